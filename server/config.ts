@@ -1,0 +1,164 @@
+// One loader for every entry point (start, warmup, ingest): flags and their environment twins, validated once,
+// returned frozen. A bad value stops start-up with one line naming the variable.
+import { cpus } from 'node:os';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  cacheDir: string;
+  demoDays: number;
+  warm: boolean;
+  live: string;
+  replaySeconds: number;
+  lruMb: number;
+  lmdbMb: number;
+  logLevel: string;
+  workers: number;
+  threads: number;
+  memoryLimit: string;
+  maxSessions: number;
+  maxPayloadBytes: number;
+  authToken: string | undefined;
+  allowedOrigins: string[];
+}
+
+type Parse<T> = (raw: string) => T;
+interface Option<T> {
+  env: string;
+  flag: string;
+  default: T;
+  parse: Parse<T>;
+  /** Printed as *** at boot. */
+  secret?: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'bad_config';
+}
+
+const int = (min: number, max: number): Parse<number> => (raw) => {
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`must be a whole number from ${min} to ${max}`);
+  return n;
+};
+const bool: Parse<boolean> = (raw) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error('must be 1 or 0');
+};
+const text: Parse<string> = (raw) => {
+  if (!raw.trim()) throw new Error('must not be empty');
+  return raw.trim();
+};
+const live: Parse<string> = (raw) => {
+  if (raw === 'demo' || raw === 'off' || /^watch:.+/.test(raw)) return raw;
+  if (/^https?:\/\/\S+$/.test(raw)) return raw;
+  throw new Error('must be demo, off, watch:/path or an http(s):// URL (several URLs separated by commas)');
+};
+const memory: Parse<string> = (raw) => {
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new Error('must be a size such as 4GB');
+  return raw.trim();
+};
+
+const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
+  port: { env: 'PORT', flag: 'port', default: 5006, parse: int(0, 65535) },
+  host: { env: 'HOST', flag: 'host', default: '127.0.0.1', parse: text },
+  dataDir: { env: 'DATA_DIR', flag: 'data-dir', default: './data', parse: text },
+  cacheDir: { env: 'CACHE_DIR', flag: 'cache-dir', default: './cache', parse: text },
+  demoDays: { env: 'DEMO_DAYS', flag: 'demo-days', default: 365, parse: int(1, 3660) },
+  warm: { env: 'WARM', flag: 'warm', default: true, parse: bool },
+  live: { env: 'LIVE', flag: 'live', default: 'demo', parse: (raw) => raw.split(',').map((s) => live(s.trim())).join(',') },
+  replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 300, parse: int(1, 86400) },
+  lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },
+  lmdbMb: { env: 'LMDB_MB', flag: 'lmdb-mb', default: 1024, parse: int(8, 1048576) },
+  logLevel: {
+    env: 'LOG_LEVEL', flag: 'log-level', default: 'info',
+    parse: (raw) => {
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) throw new Error('must be fatal, error, warn, info, debug, trace or silent');
+      return raw;
+    },
+  },
+  workers: { env: 'WORKERS', flag: 'workers', default: 1, parse: int(1, 64) },
+  threads: { env: 'DUCKDB_THREADS', flag: 'threads', default: Math.max(1, cpus().length), parse: int(1, 256) },
+  memoryLimit: { env: 'DUCKDB_MEMORY', flag: 'memory-limit', default: '4GB', parse: memory },
+  maxSessions: { env: 'MAX_SESSIONS', flag: 'max-sessions', default: 20000, parse: int(1, 1_000_000) },
+  maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', default: 64 * 1024, parse: int(256, 16 * 1024 * 1024) },
+  authToken: { env: 'AUTH_TOKEN', flag: 'auth-token', default: undefined, parse: text, secret: true },
+  allowedOrigins: {
+    env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', default: [],
+    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+  },
+};
+
+/** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */
+export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const flags = parseFlags(argv);
+  const out: Record<string, unknown> = {};
+  for (const [key, opt] of Object.entries(OPTIONS) as [keyof Config, Option<unknown>][]) {
+    const fromFlag = flags.get(opt.flag);
+    const raw = fromFlag ?? env[opt.env];
+    if (raw === undefined || raw === '') {
+      out[key] = opt.default;
+      continue;
+    }
+    try {
+      out[key] = opt.parse(raw);
+    } catch (err) {
+      const source = fromFlag !== undefined ? `--${opt.flag}` : opt.env;
+      throw new ConfigError(`${source}=${opt.secret ? '***' : JSON.stringify(raw)} ${(err as Error).message}`);
+    }
+  }
+  return Object.freeze(out as unknown as Config);
+}
+
+/** The flags this loader knows; anything else on the command line is left for the caller (e.g. ingest paths). */
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set(Object.values(OPTIONS).map((o) => o.flag));
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) continue;
+    let [name, value] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (name.startsWith('no-') && known.has(name.slice(3)) && value === undefined) {
+      flags.set(name.slice(3), '0');
+      continue;
+    }
+    if (!known.has(name)) continue;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) value = argv[++i];
+      else value = OPTIONS[keyOfFlag(name)].default === true || OPTIONS[keyOfFlag(name)].default === false ? '1' : '';
+    }
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function keyOfFlag(flag: string): keyof Config {
+  return (Object.keys(OPTIONS) as (keyof Config)[]).find((k) => OPTIONS[k].flag === flag)!;
+}
+
+/** Command-line words that are not flags this loader consumes (paths for ingest, a kind for sub). */
+export function positionalArgs(argv: readonly string[] = process.argv.slice(2)): string[] {
+  const known = new Set(Object.values(OPTIONS).map((o) => o.flag));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0];
+      const isBool = known.has(name) && typeof OPTIONS[keyOfFlag(name)].default === 'boolean';
+      if (known.has(name) && !arg.includes('=') && !isBool && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** The config as logged at boot: secrets masked. */
+export function redacted(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const [key, opt] of Object.entries(OPTIONS)) if (opt.secret && out[key] !== undefined) out[key] = '***';
+  return out;
+}

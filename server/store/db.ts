@@ -1,0 +1,65 @@
+// Opens the one DuckDB database under DATA_DIR, with the settings every process uses, and creates the schema.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+
+export const DB_FILE = 'nem.duckdb';
+
+export interface StoreOptions {
+  dataDir: string;
+  /** DuckDB worker threads (default: the core count). */
+  threads?: number;
+  /** e.g. '4GB' */
+  memoryLimit?: string;
+  readOnly?: boolean;
+}
+
+/** Another process holds the store's write lock (a running server, or a second ingest). */
+export class StoreBusyError extends Error {
+  readonly code = 'store_busy';
+  constructor(readonly path: string) {
+    super(`the store ${path} is in use by another process (a running server?); stop it or point DATA_DIR elsewhere`);
+  }
+}
+
+export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBInstance; path: string }> {
+  if (!process.env.UV_THREADPOOL_SIZE) {
+    // DuckDB queries run on libuv's pool; with the default 4 threads, file I/O stalls behind them.
+    process.env.UV_THREADPOOL_SIZE = '16';
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const path = join(opts.dataDir, DB_FILE);
+  const settings: Record<string, string> = {
+    // Without it, memory freed by closed connections is never returned to the OS (STACK.md).
+    allocator_background_threads: 'true',
+  };
+  if (opts.threads) settings.threads = String(opts.threads);
+  if (opts.memoryLimit) settings.memory_limit = opts.memoryLimit;
+  if (opts.readOnly) settings.access_mode = 'READ_ONLY';
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, settings);
+  } catch (err) {
+    if (/lock/i.test(String((err as Error).message))) throw new StoreBusyError(path);
+    throw err;
+  }
+  if (!opts.readOnly) {
+    const conn = await instance.connect();
+    try {
+      await conn.run(SCHEMA_SQL);
+      await conn.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    } finally {
+      conn.closeSync();
+    }
+  }
+  return { instance, path };
+}
+
+/** The data watermark (latest interval with prices) and the first interval, epoch seconds; null when empty. */
+export async function readWatermark(conn: DuckDBConnection): Promise<{ watermark: number; firstTs: number } | null> {
+  const reader = await conn.runAndReadAll('SELECT max(ts) AS wm, min(ts) AS first FROM price');
+  const row = reader.getRowObjectsJS()[0] as { wm: number | null; first: number | null };
+  if (row.wm === null || row.first === null) return null;
+  return { watermark: Number(row.wm), firstTs: Number(row.first) };
+}

@@ -1,0 +1,83 @@
+// Keeps the gen_* and unit_1d rollups equal to what the raw tables say, for a window of intervals.
+// Ingest and the demo builder call it after every write; it is the only code that writes rollups.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
+import { BUCKET_1D, BUCKET_30M } from './schema.ts';
+
+const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
+// Each interconnector adds its flow to the importing region and takes it from the exporting one.
+const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [`('${ic.id}', '${ic.from}', -1)`, `('${ic.id}', '${ic.to}', 1)`]).join(', ');
+
+function int(n: number, what: string): number {
+  if (!Number.isInteger(n)) throw new Error(`rollups: ${what} must be whole epoch seconds, got ${n}`);
+  return n;
+}
+
+/**
+ * Recomputes every rollup touched by intervals in (from, to]: their 5-minute rows, the 30-minute buckets and
+ * NEM days that contain them. Runs in the caller's transaction if one is open, else in its own.
+ */
+export async function refreshRollups(conn: DuckDBConnection, from: number, to: number): Promise<void> {
+  int(from, 'from');
+  int(to, 'to');
+  if (to <= from) return;
+  const b30Lo = Math.ceil((from + 300) / 1800) * 1800;
+  const b30Hi = Math.ceil(to / 1800) * 1800;
+  const dayLo = Math.floor((from + 36000) / 86400) * 86400 - 36000; // the day holding the interval ending from+300
+  const dayHi = Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000;
+
+  await conn.run(`
+DELETE FROM gen_5m WHERE ts > ${from} AND ts <= ${to};
+INSERT INTO gen_5m
+WITH p AS (SELECT ts, region, rrp FROM price WHERE ts > ${from} AND ts <= ${to}),
+units_part AS (
+  SELECT s.ts, u.region, u.fuel, sum(s.mw) AS mw, sum(greatest(s.mw, 0)) AS gen_mw, sum(s.mw * p.rrp) / 12 AS revenue
+  FROM scada s JOIN units u USING (duid)
+  LEFT JOIN p ON p.ts = s.ts AND p.region = u.region
+  WHERE s.ts > ${from} AND s.ts <= ${to}
+  GROUP BY ALL),
+roof AS (
+  SELECT ts, region, mw FROM rooftop
+  WHERE ts > ${from} AND ts <= ${to + 1500} AND region IN (${REGION_LIST})
+  QUALIFY row_number() OVER (PARTITION BY ts, region ORDER BY (type = 'MEASUREMENT') DESC) = 1),
+roof_part AS (
+  -- a half-hour value ending at T stands for the six 5-minute intervals ending T-25min .. T
+  SELECT r.ts - k.range * 300 AS ts, r.region, 'Rooftop Solar' AS fuel, r.mw, greatest(r.mw, 0) AS gen_mw,
+         r.mw * p.rrp / 12 AS revenue
+  FROM roof r CROSS JOIN range(0, 6) k
+  LEFT JOIN p ON p.ts = r.ts - k.range * 300 AND p.region = r.region
+  WHERE r.ts - k.range * 300 > ${from} AND r.ts - k.range * 300 <= ${to}),
+ic_part AS (
+  -- net import; not generation, so gen_mw = 0 and sum(gen_mw) over all fuels is total generation
+  SELECT i.ts, m.region, 'Transmission' AS fuel, sum(i.mw * m.sign) AS mw, 0.0 AS gen_mw,
+         sum(i.mw * m.sign * p.rrp) / 12 AS revenue
+  FROM interconnector i JOIN (VALUES ${IC_SIGNS}) m(id, region, sign) USING (id)
+  LEFT JOIN p ON p.ts = i.ts AND p.region = m.region
+  WHERE i.ts > ${from} AND i.ts <= ${to}
+  GROUP BY ALL)
+SELECT ts, region, fuel, mw, gen_mw, revenue FROM units_part
+UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue FROM roof_part
+UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue FROM ic_part
+ORDER BY ts, region, fuel;
+
+DELETE FROM gen_30m WHERE ts >= ${b30Lo} AND ts <= ${b30Hi};
+INSERT INTO gen_30m
+SELECT ${BUCKET_30M('ts')} AS b, region, fuel, avg(mw), avg(gen_mw), sum(revenue), count(*)::INTEGER
+FROM gen_5m WHERE ts > ${b30Lo - 1800} AND ts <= ${b30Hi}
+GROUP BY ALL ORDER BY b, region, fuel;
+
+DELETE FROM gen_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO gen_1d
+SELECT ${BUCKET_1D('ts')} AS d, region, fuel, avg(mw), avg(gen_mw), sum(revenue), count(*)::INTEGER
+FROM gen_5m WHERE ts > ${dayLo} AND ts <= ${dayHi + 86400}
+GROUP BY ALL ORDER BY d, region, fuel;
+
+DELETE FROM unit_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO unit_1d
+SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, sum(s.mw) / 12, sum(s.mw * p.rrp) / 12, count(*)::INTEGER, max(s.mw)
+FROM scada s JOIN units u USING (duid)
+LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
+WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
+GROUP BY ALL ORDER BY d, s.duid;
+`);
+}

@@ -1,0 +1,55 @@
+// The store's schema. Times are INTEGER epoch seconds (UTC) of the interval END, AEMO's convention, so
+// results need no conversion and never become BigInt. Raw tables hold what AEMO publishes; the gen_* and
+// unit_1d rollups are maintained at ingest (rollups.ts) so dashboard queries never scan raw unit SCADA.
+// No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
+// replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+-- The DUID registry (AEMO Registration and Exemption List), one row per DUID, fuel already mapped to FUELS.
+CREATE TABLE IF NOT EXISTS units (
+  duid VARCHAR PRIMARY KEY, station VARCHAR NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
+  technology VARCHAR, participant VARCHAR, dispatch_type VARCHAR,
+  capacity_mw DOUBLE NOT NULL, storage_mwh DOUBLE
+);
+
+-- DISPATCH_UNIT_SCADA: MW per unit per 5-minute interval (negative = charging/pumping).
+CREATE TABLE IF NOT EXISTS scada (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, mw DOUBLE NOT NULL);
+
+-- DISPATCH PRICE (or legacy DREGION), intervention = 0 only; demand_mw from DREGION TOTALDEMAND or the demo.
+CREATE TABLE IF NOT EXISTS price (ts INTEGER NOT NULL, region VARCHAR NOT NULL, rrp DOUBLE NOT NULL, demand_mw DOUBLE);
+
+-- TRADING PRICE (30-minute before 5MS, 5-minute since Oct 2021). Kept apart: dashboards use dispatch prices.
+CREATE TABLE IF NOT EXISTS trading_price (ts INTEGER NOT NULL, region VARCHAR NOT NULL, rrp DOUBLE NOT NULL);
+
+-- DISPATCH INTERCONNECTORRES (intervention = 0): flow positive from the first-named region to the second.
+CREATE TABLE IF NOT EXISTS interconnector (
+  ts INTEGER NOT NULL, id VARCHAR NOT NULL, mw DOUBLE NOT NULL,
+  export_limit DOUBLE, import_limit DOUBLE, losses DOUBLE
+);
+
+-- ROOFTOP ACTUAL: 30-minute average MW per region AND sub-region (QLDC, TASN, ...), ts = end of the half hour.
+-- type is MEASUREMENT or SATELLITE; rollups prefer MEASUREMENT and use only the five parent regions.
+CREATE TABLE IF NOT EXISTS rooftop (ts INTEGER NOT NULL, region VARCHAR NOT NULL, type VARCHAR NOT NULL, mw DOUBLE NOT NULL);
+
+-- Rollup: per region × fuel × 5-minute interval. Includes 'Rooftop Solar' (each half-hour value held over its
+-- six intervals) and 'Transmission' (net import). mw = net MW; gen_mw = generation only (charging/pumping and
+-- exports excluded: the renewable-share denominator); revenue = Σ unit MW × region RRP × 5/60.
+CREATE TABLE IF NOT EXISTS gen_5m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE);
+-- Same at 30 minutes (ts = bucket end) and per NEM day (ts = NEM midnight starting the day): averages of the
+-- 5-minute values over n intervals, revenue summed.
+CREATE TABLE IF NOT EXISTS gen_30m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL);
+-- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW.
+CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
+  mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
+`;
+
+/** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
+export const BUCKET_30M = (ts: string) => `((${ts} + 1799) // 1800) * 1800`;
+export const BUCKET_1D = (ts: string) => `(((${ts} - 300 + 36000) // 86400) * 86400 - 36000)`;
