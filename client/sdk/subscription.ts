@@ -1,0 +1,99 @@
+// One subscription: its frame, the last answer it delivered, and its two ways out (callback and async iterator).
+import { encode } from '../../shared/protocol.ts';
+import type { Meta, SubFrame } from '../../shared/protocol.ts';
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import type { ResultOf } from '../../shared/results.ts';
+import { Channel } from './channel.ts';
+
+/** `kind` says how the update came: the answer to (re)subscribing, or a push after new data. */
+export interface Update<K extends Kind> {
+  kind: 'result' | 'push';
+  data: ResultOf[K];
+  meta: Meta;
+}
+
+export interface SubscriptionHandlers<K extends Kind> {
+  onUpdate?: (update: Update<K>) => void;
+  /** The server refused the subscription (bad params, unknown kind); it is over. */
+  onError?: (error: Error) => void;
+}
+
+export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
+  /** The newest update delivered, if any. */
+  latest: Update<K> | undefined;
+  /** Transient refusals in a row (overloaded, rate limited), for the retry backoff. */
+  retries = 0;
+  private channel: Channel<Update<K>> | undefined;
+  private resyncing = false;
+  private done = false;
+  private error: Error | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: K,
+    readonly params: Partial<ParamsOf<K>>,
+    private readonly handlers: SubscriptionHandlers<K>,
+    private readonly stop: (sub: Subscription<K>) => void,
+  ) {
+    // Without a callback the iterator is the only consumer: buffer from the start so the first answer is not missed.
+    if (!handlers.onUpdate) this.channel = new Channel(256, () => this.stop(this));
+  }
+
+  /** The frame to send; on a resend, `since` carries the watermark already held. */
+  frame(resend = false): SubFrame {
+    this.resyncing = resend && this.latest !== undefined;
+    const frame: SubFrame = { t: 'sub', id: this.id, kind: this.name, params: this.params as Record<string, unknown> };
+    if (resend && this.latest) frame.since = this.latest.meta.watermark;
+    return frame;
+  }
+
+  deliver(update: Update<K>): void {
+    if (this.done) return;
+    if (this.resyncing && update.kind === 'result') {
+      this.resyncing = false;
+      // After a reconnect the server answers again at once; when nothing changed meanwhile, that answer is one the
+      // consumer already has, so it is not delivered twice.
+      if (this.latest && sameAnswer(this.latest, update)) return;
+    }
+    this.retries = 0;
+    this.latest = update;
+    this.handlers.onUpdate?.(update);
+    this.channel?.push(update);
+  }
+
+  fail(error: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.error = error;
+    this.handlers.onError?.(error);
+    this.channel?.fail(error);
+  }
+
+  finish(): void {
+    this.done = true;
+    this.channel?.end();
+  }
+
+  /** Stops the subscription (same as client.unsub). */
+  close(): void {
+    this.stop(this);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Update<K>> {
+    if (!this.channel) {
+      this.channel = new Channel(256, () => this.stop(this));
+      if (this.error) this.channel.fail(this.error);
+      else if (this.done) this.channel.end();
+    }
+    return this.channel;
+  }
+}
+
+function sameAnswer(a: Update<Kind>, b: Update<Kind>): boolean {
+  if (a.meta.watermark !== b.meta.watermark) return false;
+  const x = encode(a.data);
+  const y = encode(b.data);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
