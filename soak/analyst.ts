@@ -1,0 +1,278 @@
+// One simulated analyst on a raw `ws` socket: follows its seeded script (script.ts), keeps one tab subscription
+// open like the browser does, and records every round trip, push and error into the process's shared Stats.
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { decode, encode, type ClientFrame, type ServerFrame } from '../shared/protocol.ts';
+import { Histogram } from './histogram.ts';
+import { tabParams, type Action, type View } from './script.ts';
+
+export interface Stats {
+  requests: number;
+  pushes: number;
+  reconnects: number;
+  connects: number;
+  open: number;
+  bytesIn: number;
+  cache: { lru: number; lmdb: number; db: number };
+  errors: Record<string, number>;
+  /** The first few distinct error messages, to say what went wrong without flooding the report. */
+  errorSamples: string[];
+  latency: Histogram;
+}
+
+export function newStats(): Stats {
+  return { requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: new Histogram() };
+}
+
+export function recordError(stats: Stats, code: string, message: string): void {
+  stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+  const line = `${code}: ${message}`.slice(0, 200);
+  if (stats.errorSamples.length < 10 && !stats.errorSamples.includes(line)) stats.errorSamples.push(line);
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const HELLO_TIMEOUT_MS = 10_000;
+
+class RequestFailed extends Error {}
+
+interface Pending {
+  t0: number;
+  resolve: (frame: ServerFrame & { t: 'result' }) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Analyst {
+  private ws: WebSocket | null = null;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private subId = 0;
+  private view: View | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private closingOnPurpose = false;
+  private connecting: Promise<void> | null = null;
+  private late = new Set<number>();
+
+  constructor(
+    private readonly url: string,
+    private readonly script: Iterator<Action>,
+    private readonly stats: Stats,
+  ) {}
+
+  /** Runs the script until stop(); resolves once the socket is closed. */
+  async run(): Promise<void> {
+    try {
+      await this.connect();
+      while (!this.stopped) {
+        const action = this.script.next().value as Action;
+        await this.perform(action).catch((err: Error) => {
+          // Already counted where it happened; a failed step does not end the analyst's session.
+          if (!(err instanceof RequestFailed)) recordError(this.stats, 'client', err.message);
+        });
+      }
+    } finally {
+      await this.disconnect();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private async perform(action: Action): Promise<void> {
+    switch (action.type) {
+      case 'open':
+      case 'switchTab':
+      case 'changeRegion':
+      case 'changeRange':
+        return this.show(action.view);
+      case 'search': {
+        const found = await this.request({ t: 'query', id: this.nextId++, kind: 'stations.search', params: { q: action.q } });
+        const rows = (found.data as { rows?: { duid: string }[] }).rows ?? [];
+        if (rows.length === 0 || this.stopped) return;
+        const duid = rows[action.pick % rows.length].duid;
+        await this.request({ t: 'query', id: this.nextId++, kind: 'station.output', params: { duid, range: action.range } });
+        return;
+      }
+      case 'peek':
+        await this.request({ t: 'query', id: this.nextId++, kind: action.kind, params: action.kind === 'generation.mix' ? { region: action.region } : {} });
+        return;
+      case 'idle':
+        return this.sleep(action.ms);
+      case 'reconnect':
+        await this.disconnect();
+        await this.sleep(action.pauseMs);
+        if (this.stopped) return;
+        this.stats.reconnects++;
+        await this.connect();
+        return;
+    }
+  }
+
+  /** Moves the one tab subscription to `view`, as the dashboard does on every navigation. */
+  private async show(view: View): Promise<void> {
+    this.view = view;
+    if (this.subId) this.send({ t: 'unsub', id: this.subId });
+    this.subId = this.nextId++;
+    await this.request({ t: 'sub', id: this.subId, kind: view.tab, params: tabParams(view) });
+  }
+
+  /** One reconnect at a time, whether the script or an unexpected close asked for it. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.connectLoop().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async connectLoop(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.open();
+        if (this.view) await this.show(this.view);
+        return;
+      } catch (err) {
+        if (err instanceof RequestFailed) return;
+        recordError(this.stats, 'connect_failed', (err as Error).message);
+        await this.sleep(Math.min(5000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url, { perMessageDeflate: false, handshakeTimeout: HELLO_TIMEOUT_MS });
+      this.ws = ws;
+      this.closingOnPurpose = false;
+      this.subId = 0;
+      let hello = false;
+      let opened = false;
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error('no hello within 10 s'));
+      }, HELLO_TIMEOUT_MS);
+      ws.on('open', () => {
+        opened = true;
+        this.stats.connects++;
+        this.stats.open++;
+      });
+      ws.on('message', (buf: Buffer) => {
+        this.stats.bytesIn += buf.length;
+        let frame: ServerFrame;
+        try {
+          frame = decode(buf) as ServerFrame;
+        } catch (err) {
+          recordError(this.stats, 'client_decode', (err as Error).message);
+          return;
+        }
+        if (frame.t === 'hello' && !hello) {
+          hello = true;
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        this.onFrame(frame);
+      });
+      ws.on('error', (err) => {
+        if (!hello) {
+          clearTimeout(timer);
+          reject(err);
+        }
+      });
+      ws.on('close', (code, reason) => {
+        clearTimeout(timer);
+        if (opened) this.stats.open--;
+        if (ws !== this.ws) return;
+        this.failPending(`socket closed (${code})`);
+        if (!hello) reject(new Error(`closed before hello (${code} ${reason.toString()})`));
+        else if (!this.closingOnPurpose) {
+          recordError(this.stats, 'socket_closed', `server closed the socket: ${code} ${reason.toString()}`);
+          if (!this.stopped) void this.connect();
+        }
+      });
+    });
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    if (frame.t === 'push') {
+      this.stats.pushes++;
+      return;
+    }
+    if (frame.t === 'result' || frame.t === 'error') {
+      const p = frame.id === undefined ? undefined : this.pending.get(frame.id as number);
+      if (frame.t === 'error') recordError(this.stats, frame.code, frame.message);
+      if (!p) {
+        // An answer after its timeout was already counted once, as the timeout.
+        if (frame.t === 'result' && !this.late.delete(frame.id as number)) recordError(this.stats, 'unexpected_result', `result for unknown id ${String(frame.id)}`);
+        return;
+      }
+      this.pending.delete(frame.id as number);
+      clearTimeout(p.timer);
+      if (frame.t === 'error') return p.reject(new RequestFailed(frame.message));
+      this.stats.requests++;
+      this.stats.latency.recordMs(performance.now() - p.t0);
+      const tier = frame.meta?.cache;
+      if (tier === 'lru' || tier === 'lmdb' || tier === 'db') this.stats.cache[tier]++;
+      p.resolve(frame as ServerFrame & { t: 'result' });
+      return;
+    }
+    recordError(this.stats, 'unexpected_frame', `unexpected frame type ${String((frame as { t?: unknown }).t)}`);
+  }
+
+  private request(frame: ClientFrame & { t: 'query' | 'sub' }): Promise<ServerFrame & { t: 'result' }> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new RequestFailed('not connected'));
+    const id = frame.id as number;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.late.add(id);
+        recordError(this.stats, 'timeout', `${frame.kind} had no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
+        reject(new RequestFailed('timeout'));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { t0: performance.now(), resolve, reject, timer });
+      this.send(frame);
+    });
+  }
+
+  private send(frame: ClientFrame): void {
+    this.ws?.send(encode(frame));
+  }
+
+  private failPending(why: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new RequestFailed(why));
+    }
+    this.pending.clear();
+  }
+
+  private async disconnect(): Promise<void> {
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    this.closingOnPurpose = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 5000);
+      ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000, 'bye');
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,102 @@
+// Starts this project's server (server/main.ts) as a child process on a free loopback port with its own
+// DATA_DIR and CACHE_DIR, for CI soaks and benchmarks; stop() ends it with SIGTERM and waits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitForServer } from './server-probe.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface SpawnOptions {
+  dataDir: string;
+  cacheDir: string;
+  /** Days of demo data to build into an empty dataDir. */
+  demoDays: number;
+  /** Seconds between demo-replay intervals, so pushes happen during a short run; 0 turns the live feed off. */
+  replaySeconds: number;
+  warm?: boolean;
+  logLevel?: string;
+  /** Time to wait for /healthz (building a demo takes a while). */
+  readyTimeoutMs?: number;
+  env?: Record<string, string>;
+  /** Entry script relative to the repo root. */
+  entry?: string;
+  extraArgs?: string[];
+}
+
+export interface SpawnedServer {
+  url: string;
+  base: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  /** The last lines the server printed, for error messages. */
+  tail(): string;
+  stop(): Promise<number | null>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', join(ROOT, opts.entry ?? 'server/main.ts'), '--port', String(port), '--host', '127.0.0.1', ...(opts.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATA_DIR: opts.dataDir,
+      CACHE_DIR: opts.cacheDir,
+      DEMO_DAYS: String(opts.demoDays),
+      LIVE: opts.replaySeconds > 0 ? 'demo' : 'off',
+      REPLAY_SECONDS: String(Math.max(1, opts.replaySeconds)),
+      WARM: opts.warm === false ? '0' : '1',
+      LOG_LEVEL: opts.logLevel ?? 'warn',
+      ...opts.env,
+    },
+  });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(line);
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve((exited = code ?? (signal ? 128 : null)))));
+  const base = `http://127.0.0.1:${port}`;
+  const server: SpawnedServer = {
+    url: `ws://127.0.0.1:${port}/ws`,
+    base,
+    port,
+    pid: child.pid!,
+    child,
+    tail: () => lines.join('\n'),
+    async stop() {
+      if (exited !== undefined) return exited;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exit;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+  try {
+    await waitForServer(base, opts.readyTimeoutMs ?? 600_000, () => exited === undefined);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.tail()}`);
+  }
+  return server;
+}

@@ -1,0 +1,108 @@
+// A client process running its share of the soak's analysts, so the client is not the bottleneck on 2 cores.
+// The parent (cli.ts) forks several of these; runShare also runs in-process for small soaks and tests.
+import { pathToFileURL } from 'node:url';
+import { Analyst, newStats, type Stats } from './analyst.ts';
+import type { HistogramSnapshot } from './histogram.ts';
+import { analystScript } from './script.ts';
+
+export interface ShareOptions {
+  url: string;
+  /** Global analyst indices from, from + step, … below `to` that this process runs; the index seeds its script. */
+  from: number;
+  to: number;
+  step: number;
+  /** Total analysts across all processes: spreads the ramp evenly. */
+  total: number;
+  seed: number;
+  thinkMs: number;
+  rampMs: number;
+  durationMs: number;
+  /** Date.now() at which analyst 0 connects; shared by every process so the ramp is global. */
+  startAt: number;
+}
+
+/** What a process reports: counters, the latency histogram, and its own CPU time. */
+export interface ShareReport {
+  requests: number;
+  pushes: number;
+  reconnects: number;
+  connects: number;
+  open: number;
+  bytesIn: number;
+  cache: Stats['cache'];
+  errors: Record<string, number>;
+  errorSamples: string[];
+  latency: HistogramSnapshot;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+}
+
+export type WorkerMessage = { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
+
+export function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
+  const cpu = process.cpuUsage(cpuStart);
+  const { latency, ...rest } = stats;
+  return { ...rest, cache: { ...rest.cache }, errors: { ...rest.errors }, errorSamples: [...rest.errorSamples], latency: latency.snapshot(), cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
+}
+
+/** Runs its analysts from startAt until startAt + durationMs (or until `abort`), then closes every socket. */
+export async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): Promise<void> {
+  const analysts: Analyst[] = [];
+  const runs: Promise<void>[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
+  const stopAll = (): void => {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+    for (const a of analysts) a.stop();
+  };
+  abort?.addEventListener('abort', stopAll, { once: true });
+  const endAt = opts.startAt + opts.durationMs;
+  const ending = new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      stopAll();
+      resolve();
+    }, Math.max(0, endAt - Date.now()));
+    abort?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+  for (let i = opts.from; i < opts.to; i += Math.max(1, opts.step)) {
+    const at = opts.startAt + (opts.total > 1 ? (opts.rampMs * i) / opts.total : 0);
+    timers.push(
+      setTimeout(() => {
+        if (stopped) return;
+        const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats);
+        analysts.push(a);
+        runs.push(a.run());
+      }, Math.max(0, at - Date.now())),
+    );
+  }
+  await ending;
+  await Promise.all(runs);
+}
+
+async function main(): Promise<void> {
+  const send = (m: WorkerMessage): void => void process.send!(m);
+  const opts = new Promise<ShareOptions>((resolve) => process.once('message', (m) => resolve(m as ShareOptions)));
+  send({ type: 'ready' });
+  const cpuStart = process.cpuUsage();
+  const stats = newStats();
+  const abort = new AbortController();
+  process.on('message', (m) => {
+    if ((m as { type?: string }).type === 'stop') abort.abort();
+  });
+  process.on('disconnect', () => abort.abort()); // the parent died: never leave sockets open
+  const progress = setInterval(() => send({ type: 'progress', report: toReport(stats, cpuStart) }), 1000);
+  await runShare(await opts, stats, abort.signal);
+  clearInterval(progress);
+  if (process.connected) {
+    send({ type: 'done', report: toReport(stats, cpuStart) });
+    process.disconnect();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(`soak worker: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
+}
