@@ -1,0 +1,40 @@
+// Is a file that is still arriving finished? Writers copy in pieces; the feed must not ingest half a file.
+
+/** Temporary names that downloaders and copy tools use until a file is whole. */
+export function isTemporaryName(name: string): boolean {
+  return /\.(tmp|part|partial|crdownload|download|swp)$/i.test(name) || name.startsWith('.') || name.startsWith('~');
+}
+
+/** File names the live feeds take: AEMO reports, plain or zipped. */
+export function isReportName(name: string): boolean {
+  return /\.(zip|csv)$/i.test(name) && !isTemporaryName(name);
+}
+
+const EOCD = 0x06054b50;
+const EOCD_MIN = 22;
+
+/**
+ * A zip is whole when its end-of-central-directory record is there and the central directory it points to lies
+ * inside the file: zip writers put both last, so a file still being copied lacks them.
+ */
+export function zipLooksComplete(bytes: Uint8Array): boolean {
+  if (bytes.length < EOCD_MIN) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lowest = Math.max(0, bytes.length - EOCD_MIN - 0xffff); // the record may be followed by a comment
+  for (let i = bytes.length - EOCD_MIN; i >= lowest; i--) {
+    if (view.getUint32(i, true) !== EOCD) continue;
+    const cdSize = view.getUint32(i + 12, true);
+    const cdOffset = view.getUint32(i + 16, true);
+    const commentLength = view.getUint16(i + 20, true);
+    if (i + EOCD_MIN + commentLength !== bytes.length) continue;
+    if (cdOffset === 0xffffffff) return true; // zip64: trust the record's presence
+    return cdOffset + cdSize <= i;
+  }
+  return false;
+}
+
+/** AEMO CSV reports end with a `C,"END OF REPORT",n` row; its presence proves the file is whole. */
+export function csvHasEndMarker(bytes: Uint8Array): boolean {
+  const tail = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.length - 200)));
+  return /(^|\n)C,"?END OF REPORT"?,/.test(tail);
+}

@@ -1,0 +1,89 @@
+// The one way files enter the store from a live feed: skip what the ledger already holds, ingest the rest in name
+// order (time order for NEMWEB names, so a revision lands after what it revises), record each outcome, and report
+// the batch once so subscribers get one push per batch, not one per file.
+import type { Logger } from 'pino';
+import type { Ledger } from './ledger.ts';
+
+export interface IncomingFile {
+  name: string;
+  bytes: Uint8Array;
+  /** Where it came from (a folder path or a URL), for the ledger and logs. */
+  source: string;
+}
+
+/** Stores one file; throws, having stored nothing, when the file is bad (server/store/ingest.ts ingestBuffer). */
+export type IngestFn = (name: string, bytes: Uint8Array) => Promise<{ rows: Record<string, number>; window: { minTs: number; maxTs: number } | null }>;
+
+export interface Batch {
+  source: string;
+  /** Files stored, in the order they were ingested. */
+  files: string[];
+  rows: Record<string, number>;
+  /** performance.now() when the last file of the batch was committed: the start of push latency. */
+  ingestedAt: number;
+}
+
+/** Failures that are not the file's fault (the store was busy, the disk full) get this many tries before the file is written off. */
+const TRIES = 3;
+
+export class Intake {
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    readonly ledger: Ledger,
+    private readonly ingest: IngestFn,
+    private readonly log: Logger,
+    private readonly onBatch: (batch: Batch) => void | Promise<void>,
+  ) {}
+
+  /** Whether a file of this name (and size, when known) still needs taking. */
+  wants(name: string, size?: number): boolean {
+    return this.ledger.wants(name, size);
+  }
+
+  /** Ingests the files the ledger does not hold yet; returns the names stored. Never throws for a bad file. */
+  async take(files: IncomingFile[]): Promise<string[]> {
+    const stored: string[] = [];
+    const rows: Record<string, number> = {};
+    let source = '';
+    for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!this.ledger.wants(f.name, f.bytes.length)) continue;
+      try {
+        const report = await this.ingest(f.name, f.bytes);
+        await this.ledger.record(f.name, f.source, f.bytes.length, 'ok');
+        this.failures.delete(f.name);
+        stored.push(f.name);
+        source = f.source;
+        for (const [t, n] of Object.entries(report.rows)) rows[t] = (rows[t] ?? 0) + n;
+        this.log.info({ file: f.name, source: f.source, rows: report.rows }, 'live: ingested');
+      } catch (err) {
+        await this.failed(f, err as Error & { code?: string });
+      }
+    }
+    if (stored.length > 0) await this.onBatch({ source, files: stored, rows, ingestedAt: performance.now() });
+    return stored;
+  }
+
+  /** Records a file that can never be whole (e.g. a zip that stayed without its central directory). */
+  async reject(name: string, source: string, size: number, reason: string): Promise<void> {
+    this.log.warn({ file: name, source, reason }, 'live: bad file skipped');
+    await this.ledger.record(name, source, size, 'bad', reason);
+  }
+
+  private async failed(f: IncomingFile, err: Error & { code?: string }): Promise<void> {
+    const tries = (this.failures.get(f.name) ?? 0) + 1;
+    const fileFault = err.code === 'bad_file' || tries >= TRIES;
+    if (!fileFault) {
+      this.failures.set(f.name, tries);
+      this.log.warn({ file: f.name, source: f.source, err: err.message, tries }, 'live: ingest failed; will try again');
+      return;
+    }
+    this.failures.delete(f.name);
+    try {
+      await this.reject(f.name, f.source, f.bytes.length, err.message);
+    } catch (recordErr) {
+      // The ledger could not be written either: the file is tried again next time, which is harmless.
+      this.log.error({ file: f.name, err: (recordErr as Error).message }, 'live: could not record a bad file');
+    }
+  }
+}

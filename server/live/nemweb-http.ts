@@ -1,0 +1,191 @@
+// LIVE=http://…/ — polls NEMWEB-style directory listings (several URLs, comma-separated) and downloads the report
+// files it has not taken yet. Polite by default: one request at a time, a 30 s interval, conditional GETs for the
+// listing, a bounded look-back, and a longer interval while a source is down. Every request has a timeout and a
+// few retries with backoff; one clear line says when a source goes down and when it is back.
+import type { Logger } from 'pino';
+import { backoffDelay } from '../../client/sdk/backoff.ts';
+import type { Feed } from './feed.ts';
+import type { IncomingFile, Intake } from './intake.ts';
+import { parseListing, type ListedFile } from './listing.ts';
+
+export interface HttpOptions {
+  /** Between polls, ms (default 30 s; NEMWEB publishes every 5 minutes). */
+  pollMs?: number;
+  /** Per request, ms (default 15 s). */
+  timeoutMs?: number;
+  /** Extra tries after a failed request (default 2). */
+  retries?: number;
+  /** First retry delay, ms, doubling (default 1 s). */
+  retryBaseMs?: number;
+  /** Only the newest N files of each listing are considered; older history is `npm run ingest`'s job (default 288, a day of 5-minute files). */
+  window?: number;
+  /** Downloads per poll; the rest follow on the next, sooner, poll (default 24). */
+  maxPerPoll?: number;
+  /** Longest poll interval while a source is down, ms (default 5 min). */
+  maxDownMs?: number;
+  /** Larger downloads are refused, bytes (default 256 MiB). */
+  maxBytes?: number;
+  fetch?: typeof fetch;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, url: string) {
+    super(`HTTP ${status} from ${url}`);
+  }
+}
+
+interface SourceState {
+  failures: number;
+  etag?: string;
+  lastModified?: string;
+  listed: ListedFile[];
+}
+
+const USER_AGENT = 'nem-live (self-hosted NEM dashboard; polls politely)';
+
+export class HttpFeed implements Feed {
+  readonly name: string;
+  private readonly o: Required<Omit<HttpOptions, 'fetch'>> & { fetch: typeof fetch };
+  private readonly sources = new Map<string, SourceState>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<unknown> | undefined;
+  private abort = new AbortController();
+  private active = false;
+  private backlog = false;
+
+  constructor(
+    readonly urls: string[],
+    private readonly intake: Intake,
+    private readonly log: Logger,
+    opts: HttpOptions = {},
+  ) {
+    this.name = urls.join(',');
+    this.o = {
+      pollMs: 30_000, timeoutMs: 15_000, retries: 2, retryBaseMs: 1000, window: 288, maxPerPoll: 24,
+      maxDownMs: 300_000, maxBytes: 256 * 1024 * 1024, fetch: globalThis.fetch, ...opts,
+    };
+    for (const u of urls) this.sources.set(u, { failures: 0, listed: [] });
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.abort = new AbortController();
+    this.log.info({ urls: this.urls, pollMs: this.o.pollMs }, 'live: polling NEMWEB listings');
+    this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    clearTimeout(this.timer);
+    this.abort.abort();
+    await this.running;
+  }
+
+  private loop(): void {
+    this.running = this.poll()
+      .catch((err: Error) => this.log.error({ err: err.message }, 'live: poll failed'))
+      .finally(() => {
+        if (this.active) this.timer = setTimeout(() => this.loop(), this.nextDelay());
+      });
+  }
+
+  private nextDelay(): number {
+    if (this.backlog) return Math.min(this.o.pollMs, 1000);
+    const failures = Math.min(...[...this.sources.values()].map((s) => s.failures));
+    if (failures === 0) return this.o.pollMs;
+    return Math.min(this.o.maxDownMs, this.o.pollMs * 2 ** (failures - 1));
+  }
+
+  /** One round: every listing, then the new files from all of them as one batch (one push). Returns names stored. */
+  async poll(): Promise<string[]> {
+    const todo: { file: ListedFile; source: string }[] = [];
+    for (const url of this.urls) {
+      const listed = await this.list(url);
+      for (const file of listed.slice(-this.o.window)) if (this.intake.wants(file.name)) todo.push({ file, source: url });
+    }
+    this.backlog = todo.length > this.o.maxPerPoll;
+    todo.sort((a, b) => (a.file.name < b.file.name ? -1 : 1));
+    const files: IncomingFile[] = [];
+    for (const { file, source } of todo.slice(0, this.o.maxPerPoll)) {
+      if (this.abort.signal.aborted) break;
+      try {
+        files.push({ name: file.name, bytes: await this.get(file.url, false), source });
+      } catch (err) {
+        if (this.abort.signal.aborted) break;
+        // Gone from the listing between listing and download (NEMWEB rotates Current): nothing to do.
+        if (err instanceof HttpError && err.status === 404) this.log.debug({ url: file.url }, 'live: file vanished before download');
+        else this.log.warn({ url: file.url, err: (err as Error).message }, 'live: download failed; will try again next poll');
+      }
+    }
+    return files.length ? this.intake.take(files) : [];
+  }
+
+  private async list(url: string): Promise<ListedFile[]> {
+    const state = this.sources.get(url)!;
+    try {
+      const headers: Record<string, string> = {};
+      if (state.etag) headers['if-none-match'] = state.etag;
+      if (state.lastModified) headers['if-modified-since'] = state.lastModified;
+      const res = await this.request(url, headers, state.failures > 0);
+      if (res.status !== 304) {
+        const html = await res.text();
+        state.listed = parseListing(html, url);
+        state.etag = res.headers.get('etag') ?? undefined;
+        state.lastModified = res.headers.get('last-modified') ?? undefined;
+      }
+      if (state.failures > 0) this.log.info({ url, failures: state.failures }, `live: source is back: ${url}`);
+      state.failures = 0;
+    } catch (err) {
+      if (this.abort.signal.aborted) return [];
+      state.failures++;
+      if (state.failures === 1) {
+        this.log.warn({ url, err: (err as Error).message }, `live: source down: ${url} (${(err as Error).message}); will keep polling, backing off to ${this.o.maxDownMs / 1000} s`);
+      } else this.log.debug({ url, failures: state.failures, err: (err as Error).message }, 'live: source still down');
+    }
+    return state.listed;
+  }
+
+  private async get(url: string, quiet: boolean): Promise<Uint8Array> {
+    const res = await this.request(url, {}, quiet);
+    const length = Number(res.headers.get('content-length') ?? 0);
+    if (length > this.o.maxBytes) throw new Error(`${url} is ${length} bytes, over the ${this.o.maxBytes} limit`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > this.o.maxBytes) throw new Error(`${url} is over the ${this.o.maxBytes} byte limit`);
+    return bytes;
+  }
+
+  /** GET with a timeout and retries on 5xx, 429, timeouts and network errors; 4xx fails at once. */
+  private async request(url: string, headers: Record<string, string>, quiet: boolean): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]);
+        const res = await this.o.fetch(url, { headers: { 'user-agent': USER_AGENT, ...headers }, signal });
+        if (res.ok || res.status === 304) return res;
+        await res.body?.cancel();
+        throw new HttpError(res.status, url);
+      } catch (err) {
+        const retriable = !(err instanceof HttpError) || err.status >= 500 || err.status === 429;
+        if (!retriable || attempt >= this.o.retries || this.abort.signal.aborted) throw describe(err as Error, this.o.timeoutMs);
+        const delayMs = backoffDelay(attempt, { initialMs: this.o.retryBaseMs, maxMs: 30_000, factor: 2, jitter: 0.5 });
+        const level = quiet ? 'debug' : 'warn';
+        this.log[level]({ url, attempt: attempt + 1, err: describe(err as Error, this.o.timeoutMs).message, delayMs }, 'live: request failed; retrying');
+        await sleep(delayMs, this.abort.signal);
+      }
+    }
+  }
+}
+
+function describe(err: Error, timeoutMs: number): Error {
+  if (err.name === 'TimeoutError') return new Error(`timed out after ${timeoutMs} ms`);
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (err.message === 'fetch failed' && cause) return new Error(`fetch failed: ${cause.code ?? cause.message}`);
+  return err;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

@@ -1,0 +1,115 @@
+// LIVE=watch:/path — takes each NEMWEB file (zip or CSV) that lands in a folder, once. Polls rather than using
+// fs.watch, which misses events on network and container mounts; a poll of a folder is cheap. A file is taken
+// when it is provably whole: a zip with its central directory, a CSV with AEMO's END OF REPORT row, or else a size
+// and mtime unchanged across two polls. Temporary names (.tmp, .part, dot-files) are never taken.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { csvHasEndMarker, isReportName, zipLooksComplete } from './complete.ts';
+import type { Feed } from './feed.ts';
+import type { IncomingFile, Intake } from './intake.ts';
+
+export interface WatchOptions {
+  /** Between polls, ms (default 1000). */
+  pollMs?: number;
+  /** Most files taken per poll, so a large backlog still yields pushes as it goes (default 50). */
+  batchSize?: number;
+  /** Polls a zip may sit unchanged without its central directory before it is written off as bad (default 30). */
+  incompletePolls?: number;
+}
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+  /** Consecutive polls with the same size and mtime. */
+  stable: number;
+}
+
+export class WatchFeed implements Feed {
+  readonly name: string;
+  private readonly seen = new Map<string, Seen>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<unknown> | undefined;
+  private active = false;
+  private missingLogged = false;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly incompletePolls: number;
+
+  constructor(
+    readonly dir: string,
+    private readonly intake: Intake,
+    private readonly log: Logger,
+    opts: WatchOptions = {},
+  ) {
+    this.name = `watch:${dir}`;
+    this.pollMs = opts.pollMs ?? 1000;
+    this.batchSize = opts.batchSize ?? 50;
+    this.incompletePolls = opts.incompletePolls ?? 30;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.log.info({ dir: this.dir, pollMs: this.pollMs, known: this.intake.ledger.size }, 'live: watching a folder for NEMWEB files');
+    this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private loop(): void {
+    this.running = this.poll()
+      .catch((err: Error) => this.log.error({ dir: this.dir, err: err.message }, 'live: folder poll failed'))
+      .finally(() => {
+        if (this.active) this.timer = setTimeout(() => this.loop(), this.pollMs);
+      });
+  }
+
+  /** One pass over the folder; returns the names stored. */
+  async poll(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isFile() && isReportName(d.name)).map((d) => d.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!this.missingLogged) this.log.warn({ dir: this.dir }, 'live: watch folder does not exist (yet); waiting for it');
+      this.missingLogged = true;
+      return [];
+    }
+    this.missingLogged = false;
+    const ready: IncomingFile[] = [];
+    for (const name of names) {
+      if (ready.length >= this.batchSize) break;
+      const file = await this.check(name);
+      if (file) ready.push(file);
+    }
+    for (const name of this.seen.keys()) if (!names.includes(name)) this.seen.delete(name);
+    return ready.length ? this.intake.take(ready) : [];
+  }
+
+  private async check(name: string): Promise<IncomingFile | undefined> {
+    // Taken files are never looked at again; a bad one only once its size changes (re-published or repaired).
+    if (this.intake.ledger.get(name)?.status === 'ok') return void this.seen.delete(name);
+    const path = join(this.dir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (!st || !this.intake.wants(name, st.size)) return void this.seen.delete(name);
+    const prev = this.seen.get(name);
+    const stable = prev !== undefined && prev.size === st.size && prev.mtimeMs === st.mtimeMs ? prev.stable + 1 : 0;
+    this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, stable });
+    if (st.size === 0) return undefined;
+    const bytes = await readFile(path).catch(() => undefined);
+    if (!bytes || bytes.length !== st.size) return undefined; // vanished, or grew while being read
+    const isZip = /\.zip$/i.test(name);
+    const whole = isZip ? zipLooksComplete(bytes) : csvHasEndMarker(bytes) || stable >= 1;
+    if (whole) return { name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: this.dir };
+    if (isZip && stable >= this.incompletePolls) {
+      await this.intake.reject(name, this.dir, st.size, 'zip without its central directory (truncated?)');
+      this.seen.delete(name);
+    }
+    return undefined;
+  }
+}
