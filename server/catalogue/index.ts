@@ -1,8 +1,16 @@
 // The query catalogue: one handler per kind (CONTRACT §4). The router validates params (shared/kinds.ts)
 // and calls runQuery; handlers bind parameters into prepared SQL and return columnar, uPlot-ready data.
+// A handler throws QueryError (code bad_params) for a well-formed query it cannot answer; anything else is a bug.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import type { ResultOf } from '../../shared/results.ts';
+import { generation } from './generation.ts';
+import { interconnectors } from './interconnectors.ts';
+import { prices } from './prices.ts';
+import { stations } from './stations.ts';
+import { tabs } from './tabs.ts';
+
+export { QueryError } from './errors.ts';
 
 export interface QueryContext {
   conn: DuckDBConnection;
@@ -14,11 +22,7 @@ export interface QueryContext {
 export type Handler<K extends Kind> = (ctx: QueryContext, params: ParamsOf<K>) => Promise<ResultOf[K]>;
 export type Catalogue = { [K in Kind]: Handler<K> };
 
-// PLACEHOLDER until the catalogue lands (issue 2): every kind throws.
-const notYet = async (): Promise<never> => {
-  throw new Error('catalogue not implemented yet');
-};
-export const catalogue = new Proxy({} as Catalogue, { get: () => notYet });
+export const catalogue: Catalogue = Object.freeze({ ...prices, ...generation, ...stations, ...interconnectors, ...tabs });
 
 export function runQuery<K extends Kind>(ctx: QueryContext, kind: K, params: ParamsOf<K>): Promise<ResultOf[K]> {
   return (catalogue[kind] as Handler<K>)(ctx, params);

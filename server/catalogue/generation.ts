@@ -1,0 +1,133 @@
+// Generation kinds: by fuel (series + table), time of day, latest mix, renewable share, capacity utilisation.
+// All read the region × fuel rollups (gen_5m / gen_30m / gen_1d), never raw SCADA. For the NEM the regions are
+// summed and Transmission is left out: interconnector flows net to ~0 across the NEM (only losses remain).
+import type { Resolution } from '../../shared/kinds.ts';
+import { FUELS, type Fuel } from '../../shared/nem.ts';
+import type { Column, FuelRow } from '../../shared/results.ts';
+import { HOURS, hourColumns, hourSql, pivot } from './columns.ts';
+import type { Catalogue } from './index.ts';
+import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
+import { priceColumn } from './prices.ts';
+import { columns, round, rows } from './sql.ts';
+import { dataWindow, dayOf, exactUnionSql, exactWindow, GEN_TABLE, seriesWindow } from './window.ts';
+
+/** SQL filter on a gen_* row for the `$region` param. */
+export const REGION_FILTER = `(CASE WHEN $region = 'NEM' THEN fuel <> 'Transmission' ELSE region = $region END)`;
+const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });
+
+const SERIES_SQL = perRes((r) => `
+SELECT ts, fuel AS name, sum(mw) AS value FROM ${GEN_TABLE[r]}
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL`);
+
+const TABLE_SQL = `
+WITH u AS (${exactUnionSql(
+  `SELECT fuel, ${rollupMwhSql('mw')} AS mwh, ${rollupMwhSql('gen_mw')} AS gen_mwh, revenue FROM gen_1d WHERE ${REGION_FILTER}`,
+  `SELECT fuel, ${mwhSql('mw')}, ${mwhSql('gen_mw')}, revenue FROM gen_5m WHERE ${REGION_FILTER}`,
+)})
+SELECT fuel, sum(mwh) AS mwh, sum(gen_mwh) AS gen_mwh, coalesce(sum(revenue), 0) AS revenue FROM u GROUP BY fuel`;
+
+// Short windows read 5-minute rows; longer ones half-hours (a half-hour bucket lies within one clock hour).
+const TIME_OF_DAY_SQL = {
+  '5m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw FROM gen_5m WHERE ts > $from AND ts <= $to AND ${REGION_FILTER} GROUP BY ALL)
+SELECT ${hourSql('ts')} AS hour, fuel AS name, avg(mw) AS value FROM per GROUP BY ALL`,
+  // Weighted by each bucket's interval count, so partial buckets count for what they hold.
+  '30m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw, max(n) AS n FROM gen_30m WHERE ts > $from AND ts < $to + 1800 AND ${REGION_FILTER} GROUP BY ALL)
+SELECT ${hourSql('ts - 1500')} AS hour, fuel AS name, sum(mw * n) / sum(n) AS value FROM per GROUP BY ALL`,
+};
+
+// Rooftop PV is published half-hourly and after the dispatch data, so each fuel's latest value within the hour
+// before the newest interval stands in for it.
+const MIX_SQL = `
+WITH t AS (SELECT max(ts) AS t FROM gen_5m WHERE ts > $wm - 86400 AND ts <= $wm AND ${REGION_FILTER}),
+latest AS (
+  SELECT region, fuel, mw, gen_mw FROM gen_5m, t
+  WHERE ts > t.t - 3600 AND ts <= t.t AND ${REGION_FILTER}
+  QUALIFY row_number() OVER (PARTITION BY region, fuel ORDER BY ts DESC) = 1)
+SELECT (SELECT t FROM t) AS time, fuel, sum(mw) AS mw, sum(gen_mw) AS gen_mw FROM latest GROUP BY fuel`;
+
+const SHARE_SQL = perRes((r) => `
+SELECT ts, ${renewableShareSql()} AS value FROM ${GEN_TABLE[r]}
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`);
+
+// Capacity counts the units that reported in the window, so a store holding a few units' SCADA still
+// gives meaningful percentages. Rooftop PV and interconnectors have no registered capacity here.
+const CAPACITY_SQL = `
+SELECT fuel, sum(capacity_mw) AS cap FROM units
+WHERE ($region = 'NEM' OR region = $region) AND duid IN (SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND $d2)
+GROUP BY fuel`;
+const UTILISATION_SQL = perRes((r) => `
+SELECT ts, fuel AS name, sum(gen_mw) AS value FROM ${GEN_TABLE[r]}
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`);
+
+type Long = { ts: number[]; name: string[]; value: number[] };
+const byFuel = (a: { fuel: string }, b: { fuel: string }) => FUELS.indexOf(a.fuel as Fuel) - FUELS.indexOf(b.fuel as Fuel);
+
+export const generation: Pick<
+  Catalogue,
+  'generation.byFuel' | 'generation.timeOfDay' | 'generation.mix' | 'renewables.share' | 'capacity.utilisation'
+> = {
+  async 'generation.byFuel'(ctx, p) {
+    const sw = seriesWindow(ctx, p);
+    const region = p.region;
+    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], { first: sw.first, last: sw.last, region });
+    const price = await priceColumn(ctx, sw, region);
+    const ex = exactWindow(sw);
+    const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, { ...ex.params, region });
+    const totalGen = t.reduce((s, x) => s + Math.max(0, x.gen_mwh), 0);
+    const table: FuelRow[] = t.sort(byFuel).map((x) => ({
+      fuel: x.fuel,
+      avgMw: round(ex.intervals ? (x.mwh * 12) / ex.intervals : 0) as number,
+      gwh: round(x.mwh / 1000, 3) as number,
+      sharePct: round(totalGen > 0 ? (100 * x.gen_mwh) / totalGen : 0) as number,
+      vwPrice: round(priceReceived(x.revenue, x.mwh)),
+    }));
+    return { time: sw.times, series: pivot(sw, c, FUELS), unit: 'MW', resolution: sw.res, price, table };
+  },
+
+  async 'generation.timeOfDay'(ctx, p) {
+    const w = dataWindow(ctx, p);
+    const sql = w.to - w.from <= 8 * 86400 ? TIME_OF_DAY_SQL['5m'] : TIME_OF_DAY_SQL['30m'];
+    const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, sql, { from: w.from, to: w.to, region: p.region });
+    return { hours: [...HOURS], series: hourColumns(c, FUELS), unit: 'MW' };
+  },
+
+  async 'generation.mix'(ctx, p) {
+    const r = await rows<{ time: number | null; fuel: Fuel; mw: number; gen_mw: number }>(ctx.conn, MIX_SQL, { wm: ctx.watermark, region: p.region });
+    const fuels = r.sort(byFuel).map((x) => ({ fuel: x.fuel, mw: round(x.mw) as number }));
+    const total = r.reduce((s, x) => s + x.gen_mw, 0);
+    return {
+      region: p.region,
+      time: r[0]?.time ?? ctx.watermark,
+      fuels,
+      totalMw: round(total) as number,
+      renewableSharePct: round(renewableSharePct(r)) as number,
+    };
+  },
+
+  async 'renewables.share'(ctx, p) {
+    const sw = seriesWindow(ctx, p);
+    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SHARE_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region });
+    const share = pivot(sw, { ts: c.ts, name: c.ts.map(() => 'share'), value: c.value }, ['share'] as const);
+    return { time: sw.times, series: { share: share.share ?? sw.times.map(() => null) }, unit: '%', resolution: sw.res };
+  },
+
+  async 'capacity.utilisation'(ctx, p) {
+    const sw = seriesWindow(ctx, p);
+    const cap = await rows<{ fuel: Fuel; cap: number }>(ctx.conn, CAPACITY_SQL, {
+      region: p.region,
+      d1: dayOf(sw.from + 300),
+      d2: dayOf(sw.to),
+    });
+    const capacityMw: Partial<Record<Fuel, number>> = {};
+    for (const x of cap.sort(byFuel)) capacityMw[x.fuel] = round(x.cap) as number;
+    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region });
+    const mw = pivot(sw, c, FUELS, 6);
+    const series: Partial<Record<Fuel, Column>> = {};
+    for (const [fuel, col] of Object.entries(mw) as [Fuel, Column][]) {
+      const capMw = capacityMw[fuel];
+      if (capMw) series[fuel] = col.map((v) => (v === null ? null : round((100 * v) / capMw)));
+    }
+    return { time: sw.times, series: series as Record<Fuel, Column>, unit: '%', resolution: sw.res, capacityMw };
+  },
+};
+

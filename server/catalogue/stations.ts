@@ -1,0 +1,140 @@
+// Station kinds: search the registry, one unit's (or station's) output, and the per-station table.
+// These are the only kinds that read raw SCADA: station.output at 5m/30m and the partial-day edges of a window
+// (a few hundred thousand rows at most). Whole days come from unit_1d, so a year-long table reads ~150k rows.
+import { FUELS, REGIONS, type Fuel, type Region, type RegionChoice } from '../../shared/nem.ts';
+import type { StationOutput, StationRow, StationsTableRow } from '../../shared/results.ts';
+import { column, HOURS, hourColumns, hourSql } from './columns.ts';
+import { QueryError } from './errors.ts';
+import type { Catalogue, QueryContext } from './index.ts';
+import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
+import { priceColumn } from './prices.ts';
+import { columns, round, rows, textList } from './sql.ts';
+import { bucketSql, dataWindow, dayOf, exactUnionSql, exactWindow, seriesWindow, type Interval } from './window.ts';
+
+const SEARCH_SQL = `
+SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units
+WHERE ($region = 'NEM' OR region = $region)
+  AND ($q = '' OR contains(lower(duid), lower($q)) OR contains(lower(station), lower($q)))
+ORDER BY lower(duid) = lower($q) DESC, starts_with(lower(station), lower($q)) OR starts_with(lower(duid), lower($q)) DESC,
+  capacity_mw DESC, duid
+LIMIT $limit`;
+
+const UNITS_BY_DUID_SQL = `SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units WHERE upper(duid) = upper($name)`;
+const UNITS_BY_STATION_SQL = `SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units WHERE lower(station) = lower($name) ORDER BY duid`;
+
+// The largest station (by registered capacity) among those that reported in the window, else the largest.
+const LARGEST_SQL = `
+SELECT station FROM units WHERE ($region = 'NEM' OR region = $region)
+GROUP BY station
+ORDER BY bool_or(duid IN (SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND $d2)) DESC, sum(capacity_mw) DESC, station
+LIMIT 1`;
+
+const OUTPUT_SQL = {
+  '5m': `SELECT ts, sum(mw) AS value FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts`,
+  '30m': `WITH per AS (SELECT ts, sum(mw) AS mw FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts)
+SELECT ${bucketSql('30m')} AS ts, avg(mw) AS value FROM per GROUP BY ALL`,
+  // A day's mean MW per unit is its energy over the intervals it reported.
+  '1d': `SELECT ts, sum(mwh * 12.0 / n) AS value FROM unit_1d WHERE ts >= $lo AND ts < $hi AND list_contains($duids, duid) GROUP BY ts`,
+};
+
+// Totals over the exact window: whole days from unit_1d, the edges from SCADA × the unit's regional price.
+const unitTotalsSql = (filter: (duid: string) => string) => `
+SELECT duid, sum(mwh) AS mwh, coalesce(sum(revenue), 0) AS revenue FROM (${exactUnionSql(
+  `SELECT duid, mwh, revenue FROM unit_1d WHERE ${filter('duid')}`,
+  `SELECT s.duid, ${mwhSql('s.mw')} AS mwh, ${revenueSql('s.mw', 'p.rrp')} AS revenue
+   FROM scada s JOIN units u USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region WHERE ${filter('s.duid')}`,
+  's.ts',
+)}) GROUP BY duid`;
+const OUTPUT_TOTALS_SQL = unitTotalsSql((d) => `list_contains($duids, ${d})`);
+const TABLE_SQL = `
+WITH t AS (${unitTotalsSql((d) => `${d} IN (SELECT duid FROM units WHERE list_contains($regions, region) AND list_contains($fuels, fuel))`)})
+SELECT u.region, u.fuel, u.station, list(u.duid ORDER BY u.duid) AS duids, sum(t.mwh) AS mwh, sum(t.revenue) AS revenue,
+  sum(u.capacity_mw) AS cap
+FROM t JOIN units u USING (duid) GROUP BY ALL`;
+
+const TIME_OF_DAY_SQL = `
+WITH per AS (SELECT ts, sum(mw) AS mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts)
+SELECT ${hourSql('ts')} AS hour, 'mw' AS name, avg(mw) AS value FROM per GROUP BY ALL`;
+
+/** The units a station.output query names, or a QueryError saying what was not found. */
+async function resolveUnits(ctx: QueryContext, p: { duid?: string; station?: string }): Promise<StationRow[]> {
+  const byDuid = p.duid !== undefined;
+  const name = (byDuid ? p.duid : p.station) ?? '';
+  const units = await rows<StationRow>(ctx.conn, byDuid ? UNITS_BY_DUID_SQL : UNITS_BY_STATION_SQL, { name });
+  if (units.length === 0) {
+    throw new QueryError(`${byDuid ? 'no unit with DUID' : 'no station named'} "${name.slice(0, 120)}" (stations.search lists them)`);
+  }
+  return units;
+}
+
+/** The largest station of a region (or the NEM) that reported in the window: tab.stations' default. */
+export async function largestStation(ctx: QueryContext, region: RegionChoice, win: Interval): Promise<string | null> {
+  const r = await rows<{ station: string }>(ctx.conn, LARGEST_SQL, { region, d1: dayOf(win.from + 300), d2: dayOf(win.to) });
+  return r[0]?.station ?? null;
+}
+
+export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 'stations.table'> = {
+  async 'stations.search'(ctx, p) {
+    const r = await rows<StationRow>(ctx.conn, SEARCH_SQL, { q: p.q, region: p.region, limit: p.limit });
+    return { q: p.q, rows: r.map((x) => ({ ...x, capacityMw: round(x.capacityMw) as number })) };
+  },
+
+  async 'station.output'(ctx, p): Promise<StationOutput> {
+    const units = await resolveUnits(ctx, p);
+    const duids = textList(units.map((u) => u.duid));
+    const sw = seriesWindow(ctx, p);
+    // A hybrid station reports under the fuel holding most of its capacity.
+    const capacity = new Map<Fuel, number>();
+    for (const u of units) capacity.set(u.fuel, (capacity.get(u.fuel) ?? 0) + u.capacityMw);
+    const fuel = [...capacity].sort((a, b) => b[1] - a[1])[0][0];
+    const region = units[0].region;
+    const capacityMw = units.reduce((s, u) => s + u.capacityMw, 0);
+
+    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, OUTPUT_SQL[sw.res], { lo: sw.lo, hi: sw.hi, duids });
+    const rrp = await priceColumn(ctx, sw, region);
+    const ex = exactWindow(sw);
+    const totals = await rows<{ mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, { ...ex.params, duids });
+    const mwh = totals.reduce((s, t) => s + t.mwh, 0);
+    const revenue = totals.reduce((s, t) => s + t.revenue, 0);
+    const tod = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL, { from: sw.from, to: sw.to, duids });
+
+    return {
+      time: sw.times,
+      series: { mw: column(sw, c.ts, c.value), rrp },
+      unit: 'MW',
+      resolution: sw.res,
+      duids: units.map((u) => u.duid),
+      station: units[0].station,
+      region,
+      fuel,
+      capacityMw: round(capacityMw) as number,
+      capacityFactorPct: round(capacityFactorPct(mwh, capacityMw, ex.intervals)),
+      energyMwh: round(mwh, 1) as number,
+      revenue: round(revenue, 0) as number,
+      avgPriceReceived: round(priceReceived(revenue, mwh)),
+      timeOfDay: { hours: [...HOURS], series: { mw: hourColumns(tod, ['mw'] as const).mw ?? HOURS.map(() => null) }, unit: 'MW' },
+    };
+  },
+
+  async 'stations.table'(ctx, p) {
+    const ex = exactWindow(dataWindow(ctx, p));
+    const r = await rows<{ region: Region; fuel: Fuel; station: string; duids: string[]; mwh: number; revenue: number; cap: number }>(
+      ctx.conn,
+      TABLE_SQL,
+      { ...ex.params, regions: textList(p.regions), fuels: textList(p.fuels) },
+    );
+    const out: StationsTableRow[] = r.map((x) => ({
+      region: x.region,
+      fuel: x.fuel,
+      station: x.station,
+      duids: x.duids,
+      gwh: round(x.mwh / 1000, 3) as number,
+      revenue: round(x.revenue, 0) as number,
+      avgPriceReceived: round(priceReceived(x.revenue, x.mwh)),
+      utilisationPct: round(capacityFactorPct(x.mwh, x.cap, ex.intervals)),
+      capacityMw: round(x.cap) as number,
+    }));
+    out.sort((a, b) => REGIONS.indexOf(a.region) - REGIONS.indexOf(b.region) || FUELS.indexOf(a.fuel) - FUELS.indexOf(b.fuel) || b.gwh - a.gwh || (a.station < b.station ? -1 : 1));
+    return { rows: out };
+  },
+};
