@@ -1,0 +1,54 @@
+// Canonical cache keys. A key names the question (kind + canonical params, relative ranges by name) and the
+// data it was answered from (the watermark), so a new interval changes every key that could change and no
+// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it.
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+
+export interface CacheKey<K extends Kind = Kind> {
+  kind: K;
+  params: ParamsOf<K>;
+  /** The watermark (epoch seconds) the answer depends on; null for fixed past windows. */
+  watermark: number | null;
+  /** The question without the watermark: the same across intervals (for hot-entry refresh). */
+  query: string;
+  /** The full key, used by both tiers. */
+  text: string;
+}
+
+export interface KeyOptions {
+  /**
+   * Names the store's contents beyond the watermark (e.g. a back-fill import changes past data without moving
+   * the watermark). Empty by default.
+   */
+  generation?: string;
+}
+
+/**
+ * Builds the key for validated params (shared/kinds.ts validateParams output). Params are re-serialised with
+ * sorted names, so hand-built params in any order give the same key; list order must already be canonical.
+ */
+export function makeKey<K extends Kind>(kind: K, params: ParamsOf<K>, watermark: number, opts: KeyOptions = {}): CacheKey<K> {
+  const query = `${kind}|${canonicalJson(params)}`;
+  const fixed = isFixedPast(params, watermark);
+  const stamp = fixed ? 'fixed' : `w${watermark}`;
+  const gen = opts.generation ? `g${opts.generation}|` : '';
+  return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
+}
+
+/** An explicit from/to window entirely before the watermark: its answer never changes (barring a back-fill). */
+export function isFixedPast(params: object, watermark: number): boolean {
+  const p = params as { from?: unknown; to?: unknown };
+  return typeof p.from === 'number' && typeof p.to === 'number' && p.to < watermark;
+}
+
+/** JSON with object members in sorted order and undefined members left out. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const name of Object.keys(obj).sort()) {
+    if (obj[name] === undefined) continue;
+    parts.push(`${JSON.stringify(name)}:${canonicalJson(obj[name])}`);
+  }
+  return `{${parts.join(',')}}`;
+}

@@ -1,0 +1,85 @@
+// Cache counters: plain numbers on the hot path, exported to Prometheus on scrape (CONTRACT §2).
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export class CacheStats {
+  hits = { lru: 0, lmdb: 0 };
+  misses = 0;
+  /** Misses that joined a computation already running for the same key (no extra query). */
+  coalesced = 0;
+  computes = 0;
+  computeErrors = 0;
+  diskWriteErrors = 0;
+  warmup = { running: 0, done: 0, total: 0, lastSeconds: 0 };
+
+  hitRate(): number {
+    const hits = this.hits.lru + this.hits.lmdb;
+    return hits + this.misses === 0 ? 0 : hits / (hits + this.misses);
+  }
+}
+
+/** What the exporter reads from the running cache at scrape time. */
+export interface CacheGauges {
+  stats: CacheStats;
+  lruBytes(): number;
+  lmdbBytes(): number;
+  lruEvictions(): number;
+  lmdbEvictions(): number;
+  lmdbCorrupt(): number;
+}
+
+/** Registers the cache metrics on `registry`; `source()` gives the live cache (undefined before it opens). */
+export function registerCacheMetrics(registry: Registry, source: () => CacheGauges | undefined): void {
+  const counter = (name: string, help: string, labelNames: string[], read: (g: CacheGauges) => Record<string, number>) => {
+    const last = new Map<string, number>();
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      // Counters only go up: add what happened since the last scrape.
+      collect() {
+        const g = source();
+        if (!g) return;
+        for (const [label, value] of Object.entries(read(g))) {
+          const delta = value - (last.get(label) ?? 0);
+          if (delta > 0) labelNames.length ? this.inc({ [labelNames[0]]: label }, delta) : this.inc(delta);
+          last.set(label, value);
+        }
+      },
+    });
+  };
+  counter('nemlive_cache_hits_total', 'Answers served from a cache tier', ['tier'], (g) => ({ ...g.stats.hits }));
+  counter('nemlive_cache_misses_total', 'Lookups found in neither tier', [], (g) => ({ '': g.stats.misses }));
+  counter('nemlive_cache_coalesced_total', 'Misses that joined an identical computation in flight', [], (g) => ({ '': g.stats.coalesced }));
+  counter('nemlive_cache_evictions_total', 'Entries evicted to stay within the byte caps', ['tier'], (g) => ({
+    lru: g.lruEvictions(),
+    lmdb: g.lmdbEvictions(),
+  }));
+  counter('nemlive_cache_corrupt_total', 'Damaged disk entries dropped instead of served', [], (g) => ({ '': g.lmdbCorrupt() }));
+  counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({ '': g.stats.diskWriteErrors }));
+  new Gauge({
+    name: 'nemlive_cache_bytes',
+    help: 'Bytes held per cache tier (LMDB: pages in use)',
+    labelNames: ['tier'],
+    registers: [registry],
+    collect() {
+      const g = source();
+      if (!g) return;
+      this.set({ tier: 'lru' }, g.lruBytes());
+      this.set({ tier: 'lmdb' }, g.lmdbBytes());
+    },
+  });
+  new Gauge({
+    name: 'nemlive_warmup_queries',
+    help: 'Warmup progress: queries done and in the current (or last) run',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const g = source();
+      if (!g) return;
+      this.set({ state: 'done' }, g.stats.warmup.done);
+      this.set({ state: 'total' }, g.stats.warmup.total);
+      this.set({ state: 'running' }, g.stats.warmup.running);
+    },
+  });
+}
