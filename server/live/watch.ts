@@ -1,7 +1,8 @@
 // LIVE=watch:/path — takes each NEMWEB file (zip or CSV) that lands in a folder, once. Polls rather than using
 // fs.watch, which misses events on network and container mounts; a poll of a folder is cheap. A file is taken
-// when it is provably whole: a zip with its central directory, a CSV with AEMO's END OF REPORT row, or else a size
-// and mtime unchanged across two polls. Temporary names (.tmp, .part, dot-files) are never taken.
+// when it is provably whole: a zip with its central directory, a CSV with AEMO's END OF REPORT footer (ingest
+// rejects a CSV without one as truncated). One that stays unchanged and unfinished for `incompletePolls` polls is
+// written off as bad until it changes. Temporary names (.tmp, .part, dot-files) are never taken.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ export interface WatchOptions {
   pollMs?: number;
   /** Most files taken per poll, so a large backlog still yields pushes as it goes (default 50). */
   batchSize?: number;
-  /** Polls a zip may sit unchanged without its central directory before it is written off as bad (default 30). */
+  /** Polls a file may sit unchanged and unfinished before it is written off as bad (default 30). */
   incompletePolls?: number;
 }
 
@@ -104,10 +105,11 @@ export class WatchFeed implements Feed {
     const bytes = await readFile(path).catch(() => undefined);
     if (!bytes || bytes.length !== st.size) return undefined; // vanished, or grew while being read
     const isZip = /\.zip$/i.test(name);
-    const whole = isZip ? zipLooksComplete(bytes) : csvHasEndMarker(bytes) || stable >= 1;
+    const whole = isZip ? zipLooksComplete(bytes) : csvHasEndMarker(bytes);
     if (whole) return { name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: this.dir };
-    if (isZip && stable >= this.incompletePolls) {
-      await this.intake.reject(name, this.dir, st.size, 'zip without its central directory (truncated?)');
+    if (stable >= this.incompletePolls) {
+      const why = isZip ? 'zip without its central directory' : 'CSV without its END OF REPORT footer';
+      await this.intake.reject(name, this.dir, st.size, `${why}, unchanged for ${stable} polls (truncated?)`);
       this.seen.delete(name);
     }
     return undefined;
