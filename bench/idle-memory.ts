@@ -1,0 +1,78 @@
+// Server memory per idle session: RSS with no sockets and with 5,000 idle ones (goal ≤ 100 KB each), then waves of
+// opening and closing 5,000 sockets, showing RSS (and DuckDB's memory, when /metrics exports it) back near baseline.
+import { join } from 'node:path';
+import { metricSum, parseMetrics, waitForIdle } from '../soak/server-probe.ts';
+import { ROOT, spawnServer, type SpawnedServer } from '../soak/spawn-server.ts';
+import { ask, forkReady, rssMBOf } from './proc.ts';
+import type { BenchContext, BenchResult } from './types.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Memory {
+  rssMB: number;
+  duckdbMB: number | null;
+  sessions: number;
+}
+
+async function memory(server: SpawnedServer): Promise<Memory> {
+  const [health, metrics] = await Promise.all([
+    fetch(`${server.base}/healthz`).then((r) => r.json() as Promise<{ sessions: number }>),
+    fetch(`${server.base}/metrics`).then((r) => r.text()).catch(() => ''),
+  ]);
+  const m = parseMetrics(metrics);
+  // duckdb_memory() as the server exports it, if it does (name varies while the server is young).
+  const duck = metricSum(m, 'nemlive_duckdb_memory_bytes') ?? metricSum(m, 'nemlive_duckdb_memory_usage_bytes');
+  const rss = rssMBOf(server.pid) ?? (metricSum(m, 'process_resident_memory_bytes') ?? NaN) / 2 ** 20;
+  return { rssMB: rss, duckdbMB: duck === null ? null : duck / 2 ** 20, sessions: health.sessions };
+}
+
+/** Memory once the server has had a moment to free what closed sessions held. */
+async function settled(server: SpawnedServer): Promise<Memory> {
+  await waitForIdle(server.base, 30_000);
+  await sleep(3000);
+  return memory(server);
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const n = ctx.quick ? 1000 : 5000;
+  const waves = ctx.quick ? 2 : 3;
+  const procs = 2;
+  const server = await spawnServer({ dataDir: ctx.dataDir, cacheDir: ctx.cacheDir, demoDays: ctx.demoDays, replaySeconds: 0, warm: false });
+  const clients = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/idle-client.ts'))));
+  try {
+    await sleep(2000);
+    const base = await settled(server);
+    ctx.log(`idle-memory: baseline RSS ${base.rssMB.toFixed(1)} MB`);
+    const trace: string[] = [];
+    let withIdle: Memory | undefined;
+    let after = base;
+    for (let w = 1; w <= waves; w++) {
+      const opened = await Promise.all(clients.map((c) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: server.url, open: n / procs })));
+      const failed = opened.reduce((s, o) => s + o.failed, 0);
+      if (failed > 0) throw new Error(`idle-memory: ${failed} of ${n} sockets failed to open (${opened.find((o) => o.firstError)?.firstError})`);
+      await sleep(2000);
+      const open = await memory(server);
+      if (open.sessions < n) throw new Error(`idle-memory: the server reports ${open.sessions} sessions with ${n} sockets open`);
+      withIdle ??= open;
+      await Promise.all(clients.map((c) => ask(c, { close: true })));
+      after = await settled(server);
+      trace.push(`wave ${w}: ${open.rssMB.toFixed(0)} → ${after.rssMB.toFixed(0)} MB`);
+      ctx.log(`idle-memory: wave ${w}: ${n} open ${open.rssMB.toFixed(1)} MB, closed ${after.rssMB.toFixed(1)} MB (sessions ${after.sessions})`);
+    }
+    const perSessionKB = ((withIdle!.rssMB - base.rssMB) * 1024) / n;
+    const r1 = (x: number): number => Math.round(x * 10) / 10;
+    const out: BenchResult[] = [
+      { name: `server RSS with ${n.toLocaleString('en')} idle sockets`, value: r1(withIdle!.rssMB), unit: 'MB', baseline: r1(base.rssMB), note: 'baseline = no sockets' },
+      { name: 'server memory per idle session', value: r1(perSessionKB), unit: 'KB', goal: '≤ 100 KB', note: `(RSS with ${n} − RSS with 0) ÷ ${n}; each session holds its DuckDB connection` },
+      { name: `RSS after ${waves} waves of ${n.toLocaleString('en')} open/close`, value: r1(after.rssMB), unit: 'MB', baseline: r1(base.rssMB), ratio: r1((100 * after.rssMB) / base.rssMB) / 100, goal: '≤ 1.10× baseline', note: trace.join('; ') },
+    ];
+    if (base.duckdbMB !== null && after.duckdbMB !== null)
+      out.push({ name: `duckdb_memory() after ${waves} waves`, value: r1(after.duckdbMB), unit: 'MB', baseline: r1(base.duckdbMB), ratio: base.duckdbMB > 0 ? Math.round((100 * after.duckdbMB) / base.duckdbMB) / 100 : undefined, goal: '≤ 1.10× baseline' });
+    else out.push({ name: 'duckdb_memory() after waves', value: NaN, unit: 'MB', note: 'not measured: /metrics exports no nemlive_duckdb_memory_bytes' });
+    if (after.sessions !== 0) out.push({ name: 'sessions left after waves', value: after.sessions, unit: 'sessions', goal: '0' });
+    return out;
+  } finally {
+    for (const c of clients) c.kill();
+    await server.stop();
+  }
+}
