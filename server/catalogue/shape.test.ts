@@ -1,0 +1,110 @@
+// Every kind answers with the shape shared/results.ts promises, for every range preset and resolution:
+// columns as long as their time axis, steps matching the resolution, no BigInt, no NaN, msgpack round trip.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KIND_NAMES, KINDS, RANGES, RESOLUTION_SECONDS, RESOLUTIONS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import { decode, encode } from '../../shared/protocol.ts';
+import { REGION_CHOICES } from '../../shared/nem.ts';
+import { runQuery, type QueryContext } from './index.ts';
+import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './test-data.ts';
+
+let store: TestStore;
+let ctx: QueryContext;
+
+beforeAll(async () => {
+  store = await openTestStore();
+  await fill(store.conn, rawRows());
+  ctx = { conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 };
+});
+afterAll(() => store?.close());
+
+const PANELS: Partial<Record<Kind, string[]>> = {
+  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables'],
+  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay'],
+  'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
+  'tab.stations': ['search', 'output'],
+  'tab.generators': ['table'],
+};
+
+/** Walks a result and returns the first problem found, or null. */
+function problem(v: unknown, path: string): string | null {
+  if (typeof v === 'bigint') return `${path} is a BigInt`;
+  if (typeof v === 'number') return Number.isFinite(v) ? null : `${path} is ${v}`;
+  if (v === null || typeof v !== 'object') return v === undefined ? `${path} is undefined` : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = problem(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return null;
+  }
+  const o = v as Record<string, unknown>;
+  if (Array.isArray(o.time) && o.series) {
+    const n = o.time.length;
+    for (const [name, col] of Object.entries(o.series as Record<string, unknown[]>)) {
+      if (col.length !== n) return `${path}.series.${name} has ${col.length} points, time has ${n}`;
+    }
+    const step = RESOLUTION_SECONDS[o.resolution as keyof typeof RESOLUTION_SECONDS];
+    if (!step) return `${path}.resolution is ${String(o.resolution)}`;
+    for (let i = 1; i < n; i++) if ((o.time[i] as number) - (o.time[i - 1] as number) !== step) return `${path}.time is not on a ${o.resolution} grid at ${i}`;
+    for (const key of ['price']) if (key in o && (o[key] as unknown[]).length !== n) return `${path}.${key} length differs from time`;
+    if (o.links) {
+      for (const [id, l] of Object.entries(o.links as Record<string, { exportLimit: unknown[]; importLimit: unknown[] }>)) {
+        if (l.exportLimit.length !== n || l.importLimit.length !== n) return `${path}.links.${id} limits differ in length from time`;
+      }
+    }
+  }
+  if (Array.isArray(o.hours)) {
+    if (o.hours.length !== 24) return `${path}.hours has ${o.hours.length} entries`;
+    for (const [name, col] of Object.entries(o.series as Record<string, unknown[]>)) if (col.length !== 24) return `${path}.series.${name} is not 24 hours`;
+  }
+  for (const [k, x] of Object.entries(o)) {
+    const p = problem(x, `${path}.${k}`);
+    if (p) return p;
+  }
+  return null;
+}
+
+async function check(kind: Kind, raw: Record<string, unknown>): Promise<unknown> {
+  const v = validateParams(kind, raw);
+  if (!v.ok) throw new Error(`${kind}: ${v.message}`);
+  const data = await runQuery(ctx, kind, v.params as ParamsOf<typeof kind>);
+  const where = `${kind} ${JSON.stringify(raw)}`;
+  expect(problem(data, 'data'), where).toBeNull();
+  expect(decode(encode(data)), where).toEqual(data);
+  if (PANELS[kind]) expect(Object.keys((data as { panels: object }).panels), where).toEqual(PANELS[kind]);
+  return data;
+}
+
+describe('result shapes', () => {
+  it('every kind, every range preset and resolution, has a well-formed answer', async () => {
+    const duid = 'COAL1';
+    for (const kind of KIND_NAMES) {
+      const schema = KINDS[kind] as Record<string, unknown>;
+      const base: Record<string, unknown> = kind === 'station.output' ? { duid } : {};
+      const ranges = 'range' in schema ? RANGES : [undefined];
+      const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
+      for (const range of ranges) {
+        for (const resolution of resolutions) {
+          await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) });
+        }
+      }
+      if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region });
+      if ('from' in schema) await check(kind, { ...base, from: T0 + 3600 + 17, to: T0 + 2 * 86400 });
+    }
+  });
+
+  it('series are non-empty and carry data where the store has it', async () => {
+    const r = (await check('generation.byFuel', { region: 'NEM', range: '7d' })) as { time: number[]; series: Record<string, unknown[]> };
+    expect(r.time.length).toBeGreaterThan(800);
+    expect(r.series.Coal.filter((x) => x !== null).length).toBe(r.time.length);
+    const tab = (await check('tab.stations', { region: 'SA1' })) as { panels: { output: { station: string } } };
+    expect(tab.panels.output.station).toBe('Alpha Wind Farm'); // the region's largest when none is chosen
+  });
+
+  it('answers a window outside the data with empty series rather than an error', async () => {
+    const r = (await check('prices.history', { from: T0 - 10 * 86400, to: T0 - 9 * 86400 })) as { time: number[] };
+    expect(r.time).toEqual([]);
+    const s = (await check('prices.stats', { from: T0 - 10 * 86400, to: T0 - 9 * 86400 })) as { rows: unknown[] };
+    expect(s.rows).toEqual([]);
+  });
+});
