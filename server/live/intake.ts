@@ -19,6 +19,8 @@ export interface Batch {
   /** Files stored, in the order they were ingested. */
   files: string[];
   rows: Record<string, number>;
+  /** Interval-end times (epoch s) the batch wrote; a window at or before the old watermark is a late or revised interval. */
+  window: { minTs: number; maxTs: number } | null;
   /** performance.now() when the last file of the batch was committed: the start of push latency. */
   ingestedAt: number;
 }
@@ -45,6 +47,7 @@ export class Intake {
   async take(files: IncomingFile[]): Promise<string[]> {
     const stored: string[] = [];
     const rows: Record<string, number> = {};
+    let window: Batch['window'] = null;
     let source = '';
     for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (!this.ledger.wants(f.name, f.bytes.length)) continue;
@@ -55,12 +58,13 @@ export class Intake {
         stored.push(f.name);
         source = f.source;
         for (const [t, n] of Object.entries(report.rows)) rows[t] = (rows[t] ?? 0) + n;
+        if (report.window) window = window ? { minTs: Math.min(window.minTs, report.window.minTs), maxTs: Math.max(window.maxTs, report.window.maxTs) } : { ...report.window };
         this.log.info({ file: f.name, source: f.source, rows: report.rows }, 'live: ingested');
       } catch (err) {
         await this.failed(f, err as Error & { code?: string });
       }
     }
-    if (stored.length > 0) await this.onBatch({ source, files: stored, rows, ingestedAt: performance.now() });
+    if (stored.length > 0) await this.onBatch({ source, files: stored, rows, window, ingestedAt: performance.now() });
     return stored;
   }
 
