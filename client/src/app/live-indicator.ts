@@ -1,0 +1,78 @@
+// The live indicator: connection state, the data watermark in NEM time, and how old it is.
+import { LitElement, html, css } from 'lit';
+import { shared } from '../styles.ts';
+import { fmtAge, fmtNemDateTime, isoToEpoch } from '../nem-time.ts';
+import type { ConnectionState } from '../../sdk/client.ts';
+
+/** Older than this and the data is called stale: two missed 5-minute intervals. */
+const STALE_S = 15 * 60;
+
+export class LiveIndicator extends LitElement {
+  static override properties = { state: { type: String }, watermark: { type: String }, now: { type: Number }, flash: { type: Boolean } };
+  declare state: ConnectionState;
+  declare watermark: string | null;
+  /** Wall-clock seconds, ticked by the shell so the age stays current. */
+  declare now: number;
+  /** Briefly true when a push arrives. */
+  declare flash: boolean;
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: inline-flex;
+        align-items: center;
+        gap: 8px;
+        font-size: 12px;
+        color: var(--muted);
+        white-space: nowrap;
+      }
+      .dot {
+        width: 9px;
+        height: 9px;
+        border-radius: 50%;
+        background: var(--muted);
+        flex: none;
+      }
+      .dot.live {
+        background: var(--ok);
+        box-shadow: 0 0 0 0 var(--ok);
+      }
+      .dot.live.flash {
+        animation: ping 1s ease-out;
+      }
+      .dot.stale {
+        background: var(--warn);
+      }
+      .dot.down {
+        background: var(--spike);
+      }
+      .state {
+        color: var(--fg);
+        font-weight: 600;
+      }
+      @keyframes ping {
+        from {
+          box-shadow: 0 0 0 0 color-mix(in srgb, var(--ok) 70%, transparent);
+        }
+        to {
+          box-shadow: 0 0 0 10px transparent;
+        }
+      }
+    `,
+  ];
+
+  override render() {
+    const wm = isoToEpoch(this.watermark);
+    const age = Number.isFinite(wm) ? Math.max(0, this.now - wm) : NaN;
+    const open = this.state === 'open';
+    const stale = open && age > STALE_S;
+    const cls = open ? (stale ? 'stale' : `live${this.flash ? ' flash' : ''}`) : this.state === 'connecting' && !this.watermark ? '' : 'down';
+    const label = open ? (stale ? 'Stale' : 'Live') : this.state === 'connecting' ? 'Connecting…' : 'Offline';
+    return html`<span class="dot ${cls}" aria-hidden="true"></span>
+      <span role="status" aria-live="polite"><span class="state">${label}</span>${Number.isFinite(wm)
+          ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> · <span class="age">${fmtAge(age)}</span>`
+          : ''}</span>`;
+  }
+}
+customElements.define('live-indicator', LiveIndicator);

@@ -1,0 +1,45 @@
+// Server results → <nem-chart> data: fuel and region colours from shared/nem.ts, fixed stacking order, and
+// empty fuels dropped so legends list only what is there.
+import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
+import type { Column, InterconnectorFlows, Series, TimeOfDay } from '../../../shared/results.ts';
+import type { ChartData, ChartSeries } from '../chart/types.ts';
+
+const hasValues = (c: Column | undefined): c is Column => !!c && c.some((v) => v !== null && v !== 0);
+
+/** Stack order is FUELS order (baseload at the bottom); fuels the answer lacks or that are all zero are left out. */
+export function fuelSeries(series: Record<string, Column>): ChartSeries[] {
+  return FUELS.filter((f) => hasValues(series[f])).map((f) => ({ label: f, color: FUEL_COLOURS[f], values: series[f] }));
+}
+
+export function regionSeries(series: Record<string, Column>): ChartSeries[] {
+  return REGIONS.filter((r) => series[r]).map((r) => ({ label: r.replace(/1$/, ''), color: REGION_COLOURS[r], values: series[r] }));
+}
+
+export const fuelChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in s ? s.time : s.hours, series: fuelSeries(s.series) });
+export const regionChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in s ? s.time : s.hours, series: regionSeries(s.series) });
+
+/** The price line's colour: the region's own, or a neutral slate for the NEM (legible on both themes). */
+export function priceColour(r: Region | 'NEM'): string {
+  return r === 'NEM' ? '#7f8c9b' : REGION_COLOURS[r];
+}
+
+export function regionLabel(r: Region | 'NEM'): string {
+  return REGION_NAMES[r];
+}
+
+const LINK_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#8c564b', '#e377c2'];
+
+/** Flows solid; export and import limits dashed in the same colour, hidden until asked for when there are many links. */
+export function flowsChart(f: InterconnectorFlows): ChartData {
+  const ids = Object.keys(f.series);
+  const many = ids.length > 2;
+  const series: ChartSeries[] = [];
+  ids.forEach((id, i) => {
+    const color = LINK_COLOURS[i % LINK_COLOURS.length];
+    series.push({ label: id, color, values: f.series[id], width: 1.75 });
+    const link = f.links?.[id];
+    if (link && hasValues(link.exportLimit)) series.push({ label: `${id} export limit`, color, values: link.exportLimit, dash: [4, 4], width: 1, hidden: many });
+    if (link && hasValues(link.importLimit)) series.push({ label: `${id} import limit`, color, values: link.importLimit, dash: [2, 3], width: 1, hidden: many });
+  });
+  return { x: f.time, series };
+}
