@@ -1,0 +1,44 @@
+// The answer path outside a running server (the warmup CLI, benchmarks, tests): the same steps the router
+// takes — canonical key at the store's watermark, cache, single flight, catalogue, msgpack — on one connection.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Kind, ParamsOf } from '../shared/kinds.ts';
+import { encode } from '../shared/protocol.ts';
+import { runQuery } from '../server/catalogue/index.ts';
+import { makeKey } from '../server/cache/key.ts';
+import type { TieredCache } from '../server/cache/tiered.ts';
+import { readWatermark } from '../server/store/db.ts';
+import type { AnswerPath } from './run.ts';
+
+export interface StoreAnswerPath extends AnswerPath {
+  watermark: number;
+  firstTs: number;
+  /** Re-reads the watermark (after new data); keys follow it. */
+  refresh(): Promise<number>;
+}
+
+export async function storeAnswerPath(conn: DuckDBConnection, cache: TieredCache, generation?: string): Promise<StoreAnswerPath> {
+  const read = async () => {
+    const w = await readWatermark(conn);
+    if (!w) throw new Error('the store holds no data yet: build the demo or ingest AEMO files first');
+    return w;
+  };
+  const w = await read();
+  const path: StoreAnswerPath = {
+    cache,
+    watermark: w.watermark,
+    firstTs: w.firstTs,
+    keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation }),
+    async answer(kind: Kind, params: ParamsOf<Kind>) {
+      const ctx = { conn, watermark: path.watermark, firstTs: path.firstTs };
+      const got = await cache.getOrCompute(path.keyFor(kind, params), async () => encode(await runQuery(ctx, kind, params)));
+      return { dataBytes: got.bytes, tier: got.tier, ms: got.ms };
+    },
+    async refresh() {
+      const next = await read();
+      path.watermark = next.watermark;
+      path.firstTs = next.firstTs;
+      return path.watermark;
+    },
+  };
+  return path;
+}

@@ -1,0 +1,55 @@
+// The queries warmup computes, derived from the kind schemas (shared/kinds.ts), never listed by hand:
+// every tab kind × region × range preset, then every other kind that needs no choice from the user, per region,
+// at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation.
+import { KIND_NAMES, KINDS, RANGES, TAB_KINDS, validateParams, type Kind, type ParamSpec, type ParamsOf } from '../shared/kinds.ts';
+import { canonicalJson } from '../server/cache/key.ts';
+
+export interface WarmQuery {
+  kind: Kind;
+  params: ParamsOf<Kind>;
+}
+
+/** Every tab kind × region × range preset, then the common kinds; the likeliest first (default range, tabs). */
+export function warmList(): WarmQuery[] {
+  const out: WarmQuery[] = [];
+  const seen = new Set<string>();
+  const add = (kind: Kind, raw: Record<string, unknown>) => {
+    const v = validateParams(kind, raw);
+    if (!v.ok) return;
+    const id = `${kind}|${canonicalJson(v.params)}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push({ kind, params: v.params as ParamsOf<Kind> });
+  };
+  const commonKinds = KIND_NAMES.filter((k) => !TAB_KINDS.includes(k));
+  const defaultRange = rangeDefault();
+  const rangesFirstDefault = [defaultRange, ...RANGES.filter((r) => r !== defaultRange)];
+  for (const range of rangesFirstDefault) {
+    for (const kind of TAB_KINDS) for (const raw of regionChoices(kind)) add(kind, withRange(kind, raw, range));
+    if (range === defaultRange) for (const kind of commonKinds) for (const raw of regionChoices(kind)) add(kind, raw);
+  }
+  return out;
+}
+
+/** The region dimension of a kind: each choice of `region`, or for a `regions` list all of them and each alone. */
+function regionChoices(kind: Kind): Record<string, unknown>[] {
+  const schema: Record<string, ParamSpec> = KINDS[kind];
+  const region = schema.region;
+  if (region?.type === 'enum') return region.values.map((r) => ({ region: r }));
+  const regions = schema.regions;
+  if (regions?.type === 'enumList') return [{}, ...regions.values.map((r) => ({ regions: [r] }))];
+  return [{}];
+}
+
+function withRange(kind: Kind, raw: Record<string, unknown>, range: string): Record<string, unknown> {
+  const schema: Record<string, ParamSpec> = KINDS[kind];
+  return schema.range ? { ...raw, range } : raw;
+}
+
+function rangeDefault(): string {
+  for (const kind of KIND_NAMES) {
+    const spec = (KINDS[kind] as Record<string, ParamSpec>).range;
+    if (spec?.type === 'enum' && spec.default) return spec.default;
+  }
+  return RANGES[0];
+}

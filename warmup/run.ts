@@ -1,0 +1,127 @@
+// The warmup runner that boot, `npm run warmup` and the live feed share. It asks the server's own answer path
+// (cache → single flight → DuckDB → encode → both tiers), so what it stores is exactly what a client would get.
+// It never hogs the process: a bounded number of queries at a time, and a macrotask yield between them so
+// socket traffic interleaves.
+import type { Kind, ParamsOf } from '../shared/kinds.ts';
+import type { CacheTier } from '../shared/protocol.ts';
+import type { CacheKey } from '../server/cache/key.ts';
+import type { TieredCache } from '../server/cache/tiered.ts';
+import { warmList, type WarmQuery } from './list.ts';
+
+/** The server's answer path, as warmup needs it. */
+export interface AnswerPath {
+  cache: TieredCache;
+  /** The key `answer` would use right now (at the current watermark). */
+  keyFor(kind: Kind, params: ParamsOf<Kind>): CacheKey;
+  /** The encoded `data` payload for (kind, params) at the current watermark, through the cache. */
+  answer(kind: Kind, params: ParamsOf<Kind>): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
+}
+
+export interface WarmupProgress {
+  done: number;
+  total: number;
+  query: WarmQuery;
+  /** 'cached' when the entry was already stored and nothing ran. */
+  outcome: 'computed' | 'cached' | 'failed';
+  ms: number;
+  error?: unknown;
+}
+
+export interface WarmupSummary {
+  queries: number;
+  computed: number;
+  alreadyCached: number;
+  failed: number;
+  seconds: number;
+  /** Encoded bytes of the answers computed in this run. */
+  bytes: number;
+  /** Share of the list the cache answers afterwards (below 1 when the caps are too small for it, or on failures). */
+  hitRateAfter: number;
+}
+
+export interface WarmupOptions {
+  list?: WarmQuery[];
+  /** Queries in flight at once (default 1: on 2 cores DuckDB already uses both for one query). */
+  concurrency?: number;
+  onProgress?: (p: WarmupProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Promise<WarmupSummary> {
+  const list = opts.list ?? warmList();
+  const started = performance.now();
+  const summary: WarmupSummary = { queries: list.length, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 0 };
+  const progress = path.cache.stats.warmup;
+  progress.running++;
+  progress.done = 0;
+  progress.total = list.length;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < list.length && !opts.signal?.aborted) {
+      const query = list[next++];
+      await yieldToIo();
+      const t0 = performance.now();
+      let outcome: WarmupProgress['outcome'];
+      let error: unknown;
+      try {
+        if (path.cache.has(path.keyFor(query.kind, query.params))) {
+          outcome = 'cached';
+          summary.alreadyCached++;
+        } else {
+          const { dataBytes } = await path.answer(query.kind, query.params);
+          outcome = 'computed';
+          summary.computed++;
+          summary.bytes += dataBytes.byteLength;
+        }
+      } catch (err) {
+        outcome = 'failed';
+        error = err;
+        summary.failed++;
+      }
+      progress.done = ++done;
+      opts.onProgress?.({ done, total: list.length, query, outcome, ms: performance.now() - t0, error });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+    await path.cache.flush();
+  } finally {
+    progress.running--;
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  progress.lastSeconds = summary.seconds;
+  const held = list.filter((q) => path.cache.has(path.keyFor(q.kind, q.params))).length;
+  summary.hitRateAfter = list.length === 0 ? 1 : held / list.length;
+  return summary;
+}
+
+/** Hot questions refreshed per new interval: enough for the open tabs, few enough to finish well within 5 min. */
+const HOT_LIMIT = 64;
+const refreshed = new WeakMap<TieredCache, number>();
+
+/**
+ * After a new interval: recomputes, once, the questions most asked at the previous watermark, so subscribers'
+ * pushes and the next requests hit the cache. Call it after the answer path has moved to `watermark`.
+ */
+export async function refreshHot(
+  path: AnswerPath,
+  watermark: number,
+  opts: Omit<WarmupOptions, 'list'> & { limit?: number } = {},
+): Promise<WarmupSummary> {
+  const last = refreshed.get(path.cache);
+  if (last !== undefined && last >= watermark) return { ...EMPTY };
+  refreshed.set(path.cache, watermark);
+  const hot = path.cache.hot.topBefore(watermark, opts.limit ?? HOT_LIMIT);
+  // Only questions whose key follows the watermark need it; the answer path must already be at `watermark`.
+  const list = hot.map(({ kind, params }) => ({ kind, params })).filter((q) => path.keyFor(q.kind, q.params).watermark === watermark);
+  if (list.length === 0) return { ...EMPTY };
+  return runWarmup(path, { ...opts, list });
+}
+
+const EMPTY: WarmupSummary = { queries: 0, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 1 };
+
+/** setImmediate, not a microtask: lets pending socket reads and timers run between warmup queries. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
