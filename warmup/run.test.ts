@@ -136,6 +136,7 @@ describe('refreshHot', () => {
     expect(path.cache.has(path.keyFor('generation.mix', quiet))).toBe(false);
     expect((await path.answer('tab.prices', busier)).tier).toBe('lru');
     expect(await refreshHot(path, w1, { limit: 2 })).toMatchObject({ queries: 0 });
+    expect(path.cache.stats.hotRefresh).toMatchObject({ runs: 1, queries: 2 });
     await path.cache.close();
   });
 });

@@ -45,13 +45,15 @@ export interface WarmupOptions {
   concurrency?: number;
   onProgress?: (p: WarmupProgress) => void;
   signal?: AbortSignal;
+  /** Leave the warmup progress gauges alone (hot refreshes are counted separately). */
+  quiet?: boolean;
 }
 
 export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Promise<WarmupSummary> {
   const list = opts.list ?? warmList();
   const started = performance.now();
   const summary: WarmupSummary = { queries: list.length, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 0 };
-  const progress = path.cache.stats.warmup;
+  const progress = opts.quiet ? { running: 0, done: 0, total: 0, lastSeconds: 0 } : path.cache.stats.warmup;
   progress.running++;
   progress.done = 0;
   progress.total = list.length;
@@ -116,7 +118,12 @@ export async function refreshHot(
   // Only questions whose key follows the watermark need it; the answer path must already be at `watermark`.
   const list = hot.map(({ kind, params }) => ({ kind, params })).filter((q) => path.keyFor(q.kind, q.params).watermark === watermark);
   if (list.length === 0) return { ...EMPTY };
-  return runWarmup(path, { ...opts, list });
+  const summary = await runWarmup(path, { ...opts, list, quiet: true });
+  const counted = path.cache.stats.hotRefresh;
+  counted.runs++;
+  counted.queries += summary.computed;
+  counted.lastSeconds = summary.seconds;
+  return summary;
 }
 
 const EMPTY: WarmupSummary = { queries: 0, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 1 };

@@ -10,6 +10,8 @@ export class CacheStats {
   computeErrors = 0;
   diskWriteErrors = 0;
   warmup = { running: 0, done: 0, total: 0, lastSeconds: 0 };
+  /** Recomputations of the most asked questions after each new interval. */
+  hotRefresh = { runs: 0, queries: 0, lastSeconds: 0 };
 
   hitRate(): number {
     const hits = this.hits.lru + this.hits.lmdb;
@@ -57,6 +59,7 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
   }));
   counter('nemlive_cache_corrupt_total', 'Damaged disk entries dropped instead of served', [], (g) => ({ '': g.lmdbCorrupt() }));
   counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({ '': g.stats.diskWriteErrors }));
+  counter('nemlive_cache_hot_refresh_queries_total', 'Hot answers recomputed after new intervals', [], (g) => ({ '': g.stats.hotRefresh.queries }));
   new Gauge({
     name: 'nemlive_cache_bytes',
     help: 'Bytes held per cache tier (LMDB: pages in use)',
