@@ -1,7 +1,7 @@
 // NEM tab ("today"): spot prices per region, the last 24 h of generation by fuel with price and renewable share
 // underneath (one shared cursor), and the current mix with its renewable share.
 import { html, css, nothing } from 'lit';
-import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
+import { FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
 import type { ResultOf, PriceNow } from '../../../shared/results.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
@@ -17,7 +17,12 @@ type Panels = ResultOf['tab.nem']['panels'];
 const priceClass = (v: number | null) => (v === null ? '' : v < 0 ? 'neg' : v >= 300 ? 'high' : '');
 
 const COLUMNS: TableColumn[] = [
-  { key: 'region', label: 'Region', format: (v) => html`<span class="swatch" style="background:${REGION_COLOURS[v as PriceNow['region']]}"></span> ${REGION_NAMES[v as PriceNow['region']]}` },
+  {
+    key: 'region',
+    label: 'Region',
+    format: (v) => html`<span class="swatch" style="background:${REGION_COLOURS[v as PriceNow['region']]}"></span> ${REGION_NAMES[v as PriceNow['region']]}`,
+    sortValue: (r) => REGIONS.indexOf(r.region as PriceNow['region']),
+  },
   {
     key: 'rrp',
     label: 'Price $/MWh',

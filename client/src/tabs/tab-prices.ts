@@ -18,7 +18,7 @@ const price = (v: unknown) => fmtPrice(v as number | null);
 const regionCell = (v: unknown) => html`<span class="swatch" style="background:${REGION_COLOURS[v as Region]}"></span> ${REGION_NAMES[v as Region]}`;
 
 const STATS_COLUMNS: TableColumn[] = [
-  { key: 'region', label: 'Region', format: regionCell },
+  { key: 'region', label: 'Region', format: regionCell, sortValue: (r) => REGIONS.indexOf(r.region as Region) },
   { key: 'mean', label: 'Mean', numeric: true, format: price },
   { key: 'demandWeighted', label: 'Demand-wtd', numeric: true, format: price },
   { key: 'min', label: 'Min', numeric: true, format: price },

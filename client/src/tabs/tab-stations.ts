@@ -203,6 +203,16 @@ export class TabStations extends TabBase<Panels> {
     if (e.key === 'ArrowDown' && first) (e.preventDefault(), first.focus());
   }
 
+  /** Up/Down move through the results, Up from the first returns to the search box. */
+  private onListKey(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('li button')];
+    const i = buttons.indexOf(this.shadowRoot!.activeElement as HTMLButtonElement);
+    const next = e.key === 'ArrowDown' ? buttons[Math.min(buttons.length - 1, i + 1)] : i <= 0 ? this.renderRoot.querySelector<HTMLInputElement>('input[type=search]') : buttons[i - 1];
+    next?.focus();
+  }
+
   private async search(q: string): Promise<void> {
     const seq = ++this.seq;
     if (!this.client) return;
