@@ -1,0 +1,132 @@
+// Which AEMO MMS tables the store imports, and where each column goes. Columns are found by the I row's
+// names, so column order and table versions may vary; a required column missing from the I row rejects the file.
+import { type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
+import type { Dict, Stage, StageColumn } from './staging.ts';
+
+/** Staging targets: store tables, plus `demand`, which only fills price.demand_mw. */
+export const TARGETS = {
+  scada: { keys: ['duid'], values: ['mw'] },
+  price: { keys: ['region'], values: ['rrp', 'demand_mw'] },
+  trading_price: { keys: ['region'], values: ['rrp'] },
+  interconnector: { keys: ['id'], values: ['mw', 'export_limit', 'import_limit', 'losses'] },
+  rooftop: { keys: ['region', 'type'], values: ['mw'] },
+  demand: { keys: ['region'], values: ['demand_mw'] },
+} as const satisfies Record<string, { keys: readonly string[]; values: readonly string[] }>;
+export type Target = keyof typeof TARGETS;
+
+/** Staging layout: ts, key codes, values, then LASTCHANGED and file order (both decide the latest revision). */
+export function stageColumns(t: Target): StageColumn[] {
+  const spec = TARGETS[t];
+  return [
+    { name: 'ts', type: 'INTEGER' },
+    ...spec.keys.map((k) => ({ name: k, type: 'INTEGER' as const })),
+    ...spec.values.map((v) => ({ name: v, type: 'DOUBLE' as const })),
+    { name: 'lc', type: 'INTEGER' },
+    { name: 'seq', type: 'INTEGER' },
+  ];
+}
+
+interface Source {
+  target: Target;
+  /** Column holding the interval END (AEMO's convention, and the store's). */
+  time: string;
+  keys: readonly string[];
+  /** Per target value: the column, or the first present of several; null = not in this table. The first is required. */
+  values: readonly (string | readonly string[] | null)[];
+  /** Keep INTERVENTION = 0 rows only (the market price run, not the intervention pricing run). */
+  intervention?: true;
+}
+
+// METEREDMWFLOW is the measured flow at the end of the interval; MWFLOW is the dispatch target. Dashboards show
+// what actually flowed, so METEREDMWFLOW is used when present (it is in every DISPATCH and DINT version seen).
+const FLOW = ['METEREDMWFLOW', 'MWFLOW'] as const;
+const IC_VALUES = [FLOW, 'EXPORTLIMIT', 'IMPORTLIMIT', 'MWLOSSES'] as const;
+
+export const SOURCES: Record<string, Source> = {
+  'DISPATCH UNIT_SCADA': { target: 'scada', time: 'SETTLEMENTDATE', keys: ['DUID'], values: ['SCADAVALUE'] },
+  'DISPATCH PRICE': { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', null], intervention: true },
+  // Legacy "Dispatch_Reports" files: DREGION carries price and demand together.
+  DREGION: { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', 'TOTALDEMAND'], intervention: true },
+  'DISPATCH REGIONSUM': { target: 'demand', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['TOTALDEMAND'], intervention: true },
+  'TRADING PRICE': { target: 'trading_price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP'] },
+  'DISPATCH INTERCONNECTORRES': { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },
+  DINT: { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },
+  'ROOFTOP ACTUAL': { target: 'rooftop', time: 'INTERVAL_DATETIME', keys: ['REGIONID', 'TYPE'], values: ['POWER'] },
+};
+
+/** Known tables left out on purpose, with the reason the report gives. */
+export const IGNORED: Record<string, string> = {
+  'TRADING INTERCONNECTORRES': 'duplicates DISPATCH INTERCONNECTORRES at trading resolution',
+};
+
+export interface SinkStats {
+  /** Rows left out because INTERVENTION != 0. */
+  intervention: number;
+  /** Rows left out because their required value was blank. */
+  blank: number;
+}
+
+/** A row sink that writes one MMS table's D rows into its target's stage; null when the table is not imported. */
+export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Dict, stats: SinkStats): RowSink | null {
+  const src = SOURCES[tableName(table)];
+  if (!src) return null;
+  const name = tableName(table);
+  const need = (col: string): number => {
+    const i = table.field(col);
+    if (i < 0) throw new Error(`${name}: its I row has no ${col} column`);
+    return i;
+  };
+  const tsField = need(src.time);
+  const time = new TimeColumn(src.time);
+  const keyFields = src.keys.map(need);
+  const keyNames = src.keys;
+  const valueFields = src.values.map((v, j) => {
+    const names = v === null ? [] : typeof v === 'string' ? [v] : v;
+    const found = names.map((n) => table.field(n)).find((i) => i >= 0) ?? -1;
+    if (j === 0 && found < 0) throw new Error(`${name}: its I row has no ${names.join(' or ')} column`);
+    return found;
+  });
+  const valueNames = valueFields.map((i) => (i < 0 ? '' : table.columns[i - 4]));
+  const lcField = table.field('LASTCHANGED');
+  const lastChanged = new TimeColumn('LASTCHANGED');
+  const interventionField = src.intervention ? table.field('INTERVENTION') : -1;
+  const stage = stages[src.target];
+  const cols = stage.cols;
+  const nk = keyFields.length;
+  const nv = valueFields.length;
+
+  return (f) => {
+    if (interventionField >= 0 && !f.equals(interventionField, '0')) {
+      if (parseNumber(f.get(interventionField), 'INTERVENTION') !== 0) {
+        stats.intervention++;
+        return;
+      }
+    }
+    const first = parseNumber(f.get(valueFields[0]), valueNames[0]);
+    if (first === null) {
+      stats.blank++;
+      return;
+    }
+    const ts = time.parse(f, tsField);
+    const r = stage.next();
+    cols[0][r] = ts;
+    let hash = 0;
+    for (let k = 0; k < nk; k++) {
+      const key = f.get(keyFields[k]).trim();
+      if (key.length === 0) throw new Error(`${keyNames[k]} is blank`);
+      const code = dict.code(key);
+      cols[1 + k][r] = code;
+      hash = hash * 64 + code;
+    }
+    stage.track(ts, hash);
+    cols[1 + nk][r] = first;
+    for (let v = 1; v < nv; v++) {
+      const i = valueFields[v];
+      const x = i < 0 ? null : parseNumber(f.get(i), valueNames[v]);
+      cols[1 + nk + v][r] = x === null ? NaN : x;
+    }
+    const lc = lcField < 0 || f.equals(lcField, '') ? 0 : lastChanged.parse(f, lcField);
+    cols[1 + nk + nv][r] = lc;
+    cols[2 + nk + nv][r] = stage.count;
+  };
+}

@@ -1,0 +1,118 @@
+// A TEMP staging table filled through DuckDB's appender, 2,048-row data chunks at a time (one native call per
+// chunk, not per value). Columns are numbers only: strings are coded through a Dict, so parsed rows never
+// become JS objects. Rows are written straight into typed-array column buffers by the caller.
+import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+
+const CHUNK = 2048; // DuckDB's vector size
+
+export interface StageColumn {
+  name: string;
+  type: 'INTEGER' | 'DOUBLE';
+}
+
+export class Stage {
+  /** Column buffers; a DOUBLE column's NaN means NULL (parsers never produce NaN). */
+  readonly cols: (Int32Array | Float64Array)[];
+  /** Rows added so far. */
+  count = 0;
+  /** False while rows arrived in interval order (AEMO's files are). */
+  unsorted = false;
+  /** False when no (interval, key) can repeat, so the latest-revision pass can be skipped. */
+  maybeDuplicates = false;
+  private pos = 0;
+  private lastTs = -Infinity;
+  private generation = 0;
+  private readonly seen = new Int32Array(4096);
+
+  private constructor(
+    readonly table: string,
+    private readonly columns: StageColumn[],
+    private appender: DuckDBAppender | null,
+  ) {
+    this.cols = columns.map((c) => (c.type === 'INTEGER' ? new Int32Array(CHUNK) : new Float64Array(CHUNK)));
+  }
+
+  static async create(conn: DuckDBConnection, table: string, columns: StageColumn[]): Promise<Stage> {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`);
+    return new Stage(table, columns, await conn.createAppender(table, 'main', 'temp'));
+  }
+
+  /** The buffer row to fill for a new row. */
+  next(): number {
+    if (this.pos === CHUNK) this.flush();
+    this.count++;
+    return this.pos++;
+  }
+
+  /**
+   * Notes a row's interval and key hash. Keys are hashed into a small table, so a collision only costs a
+   * needless deduplication; a real repeat is never missed.
+   */
+  track(ts: number, keyHash: number): void {
+    if (ts !== this.lastTs) {
+      if (ts < this.lastTs) this.unsorted = this.maybeDuplicates = true;
+      this.lastTs = ts;
+      this.generation++;
+    }
+    const slot = keyHash & 4095;
+    if (this.seen[slot] === this.generation) this.maybeDuplicates = true;
+    else this.seen[slot] = this.generation;
+  }
+
+  /** Appends what is buffered and closes the appender; the table is then ready to query. */
+  close(): void {
+    if (!this.appender) return;
+    this.flush();
+    this.appender.closeSync();
+    this.appender = null;
+  }
+
+  private flush(): void {
+    const n = this.pos;
+    if (n === 0 || !this.appender) return;
+    const chunk = DuckDBDataChunk.create(this.columns.map((c) => (c.type === 'INTEGER' ? INTEGER : DOUBLE)), n);
+    this.columns.forEach((c, i) => {
+      const vector = chunk.getColumnVector(i);
+      const buf = this.cols[i];
+      if (c.type === 'INTEGER') {
+        for (let r = 0; r < n; r++) vector.setItem(r, buf[r]);
+      } else {
+        for (let r = 0; r < n; r++) vector.setItem(r, buf[r] === buf[r] ? buf[r] : null);
+      }
+      vector.flush();
+    });
+    this.appender.appendDataChunk(chunk);
+    this.pos = 0;
+  }
+}
+
+/** Codes strings (DUIDs, regions, types) as small integers for staging; written once to a TEMP table. */
+export class Dict {
+  private readonly codes = new Map<string, number>();
+  private readonly values: string[] = [];
+
+  code(s: string): number {
+    let c = this.codes.get(s);
+    if (c === undefined) {
+      // Flatten: a substring of a parsed chunk would otherwise keep the whole chunk alive.
+      const flat = Buffer.from(s, 'utf8').toString('utf8');
+      c = this.values.length;
+      this.values.push(flat);
+      this.codes.set(flat, c);
+    }
+    return c;
+  }
+
+  async write(conn: DuckDBConnection, table: string): Promise<void> {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (code INTEGER, s VARCHAR)`);
+    const appender = await conn.createAppender(table, 'main', 'temp');
+    for (let start = 0; start < this.values.length; start += CHUNK) {
+      const n = Math.min(CHUNK, this.values.length - start);
+      const chunk = DuckDBDataChunk.create([INTEGER, VARCHAR], n);
+      chunk.setColumnValues(0, Array.from({ length: n }, (_, i) => start + i));
+      chunk.setColumnValues(1, this.values.slice(start, start + n));
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+  }
+}
