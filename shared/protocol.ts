@@ -84,3 +84,36 @@ export function encode(value: unknown): Uint8Array {
 export function decode(bytes: Uint8Array): unknown {
   return packr.unpack(bytes);
 }
+
+const DATA_KEY = new Uint8Array(packr.pack('data')); // a copy: pack() returns a view into a reused buffer
+
+/**
+ * A result/push frame around a `data` payload that is already msgpack (the cached bytes), without decoding it:
+ * the head's map header counts one more entry, then the head's entries, the key "data", and the bytes as they are.
+ * The output is exactly what `encode({...head, data})` would give, so `decode` reads it like any frame.
+ */
+export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Array): Uint8Array {
+  if (Object.hasOwn(head, 'data')) throw new TypeError('the head of a frame must not carry data itself');
+  const packed = packr.pack(head);
+  let count: number;
+  let skip: number;
+  const b0 = packed[0];
+  if ((b0 & 0xf0) === 0x80) [count, skip] = [b0 & 0x0f, 1];
+  else if (b0 === 0xde) [count, skip] = [(packed[1] << 8) | packed[2], 3];
+  else if (b0 === 0xdf) [count, skip] = [((packed[1] << 24) >>> 0) + ((packed[2] << 16) | (packed[3] << 8) | packed[4]), 5];
+  else throw new TypeError('the head of a frame must be a plain object');
+  // Keep the encoder's own header form (msgpackr writes map16 even for small maps), so the bytes match encode().
+  const header = b0 === 0xdf || count + 1 > 0xffff ? [0xdf, ...u32(count + 1)] : b0 === 0xde ? [0xde, (count + 1) >> 8, (count + 1) & 0xff] : count + 1 < 16 ? [0x80 | (count + 1)] : [0xde, 0, count + 1];
+  const out = new Uint8Array(header.length + packed.length - skip + DATA_KEY.length + data.length);
+  out.set(header, 0);
+  let at = header.length;
+  out.set(packed.subarray(skip), at);
+  at += packed.length - skip;
+  out.set(DATA_KEY, at);
+  out.set(data, at + DATA_KEY.length);
+  return out;
+}
+
+function u32(n: number): number[] {
+  return [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+}

@@ -1,0 +1,269 @@
+// Builds and starts everything from a Config: the store, the cache, the answer path, pushes, and the uWS app
+// (/ws, /healthz, /metrics, the client bundle). Returns a handle; close() is the graceful shutdown.
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { KIND_NAMES, TAB_KINDS } from '../shared/kinds.ts';
+import { encode, PROTOCOL_VERSION, WS_PATH, type HelloFrame } from '../shared/protocol.ts';
+import { runWarmup, type AnswerPath, type WarmupSummary } from '../warmup/run.ts';
+import { Answerer } from './answer.ts';
+import { TieredCache } from './cache/tiered.ts';
+import type { Config } from './config.ts';
+import { health, healthHandler, metricsHandler, type Health } from './health.ts';
+import { StaticFiles } from './http.ts';
+import { ConnLane, LanePool } from './lane.ts';
+import { Gate } from './limiter.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Market } from './market.ts';
+import { bindSources, metrics } from './metrics.ts';
+import { Pusher } from './pusher.ts';
+import { Router } from './router.ts';
+import { Session, type SocketData } from './session.ts';
+import { Sessions } from './sessions.ts';
+import { openStore, readWatermark } from './store/db.ts';
+import { loadUws, type us_listen_socket, type WebSocket } from './uws.ts';
+
+export interface Limits {
+  /** Frames per second per session, and the burst allowed after a quiet spell. */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Catalogue queries running at once, and waiting beyond that (then `overloaded`). */
+  maxColdQueries: number;
+  maxQueuedQueries: number;
+  maxSubscriptions: number;
+  /** uWS per-socket send buffer cap; a send past it closes the socket (closeOnBackpressureLimit). */
+  maxBackpressure: number;
+  /** Buffered bytes beyond which a socket is skipped for pushes until it drains. */
+  behindBytes: number;
+  /** Seconds without traffic before uWS pings, then closes a dead socket. */
+  idleTimeoutS: number;
+  /** App-owned DuckDB connections for warmup and push recomputation. */
+  poolSize: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  ratePerSecond: 200,
+  rateBurst: 400,
+  maxColdQueries: 2,
+  maxQueuedQueries: 2000,
+  maxSubscriptions: 64,
+  maxBackpressure: 4 << 20,
+  behindBytes: 1 << 20,
+  idleTimeoutS: 32,
+  poolSize: 2,
+};
+
+export interface AppOptions {
+  log?: Logger;
+  /** The built client (default: client/dist in this repo). */
+  staticDir?: string;
+  limits?: Partial<Limits>;
+  /** false: no cache, every answer from DuckDB. Default: LRU + LMDB under CACHE_DIR, closed with the app. */
+  cache?: TieredCache | false;
+}
+
+export interface AppHandle {
+  port: number;
+  /** http://host:port */
+  url: string;
+  wsUrl: string;
+  market: Market;
+  sessions: Sessions;
+  instance: DuckDBInstance;
+  cache: TieredCache | undefined;
+  /** The server's answer path for warmup and hot refresh (undefined without a cache). */
+  answerPath: AnswerPath | undefined;
+  warmup: WarmupSummary | undefined;
+  /** Recomputes every subscribed question at the current watermark and pushes what changed. */
+  pushUpdate(): Promise<void>;
+  health(): Health;
+  /** Stops accepting, closes sockets with 1001, interrupts queries, closes connections, cache and DuckDB. */
+  close(): Promise<void>;
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_TRY_AGAIN = 1013;
+/** Shutdown waits this long for sessions' queries to stop before closing DuckDB regardless. */
+const DRAIN_MS = 10_000;
+
+export async function startApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<AppHandle> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const uws = loadUws();
+
+  const { instance } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+  const pool = new LanePool(instance, limits.poolSize);
+  const marks = await pool.withConn(readWatermark);
+  if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  const now = Math.floor(Date.now() / 1000 / 300) * 300;
+  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now);
+
+  const ownCache = opts.cache === undefined;
+  const cache =
+    opts.cache === false
+      ? undefined
+      : (opts.cache ??
+        new TieredCache({
+          lruBytes: config.lruMb * (1 << 20),
+          diskPath: config.cacheDir,
+          diskBytes: config.lmdbMb * (1 << 20),
+          onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
+        }));
+  const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries);
+  const answerer = new Answerer(market, cache, gate);
+  const answerPath: AnswerPath | undefined = cache && {
+    cache,
+    keyFor: (kind, params) => answerer.keyFor(kind, params),
+    answer: async (kind, params) => {
+      const a = await answerer.answer(kind, params, pool);
+      return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
+    },
+  };
+
+  let warmup: WarmupSummary | undefined;
+  if (config.warm && answerPath && marks) {
+    warmup = await runWarmup(answerPath);
+    log.info({ ...warmup }, 'cache warmed');
+  }
+
+  const app = uws.App();
+  const sessions = new Sessions();
+  const pusher = new Pusher({
+    market,
+    answerer,
+    pool,
+    publish: (topic, bytes) => app.publish(topic, bytes, true, false),
+    subscribersOf: (topic) => app.numSubscribers(topic),
+    behindBytes: limits.behindBytes,
+    log,
+  });
+  const maxFrameBytes = config.maxPayloadBytes;
+  const router = new Router({ answerer, pusher, rate: { perSecond: limits.ratePerSecond, burst: limits.rateBurst }, maxFrameBytes, maxSubscriptions: limits.maxSubscriptions });
+  let closing = false;
+
+  app.ws<SocketData>(WS_PATH, {
+    // Frames between MAX_PAYLOAD_BYTES and twice that get a `too_large` frame before the close; beyond, uWS cuts.
+    maxPayloadLength: maxFrameBytes * 2,
+    maxBackpressure: limits.maxBackpressure,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: limits.idleTimeoutS,
+    sendPingsAutomatically: true,
+    compression: uws.DISABLED,
+    upgrade: (res, req, context) => {
+      // req is valid only in this synchronous call: read everything first.
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const origin = req.getHeader('origin');
+      const auth = req.getHeader('authorization');
+      const token = new URLSearchParams(req.getQuery() ?? '').get('token');
+      const refuse = (status: string, reason: string) => {
+        metrics.sessionsRejected.inc({ reason });
+        res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(reason));
+      };
+      if (closing) return refuse('503 Service Unavailable', 'shutting down');
+      if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) return refuse('403 Forbidden', 'origin not allowed');
+      if (config.authToken !== undefined && auth !== `Bearer ${config.authToken}` && token !== config.authToken) return refuse('401 Unauthorized', 'token required');
+      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+      res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url'), remote }, key, protocol, extensions, context);
+    },
+    open: (ws) => openSession(ws),
+    message: (ws, message, isBinary) => {
+      const session = sessions.get(ws.getUserData().id);
+      if (session) router.onMessage(session, new Uint8Array(message), isBinary);
+    },
+    drain: (ws) => {
+      const session = sessions.get(ws.getUserData().id);
+      if (session) pusher.drained(session);
+    },
+    close: (ws, code) => {
+      const session = sessions.get(ws.getUserData().id);
+      if (!session) return;
+      sessions.delete(session);
+      session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000 }, 'socket closed');
+      void session.close();
+    },
+  });
+
+  function openSession(ws: WebSocket<SocketData>): void {
+    const { id, remote } = ws.getUserData();
+    if (closing || sessions.size >= config.maxSessions) {
+      metrics.sessionsRejected.inc({ reason: closing ? 'shutting down' : 'session cap' });
+      const message = closing ? 'the server is shutting down; reconnect shortly' : `the server is at its cap of ${config.maxSessions} sessions; try again shortly`;
+      ws.cork(() => {
+        ws.send(encode({ t: 'error', code: 'overloaded', message }), true);
+        ws.end(closing ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN, 'overloaded');
+      });
+      return;
+    }
+    const lane = new ConnLane(instance, { opened: () => sessions.connectionOpened(), released: () => sessions.connectionReleased() });
+    const session = new Session(id, ws, log.child({ session: id }), lane, { perSecond: limits.ratePerSecond, burst: limits.rateBurst });
+    session.whenClosed((s) => pusher.dropSession(s));
+    sessions.add(session);
+    session.log.debug({ remote }, 'socket opened');
+    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, session: id, watermark: market.iso, kinds: KIND_NAMES, tabs: TAB_KINDS };
+    session.send(encode(hello));
+  }
+
+  const statics = new StaticFiles(opts.staticDir ?? join(ROOT, 'client', 'dist'), log);
+  const readHealth = () => health(sessions, market, closing);
+  app.get('/healthz', healthHandler(readHealth));
+  app.get('/metrics', metricsHandler(config.authToken));
+  app.any('/*', statics.handle);
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`could not listen on ${config.host}:${config.port} (in use, or not an address of this machine)`))));
+  });
+  const port = uws.us_socket_local_port(listenSocket as never);
+  const unbind = bindSources({
+    sessions: () => sessions.size,
+    duckdbConnections: () => sessions.connections,
+    subscriptions: () => pusher.count,
+    coldQueries: () => ({ running: gate.running, queued: gate.queued }),
+    cache: () => cache,
+  });
+  const stopListening = market.onAdvance(() => {
+    pusher.pushUpdate().catch((err: unknown) => log.error({ err }, 'push cycle failed'));
+  });
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      closing = true;
+      stopListening();
+      uws.us_listen_socket_close(listenSocket);
+      for (const session of [...sessions.values()]) session.end(CLOSE_GOING_AWAY, 'server shutting down');
+      await pusher.idle();
+      const drained = await Promise.race([sessions.drained().then(() => true), delay(DRAIN_MS).then(() => false)]);
+      if (!drained) log.warn({ sessions: sessions.size, connections: sessions.connections }, 'shutdown: queries still running; closing DuckDB anyway');
+      await pool.close();
+      if (ownCache) await cache?.close();
+      else await cache?.flush();
+      instance.closeSync();
+      unbind();
+      log.info('server stopped');
+    })());
+
+  return {
+    port,
+    url,
+    wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`,
+    market,
+    sessions,
+    instance,
+    cache,
+    answerPath,
+    warmup,
+    pushUpdate: () => pusher.pushUpdate(),
+    health: readHealth,
+    close,
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,44 @@
+// GET /healthz (CONTRACT §2) and GET /metrics (Prometheus text). Health is cheap and always answers; during
+// shutdown it says so with a 503 so a load balancer stops sending new sockets.
+import type { Market } from './market.ts';
+import { registry } from './metrics.ts';
+import { reply, watchAbort } from './http.ts';
+import type { Sessions } from './sessions.ts';
+import type { HttpRequest, HttpResponse } from './uws.ts';
+
+export interface Health {
+  status: 'ok' | 'shutting_down';
+  sessions: number;
+  duckdbConnections: number;
+  watermark: string;
+}
+
+export function health(sessions: Sessions, market: Market, closing: boolean): Health {
+  return { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.iso };
+}
+
+const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+
+export function healthHandler(read: () => Health) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const head = req.getMethod().toUpperCase() === 'HEAD';
+    const h = read();
+    reply(res, { aborted: false }, { status: h.status === 'ok' ? '200 OK' : '503 Service Unavailable', headers: JSON_TYPE, body: JSON.stringify(h), head });
+  };
+}
+
+/** `token`: when set (AUTH_TOKEN), /metrics wants `Authorization: Bearer <token>`. */
+export function metricsHandler(token: string | undefined) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const auth = req.getHeader('authorization');
+    const state = watchAbort(res);
+    if (token !== undefined && auth !== `Bearer ${token}`) {
+      reply(res, state, { status: '401 Unauthorized', headers: { 'WWW-Authenticate': 'Bearer' }, body: 'unauthorized' });
+      return;
+    }
+    registry
+      .metrics()
+      .then((text) => reply(res, state, { status: '200 OK', headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }, body: text }))
+      .catch((err: Error) => reply(res, state, { status: '500 Internal Server Error', body: `metrics failed: ${err.message}` }));
+  };
+}

@@ -1,0 +1,69 @@
+// The state of the data the server answers from: the watermark (latest interval end in the store) and the first
+// interval. Cache keys and relative ranges follow it. The live feed calls advance() after each stored batch;
+// listeners (pushes, hot refresh) run then.
+import { toNemIso } from '../shared/nem.ts';
+
+export interface AdvanceEvent {
+  watermark: number;
+  previous: number;
+  /** Past intervals changed without the watermark moving (late or revised data): answers at this watermark are stale. */
+  revised: boolean;
+}
+export type AdvanceListener = (event: AdvanceEvent) => void;
+
+export class Market {
+  private wm: number;
+  private first: number;
+  private gen = 0;
+  private changes = 0;
+  private readonly listeners = new Set<AdvanceListener>();
+
+  constructor(watermark: number, firstTs: number) {
+    this.wm = watermark;
+    this.first = firstTs;
+  }
+
+  get watermark(): number {
+    return this.wm;
+  }
+  get firstTs(): number {
+    return this.first;
+  }
+  /** ISO-8601 NEM time of the watermark, as the wire carries it. */
+  get iso(): string {
+    return toNemIso(this.wm);
+  }
+  /** Counts every change (new watermark or revision): an answer computed at an older version may be stale. */
+  get version(): number {
+    return this.changes;
+  }
+  /** Names the store's contents beyond the watermark; changes when past data is revised (a cache-key part). */
+  get generation(): string {
+    return this.gen === 0 ? '' : `r${this.gen}`;
+  }
+
+  /**
+   * Records newly stored data. Returns whether anything changed: a watermark that does not move forward is ignored
+   * unless `revised` says older intervals were rewritten.
+   */
+  advance(watermark: number, opts: { firstTs?: number; revised?: boolean } = {}): boolean {
+    if (!Number.isInteger(watermark)) throw new TypeError(`watermark must be whole epoch seconds, got ${watermark}`);
+    const moved = watermark > this.wm;
+    const revised = opts.revised === true;
+    if (!moved && !revised) return false;
+    const previous = this.wm;
+    if (moved) this.wm = watermark;
+    if (revised) this.gen++;
+    this.changes++;
+    if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;
+    const event: AdvanceEvent = { watermark: this.wm, previous, revised };
+    for (const fn of [...this.listeners]) fn(event);
+    return true;
+  }
+
+  /** Returns the function that removes the listener. */
+  onAdvance(fn: AdvanceListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}

@@ -1,0 +1,124 @@
+// The one Prometheus registry (CONTRACT §2). Other modules import `metrics` to record things; gauges that mirror
+// live state (sessions, connections, cache) read it at scrape time through the sources bound by the app.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerCacheMetrics, type CacheGauges } from './cache/metrics.ts';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export interface LiveSources {
+  sessions(): number;
+  duckdbConnections(): number;
+  subscriptions(): number;
+  coldQueries(): { running: number; queued: number };
+  cache(): CacheGauges | undefined;
+}
+
+const none: LiveSources = {
+  sessions: () => 0,
+  duckdbConnections: () => 0,
+  subscriptions: () => 0,
+  coldQueries: () => ({ running: 0, queued: 0 }),
+  cache: () => undefined,
+};
+let sources: LiveSources = none;
+
+/** The running app's state, read at scrape time; returns the function that unbinds it. */
+export function bindSources(live: LiveSources): () => void {
+  sources = live;
+  return () => {
+    if (sources === live) sources = none;
+  };
+}
+
+registerCacheMetrics(registry, () => sources.cache());
+
+new Gauge({
+  name: 'nemlive_sessions',
+  help: 'WebSocket sessions open',
+  registers: [registry],
+  collect() {
+    this.set(sources.sessions());
+  },
+});
+new Gauge({
+  name: 'nemlive_duckdb_connections',
+  help: 'DuckDB connections held by sessions',
+  registers: [registry],
+  collect() {
+    this.set(sources.duckdbConnections());
+  },
+});
+new Gauge({
+  name: 'nemlive_subscriptions',
+  help: 'Active subscriptions across sessions',
+  registers: [registry],
+  collect() {
+    this.set(sources.subscriptions());
+  },
+});
+new Gauge({
+  name: 'nemlive_cold_queries',
+  help: 'Catalogue queries running and waiting for a slot',
+  labelNames: ['state'],
+  registers: [registry],
+  collect() {
+    const q = sources.coldQueries();
+    this.set({ state: 'running' }, q.running);
+    this.set({ state: 'queued' }, q.queued);
+  },
+});
+
+export const metrics = {
+  wsMessages: new Counter({
+    name: 'nemlive_ws_messages_total',
+    help: 'WebSocket frames received (in) and sent (out; a publish counts once per subscriber)',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+  }),
+  queryDuration: new Histogram({
+    name: 'nemlive_query_duration_seconds',
+    help: 'Catalogue query time (DuckDB and shaping), by kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  }),
+  errors: new Counter({
+    name: 'nemlive_ws_errors_total',
+    help: 'Error frames sent, by code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  }),
+  coalesced: new Counter({
+    name: 'nemlive_flight_coalesced_total',
+    help: 'Requests that joined an identical query already running (single flight)',
+    registers: [registry],
+  }),
+  pushes: new Counter({
+    name: 'nemlive_pushes_total',
+    help: 'Push frames published (one per topic; uWS fans each out to its subscribers)',
+    registers: [registry],
+  }),
+  pushSkipped: new Counter({
+    name: 'nemlive_push_skipped_total',
+    help: 'Pushes not sent to a socket that had fallen behind (it gets the latest state when it drains)',
+    registers: [registry],
+  }),
+  pushCycle: new Histogram({
+    name: 'nemlive_push_cycle_seconds',
+    help: 'From a new watermark to the last publish of its pushes',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  }),
+  backpressureDrops: new Counter({
+    name: 'nemlive_ws_send_dropped_total',
+    help: 'Frames uWS dropped because a socket was over its backpressure limit (it is then closed)',
+    registers: [registry],
+  }),
+  sessionsRejected: new Counter({
+    name: 'nemlive_sessions_rejected_total',
+    help: 'Sockets turned away, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+};

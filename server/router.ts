@@ -1,0 +1,154 @@
+// Frames in, frames out: decode → rate limit → check the frame → validate params (shared/kinds.ts) → answer →
+// send. Every failure becomes one error frame in exactly one place (fail), and the socket stays usable.
+import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
+import { decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
+import { canonicalJson } from './cache/key.ts';
+import { answerFrame, type Answerer } from './answer.ts';
+import { badFrame, badParams, badRequest, mapError, rateLimited, SessionClosedError, tooLarge, unknownKind } from './errors.ts';
+import { takeToken, type RateLimit } from './limiter.ts';
+import { metrics } from './metrics.ts';
+import type { Pusher } from './pusher.ts';
+import type { Session, Subscription } from './session.ts';
+
+export interface RouterOptions {
+  answerer: Answerer;
+  pusher: Pusher;
+  rate: RateLimit;
+  /** Frames longer than this get `too_large` and the socket is closed (uWS itself cuts off far larger ones). */
+  maxFrameBytes: number;
+  maxSubscriptions: number;
+}
+
+/** Nesting beyond this in a frame is refused (frames are maps of scalars and short lists). */
+const MAX_DEPTH = 8;
+/** Close code for a frame over the size limit (RFC 6455 "message too big"). */
+export const CLOSE_TOO_LARGE = 1009;
+
+type Frame = Record<string, unknown>;
+
+export class Router {
+  constructor(private readonly o: RouterOptions) {}
+
+  /** Handles one incoming frame. Synchronous up to the answer; `bytes` may be reused after it returns. */
+  onMessage(session: Session, bytes: Uint8Array, isBinary: boolean): void {
+    metrics.wsMessages.inc({ direction: 'in' });
+    let id: RequestId | undefined;
+    try {
+      if (bytes.byteLength > this.o.maxFrameBytes) {
+        this.fail(session, tooLarge(`frame of ${bytes.byteLength} bytes is over the ${this.o.maxFrameBytes}-byte limit; closing`));
+        session.end(CLOSE_TOO_LARGE, 'frame too large');
+        return;
+      }
+      const frame = decodeFrame(bytes, isBinary);
+      id = frameId(frame);
+      if (!takeToken(session.bucket, this.o.rate)) throw rateLimited(`over ${this.o.rate.perSecond} frames per second; slow down`);
+      this.dispatch(session, frame, id);
+    } catch (err) {
+      this.fail(session, err, id);
+    }
+  }
+
+  private dispatch(session: Session, frame: Frame, id: RequestId | undefined): void {
+    const t = frame.t;
+    if (t === 'unsub') {
+      if (id === undefined) throw badRequest('unsub needs the id of the subscription');
+      const sub = session.subs.get(idKey(id));
+      if (sub) this.o.pusher.remove(session, sub);
+      return;
+    }
+    if (t !== 'query' && t !== 'sub') throw badRequest(`unknown frame type ${describe(t)}; expected query, sub or unsub`);
+    if (id === undefined) throw badRequest(`${t} needs an id: a number or a string of at most ${MAX_ID_LENGTH} characters`);
+    const { kind, params } = checkQuery(frame);
+    if (t === 'query') this.query(session, id, kind, params);
+    else this.subscribe(session, id, kind, params);
+  }
+
+  private query(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>): void {
+    this.o.answerer
+      .answer(kind, params, session)
+      .then((answer) => session.send(answerFrame('result', id, kind, answer)))
+      .catch((err: unknown) => this.fail(session, err, id));
+  }
+
+  private subscribe(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>): void {
+    const key = idKey(id);
+    const previous = session.subs.get(key);
+    if (previous) this.o.pusher.remove(session, previous); // the same id again replaces its subscription
+    else if (session.subs.size >= this.o.maxSubscriptions) throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
+    const query = `${kind}|${canonicalJson(params)}`;
+    const sub: Subscription = { id, idKey: key, kind, params, query, topic: `${query}#${key}`, live: false };
+    this.o.pusher.add(session, sub);
+    if (kind.startsWith('tab.')) session.view = { kind, params };
+    this.o.answerer
+      .answer(kind, params, session)
+      .then((answer) => {
+        if (session.subs.get(key) !== sub) return; // unsubscribed or replaced while computing
+        session.send(answerFrame('result', id, kind, answer));
+        this.o.pusher.goLive(session, sub, answer);
+      })
+      .catch((err: unknown) => {
+        if (session.subs.get(key) === sub) this.o.pusher.remove(session, sub);
+        this.fail(session, err, id);
+      });
+  }
+
+  /** The one place a failure becomes an error frame. */
+  private fail(session: Session, err: unknown, id?: RequestId): void {
+    if (err instanceof SessionClosedError || session.closed) return;
+    const { code, message, internal } = mapError(err);
+    if (internal) session.log.error({ err }, 'request failed');
+    else session.log.debug({ code, message }, 'request refused');
+    metrics.errors.inc({ code });
+    const frame: ErrorFrame = id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message };
+    session.send(encode(frame));
+  }
+}
+
+function decodeFrame(bytes: Uint8Array, isBinary: boolean): Frame {
+  if (!isBinary) throw badFrame('frames must be binary msgpack, not text');
+  let value: unknown;
+  try {
+    value = decode(bytes);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
+    throw badFrame(`not a msgpack value: ${(err as Error).message.slice(0, 120)}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date) {
+    throw badRequest('a frame must be a msgpack map such as {t:"query", id, kind, params}');
+  }
+  if (depth(value, 0) > MAX_DEPTH) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
+  return value as Frame;
+}
+
+/** The request id, when it is a valid one (only a valid id is ever echoed back). */
+function frameId(frame: Frame): RequestId | undefined {
+  const id = frame.id;
+  if (id === undefined) return undefined;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+  if (typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH) return id;
+  throw badRequest(`id must be a whole number or a string of 1 to ${MAX_ID_LENGTH} characters`);
+}
+
+function checkQuery(frame: Frame): { kind: Kind; params: ParamsOf<Kind> } {
+  const kind = frame.kind;
+  if (typeof kind !== 'string') throw badRequest('kind must be a string naming a query kind');
+  if (!isKind(kind)) throw unknownKind(`unknown kind ${describe(kind)}`);
+  const checked = validateParams(kind, frame.params);
+  if (!checked.ok) throw badParams(`${kind}: ${checked.message}`);
+  return { kind, params: checked.params as ParamsOf<Kind> };
+}
+
+function depth(value: unknown, level: number): number {
+  if (level > MAX_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return level;
+  let max = level;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) max = Math.max(max, depth(v, level + 1));
+  return max;
+}
+
+export function idKey(id: RequestId): string {
+  return typeof id === 'number' ? `n${id}` : `s${id}`;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+}
