@@ -1,0 +1,219 @@
+// Imports ONE file: its CSV(s) are parsed into TEMP staging tables through the appender, reduced to the latest
+// revision of each (interval, key), then applied in one transaction: anti-join delete + insert per table, then
+// the rollups for the window the file touched. Any error rolls the whole file back, so nothing stored is lost.
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { MmsParser, tableName } from './mms.ts';
+import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
+import { refreshRollups } from './rollups.ts';
+import { Dict, Stage } from './staging.ts';
+import { inflateMember, isZip, listZip, readMember } from './zip.ts';
+
+export interface Window {
+  minTs: number;
+  maxTs: number;
+}
+
+export interface FileReport {
+  file: string;
+  /** Rows written per store table; `demand` counts price rows whose demand_mw came from DISPATCH REGIONSUM; `units` the registry. */
+  rows: Record<string, number>;
+  /** MMS tables in the file that are not imported, with their row counts. */
+  skipped: Record<string, number>;
+  /** Rows left out and why, non-CSV zip members, ignored tables. */
+  notes: string[];
+  /** Interval-end times (epoch s) of the rows written; null when none. */
+  window: Window | null;
+  ms: number;
+  /** Set when the file was rejected: nothing from it was stored. */
+  error?: string;
+}
+
+/** The store tables a target replaces rows in, in apply order (price before demand, which updates price). */
+const APPLY_ORDER: Target[] = ['scada', 'price', 'trading_price', 'interconnector', 'rooftop', 'demand'];
+/** How far before its interval end a row's value reaches: the rollup window it invalidates. */
+const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
+const READ_SLICE = 1 << 20;
+
+/** Parses a file into staging through `feed`, then applies it. Throws (with the file named) when it is bad. */
+export async function importFile(conn: DuckDBConnection, file: string, feed: (imp: FileImport) => Promise<void> | void): Promise<FileReport> {
+  const started = performance.now();
+  const imp = await FileImport.start(conn, file);
+  try {
+    await feed(imp);
+    const report = await imp.apply();
+    report.ms = performance.now() - started;
+    return report;
+  } catch (err) {
+    const message = (err as Error).message;
+    const error = message.startsWith(file) ? message : `${file}: ${message}`;
+    throw Object.assign(new Error(error), { code: (err as { code?: string }).code ?? 'bad_file', file });
+  } finally {
+    await imp.dispose();
+  }
+}
+
+export class FileImport {
+  private readonly dict = new Dict();
+  private readonly stats: SinkStats = { intervention: 0, blank: 0 };
+  private readonly report: FileReport;
+
+  private constructor(private readonly conn: DuckDBConnection, file: string, private readonly stages: Record<Target, Stage>) {
+    this.report = { file, rows: {}, skipped: {}, notes: [], window: null, ms: 0 };
+  }
+
+  static async start(conn: DuckDBConnection, file: string): Promise<FileImport> {
+    const stages = {} as Record<Target, Stage>;
+    for (const t of Object.keys(TARGETS) as Target[]) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
+    return new FileImport(conn, file, stages);
+  }
+
+  feedBytes(name: string, bytes: Uint8Array): void {
+    if (!isZip(bytes)) {
+      const parser = this.parser(name);
+      for (let p = 0; p < bytes.length; p += READ_SLICE) parser.push(bytes.subarray(p, p + READ_SLICE));
+      return this.endParser(parser);
+    }
+    const members = listZip(bytes, name);
+    if (members.length === 0) this.report.notes.push(`${name}: empty zip`);
+    for (const m of members) {
+      const label = `${name} (${m.name})`;
+      if (/\.zip$/i.test(m.name)) this.feedBytes(label, readMember(bytes, m, name));
+      else if (/\.csv$/i.test(m.name)) {
+        const parser = this.parser(label);
+        for (const chunk of inflateMember(bytes, m, name)) parser.push(chunk);
+        this.endParser(parser);
+      } else if (!m.name.endsWith('/')) this.report.notes.push(`${label}: not a CSV, ignored`);
+    }
+  }
+
+  async feedPath(path: string): Promise<void> {
+    const fh = await open(path, 'r');
+    const head = Buffer.alloc(4);
+    try {
+      await fh.read(head, 0, 4, 0);
+    } finally {
+      await fh.close();
+    }
+    if (isZip(head)) return this.feedBytes(path, await readFile(path));
+    const parser = this.parser(path);
+    for await (const chunk of createReadStream(path, { highWaterMark: READ_SLICE })) parser.push(chunk as Buffer);
+    this.endParser(parser);
+  }
+
+  private parser(name: string): MmsParser {
+    return new MmsParser(name, (table) => {
+      const sink = sinkFor(table, this.stages, this.dict, this.stats);
+      const why = IGNORED[tableName(table)];
+      if (why && !this.report.notes.some((n) => n.startsWith(tableName(table)))) this.report.notes.push(`${tableName(table)} not imported: ${why}`);
+      return sink;
+    });
+  }
+
+  private endParser(parser: MmsParser): void {
+    parser.end();
+    for (const [t, n] of parser.skipped) this.report.skipped[t] = (this.report.skipped[t] ?? 0) + n;
+  }
+
+  /** Deduplicates the staged rows and writes them in one transaction with the rollups they change. */
+  async apply(): Promise<FileReport> {
+    const { conn, report } = this;
+    for (const s of Object.values(this.stages)) s.close();
+    if (this.stats.intervention) report.notes.push(`${rows(this.stats.intervention)} of the intervention pricing run left out (INTERVENTION != 0)`);
+    if (this.stats.blank) report.notes.push(`${rows(this.stats.blank)} left out: required value blank`);
+    const live = APPLY_ORDER.filter((t) => this.stages[t].count > 0);
+    if (live.length === 0) return report;
+    await this.dict.write(conn, 'ingest_dict');
+    const windows: Partial<Record<Target, Window>> = {};
+    for (const t of live) {
+      await conn.run(finalSql(t, this.stages[t]));
+      const r = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, min(ts) AS lo, max(ts) AS hi FROM ingest_fin_${t}`)).getRowObjectsJS()[0];
+      windows[t] = { minTs: Number(r.lo), maxTs: Number(r.hi) };
+      report.rows[t] = Number(r.n);
+      report.window = widen(report.window, windows[t]!);
+    }
+    let from = Infinity;
+    let to = -Infinity;
+    await inTransaction(conn, async () => {
+      for (const t of live) {
+        const w = windows[t]!;
+        const changed = await applyTarget(conn, t, w);
+        if (t === 'demand') report.rows.demand = changed;
+        if (SPAN[t] !== undefined) {
+          from = Math.min(from, w.minTs - SPAN[t]!);
+          to = Math.max(to, w.maxTs);
+        }
+      }
+      if (to > from) await refreshRollups(conn, from, to);
+    });
+    return report;
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of Object.values(this.stages)) {
+      try {
+        s.close();
+      } catch {
+        // an appender that failed mid-chunk cannot flush; the table is dropped below anyway
+      }
+    }
+    const tables = [...Object.keys(TARGETS).flatMap((t) => [`ingest_stage_${t}`, `ingest_fin_${t}`]), 'ingest_dict'];
+    await this.conn.run(tables.map((t) => `DROP TABLE IF EXISTS temp.main.${t};`).join('\n'));
+  }
+}
+
+/** The latest revision of each (interval, key): greatest LASTCHANGED, then the row furthest down the file. */
+function finalSql(t: Target, stage: Stage): string {
+  const { keys, values } = TARGETS[t];
+  const joins = keys.map((k, i) => `JOIN ingest_dict d${i} ON d${i}.code = s.${k}`).join(' ');
+  const latest = stage.maybeDuplicates
+    ? `(SELECT * FROM ingest_stage_${t} QUALIFY row_number() OVER (PARTITION BY ts, ${keys.join(', ')} ORDER BY lc DESC, seq DESC) = 1)`
+    : `ingest_stage_${t}`;
+  // Rows go in in interval order (zone maps on ts then prune well); AEMO's files already are.
+  return `CREATE OR REPLACE TEMP TABLE ingest_fin_${t} AS
+SELECT s.ts, ${keys.map((k, i) => `d${i}.s AS ${k}`).join(', ')}, ${values.map((v) => `s.${v}`).join(', ')}
+FROM ${latest} s ${joins}${stage.maybeDuplicates || stage.unsorted ? ' ORDER BY s.ts' : ''}`;
+}
+
+/** Replaces the stored rows for the staged keys; returns rows changed (for `demand`: price rows updated). */
+async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promise<number> {
+  const range = (col: string) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
+  if (t === 'demand') {
+    const r = await conn.run(`UPDATE price SET demand_mw = f.demand_mw FROM ingest_fin_demand f
+      WHERE ${range('price.ts')} AND price.ts = f.ts AND price.region = f.region`);
+    return r.rowsChanged;
+  }
+  const { keys, values } = TARGETS[t];
+  if (t === 'price') {
+    // DISPATCH PRICE has no demand: keep what DREGION, REGIONSUM or the demo stored for that interval.
+    await conn.run(`UPDATE ingest_fin_price f SET demand_mw = p.demand_mw FROM price p
+      WHERE f.demand_mw IS NULL AND ${range('p.ts')} AND p.ts = f.ts AND p.region = f.region`);
+  }
+  const match = ['ts', ...keys].map((k) => `${t}.${k} = f.${k}`).join(' AND ');
+  await conn.run(`DELETE FROM ${t} USING ingest_fin_${t} f WHERE ${range(`${t}.ts`)} AND ${match}`);
+  const cols = ['ts', ...keys, ...values].join(', ');
+  const r = await conn.run(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM ingest_fin_${t}`);
+  return r.rowsChanged;
+}
+
+export async function inTransaction(conn: DuckDBConnection, fn: () => Promise<void>): Promise<void> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await fn();
+    await conn.run('COMMIT');
+  } catch (err) {
+    try {
+      await conn.run('ROLLBACK');
+    } catch (rollbackErr) {
+      (err as Error).message += ` (and the rollback failed: ${(rollbackErr as Error).message})`;
+    }
+    throw err;
+  }
+}
+
+const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+
+export function widen(a: Window | null, b: Window): Window {
+  return a ? { minTs: Math.min(a.minTs, b.minTs), maxTs: Math.max(a.maxTs, b.maxTs) } : { ...b };
+}
