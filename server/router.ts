@@ -113,9 +113,10 @@ function decodeFrame(bytes: Uint8Array, isBinary: boolean): Frame {
     if (err instanceof RangeError && /call stack/i.test(err.message)) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
     throw badFrame(`not a msgpack value: ${(err as Error).message.slice(0, 120)}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date) {
-    throw badRequest('a frame must be a msgpack map such as {t:"query", id, kind, params}');
+  if (value !== null && typeof value === 'object' && !isPlain(value) && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Date)) {
+    throw badFrame('not a msgpack value: reserved or unknown type'); // e.g. 0xc1, which msgpack never uses
   }
+  if (!isPlain(value)) throw badRequest('a frame must be a msgpack map such as {t:"query", id, kind, params}');
   if (depth(value, 0) > MAX_DEPTH) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
   return value as Frame;
 }
@@ -136,6 +137,12 @@ function checkQuery(frame: Frame): { kind: Kind; params: ParamsOf<Kind> } {
   const checked = validateParams(kind, frame.params);
   if (!checked.ok) throw badParams(`${kind}: ${checked.message}`);
   return { kind, params: checked.params as ParamsOf<Kind> };
+}
+
+function isPlain(value: unknown): value is Frame {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function depth(value: unknown, level: number): number {

@@ -1,0 +1,152 @@
+// The server tests' harness: a small real store (the catalogue's synthetic three days, real rollups) in a temp
+// dir, the real app on a loopback port, and a `ws` client that reads frames in order and waits for the ones it wants.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
+import { fill, rawRows } from '../../server/catalogue/test-data.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { createLogger } from '../../server/log.ts';
+import { openStore } from '../../server/store/db.ts';
+import { decode, encode } from '../../shared/protocol.ts';
+
+export type Frame = Record<string, any>;
+
+/** A temp dir holding a filled store under data/; remove() deletes it. */
+export async function makeStoreDir(prefix = 'nemlive-srv-'): Promise<{ dir: string; dataDir: string; cacheDir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dataDir = join(dir, 'data');
+  const { instance } = await openStore({ dataDir, threads: 1 });
+  const conn = await instance.connect();
+  await fill(conn, rawRows());
+  conn.closeSync();
+  instance.closeSync();
+  return { dir, dataDir, cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestServer extends AppHandle {
+  config: Readonly<Config>;
+  /** Closes the app and deletes its files. */
+  stop(): Promise<void>;
+}
+
+/** The real app on a free loopback port, over a fresh store; `env` overrides config variables. */
+export async function startTestServer(opts: { env?: Record<string, string> } & AppOptions = {}): Promise<TestServer> {
+  const store = await makeStoreDir();
+  const config = loadConfig([], {
+    DATA_DIR: store.dataDir,
+    CACHE_DIR: store.cacheDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WARM: '0',
+    LIVE: 'off',
+    DUCKDB_THREADS: '1',
+    LRU_MB: '16',
+    LMDB_MB: '64',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const { env: _env, ...appOpts } = opts;
+  const app = await startApp(config, { log: createLogger(config.logLevel), ...appOpts });
+  return {
+    ...app,
+    config,
+    async stop() {
+      await app.close();
+      store.remove();
+    },
+  };
+}
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A `ws` client that queues decoded frames; `next` takes the first queued (or future) frame matching a test. */
+export class TestClient {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<Closed>;
+  hello!: Frame;
+  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  private nextId = 1;
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('error', () => undefined); // an abrupt close is reported through `closed`
+    ws.on('message', (data: Buffer) => {
+      const frame = decode(data) as Frame;
+      const i = this.waiters.findIndex((w) => w.match(frame));
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(frame);
+      else this.frames.push(frame);
+    });
+  }
+
+  /** Connects and waits for the hello frame. */
+  static async open(url: string, opts?: WebSocket.ClientOptions): Promise<TestClient> {
+    const client = new TestClient(new WebSocket(url, opts));
+    client.hello = await client.next((f) => f.t === 'hello' || f.t === 'error');
+    return client;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(frame instanceof Uint8Array ? frame : encode(frame));
+  }
+
+  next(match: (f: Frame) => boolean, timeoutMs = 20_000): Promise<Frame> {
+    const i = this.frames.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no matching frame within ${timeoutMs} ms; queued: ${JSON.stringify(this.frames.slice(-5)).slice(0, 400)}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Sends a query (or sub) and waits for the result or error carrying its id. */
+  async request(t: 'query' | 'sub', kind: string, params?: unknown, id: string | number = this.nextId++): Promise<Frame> {
+    this.send({ t, id, kind, params });
+    return this.next((f) => f.id === id && (f.t === 'result' || f.t === 'error'));
+  }
+
+  query(kind: string, params?: unknown): Promise<Frame> {
+    return this.request('query', kind, params);
+  }
+
+  async close(): Promise<Closed> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    return this.closed;
+  }
+}
+
+/** Polls `read` until `ok` holds (or throws after `timeoutMs`, with the last value). */
+export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function healthz(base: string): Promise<{ status: string; sessions: number; duckdbConnections: number; watermark: string }> {
+  const res = await fetch(`${base}/healthz`);
+  return (await res.json()) as never;
+}
+
+/** One sample of the Prometheus text, e.g. metric(text, 'nemlive_sessions') or with a label set. */
+export function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
