@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     const files = report.files.length;
     console.log(`total: ${files} file${files === 1 ? '' : 's'}, ${report.rejected} rejected, ${(report.ms / 1000).toFixed(2)} s, into ${store.path}`);
     for (const [table, n] of Object.entries(report.rows)) console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
-    if (report.window) console.log(`  intervals ${span(report.window)}`);
+    if (report.window) console.log(`  intervals ending ${span(report.window)}`);
     return report.rejected > 0 ? 1 : 0;
   } finally {
     conn.closeSync();
