@@ -1,0 +1,174 @@
+// The HTTP poller against a NEMWEB-style listing served by node:http on loopback, into a real store.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpFeed } from './nemweb-http.ts';
+import { badDispatchIs, dispatchIs, type NemwebFile } from './testing/nemweb.ts';
+import { storeHarness, type Harness } from './testing/harness.ts';
+
+const T0 = 1775000100;
+
+/** Serves /<feed>/ as an IIS listing of its files and /<feed>/<name> as the file; `fail` and `hang` inject faults. */
+interface Nemweb {
+  base: string;
+  feeds: Map<string, NemwebFile[]>;
+  requests: string[];
+  /** Answer the next n requests whose path matches with a 500. */
+  fail(pattern: RegExp, n: number): void;
+  /** Hold the next n matching requests without answering. */
+  hang(pattern: RegExp, n: number): void;
+  close(): Promise<void>;
+}
+
+async function nemweb(): Promise<Nemweb> {
+  const feeds = new Map<string, NemwebFile[]>();
+  const requests: string[] = [];
+  const faults: { pattern: RegExp; n: number; kind: 'fail' | 'hang' }[] = [];
+  const hung: ServerResponse[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = decodeURIComponent(req.url ?? '/');
+    requests.push(`${req.method} ${path}${req.headers['if-none-match'] ? ' (conditional)' : ''}`);
+    const fault = faults.find((f) => f.n > 0 && f.pattern.test(path));
+    if (fault) {
+      fault.n--;
+      if (fault.kind === 'hang') return void hung.push(res);
+      return void res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>Server Error</h1>');
+    }
+    const [, feed, name] = /^\/([^/]+)\/(.*)$/.exec(path) ?? [];
+    const files = feeds.get(feed);
+    if (!files) return void res.writeHead(404).end();
+    if (!name) {
+      const etag = `"${files.map((f) => f.name).join('|').length}-${files.length}"`;
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
+      const links = files.map((f) => ` Wednesday, April 1, 2026  9:40 AM        ${f.bytes.length} <A HREF="/${feed}/${encodeURIComponent(f.name)}">${f.name}</A><br>`);
+      return void res
+        .writeHead(200, { 'content-type': 'text/html', etag })
+        .end(`<html><body><H1>/${feed}/</H1><hr><pre><A HREF="/">[To Parent Directory]</A><br><br>${links.join('\n')}</pre><hr></body></html>`);
+    }
+    const file = files.find((f) => f.name === name);
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/x-zip-compressed', 'content-length': file.bytes.length }).end(file.bytes);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    feeds,
+    requests,
+    fail: (pattern, n) => void faults.push({ pattern, n, kind: 'fail' }),
+    hang: (pattern, n) => void faults.push({ pattern, n, kind: 'hang' }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hung) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+let h: Harness;
+let web: Nemweb;
+beforeEach(async () => {
+  h = await storeHarness();
+  web = await nemweb();
+});
+afterEach(async () => {
+  await web.close();
+  h.close();
+});
+
+const fast = { retryBaseMs: 5, timeoutMs: 2000 };
+const logged = (msg: string) => h.lines.filter((l) => l.msg === msg);
+
+describe('HttpFeed', () => {
+  it('downloads and ingests the files of a listing it has not taken, once, with conditional listing requests', async () => {
+    const a = dispatchIs(T0);
+    const b = dispatchIs(T0 + 300);
+    web.feeds.set('DispatchIS_Reports', [a, b]);
+    const feed = new HttpFeed([`${web.base}/DispatchIS_Reports/`], h.intake, h.log, fast);
+    expect(await feed.poll()).toEqual([a.name, b.name]);
+    expect(h.batches).toHaveLength(1);
+    expect(await h.watermark()).toBe(T0 + 300);
+
+    expect(await feed.poll()).toEqual([]);
+    const c = dispatchIs(T0 + 600);
+    web.feeds.get('DispatchIS_Reports')!.push(c);
+    expect(await feed.poll()).toEqual([c.name]);
+    expect(web.requests).toEqual([
+      'GET /DispatchIS_Reports/',
+      `GET /DispatchIS_Reports/${a.name}`,
+      `GET /DispatchIS_Reports/${b.name}`,
+      'GET /DispatchIS_Reports/ (conditional)', // answered 304: nothing new
+      'GET /DispatchIS_Reports/ (conditional)',
+      `GET /DispatchIS_Reports/${c.name}`,
+    ]);
+  });
+
+  it('retries a 500 and a timeout with backoff, logging each retry, and still ingests', async () => {
+    const a = dispatchIs(T0);
+    web.feeds.set('f', [a]);
+    web.fail(/^\/f\/$/, 1);
+    web.hang(/\.zip$/, 1);
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, timeoutMs: 100 });
+    expect(await feed.poll()).toEqual([a.name]);
+    const retries = logged('live: request failed; retrying');
+    expect(retries.map((l) => l.err)).toEqual([`HTTP 500 from ${web.base}/f/`, 'timed out after 100 ms']);
+    expect(retries.every((l) => l.level === 40)).toBe(true);
+    expect(logged('live: source down: ' + `${web.base}/f/`)).toHaveLength(0);
+  });
+
+  it('says once when a source is down, keeps polling, and says when it is back', async () => {
+    const a = dispatchIs(T0);
+    web.feeds.set('f', [a]);
+    web.fail(/^\/f\/$/, 6); // three tries per poll: two polls fail
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, fast);
+    expect(await feed.poll()).toEqual([]);
+    expect(await feed.poll()).toEqual([]);
+    const down = h.lines.filter((l) => /^live: source down/.test(l.msg));
+    expect(down).toHaveLength(1);
+    expect(down[0]).toMatchObject({ level: 40, url: `${web.base}/f/` });
+    expect(down[0].msg).toContain('HTTP 500');
+    expect(await feed.poll()).toEqual([a.name]);
+    expect(h.lines.filter((l) => /^live: source is back/.test(l.msg))).toHaveLength(1);
+  });
+
+  it('reports a refused connection as the source being down', async () => {
+    await web.close();
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, retries: 0 });
+    expect(await feed.poll()).toEqual([]);
+    expect(h.lines.find((l) => /^live: source down/.test(l.msg))?.msg).toMatch(/ECONNREFUSED/);
+    web = await nemweb(); // for afterEach
+  });
+
+  it('polls several listings and ingests their new files as one batch, in name order', async () => {
+    const a = dispatchIs(T0);
+    const b = dispatchIs(T0 + 300);
+    web.feeds.set('one', [b]);
+    web.feeds.set('two', [a]);
+    const feed = new HttpFeed([`${web.base}/one/`, `${web.base}/two/`], h.intake, h.log, fast);
+    expect(await feed.poll()).toEqual([a.name, b.name]);
+    expect(h.batches).toHaveLength(1);
+  });
+
+  it('skips a bad file and takes the good ones; looks only at the newest `window` files', async () => {
+    const files = [dispatchIs(T0), dispatchIs(T0 + 300), badDispatchIs(T0 + 600), dispatchIs(T0 + 900)];
+    web.feeds.set('f', files);
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, window: 3 });
+    expect(await feed.poll()).toEqual([files[1].name, files[3].name]);
+    expect(logged('live: bad file skipped').map((l) => l.file)).toEqual([files[2].name]);
+    expect(await feed.poll()).toEqual([]); // the bad file is not fetched again
+    expect(web.requests.filter((r) => r.includes('999999999'))).toHaveLength(1);
+    expect(await h.watermark()).toBe(T0 + 900);
+  });
+
+  it('runs on its own timer and stops promptly, even mid-request', async () => {
+    web.feeds.set('f', [dispatchIs(T0)]);
+    web.hang(/\.zip$/, 1);
+    // A request timeout far beyond the test's own: only stop() aborting the download lets this test finish.
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, pollMs: 20, timeoutMs: 600_000 });
+    feed.start();
+    for (let i = 0; i < 200 && !web.requests.some((r) => r.endsWith('.zip')); i++) await new Promise((r) => setTimeout(r, 10));
+    await feed.stop();
+    expect(h.batches).toHaveLength(0);
+    expect(logged('live: download failed; will try again next poll')).toHaveLength(0); // a stop is not a failure
+  });
+});

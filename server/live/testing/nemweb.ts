@@ -1,0 +1,42 @@
+// Test support: small NEMWEB-style DISPATCHIS files for any interval, in AEMO's C/I/D layout, plain or zipped,
+// so live-feed tests can produce "the next interval" at will. Real AEMO samples cover the parsing; these cover time.
+import { strToU8, zipSync } from 'fflate';
+import { REGIONS } from '../../../shared/nem.ts';
+
+const NEM_OFFSET_S = 10 * 3600;
+
+/** AEMO's "2026/04/01 00:05:00" for an epoch second (NEM time). */
+export function aemoTime(ts: number): string {
+  const d = new Date((ts + NEM_OFFSET_S) * 1000).toISOString();
+  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)} ${d.slice(11, 19)}`;
+}
+const stamp = (ts: number) => aemoTime(ts).replace(/[/ :]/g, '').slice(0, 12);
+
+export interface NemwebFile {
+  /** e.g. PUBLIC_DISPATCHIS_202604010005_0000000500000001.zip */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** One DISPATCHIS interval ending at `ts`: a DISPATCH PRICE row per region with RRP = base + region index. */
+export function dispatchIs(ts: number, base = 50, opts: { zip?: boolean; seq?: number } = {}): NemwebFile {
+  const seq = String(opts.seq ?? 500000000 + Math.floor(ts / 300) % 100000000).padStart(16, '0');
+  const when = `"${aemoTime(ts)}"`;
+  const lines = [
+    `C,NEMP.WORLD,DISPATCHIS,AEMO,PUBLIC,${aemoTime(ts).slice(0, 10)},${aemoTime(ts).slice(11)},${seq},DISPATCHIS,${seq}`,
+    'I,DISPATCH,PRICE,5,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,RRP,EEP,LASTCHANGED',
+    ...REGIONS.map((r, i) => `D,DISPATCH,PRICE,5,${when},1,${r},${stamp(ts)}1,0,${(base + i).toFixed(2)},0,${when}`),
+  ];
+  lines.push(`C,"END OF REPORT",${lines.length + 1}`);
+  const csvName = `PUBLIC_DISPATCHIS_${stamp(ts)}_${seq}.CSV`;
+  const csv = strToU8(lines.join('\r\n') + '\r\n');
+  if (opts.zip === false) return { name: csvName, bytes: csv };
+  return { name: csvName.replace(/\.CSV$/, '.zip'), bytes: zipSync({ [csvName]: csv }) };
+}
+
+/** A zip that looks whole but whose report lacks a required column: ingest must reject it and store nothing. */
+export function badDispatchIs(ts: number): NemwebFile {
+  const csvName = `PUBLIC_DISPATCHIS_${stamp(ts)}_0000000999999999.CSV`;
+  const csv = strToU8(`C,NEMP.WORLD,DISPATCHIS\r\nI,DISPATCH,PRICE,5,SETTLEMENTDATE,REGIONID\r\nD,DISPATCH,PRICE,5,"${aemoTime(ts)}",NSW1\r\nC,"END OF REPORT",4\r\n`);
+  return { name: csvName.replace(/\.CSV$/, '.zip'), bytes: zipSync({ [csvName]: csv }) };
+}
