@@ -133,6 +133,7 @@ export class FileImport {
       report.rows[t] = Number(r.n);
       report.window = widen(report.window, windows[t]!);
     }
+    if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
     let to = -Infinity;
     await inTransaction(conn, async () => {
@@ -148,6 +149,17 @@ export class FileImport {
       if (to > from) await refreshRollups(conn, from, to);
     });
     return report;
+  }
+
+  /** SCADA of a DUID missing from `units` is stored but cannot be counted under a fuel: say so. */
+  private async noteUnknownDuids(): Promise<void> {
+    const r = (await this.conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, list(duid ORDER BY duid)[1:3] AS some
+      FROM (SELECT DISTINCT duid FROM ingest_fin_scada) WHERE duid NOT IN (SELECT duid FROM units)`)).getRowObjectsJS()[0];
+    const n = Number(r.n);
+    if (n > 0) {
+      const some = (r.some as string[]).join(', ');
+      this.report.notes.push(`${n} DUID${n === 1 ? '' : 's'} not in the registry (${some}${n > 3 ? ', ...' : ''}): stored, but not in the fuel rollups until the registry lists them`);
+    }
   }
 
   async dispose(): Promise<void> {

@@ -204,6 +204,7 @@ describe('ingest of every AEMO fixture', () => {
     expect(tis.skipped).toEqual({ 'TRADING INTERCONNECTORRES': 6 });
     expect(tis.notes.join()).toMatch(/TRADING INTERCONNECTORRES not imported/);
     expect(first.files.find((f) => f.file.endsWith(ROOF19))!.notes).toContain('16 rows left out: required value blank');
+    expect(first.files.find((f) => f.file.endsWith(SCADA))!.notes).toEqual([]); // AGLHAL and HDWF2 are registered
   });
 
   it('reports the window of intervals each file touched', () => {
@@ -347,6 +348,8 @@ describe('ingest of variants', () => {
     const outer = zipSync({ 'PUBLIC_TRADINGIS_20240303.zip': inner, 'readme.txt': new TextEncoder().encode('hello') });
     const r = await ingestBuffer(conn, 'PUBLIC_TRADINGIS_DAY.zip', outer);
     expect(r.rows).toEqual({ trading_price: 5 });
+    const scada = await ingestBuffer(conn, SCADA, readFileSync(fx(SCADA)));
+    expect(scada.notes).toEqual(['2 DUIDs not in the registry (AGLHAL, HDWF2): stored, but not in the fuel rollups until the registry lists them']);
     expect(r.window).toEqual({ minTs: nemTime('2024/03/03 13:35:00'), maxTs: nemTime('2024/03/03 13:35:00') });
     expect(r.notes).toContain('PUBLIC_TRADINGIS_DAY.zip (readme.txt): not a CSV, ignored');
   });
