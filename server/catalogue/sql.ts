@@ -27,5 +27,6 @@ export function textList(items: readonly string[]): DuckDBValue {
 export function round(v: number | null | undefined, digits = 2): number | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;
   const f = 10 ** digits;
-  return Math.round(v * f) / f;
+  // `|| 0` turns -0 (a tiny negative rounded) into 0: msgpack and charts would show it as "-0" or lose the sign.
+  return Math.round(v * f) / f || 0;
 }
