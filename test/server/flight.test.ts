@@ -64,22 +64,31 @@ describe('Flight', () => {
     const f = new Flight<string>();
     const leader = lane();
     const follower = lane();
-    const used: ConnLane[] = [];
+    const used: string[] = [];
+    // Real lanes, recording which one lends its connection.
+    const tracked = (l: ConnLane, name: string) => ({
+      get closed() {
+        return l.closed;
+      },
+      withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>) {
+        used.push(name);
+        return l.withConn(fn);
+      },
+    });
     let attempt = 0;
-    const compute = (who: () => ConnLane) => async (conn: DuckDBConnection) => {
-      used.push(who());
+    const compute = async (conn: DuckDBConnection) => {
       // The first attempt is slow (and gets interrupted); the retry is quick.
       if (attempt++ === 0) await conn.run(SLOW);
       return `answer ${await quick(conn)}`;
     };
-    const ledBy = f.run('q', leader, compute(() => leader));
-    const followed = f.run('q', follower, compute(() => follower));
+    const ledBy = f.run('q', tracked(leader, 'leader'), compute);
+    const followed = f.run('q', tracked(follower, 'follower'), compute);
     await new Promise((r) => setTimeout(r, 100));
     await leader.close();
     expect(await followed).toBe('answer 42');
     expect(await ledBy).toBe('answer 42'); // the same promise: nobody reads it once its session is gone
     expect(attempt).toBe(2);
-    expect(used[0] === leader && used[1] === follower).toBe(true);
+    expect(used).toEqual(['leader', 'follower']);
     await follower.close();
   });
 
