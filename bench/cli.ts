@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     }
     if (m.store && storeDays === undefined && storeError === undefined) {
       try {
-        storeDays = await ensureBenchStore(dataDir, days, cacheDir, log);
+        storeDays = await ensureBenchStore(dataDir, days, log);
       } catch (err) {
         storeError = (err as Error).message;
       }

@@ -18,10 +18,12 @@ export interface Stats {
   /** The first few distinct error messages, to say what went wrong without flooding the report. */
   errorSamples: string[];
   latency: Histogram;
+  /** The same latencies split by where the answer came from, to tell a slow cache from a slow cold query. */
+  latencyByTier: { lru: Histogram; lmdb: Histogram; db: Histogram };
 }
 
 export function newStats(): Stats {
-  return { requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: new Histogram() };
+  return { requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: new Histogram(), latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() } };
 }
 
 export function recordError(stats: Stats, code: string, message: string): void {
@@ -210,9 +212,13 @@ export class Analyst {
       clearTimeout(p.timer);
       if (frame.t === 'error') return p.reject(new RequestFailed(frame.message));
       this.stats.requests++;
-      this.stats.latency.recordMs(performance.now() - p.t0);
+      const ms = performance.now() - p.t0;
+      this.stats.latency.recordMs(ms);
       const tier = frame.meta?.cache;
-      if (tier === 'lru' || tier === 'lmdb' || tier === 'db') this.stats.cache[tier]++;
+      if (tier === 'lru' || tier === 'lmdb' || tier === 'db') {
+        this.stats.cache[tier]++;
+        this.stats.latencyByTier[tier].recordMs(ms);
+      }
       p.resolve(frame as ServerFrame & { t: 'result' });
       return;
     }

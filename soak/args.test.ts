@@ -32,7 +32,7 @@ describe('soak arguments', () => {
   });
 
   it('takes server settings only with --spawn', () => {
-    expect(parseSoakArgs(['--spawn', '--demo-days', '2', '--data-dir', '/tmp/x'], {}).spawn).toEqual({ dataDir: '/tmp/x', cacheDir: './tmp/soak-cache', demoDays: 2, replaySeconds: 5 });
+    expect(parseSoakArgs(['--spawn', '--demo-days', '2', '--data-dir', '/tmp/x'], {}).spawn).toEqual({ dataDir: '/tmp/x', cacheDir: './tmp/soak-cache', demoDays: 2, replaySeconds: 60 });
     expect(() => parseSoakArgs(['--demo-days', '2'], {})).toThrow(/only applies with --spawn/);
   });
 });

@@ -35,7 +35,7 @@ export const USAGE = `usage: npm run soak -- --sockets N --duration S [options]
     --data-dir D       its DATA_DIR (default ./tmp/soak-data; a demo is built there if empty)
     --cache-dir D      its CACHE_DIR (default ./tmp/soak-cache)
     --demo-days N      days of demo data for an empty data dir (default 7)
-    --replay-seconds S seconds between live demo intervals, so pushes happen (default 5)`;
+    --replay-seconds S seconds between live demo intervals, so pushes happen (default 60; 0 turns the feed off)`;
 
 export class UsageError extends Error {}
 
@@ -112,7 +112,7 @@ export function parseSoakArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
           dataDir: f.get('data-dir') ?? './tmp/soak-data',
           cacheDir: f.get('cache-dir') ?? './tmp/soak-cache',
           demoDays: num(f, 'demo-days', 7, 1, 3660),
-          replaySeconds: num(f, 'replay-seconds', 5, 0, 86400),
+          replaySeconds: num(f, 'replay-seconds', 60, 0, 86400),
         }
       : undefined,
     help: f.has('help'),

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseSoakArgs, UsageError, USAGE } from './args.ts';
 import { formatSoak, verdict } from './report.ts';
+import { ensureDemoStore } from './demo-store.ts';
 import { runSoak } from './run.ts';
 import { spawnServer, type SpawnedServer } from './spawn-server.ts';
 
@@ -29,7 +30,8 @@ async function main(): Promise<number> {
   let server: SpawnedServer | undefined;
   let url = opts.url;
   if (opts.spawn) {
-    console.error(`soak: starting a server on ${resolve(opts.spawn.dataDir)} (${opts.spawn.demoDays}-day demo if empty)…`);
+    await ensureDemoStore(resolve(opts.spawn.dataDir), opts.spawn.demoDays, (m) => console.error(`soak: ${m}`));
+    console.error(`soak: starting a server on ${resolve(opts.spawn.dataDir)}…`);
     server = await spawnServer({ ...opts.spawn, dataDir: resolve(opts.spawn.dataDir), cacheDir: resolve(opts.spawn.cacheDir) });
     url = server.url;
   }

@@ -9,7 +9,8 @@ function share(latenciesMs: number[], extra: Partial<ShareReport> = {}): ShareRe
   for (const ms of latenciesMs) h.recordMs(ms);
   return {
     requests: latenciesMs.length, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0,
-    cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: h.snapshot(), cpuUserMs: 0, cpuSystemMs: 0, ...extra,
+    cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: h.snapshot(), cpuUserMs: 0, cpuSystemMs: 0,
+    latencyByTier: { lru: h.snapshot(), lmdb: new Histogram().snapshot(), db: new Histogram().snapshot() }, ...extra,
   };
 }
 const sample = (sessions: number, rssMB: number | null, cpuSeconds: number | null = null, duckdbConnections = sessions): ServerSample => ({
@@ -43,6 +44,8 @@ describe('soak report', () => {
     expect(j.latencyMs.max).toBe(100);
     expect(j.latencyMs.p99).toBeGreaterThanOrEqual(99); // the one slow request lives in one process only
     expect(j.client).toEqual({ procs: 2, cpuSeconds: 2, cpuPercentOfOneCore: 40 });
+    expect(j.latencyByTierMs.lru.max).toBe(100);
+    expect(j.latencyByTierMs.db).toEqual({ p50: 0, p99: 0, max: 0 });
   });
 
   it('reports the server before, at the peak and after, in the shape of CONTRACT §1', () => {

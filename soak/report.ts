@@ -4,14 +4,18 @@ import { Histogram } from './histogram.ts';
 import type { ServerSample } from './server-probe.ts';
 import type { ShareReport } from './worker.ts';
 
-export interface Merged extends Omit<ShareReport, 'latency'> {
+export interface Merged extends Omit<ShareReport, 'latency' | 'latencyByTier'> {
   latency: Histogram;
+  latencyByTier: Record<Tier, Histogram>;
 }
+type Tier = 'lru' | 'lmdb' | 'db';
+const TIERS: readonly Tier[] = ['lru', 'lmdb', 'db'];
 
 export function mergeReports(reports: readonly ShareReport[]): Merged {
   const out: Merged = {
     requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 },
     errors: {}, errorSamples: [], latency: new Histogram(), cpuUserMs: 0, cpuSystemMs: 0,
+    latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() },
   };
   for (const r of reports) {
     out.requests += r.requests;
@@ -22,7 +26,10 @@ export function mergeReports(reports: readonly ShareReport[]): Merged {
     out.bytesIn += r.bytesIn;
     out.cpuUserMs += r.cpuUserMs;
     out.cpuSystemMs += r.cpuSystemMs;
-    for (const tier of ['lru', 'lmdb', 'db'] as const) out.cache[tier] += r.cache[tier];
+    for (const tier of TIERS) {
+      out.cache[tier] += r.cache[tier];
+      if (r.latencyByTier) out.latencyByTier[tier].merge(r.latencyByTier[tier]);
+    }
     for (const [code, n] of Object.entries(r.errors)) out.errors[code] = (out.errors[code] ?? 0) + n;
     for (const s of r.errorSamples) if (out.errorSamples.length < 10 && !out.errorSamples.includes(s)) out.errorSamples.push(s);
     out.latency.merge(r.latency);
@@ -65,6 +72,9 @@ export interface SoakJson {
   errorsByCode: Record<string, number>;
   errorSamples: string[];
   cache: { lru: number; lmdb: number; db: number };
+  latencyByTierMs: Record<Tier, { p50: number; p99: number; max: number }>;
+  /** Mean bytes received per answer or push (payload size, roughly). */
+  bytesPerMessage: number;
   connects: number;
   reconnects: number;
   client: { procs: number; cpuSeconds: number; cpuPercentOfOneCore: number };
@@ -128,6 +138,11 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     errorsByCode: { ...m.errors },
     errorSamples: [...m.errorSamples],
     cache: { ...m.cache },
+    latencyByTierMs: Object.fromEntries(TIERS.map((t) => {
+      const h = m.latencyByTier[t];
+      return [t, { p50: round(h.percentileMs(50)), p99: round(h.percentileMs(99)), max: round(h.maxUs / 1000) }];
+    })) as SoakJson['latencyByTierMs'],
+    bytesPerMessage: Math.round(m.bytesIn / Math.max(1, m.requests + m.pushes)),
     connects: m.connects,
     reconnects: m.reconnects,
     client: { procs: i.procs, cpuSeconds: round(clientCpuS, 2), cpuPercentOfOneCore: round((100 * clientCpuS) / Math.max(0.001, i.wallS), 1) },
@@ -156,7 +171,9 @@ export function formatSoak(j: SoakJson): string {
     `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}) against ${j.url}`,
     `  requests   ${j.requests} (${j.requestsPerSecond}/s), errors ${errs}, pushes ${j.pushes}, reconnects ${j.reconnects}`,
     `  latency    p50 ${j.latencyMs.p50} ms · p95 ${j.latencyMs.p95} ms · p99 ${j.latencyMs.p99} ms · max ${j.latencyMs.max} ms`,
-    `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db})`,
+    `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db}); ` +
+      TIERS.filter((t) => j.cache[t] > 0).map((t) => `${t} p50 ${j.latencyByTierMs[t].p50} / p99 ${j.latencyByTierMs[t].p99} ms`).join(' · ') +
+      `; ${Math.round(j.bytesPerMessage / 1024)} KB per message`,
     `  server     RSS ${mb(j.server.rssBeforeMB)} → peak ${mb(j.server.rssPeakMB)} → after ${mb(j.server.rssAfterMB)}; ` +
       `sessions ${j.server.sessionsBefore} → peak ${j.server.sessionsPeak} → ${j.server.sessionsAfter}; ` +
       `DuckDB connections peak ${j.server.duckdbConnectionsPeak} → ${j.server.duckdbConnectionsAfter}` +

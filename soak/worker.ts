@@ -33,6 +33,7 @@ export interface ShareReport {
   errors: Record<string, number>;
   errorSamples: string[];
   latency: HistogramSnapshot;
+  latencyByTier: Record<'lru' | 'lmdb' | 'db', HistogramSnapshot>;
   cpuUserMs: number;
   cpuSystemMs: number;
 }
@@ -41,8 +42,9 @@ export type WorkerMessage = { type: 'ready' } | { type: 'progress'; report: Shar
 
 export function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
   const cpu = process.cpuUsage(cpuStart);
-  const { latency, ...rest } = stats;
-  return { ...rest, cache: { ...rest.cache }, errors: { ...rest.errors }, errorSamples: [...rest.errorSamples], latency: latency.snapshot(), cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
+  const { latency, latencyByTier: t, ...rest } = stats;
+  const latencyByTier = { lru: t.lru.snapshot(), lmdb: t.lmdb.snapshot(), db: t.db.snapshot() };
+  return { ...rest, cache: { ...rest.cache }, errors: { ...rest.errors }, errorSamples: [...rest.errorSamples], latency: latency.snapshot(), latencyByTier, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
 }
 
 /** Runs its analysts from startAt until startAt + durationMs (or until `abort`), then closes every socket. */
