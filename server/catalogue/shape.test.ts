@@ -4,18 +4,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_NAMES, KINDS, RANGES, RESOLUTION_SECONDS, RESOLUTIONS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { REGION_CHOICES } from '../../shared/nem.ts';
+import { readWatermark } from '../store/db.ts';
+import { buildDemo } from '../store/demo.ts';
+import { loadRegistry } from '../store/registry.ts';
 import { runQuery, type QueryContext } from './index.ts';
 import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './test-data.ts';
 
+const REGISTRY = new URL('../store/seed/registry.csv', import.meta.url).pathname;
 let store: TestStore;
+let demo: TestStore;
 let ctx: QueryContext;
+let demoCtx: QueryContext;
 
 beforeAll(async () => {
   store = await openTestStore();
   await fill(store.conn, rawRows());
   ctx = { conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 };
+  demo = await openTestStore();
+  await loadRegistry(demo.conn, REGISTRY);
+  await buildDemo(demo.conn, { days: 3 });
+  const wm = await readWatermark(demo.conn);
+  demoCtx = { conn: demo.conn, watermark: wm!.watermark, firstTs: wm!.firstTs };
 });
-afterAll(() => store?.close());
+afterAll(() => {
+  store?.close();
+  demo?.close();
+});
 
 const PANELS: Partial<Record<Kind, string[]>> = {
   'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables'],
@@ -64,10 +78,10 @@ function problem(v: unknown, path: string): string | null {
   return null;
 }
 
-async function check(kind: Kind, raw: Record<string, unknown>): Promise<unknown> {
+async function check(kind: Kind, raw: Record<string, unknown>, on: QueryContext = ctx): Promise<unknown> {
   const v = validateParams(kind, raw);
   if (!v.ok) throw new Error(`${kind}: ${v.message}`);
-  const data = await runQuery(ctx, kind, v.params as ParamsOf<typeof kind>);
+  const data = await runQuery(on, kind, v.params as ParamsOf<typeof kind>);
   const where = `${kind} ${JSON.stringify(raw)}`;
   expect(problem(data, 'data'), where).toBeNull();
   expect(decode(encode(data)), where).toEqual(data);
@@ -75,9 +89,8 @@ async function check(kind: Kind, raw: Record<string, unknown>): Promise<unknown>
   return data;
 }
 
-describe('result shapes', () => {
-  it('every kind, every range preset and resolution, has a well-formed answer', async () => {
-    const duid = 'COAL1';
+/** Every kind × every preset × every resolution, every region, and an explicit window off the 5-minute grid. */
+async function everyKind(on: QueryContext, duid: string, from: number, to: number): Promise<void> {
     for (const kind of KIND_NAMES) {
       const schema = KINDS[kind] as Record<string, unknown>;
       const base: Record<string, unknown> = kind === 'station.output' ? { duid } : {};
@@ -85,12 +98,24 @@ describe('result shapes', () => {
       const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
       for (const range of ranges) {
         for (const resolution of resolutions) {
-          await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) });
+          await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) }, on);
         }
       }
-      if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region });
-      if ('from' in schema) await check(kind, { ...base, from: T0 + 3600 + 17, to: T0 + 2 * 86400 });
+      if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region }, on);
+      if ('from' in schema) await check(kind, { ...base, from, to }, on);
     }
+}
+
+describe('result shapes', () => {
+  it('every kind, every range preset and resolution, has a well-formed answer (synthetic store)', async () => {
+    await everyKind(ctx, 'COAL1', T0 + 3600 + 17, T0 + 2 * 86400);
+  });
+
+  it('every kind, every range preset and resolution, has a well-formed answer (3-day demo)', async () => {
+    await everyKind(demoCtx, 'ER01', demoCtx.watermark - 2 * 86400 + 17, demoCtx.watermark - 3600);
+    // the demo has every fuel of every region: no series goes missing
+    const nem = (await check('generation.byFuel', { region: 'NEM', range: '24h' }, demoCtx)) as { series: object };
+    expect(Object.keys(nem.series)).toEqual(['Coal', 'Gas', 'Hydro', 'Wind', 'Solar', 'Rooftop Solar', 'Biomass', 'Battery', 'Other']);
   });
 
   it('series are non-empty and carry data where the store has it', async () => {
