@@ -12,6 +12,8 @@ import type { AnswerPath } from './run.ts';
 export interface StoreAnswerPath extends AnswerPath {
   watermark: number;
   firstTs: number;
+  /** Store generation, a key part (see server/cache/key.ts); change it when past data is revised. */
+  generation: string;
   /** Re-reads the watermark (after new data); keys follow it. */
   refresh(): Promise<number>;
 }
@@ -27,7 +29,8 @@ export async function storeAnswerPath(conn: DuckDBConnection, cache: TieredCache
     cache,
     watermark: w.watermark,
     firstTs: w.firstTs,
-    keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation }),
+    generation: generation ?? '',
+    keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation: path.generation }),
     async answer(kind: Kind, params: ParamsOf<Kind>) {
       const ctx = { conn, watermark: path.watermark, firstTs: path.firstTs };
       const got = await cache.getOrCompute(path.keyFor(kind, params), async () => encode(await runQuery(ctx, kind, params)));

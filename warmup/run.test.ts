@@ -137,6 +137,14 @@ describe('refreshHot', () => {
     expect((await path.answer('tab.prices', busier)).tier).toBe('lru');
     expect(await refreshHot(path, w1, { limit: 2 })).toMatchObject({ queries: 0 });
     expect(path.cache.stats.hotRefresh).toMatchObject({ runs: 1, queries: 2 });
+
+    // A revision at the same watermark moves the store to a new generation of keys: refreshed once more.
+    await path.answer('generation.mix', quiet);
+    path.generation = 'r1';
+    const revised = await refreshHot(path, w1, { limit: 3 });
+    expect(revised).toMatchObject({ queries: 3, computed: 3, failed: 0 });
+    expect(path.cache.has(path.keyFor('generation.mix', quiet))).toBe(true);
+    expect(await refreshHot(path, w1, { limit: 3 })).toMatchObject({ queries: 0 });
     await path.cache.close();
   });
 });

@@ -100,22 +100,23 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
 
 /** Hot questions refreshed per new interval: enough for the open tabs, few enough to finish well within 5 min. */
 const HOT_LIMIT = 64;
-const refreshed = new WeakMap<TieredCache, number>();
+const refreshed = new WeakMap<TieredCache, string>();
 
 /**
- * After a new interval: recomputes, once, the questions most asked at the previous watermark, so subscribers'
- * pushes and the next requests hit the cache. Call it after the answer path has moved to `watermark`.
+ * After new data (a new interval, or a revision that changed the key generation): recomputes, once per key space,
+ * the most asked questions, so the next requests hit the cache. Call it after the answer path has moved on.
  */
 export async function refreshHot(
   path: AnswerPath,
   watermark: number,
   opts: Omit<WarmupOptions, 'list'> & { limit?: number } = {},
 ): Promise<WarmupSummary> {
-  const last = refreshed.get(path.cache);
-  if (last !== undefined && last >= watermark) return { ...EMPTY };
-  refreshed.set(path.cache, watermark);
-  const hot = path.cache.hot.topBefore(watermark, opts.limit ?? HOT_LIMIT);
-  // Only questions whose key follows the watermark need it; the answer path must already be at `watermark`.
+  // The key of a parameterless question names the key space: the watermark and the store generation.
+  const space = path.keyFor('prices.current', {} as ParamsOf<Kind>).text;
+  if (refreshed.get(path.cache) === space) return { ...EMPTY };
+  refreshed.set(path.cache, space);
+  const hot = path.cache.hot.top(watermark, opts.limit ?? HOT_LIMIT);
+  // Only questions whose key follows the watermark need it; fixed past windows never change.
   const list = hot.map(({ kind, params }) => ({ kind, params })).filter((q) => path.keyFor(q.kind, q.params).watermark === watermark);
   if (list.length === 0) return { ...EMPTY };
   const summary = await runWarmup(path, { ...opts, list, quiet: true });

@@ -29,12 +29,22 @@ export class HotTracker {
     else if (bucket.size < MAX_PER_WATERMARK) bucket.set(key.query, { kind: key.kind, params: key.params as ParamsOf<Kind>, count: 1 });
   }
 
-  /** The most asked questions at the latest watermark before `watermark`, most asked first. */
-  topBefore(watermark: number, limit: number): HotQuery[] {
-    let prev: number | undefined;
-    for (const w of this.buckets.keys()) if (w < watermark && (prev === undefined || w > prev)) prev = w;
-    if (prev === undefined) return [];
-    return [...this.buckets.get(prev)!.values()].sort((a, b) => b.count - a.count).slice(0, limit);
+  /**
+   * The most asked questions, most asked first, over the two latest watermarks up to `watermark`: after a new
+   * interval that is the previous one (plus what pushes already asked at the new one); after a revision at the
+   * same watermark, the current one and the one before.
+   */
+  top(watermark: number, limit: number): HotQuery[] {
+    const marks = [...this.buckets.keys()].filter((w) => w <= watermark).sort((a, b) => b - a).slice(0, 2);
+    const merged = new Map<string, HotQuery>();
+    for (const w of marks) {
+      for (const [id, q] of this.buckets.get(w)!) {
+        const seen = merged.get(id);
+        if (seen) seen.count += q.count;
+        else merged.set(id, { ...q });
+      }
+    }
+    return [...merged.values()].sort((a, b) => b.count - a.count).slice(0, limit);
   }
 
   private prune(): void {

@@ -75,7 +75,7 @@ export function entrySize(key: string, value: Uint8Array): number {
 }
 
 /** A view into a shared pool (msgpackr's output, Buffer slabs) would pin the whole pool in the cache. */
-function ownBytes(bytes: Uint8Array): Uint8Array {
+export function ownBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength) return bytes;
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);

@@ -5,7 +5,7 @@ import { DiskTier } from './disk.ts';
 import { SingleFlight } from './flight.ts';
 import { HotTracker } from './hot.ts';
 import type { CacheKey } from './key.ts';
-import { LruTier } from './lru.ts';
+import { LruTier, ownBytes } from './lru.ts';
 import { CacheStats, type CacheGauges } from './metrics.ts';
 
 export interface CacheHit {
@@ -83,7 +83,8 @@ export class TieredCache implements CacheGauges {
     const flight = this.flights.run(text, async () => {
       this.stats.computes++;
       try {
-        const bytes = await compute();
+        // Callers keep these bytes after later encodes: never hand out a view into an encoder's buffer.
+        const bytes = ownBytes(await compute());
         void this.set(key, bytes);
         return bytes;
       } catch (err) {
