@@ -50,8 +50,11 @@ export function reply(res: HttpResponse, state: { aborted: boolean }, r: Reply):
     res.writeStatus(r.status);
     for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
     const body = r.body ?? '';
-    if (r.head) res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-    else res.end(body);
+    if (r.head) {
+      // This uWS build never finishes a response given endWithoutBody(length): report the length by hand.
+      res.writeHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      res.endWithoutBody();
+    } else res.end(body);
   });
 }
 
