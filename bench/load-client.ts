@@ -4,8 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { decode, encode } from '../shared/protocol.ts';
+import { encode } from '../shared/protocol.ts';
 import { Histogram, type HistogramSnapshot } from '../soak/histogram.ts';
+import { jsonHead, msgpackHead } from './frame-head.ts';
 import type { MixQuery } from './query-mix.ts';
 
 export interface LoadOptions {
@@ -35,7 +36,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const cache: Record<string, number> = {};
   let answered = 0;
   const pack = o.codec === 'msgpack' ? (f: unknown) => encode(f) : (f: unknown) => JSON.stringify(f);
-  const unpack = o.codec === 'msgpack' ? (b: Buffer) => decode(b) : (b: Buffer) => JSON.parse(b.toString('utf8'));
+  // Heads only: the client must not be the bottleneck decoding 100 KB payloads (codec.ts measures that cost).
+  const unpack = o.codec === 'msgpack' ? (b: Buffer) => msgpackHead(b) : (b: Buffer) => jsonHead(b.toString('utf8'));
 
   const sockets = await Promise.all(
     Array.from({ length: o.sockets }, () => new Promise<WebSocket>((resolve, reject) => {
