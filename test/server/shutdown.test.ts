@@ -1,0 +1,89 @@
+// `npm start` as a child process: SIGTERM stops accepting, closes every socket with 1001 and exits 0; refusals at
+// boot (uWS fallback, bad config) exit non-zero with one clear line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNative, loadUws, UwsNotNativeError, type Uws } from '../../server/uws.ts';
+import { openStore } from '../../server/store/db.ts';
+import { makeStoreDir, TestClient, waitFor } from './harness.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let store: Awaited<ReturnType<typeof makeStoreDir>>;
+beforeAll(async () => {
+  store = await makeStoreDir('nemlive-shutdown-');
+});
+afterAll(() => store?.remove());
+
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  exit: Promise<{ code: number | null; signal: string | null }>;
+}
+
+function start(env: Record<string, string>, args: string[] = []): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, WARM: '0', LIVE: 'off', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return { proc, out: () => text, exit };
+}
+
+describe('npm start', () => {
+  it('on SIGTERM closes sockets with 1001, stops listening, releases the store and exits 0', async () => {
+    const child = start({ PORT: '0' });
+    const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 60_000);
+    const ws = url!.replace('http', 'ws') + '/ws';
+    const clients = await Promise.all([TestClient.open(ws), TestClient.open(ws), TestClient.open(ws)]);
+    await clients[0].request('sub', 'tab.nem', { region: 'SA1' }, 'tab');
+    clients[1].send({ t: 'query', id: 1, kind: 'tab.generators' }); // possibly still running at SIGTERM
+    child.proc.kill('SIGTERM');
+    const closes = await Promise.all(clients.map((c) => c.closed));
+    expect(closes.map((c) => c.code)).toEqual([1001, 1001, 1001]);
+    expect(closes[0].reason).toMatch(/shutting down/);
+    expect(await child.exit).toEqual({ code: 0, signal: null });
+    expect(child.out()).toMatch(/"msg":"server stopped"/);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    // DuckDB was closed: the store opens again at once.
+    const { instance } = await openStore({ dataDir: store.dataDir, threads: 1 });
+    instance.closeSync();
+  });
+
+  it('SIGINT does the same', async () => {
+    const child = start({ PORT: '0' });
+    const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 60_000);
+    const c = await TestClient.open(url!.replace('http', 'ws') + '/ws');
+    child.proc.kill('SIGINT');
+    expect((await c.closed).code).toBe(1001);
+    expect((await child.exit).code).toBe(0);
+  });
+
+  it('refuses to start on the uWS fallback shim', async () => {
+    const child = start({ PORT: '0', UWS_USE_FALLBACK: '1' });
+    expect((await child.exit).code).toBe(1);
+    expect(child.out()).toMatch(/nem-live: UWS_USE_FALLBACK is set/);
+  });
+
+  it('stops at a bad setting with one line naming it', async () => {
+    const child = start({ PORT: 'eighty' });
+    expect((await child.exit).code).toBe(2);
+    expect(child.out().trim()).toBe('nem-live: PORT="eighty" must be a whole number from 0 to 65535');
+  });
+});
+
+describe('the uWS loader', () => {
+  it('accepts the native build it loaded', () => {
+    expect(() => assertNative(loadUws())).not.toThrow();
+  });
+
+  it('rejects a module whose App is JavaScript, or without the binary in the require cache', () => {
+    const shim = { App: function App() {} } as unknown as Uws;
+    expect(() => assertNative(shim)).toThrow(UwsNotNativeError);
+    expect(() => assertNative(loadUws(), {})).toThrow(/native binary/);
+  });
+});
