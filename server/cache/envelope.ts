@@ -32,7 +32,8 @@ export function isIntact(stored: Uint8Array): boolean {
 
 /** The payload of an intact envelope, copied out (the source may be a volatile LMDB buffer). */
 export function open(stored: Uint8Array): Uint8Array {
-  const out = new Uint8Array(stored.length - HEADER_BYTES);
+  // Not zero-filled (it is overwritten at once) and not pooled (exact size, so the LRU keeps it as is).
+  const out = Buffer.allocUnsafeSlow(stored.length - HEADER_BYTES);
   out.set(stored.subarray(HEADER_BYTES, stored.length));
   return out;
 }
