@@ -91,6 +91,8 @@ const DRAIN_MS = 10_000;
 export async function startApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<AppHandle> {
   const log = opts.log ?? createLogger(config.logLevel);
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // uWS aborts the whole process (std::terminate) on these; refuse them with an error instead.
+  if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8)) throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
 
   const { instance } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
