@@ -59,6 +59,10 @@ async function main(): Promise<number> {
     }
     const why = verdict(report);
     for (const w of why) console.error(`soak: FAIL: ${w}`);
+    if (report.interrupted) {
+      console.error(`soak: interrupted after ${report.wallS} s of ${report.durationS} s: the figures cover only that part`);
+      return why.length === 0 ? 130 : 1;
+    }
     if (why.length === 0) console.log('soak: PASS (no unexpected errors; sessions and DuckDB connections back to where they started)');
     return why.length === 0 ? 0 : 1;
   } finally {

@@ -19,7 +19,7 @@ const sample = (sessions: number, rssMB: number | null, cpuSeconds: number | nul
 
 function inputs(reports: ShareReport[], after = sample(0, 110, 12)): SoakInputs {
   return {
-    url: 'ws://127.0.0.1:1/ws', seed: 1, sockets: 10, durationS: 5, rampS: 1, procs: reports.length, wallS: 5,
+    url: 'ws://127.0.0.1:1/ws', seed: 1, thinkMs: 2000, interrupted: false, sockets: 10, durationS: 5, rampS: 1, procs: reports.length, wallS: 5,
     merged: mergeReports(reports), before: sample(0, 100, 10), samples: [sample(10, 180), sample(9, null)], after,
   };
 }

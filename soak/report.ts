@@ -68,6 +68,10 @@ export interface SoakJson {
   url: string;
   seed: number;
   rampS: number;
+  thinkMs: number;
+  /** Seconds the run really lasted (shorter than durationS when interrupted). */
+  wallS: number;
+  interrupted: boolean;
   requestsPerSecond: number;
   errorsByCode: Record<string, number>;
   errorSamples: string[];
@@ -83,6 +87,8 @@ export interface SoakJson {
 export interface SoakInputs {
   url: string;
   seed: number;
+  thinkMs: number;
+  interrupted: boolean;
   sockets: number;
   durationS: number;
   rampS: number;
@@ -134,6 +140,9 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     url: i.url,
     seed: i.seed,
     rampS: i.rampS,
+    thinkMs: i.thinkMs,
+    wallS: round(i.wallS, 1),
+    interrupted: i.interrupted,
     requestsPerSecond: round(m.requests / Math.max(0.001, i.wallS), 1),
     errorsByCode: { ...m.errors },
     errorSamples: [...m.errorSamples],
@@ -168,7 +177,8 @@ const mb = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} 
 export function formatSoak(j: SoakJson): string {
   const errs = j.errors === 0 ? '0' : `${j.errors} (${Object.entries(j.errorsByCode).map(([c, n]) => `${c} ${n}`).join(', ')})`;
   return [
-    `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}) against ${j.url}`,
+    `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}, think ${j.thinkMs} ms) against ${j.url}` +
+      (j.interrupted ? ` — INTERRUPTED after ${j.wallS} s` : ''),
     `  requests   ${j.requests} (${j.requestsPerSecond}/s), errors ${errs}, pushes ${j.pushes}, reconnects ${j.reconnects}`,
     `  latency    p50 ${j.latencyMs.p50} ms · p95 ${j.latencyMs.p95} ms · p99 ${j.latencyMs.p99} ms · max ${j.latencyMs.max} ms`,
     `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db}); ` +

@@ -93,5 +93,5 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
   }
   const wallS = (Date.now() - startAt) / 1000;
   const after = await waitForIdle(base, o.settleS * 1000, before);
-  return buildSoakJson({ url: o.url, seed: o.seed, sockets: o.sockets, durationS: o.durationS, rampS: o.rampS, procs: o.procs, wallS, merged: mergeReports(reports), before, samples, after });
+  return buildSoakJson({ url: o.url, seed: o.seed, thinkMs: o.thinkMs, interrupted: o.signal?.aborted ?? false, sockets: o.sockets, durationS: o.durationS, rampS: o.rampS, procs: o.procs, wallS, merged: mergeReports(reports), before, samples, after });
 }
