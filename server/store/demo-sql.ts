@@ -1,0 +1,259 @@
+// The demo's generating SQL. Everything is a pure function of (seed, interval, unit): noise is hash-based, weather
+// is smooth value noise between hashed knots, so building a year and appending one interval run the same
+// statements over different time ranges and produce the same numbers for the same interval.
+//
+// Stages, each a TEMP table on the builder's connection:
+//   demo_units / demo_cap   registry → per-unit parameters (kind, merit order, battery amplitudes) and regional sums
+//   demo_t                  one row per interval: NEM hour, day, season
+//   demo_coalav             available coal MW per region and NEM day (units out for days at a time)
+//   demo_a                  per region × interval: weather, demand, rooftop, pre-trade balance and price signal
+//   demo_flow               per interconnector × interval: flow toward the dearer region, within limits
+//   demo_r                  per region × interval: net import, flexible dispatch, curtailment, final price
+// and the INSERTs that turn those into price, interconnector, rooftop and scada rows.
+import { REGIONS } from '../../shared/nem.ts';
+import { flowSql, LOSS_FACTOR, NET_IMPORT } from './demo-flows.ts';
+import { IC_PARAMS, PRICE_CAP, PRICE_FLOOR, REGION_PARAMS, ROOFTOP_SPLIT } from './demo-params.ts';
+
+export interface DemoRange {
+  seed: number;
+  /** First and last interval END (epoch seconds, multiples of 300), inclusive. */
+  from: number;
+  to: number;
+}
+
+const NUM = (n: number) => {
+  if (!Number.isFinite(n)) throw new Error(`demo: not a finite number: ${n}`);
+  return String(n);
+};
+const INT = (n: number, what: string) => {
+  if (!Number.isSafeInteger(n)) throw new Error(`demo: ${what} must be an integer, got ${n}`);
+  return String(n);
+};
+const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
+
+/** Helpers as TEMP macros (per connection). u01 maps a hash to [0,1); vn is smooth value noise, knots at integers of x. */
+export const MACROS_SQL = `
+CREATE OR REPLACE TEMP MACRO demo_u01(a, b, c) AS (hash(a, b, c) >> 11)::DOUBLE / 9007199254740992.0;
+CREATE OR REPLACE TEMP MACRO demo_ss(f) AS f * f * (3 - 2 * f);
+CREATE OR REPLACE TEMP MACRO demo_vn(a, b, x) AS
+  demo_u01(a, b, floor(x)::BIGINT) + (demo_u01(a, b, floor(x)::BIGINT + 1) - demo_u01(a, b, floor(x)::BIGINT)) * demo_ss(x - floor(x));
+CREATE OR REPLACE TEMP MACRO demo_clamp(x, lo, hi) AS least(greatest(x, lo), hi);
+CREATE OR REPLACE TEMP MACRO demo_bump(x, c, w) AS exp(-((x - c) / w) * ((x - c) / w));
+CREATE OR REPLACE TEMP MACRO demo_step(x, a, b) AS demo_ss(demo_clamp((x - a) / (b - a), 0, 1));
+-- clear-sky output: a sine arch from sunrise to sunset around solar noon, zero at night
+CREATE OR REPLACE TEMP MACRO demo_clear(h, noon, len) AS pow(greatest(0, sin(pi() * (h - noon + len / 2) / len)), 1.25);
+-- cloud: a one-day-scale weather field per region; about a third of the time clear skies
+CREATE OR REPLACE TEMP MACRO demo_cloud(s, r, th) AS 1 - 0.7 * demo_clamp((demo_vn(s, 'cloud' || r, th / 20) - 0.38) * 1.9, 0, 1);
+-- a coal unit is on unless its 6-day block (staggered per unit) drew a forced outage or its 30-day block an overhaul
+CREATE OR REPLACE TEMP MACRO demo_avail(s, uid, d) AS
+  CASE WHEN demo_u01(s, uid * 8 + 1, (d + uid % 6) // 6) < 0.07 OR demo_u01(s, uid * 8 + 2, (d + uid % 30) // 30) < 0.04 THEN 0 ELSE 1 END;
+`;
+
+/** Per-run constants: region and interconnector parameters, the unit list with demo parameters, regional capacities. */
+export function staticSql(seed: number): string {
+  const s = INT(seed, 'seed');
+  const rp = REGION_PARAMS.map(
+    (p) =>
+      `('${p.region}', ${NUM(p.demand)}, ${NUM(p.roofCap)}, ${NUM(p.noon)}, ${NUM(p.dayLen)}, ${NUM(p.winterLoss)}, ${NUM(p.windCf)}, ` +
+      `${NUM(p.windNight)}, ${NUM(p.windSeason)}, ${NUM(p.windLag)}, ${NUM(p.heat)}, ${NUM(p.cool)}, ${NUM(p.hydroBase)}, ` +
+      `${NUM(p.hydroShare)}, ${NUM(p.gasMin)}, ${NUM(p.coalMin)}, ${NUM(p.coalPush)}, ${NUM(p.eventRate)})`,
+  );
+  return `
+CREATE OR REPLACE TEMP TABLE demo_rp AS SELECT * FROM (VALUES ${rp.join(', ')}) v(region, demand, roof_cap, noon, day_len,
+  winter_loss, wind_cf, wind_night, wind_season, wind_lag, heat, cool, hydro_base, hydro_share, gas_min, coal_min, coal_push, event_rate);
+CREATE OR REPLACE TEMP TABLE demo_units AS
+WITH u AS (
+  SELECT duid, region, capacity_mw AS cap, row_number() OVER (ORDER BY duid)::BIGINT AS uid,
+    CASE
+      WHEN fuel = 'Coal' THEN 'coal' WHEN fuel = 'Solar' THEN 'solar' WHEN fuel = 'Wind' THEN 'wind' WHEN fuel = 'Gas' THEN 'gas'
+      WHEN fuel = 'Hydro' AND dispatch_type = 'Load' THEN 'pump' WHEN fuel = 'Hydro' THEN 'hydro'
+      WHEN fuel = 'Battery' THEN 'battery' WHEN fuel = 'Biomass' THEN 'bio' ELSE 'other' END AS kind,
+    coalesce(technology, '') ILIKE '%combined cycle%' AS ccgt, dispatch_type,
+    -- hours of storage at full output; unknown → 2 h (FACTS §2: 1.5–2 h typical)
+    demo_clamp(coalesce(storage_mwh, 2 * capacity_mw) / capacity_mw, 0.5, 4) AS hours
+  FROM units WHERE region IN (${REGION_LIST}) AND capacity_mw > 0),
+v AS (
+  SELECT *,
+    -- unit-to-unit spread of output per MW (tracking vs fixed PV, windier sites)
+    0.85 + 0.25 * demo_u01(${s}, uid, 11) AS e,
+    -- gas merit order: CCGTs first, then the rest in a seeded order
+    (CASE WHEN ccgt THEN 0 ELSE 1 END) + demo_u01(${s}, uid, 12) AS merit,
+    -- discharge spans ~2.5 h-equivalent around the evening peak; charging ~3.5 h at midday with 84% round trip
+    CASE WHEN kind = 'battery' AND coalesce(dispatch_type, '') <> 'Load' THEN least(0.9, 0.85 * hours / 2.5) ELSE 0 END AS ad,
+    CASE WHEN kind = 'battery' AND coalesce(dispatch_type, '') <> 'Generating Unit' THEN least(0.9, 0.85 * hours / 2.5 * 2.5 / 3.5 / 0.84) ELSE 0 END AS ac
+  FROM u)
+SELECT *, coalesce(sum(cap) OVER (PARTITION BY region, kind ORDER BY merit, duid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum
+FROM v;
+CREATE OR REPLACE TEMP TABLE demo_cap AS
+SELECT p.region,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'coal'), 0), 6) AS coal,
+  round(coalesce(sum(cap * e ORDER BY duid) FILTER (kind = 'solar'), 0), 6) AS solar,
+  round(coalesce(sum(cap * e ORDER BY duid) FILTER (kind = 'wind'), 0), 6) AS wind,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'gas'), 0), 6) AS gas,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'hydro'), 0), 6) AS hydro,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'pump'), 0), 6) AS pump,
+  round(coalesce(sum(cap * ad ORDER BY duid) FILTER (kind = 'battery'), 0), 6) AS batd,
+  round(coalesce(sum(cap * ac ORDER BY duid) FILTER (kind = 'battery'), 0), 6) AS batc,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'bio'), 0), 6) AS bio,
+  round(coalesce(sum(cap ORDER BY duid) FILTER (kind = 'other'), 0), 6) AS other
+FROM demo_rp p LEFT JOIN demo_units u USING (region) GROUP BY p.region;
+`;
+}
+
+/** The interval grid and per-day coal availability for a range. */
+export function timeSql(r: DemoRange): string {
+  const s = INT(r.seed, 'seed');
+  const from = INT(r.from, 'from');
+  const to = INT(r.to, 'to');
+  return `
+CREATE OR REPLACE TEMP TABLE demo_t AS
+WITH g AS (SELECT range AS ts, ((range + 1799) // 1800) * 1800 AS b30 FROM range(${from}, ${to} + 1, 300))
+SELECT ts::INTEGER AS ts, b30::INTEGER AS b30,
+  (ts - 150) / 3600.0 AS th, (b30 - 900) / 3600.0 AS th30,
+  ((ts - 150 + 36000) % 86400) / 3600.0 AS h,
+  ((b30 - 900 + 36000) % 86400) / 3600.0 AS h30,
+  (ts - 150 + 36000) // 86400 AS d,
+  -- season angle: 0 at mid-January (midsummer), pi at mid-July
+  2 * pi() * ((ts - 150 + 36000) / 86400.0 - 20468) / 365.25 AS ang
+FROM g;
+CREATE OR REPLACE TEMP TABLE demo_coalav AS
+SELECT u.region, t.d, round(sum(u.cap * demo_avail(${s}, u.uid, t.d) ORDER BY u.duid), 6) AS cav
+FROM (SELECT DISTINCT d FROM demo_t) t CROSS JOIN demo_units u WHERE u.kind = 'coal' GROUP BY ALL;
+`;
+}
+
+/** Region × interval: weather, demand, pre-trade balance (demo_a); flows (demo_flow); final dispatch and price (demo_r). */
+export function regionSql(r: DemoRange): string {
+  const s = INT(r.seed, 'seed');
+  return `
+CREATE OR REPLACE TEMP TABLE demo_a AS
+WITH w AS (
+  SELECT t.ts, t.b30, t.th, t.h, t.d, p.*, c.* EXCLUDE (region),
+    cos(t.ang) AS summer, greatest(0, -cos(t.ang)) AS winter, greatest(0, cos(t.ang)) AS hot_season,
+    ((t.d + 3) % 7 >= 5)::INTEGER AS weekend,
+    demo_clear(t.h, p.noon, 12 + p.day_len * cos(t.ang)) * (1 - p.winter_loss * greatest(0, -cos(t.ang))) AS clear,
+    demo_clear(t.h30, p.noon, 12 + p.day_len * cos(t.ang)) * (1 - p.winter_loss * greatest(0, -cos(t.ang))) AS clear30,
+    demo_cloud(${s}, p.region, t.th) AS cloudf,
+    demo_cloud(${s}, p.region, t.th30) AS cloudf30,
+    -- wind: a front crossing all regions west to east (2.5-day knots), a regional system and gusts
+    0.55 * demo_vn(${s}, 'front', (t.th - p.wind_lag) / 60) + 0.30 * demo_vn(${s}, 'wind' || p.region, t.th / 30)
+      + 0.15 * demo_vn(${s}, 'gust' || p.region, t.th / 5) AS wraw,
+    (1 + p.wind_season * cos(t.ang - 3.65)) * (1 + p.wind_night / (2 * p.wind_cf) * cos(2 * pi() * (t.h - 2) / 24)) AS wshape,
+    demo_vn(${s}, 'temp' || p.region, t.th / 40) - 0.5 AS temp,
+    0.55 + 0.45 * demo_u01(${s}, 'bat' || p.region, t.d) AS bat_int,
+    coalesce(ca.cav, 0) AS cav,
+    demo_u01(${s}, 'noise' || p.region, t.ts) AS n
+  FROM demo_t t CROSS JOIN demo_rp p JOIN demo_cap c ON c.region = p.region
+  LEFT JOIN demo_coalav ca ON ca.region = p.region AND ca.d = t.d),
+x AS (
+  SELECT *,
+    -- underlying demand: overnight trough, morning and evening peaks, daytime plateau; heating and cooling
+    demand * 1.01 * (0.78 - 0.04 * demo_bump(h, 4, 1.6)
+        + 0.08 * demo_bump(h, 7.8, 1.3) * (1 + 0.8 * winter)
+        + 0.36 * demo_step(h, 5.5, 9) * (1 - demo_step(h, 17, 23.5))
+        + 0.07 * demo_bump(h, 18.6, 1.7) * (1 + 0.5 * winter))
+      * (1 + heat * (winter - 0.32) + cool * (hot_season - 0.32))
+      * (1 + 2.5 * cool * greatest(0, temp) * hot_season * demo_bump(h, 16.5, 3.5))
+      * (1 + 1.5 * heat * greatest(0, -temp) * winter * (demo_bump(h, 8, 2) + demo_bump(h, 19, 2)))
+      * (1 - 0.05 * weekend * demo_step(h, 6, 9) * (1 - demo_step(h, 20, 23)))
+      * (1 + 0.01 * (n - 0.5)) AS underlying,
+    roof_cap * 0.68 * clear30 * cloudf30 AS roof,
+    solar * 0.8 * clear * cloudf AS s_av,
+    wind * demo_clamp(wind_cf * 2.8 * pow(demo_clamp(0.5 + (wraw - 0.5) * 2.4, 0, 1), 1.6) * wshape, 0.01, 0.95) AS w_av,
+    demo_clamp(wind_cf * 2.8 * pow(demo_clamp(0.5 + (wraw - 0.5) * 2.4, 0, 1), 1.6) * wshape, 0.01, 0.95) AS wcf,
+    bio * 0.55 AS bio_mw,
+    hydro * hydro_base AS hyd_base,
+    (batd * demo_bump(h, 18.8, 1.4) - batc * demo_bump(h, 12.4, 2.0)) * bat_int AS bat_mw,
+    least(gas_min, 0.9 * gas) AS gas_min_mw
+  FROM w),
+y AS (
+  SELECT *, underlying - roof AS demand_mw,
+    underlying - roof - s_av - w_av - bio_mw - hyd_base - bat_mw - gas_min_mw AS r0
+  FROM x)
+SELECT *,
+  demo_clamp(r0 - 0.06 * demand_mw + coal_push * cav, coal_min * cav, 0.92 * cav) AS coal_mw,
+  r0 - demo_clamp(r0 - 0.06 * demand_mw + coal_push * cav, coal_min * cav, 0.92 * cav) AS xr,
+  greatest(gas - gas_min_mw, 0) + hydro * (1 - hydro_base) + other + 1 AS flex,
+  -- what a region can do about a shortfall or surplus: flexible plant, plus curtailable wind and solar
+  greatest(gas - gas_min_mw, 0) + hydro * (1 - hydro_base) + other + 1 + 0.3 * (s_av + w_av) AS cap_t
+FROM y;
+
+${flowSql(s)}
+CREATE OR REPLACE TEMP TABLE demo_r AS
+WITH b AS (
+  SELECT a.*, ${NET_IMPORT} AS net_import, a.xr - ${NET_IMPORT} AS xp, ${LOSS_FACTOR} AS loss_f,
+    demo_u01(${s}, 'price', a.ts) AS pn
+  FROM demo_a a JOIN demo_flow f USING (ts)),
+c AS (
+  SELECT *,
+    least(greatest(xp, 0) * hydro_share, 0.9 * hydro * (1 - hydro_base)) AS hyd_pk,
+    least(greatest(xp, 0) - least(greatest(xp, 0) * hydro_share, 0.9 * hydro * (1 - hydro_base)), 0.95 * greatest(gas - gas_min_mw, 0)) AS gas_x,
+    least(greatest(-xp, 0), 0.9 * pump) AS pump_mw
+  FROM b),
+e AS (
+  SELECT *,
+    least(greatest(xp, 0) - hyd_pk - gas_x, 0.9 * hydro * (1 - hydro_base) - hyd_pk) AS hyd_x,
+    least(greatest(-xp, 0) - pump_mw, 0.97 * (s_av + w_av)) AS curt_mw
+  FROM c),
+f AS (
+  SELECT *,
+    least(greatest(xp, 0) - hyd_pk - gas_x - hyd_x, 0.9 * other) AS oth_mw,
+    -- a price event (trip, heatwave, network outage) on some days, for up to 1.5 h around the evening peak
+    demo_u01(${s}, 'ev' || region, d) < event_rate
+      AND h BETWEEN 16.5 + 4 * demo_u01(${s}, 'evh' || region, d) AND 16.8 + 4 * demo_u01(${s}, 'evh' || region, d) + 1.2 * demo_u01(${s}, 'evd' || region, d) AS ev,
+    -- one price curve for every region, rising with tightness, so power flows toward the dearer region; surplus
+    -- goes deeply negative only by day (solar bids below zero), a windy night's surplus clears near zero
+    (CASE WHEN xp < 0 THEN 12 - 72 * (0.3 + 0.7 * demo_bump(h, 12.5, 3.0)) * pow(least(1, -xp / cap_t / 0.3), 0.6)
+      ELSE (55 + 450 * xp / cap_t + 3000 * pow(greatest(0, xp / cap_t - 0.3), 2)) * (1 + 0.5 * demo_bump(h, 18.7, 1.5)) END)
+      * (0.97 + 0.06 * pn) AS p_raw
+  FROM e)
+SELECT ts, region, th, h, d, n, xp / cap_t AS tau,
+  round(demand_mw, 3) AS demand_mw, roof, s_av, w_av, coal_mw, net_import, xp,
+  round(demo_clamp(CASE WHEN ev THEN 1000 + (${PRICE_CAP} - 1000) * pow(n, 6) ELSE p_raw + abs(p_raw) * loss_f END,
+    ${PRICE_FLOOR}, ${PRICE_CAP}), 2) AS rrp,
+  CASE WHEN cav > 0 THEN coal_mw / cav ELSE 0 END AS coal_lvl,
+  0.8 * clear * cloudf AS scf,
+  wcf,
+  CASE WHEN s_av + w_av > 0 THEN curt_mw / (s_av + w_av) ELSE 0 END AS curt,
+  gas_min_mw + gas_x AS gas_mw,
+  CASE WHEN hydro > 0 THEN (hyd_base + hyd_pk + hyd_x) / hydro ELSE 0 END AS hyd_lvl,
+  CASE WHEN pump > 0 THEN pump_mw / pump ELSE 0 END AS pump_lvl,
+  CASE WHEN other > 0 THEN oth_mw / other ELSE 0 END AS oth_lvl,
+  demo_bump(h, 18.8, 1.4) * bat_int AS dsh, demo_bump(h, 12.4, 2.0) * bat_int AS csh
+FROM f
+ORDER BY ts, region;
+`;
+}
+
+/** Rows for the raw tables from the stages above. Rooftop rows are written at the first interval of their half hour. */
+export function insertSql(r: DemoRange): { price: string; interconnector: string; rooftop: string; scada: string } {
+  const s = INT(r.seed, 'seed');
+  const split = ROOFTOP_SPLIT.map((x) => `('${x.region}', '${x.parent}', ${NUM(x.share)})`).join(', ');
+  return {
+    price: `INSERT INTO price SELECT ts, region, rrp, demand_mw FROM demo_r ORDER BY ts, region`,
+    interconnector: `INSERT INTO interconnector
+      SELECT ts, id, mw, export_limit, import_limit, round(0.04 * mw * mw / export_limit, 3) FROM (
+        ${IC_PARAMS.map((i) => `SELECT ts, '${i.id}' AS id, ${i.col} AS mw, ${i.col}_hi AS export_limit, ${i.col}_lo AS import_limit FROM demo_flow`).join('\n        UNION ALL ')})
+      ORDER BY ts, id`,
+    rooftop: `INSERT INTO rooftop
+      WITH parent AS (SELECT ts + 1500 AS ts, region, roof FROM demo_r WHERE ts % 1800 = 300)
+      SELECT ts, region, 'MEASUREMENT', round(roof, 3) FROM parent
+      UNION ALL
+      -- sub-regions: their share of the parent drifts with local cloud; never added to the parent (CONTRACT §4)
+      SELECT p.ts, x.region, 'MEASUREMENT', round(p.roof * x.share * (0.9 + 0.2 * demo_vn(${s}, 'sub' || x.region, p.ts / 43200.0)), 3)
+      FROM parent p JOIN (VALUES ${split}) x(region, parent, share) ON x.parent = p.region
+      ORDER BY 1, 2`,
+    scada: `INSERT INTO scada
+      SELECT r.ts, u.duid, round(demo_clamp(CASE u.kind
+        WHEN 'coal' THEN u.cap * demo_avail(${s}, u.uid, r.d) * r.coal_lvl * (0.99 + 0.02 * demo_u01(${s}, u.uid, r.ts))
+        WHEN 'solar' THEN u.cap * u.e * r.scf * (1 - r.curt) * (0.985 + 0.03 * demo_u01(${s}, u.uid, r.ts))
+        WHEN 'wind' THEN u.cap * least(0.97, r.wcf * u.e * (0.75 + 0.5 * demo_vn(${s}, u.uid, r.th / 10)) * (1 - r.curt) * (0.98 + 0.04 * demo_u01(${s}, u.uid, r.ts)))
+        WHEN 'gas' THEN greatest(0, r.gas_mw - u.cum)
+        WHEN 'hydro' THEN u.cap * r.hyd_lvl * (0.7 + 0.6 * demo_vn(${s}, u.uid, r.th / 36))
+        WHEN 'pump' THEN -u.cap * r.pump_lvl
+        WHEN 'battery' THEN u.cap * (u.ad * r.dsh - u.ac * r.csh)
+        WHEN 'bio' THEN u.cap * (0.4 + 0.3 * demo_vn(${s}, u.uid, r.th / 72))
+        ELSE u.cap * r.oth_lvl END, -u.cap, u.cap), 3) AS mw
+      FROM demo_r r JOIN demo_units u ON u.region = r.region`,
+  };
+}

@@ -1,0 +1,58 @@
+// What `npm start` calls first: open the store under DATA_DIR and, when it holds no data yet (or a demo build was
+// interrupted), load the shipped registry and build the demo, logging a line per stage.
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { Config } from '../config.ts';
+import { openStore, readWatermark } from './db.ts';
+import { buildDemo, isDemoIncomplete } from './demo.ts';
+import { loadRegistry, SEED_REGISTRY } from './registry.ts';
+
+export { appendDemoInterval } from './demo.ts';
+
+export interface StoreLog {
+  info(msg: string): void;
+}
+
+export interface EnsuredStore {
+  instance: DuckDBInstance;
+  path: string;
+  /** Latest interval with prices, epoch seconds. */
+  watermark: number;
+  /** True when this call built the demo. */
+  built: boolean;
+}
+
+export async function ensureStore(
+  config: Pick<Config, 'dataDir' | 'demoDays' | 'threads' | 'memoryLimit'>,
+  log: StoreLog,
+): Promise<EnsuredStore> {
+  const { instance, path } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+  const conn = await instance.connect();
+  let built = false;
+  let watermark: number;
+  try {
+    const empty = (await readWatermark(conn)) === null;
+    if (empty || (await isDemoIncomplete(conn))) {
+      const units = Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]);
+      if (units === 0) {
+        const rep = await loadRegistry(conn, SEED_REGISTRY);
+        log.info(`registry: ${rep.units} units from ${rep.rows} rows (${rep.merged} duplicate rows merged, ${rep.skipped.length} skipped)`);
+      }
+      log.info(`demo: building ${config.demoDays} days of 5-minute data in ${path} (once; later starts reuse it)`);
+      const res = await buildDemo(conn, {
+        days: config.demoDays,
+        onProgress: (stage, seconds) => log.info(`demo: ${stage} ${seconds.toFixed(1)} s`),
+      });
+      log.info(`demo: ${res.rows.scada.toLocaleString('en')} SCADA rows in ${res.seconds.toFixed(1)} s`);
+      built = true;
+    }
+    const wm = await readWatermark(conn);
+    if (!wm) throw new Error(`store ${path} has no prices after start-up`);
+    watermark = wm.watermark;
+  } catch (err) {
+    conn.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+  conn.closeSync();
+  return { instance, path, watermark, built };
+}
