@@ -25,13 +25,14 @@ const MAX_DEPTH = 8;
 export const CLOSE_TOO_LARGE = 1009;
 
 type Frame = Record<string, unknown>;
+const framesIn = metrics.wsMessages.labels({ direction: 'in' });
 
 export class Router {
   constructor(private readonly o: RouterOptions) {}
 
   /** Handles one incoming frame. Synchronous up to the answer; `bytes` may be reused after it returns. */
   onMessage(session: Session, bytes: Uint8Array, isBinary: boolean): void {
-    metrics.wsMessages.inc({ direction: 'in' });
+    framesIn.inc();
     let id: RequestId | undefined;
     try {
       if (bytes.byteLength > this.o.maxFrameBytes) {

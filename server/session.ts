@@ -31,6 +31,7 @@ export interface Subscription {
 
 /** uWS send() statuses. */
 const DROPPED = 2;
+const framesOut = metrics.wsMessages.labels({ direction: 'out' });
 
 export class Session implements ConnHolder {
   readonly subs = new Map<string, Subscription>();
@@ -68,7 +69,7 @@ export class Session implements ConnHolder {
     this.ws.cork(() => {
       status = this.ws.send(bytes, true, false);
     });
-    metrics.wsMessages.inc({ direction: 'out' });
+    framesOut.inc();
     if (status === DROPPED) metrics.backpressureDrops.inc();
     return status !== DROPPED;
   }
