@@ -134,7 +134,7 @@ export class Analyst {
         if (this.view) await this.show(this.view);
         return;
       } catch (err) {
-        if (err instanceof RequestFailed) return;
+        if (err instanceof RequestFailed || this.stopped) return; // a handshake cut short by stop() is not a failure
         recordError(this.stats, 'connect_failed', (err as Error).message);
         await this.sleep(Math.min(5000, 250 * 2 ** attempt));
       }
