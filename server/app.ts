@@ -21,7 +21,8 @@ import { Pusher } from './pusher.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { Sessions } from './sessions.ts';
-import { openStore, readWatermark } from './store/db.ts';
+import { readWatermark } from './store/db.ts';
+import { ensureStore } from './store/ensure-store.ts';
 import { loadUws, type us_listen_socket, type WebSocket } from './uws.ts';
 
 export interface Limits {
@@ -95,7 +96,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8)) throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
 
-  const { instance } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+  // Opens DATA_DIR's store, building the demo into it when it holds no data yet.
+  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) });
   const pool = new LanePool(instance, limits.poolSize);
   const marks = await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');

@@ -1,6 +1,8 @@
 // `npm start` as a child process: SIGTERM stops accepting, closes every socket with 1001 and exits 0; refusals at
 // boot (uWS fallback, bad config) exit non-zero with one clear line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +87,28 @@ describe('the uWS loader', () => {
     const shim = { App: function App() {} } as unknown as Uws;
     expect(() => assertNative(shim)).toThrow(UwsNotNativeError);
     expect(() => assertNative(loadUws(), {})).toThrow(/native binary/);
+  });
+});
+
+describe('npm start on an empty DATA_DIR', () => {
+  it('builds the demo, then serves the protocol on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nemlive-demo-'));
+    const child = start({ PORT: '0', DATA_DIR: join(dir, 'data'), CACHE_DIR: join(dir, 'cache'), DEMO_DAYS: '2' });
+    try {
+      const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 120_000);
+      expect(child.out()).toMatch(/demo: building 2 days/);
+      const c = await TestClient.open(url!.replace('http', 'ws') + '/ws');
+      const tab = await c.request('sub', 'tab.nem', { region: 'NEM' }, 'tab');
+      expect(tab).toMatchObject({ t: 'result', kind: 'tab.nem', meta: { watermark: c.hello.watermark } });
+      expect(Object.keys(tab.data.panels).length).toBeGreaterThan(0);
+      const byFuel = await c.query('generation.byFuel', { region: 'SA1', range: '24h' });
+      expect(byFuel.data.time.length).toBe(288);
+      child.proc.kill('SIGTERM');
+      expect((await c.closed).code).toBe(1001);
+      expect((await child.exit).code).toBe(0);
+    } finally {
+      child.proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
