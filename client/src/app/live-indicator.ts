@@ -8,13 +8,15 @@ import type { ConnectionState } from '../../sdk/client.ts';
 const STALE_S = 15 * 60;
 
 export class LiveIndicator extends LitElement {
-  static override properties = { state: { type: String }, watermark: { type: String }, now: { type: Number }, flash: { type: Boolean } };
+  static override properties = { state: { type: String }, watermark: { type: String }, now: { type: Number }, flash: { type: Boolean }, lastPush: { type: Number } };
   declare state: ConnectionState;
   declare watermark: string | null;
   /** Wall-clock seconds, ticked by the shell so the age stays current. */
   declare now: number;
   /** Briefly true when a push arrives. */
   declare flash: boolean;
+  /** Wall-clock seconds of the last push (0: none yet). A replay of older data is live while it keeps moving. */
+  declare lastPush: number;
 
   static override styles = [
     shared,
@@ -66,7 +68,7 @@ export class LiveIndicator extends LitElement {
     const wm = isoToEpoch(this.watermark);
     const age = Number.isFinite(wm) ? Math.max(0, this.now - wm) : NaN;
     const open = this.state === 'open';
-    const stale = open && age > STALE_S;
+    const stale = open && age > STALE_S && !(this.lastPush > 0 && this.now - this.lastPush <= STALE_S);
     const cls = open ? (stale ? 'stale' : `live${this.flash ? ' flash' : ''}`) : this.state === 'connecting' && !this.watermark ? '' : 'down';
     const label = open ? (stale ? 'Stale' : 'Live') : this.state === 'connecting' ? 'Connecting…' : 'Offline';
     return html`<span class="dot ${cls}" aria-hidden="true"></span>

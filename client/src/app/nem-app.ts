@@ -27,6 +27,7 @@ export class NemApp extends LitElement {
   readonly feed = new TabFeed(this, this.client);
   private everOpen = false;
   private lastPushes = 0;
+  private lastPushAt = 0;
   private clock: ReturnType<typeof setInterval> | undefined;
   private offState: (() => void) | undefined;
   private readonly onPop = () => this.show(parseView(location.search));
@@ -175,6 +176,7 @@ export class NemApp extends LitElement {
     if (this.feed.pushes !== this.lastPushes) {
       this.lastPushes = this.feed.pushes;
       if (this.feed.pushes > 0) {
+        this.lastPushAt = Date.now() / 1000;
         this.flash = true;
         setTimeout(() => (this.flash = false), 1000);
       }
@@ -197,7 +199,7 @@ export class NemApp extends LitElement {
           )}
         </nav>
         <div class="right">
-          <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} ?flash=${this.flash}></live-indicator>
+          <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} .lastPush=${this.lastPushAt} ?flash=${this.flash}></live-indicator>
           <button class="btn" @click=${this.toggleTheme} title="Switch between light and dark" aria-label="Toggle dark theme">${effectiveTheme() === 'dark' ? '☀ Light' : '☾ Dark'}</button>
         </div>
       </header>

@@ -89,6 +89,10 @@ export class NemChart extends LitElement {
       .item[aria-pressed='false'] {
         opacity: 0.4;
       }
+      .swatch.dashed {
+        background: repeating-linear-gradient(90deg, var(--muted) 0 3px, transparent 3px 5px);
+        height: 2px;
+      }
       .item .v {
         color: var(--muted);
         font-variant-numeric: tabular-nums;
@@ -170,7 +174,20 @@ export class NemChart extends LitElement {
 
   private legend(d: ChartData) {
     const j = this.shownIndex(d);
-    return d.series.map((s, i) => {
+    const seen = new Set<string>();
+    // Grouped toggles (e.g. limits) go after the series they qualify.
+    const order = [...d.series.keys()].sort((a, b) => Number(!!d.series[a].group) - Number(!!d.series[b].group));
+    return order.map((i) => {
+      const s = d.series[i];
+      if (s.group) {
+        if (seen.has(s.group)) return nothing;
+        seen.add(s.group);
+        const members = d.series.flatMap((x, k) => (x.group === s.group ? [k] : []));
+        const on = members.some((k) => !this._hidden.has(k));
+        return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.group.toLowerCase()}" @click=${() => this.toggle(...members)}>
+          <span class="swatch dashed"></span>${s.group}
+        </button>`;
+      }
       const on = !this._hidden.has(i);
       const unit = s.axis === 2 ? (this.config.unit2 ?? '') : this.config.unit;
       return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.label}" @click=${() => this.toggle(i)}>
@@ -179,10 +196,10 @@ export class NemChart extends LitElement {
     });
   }
 
-  private toggle(i: number): void {
+  private toggle(...series: number[]): void {
     const hidden = new Set(this._hidden);
-    if (hidden.has(i)) hidden.delete(i);
-    else hidden.add(i);
+    const show = series.every((i) => hidden.has(i));
+    for (const i of series) show ? hidden.delete(i) : hidden.add(i);
     this._hidden = hidden;
     // Stacks must be rebuilt without the hidden layer; lines just hide.
     this.shape = '';

@@ -36,7 +36,7 @@ function axis(scale: string, side: 1 | 3 | 0 | 2, unit: string): uPlot.Axis {
     stroke: () => currentPalette().muted,
     grid: { show: side === 3, stroke: () => currentPalette().grid, width: 1 },
     ticks: { show: false },
-    values: (_u, splits) => splits.map((v) => (v === null ? '' : unit === '$/MWh' ? `$${fmtAxis(v)}` : unit === '%' ? `${fmtAxis(v)}%` : fmtAxis(v))),
+    values: (_u, splits) => splits.map((v) => (v === null ? '' : unit === '$/MWh' ? `${v < 0 ? '−' : ''}$${fmtAxis(Math.abs(v))}` : unit === '%' ? `${fmtAxis(v)}%` : fmtAxis(v))),
   };
 }
 
@@ -109,7 +109,8 @@ export function buildOptions(config: ChartConfig, data: ChartData, hidden: Reado
     width,
     height: config.height ?? 260,
     tzDate: nemTzDate,
-    padding: [10, hasY2 ? 0 : isTime ? 12 : 22, 0, 0],
+    // Room on the right for the last tick's label, centred on the plot's edge.
+    padding: [10, hasY2 ? 0 : 30, 0, 0],
     legend: { show: false },
     scales: {
       x: { time: isTime, ...(isTime ? {} : { range: [0, 23] as uPlot.Range.MinMax }) },

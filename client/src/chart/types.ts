@@ -13,6 +13,8 @@ export interface ChartSeries {
   fill?: boolean;
   /** Starts hidden (the legend can show it): for secondary lines such as limits. */
   hidden?: boolean;
+  /** Series sharing a group get one legend entry that shows or hides them together (e.g. "Limits"). */
+  group?: string;
 }
 
 export interface ChartData {

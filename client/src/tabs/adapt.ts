@@ -29,7 +29,8 @@ export function regionLabel(r: Region | 'NEM'): string {
 
 const LINK_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#8c564b', '#e377c2'];
 
-/** Flows solid; export and import limits dashed in the same colour, hidden until asked for when there are many links. */
+/** Flows solid; export and import limits dashed in the same colour, behind one "Limits" legend toggle (shown by
+ * default only when one or two links are drawn, so the whole-NEM view stays readable). */
 export function flowsChart(f: InterconnectorFlows): ChartData {
   const ids = Object.keys(f.series);
   const many = ids.length > 2;
@@ -38,8 +39,8 @@ export function flowsChart(f: InterconnectorFlows): ChartData {
     const color = LINK_COLOURS[i % LINK_COLOURS.length];
     series.push({ label: id, color, values: f.series[id], width: 1.75 });
     const link = f.links?.[id];
-    if (link && hasValues(link.exportLimit)) series.push({ label: `${id} export limit`, color, values: link.exportLimit, dash: [4, 4], width: 1, hidden: many });
-    if (link && hasValues(link.importLimit)) series.push({ label: `${id} import limit`, color, values: link.importLimit, dash: [2, 3], width: 1, hidden: many });
+    if (link && hasValues(link.exportLimit)) series.push({ label: `${id} export limit`, color, values: link.exportLimit, dash: [4, 4], width: 1, hidden: many, group: 'Limits' });
+    if (link && hasValues(link.importLimit)) series.push({ label: `${id} import limit`, color, values: link.importLimit, dash: [2, 3], width: 1, hidden: many, group: 'Limits' });
   });
   return { x: f.time, series };
 }

@@ -59,6 +59,7 @@ export class TabGenerators extends TabBase<Panels> {
         </div>
       </section>
       <nem-table
+        style="--table-max-height: max(360px, calc(100vh - 290px))"
         heading="Generators"
         note="region → fuel → station · click a column to sort, a group to fold"
         .columns=${COLUMNS}

@@ -42,9 +42,17 @@ export class TabPrices extends TabBase<Panels> {
         align-items: center;
         font-size: 13px;
       }
+      .stackbar span {
+        color: #fff;
+        font-size: 10px;
+        line-height: 18px;
+        text-align: center;
+        overflow: hidden;
+        font-variant-numeric: tabular-nums;
+      }
       .stackbar {
         display: flex;
-        height: 16px;
+        height: 18px;
         border-radius: 4px;
         overflow: hidden;
         background: var(--track);
@@ -127,7 +135,7 @@ export class TabPrices extends TabBase<Panels> {
               ${b.rows.map(
                 (r) => html`<span>${regionCell(r.region)}</span>
                   <div class="stackbar" role="img" aria-label=${`${REGION_NAMES[r.region]}: ${PRICE_BANDS.map((n, i) => `${n} ${fmtPct(r.sharePct[i])}`).join(', ')}`}>
-                    ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}"></span>`)}
+                    ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}">${s >= 9 ? `${Math.round(s)}%` : ''}</span>`)}
                   </div>
                   <span class="num" title="mean price">${fmtPrice(r.mean)}</span>`,
               )}
