@@ -218,7 +218,8 @@ SELECT ts, region, th, h, d, n, xp / cap_t AS tau,
   gas_min_mw + gas_x AS gas_mw,
   CASE WHEN hydro > 0 THEN (hyd_base + hyd_pk + hyd_x) / hydro ELSE 0 END AS hyd_lvl,
   CASE WHEN pump > 0 THEN pump_mw / pump ELSE 0 END AS pump_lvl,
-  CASE WHEN other > 0 THEN oth_mw / other ELSE 0 END AS oth_lvl,
+  -- liquid-fuel peakers run only when the market is short or in a price event
+  CASE WHEN other > 0 THEN greatest(oth_mw / other, CASE WHEN ev THEN 0.7 ELSE 0 END) ELSE 0 END AS oth_lvl,
   demo_bump(h, 18.8, 1.4) * bat_int AS dsh, demo_bump(h, 12.4, 2.0) * bat_int AS csh
 FROM f
 ORDER BY ts, region;
