@@ -1,5 +1,5 @@
-// The server the browser tests drive: the real app (server/app.ts) in this process, over a real two-day demo store
-// built into a temp dir, serving the real client build. The page reaches it through a plain TCP relay on a fixed
+// The server the browser tests drive: the real app (server/app.ts) in this process, started on an empty temp
+// DATA_DIR so it builds its own two-day demo (the `npm start` first-run path), serving the real client build. The page reaches it through a plain TCP relay on a fixed
 // loopback port, so the app can be stopped and started again (on a fresh port) while the page's address stays the
 // same: here a port with a closed connection in TIME_WAIT cannot be bound again for a minute, even with SO_REUSEADDR.
 import { createServer, connect, type Socket } from 'node:net';
@@ -11,11 +11,7 @@ import { startApp, type AppHandle } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import type { DemoFeed } from '../../server/live/demo.ts';
 import { createLogger } from '../../server/log.ts';
-import { openStore } from '../../server/store/db.ts';
-import { buildDemo } from '../../server/store/demo.ts';
-import { loadRegistry } from '../../server/store/registry.ts';
 
-const REGISTRY_CSV = join(import.meta.dirname, '..', '..', 'server', 'store', 'seed', 'registry.csv');
 export const DEMO_DAYS = 2;
 
 export interface TestServer {
@@ -32,26 +28,15 @@ export interface TestServer {
   remove(): Promise<void>;
 }
 
-async function buildStore(dataDir: string): Promise<void> {
-  const { instance } = await openStore({ dataDir, threads: 1 });
-  const conn = await instance.connect();
-  try {
-    await loadRegistry(conn, REGISTRY_CSV);
-    await buildDemo(conn, { days: DEMO_DAYS });
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
 /** `live`: a demo feed that only steps when nudged (its timer is an hour), so tests choose when data arrives. */
 export async function startServer(opts: { live?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'nemlive-browser-'));
   const dataDir = join(dir, 'data');
-  await Promise.all([ensureClientBuilt(), buildStore(dataDir)]);
+  await ensureClientBuilt();
   const config = (port: number) =>
     loadConfig([], {
       DATA_DIR: dataDir,
+      DEMO_DAYS: String(DEMO_DAYS),
       CACHE_DIR: join(dir, 'cache'),
       HOST: '127.0.0.1',
       PORT: String(port),
