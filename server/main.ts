@@ -47,7 +47,20 @@ async function stop(signal: string): Promise<void> {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 
+/** Builds the browser bundle when it is missing or older than its sources (client/build.ts). A production install
+ * without esbuild (a dev dependency) serves client/dist as shipped instead of failing to start. */
+async function ensureClient(): Promise<void> {
+  try {
+    const { ensureClientBuilt } = await import('../client/build.ts');
+    const built = await ensureClientBuilt();
+    if (built.rebuilt) log.info({ entry: built.manifest.entry, ms: Math.round(built.ms) }, 'client bundle built');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not build the client bundle; serving client/dist as it is');
+  }
+}
+
 try {
+  await ensureClient();
   handle = await startApp(config, { log });
   log.info({ url: handle.url, ws: handle.wsUrl, watermark: handle.market.iso }, 'listening');
   process.stderr.write(`NEM Live: ${handle.url}\n`);
