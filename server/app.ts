@@ -15,6 +15,8 @@ import { StaticFiles } from './http.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './limiter.ts';
 import { createLogger, type Logger } from './log.ts';
+import { startLive, type LiveHandle } from './live/pipeline.ts';
+import type { FeedOptions } from './live/feed.ts';
 import { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
@@ -62,6 +64,8 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** false: no cache, every answer from DuckDB. Default: LRU + LMDB under CACHE_DIR, closed with the app. */
   cache?: TieredCache | false;
+  /** Live-feed driver tuning (poll intervals), for tests and benchmarks. */
+  live?: Pick<FeedOptions, 'watch' | 'http'>;
 }
 
 export interface AppHandle {
@@ -76,6 +80,8 @@ export interface AppHandle {
   /** The server's answer path for warmup and hot refresh (undefined without a cache). */
   answerPath: AnswerPath | undefined;
   warmup: WarmupSummary | undefined;
+  /** The live feed LIVE selected, running (undefined for LIVE=off). */
+  live: LiveHandle | undefined;
   /** Recomputes every subscribed question at the current watermark and pushes what changed. */
   pushUpdate(): Promise<void>;
   health(): Health;
@@ -231,6 +237,12 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const stopListening = market.onAdvance(() => {
     pusher.pushUpdate().catch((err: unknown) => log.error({ err }, 'push cycle failed'));
   });
+  let live: LiveHandle | undefined;
+  try {
+    live = await startLive(instance, config, { market, pusher, answerPath, log, ...opts.live });
+  } catch (err) {
+    log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
+  }
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
 
@@ -238,6 +250,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const close = () =>
     (closed ??= (async () => {
       closing = true;
+      await live?.stop();
       stopListening();
       uws.us_listen_socket_close(listenSocket);
       for (const session of [...sessions.values()]) session.end(CLOSE_GOING_AWAY, 'server shutting down');
@@ -262,6 +275,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     cache,
     answerPath,
     warmup,
+    live,
     pushUpdate: () => pusher.pushUpdate(),
     health: readHealth,
     close,

@@ -110,6 +110,12 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   }),
+  pushLatency: new Histogram({
+    name: 'nemlive_push_latency_seconds',
+    help: 'From a live batch committed to the store to the last publish of the pushes it caused (server/live/pipeline.ts)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  }),
   backpressureDrops: new Counter({
     name: 'nemlive_ws_send_dropped_total',
     help: 'Frames uWS dropped because a socket was over its backpressure limit (it is then closed)',

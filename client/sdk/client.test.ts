@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function setup() {
   const server = await fakeServer();
-  const client = new NemClient({ url: server.url, WebSocket: WebSocket as never, backoff: { initialMs: 20, maxMs: 200 } });
+  const client = new NemClient({ url: server.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
   cleanup.push(() => server.close(), () => client.close());
   return { server, client };
 }

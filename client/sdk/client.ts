@@ -36,8 +36,11 @@ export interface StateChange {
 }
 
 export interface ClientOptions {
-  /** e.g. ws://127.0.0.1:5006/ws; in a browser, defaults to this page's host. */
-  url?: string;
+  /**
+   * e.g. ws://127.0.0.1:5006/ws; in a browser, defaults to this page's host. A function is asked again before
+   * every (re)connect: to move to another server, or to put a fresh token in the query string.
+   */
+  url?: string | (() => string);
   /** Required in Node 20: `import WebSocket from 'ws'`. Defaults to globalThis.WebSocket. */
   WebSocket?: SocketConstructor;
   backoff?: Partial<BackoffOptions>;
@@ -83,7 +86,7 @@ export class NemClient {
   /** The newest data watermark seen in any frame (ISO, NEM time). */
   watermark: string | undefined;
 
-  private readonly url: string;
+  private readonly url: () => string;
   private readonly Socket: SocketConstructor;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
@@ -100,7 +103,8 @@ export class NemClient {
     const Socket = opts.WebSocket ?? (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
     if (!Socket) throw new Error('no WebSocket here: pass { WebSocket } (in Node: import WebSocket from "ws")');
     this.Socket = Socket;
-    this.url = opts.url ?? defaultUrl();
+    const url = opts.url ?? defaultUrl();
+    this.url = typeof url === 'function' ? url : () => url;
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.random = opts.random ?? Math.random;
   }
@@ -186,10 +190,12 @@ export class NemClient {
     clearTimeout(this.timer);
     this.setState({ state: 'connecting', attempt: this.attempt });
     let socket: SocketLike;
+    let url = '';
     try {
-      socket = new this.Socket(this.url);
+      url = this.url();
+      socket = new this.Socket(url);
     } catch (err) {
-      return this.retry(`cannot open ${this.url}: ${(err as Error).message}`);
+      return this.retry(`cannot open ${url || 'the url'}: ${(err as Error).message}`);
     }
     this.socket = socket;
     socket.binaryType = 'arraybuffer';

@@ -1,7 +1,7 @@
 // `npm run sub -- KIND [...]`: a headless subscriber. NDJSON on stdout (one line per result and push), connection
 // news on stderr, exit 0 on SIGINT/SIGTERM, 2 on a usage error or a refused subscription.
 import WebSocket from 'ws';
-import { NemClient, type SocketConstructor } from './client.ts';
+import { NemClient } from './client.ts';
 import { parseSubArgs, USAGE, UsageError, type SubArgs } from './sub-args.ts';
 
 function main(): void {
@@ -13,7 +13,7 @@ function main(): void {
     process.stderr.write(`${err.message ? `sub: ${err.message}\n` : ''}${USAGE}\n`);
     process.exit(err.message ? 2 : 0);
   }
-  const client = new NemClient({ url: args.url, WebSocket: WebSocket as unknown as SocketConstructor });
+  const client = new NemClient({ url: args.url, WebSocket });
   const note = (line: string) => process.stderr.write(`sub: ${line}\n`);
   let everOpen = false;
   client.onState((s) => {

@@ -1,7 +1,14 @@
 // A live feed brings new intervals into the store; the pipeline turns each batch into pushes. One feed runs per
 // deployment (with WORKERS > 1, only the elected process starts it), so feeds start and stop on their own.
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { Batch } from './intake.ts';
+import { appendDemoInterval, DEFAULT_DEMO_SEED } from '../store/demo.ts';
+import { ingestBuffer } from '../store/ingest.ts';
+import { DemoFeed } from './demo.ts';
+import { Intake, type Batch } from './intake.ts';
+import { Ledger } from './ledger.ts';
+import { HttpFeed, type HttpOptions } from './nemweb-http.ts';
+import { WatchFeed, type WatchOptions } from './watch.ts';
 
 export interface Feed {
   /** For logs and metrics: demo, watch:/path, or the URLs polled. */
@@ -19,7 +26,13 @@ export interface FeedOptions {
   /** `demo`, `off`, `watch:/path`, or comma-separated http(s) URLs (server/config.ts has checked it). */
   live: string;
   replaySeconds: number;
+  /** The feed's own connection: it writes, and is closed only after stop() resolves. */
+  conn: DuckDBConnection;
   log: Logger;
+  onBatch: OnBatch;
+  /** Driver tuning, for tests and benchmarks. */
+  watch?: WatchOptions;
+  http?: HttpOptions;
 }
 
 export type FeedKind = 'off' | 'demo' | 'watch' | 'http';
@@ -32,4 +45,28 @@ export function parseLive(live: string): { kind: FeedKind; dir?: string; urls?: 
   const urls = live.split(',').map((s) => s.trim()).filter(Boolean);
   if (urls.length > 0 && urls.every((u) => /^https?:\/\//.test(u))) return { kind: 'http', urls };
   throw new Error(`LIVE=${JSON.stringify(live)} must be demo, off, watch:/path or http(s) URLs`);
+}
+
+/** The feed LIVE asks for, not yet started; undefined for `off` (or a demo feed over a store of real data). */
+export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
+  const live = parseLive(o.live);
+  if (live.kind === 'off') return undefined;
+  if (live.kind === 'demo') {
+    const meta = await readMeta(o.conn);
+    if (meta.source !== 'demo') {
+      // Made-up intervals after real AEMO data would be indistinguishable from it: refuse.
+      o.log.warn({ source: meta.source ?? 'none' }, 'live: LIVE=demo but the store does not hold the demo dataset; no replay (set LIVE=off, watch:… or a NEMWEB URL)');
+      return undefined;
+    }
+    const seed = meta.demo_seed !== undefined ? Number(meta.demo_seed) : DEFAULT_DEMO_SEED;
+    return new DemoFeed(() => appendDemoInterval(o.conn, seed), o.replaySeconds * 1000, o.log, o.onBatch);
+  }
+  const intake = new Intake(await Ledger.open(o.conn), (name, bytes) => ingestBuffer(o.conn, name, bytes), o.log, o.onBatch);
+  if (live.kind === 'watch') return new WatchFeed(live.dir!, intake, o.log, o.watch);
+  return new HttpFeed(live.urls!, intake, o.log, o.http);
+}
+
+async function readMeta(conn: DuckDBConnection): Promise<Record<string, string>> {
+  const rows = (await conn.runAndReadAll('SELECT key, value FROM meta')).getRowObjectsJS();
+  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
 }

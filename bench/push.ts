@@ -1,0 +1,134 @@
+// New-interval push latency (CONTRACT §6: p95 ≤ 100 ms at 10,000 idle subscribers). The server runs in this
+// process on a small demo store; idle subscribers live in forked processes (bench/push-client.ts) so their CPU is
+// not the server's event loop. Each round appends one demo interval, stamps the moment it is committed, runs the
+// real pipeline (watermark → recompute each subscribed question once → uWS publish), and every socket records when
+// its push arrived. Latency = arrival − commit, per socket, on one monotonic clock.
+import { join } from 'node:path';
+import { startApp, type AppHandle } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/log.ts';
+import { openStore } from '../server/store/db.ts';
+import { appendDemoInterval, buildDemo } from '../server/store/demo.ts';
+import { loadRegistry } from '../server/store/registry.ts';
+import { ROOT } from '../soak/spawn-server.ts';
+import { ask, forkReady } from './proc.ts';
+import type { BenchContext, BenchResult } from './types.ts';
+
+interface Question {
+  kind: string;
+  params: Record<string, unknown>;
+}
+/** What idle dashboards sit on: the NEM tab per region, and the price ticker. */
+export const TAB_MIX: Question[] = [
+  { kind: 'prices.current', params: {} },
+  ...['NEM', 'NSW1', 'QLD1', 'VIC1', 'SA1', 'TAS1'].map((region) => ({ kind: 'tab.nem', params: { region } })),
+];
+/** One small, cheap question: isolates the fan-out from the recomputation. */
+export const TICKER: Question[] = [{ kind: 'prices.current', params: {} }];
+/** Sockets per subscriber process: 10,000 run from two processes, one per core here. */
+const PER_PROCESS = 5000;
+
+interface Collected {
+  times: number[];
+  missing: number;
+  wrong: number;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const sizes = ctx.quick ? [1000] : [1000, 10_000];
+  return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes: { 'tab mix': TAB_MIX, ticker: TICKER } });
+}
+
+export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: number; mixes: Record<string, Question[]> }): Promise<BenchResult[]> {
+  const dataDir = join(ctx.scratchDir, 'data');
+  await buildSmallDemo(dataDir, 2);
+  const config = loadConfig([], {
+    DATA_DIR: dataDir,
+    CACHE_DIR: join(ctx.scratchDir, 'cache'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WARM: '0',
+    LIVE: 'demo',
+    REPLAY_SECONDS: '86400', // the benchmark appends intervals itself
+    LOG_LEVEL: 'warn',
+    MAX_SESSIONS: '20000',
+  });
+  const app = await startApp(config, { log: createLogger('warn') });
+  const conn = await app.instance.connect();
+  const out: BenchResult[] = [];
+  try {
+    for (const [mix, subs] of Object.entries(o.mixes))
+      for (const n of o.sizes) out.push(...(await measure(ctx, app, n, o.rounds, mix, subs, () => appendDemoInterval(conn))));
+  } finally {
+    conn.closeSync();
+    await app.close();
+  }
+  return out;
+}
+
+async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: number, mix: string, subs: Question[], append: () => Promise<number>): Promise<BenchResult[]> {
+  const procs = Math.ceil(n / PER_PROCESS);
+  const children = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
+  const pipeline = app.live?.pipeline;
+  if (!pipeline) throw new Error('push bench: the app started no live pipeline (LIVE=demo expected)');
+  // performance.now() here and hrtime in the children share CLOCK_MONOTONIC; this maps one onto the other.
+  const offsetNs = Number(process.hrtime.bigint()) - performance.now() * 1e6;
+  const latencies: number[] = [];
+  const cycles: number[] = [];
+  let missing = 0;
+  try {
+    const opened = await Promise.all(children.map((c, i) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: app.wsUrl, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs })));
+    const failed = opened.reduce((s, o) => s + o.failed, 0);
+    if (failed > 0) throw new Error(`push bench: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
+    ctx.log(`push: ${n.toLocaleString('en')} idle subscribers (${mix}) in ${procs} process(es); ${rounds} intervals`);
+    for (let r = 0; r < rounds; r++) {
+      await Promise.all(children.map((c) => ask(c, { arm: true })));
+      const ts = await append();
+      const committedAt = performance.now();
+      const outcome = await pipeline.onBatch({ source: 'bench', files: [], rows: {}, window: { minTs: ts, maxTs: ts }, ingestedAt: committedAt });
+      if (outcome) cycles.push(outcome.latencyMs);
+      const got = await Promise.all(children.map((c) => ask<Collected>(c, { collect: { timeoutMs: 30_000 } })));
+      const committedNs = committedAt * 1e6 + offsetNs;
+      for (const g of got) {
+        if (g.wrong > 0) throw new Error(`push bench: ${g.wrong} sockets got a frame that was not a push`);
+        missing += g.missing;
+        for (const t of g.times) latencies.push((t - committedNs) / 1e6);
+      }
+      const spread = got.map((g) => `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`);
+      ctx.log(`push: round ${r + 1}: server cycle ${outcome?.latencyMs.toFixed(1)} ms; first–last socket per client process: ${spread.join(', ')} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
+      await pipeline.settled();
+    }
+  } finally {
+    await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
+    for (const c of children) c.kill();
+  }
+  latencies.sort((a, b) => a - b);
+  cycles.sort((a, b) => a - b);
+  const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
+  const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
+  const results: BenchResult[] = [
+    { name: `push latency p50, commit → socket (${label})`, value: r2(pct(latencies, 50)), unit: 'ms', note },
+    { name: `push latency p95, commit → socket (${label})`, value: r2(pct(latencies, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
+    { name: `push latency to the last socket (${label})`, value: r2(latencies[latencies.length - 1]), unit: 'ms' },
+    { name: `server push cycle, commit → last publish, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'nemlive_push_latency_seconds' },
+  ];
+  if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
+  return results;
+}
+
+/** A `days`-day demo store in an empty dataDir (the same builder `npm start` uses on first run). */
+async function buildSmallDemo(dataDir: string, days: number): Promise<void> {
+  const { instance } = await openStore({ dataDir });
+  const conn = await instance.connect();
+  try {
+    await loadRegistry(conn, join(ROOT, 'server/store/seed/registry.csv'));
+    await buildDemo(conn, { days });
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}

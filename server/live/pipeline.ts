@@ -1,0 +1,132 @@
+// From stored data to pushes: after each batch a feed stores, read the store's watermark, advance the market (the
+// app's listener then recomputes every subscribed question once and publishes what changed), wait for that push
+// cycle, record ingest-to-last-publish latency, then refresh the hot cache entries for the next readers.
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
+import type { Logger } from '../log.ts';
+import type { Market } from '../market.ts';
+import { metrics } from '../metrics.ts';
+import { readWatermark } from '../store/db.ts';
+import { createFeed, type Feed, type FeedOptions } from './feed.ts';
+import type { Batch } from './intake.ts';
+
+/** The slice of the server's Pusher the pipeline needs. */
+export interface PushCycle {
+  /** Resolves when no push cycle is running (the one an advance started included). */
+  idle(): Promise<void>;
+  /** Distinct subscribed questions right now. */
+  readonly groupCount: number;
+}
+
+export interface PipelineDeps {
+  market: Market;
+  pusher: PushCycle;
+  /** For hot refresh; absent when the server runs without a cache. */
+  answerPath?: AnswerPath;
+  log: Logger;
+}
+
+export interface PushOutcome {
+  watermark: number;
+  revised: boolean;
+  /** Questions recomputed (subscribed groups at the time). */
+  groups: number;
+  /** From the batch's commit to the end of the push cycle (the last publish), ms. */
+  latencyMs: number;
+}
+
+export class Pipeline {
+  private hot: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly d: PipelineDeps,
+  ) {}
+
+  /** Handles one stored batch; returns what was pushed, or null when the answer could not have changed. */
+  async onBatch(batch: Batch): Promise<PushOutcome | null> {
+    const marks = await readWatermark(this.conn);
+    if (!marks) return null;
+    const { market } = this.d;
+    // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
+    // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
+    const revised = batch.window !== null && batch.window.minTs <= market.watermark;
+    const groups = this.d.pusher.groupCount;
+    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
+    await this.d.pusher.idle();
+    const latencyMs = performance.now() - batch.ingestedAt;
+    if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
+    this.d.log.info(
+      { watermark: market.iso, revised, groups, latencyMs: Math.round(latencyMs * 10) / 10, source: batch.source, files: batch.files.length || undefined },
+      'live: new data pushed',
+    );
+    this.refreshHot(market.watermark);
+    return { watermark: market.watermark, revised, groups, latencyMs };
+  }
+
+  /** Waits for a hot refresh in progress (shutdown, tests). */
+  settled(): Promise<unknown> {
+    return this.hot;
+  }
+
+  private refreshHot(watermark: number): void {
+    const path = this.d.answerPath;
+    if (!path) return;
+    // After the pushes, not before: subscribers wait on pushes; hot entries serve the next requests.
+    this.hot = this.hot
+      .then(() => refreshHot(path, watermark))
+      .then(
+        (s) => s.queries > 0 && this.d.log.debug({ ...s }, 'live: hot cache entries refreshed'),
+        (err: unknown) => this.d.log.warn({ err }, 'live: hot refresh failed'),
+      );
+  }
+}
+
+export interface LiveOptions {
+  live: string;
+  replaySeconds: number;
+}
+
+export interface LiveHandle {
+  feed: Feed;
+  pipeline: Pipeline;
+  /** Stops the feed, waits for its step and any push in progress, and closes its connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the feed LIVE selects, wired to pushes. Returns undefined when there is none (LIVE=off). One per
+ * deployment: with several workers, only the one elected to ingest calls this.
+ */
+export async function startLive(instance: DuckDBInstance, config: LiveOptions, deps: PipelineDeps & Pick<FeedOptions, 'watch' | 'http'>): Promise<LiveHandle | undefined> {
+  const conn = await instance.connect();
+  const pipeline = new Pipeline(conn, deps);
+  const onBatch = async (batch: Batch) => {
+    try {
+      await pipeline.onBatch(batch);
+    } catch (err) {
+      // The data is stored; the next batch pushes it. A push failure must not stop the feed.
+      deps.log.error({ err }, 'live: pushing new data failed');
+    }
+  };
+  let feed: Feed | undefined;
+  try {
+    feed = await createFeed({ ...config, conn, log: deps.log, onBatch, watch: deps.watch, http: deps.http });
+  } finally {
+    if (!feed) conn.closeSync();
+  }
+  if (!feed) return undefined;
+  feed.start();
+  let stopped: Promise<void> | undefined;
+  const f = feed;
+  return {
+    feed: f,
+    pipeline,
+    stop: () =>
+      (stopped ??= (async () => {
+        await f.stop();
+        await pipeline.settled();
+        conn.closeSync();
+      })()),
+  };
+}

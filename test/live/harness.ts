@@ -1,0 +1,124 @@
+// End-to-end harness for the live market: a tiny real demo store (registry + buildDemo, one day) in a temp dir, and
+// the real app from server/app.ts on a loopback port with a chosen LIVE, restartable on the same store and port.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import type { DemoFeed } from '../../server/live/demo.ts';
+import { captureLog, type LogLine } from '../../server/live/testing/harness.ts';
+import { openStore } from '../../server/store/db.ts';
+import { buildDemo } from '../../server/store/demo.ts';
+import { loadRegistry } from '../../server/store/registry.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REGISTRY_CSV = join(HERE, '../../server/store/seed/registry.csv');
+export const FIXTURES = join(HERE, '../fixtures/aemo');
+
+export interface StoreDir {
+  dir: string;
+  dataDir: string;
+  cacheDir: string;
+  remove(): void;
+}
+
+/** A temp dir with a store under data/: a `days`-day demo, or only the schema when days is 0. */
+export async function storeDir(days: number): Promise<StoreDir> {
+  const dir = mkdtempSync(join(tmpdir(), 'nemlive-live-'));
+  const dataDir = join(dir, 'data');
+  const { instance } = await openStore({ dataDir, threads: 1 });
+  const conn = await instance.connect();
+  try {
+    if (days > 0) {
+      await loadRegistry(conn, REGISTRY_CSV);
+      await buildDemo(conn, { days });
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return { dir, dataDir, cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface LiveServer extends AppHandle {
+  config: Readonly<Config>;
+  lines: LogLine[];
+  /** The demo feed, to append an interval on demand (LIVE=demo). */
+  demo(): DemoFeed;
+}
+
+/** The real app over `store`; `env` sets config variables (LIVE, REPLAY_SECONDS, PORT …). */
+export async function startLiveServer(store: StoreDir, env: Record<string, string>, opts: AppOptions = {}): Promise<LiveServer> {
+  const config = loadConfig([], {
+    DATA_DIR: store.dataDir,
+    CACHE_DIR: store.cacheDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WARM: '0',
+    DUCKDB_THREADS: '1',
+    LRU_MB: '16',
+    LMDB_MB: '64',
+    ...env,
+  });
+  const { log, lines } = captureLog();
+  const app = await startApp(config, { log, ...opts });
+  return {
+    ...app,
+    config,
+    lines,
+    demo: () => {
+      if (app.live?.feed.name !== 'demo') throw new Error(`no demo feed running (LIVE=${config.live})`);
+      return app.live.feed as DemoFeed;
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `ok()` (or throws after `timeoutMs`, naming what was awaited). */
+export async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export interface ChildServer {
+  port: number;
+  wsUrl: string;
+  base: string;
+  /** SIGTERM, then wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `npm start` as its own process over `store` (a real restart is a new process), on `port` or a free one. */
+export async function spawnLiveServer(store: StoreDir, env: Record<string, string>, port = 0): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, '../../server/main.ts')], {
+    cwd: join(HERE, '../..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, HOST: '127.0.0.1', PORT: String(port), WARM: '0', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  // main.ts prints "NEM Live: http://127.0.0.1:PORT" once listening.
+  await until(() => /NEM Live: http:\/\/\S+:\d+/.test(output) || exitCode !== undefined, 'the server to listen', 60_000);
+  if (exitCode !== undefined) throw new Error(`server exited with ${exitCode}:\n${output.slice(-2000)}`);
+  const actual = Number(/NEM Live: http:\/\/\S+:(\d+)/.exec(output)![1]);
+  return {
+    port: actual,
+    wsUrl: `ws://127.0.0.1:${actual}/ws`,
+    base: `http://127.0.0.1:${actual}`,
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
