@@ -31,6 +31,8 @@ function quantile(xs: number[], p: number): number {
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
 }
 /** Values are rounded to 2 decimals for the wire: equal within half a cent (or 0.01 MW). */
+/** Region and NEM MW series go on the wire in whole MW. */
+const MW = 0.5;
 function near(actual: number | null | undefined, expected: number, tol = 0.0051): void {
   expect(actual).not.toBeNull();
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(tol);
@@ -193,13 +195,13 @@ describe('interconnectors', () => {
     const vsa = raw.ic.filter((x) => x.id === 'V-SA');
     r.time.forEach((d, i) => {
       const members = vsa.filter((x) => inWin(x.ts, d, d + 86400)).map((x) => x.mw);
-      near(r.series['V-SA'][i], mean(members));
+      near(r.series['V-SA'][i], mean(members), MW);
     });
     expect(r.links['V-SA'].exportLimit.every((v) => v === 600)).toBe(true);
     const nem = await q('interconnectors.flows', { range: '24h', resolution: '5m' });
     expect(Object.keys(nem.series)).toEqual(['NSW1-QLD1', 'V-SA']);
     const mean5 = mean(nem.series['NSW1-QLD1'].filter((v): v is number => v !== null));
-    near(mean5, mean(raw.ic.filter((x) => x.id === 'NSW1-QLD1' && x.ts > WATERMARK - 86400).map((x) => x.mw)));
+    near(mean5, mean(raw.ic.filter((x) => x.id === 'NSW1-QLD1' && x.ts > WATERMARK - 86400).map((x) => x.mw)), MW);
   });
 });
 
@@ -265,9 +267,9 @@ describe('generation', () => {
     expect(r.resolution).toBe('5m');
     expect(Object.keys(r.series)).toEqual(['Coal', 'Wind', 'Solar', 'Rooftop Solar', 'Battery']);
     r.time.forEach((t, i) => {
-      near(r.series.Coal[i], at('NSW1', 'Coal', t)!.mw);
+      near(r.series.Coal[i], at('NSW1', 'Coal', t)!.mw, MW);
       const rooftop = [at('NSW1', 'Rooftop Solar', t), at('SA1', 'Rooftop Solar', t)];
-      if (rooftop[0]) near(r.series['Rooftop Solar'][i], rooftop[0].mw + rooftop[1]!.mw);
+      if (rooftop[0]) near(r.series['Rooftop Solar'][i], rooftop[0].mw + rooftop[1]!.mw, MW);
       else expect(r.series['Rooftop Solar'][i]).toBeNull(); // not yet published
       const ps = raw.price.filter((p) => p.ts === t);
       near(r.price[i], sum(ps.map((p) => p.rrp * p.demand)) / sum(ps.map((p) => p.demand)));
@@ -275,7 +277,7 @@ describe('generation', () => {
     const day = await q('generation.byFuel', { region: 'SA1', range: 'all', resolution: '1d' });
     day.time.forEach((d, i) => {
       const members = raw.ic.filter((x) => x.id === 'V-SA' && inWin(x.ts, d, d + 86400)).map((x) => x.mw);
-      near(day.series.Transmission[i], mean(members));
+      near(day.series.Transmission[i], mean(members), MW);
     });
   });
 
@@ -314,8 +316,8 @@ describe('generation', () => {
     const r = await q('generation.timeOfDay', { region: 'NEM', range: 'all' });
     for (const h of [0, 5, 12, 19]) {
       const ts = [...new Set(raw.scada.map((s) => s.ts))].filter((t) => nemHour(t) === h);
-      near(r.series.Coal[h], mean(ts.map((t) => at('NSW1', 'Coal', t)!.mw)));
-      near(r.series.Wind[h], mean(ts.map((t) => at('SA1', 'Wind', t)!.mw)));
+      near(r.series.Coal[h], mean(ts.map((t) => at('NSW1', 'Coal', t)!.mw)), MW);
+      near(r.series.Wind[h], mean(ts.map((t) => at('SA1', 'Wind', t)!.mw)), MW);
     }
   });
 

@@ -4,7 +4,7 @@
 import type { Resolution } from '../../shared/kinds.ts';
 import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { Column, FuelRow } from '../../shared/results.ts';
-import { HOURS, hourColumns, hourSql, pivot } from './columns.ts';
+import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
 import type { Catalogue } from './index.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
@@ -81,14 +81,14 @@ export const generation: Pick<
       sharePct: round(totalGen > 0 ? (100 * x.gen_mwh) / totalGen : 0) as number,
       vwPrice: round(priceReceived(x.revenue, x.mwh)),
     }));
-    return { time: sw.times, series: pivot(sw, c, FUELS), unit: 'MW', resolution: sw.res, price, table };
+    return { time: sw.times, series: pivot(sw, c, FUELS, DIGITS.regionMw), unit: 'MW', resolution: sw.res, price, table };
   },
 
   async 'generation.timeOfDay'(ctx, p) {
     const w = dataWindow(ctx, p);
     const sql = w.to - w.from <= 8 * 86400 ? TIME_OF_DAY_SQL['5m'] : TIME_OF_DAY_SQL['30m'];
     const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, sql, { from: w.from, to: w.to, region: p.region });
-    return { hours: [...HOURS], series: hourColumns(c, FUELS), unit: 'MW' };
+    return { hours: [...HOURS], series: hourColumns(c, FUELS, DIGITS.regionMw), unit: 'MW' };
   },
 
   async 'generation.mix'(ctx, p) {

@@ -3,7 +3,7 @@
 import type { Resolution } from '../../shared/kinds.ts';
 import { INTERCONNECTORS, type Region } from '../../shared/nem.ts';
 import type { Column, InterconnectorFlows } from '../../shared/results.ts';
-import { pivot } from './columns.ts';
+import { DIGITS, pivot } from './columns.ts';
 import type { Catalogue } from './index.ts';
 import { columns, textList } from './sql.ts';
 import { bucketSql, seriesWindow } from './window.ts';
@@ -21,9 +21,9 @@ export const interconnectors: Pick<Catalogue, 'interconnectors.flows'> = {
     const links = INTERCONNECTORS.filter((ic) => p.region === 'NEM' || ic.from === p.region || ic.to === p.region);
     const ids = links.map((ic) => ic.id);
     const c = await columns<Rows>(ctx.conn, FLOWS_SQL[sw.res], { lo: sw.lo, hi: sw.hi, ids: textList(ids) });
-    const series = pivot(sw, c, ids);
-    const exportLimit = pivot(sw, { ts: c.ts, name: c.name, value: c.export_limit }, ids);
-    const importLimit = pivot(sw, { ts: c.ts, name: c.name, value: c.import_limit }, ids);
+    const series = pivot(sw, c, ids, DIGITS.regionMw);
+    const exportLimit = pivot(sw, { ts: c.ts, name: c.name, value: c.export_limit }, ids, DIGITS.regionMw);
+    const importLimit = pivot(sw, { ts: c.ts, name: c.name, value: c.import_limit }, ids, DIGITS.regionMw);
     const empty = (): Column => sw.times.map(() => null);
     const out: InterconnectorFlows['links'] = {};
     for (const ic of links) {
