@@ -144,6 +144,28 @@ describe('dashboard tabs', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a window without data shows empty states, not blank or loading charts', async () => {
+    const { page, errors } = await open('/?tab=generation&region=NEM&range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00');
+    await expect.poll(async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length).toBe(CHARTS.generation);
+    expect(await deepText(page, '[role=status]')).toContain('No rows for this selection');
+    expect((await charts(page)).every((c) => c.instance === 0)).toBe(true); // no uPlot drawn over nothing
+    expect(errors).toEqual([]);
+  });
+
+  it('a link to a unit that does not exist says so, and the finder still leads to a real one', async () => {
+    const { page, errors } = await open('/?tab=stations&region=NEM&range=7d&duid=NOPE1');
+    const banner = page.locator('.banner[role=alert]');
+    await expect.poll(() => banner.count()).toBe(1);
+    expect(await banner.innerText()).toMatch(/^This view is not available: .*NOPE1/);
+    await expect.poll(async () => (await deepText(page, 'li .duid')).length).toBeGreaterThan(0);
+    const duid = (await deepText(page, 'li .duid'))[0];
+    await page.locator('li button', { hasText: duid }).first().click();
+    await expect.poll(() => search(page).get('duid')).toBe(duid);
+    await waitForCharts(page, 2);
+    expect(await banner.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('the tabs are a keyboard tablist: arrows, Home and End move between them', async () => {
     const { page, errors } = await open('/?tab=nem&region=NEM&range=7d');
     await waitForCharts(page, CHARTS.nem);

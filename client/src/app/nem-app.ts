@@ -120,6 +120,11 @@ export class NemApp extends LitElement {
         padding: 0 20px 20px;
         flex: 1;
       }
+      .refused {
+        text-align: center;
+        padding: 40px;
+        color: var(--muted);
+      }
       footer {
         padding: 10px 20px 16px;
         color: var(--muted);
@@ -213,6 +218,14 @@ export class NemApp extends LitElement {
   private tabElement(id: TabId, kind: string) {
     const panels = this.feed.kind === kind ? ((this.feed.data as { panels?: unknown } | null)?.panels ?? null) : null;
     const loading = this.feed.loading;
+    // A refused view (say, a DUID that does not exist) has nothing to draw: say so instead of loading forever.
+    // Stations keeps its finder, so the user can pick another unit from there.
+    if (this.feed.error && !panels && id !== 'stations') {
+      return html`<section class="panel refused" role="status">
+        <p>This view could not be shown.</p>
+        <button class="btn" @click=${() => this.go(id, true)}>Reset ${TABS.find((t) => t.id === id)!.label} to its defaults</button>
+      </section>`;
+    }
     switch (id) {
       case 'nem':
         return html`<tab-nem .panels=${panels} .view=${this.view} ?loading=${loading}></tab-nem>`;
@@ -221,14 +234,14 @@ export class NemApp extends LitElement {
       case 'prices':
         return html`<tab-prices .panels=${panels} .view=${this.view} ?loading=${loading}></tab-prices>`;
       case 'stations':
-        return html`<tab-stations .panels=${panels} .view=${this.view} .client=${this.client} ?loading=${loading}></tab-stations>`;
+        return html`<tab-stations .panels=${panels} .view=${this.view} .client=${this.client} .error=${this.feed.error} ?loading=${loading}></tab-stations>`;
       case 'generators':
         return html`<tab-generators .panels=${panels} .view=${this.view} ?loading=${loading}></tab-generators>`;
     }
   }
 
   private banner() {
-    if (this.feed.error) return html`<div class="banner error" role="alert">The server could not answer this view: ${this.feed.error}</div>`;
+    if (this.feed.error) return html`<div class="banner error" role="alert">This view is not available: ${this.feed.error.replace(/^[a-z_]+: /, '')}</div>`;
     const c = this.conn;
     if (c.state === 'open' || c.state === 'idle' || c.attempt === 0) return nothing;
     const secs = c.retryAt ? Math.max(0, Math.ceil((c.retryAt - this.now * 1000) / 1000)) : 0;
@@ -239,8 +252,10 @@ export class NemApp extends LitElement {
     </div>`;
   }
 
-  private go(tab: TabId): void {
-    this.onView(new CustomEvent('nem-view', { detail: { tab } }));
+  /** Opens a tab; `reset` also drops the choices that only that tab uses. */
+  private go(tab: TabId, reset = false): void {
+    const detail: Partial<ViewState> = reset ? { tab, range: '7d', from: null, to: null, resolution: 'auto', duid: null, station: null, regions: null, fuels: null } : { tab };
+    this.onView(new CustomEvent('nem-view', { detail }));
   }
 
   private onTabKey(e: KeyboardEvent): void {

@@ -14,6 +14,11 @@ import type { ChartConfig, ChartData } from './types.ts';
 
 let firstChartMarked = false;
 
+/** No points, or points with no values at all (e.g. a time-of-day profile of an empty window). */
+function isEmpty(d: ChartData): boolean {
+  return d.x.length === 0 || d.series.every((s) => s.values.every((v) => v === null || v === undefined));
+}
+
 export class NemChart extends LitElement {
   static override properties = {
     heading: { type: String },
@@ -141,7 +146,7 @@ export class NemChart extends LitElement {
 
   override render() {
     const d = this.data;
-    const empty = d !== null && d.x.length === 0;
+    const empty = d !== null && isEmpty(d);
     return html`<section class="panel" aria-label=${this.heading}>
       <div class="panel-head">
         <h3>${this.heading}</h3>
@@ -258,7 +263,7 @@ export class NemChart extends LitElement {
     const d = this.data;
     const el = this.plotEl();
     const width = Math.floor(el?.clientWidth ?? 0);
-    if (!d || d.x.length === 0 || width === 0) {
+    if (!d || isEmpty(d) || width === 0) {
       this.chart?.destroy();
       this.chart = null;
       this.shape = '';

@@ -11,8 +11,10 @@ import '../chart/nem-chart.ts';
 type Panels = ResultOf['tab.stations']['panels'];
 
 export class TabStations extends TabBase<Panels> {
-  static override properties = { ...TabBase.properties, client: { attribute: false }, _q: { state: true }, _found: { state: true } };
+  static override properties = { ...TabBase.properties, client: { attribute: false }, error: { type: String }, _q: { state: true }, _found: { state: true } };
   declare client: NemClient | null;
+  /** The server refused the tab's subscription (e.g. an unknown DUID in the link). */
+  declare error: string | null;
   declare _q: string;
   declare _found: StationRow[] | null;
   private seq = 0;
@@ -21,6 +23,7 @@ export class TabStations extends TabBase<Panels> {
   constructor() {
     super();
     this.client = null;
+    this.error = null;
     this._q = '';
     this._found = null;
   }
@@ -121,7 +124,8 @@ export class TabStations extends TabBase<Panels> {
   }
 
   private results(p: Panels | null) {
-    const rows = this._q ? this._found : (p?.search.rows ?? null);
+    // When the tab itself was refused, the list comes from a plain search so another unit can still be picked.
+    const rows = this._q || (this.error && !p) ? this._found : (p?.search.rows ?? null);
     if (rows === null) return html`<div class="empty" role="status">Loading…</div>`;
     if (rows.length === 0) return html`<div class="empty" role="status">No station or unit matches “${this._q}”</div>`;
     return html`<ul aria-label="Stations">
@@ -139,7 +143,7 @@ export class TabStations extends TabBase<Panels> {
   private placeholder(p: Panels | null) {
     const picked = this.view.duid ?? this.view.station;
     return html`<section class="panel"><div class="empty" role="status">
-      ${!p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
+      ${this.error ? `Cannot show ${picked ?? 'this view'}: ${this.error.replace(/^\w+: /, '')}` : !p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
     </div></section>`;
   }
 
@@ -216,6 +220,7 @@ export class TabStations extends TabBase<Panels> {
   private async search(q: string): Promise<void> {
     const seq = ++this.seq;
     if (!this.client) return;
+    this._found = null;
     try {
       const { data } = await this.client.query('stations.search', { q, region: this.view.region, limit: 50 });
       if (seq === this.seq) this._found = data.rows;
@@ -223,6 +228,10 @@ export class TabStations extends TabBase<Panels> {
       if (seq === this.seq) this._found = [];
       console.warn('station search failed', err);
     }
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('error') && this.error && !this._q) void this.search('');
   }
 
   override disconnectedCallback(): void {
