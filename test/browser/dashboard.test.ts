@@ -144,6 +144,39 @@ describe('dashboard tabs', () => {
     expect(errors).toEqual([]);
   });
 
+  it('battery charging stacks below zero while generation stacks above it', async () => {
+    const { page, errors } = await open('/?tab=generation&region=NEM&range=7d');
+    await waitForCharts(page, CHARTS.generation);
+    const layers = await page.evaluate(() => {
+      const tab = document.querySelector('nem-app')!.shadowRoot!.querySelector('tab-generation')!.shadowRoot!;
+      const u = (tab.querySelector('nem-chart') as unknown as { chart: { data: (number | null)[][]; series: { label?: string }[] } }).chart;
+      return u.series.slice(1).map((s, i) => {
+        const vals = u.data[i + 1].filter((v): v is number => v !== null);
+        return { label: s.label, min: Math.min(...vals), max: Math.max(...vals) };
+      });
+    });
+    const below = layers.filter((l) => l.min < 0);
+    expect(below.map((l) => l.label)).toContain('Battery');
+    for (const l of below) expect(l.max, `${l.label} stays at or under zero`).toBeLessThanOrEqual(0);
+    // The positive stack never dips below zero however much charges.
+    const above = layers.filter((l) => l.min >= 0);
+    expect(above.length).toBeGreaterThan(3);
+    expect(errors).toEqual([]);
+  });
+
+  it('the theme toggle switches between light and dark and is remembered', async () => {
+    const { page, errors } = await open('/?tab=nem&region=NEM&range=7d', { colorScheme: 'light' });
+    await waitForCharts(page, CHARTS.nem);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await page.locator('button[aria-label="Toggle dark theme"]').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(14, 17, 21)');
+    await page.reload();
+    await waitForCharts(page, CHARTS.nem);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(errors).toEqual([]);
+  });
+
   it('a window without data shows empty states, not blank or loading charts', async () => {
     const { page, errors } = await open('/?tab=generation&region=NEM&range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00');
     await expect.poll(async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length).toBe(CHARTS.generation);
