@@ -1,0 +1,51 @@
+// ensureStore: the first start builds the demo into an empty DATA_DIR, later starts reuse it, and a build that was
+// interrupted (meta demo_status = 'building') is redone.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_WATERMARK } from './demo.ts';
+import { ensureStore } from './ensure-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'nem-ensure-'));
+const config = { dataDir: dir, demoDays: 1, threads: 2, memoryLimit: '1GB' };
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function start(): Promise<{ built: boolean; watermark: number; lines: string[]; scada: number }> {
+  const lines: string[] = [];
+  const s = await ensureStore(config, { info: (m) => lines.push(m) });
+  const conn = await s.instance.connect();
+  const scada = Number((await conn.runAndReadAll('SELECT count(*) FROM scada')).getRows()[0][0]);
+  conn.closeSync();
+  s.instance.closeSync();
+  return { built: s.built, watermark: s.watermark, lines, scada };
+}
+
+describe('ensureStore', () => {
+  it('builds the demo from the shipped registry into an empty DATA_DIR, logging each stage', async () => {
+    const s = await start();
+    expect(s).toMatchObject({ built: true, watermark: DEMO_WATERMARK });
+    expect(s.scada).toBe(561 * 288);
+    expect(s.lines[0]).toMatch(/^registry: 561 units from 573 rows/);
+    expect(s.lines.some((l) => /^demo: unit SCADA rows \d+\.\d s$/.test(l))).toBe(true);
+    expect(s.lines.some((l) => /^demo: rollups \d+\.\d s$/.test(l))).toBe(true);
+  });
+
+  it('reuses the store on the next start', async () => {
+    const s = await start();
+    expect(s).toMatchObject({ built: false, watermark: DEMO_WATERMARK, scada: 561 * 288, lines: [] });
+  });
+
+  it('rebuilds when a previous build was interrupted', async () => {
+    const first = await ensureStore(config, { info: () => {} });
+    const conn = await first.instance.connect();
+    await conn.run(`UPDATE meta SET value = 'building' WHERE key = 'demo_status'`);
+    await conn.run(`DELETE FROM scada WHERE ts > ${DEMO_WATERMARK - 3600}`); // as if the process died mid-insert
+    conn.closeSync();
+    first.instance.closeSync();
+    const s = await start();
+    expect(s).toMatchObject({ built: true, scada: 561 * 288 });
+    expect(s.lines.some((l) => l.startsWith('registry:'))).toBe(false); // units were already there
+  });
+});
