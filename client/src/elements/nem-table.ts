@@ -113,9 +113,12 @@ export class NemTable extends LitElement {
         content: ' ▼';
       }
       td {
-        white-space: nowrap;
         padding: 5px 7px;
         border-bottom: 1px solid var(--border-soft);
+      }
+      td.num,
+      td:first-child {
+        white-space: nowrap;
       }
       tr.group td {
         font-weight: 600;
