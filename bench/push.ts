@@ -98,7 +98,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
         for (const t of g.times) latencies.push((t - committedNs) / 1e6);
       }
       const spread = got.map((g) => `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`);
-      ctx.log(`push: round ${r + 1}: server cycle ${outcome?.latencyMs.toFixed(1)} ms; first–last socket per client process: ${spread.join(', ')} ms`);
+      ctx.log(`push: round ${r + 1}: server ${outcome?.latencyMs.toFixed(1)} ms; first–last arrival per client process: ${spread.join(', ')} ms`);
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
     }
@@ -114,7 +114,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
     { name: `push latency p50, commit → socket (${label})`, value: r2(pct(latencies, 50)), unit: 'ms', note },
     { name: `push latency p95, commit → socket (${label})`, value: r2(pct(latencies, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
     { name: `push latency to the last socket (${label})`, value: r2(latencies[latencies.length - 1]), unit: 'ms' },
-    { name: `server push cycle, commit → last publish, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'nemlive_push_latency_seconds' },
+    { name: `server: commit → last socket written, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'as nemlive_push_latency_seconds records it' },
   ];
   if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;

@@ -112,7 +112,7 @@ export const metrics = {
   }),
   pushLatency: new Histogram({
     name: 'nemlive_push_latency_seconds',
-    help: 'From a live batch committed to the store to the last publish of the pushes it caused (server/live/pipeline.ts)',
+    help: 'From a live batch committed to the store until the last socket was written with the pushes it caused',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   }),

@@ -1,6 +1,7 @@
 // From stored data to pushes: after each batch a feed stores, read the store's watermark, advance the market (the
 // app's listener then recomputes every subscribed question once and publishes what changed), wait for that push
-// cycle, record ingest-to-last-publish latency, then refresh the hot cache entries for the next readers.
+// cycle and the socket writes, record ingest-to-last-socket latency, then refresh the hot cache entries for the
+// next readers (after the pushes, which subscribers are waiting on).
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
 import type { Logger } from '../log.ts';
@@ -31,7 +32,7 @@ export interface PushOutcome {
   revised: boolean;
   /** Questions recomputed (subscribed groups at the time). */
   groups: number;
-  /** From the batch's commit to the end of the push cycle (the last publish), ms. */
+  /** From the batch's commit until uWS has written the last push into its socket, ms. */
   latencyMs: number;
 }
 
@@ -54,6 +55,9 @@ export class Pipeline {
     const groups = this.d.pusher.groupCount;
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
     await this.d.pusher.idle();
+    // uWS queues a publish and writes it into the sockets when the event loop turns (10,000 sockets took ~200 ms
+    // here); the next check phase runs after that, so this is when the last socket was written.
+    await new Promise((resolve) => setImmediate(resolve));
     const latencyMs = performance.now() - batch.ingestedAt;
     if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
     this.d.log.info(
