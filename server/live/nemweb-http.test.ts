@@ -131,6 +131,20 @@ describe('HttpFeed', () => {
     expect(h.lines.filter((l) => /^live: source is back/.test(l.msg))).toHaveLength(1);
   });
 
+  it('does not chase files of a listing it cannot reach any more', async () => {
+    const a = dispatchIs(T0);
+    web.feeds.set('f', [a]);
+    web.fail(/\.zip$/, 3); // the download fails all three tries
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, fast);
+    expect(await feed.poll()).toEqual([]);
+    expect(logged('live: download failed; will try again next poll').map((l) => l.url)).toEqual([`${web.base}/f/${a.name}`]);
+    web.fail(/^\/f\/$/, 3); // then the listing goes down too
+    const before = web.requests.length;
+    expect(await feed.poll()).toEqual([]);
+    expect(web.requests.slice(before)).toEqual(Array(3).fill('GET /f/ (conditional)'));
+    expect(await feed.poll()).toEqual([a.name]); // both back
+  });
+
   it('reports a refused connection as the source being down', async () => {
     await web.close();
     const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, retries: 0 });

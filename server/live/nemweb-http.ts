@@ -104,7 +104,6 @@ export class HttpFeed implements Feed {
       const listed = await this.list(url);
       for (const file of listed.slice(-this.o.window)) if (this.intake.wants(file.name)) todo.push({ file, source: url });
     }
-    this.backlog = todo.length > this.o.maxPerPoll;
     todo.sort((a, b) => (a.file.name < b.file.name ? -1 : 1));
     const files: IncomingFile[] = [];
     for (const { file, source } of todo.slice(0, this.o.maxPerPoll)) {
@@ -118,9 +117,13 @@ export class HttpFeed implements Feed {
         else this.log.warn({ url: file.url, err: (err as Error).message }, 'live: download failed; will try again next poll');
       }
     }
-    return files.length ? this.intake.take(files) : [];
+    const stored = files.length ? await this.intake.take(files) : [];
+    // More waiting: come back soon, but only while downloads succeed (a failing file must not speed polling up).
+    this.backlog = todo.length > this.o.maxPerPoll && stored.length > 0;
+    return stored;
   }
 
+  /** The source's report files, or none while it is down (its last listing would only send us to a dead host). */
   private async list(url: string): Promise<ListedFile[]> {
     const state = this.sources.get(url)!;
     try {
@@ -142,6 +145,7 @@ export class HttpFeed implements Feed {
       if (state.failures === 1) {
         this.log.warn({ url, err: (err as Error).message }, `live: source down: ${url} (${(err as Error).message}); will keep polling, backing off to ${this.o.maxDownMs / 1000} s`);
       } else this.log.debug({ url, failures: state.failures, err: (err as Error).message }, 'live: source still down');
+      return [];
     }
     return state.listed;
   }
