@@ -10,6 +10,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Memory {
   rssMB: number;
+  /** V8 heap in use and external (Buffer) memory, from prom-client's default metrics: what RSS holds outside them is native (uWS, DuckDB, allocator). */
+  heapUsedMB: number | null;
+  externalMB: number | null;
   duckdbMB: number | null;
   sessions: number;
 }
@@ -23,7 +26,8 @@ async function memory(server: SpawnedServer): Promise<Memory> {
   // duckdb_memory() as the server exports it, if it does (name varies while the server is young).
   const duck = metricSum(m, 'nemlive_duckdb_memory_bytes') ?? metricSum(m, 'nemlive_duckdb_memory_usage_bytes');
   const rss = rssMBOf(server.pid) ?? (metricSum(m, 'process_resident_memory_bytes') ?? NaN) / 2 ** 20;
-  return { rssMB: rss, duckdbMB: duck === null ? null : duck / 2 ** 20, sessions: health.sessions };
+  const mb = (x: number | null): number | null => (x === null ? null : x / 2 ** 20);
+  return { rssMB: rss, heapUsedMB: mb(metricSum(m, 'nodejs_heap_size_used_bytes')), externalMB: mb(metricSum(m, 'nodejs_external_memory_bytes')), duckdbMB: mb(duck), sessions: health.sessions };
 }
 
 /** Memory once the server has had a moment to free what closed sessions held. */
@@ -45,6 +49,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`idle-memory: baseline RSS ${base.rssMB.toFixed(1)} MB`);
     const trace: string[] = [];
     let withIdle: Memory | undefined;
+    let afterFirst: Memory | undefined;
     let after = base;
     for (let w = 1; w <= waves; w++) {
       const opened = await Promise.all(clients.map((c) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: server.url, open: n / procs })));
@@ -56,7 +61,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       withIdle ??= open;
       await Promise.all(clients.map((c) => ask(c, { close: true })));
       after = await settled(server);
-      trace.push(`wave ${w}: ${open.rssMB.toFixed(0)} → ${after.rssMB.toFixed(0)} MB`);
+      afterFirst ??= after;
+      trace.push(`wave ${w}: ${open.rssMB.toFixed(0)} → ${after.rssMB.toFixed(0)} MB (heap ${after.heapUsedMB?.toFixed(0) ?? '?'} MB)`);
       ctx.log(`idle-memory: wave ${w}: ${n} open ${open.rssMB.toFixed(1)} MB, closed ${after.rssMB.toFixed(1)} MB (sessions ${after.sessions})`);
     }
     const perSessionKB = ((withIdle!.rssMB - base.rssMB) * 1024) / n;
@@ -64,8 +70,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const out: BenchResult[] = [
       { name: `server RSS with ${n.toLocaleString('en')} idle sockets`, value: r1(withIdle!.rssMB), unit: 'MB', baseline: r1(base.rssMB), note: 'baseline = no sockets' },
       { name: 'server memory per idle session', value: r1(perSessionKB), unit: 'KB', goal: '≤ 100 KB', note: `(RSS with ${n} − RSS with 0) ÷ ${n}; each session holds its DuckDB connection` },
-      { name: `RSS after ${waves} waves of ${n.toLocaleString('en')} open/close`, value: r1(after.rssMB), unit: 'MB', baseline: r1(base.rssMB), ratio: r1((100 * after.rssMB) / base.rssMB) / 100, goal: '≤ 1.10× baseline', note: trace.join('; ') },
+      { name: `RSS after ${waves} waves of ${n.toLocaleString('en')} open/close`, value: r1(after.rssMB), unit: 'MB', baseline: r1(base.rssMB), ratio: Math.round((100 * after.rssMB) / base.rssMB) / 100, goal: '≤ 1.10× baseline', note: `baseline = fresh server; ${trace.join('; ')}` },
+      // A first wave grows allocators and V8's heap to their working size; later waves show whether it keeps growing.
+      { name: `RSS after wave ${waves} vs after wave 1`, value: r1(after.rssMB), unit: 'MB', baseline: r1(afterFirst!.rssMB), ratio: Math.round((100 * after.rssMB) / afterFirst!.rssMB) / 100, goal: '≤ 1.10×', note: 'drift once allocators have grown' },
     ];
+    if (base.heapUsedMB !== null && after.heapUsedMB !== null)
+      out.push({ name: `V8 heap used after ${waves} waves`, value: r1(after.heapUsedMB), unit: 'MB', baseline: r1(base.heapUsedMB), note: `external (Buffers) ${base.externalMB?.toFixed(1)} → ${after.externalMB?.toFixed(1)} MB; the rest of RSS is native (uWS, DuckDB, malloc)` });
     if (base.duckdbMB !== null && after.duckdbMB !== null)
       out.push({ name: `duckdb_memory() after ${waves} waves`, value: r1(after.duckdbMB), unit: 'MB', baseline: r1(base.duckdbMB), ratio: base.duckdbMB > 0 ? Math.round((100 * after.duckdbMB) / base.duckdbMB) / 100 : undefined, goal: '≤ 1.10× baseline' });
     else out.push({ name: 'duckdb_memory() after waves', value: NaN, unit: 'MB', note: 'not measured: /metrics exports no nemlive_duckdb_memory_bytes' });

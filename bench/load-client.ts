@@ -1,7 +1,7 @@
 // A load-generating client process for the round-trip benchmark: S sockets, each either keeping `depth` queries in
 // flight (saturation) or sending one every `intervalMs` (paced analysts), in msgpack or JSON. Forked by roundtrip.ts
 // so several processes can drive one server; reports counts, a latency histogram and its own CPU.
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { encode } from '../shared/protocol.ts';
@@ -27,10 +27,13 @@ export interface LoadReport {
   latency: HistogramSnapshot;
   cpuMs: number;
   wallMs: number;
+  /** p99 of this client's own event-loop delay: when it is high, latencies include client-side waiting. */
+  loopDelayP99Ms: number;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const cpu0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   const hist = new Histogram();
   const errors: Record<string, number> = {};
   const cache: Record<string, number> = {};
@@ -47,6 +50,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     })),
   );
   const t0 = performance.now();
+  loop.enable();
   const endAt = t0 + o.durationMs;
   let running = true;
   const timers: NodeJS.Timeout[] = [];
@@ -87,6 +91,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   });
   await new Promise((r) => setTimeout(r, o.durationMs));
   running = false;
+  loop.disable();
   for (const t of timers) clearInterval(t);
   const wallMs = performance.now() - t0;
   // Let answers already in flight land (bounded), then close.
@@ -94,7 +99,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   for (const ws of sockets) ws.close(1000);
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 5000))]);
   const cpu = process.cpuUsage(cpu0);
-  return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
+  return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopDelayP99Ms: loop.percentile(99) / 1e6 };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
