@@ -32,7 +32,7 @@ describe('soak report', () => {
 
   it('adds up every process and merges their latencies before taking percentiles', () => {
     const a = share([1, 1, 1, 1], { pushes: 3, cache: { lru: 3, lmdb: 0, db: 1 }, errors: { timeout: 1 }, cpuUserMs: 500, cpuSystemMs: 500 });
-    const b = share([100], { pushes: 2, cache: { lru: 0, lmdb: 1, db: 0 }, errors: { timeout: 2, internal: 1 }, errorSamples: ['internal: boom'], cpuUserMs: 1000 });
+    const b = share([100], { pushes: 2, cache: { lru: 0, lmdb: 1, db: 0 }, errors: { timeout: 2, internal: 1 }, errorSamples: ['internal: boom'], cpuUserMs: 1000, loopDelayP99Ms: 12.5 });
     const j = buildSoakJson(inputs([a, b]));
     expect(j.requests).toBe(5);
     expect(j.pushes).toBe(5);
@@ -43,7 +43,7 @@ describe('soak report', () => {
     expect(j.latencyMs.p50).toBeLessThanOrEqual(1 + 1 / 64); // the histogram reports its bucket's upper edge
     expect(j.latencyMs.max).toBe(100);
     expect(j.latencyMs.p99).toBeGreaterThanOrEqual(99); // the one slow request lives in one process only
-    expect(j.client).toEqual({ procs: 2, cpuSeconds: 2, cpuPercentOfOneCore: 40 });
+    expect(j.client).toEqual({ procs: 2, cpuSeconds: 2, cpuPercentOfOneCore: 40, loopDelayP99Ms: 12.5 });
     expect(j.latencyByTierMs.lru.max).toBe(100);
     expect(j.latencyByTierMs.db).toEqual({ p50: 0, p99: 0, max: 0 });
   });

@@ -26,6 +26,7 @@ export function mergeReports(reports: readonly ShareReport[]): Merged {
     out.bytesIn += r.bytesIn;
     out.cpuUserMs += r.cpuUserMs;
     out.cpuSystemMs += r.cpuSystemMs;
+    if (r.loopDelayP99Ms !== undefined) out.loopDelayP99Ms = Math.max(out.loopDelayP99Ms ?? 0, r.loopDelayP99Ms);
     for (const tier of TIERS) {
       out.cache[tier] += r.cache[tier];
       if (r.latencyByTier) out.latencyByTier[tier].merge(r.latencyByTier[tier]);
@@ -81,7 +82,7 @@ export interface SoakJson {
   bytesPerMessage: number;
   connects: number;
   reconnects: number;
-  client: { procs: number; cpuSeconds: number; cpuPercentOfOneCore: number };
+  client: { procs: number; cpuSeconds: number; cpuPercentOfOneCore: number; loopDelayP99Ms: number | null };
 }
 
 export interface SoakInputs {
@@ -154,7 +155,7 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     bytesPerMessage: Math.round(m.bytesIn / Math.max(1, m.requests + m.pushes)),
     connects: m.connects,
     reconnects: m.reconnects,
-    client: { procs: i.procs, cpuSeconds: round(clientCpuS, 2), cpuPercentOfOneCore: round((100 * clientCpuS) / Math.max(0.001, i.wallS), 1) },
+    client: { procs: i.procs, cpuSeconds: round(clientCpuS, 2), cpuPercentOfOneCore: round((100 * clientCpuS) / Math.max(0.001, i.wallS), 1), loopDelayP99Ms: m.loopDelayP99Ms === undefined ? null : round(m.loopDelayP99Ms, 1) },
   };
 }
 
@@ -188,7 +189,8 @@ export function formatSoak(j: SoakJson): string {
       `sessions ${j.server.sessionsBefore} → peak ${j.server.sessionsPeak} → ${j.server.sessionsAfter}; ` +
       `DuckDB connections peak ${j.server.duckdbConnectionsPeak} → ${j.server.duckdbConnectionsAfter}` +
       (j.server.cpuSeconds === null ? '' : `; CPU ${j.server.cpuSeconds} s (${j.server.cpuMsPerRequest} ms/request)`),
-    `  client     ${j.client.procs} process(es), CPU ${j.client.cpuSeconds} s (${j.client.cpuPercentOfOneCore}% of one core)`,
+    `  client     ${j.client.procs} process(es), CPU ${j.client.cpuSeconds} s (${j.client.cpuPercentOfOneCore}% of one core)` +
+      (j.client.loopDelayP99Ms === null ? '' : `, event-loop delay p99 ${j.client.loopDelayP99Ms} ms (latencies above it may be the client's)`),
     ...j.errorSamples.map((s) => `  error      ${s}`),
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 // A client process running its share of the soak's analysts, so the client is not the bottleneck on 2 cores.
 // The parent (cli.ts) forks several of these; runShare also runs in-process for small soaks and tests.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Analyst, newStats, type Stats } from './analyst.ts';
 import type { HistogramSnapshot } from './histogram.ts';
@@ -36,6 +37,8 @@ export interface ShareReport {
   latencyByTier: Record<'lru' | 'lmdb' | 'db', HistogramSnapshot>;
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** p99 of this process's event-loop delay, ms: high values mean latencies include client-side waiting. */
+  loopDelayP99Ms?: number;
 }
 
 export type WorkerMessage = { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
@@ -93,11 +96,14 @@ async function main(): Promise<void> {
     if ((m as { type?: string }).type === 'stop') abort.abort();
   });
   process.on('disconnect', () => abort.abort()); // the parent died: never leave sockets open
-  const progress = setInterval(() => send({ type: 'progress', report: toReport(stats, cpuStart) }), 1000);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const report = (): ShareReport => ({ ...toReport(stats, cpuStart), loopDelayP99Ms: loop.percentile(99) / 1e6 });
+  const progress = setInterval(() => send({ type: 'progress', report: report() }), 1000);
   await runShare(await opts, stats, abort.signal);
   clearInterval(progress);
   if (process.connected) {
-    send({ type: 'done', report: toReport(stats, cpuStart) });
+    send({ type: 'done', report: report() });
     process.disconnect();
   }
 }
