@@ -8,8 +8,9 @@ import { KIND_NAMES, TAB_KINDS } from '../shared/kinds.ts';
 import { encode, PROTOCOL_VERSION, WS_PATH, type HelloFrame } from '../shared/protocol.ts';
 import { runWarmup, type AnswerPath, type WarmupSummary } from '../warmup/run.ts';
 import { Answerer } from './answer.ts';
+import { bearerToken, tokenMatches } from './auth.ts';
 import { TieredCache } from './cache/tiered.ts';
-import type { Config } from './config.ts';
+import { CONFIG_DEFAULTS, type Config } from './config.ts';
 import { health, healthHandler, metricsHandler, type Health } from './health.ts';
 import { StaticFiles } from './http.ts';
 import { ConnLane, LanePool } from './lane.ts';
@@ -25,6 +26,7 @@ import { Session, type SocketData } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { readWatermark } from './store/db.ts';
 import { ensureStore } from './store/ensure-store.ts';
+import { readGeneration } from './store/version.ts';
 import { loadUws, type us_listen_socket, type WebSocket } from './uws.ts';
 
 export interface Limits {
@@ -45,17 +47,38 @@ export interface Limits {
   poolSize: number;
 }
 
+/** The settable ones default to their config defaults (server/config.ts, one place). */
 export const DEFAULT_LIMITS: Limits = {
-  ratePerSecond: 200,
-  rateBurst: 400,
-  maxColdQueries: 2,
-  maxQueuedQueries: 2000,
-  maxSubscriptions: 64,
+  ratePerSecond: CONFIG_DEFAULTS.rateLimit,
+  rateBurst: CONFIG_DEFAULTS.rateBurst,
+  maxColdQueries: CONFIG_DEFAULTS.maxColdQueries,
+  maxQueuedQueries: CONFIG_DEFAULTS.maxQueuedQueries,
+  maxSubscriptions: CONFIG_DEFAULTS.maxSubscriptions,
   maxBackpressure: 4 << 20,
   behindBytes: 1 << 20,
-  idleTimeoutS: 32,
+  idleTimeoutS: CONFIG_DEFAULTS.idleTimeoutS,
   poolSize: 2,
 };
+
+/** The limits a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...). */
+export function configLimits(c: Readonly<Config>): Partial<Limits> {
+  return {
+    ratePerSecond: c.rateLimit,
+    rateBurst: c.rateBurst,
+    maxColdQueries: c.maxColdQueries,
+    maxQueuedQueries: c.maxQueuedQueries,
+    maxSubscriptions: c.maxSubscriptions,
+    idleTimeoutS: c.idleTimeoutS,
+  };
+}
+
+/** For a cluster worker (server/cluster/worker.ts): the supervisor process owns the store; this one has no DuckDB. */
+export interface RemoteStore {
+  /** The supervisor's watermark, first interval and key generation when this worker started. */
+  marks: { watermark: number; firstTs: number; generation: string };
+  /** Answers what the cache cannot, through the supervisor. */
+  answerer(market: Market, cache: TieredCache | undefined, gate: Gate): Answerer;
+}
 
 export interface AppOptions {
   log?: Logger;
@@ -66,6 +89,12 @@ export interface AppOptions {
   cache?: TieredCache | false;
   /** Live-feed driver tuning (poll intervals), for tests and benchmarks. */
   live?: Pick<FeedOptions, 'watch' | 'http'>;
+  /** Run as a cluster worker: no store, no live feed, no warmup here (server/cluster/). */
+  remote?: RemoteStore;
+  /** Extends /healthz (a cluster worker adds its id and the cluster's totals). */
+  health?: (local: Health) => Health;
+  /** The /metrics text (a cluster worker answers with every process's metrics combined). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface AppHandle {
@@ -75,11 +104,16 @@ export interface AppHandle {
   wsUrl: string;
   market: Market;
   sessions: Sessions;
+  /** The store (throws in a cluster worker, which has none). */
   instance: DuckDBInstance;
   cache: TieredCache | undefined;
   /** The server's answer path for warmup and hot refresh (undefined without a cache). */
   answerPath: AnswerPath | undefined;
+  /** Set once the boot warmup has finished (it runs after listening, in the background). */
   warmup: WarmupSummary | undefined;
+  /** The boot warmup: resolves with its summary (undefined when WARM=0, without a cache, or interrupted by close). */
+  warmed: Promise<WarmupSummary | undefined>;
+  pusher: Pusher;
   /** The live feed LIVE selected, running (undefined for LIVE=off). */
   live: LiveHandle | undefined;
   /** Recomputes every subscribed question at the current watermark and pushes what changed. */
@@ -97,18 +131,19 @@ const DRAIN_MS = 10_000;
 
 export async function startApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<AppHandle> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...configLimits(config), ...opts.limits };
   // uWS aborts the whole process (std::terminate) on these; refuse them with an error instead.
   if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8)) throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
 
-  // Opens DATA_DIR's store, building the demo into it when it holds no data yet.
-  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) });
+  // Opens DATA_DIR's store, building the demo into it when it holds no data yet (not in a cluster worker).
+  const instance = opts.remote ? undefined : (await ensureStore(config, { info: (msg) => log.info(msg) })).instance;
   const pool = new LanePool(instance, limits.poolSize);
-  const marks = await pool.withConn(readWatermark);
+  const marks = opts.remote ? opts.remote.marks : await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const now = Math.floor(Date.now() / 1000 / 300) * 300;
-  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now);
+  const generation = opts.remote ? opts.remote.marks.generation : await pool.withConn(readGeneration);
+  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now, generation);
 
   const ownCache = opts.cache === undefined;
   const cache =
@@ -122,7 +157,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
           onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
         }));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries);
-  const answerer = new Answerer(market, cache, gate);
+  const answerer = opts.remote?.answerer(market, cache, gate) ?? new Answerer(market, cache, gate);
   const answerPath: AnswerPath | undefined = cache && {
     cache,
     keyFor: (kind, params) => answerer.keyFor(kind, params),
@@ -131,12 +166,6 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
     },
   };
-
-  let warmup: WarmupSummary | undefined;
-  if (config.warm && answerPath && marks) {
-    warmup = await runWarmup(answerPath);
-    log.info({ ...warmup }, 'cache warmed');
-  }
 
   const app = uws.App();
   const sessions = new Sessions();
@@ -175,7 +204,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       };
       if (closing) return refuse('503 Service Unavailable', 'shutting down');
       if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) return refuse('403 Forbidden', 'origin not allowed');
-      if (config.authToken !== undefined && auth !== `Bearer ${config.authToken}` && token !== config.authToken) return refuse('401 Unauthorized', 'token required');
+      if (!tokenMatches(config.authToken, bearerToken(auth)) && !tokenMatches(config.authToken, token)) return refuse('401 Unauthorized', 'token required');
       const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
       res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url'), remote }, key, protocol, extensions, context);
     },
@@ -218,9 +247,12 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   }
 
   const statics = new StaticFiles(opts.staticDir ?? join(ROOT, 'client', 'dist'), log);
-  const readHealth = () => health(sessions, market, closing);
+  const readHealth = () => {
+    const local = health(sessions, market, closing);
+    return opts.health ? opts.health(local) : local;
+  };
   app.get('/healthz', healthHandler(readHealth));
-  app.get('/metrics', metricsHandler(config.authToken));
+  app.get('/metrics', metricsHandler(config.authToken, opts.metricsText));
   app.any('/*', statics.handle);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -237,11 +269,31 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const stopListening = market.onAdvance(() => {
     pusher.pushUpdate().catch((err: unknown) => log.error({ err }, 'push cycle failed'));
   });
+  // Warmup runs after listening, so sockets are answered meanwhile (each query yields to them).
+  let warmup: WarmupSummary | undefined;
+  const stopWarmup = new AbortController();
+  const warmed: Promise<WarmupSummary | undefined> =
+    config.warm && answerPath && marks && !opts.remote
+      ? runWarmup(answerPath, { signal: stopWarmup.signal }).then(
+          (summary) => {
+            if (stopWarmup.signal.aborted) return undefined;
+            warmup = summary;
+            log.info({ ...summary }, 'cache warmed');
+            return summary;
+          },
+          (err: unknown) => {
+            log.error({ err }, 'warmup failed; answers are computed on first request');
+            return undefined;
+          },
+        )
+      : Promise.resolve(undefined);
   let live: LiveHandle | undefined;
-  try {
-    live = await startLive(instance, config, { market, pusher, answerPath, log, ...opts.live });
-  } catch (err) {
-    log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
+  if (instance) {
+    try {
+      live = await startLive(instance, config, { market, pusher, answerPath, log, ...opts.live });
+    } catch (err) {
+      log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
+    }
   }
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
@@ -250,17 +302,19 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const close = () =>
     (closed ??= (async () => {
       closing = true;
+      stopWarmup.abort();
       await live?.stop();
       stopListening();
       uws.us_listen_socket_close(listenSocket);
       for (const session of [...sessions.values()]) session.end(CLOSE_GOING_AWAY, 'server shutting down');
       await pusher.idle();
+      await warmed;
       const drained = await Promise.race([sessions.drained().then(() => true), delay(DRAIN_MS).then(() => false)]);
       if (!drained) log.warn({ sessions: sessions.size, connections: sessions.connections }, 'shutdown: queries still running; closing DuckDB anyway');
       await pool.close();
       if (ownCache) await cache?.close();
       else await cache?.flush();
-      instance.closeSync();
+      instance?.closeSync();
       unbind();
       log.info('server stopped');
     })());
@@ -271,10 +325,17 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`,
     market,
     sessions,
-    instance,
+    get instance(): DuckDBInstance {
+      if (!instance) throw new Error('a cluster worker has no DuckDB instance: the supervisor owns the store');
+      return instance;
+    },
     cache,
     answerPath,
-    warmup,
+    get warmup() {
+      return warmup;
+    },
+    warmed,
+    pusher,
     live,
     pushUpdate: () => pusher.pushUpdate(),
     health: readHealth,

@@ -21,6 +21,17 @@ export interface Config {
   maxPayloadBytes: number;
   authToken: string | undefined;
   allowedOrigins: string[];
+  /** Frames per second one session may send on average, and at once after a quiet spell (`rate_limited` beyond). */
+  rateLimit: number;
+  rateBurst: number;
+  maxSubscriptions: number;
+  /** Catalogue queries computed at once, and waiting beyond that (`overloaded` past both). Server-wide. */
+  maxColdQueries: number;
+  maxQueuedQueries: number;
+  /** Seconds a silent socket lives before uWS pings, then closes it (0: never; else at least 8). */
+  idleTimeoutS: number;
+  /** SIGTERM: seconds to close sockets and finish queries before exiting 1 regardless. */
+  shutdownTimeoutS: number;
 }
 
 type Parse<T> = (raw: string) => T;
@@ -89,7 +100,27 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', default: [],
     parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
   },
+  rateLimit: { env: 'RATE_LIMIT', flag: 'rate-limit', default: 200, parse: int(1, 1_000_000) },
+  rateBurst: { env: 'RATE_BURST', flag: 'rate-burst', default: 400, parse: int(1, 1_000_000) },
+  maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', default: 64, parse: int(1, 10_000) },
+  maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: 2, parse: int(1, 256) },
+  maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
+  idleTimeoutS: {
+    env: 'IDLE_TIMEOUT_S', flag: 'idle-timeout', default: 32,
+    parse: (raw) => {
+      // uWS aborts the process on other values.
+      const n = int(0, 960)(raw);
+      if (n !== 0 && n < 8) throw new Error('must be 0 (off) or from 8 to 960 seconds');
+      return n;
+    },
+  },
+  shutdownTimeoutS: { env: 'SHUTDOWN_TIMEOUT_S', flag: 'shutdown-timeout', default: 15, parse: int(1, 3600) },
 };
+
+/** Every option's default, for code that needs one without a loaded config (limits in server/app.ts). */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(
+  Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, o.default])) as unknown as Config,
+);
 
 /** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */
 export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -109,7 +140,17 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
       throw new ConfigError(`${source}=${opt.secret ? '***' : JSON.stringify(raw)} ${(err as Error).message}`);
     }
   }
-  return Object.freeze(out as unknown as Config);
+  const config = out as unknown as Config;
+  assertCombination(config, flags);
+  return Object.freeze(config);
+}
+
+/** Settings that are fine alone but not together. */
+function assertCombination(c: Config, flags: Map<string, string>): void {
+  const name = (key: keyof Config) => (flags.has(OPTIONS[key].flag) ? `--${OPTIONS[key].flag}` : OPTIONS[key].env);
+  if (c.maxSessions < c.workers) {
+    throw new ConfigError(`${name('maxSessions')}=${c.maxSessions} must be at least ${name('workers')}=${c.workers} (each worker admits its share of the sessions)`);
+  }
 }
 
 /** The flags this loader knows; anything else on the command line is left for the caller (e.g. ingest paths). */

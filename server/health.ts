@@ -1,5 +1,6 @@
 // GET /healthz (CONTRACT §2) and GET /metrics (Prometheus text). Health is cheap and always answers; during
 // shutdown it says so with a 503 so a load balancer stops sending new sockets.
+import { bearerToken, tokenMatches } from './auth.ts';
 import type { Market } from './market.ts';
 import { registry } from './metrics.ts';
 import { reply, watchAbort } from './http.ts';
@@ -27,17 +28,19 @@ export function healthHandler(read: () => Health) {
   };
 }
 
-/** `token`: when set (AUTH_TOKEN), /metrics wants `Authorization: Bearer <token>`. */
-export function metricsHandler(token: string | undefined) {
+/**
+ * `token`: when set (AUTH_TOKEN), /metrics wants `Authorization: Bearer <token>`. `read` gives the text (a cluster
+ * worker asks its supervisor for every process's metrics combined).
+ */
+export function metricsHandler(token: string | undefined, read: () => Promise<string> = () => registry.metrics()) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const auth = req.getHeader('authorization');
     const state = watchAbort(res);
-    if (token !== undefined && auth !== `Bearer ${token}`) {
+    if (!tokenMatches(token, bearerToken(auth))) {
       reply(res, state, { status: '401 Unauthorized', headers: { 'WWW-Authenticate': 'Bearer' }, body: 'unauthorized' });
       return;
     }
-    registry
-      .metrics()
+    read()
       .then((text) => reply(res, state, { status: '200 OK', headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }, body: text }))
       .catch((err: Error) => reply(res, state, { status: '500 Internal Server Error', body: `metrics failed: ${err.message}` }));
   };

@@ -27,10 +27,16 @@ export class ConnLane implements ConnHolder {
   private closing: Promise<void> | undefined;
   private connectError: unknown;
 
+  /** Without an instance (a cluster worker: the supervisor owns the store) the lane holds nothing and lends nothing. */
   constructor(
-    instance: DuckDBInstance,
+    instance: DuckDBInstance | undefined,
     private readonly hooks: LaneHooks = {},
   ) {
+    if (!instance) {
+      this.connectError = new Error('no DuckDB connection in this process: the cluster supervisor answers queries');
+      this.ready = Promise.resolve(undefined);
+      return;
+    }
     this.ready = instance.connect().then(
       (conn) => {
         hooks.opened?.();
@@ -92,7 +98,7 @@ export class ConnLane implements ConnHolder {
 export class LanePool implements ConnHolder {
   private readonly lanes: { lane: ConnLane; pending: number }[];
 
-  constructor(instance: DuckDBInstance, size: number) {
+  constructor(instance: DuckDBInstance | undefined, size: number) {
     this.lanes = Array.from({ length: Math.max(1, size) }, () => ({ lane: new ConnLane(instance), pending: 0 }));
   }
 

@@ -14,13 +14,17 @@ export type AdvanceListener = (event: AdvanceEvent) => void;
 export class Market {
   private wm: number;
   private first: number;
+  /** The store's generation (server/store/version.ts), or one a supervisor announced. */
+  private base: string;
+  /** Revisions seen in this process since `base` was set. */
   private gen = 0;
   private changes = 0;
   private readonly listeners = new Set<AdvanceListener>();
 
-  constructor(watermark: number, firstTs: number) {
+  constructor(watermark: number, firstTs: number, generation = '') {
     this.wm = watermark;
     this.first = firstTs;
+    this.base = generation;
   }
 
   get watermark(): number {
@@ -37,23 +41,31 @@ export class Market {
   get version(): number {
     return this.changes;
   }
-  /** Names the store's contents beyond the watermark; changes when past data is revised (a cache-key part). */
+  /**
+   * Names the store's contents beyond the watermark; changes when past data is revised (a cache-key part). It
+   * starts from the store's own `store_id.data_version`, so keys differ across rebuilt stores and offline revisions.
+   */
   get generation(): string {
-    return this.gen === 0 ? '' : `r${this.gen}`;
+    return this.gen === 0 ? this.base : `${this.base}r${this.gen}`;
   }
 
   /**
    * Records newly stored data. Returns whether anything changed: a watermark that does not move forward is ignored
    * unless `revised` says older intervals were rewritten.
    */
-  advance(watermark: number, opts: { firstTs?: number; revised?: boolean } = {}): boolean {
+  advance(watermark: number, opts: { firstTs?: number; revised?: boolean; generation?: string } = {}): boolean {
     if (!Number.isInteger(watermark)) throw new TypeError(`watermark must be whole epoch seconds, got ${watermark}`);
     const moved = watermark > this.wm;
-    const revised = opts.revised === true;
+    // A generation given from outside (a cluster worker following its supervisor) replaces ours: a revision.
+    const regenerated = opts.generation !== undefined && opts.generation !== this.generation;
+    const revised = opts.revised === true || regenerated;
     if (!moved && !revised) return false;
     const previous = this.wm;
     if (moved) this.wm = watermark;
-    if (revised) this.gen++;
+    if (regenerated) {
+      this.base = opts.generation!;
+      this.gen = 0;
+    } else if (revised) this.gen++;
     this.changes++;
     if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;
     const event: AdvanceEvent = { watermark: this.wm, previous, revised };

@@ -7,6 +7,7 @@ import { runQuery } from '../server/catalogue/index.ts';
 import { makeKey } from '../server/cache/key.ts';
 import type { TieredCache } from '../server/cache/tiered.ts';
 import { readWatermark } from '../server/store/db.ts';
+import { readGeneration } from '../server/store/version.ts';
 import type { AnswerPath } from './run.ts';
 
 export interface StoreAnswerPath extends AnswerPath {
@@ -29,7 +30,8 @@ export async function storeAnswerPath(conn: DuckDBConnection, cache: TieredCache
     cache,
     watermark: w.watermark,
     firstTs: w.firstTs,
-    generation: generation ?? '',
+    // The server keys by the store's own generation: warm under the same one.
+    generation: generation ?? (await readGeneration(conn)),
     keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation: path.generation }),
     async answer(kind: Kind, params: ParamsOf<Kind>) {
       const ctx = { conn, watermark: path.watermark, firstTs: path.firstTs };

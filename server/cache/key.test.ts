@@ -35,6 +35,12 @@ describe('makeKey', () => {
     expect(makeKey('generation.byFuel', open, 1_700_000_000).text).not.toBe(makeKey('generation.byFuel', open, 1_700_000_300).text);
   });
 
+  it('keeps the watermark for a window ending less than a day before it: its last daily bucket is still filling', () => {
+    const recent = valid('generation.byFuel', { region: 'SA1', from: 1_699_000_000, to: 1_699_990_000, resolution: '1d' });
+    expect(makeKey('generation.byFuel', recent, 1_700_000_000).watermark).toBe(1_700_000_000);
+    expect(makeKey('generation.byFuel', recent, 1_699_990_000 + 86_400).watermark).toBeNull();
+  });
+
   it('separates store generations', () => {
     const p = valid('generation.byFuel', {});
     expect(makeKey('generation.byFuel', p, 1, { generation: 'a' }).text).not.toBe(makeKey('generation.byFuel', p, 1, { generation: 'b' }).text);

@@ -34,11 +34,16 @@ export function makeKey<K extends Kind>(kind: K, params: ParamsOf<K>, watermark:
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
 }
 
-/** An explicit from/to window entirely before the watermark: its answer never changes (barring a back-fill). */
+/**
+ * An explicit from/to window whose answer can no longer change (barring a back-fill, which bumps the generation):
+ * it ends a whole day before the watermark. `to < watermark` is not enough: a 30-minute or daily point covers its
+ * whole bucket, and the bucket holding `to` keeps filling until the watermark passes its end.
+ */
 export function isFixedPast(params: object, watermark: number): boolean {
   const p = params as { from?: unknown; to?: unknown };
-  return typeof p.from === 'number' && typeof p.to === 'number' && p.to < watermark;
+  return typeof p.from === 'number' && typeof p.to === 'number' && p.to + FIXED_AFTER_S <= watermark;
 }
+const FIXED_AFTER_S = 86400;
 
 /** JSON with object members in sorted order and undefined members left out. */
 export function canonicalJson(value: unknown): string {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { ensureIdentity } from './version.ts';
 
 export const DB_FILE = 'nem.duckdb';
 
@@ -49,6 +50,9 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     try {
       await conn.run(SCHEMA_SQL);
       await conn.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+      // Cache keys name the store and its data version (server/store/version.ts), so a rebuilt DATA_DIR never
+      // serves answers cached from the old one.
+      await ensureIdentity(conn);
     } finally {
       conn.closeSync();
     }

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { openStore, readWatermark } from './db.ts';
 import { buildDemo, isDemoIncomplete } from './demo.ts';
 import { loadRegistry, SEED_REGISTRY } from './registry.ts';
+import { bumpDataVersion } from './version.ts';
 
 export { appendDemoInterval } from './demo.ts';
 
@@ -43,6 +44,8 @@ export async function ensureStore(
         onProgress: (stage, seconds) => log.info(`demo: ${stage} ${seconds.toFixed(1)} s`),
       });
       log.info(`demo: ${res.rows.scada.toLocaleString('en')} SCADA rows in ${res.seconds.toFixed(1)} s`);
+      // A rebuild (after an interrupted one) may differ from what was served before it: new cache keys.
+      await bumpDataVersion(conn);
       built = true;
     }
     const wm = await readWatermark(conn);

@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type FileReport, type Window, importFile, inTransaction, widen } from './ingest-file.ts';
 import { loadRegistry } from './registry.ts';
 import { refreshRollups } from './rollups.ts';
+import { bumpDataVersion } from './version.ts';
 import { isZip } from './zip.ts';
 
 export type { FileReport, Window };
@@ -101,6 +102,9 @@ async function importRegistry(conn: DuckDBConnection, path: string): Promise<Fil
   const started = performance.now();
   const report: FileReport = { file: path, rows: {}, skipped: {}, notes: [], window: null, ms: 0 };
   try {
+    // Units decide fuels and regions of every past answer. Bumped first, on its own: a crash after it costs cache
+    // misses, never a stale answer.
+    await bumpDataVersion(conn);
     const r = await loadRegistry(conn, path);
     report.rows.units = r.units;
     if (r.merged) report.notes.push(`${rows(r.merged)} merged into an earlier row with the same DUID`);

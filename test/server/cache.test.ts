@@ -86,7 +86,9 @@ describe('cache through the server', () => {
     const c = await TestClient.open(app.wsUrl);
     try {
       const n = warmList().length;
-      expect(app.warmup).toMatchObject({ queries: n, failed: 0, hitRateAfter: 1 });
+      // Warmup runs after listening; the summary arrives when it is done.
+      expect(await app.warmed).toMatchObject({ queries: n, failed: 0, hitRateAfter: 1 });
+      expect(app.warmup).toMatchObject({ queries: n });
       const frame = await c.query('tab.generation', { region: 'VIC1', range: '30d' });
       expect(frame.meta.cache).not.toBe('db');
       const text = await registry.metrics();
