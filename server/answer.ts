@@ -1,12 +1,15 @@
 // The answer path, one function: (kind, canonical params) at the current watermark → the msgpack bytes of the
 // `data` payload, from the cache (LRU → LMDB) or computed once (single flight → bounded gate → catalogue →
-// encode) and stored. Bytes, not objects, cross it: what is cached is what is sent.
+// encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is composed from its
+// panels' answers (each through this same path, so panels shared by several tabs are computed once) by splicing
+// their bytes into the tab's map.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { toNemIso } from '../shared/nem.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
+import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded } from './errors.ts';
 import { Flight } from './flight.ts';
 import type { ConnHolder } from './lane.ts';
@@ -25,8 +28,18 @@ export interface Answer {
   version: number;
 }
 
+/** The market as one answer sees it: read once, so every panel of a tab comes from the same data. */
+interface State {
+  watermark: number;
+  firstTs: number;
+  version: number;
+  generation: string;
+}
+
 export class Answerer {
   private readonly flight = new Flight<Uint8Array>();
+  /** Tabs being composed (no connection of their own: their panels borrow one each). */
+  private readonly composing = new Map<string, Promise<{ bytes: Uint8Array; tier: CacheTier }>>();
 
   constructor(
     private readonly market: Market,
@@ -40,16 +53,26 @@ export class Answerer {
   }
 
   /** `helpers` lend a connection when the answer has to be computed (the asking session first). */
-  async answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
+  answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
+    const { watermark, firstTs, version, generation } = this.market;
+    return this.answerAt({ watermark, firstTs, version, generation }, kind, params, helpers);
+  }
+
+  private async answerAt<K extends Kind>(s: State, kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
     const t0 = performance.now();
-    const { watermark, firstTs, version } = this.market;
-    const key = this.keyFor(kind, params);
+    const key = makeKey(kind, params, s.watermark, { generation: s.generation });
+    const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({ dataBytes, tier, ms: performance.now() - t0, watermark: s.watermark, version: s.version });
     const hit = this.cache?.get(key);
-    if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
+    if (hit) return done(hit.bytes, hit.tier);
+    const panels = tabPanels(kind, params);
+    if (panels) {
+      const c = await this.compose(s, key, panels, helpers);
+      return done(c.bytes, c.tier);
+    }
     const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
       const queued = this.gate.run(async () => {
         const q0 = performance.now();
-        const data = await runQuery({ conn, watermark, firstTs }, kind, params);
+        const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
         metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
         // A copy: msgpackr's result is a view into its shared, reused buffer.
         return new Uint8Array(encode(data));
@@ -59,8 +82,63 @@ export class Answerer {
       void this.cache?.set(key, bytes);
       return bytes;
     });
-    return { dataBytes, tier: 'db', ms: performance.now() - t0, watermark, version };
+    return done(dataBytes, 'db');
   }
+
+  /**
+   * A tab from its panels' answers, asked all at once (the gate bounds how many compute together), at the same
+   * market state. It takes no gate slot itself, so it can never wait on its own panels. Single flight by key.
+   */
+  private compose(s: State, key: CacheKey, panels: Panel[], helpers: ConnHolder | readonly ConnHolder[]): Promise<{ bytes: Uint8Array; tier: CacheTier }> {
+    const running = this.composing.get(key.text);
+    if (running) {
+      metrics.coalesced.inc();
+      return running;
+    }
+    const work = (async () => {
+      const q0 = performance.now();
+      const answers = await Promise.all(panels.map((p) => this.answerAt(s, p.kind, p.params, helpers)));
+      const bytes = panelsBytes(
+        panels.map((p) => p.name),
+        answers.map((a) => a.dataBytes),
+      );
+      metrics.queryDuration.observe({ kind: key.kind }, (performance.now() - q0) / 1000);
+      void this.cache?.set(key, bytes);
+      const tier: CacheTier = answers.some((a) => a.tier === 'db') ? 'db' : answers.some((a) => a.tier === 'lmdb') ? 'lmdb' : 'lru';
+      return { bytes, tier };
+    })();
+    this.composing.set(key.text, work);
+    const release = () => {
+      if (this.composing.get(key.text) === work) this.composing.delete(key.text);
+    };
+    work.then(release, release);
+    return work;
+  }
+}
+
+const PANELS_KEY = new Uint8Array(encode('panels'));
+
+/**
+ * `{panels: {name: data, ...}}` from each panel's encoded data, byte for byte what `encode` gives for the decoded
+ * object (msgpackr writes every map with a map16 header), so a composed tab and a computed one are the same bytes.
+ */
+export function panelsBytes(names: readonly string[], data: readonly Uint8Array[]): Uint8Array {
+  const keys = names.map((n) => new Uint8Array(encode(n)));
+  let size = 3 + PANELS_KEY.length + 3;
+  for (let i = 0; i < names.length; i++) size += keys[i].length + data[i].length;
+  const out = new Uint8Array(size);
+  out.set([0xde, 0, 1], 0);
+  out.set(PANELS_KEY, 3);
+  let at = 3 + PANELS_KEY.length;
+  out.set([0xde, names.length >> 8, names.length & 0xff], at);
+  at += 3;
+  for (let i = 0; i < names.length; i++) {
+    out.set(keys[i], at);
+    at += keys[i].length;
+    out.set(data[i], at);
+    at += data[i].length;
+  }
+  return out;
 }
 
 /** A result or push frame: the small fields encoded here, the cached data bytes appended as they are. */

@@ -1,20 +1,34 @@
 // Tab kinds: everything one dashboard tab shows, composed from the other kinds so each number has one source.
-// Panel names are those of ResultOf in shared/results.ts (the client reads them). Panels run one after another
-// on the session's connection: on 2 cores parallel queries would only queue.
+// A tab is a list of panels, each (name, kind, canonical params): `tabPanels` gives that list, the handlers here
+// run it, and the server's answer path composes the same list from its cache (server/answer.ts), so a panel that
+// several tabs share (tab.nem's prices for all six regions) is computed once per watermark. Panel names are those
+// of ResultOf in shared/results.ts (the client reads them). Panels run one after another on the session's
+// connection: on 2 cores parallel queries would only queue.
 import { REGIONS } from '../../shared/nem.ts';
 import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { Catalogue } from './index.ts';
+import type { Catalogue, Handler, QueryContext } from './index.ts';
 import { generation } from './generation.ts';
 import { interconnectors } from './interconnectors.ts';
 import { prices } from './prices.ts';
 import { largestStation, stations } from './stations.ts';
 import { dataWindow } from './window.ts';
 
-/** Canonical params for a panel's kind; a failure here is a bug in this file, not the user's input. */
-function paramsFor<K extends Kind>(kind: K, raw: Record<string, unknown>): ParamsOf<K> {
+export type TabKind = 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators';
+type PanelKind = Exclude<Kind, TabKind>;
+
+export interface Panel {
+  name: string;
+  kind: PanelKind;
+  params: ParamsOf<PanelKind>;
+}
+
+const parts = { ...prices, ...generation, ...stations, ...interconnectors } as Pick<Catalogue, PanelKind>;
+
+/** A panel with canonical params for its kind; a failure here is a bug in this file, not the user's input. */
+function panel<K extends PanelKind>(name: string, kind: K, raw: Record<string, unknown>): Panel {
   const v = validateParams(kind, raw);
   if (!v.ok) throw new Error(`tab panel ${kind}: ${v.message}`);
-  return v.params;
+  return { name, kind, params: v.params as ParamsOf<PanelKind> };
 }
 
 /** The time params a tab passes on to its panels (an explicit from/to replaces the preset). */
@@ -25,61 +39,77 @@ function time(p: { range?: string; from?: number; to?: number; resolution?: stri
 }
 const noResolution = ({ resolution: _, ...rest }: Record<string, unknown>) => rest;
 
-export const tabs: Pick<Catalogue, 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators'> = {
-  async 'tab.nem'(ctx, p) {
+const PLANS: { [K in TabKind]: (p: ParamsOf<K>) => Panel[] | undefined } = {
+  'tab.nem': (p) => {
     const day = { range: '24h' };
-    return {
-      panels: {
-        prices: await prices['prices.current'](ctx, paramsFor('prices.current', {})),
-        mix: await generation['generation.mix'](ctx, paramsFor('generation.mix', { region: p.region })),
-        generation: await generation['generation.byFuel'](ctx, paramsFor('generation.byFuel', { region: p.region, ...day })),
-        price: await prices['prices.history'](ctx, paramsFor('prices.history', { regions: [...REGIONS], ...day })),
-        renewables: await generation['renewables.share'](ctx, paramsFor('renewables.share', { region: p.region, ...day })),
-      },
-    };
+    return [
+      panel('prices', 'prices.current', {}),
+      panel('mix', 'generation.mix', { region: p.region }),
+      panel('generation', 'generation.byFuel', { region: p.region, ...day }),
+      panel('price', 'prices.history', { regions: [...REGIONS], ...day }),
+      panel('renewables', 'renewables.share', { region: p.region, ...day }),
+    ];
   },
-
-  async 'tab.generation'(ctx, p) {
+  'tab.generation': (p) => {
     const t = time(p);
     const region = p.region;
-    return {
-      panels: {
-        generation: await generation['generation.byFuel'](ctx, paramsFor('generation.byFuel', { region, ...t })),
-        utilisation: await generation['capacity.utilisation'](ctx, paramsFor('capacity.utilisation', { region, ...t })),
-        flows: await interconnectors['interconnectors.flows'](ctx, paramsFor('interconnectors.flows', { region, ...t })),
-        timeOfDay: await generation['generation.timeOfDay'](ctx, paramsFor('generation.timeOfDay', { region, ...noResolution(t) })),
-      },
-    };
+    return [
+      panel('generation', 'generation.byFuel', { region, ...t }),
+      panel('utilisation', 'capacity.utilisation', { region, ...t }),
+      panel('flows', 'interconnectors.flows', { region, ...t }),
+      panel('timeOfDay', 'generation.timeOfDay', { region, ...noResolution(t) }),
+    ];
   },
-
-  async 'tab.prices'(ctx, p) {
+  'tab.prices': (p) => {
     const t = time(p);
     const regions = p.regions;
-    return {
-      panels: {
-        history: await prices['prices.history'](ctx, paramsFor('prices.history', { regions, ...t })),
-        stats: await prices['prices.stats'](ctx, paramsFor('prices.stats', { regions, ...noResolution(t) })),
-        bands: await prices['prices.bands'](ctx, paramsFor('prices.bands', { regions, ...noResolution(t) })),
-        timeOfDay: await prices['prices.timeOfDay'](ctx, paramsFor('prices.timeOfDay', { regions, ...noResolution(t) })),
-      },
-    };
+    return [
+      panel('history', 'prices.history', { regions, ...t }),
+      panel('stats', 'prices.stats', { regions, ...noResolution(t) }),
+      panel('bands', 'prices.bands', { regions, ...noResolution(t) }),
+      panel('timeOfDay', 'prices.timeOfDay', { regions, ...noResolution(t) }),
+    ];
   },
+  // With nothing chosen the tab shows the region's largest station, which takes a query to find: no fixed plan.
+  'tab.stations': (p) => {
+    const unit = p.duid ? { duid: p.duid } : p.station ? { station: p.station } : undefined;
+    if (!unit) return undefined;
+    return [panel('search', 'stations.search', { region: p.region }), panel('output', 'station.output', { ...unit, ...time(p) })];
+  },
+  'tab.generators': (p) => [panel('table', 'stations.table', { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) })],
+};
+
+/**
+ * The panels of a tab, in wire order, when they follow from its params alone; undefined for a kind that is not a
+ * tab, and for tab.stations with no station chosen (its default is looked up in the store).
+ */
+export function tabPanels(kind: Kind, params: ParamsOf<Kind>): Panel[] | undefined {
+  const plan = (PLANS as Record<string, ((p: ParamsOf<Kind>) => Panel[] | undefined) | undefined>)[kind];
+  return plan?.(params);
+}
+
+async function runPanels(ctx: QueryContext, list: Panel[]): Promise<{ panels: Record<string, unknown> }> {
+  const panels: Record<string, unknown> = {};
+  for (const x of list) panels[x.name] = await (parts[x.kind] as Handler<PanelKind>)(ctx, x.params);
+  return { panels };
+}
+
+function planned<K extends TabKind>(kind: K): Handler<K> {
+  return (async (ctx: QueryContext, p: ParamsOf<K>) => runPanels(ctx, tabPanels(kind, p)!)) as unknown as Handler<K>;
+}
+
+export const tabs: Pick<Catalogue, TabKind> = {
+  'tab.nem': planned('tab.nem'),
+  'tab.generation': planned('tab.generation'),
+  'tab.prices': planned('tab.prices'),
+  'tab.generators': planned('tab.generators'),
 
   async 'tab.stations'(ctx, p) {
-    const t = time(p);
-    const search = await stations['stations.search'](ctx, paramsFor('stations.search', { region: p.region }));
-    let unit: Record<string, unknown> | null = p.duid ? { duid: p.duid } : p.station ? { station: p.station } : null;
-    if (!unit) {
-      // With nothing chosen the tab still shows something: the region's largest station.
-      const station = await largestStation(ctx, p.region, dataWindow(ctx, p));
-      unit = station === null ? null : { station };
-    }
-    const output = unit ? await stations['station.output'](ctx, paramsFor('station.output', { ...unit, ...t })) : null;
+    const list = tabPanels('tab.stations', p);
+    if (list) return (await runPanels(ctx, list)) as Awaited<ReturnType<Handler<'tab.stations'>>>;
+    const search = await stations['stations.search'](ctx, panel('search', 'stations.search', { region: p.region }).params as ParamsOf<'stations.search'>);
+    const station = await largestStation(ctx, p.region, dataWindow(ctx, p));
+    const output = station === null ? null : await stations['station.output'](ctx, panel('output', 'station.output', { station, ...time(p) }).params as ParamsOf<'station.output'>);
     return { panels: { search, output } };
-  },
-
-  async 'tab.generators'(ctx, p) {
-    const t = noResolution(time(p));
-    return { panels: { table: await stations['stations.table'](ctx, paramsFor('stations.table', { regions: p.regions, fuels: p.fuels, ...t })) } };
   },
 };
