@@ -1,0 +1,81 @@
+// The supervisor's store side (WORKERS > 1): the one DuckDB instance of the deployment, its connections, the
+// market, and the answer path every worker's cache misses end in (single flight and the cold-query gate are
+// therefore deployment-wide), with its own LRU share in front of the shared LMDB.
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { AnswerPath } from '../../warmup/run.ts';
+import { DEFAULT_LIMITS } from '../app.ts';
+import { Answerer } from '../answer.ts';
+import { TieredCache } from '../cache/tiered.ts';
+import type { Config } from '../config.ts';
+import { LanePool } from '../lane.ts';
+import { Gate } from '../limiter.ts';
+import type { Logger } from '../log.ts';
+import { Market } from '../market.ts';
+import { bindSources } from '../metrics.ts';
+import { readWatermark } from '../store/db.ts';
+import { ensureStore } from '../store/ensure-store.ts';
+import { readGeneration } from '../store/version.ts';
+
+export interface Core {
+  instance: DuckDBInstance;
+  pool: LanePool;
+  market: Market;
+  cache: TieredCache;
+  gate: Gate;
+  answerer: Answerer;
+  answerPath: AnswerPath;
+  /** The store held data at start (warmup has something to warm). */
+  hasData: boolean;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Readonly<Config>, lruMb: number, log: Logger): Promise<Core> {
+  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) });
+  const pool = new LanePool(instance, DEFAULT_LIMITS.poolSize);
+  const marks = await pool.withConn(readWatermark);
+  if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  const now = Math.floor(Date.now() / 1000 / 300) * 300;
+  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now, await pool.withConn(readGeneration));
+  const cache = new TieredCache({
+    lruBytes: lruMb * (1 << 20),
+    diskPath: config.cacheDir,
+    diskBytes: config.lmdbMb * (1 << 20),
+    onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
+  });
+  const gate = new Gate(config.maxColdQueries, config.maxQueuedQueries);
+  const answerer = new Answerer(market, cache, gate);
+  const answerPath: AnswerPath = {
+    cache,
+    keyFor: (kind, params) => answerer.keyFor(kind, params),
+    answer: async (kind, params) => {
+      const a = await answerer.answer(kind, params, pool);
+      return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
+    },
+  };
+  // Sessions live in the workers; this process reports its queries and cache (combined into /metrics).
+  const unbind = bindSources({
+    sessions: () => 0,
+    duckdbConnections: () => 0,
+    subscriptions: () => 0,
+    coldQueries: () => ({ running: gate.running, queued: gate.queued }),
+    cache: () => cache,
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    instance,
+    pool,
+    market,
+    cache,
+    gate,
+    answerer,
+    answerPath,
+    hasData: marks !== null,
+    close: () =>
+      (closed ??= (async () => {
+        await pool.close();
+        await cache.close();
+        instance.closeSync();
+        unbind();
+      })()),
+  };
+}

@@ -1,0 +1,62 @@
+// What the supervisor and its worker processes say to each other over the IPC channel (advanced serialisation,
+// so answer bytes travel as binary). One union per direction; `t` names the message.
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import { ERROR_CODES, type CacheTier, type ErrorCode } from '../../shared/protocol.ts';
+import { WireError } from '../errors.ts';
+
+/** The data state a worker keys its cache by; the supervisor's market is the source of truth. */
+export interface Marks {
+  watermark: number;
+  firstTs: number;
+  generation: string;
+}
+
+export interface WorkerInit {
+  t: 'init';
+  seat: number;
+  /** The port to listen on (the first worker's actual port when PORT=0). */
+  port: number;
+  /** This worker's share of MAX_SESSIONS and LRU_MB. */
+  maxSessions: number;
+  lruMb: number;
+  workers: number;
+  marks: Marks;
+  /** NEMLIVE_TEST_HOOKS=1: accept `crash`. */
+  testHooks: boolean;
+}
+
+export type AnswerReply =
+  | { t: 'answer'; id: number; ok: true; bytes: Uint8Array; tier: CacheTier; watermark: number; generation: string }
+  | { t: 'answer'; id: number; ok: false; code: ErrorCode; message: string };
+
+export type ToWorker =
+  | WorkerInit
+  | ({ t: 'advance'; seq: number } & Marks)
+  | AnswerReply
+  /** Send your metrics as JSON (for the combined /metrics). */
+  | { t: 'collect'; id: number }
+  /** The combined /metrics text this worker asked for. */
+  | { t: 'metrics'; id: number; text: string }
+  /** Sessions across all workers, for /healthz. */
+  | { t: 'totals'; sessions: number; workers: number }
+  /** Stop accepting, close sockets with 1001, exit 0. */
+  | { t: 'drain' }
+  /** Test hook: throw from the event loop (an uncaught exception). */
+  | { t: 'crash' };
+
+export type FromWorker =
+  | { t: 'ready'; port: number }
+  /** Could not start (e.g. the port is taken); the supervisor gives up instead of retrying at once. */
+  | { t: 'failed'; message: string }
+  | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind> }
+  /** The push cycle for advance `seq` has been written to the sockets. */
+  | { t: 'pushed'; seq: number; groups: number }
+  | { t: 'collected'; id: number; json: unknown[] }
+  | { t: 'metrics?'; id: number }
+  | { t: 'load'; sessions: number };
+
+/** The error a failed answer carries back to the worker, mapped by the router as if thrown locally. */
+export function errorFromReply(r: { code: string; message: string }): Error {
+  if (r.code !== 'internal' && (ERROR_CODES as readonly string[]).includes(r.code)) return new WireError(r.code as ErrorCode, r.message);
+  return new Error(`supervisor: ${r.message}`);
+}

@@ -1,0 +1,88 @@
+// A worker's answer path: its own LRU and the shared LMDB first, then the supervisor, which owns the only DuckDB
+// in the deployment (DuckDB lets one process write a database file, and two instances of one file in one process
+// do not see each other's writes; measured). Identical misses in this worker are asked once.
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import type { CacheTier } from '../../shared/protocol.ts';
+import { Answerer, type Answer } from '../answer.ts';
+import type { TieredCache } from '../cache/tiered.ts';
+import type { ConnHolder } from '../lane.ts';
+import type { Gate } from '../limiter.ts';
+import type { Market } from '../market.ts';
+import { errorFromReply, type AnswerReply, type FromWorker } from './messages.ts';
+
+export interface RemoteAnswer {
+  bytes: Uint8Array;
+  tier: CacheTier;
+  /** The supervisor's data state the answer was computed at (it may be ahead of this worker's for a moment). */
+  watermark: number;
+  generation: string;
+}
+
+export class RemoteAnswerer extends Answerer {
+  private readonly asking = new Map<string, Promise<RemoteAnswer>>();
+
+  constructor(
+    private readonly mkt: Market,
+    cache: TieredCache | undefined,
+    gate: Gate,
+    private readonly ask: (kind: Kind, params: ParamsOf<Kind>) => Promise<RemoteAnswer>,
+  ) {
+    super(mkt, cache, gate);
+  }
+
+  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, _helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
+    const t0 = performance.now();
+    const { watermark, version, generation } = this.mkt;
+    const key = this.keyFor(kind, params);
+    const hit = this.cache?.get(key);
+    if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
+    let pending = this.asking.get(key.text);
+    if (!pending) {
+      const p = this.ask(kind, params as ParamsOf<Kind>);
+      pending = p;
+      this.asking.set(key.text, p);
+      const release = () => this.asking.get(key.text) === p && this.asking.delete(key.text);
+      p.then(release, release);
+    }
+    const r = await pending;
+    // The supervisor stored it in LMDB; keep it in this worker's LRU only under the key it really answers.
+    if (r.watermark === watermark && r.generation === generation) this.cache?.lru.set(key.text, r.bytes);
+    return { dataBytes: r.bytes, tier: r.tier, ms: performance.now() - t0, watermark: r.watermark, version };
+  }
+}
+
+/** The worker's side of the `ask` exchange: numbered requests over IPC, settled by the supervisor's replies. */
+export class Asker {
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (a: RemoteAnswer) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly send: (msg: FromWorker) => boolean) {}
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  ask = (kind: Kind, params: ParamsOf<Kind>): Promise<RemoteAnswer> =>
+    new Promise((resolve, reject) => {
+      const id = this.next++;
+      this.waiting.set(id, { resolve, reject });
+      if (!this.send({ t: 'ask', id, kind, params })) {
+        this.waiting.delete(id);
+        reject(new Error('the supervisor is gone'));
+      }
+    });
+
+  settle(r: AnswerReply): void {
+    const w = this.waiting.get(r.id);
+    if (!w) return;
+    this.waiting.delete(r.id);
+    if (r.ok) w.resolve({ bytes: r.bytes, tier: r.tier, watermark: r.watermark, generation: r.generation });
+    else w.reject(errorFromReply(r));
+  }
+
+  /** The channel closed: nothing will answer. */
+  failAll(reason: string): void {
+    for (const w of this.waiting.values()) w.reject(new Error(reason));
+    this.waiting.clear();
+  }
+}

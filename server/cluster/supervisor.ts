@@ -1,0 +1,180 @@
+// WORKERS > 1: this process owns the store (the only DuckDB of the deployment), runs the live feed and the
+// warmup, answers the workers' cache misses, relays new intervals to them and combines their metrics; the worker
+// processes (workers.ts) serve the port. Boot: store (demo if empty) → workers listening → warmup in the background.
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import { runWarmup, type WarmupSummary } from '../../warmup/run.ts';
+import type { Config } from '../config.ts';
+import { mapError } from '../errors.ts';
+import { startLive, type LiveHandle } from '../live/pipeline.ts';
+import type { Logger } from '../log.ts';
+import type { Market } from '../market.ts';
+import { registry } from '../metrics.ts';
+import { WS_PATH } from '../../shared/protocol.ts';
+import { freePort } from '../port.ts';
+import { combineMetrics } from './combine.ts';
+import { openCore, type Core } from './core.ts';
+import type { FromWorker } from './messages.ts';
+import { Relay } from './relay.ts';
+import { WorkerSet, type Worker } from './workers.ts';
+
+/** A worker slower than this to send its metrics is left out of that scrape. */
+const COLLECT_TIMEOUT_MS = 2000;
+
+export interface ClusterHandle {
+  port: number;
+  url: string;
+  wsUrl: string;
+  market: Market;
+  workers: WorkerSet;
+  live: LiveHandle | undefined;
+  warmed: Promise<WarmupSummary | undefined>;
+  /** Replaces the workers one at a time without closing the port (SIGHUP). Resolves with how many were replaced. */
+  restartWorkers(): Promise<number>;
+  /** Drains the workers (sockets closed with 1001), stops the feed, closes the store. True if every worker drained in time. */
+  close(): Promise<boolean>;
+}
+
+/** Seat `seat`'s share of `total` (sessions): the shares add up to exactly `total`. */
+export function shareOf(total: number, n: number, seat: number): number {
+  return Math.floor(total / n) + (seat < total % n ? 1 : 0);
+}
+
+export async function startCluster(config: Readonly<Config>, log: Logger, argv: string[]): Promise<ClusterHandle> {
+  const n = config.workers;
+  // LRU_MB is the deployment's: the supervisor and each worker hold an equal part of it.
+  const lruMb = Math.max(1, Math.floor(config.lruMb / (n + 1)));
+  const core = await openCore(config, lruMb, log);
+  const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
+  let nextCollect = 1;
+  const port = config.port === 0 ? await freePort(config.host) : config.port;
+  let relay: Relay | undefined;
+  let lastTotals = '';
+
+  const broadcastTotals = () => {
+    const sessions = workers.ready.reduce((s, w) => s + w.sessions, 0);
+    const serving = workers.ready.length;
+    if (`${sessions}/${serving}` === lastTotals) return;
+    lastTotals = `${sessions}/${serving}`;
+    workers.broadcast({ t: 'totals', sessions, workers: serving });
+  };
+  const onMessage = (w: Worker, m: FromWorker) => {
+    if (m.t === 'ask') void serve(core, w, m.id, m.kind, m.params, log);
+    else if (m.t === 'pushed') relay?.pushed(w, m.seq, m.groups);
+    else if (m.t === 'load') broadcastTotals();
+    else if (m.t === 'collected') {
+      const c = collects.get(m.id);
+      if (c?.left.delete(w.id)) {
+        c.got.push(m.json);
+        if (c.left.size === 0) c.done();
+      }
+    } else if (m.t === 'metrics?') {
+      void metricsText().then(
+        (text) => w.send({ t: 'metrics', id: m.id, text }),
+        (err: unknown) => log.error({ err }, 'combining metrics failed'),
+      );
+    }
+  };
+  const metricsText = async (): Promise<string> => {
+    const id = nextCollect++;
+    const got: unknown[][] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), COLLECT_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        collects.delete(id);
+        resolve();
+      };
+      const sent = workers.ready.filter((w) => w.send({ t: 'collect', id }));
+      collects.set(id, { left: new Set(sent.map((w) => w.id)), got, done });
+      if (sent.length === 0) done();
+    });
+    return combineMetrics(await registry.getMetricsAsJSON(), got);
+  };
+
+  const testHooks = process.env.NEMLIVE_TEST_HOOKS === '1';
+  const workers = new WorkerSet({
+    seats: n,
+    log,
+    argv,
+    init: (seat) => {
+      const { watermark, firstTs, generation } = core.market;
+      return { t: 'init', seat, port, maxSessions: shareOf(config.maxSessions, n, seat), lruMb, workers: n, marks: { watermark, firstTs, generation }, testHooks };
+    },
+    onMessage: (w, m) => {
+      if (m.t === 'ready') broadcastTotals();
+      onMessage(w, m);
+    },
+    onExit: (w) => {
+      relay?.left(w);
+      for (const c of collects.values()) if (c.left.delete(w.id) && c.left.size === 0) c.done();
+      broadcastTotals();
+    },
+  });
+  try {
+    await workers.start();
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+  relay = new Relay(core.market, workers, log);
+  let live: LiveHandle | undefined;
+  try {
+    live = await startLive(core.instance, config, { market: core.market, pusher: relay, answerPath: core.answerPath, log });
+  } catch (err) {
+    log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
+  }
+
+  const stopWarmup = new AbortController();
+  const warmed: Promise<WarmupSummary | undefined> =
+    config.warm && core.hasData
+      ? runWarmup(core.answerPath, { signal: stopWarmup.signal }).then(
+          (summary) => {
+            if (stopWarmup.signal.aborted) return undefined;
+            log.info({ ...summary }, 'cache warmed');
+            return summary;
+          },
+          (err: unknown) => {
+            log.error({ err }, 'warmup failed; answers are computed on first request');
+            return undefined;
+          },
+        )
+      : Promise.resolve(undefined);
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const drainMs = Math.max(1000, config.shutdownTimeoutS * 1000 - 3000);
+  let closed: Promise<boolean> | undefined;
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}${WS_PATH}`,
+    market: core.market,
+    workers,
+    live,
+    warmed,
+    restartWorkers: () => workers.rollingRestart(drainMs),
+    close: () =>
+      (closed ??= (async () => {
+        stopWarmup.abort();
+        await live?.stop();
+        relay?.close();
+        const drained = await workers.drainAll(drainMs);
+        await warmed;
+        await core.close();
+        log.info({ drained }, 'server stopped');
+        return drained;
+      })()),
+  };
+}
+
+async function serve(core: Core, w: Worker, id: number, kind: Kind, params: ParamsOf<Kind>, log: Logger): Promise<void> {
+  // Read with the answer's own market read (same tick): the generation the bytes belong to.
+  const generation = core.market.generation;
+  try {
+    const a = await core.answerer.answer(kind, params, core.pool);
+    w.send({ t: 'answer', id, ok: true, bytes: a.dataBytes, tier: a.tier, watermark: a.watermark, generation });
+  } catch (err) {
+    const m = mapError(err);
+    if (m.internal) log.error({ err, kind, worker: w.seat }, 'answering a worker failed');
+    w.send({ t: 'answer', id, ok: false, code: m.code, message: m.message });
+  }
+}

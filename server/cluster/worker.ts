@@ -1,0 +1,179 @@
+// A worker process (WORKERS > 1): the uWS app on the shared port (SO_REUSEPORT spreads connections over the
+// workers) with its own sessions, pushes and LRU, reading the shared LMDB; no DuckDB. The supervisor sends the
+// data state to start from and every new interval; cache misses go to it. Started by workers.ts with fork().
+import { startApp, type AppHandle } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import type { Health } from '../health.ts';
+import { createLogger, flushLogs, type Logger } from '../log.ts';
+import { registry } from '../metrics.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
+import { Asker, RemoteAnswerer } from './remote-answerer.ts';
+
+/** How often this worker tells the supervisor its session count (for /healthz totals), when it changed. */
+const LOAD_EVERY_MS = 250;
+const EXIT_CRASHED = 70;
+
+const send = (msg: FromWorker): boolean => {
+  if (!process.connected) return false;
+  try {
+    return process.send!(msg);
+  } catch {
+    return false; // the channel closed between the check and the send: the supervisor is gone
+  }
+};
+
+// Without the supervisor nobody answers misses or sends new intervals, and a restarted one starts its own
+// workers: stop at once (the sockets drop; clients reconnect to the new ones).
+process.on('disconnect', () => process.exit(0));
+
+const asker = new Asker(send);
+let log: Logger | undefined;
+let handle: AppHandle | undefined;
+let draining: Promise<void> | undefined;
+const early: ToWorker[] = [];
+let totals: { sessions: number; workers: number } | undefined;
+const metricsWaiters = new Map<number, (text: string) => void>();
+let metricsId = 1;
+let testHooks = false;
+
+process.on('uncaughtException', (err) => die(err));
+process.on('unhandledRejection', (err) => die(err));
+// A terminal's Ctrl-C or systemd's SIGTERM reach every process of the group: drain like on the supervisor's word.
+process.on('SIGTERM', () => void drain());
+process.on('SIGINT', () => void drain());
+
+process.on('message', (raw) => {
+  const msg = raw as ToWorker;
+  if (msg.t === 'init') void start(msg);
+  else if (!handle) early.push(msg);
+  else onMessage(msg);
+});
+
+function onMessage(msg: ToWorker): void {
+  switch (msg.t) {
+    case 'advance':
+      void advance(msg.seq, msg.watermark, msg.firstTs, msg.generation);
+      break;
+    case 'answer':
+      asker.settle(msg);
+      break;
+    case 'collect':
+      void registry.getMetricsAsJSON().then((json) => send({ t: 'collected', id: msg.id, json }));
+      break;
+    case 'metrics':
+      metricsWaiters.get(msg.id)?.(msg.text);
+      metricsWaiters.delete(msg.id);
+      break;
+    case 'totals':
+      totals = { sessions: msg.sessions, workers: msg.workers };
+      break;
+    case 'drain':
+      void drain();
+      break;
+    case 'crash':
+      if (!testHooks) break;
+      setImmediate(() => {
+        throw new Error('crash injected through the test hook (NEMLIVE_TEST_HOOKS=1)');
+      });
+      break;
+    default:
+      break;
+  }
+}
+
+async function start(init: WorkerInit): Promise<void> {
+  const base = loadConfig();
+  const config = Object.freeze({ ...base, port: init.port, maxSessions: init.maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
+  log = createLogger(config.logLevel).child({ worker: init.seat });
+  testHooks = init.testHooks;
+  try {
+    handle = await startApp(config, {
+      log,
+      remote: { marks: init.marks, answerer: (market, cache, gate) => new RemoteAnswerer(market, cache, gate, asker.ask) },
+      health: (local) => workerHealth(local, init),
+      metricsText: combinedMetrics,
+    });
+  } catch (err) {
+    log.fatal({ err }, 'worker could not start');
+    flushLogs(log);
+    send({ t: 'failed', message: (err as Error).message });
+    process.exit(1);
+  }
+  reportLoad();
+  send({ t: 'ready', port: handle.port });
+  log.info({ port: handle.port, watermark: handle.market.iso }, 'worker listening');
+  for (const msg of early.splice(0)) onMessage(msg);
+}
+
+async function advance(seq: number, watermark: number, firstTs: number, generation: string): Promise<void> {
+  const h = handle!;
+  h.market.advance(watermark, { firstTs, generation });
+  await h.pusher.idle();
+  // uWS writes published frames into the sockets when the loop turns; the check phase after that is "sent".
+  await new Promise((resolve) => setImmediate(resolve));
+  send({ t: 'pushed', seq, groups: h.pusher.groupCount });
+}
+
+function workerHealth(local: Health, init: WorkerInit): Health {
+  const out: Health & { worker: { id: number; pid: number; sessions: number }; workers: number } = {
+    ...local,
+    sessions: totals?.sessions ?? local.sessions,
+    worker: { id: init.seat, pid: process.pid, sessions: local.sessions },
+    workers: totals?.workers ?? init.workers,
+  };
+  return out;
+}
+
+/** Prometheus scrapes whichever worker the kernel picks: answer with every process's metrics combined. */
+function combinedMetrics(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const id = metricsId++;
+    const timer = setTimeout(() => {
+      metricsWaiters.delete(id);
+      reject(new Error('the supervisor did not answer'));
+    }, 5000);
+    metricsWaiters.set(id, (text) => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    if (!send({ t: 'metrics?', id })) {
+      clearTimeout(timer);
+      metricsWaiters.delete(id);
+      reject(new Error('the supervisor is gone'));
+    }
+  });
+}
+
+function reportLoad(): void {
+  let last = -1;
+  setInterval(() => {
+    const n = handle?.sessions.size ?? 0;
+    if (n !== last) send({ t: 'load', sessions: n });
+    last = n;
+  }, LOAD_EVERY_MS).unref();
+}
+
+function drain(): Promise<void> {
+  draining ??= (async () => {
+    try {
+      await handle?.close();
+    } catch (err) {
+      log?.error({ err }, 'worker: closing failed');
+    }
+    asker.failAll('worker stopped');
+    if (log) flushLogs(log);
+    process.exit(0);
+  })();
+  return draining;
+}
+
+/** State after an uncaught exception is unknown: log it and exit; the supervisor starts a replacement. */
+function die(err: unknown): void {
+  try {
+    log?.fatal({ err }, 'worker crashed; the supervisor replaces it');
+    if (log) flushLogs(log);
+    else process.stderr.write(`nem-live worker: ${(err as Error)?.stack ?? err}\n`);
+  } finally {
+    process.exit(EXIT_CRASHED);
+  }
+}
