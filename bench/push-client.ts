@@ -49,7 +49,8 @@ class Subscriber {
         continue;
       }
       const take = Math.min(this.remaining, chunk.length - off);
-      this.kept?.push(chunk.subarray(off, off + take));
+      // A copy: `chunk` is the socket's reused read buffer.
+      this.kept?.push(Buffer.from(chunk.subarray(off, off + take)));
       this.remaining -= take;
       off += take;
       if (this.remaining === 0) this.finish();
@@ -100,12 +101,20 @@ function clientFrame(opcode: number, payload: Uint8Array): Buffer {
 }
 
 let subscribers: Subscriber[] = [];
+/** Every socket of this process reads into this one buffer (reads are handled one at a time, synchronously). */
+const READ_BUFFER = Buffer.alloc(256 * 1024);
 
 function openOne(url: URL, sub: Sub): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    // onread: each read lands in one reused buffer and calls back directly, no stream or Buffer per read; with
+    // thousands of sockets on the server's cores, the client's own per-read cost would otherwise be measured too.
+    const onRead = (n: number, buf: Uint8Array): boolean => {
+      onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+      return true;
+    };
+    const socket: Socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true, onread: { buffer: READ_BUFFER, callback: onRead } });
     let handshake: Buffer | undefined = Buffer.alloc(0);
-    const s = new Subscriber(socket, (self, opcode, payload) => {
+    const s: Subscriber = new Subscriber(socket, (self, opcode, payload) => {
       if (opcode === OP_PING) return void socket.write(clientFrame(0xa, payload ?? Buffer.alloc(0)));
       if (opcode !== OP_BINARY || !payload) return;
       const f = decode(payload) as { t: string; message?: string };
@@ -120,7 +129,7 @@ function openOne(url: URL, sub: Sub): Promise<Subscriber> {
           `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (!handshake) return s.feed(chunk);
       handshake = Buffer.concat([handshake, chunk]);
       const end = handshake.indexOf('\r\n\r\n');
@@ -130,7 +139,7 @@ function openOne(url: URL, sub: Sub): Promise<Subscriber> {
       const rest = handshake.subarray(end + 4);
       handshake = undefined;
       if (rest.length) s.feed(rest);
-    });
+    };
   });
 }
 

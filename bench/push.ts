@@ -99,6 +99,8 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       }
       const spread = got.map((g) => `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`);
       ctx.log(`push: round ${r + 1}: server ${outcome?.latencyMs.toFixed(1)} ms; first–last arrival per client process: ${spread.join(', ')} ms`);
+      const cycle = outcome?.cycle;
+      if (cycle) ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${(g.bytes / 1024).toFixed(1)} KB ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets})`).join('; ')}`);
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
     }

@@ -1,21 +1,37 @@
 // Subscriptions and pushes. Subscribers of one question (kind + canonical params) form a group; each group is
-// recomputed once per new watermark and, when its data changed, published once per uWS topic (one topic per
-// question × client id, so one buffer serves every socket that used that id). A socket that has fallen behind is
-// taken off its topics (skipped, counted) and gets the latest state when it drains.
+// recomputed once per new watermark (all groups at once: the gate bounds how many queries run) and, as soon as its
+// answer is ready and differs from the last one sent, one frame per client id is written into each of its sockets
+// (server/fanout.ts: one buffer per frame, one send per socket). A socket that has fallen behind is skipped
+// (counted) and gets the latest state when it drains.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import type { RequestId } from '../shared/protocol.ts';
 import { answerFrame, type Answer, type Answerer } from './answer.ts';
+import { Fanout } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
 import type { Market } from './market.ts';
 import { metrics } from './metrics.ts';
 import type { Session, Subscription } from './session.ts';
 
+/** What the last push cycle did, per group, in ms from the cycle's start (benchmarks print it). */
+export interface CycleReport {
+  groups: { kind: Kind; readyMs: number; sentMs: number; bytes: number; sockets: number }[];
+  totalMs: number;
+}
+
+/** The sockets that subscribed to one question under one client id: they all get the same frame. */
+interface Topic {
+  id: RequestId;
+  /** Subscriptions using it, live or not yet. */
+  subs: number;
+  /** Sessions whose subscription has had its first result (pushes go to these). */
+  live: Set<Session>;
+}
+
 interface Group {
   kind: Kind;
   params: ParamsOf<Kind>;
-  /** Client ids in use for this question, each with how many sockets use it. */
-  topics: Map<string, { id: RequestId; count: number }>;
+  topics: Map<string, Topic>;
   /** The data last sent to the group, and when: a recomputed answer that equals it is not pushed. */
   lastData: Uint8Array | undefined;
   lastVersion: number;
@@ -26,8 +42,10 @@ export interface PusherOptions {
   answerer: Answerer;
   /** Connections for recomputing groups (no session asked for a push). */
   pool: ConnHolder;
-  publish(topic: string, bytes: Uint8Array): void;
-  subscribersOf(topic: string): number;
+  /** Unused: pushes are written socket by socket (see server/fanout.ts), not through uWS topics. */
+  publish?(topic: string, bytes: Uint8Array): void;
+  /** Unused, as `publish`. */
+  subscribersOf?(topic: string): number;
   /** Bytes buffered for a socket beyond which it is skipped for pushes; it resumes below half of it. */
   behindBytes: number;
   log: Logger;
@@ -36,10 +54,15 @@ export interface PusherOptions {
 export class Pusher {
   private readonly groups = new Map<string, Group>();
   private readonly subscribers = new Set<Session>();
+  private readonly fanout: Fanout;
   private cycle: Promise<void> | undefined;
   private again = false;
+  /** What the last finished cycle did. */
+  lastCycle: CycleReport | undefined;
 
-  constructor(private readonly o: PusherOptions) {}
+  constructor(private readonly o: PusherOptions) {
+    this.fanout = new Fanout(o.behindBytes);
+  }
 
   /** Subscriptions across sessions. */
   get count(): number {
@@ -51,7 +74,7 @@ export class Pusher {
     return this.groups.size;
   }
 
-  /** Registers a subscription; it joins its topic later (goLive), after its first result is sent. */
+  /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
   add(session: Session, sub: Subscription): void {
     session.subs.set(sub.idKey, sub);
     this.subscribers.add(session);
@@ -61,49 +84,47 @@ export class Pusher {
       this.groups.set(sub.query, group);
     }
     const t = group.topics.get(sub.topic);
-    if (t) t.count++;
-    else group.topics.set(sub.topic, { id: sub.id, count: 1 });
+    if (t) t.subs++;
+    else group.topics.set(sub.topic, { id: sub.id, subs: 1, live: new Set() });
   }
 
   remove(session: Session, sub: Subscription): void {
     if (session.subs.get(sub.idKey) === sub) session.subs.delete(sub.idKey);
-    if (sub.live) session.unsubscribe(sub.topic);
-    sub.live = false;
     if (session.subs.size === 0) this.subscribers.delete(session);
     const group = this.groups.get(sub.query);
     const t = group?.topics.get(sub.topic);
+    if (t && sub.live) t.live.delete(session);
+    sub.live = false;
     if (!group || !t) return;
-    if (--t.count === 0) group.topics.delete(sub.topic);
+    if (--t.subs === 0) group.topics.delete(sub.topic);
     if (group.topics.size === 0) this.groups.delete(sub.query);
   }
 
-  /** A closing session leaves every group (uWS drops its topics itself). */
+  /** A closing session leaves every group. */
   dropSession(session: Session): void {
-    for (const sub of [...session.subs.values()]) {
-      sub.live = false;
-      this.remove(session, sub);
-    }
+    for (const sub of [...session.subs.values()]) this.remove(session, sub);
     this.subscribers.delete(session);
   }
 
-  /** After a subscription's first result went out: join the topic, and catch up if data arrived meanwhile. */
+  /** After a subscription's first result went out: pushes reach it from now on; catch up if data arrived meanwhile. */
   goLive(session: Session, sub: Subscription, first: Answer): void {
     if (session.closed || session.subs.get(sub.idKey) !== sub) return;
     this.remember(sub.query, first);
+    const t = this.groups.get(sub.query)?.topics.get(sub.topic);
+    if (!t) return;
     sub.live = true;
-    if (!session.stale) session.subscribe(sub.topic);
+    t.live.add(session);
     if (first.version !== this.o.market.version) void this.sendLatest(session, sub);
   }
 
-  /** A socket that was behind has drained: back on its topics, with the current state of each subscription. */
+  /** A socket that was behind has drained: pushes resume, starting with the current state of each subscription. */
   drained(session: Session): void {
     if (!session.stale || session.closed || session.bufferedAmount() > this.o.behindBytes / 2) return;
     session.stale = false;
-    for (const sub of session.subs.values()) if (sub.live) session.subscribe(sub.topic);
     for (const sub of session.subs.values()) if (sub.live) void this.sendLatest(session, sub);
   }
 
-  /** Recomputes every group once and publishes what changed. Calls during a cycle queue one more cycle. */
+  /** Recomputes every group once and pushes what changed. Calls during a cycle queue one more cycle. */
   pushUpdate(): Promise<void> {
     if (this.cycle) {
       this.again = true;
@@ -120,20 +141,22 @@ export class Pusher {
     return this.cycle;
   }
 
-  /** Resolves when no push cycle is running. */
+  /** Resolves when no push cycle is running (its frames all written into their sockets). */
   async idle(): Promise<void> {
     while (this.cycle) await this.cycle.catch(() => undefined);
   }
 
   private async runCycle(): Promise<void> {
     const t0 = performance.now();
-    const behind = this.markBehind();
+    const report: CycleReport = { groups: [], totalMs: 0 };
     const groups = [...this.groups.entries()];
-    await Promise.all(groups.map(([query, g]) => this.refresh(query, g, behind)));
-    if (groups.length > 0) metrics.pushCycle.observe((performance.now() - t0) / 1000);
+    await Promise.all(groups.map(([query, g]) => this.refresh(query, g, report, t0)));
+    report.totalMs = performance.now() - t0;
+    this.lastCycle = report;
+    if (groups.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
   }
 
-  private async refresh(query: string, g: Group, behind: Session[]): Promise<void> {
+  private async refresh(query: string, g: Group, report: CycleReport, t0: number): Promise<void> {
     let answer: Answer;
     try {
       answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool);
@@ -141,15 +164,17 @@ export class Pusher {
       this.o.log.error({ err, kind: g.kind, params: g.params }, 'push: recomputing a subscription failed; subscribers keep the last state');
       return;
     }
+    const readyMs = performance.now() - t0;
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
-    for (const [topic, t] of g.topics) {
-      this.o.publish(topic, answerFrame('push', t.id, g.kind, answer));
-      metrics.pushes.inc();
-      metrics.wsMessages.inc({ direction: 'out' }, this.o.subscribersOf(topic));
-    }
-    let skipped = 0;
-    for (const s of behind) for (const sub of s.subs.values()) if (sub.query === query) skipped++;
-    if (skipped) metrics.pushSkipped.inc(skipped);
+    let sockets = 0;
+    await Promise.all(
+      [...g.topics.values()].map(async (t) => {
+        const d = await this.fanout.send(answerFrame('push', t.id, g.kind, answer), t.live);
+        sockets += d.sent;
+        metrics.pushes.inc();
+      }),
+    );
+    report.groups.push({ kind: g.kind, readyMs, sentMs: performance.now() - t0, bytes: answer.dataBytes.length, sockets });
   }
 
   /** Records the group's latest data; false when it is older than what the group has, or unchanged. */
@@ -160,20 +185,6 @@ export class Pusher {
     g.lastVersion = answer.version;
     g.lastData = answer.dataBytes;
     return !same;
-  }
-
-  /** Takes sockets over the threshold off their topics before a publish; returns every socket now behind. */
-  private markBehind(): Session[] {
-    const behind: Session[] = [];
-    for (const s of this.subscribers) {
-      if (!s.stale && s.bufferedAmount() > this.o.behindBytes) {
-        s.stale = true;
-        for (const sub of s.subs.values()) if (sub.live) s.unsubscribe(sub.topic);
-        s.log.info({ buffered: s.bufferedAmount() }, 'socket is behind: pushes paused until it drains');
-      }
-      if (s.stale) behind.push(s);
-    }
-    return behind;
   }
 
   private async sendLatest(session: Session, sub: Subscription): Promise<void> {

@@ -6,6 +6,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
+import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
 import { createFeed, type Feed, type FeedOptions } from './feed.ts';
@@ -17,6 +18,8 @@ export interface PushCycle {
   idle(): Promise<void>;
   /** Distinct subscribed questions right now. */
   readonly groupCount: number;
+  /** What the last cycle did, group by group. */
+  readonly lastCycle?: CycleReport;
 }
 
 export interface PipelineDeps {
@@ -34,6 +37,8 @@ export interface PushOutcome {
   groups: number;
   /** From the batch's commit until uWS has written the last push into its socket, ms. */
   latencyMs: number;
+  /** The push cycle's own account (when it reached a cycle): when each group was ready and published. */
+  cycle?: CycleReport;
 }
 
 export class Pipeline {
@@ -65,7 +70,7 @@ export class Pipeline {
       'live: new data pushed',
     );
     this.refreshHot(market.watermark);
-    return { watermark: market.watermark, revised, groups, latencyMs };
+    return { watermark: market.watermark, revised, groups, latencyMs, cycle: this.d.pusher.lastCycle };
   }
 
   /** Waits for a hot refresh in progress (shutdown, tests). */

@@ -1,0 +1,80 @@
+// Fanout's own rules, on plain recipients (the real sockets are covered end to end by test/live/fanout.test.ts and
+// test/server/backpressure.test.ts): every frame reaches every recipient in hand-in order, sockets behind are
+// skipped and marked, closed ones are passed over, and a long fan-out lets the event loop turn.
+import { describe, expect, it } from 'vitest';
+import { Fanout, type Recipient } from './fanout.ts';
+
+class Sink implements Recipient {
+  closed = false;
+  stale = false;
+  buffered = 0;
+  got: Uint8Array[] = [];
+  notes: string[] = [];
+  readonly log = { info: (_: object, msg: string) => void this.notes.push(msg) };
+  bufferedAmount(): number {
+    return this.buffered;
+  }
+  send(bytes: Uint8Array): boolean {
+    this.got.push(bytes);
+    return true;
+  }
+}
+
+const frame = (n: number) => new Uint8Array([n]);
+
+describe('Fanout', () => {
+  it('sends each frame to every recipient, frames in the order they were handed in', async () => {
+    const f = new Fanout(1000);
+    const sinks = Array.from({ length: 300 }, () => new Sink());
+    const [a, b] = await Promise.all([f.send(frame(1), sinks), f.send(frame(2), sinks.slice(0, 10))]);
+    expect(a).toEqual({ sent: 300, skipped: 0 });
+    expect(b).toEqual({ sent: 10, skipped: 0 });
+    expect(sinks[0].got.map((x) => x[0])).toEqual([1, 2]);
+    expect(sinks[299].got.map((x) => x[0])).toEqual([1]);
+  });
+
+  it('skips a recipient that is behind (marking it stale once) or closed', async () => {
+    const f = new Fanout(1000);
+    const [ok, behind, stale, closed] = [new Sink(), new Sink(), new Sink(), new Sink()];
+    behind.buffered = 1001;
+    stale.stale = true;
+    closed.closed = true;
+    expect(await f.send(frame(1), [ok, behind, stale, closed])).toEqual({ sent: 1, skipped: 2 });
+    expect(behind.stale).toBe(true);
+    expect(behind.notes).toEqual(['socket is behind: pushes paused until it drains']);
+    expect([behind, stale, closed].every((s) => s.got.length === 0)).toBe(true);
+    expect(await f.send(frame(2), [behind])).toEqual({ sent: 0, skipped: 1 });
+    expect(behind.notes.length).toBe(1);
+  });
+
+  it('visits a set as it is when its turn comes: members that left meanwhile get nothing', async () => {
+    const f = new Fanout(1000, 0); // yields after every CHECK_EVERY sockets: the first frame is still going out below
+    const members = new Set(Array.from({ length: 5 }, () => new Sink()));
+    const gone = [...members][4];
+    const first = f.send(frame(1), Array.from({ length: 500 }, () => new Sink()));
+    const second = f.send(frame(2), members);
+    members.delete(gone);
+    await Promise.all([first, second]);
+    expect(gone.got).toEqual([]);
+    expect([...members].every((s) => s.got.length === 1)).toBe(true);
+  });
+
+  it('lets the event loop turn during a long fan-out', async () => {
+    const f = new Fanout(1000, 0);
+    const slow = Array.from({ length: 2000 }, () => {
+      const s = new Sink();
+      s.send = (bytes) => {
+        const until = performance.now() + 0.01;
+        while (performance.now() < until);
+        s.got.push(bytes);
+        return true;
+      };
+      return s;
+    });
+    let sentWhenLoopTurned = -1;
+    setImmediate(() => (sentWhenLoopTurned = slow.filter((s) => s.got.length > 0).length));
+    await f.send(frame(1), slow);
+    expect(sentWhenLoopTurned).toBeGreaterThan(0);
+    expect(sentWhenLoopTurned).toBeLessThan(slow.length);
+  });
+});
