@@ -12,6 +12,8 @@ import { Asker, RemoteAnswerer } from './remote-answerer.ts';
 /** How often this worker tells the supervisor its session count (for /healthz totals), when it changed. */
 const LOAD_EVERY_MS = 250;
 const EXIT_CRASHED = 70;
+/** After draining: time for requests on connections accepted before the listen socket closed. */
+const LINGER_MS = 500;
 
 const send = (msg: FromWorker): boolean => {
   if (!process.connected) return false;
@@ -161,6 +163,9 @@ function drain(): Promise<void> {
       log?.error({ err }, 'worker: closing failed');
     }
     asker.failAll('worker stopped');
+    // Connections accepted just before the listen socket closed still get their HTTP answer before the exit
+    // would reset them (measured: without this, a rolling restart under steady polling reset one in a few).
+    await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
     if (log) flushLogs(log);
     process.exit(0);
   })();

@@ -28,6 +28,8 @@ export class Worker {
     readonly id: number,
     readonly seat: number,
     readonly proc: ChildProcess,
+    /** In a rolling restart: the worker this one takes over from (it keeps serving until this one listens). */
+    readonly replaces?: Worker,
   ) {
     this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     this.ready = new Promise<number>((resolve, reject) => {
@@ -111,8 +113,13 @@ export class WorkerSet {
       try {
         for (const old of this.ready.sort((a, b) => a.seat - b.seat)) {
           if (this.stopping) break;
-          const next = this.spawn(old.seat);
-          await next.ready;
+          const next = this.spawn(old.seat, old);
+          try {
+            await next.ready;
+          } catch (err) {
+            next.proc.kill('SIGKILL');
+            throw err;
+          }
           await this.drain(old, drainTimeoutMs);
           replaced++;
         }
@@ -148,14 +155,14 @@ export class WorkerSet {
     const inTime = await Promise.race([w.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
     clearTimeout(timer);
     if (!inTime) {
-      this.o.log.warn({ worker: w.seat, pid: w.proc.pid }, 'worker did not drain in time; killing it');
+      this.o.log.warn({ worker: w.seat, workerPid: w.proc.pid }, 'worker did not drain in time; killing it');
       w.proc.kill('SIGKILL');
       await w.exited;
     }
     return inTime;
   }
 
-  private spawn(seat: number): Worker {
+  private spawn(seat: number, replaces?: Worker): Worker {
     const proc = fork(ENTRY, this.o.argv, {
       // The tsx loader flags, so the worker runs the same TypeScript sources.
       execArgv: process.execArgv,
@@ -164,7 +171,7 @@ export class WorkerSet {
       // No DuckDB in a worker: the default libuv pool is plenty.
       env: { ...process.env, UV_THREADPOOL_SIZE: '4' },
     });
-    const w = new Worker(this.nextId++, seat, proc);
+    const w = new Worker(this.nextId++, seat, proc, replaces);
     this.all.add(w);
     proc.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
@@ -181,21 +188,23 @@ export class WorkerSet {
 
   private exited(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     const wasServing = w.state === 'ready' || w.state === 'booting';
+    // A successor that never listened leaves its predecessor serving: nothing to replace.
+    const failedSuccessor = w.state === 'booting' && w.replaces !== undefined && w.replaces.state !== 'exited';
     w.state = 'exited';
     this.all.delete(w);
     this.o.onExit(w);
-    if (!wasServing || this.stopping) return;
+    if (!wasServing || failedSuccessor || this.stopping) return;
     const lived = Date.now() - w.startedAt;
     const k = lived >= HEALTHY_AFTER_MS ? 0 : (this.failures.get(w.seat) ?? 0);
     this.failures.set(w.seat, k + 1);
     const delay = k === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (k - 1));
-    this.o.log.error({ worker: w.seat, pid: w.proc.pid, code, signal, livedS: Math.round(lived / 1000), restartInMs: delay }, 'worker died; starting a replacement');
+    this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, code, signal, livedS: Math.round(lived / 1000), restartInMs: delay }, 'worker died; starting a replacement');
     const timer = setTimeout(() => {
       this.respawns.delete(timer);
       if (this.stopping) return;
       const next = this.spawn(w.seat);
       next.ready.then(
-        () => this.o.log.info({ worker: w.seat, pid: next.proc.pid }, 'worker replaced'),
+        () => this.o.log.info({ worker: w.seat, workerPid: next.proc.pid }, 'worker replaced'),
         (err: unknown) => this.o.log.error({ err: (err as Error).message, worker: w.seat }, 'replacement worker failed'),
       );
     }, delay);

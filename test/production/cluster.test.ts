@@ -1,6 +1,7 @@
 // WORKERS=2 as `npm start` runs it: one port served by two worker processes (sockets spread over both), a crashed
 // worker replaced while the other keeps its sockets, a rolling restart on SIGHUP that never closes the port, and
 // SIGTERM draining every socket with 1001 and exiting 0.
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/db.ts';
@@ -11,6 +12,14 @@ interface WorkerView {
   id: number;
   pid: number;
   sessions: number;
+}
+
+function migratesQueuedConnections(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 /** One GET on a fresh connection (so the kernel picks a worker each time); rejects on any network error. */
@@ -95,6 +104,18 @@ describe('WORKERS=2', () => {
     await Promise.all(survivors.map((c) => c.close()));
   });
 
+  it('backs off when a replacement keeps dying soon after it started', async () => {
+    const deaths = () => [...child.out().matchAll(/"worker":0,"workerPid":\d+,"code":70,"signal":null,"livedS":\d+,"restartInMs":(\d+),"msg":"worker died/g)].map((m) => Number(m[1]));
+    const before = deaths().length;
+    for (const expected of [500, 1000]) {
+      const pid = (await workers(url)).get(0)!.pid;
+      child.proc.kill('SIGUSR2');
+      await waitFor(deaths, (d) => d.length > before + (expected === 500 ? 0 : 1));
+      expect(deaths().at(-1)).toBe(expected);
+      await waitFor(() => workers(url), (v) => v.size === 2 && v.get(0)!.pid !== pid);
+    }
+  });
+
   it('SIGHUP replaces the workers one at a time while the port keeps answering; old sockets get 1001', async () => {
     const before = await workers(url);
     const clients = await Promise.all(Array.from({ length: 4 }, () => TestClient.open(ws)));
@@ -117,12 +138,26 @@ describe('WORKERS=2', () => {
     await waitFor(() => (child.out().match(/"msg":"workers replaced"/g) ?? []).length, (n) => n > replacedBefore, 60_000);
     polling = false;
     await poller;
-    expect(failures).toEqual([]);
     expect(polls).toBeGreaterThan(10);
+    // A closed port refuses (ECONNREFUSED): never. A connection still queued on a listen socket as it closes is
+    // reset (ECONNRESET) unless the kernel migrates it to the new listener (net.ipv4.tcp_migrate_req=1,
+    // docs/deploy.md): only then is every request answered.
+    if (migratesQueuedConnections()) expect(failures).toEqual([]);
+    else expect(failures.filter((f) => !/ECONNRESET/.test(f))).toEqual([]);
     const closes = await Promise.all(clients.map((c) => c.closed));
     expect(closes.map((c) => c.code)).toEqual([1001, 1001, 1001, 1001]);
     const after = await workers(url);
-    for (const [id, w] of after) expect(w.pid).not.toBe(before.get(id)!.pid);
+    // Each successor listened before its predecessor stopped (log times of both processes).
+    const lines = child
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { pid: number; msg: string; time: string });
+    const at = (pid: number, msg: string) => Date.parse(lines.find((l) => l.pid === pid && l.msg === msg)!.time);
+    for (const [id, w] of after) {
+      expect(w.pid).not.toBe(before.get(id)!.pid);
+      expect(at(w.pid, 'worker listening')).toBeLessThanOrEqual(at(before.get(id)!.pid, 'server stopped'));
+    }
     const fresh = await TestClient.open(ws);
     expect((await fresh.query('tab.nem', { region: 'NEM' })).t).toBe('result');
     await fresh.close();
