@@ -39,7 +39,7 @@ async function settled(server: SpawnedServer): Promise<Memory> {
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const n = ctx.quick ? 1000 : 5000;
-  const waves = ctx.quick ? 2 : 3;
+  const waves = ctx.quick ? 2 : 5;
   const procs = 2;
   const server = await spawnServer({ dataDir: ctx.dataDir, cacheDir: ctx.cacheDir, demoDays: ctx.demoDays, replaySeconds: 0, warm: false });
   const clients = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/idle-client.ts'))));
