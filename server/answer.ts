@@ -9,10 +9,11 @@ import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
+import { keepStatements } from './catalogue/sql.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded } from './errors.ts';
 import { Flight } from './flight.ts';
-import type { ConnHolder } from './lane.ts';
+import { LanePool, type ConnHolder } from './lane.ts';
 import type { Gate } from './limiter.ts';
 import type { Market } from './market.ts';
 import { metrics } from './metrics.ts';
@@ -69,7 +70,7 @@ export class Answerer {
       const c = await this.compose(s, key, panels, helpers);
       return done(c.bytes, c.tier);
     }
-    const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
+    const dataBytes = await this.flight.run(key.text, pooled(helpers), async (conn) => {
       const queued = this.gate.run(async () => {
         const q0 = performance.now();
         const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
@@ -114,6 +115,32 @@ export class Answerer {
     work.then(release, release);
     return work;
   }
+}
+
+const keeping = new WeakMap<LanePool, ConnHolder>();
+
+/** The app's pool lends connections that keep their prepared statements (see keepStatements); sessions' do not. */
+function pooled(helpers: ConnHolder | readonly ConnHolder[]): ConnHolder | readonly ConnHolder[] {
+  const wrap = (h: ConnHolder): ConnHolder => {
+    if (!(h instanceof LanePool)) return h;
+    let w = keeping.get(h);
+    if (!w) {
+      const pool = h;
+      w = {
+        get closed() {
+          return pool.closed;
+        },
+        withConn: (fn) =>
+          pool.withConn((conn) => {
+            keepStatements(conn);
+            return fn(conn);
+          }),
+      };
+      keeping.set(h, w);
+    }
+    return w;
+  };
+  return Array.isArray(helpers) ? helpers.map(wrap) : wrap(helpers as ConnHolder);
 }
 
 const PANELS_KEY = new Uint8Array(encode('panels'));

@@ -14,7 +14,7 @@ class Sink implements Recipient {
   bufferedAmount(): number {
     return this.buffered;
   }
-  send(bytes: Uint8Array): boolean {
+  sendUncorked(bytes: Uint8Array): boolean {
     this.got.push(bytes);
     return true;
   }
@@ -63,7 +63,7 @@ describe('Fanout', () => {
     const f = new Fanout(1000, 0);
     const slow = Array.from({ length: 2000 }, () => {
       const s = new Sink();
-      s.send = (bytes) => {
+      s.sendUncorked = (bytes) => {
         const until = performance.now() + 0.01;
         while (performance.now() < until);
         s.got.push(bytes);
