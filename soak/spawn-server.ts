@@ -94,9 +94,28 @@ export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
   };
   try {
     await waitForServer(base, opts.readyTimeoutMs ?? 600_000, () => exited === undefined);
+    if (opts.warm !== false) await waitForWarmup(base, opts.readyTimeoutMs ?? 600_000, () => exited === undefined);
   } catch (err) {
     await server.stop();
     throw new Error(`${(err as Error).message}\n--- server output ---\n${server.tail()}`);
   }
   return server;
+}
+
+/**
+ * The server listens before its boot warmup ends (server/main.ts): with WARM on, wait until /metrics shows it done,
+ * so a run starts warm. Gives up quietly when it cannot tell (no /metrics access, or no warmup within 10 s).
+ */
+async function waitForWarmup(base: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (alive() && Date.now() - started < timeoutMs) {
+    const res = await fetch(`${base}/metrics`).catch(() => undefined);
+    if (!res?.ok) return;
+    const text = await res.text();
+    const gauge = (state: string) => Number(new RegExp(`^nemlive_warmup_queries\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const total = gauge('total');
+    if (total > 0 && gauge('done') >= total && gauge('running') === 0) return;
+    if (total === 0 && Date.now() - started > 10_000) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
