@@ -78,6 +78,8 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
   const offsetNs = Number(process.hrtime.bigint()) - performance.now() * 1e6;
   const latencies: number[] = [];
   const cycles: number[] = [];
+  const computes: number[] = [];
+  const perSocketUs: number[] = [];
   let missing = 0;
   try {
     const opened = await Promise.all(children.map((c, i) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: app.wsUrl, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs })));
@@ -100,7 +102,12 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       const spread = got.map((g) => `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`);
       ctx.log(`push: round ${r + 1}: server ${outcome?.latencyMs.toFixed(1)} ms; first–last arrival per client process: ${spread.join(', ')} ms`);
       const cycle = outcome?.cycle;
-      if (cycle) ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${(g.bytes / 1024).toFixed(1)} KB ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets})`).join('; ')}`);
+      if (cycle && cycle.groups.length > 0) {
+        computes.push(Math.max(...cycle.groups.map((g) => g.readyMs)));
+        const sockets = cycle.groups.reduce((s, g) => s + g.sockets, 0);
+        if (sockets > 0) perSocketUs.push((1000 * cycle.groups.reduce((s, g) => s + g.sendMs, 0)) / sockets);
+        ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${(g.bytes / 1024).toFixed(1)} KB ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets} in ${g.sendMs.toFixed(1)})`).join('; ')}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
     }
@@ -108,8 +115,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
     await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
     for (const c of children) c.kill();
   }
-  latencies.sort((a, b) => a - b);
-  cycles.sort((a, b) => a - b);
+  for (const xs of [latencies, cycles, computes, perSocketUs]) xs.sort((a, b) => a - b);
   const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
   const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
   const results: BenchResult[] = [
@@ -118,6 +124,12 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
     { name: `push latency to the last socket (${label})`, value: r2(latencies[latencies.length - 1]), unit: 'ms' },
     { name: `server: commit → last socket written, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'as nemlive_push_latency_seconds records it' },
   ];
+  if (computes.length > 0) {
+    results.push(
+      { name: `server: push cycle start → last answer ready, median (${label})`, value: r2(pct(computes, 50)), unit: 'ms', note: 'recomputation, overlapping the writes of answers ready earlier' },
+      { name: `server: writing one push into one socket, median (${label})`, value: r2(pct(perSocketUs, 50)), unit: 'µs', note: 'time in the fan-out loops ÷ sockets written (uWS send + kernel)' },
+    );
+  }
   if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;
 }

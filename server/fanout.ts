@@ -20,6 +20,8 @@ export interface Delivery {
   sent: number;
   /** Sockets skipped because they are behind. */
   skipped: number;
+  /** Time spent writing this frame, ms (the slices' time, not the turns between them). */
+  ms: number;
 }
 
 interface Job {
@@ -58,16 +60,19 @@ export class Fanout {
       let sliceStart = performance.now();
       let n = 0;
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-        const d: Delivery = { sent: 0, skipped: 0 };
+        const d: Delivery = { sent: 0, skipped: 0, ms: 0 };
+        let t = performance.now();
         for (const r of job.to) {
           if (r.closed) continue;
           if (r.stale || this.isBehind(r)) d.skipped++;
           else if (r.sendUncorked(job.frame)) d.sent++;
           if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
+            d.ms += performance.now() - t;
             await new Promise((resolve) => setImmediate(resolve));
-            sliceStart = performance.now();
+            sliceStart = t = performance.now();
           }
         }
+        d.ms += performance.now() - t;
         if (d.skipped) metrics.pushSkipped.inc(d.skipped);
         job.resolve(d);
       }
