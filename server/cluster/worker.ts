@@ -102,8 +102,9 @@ async function start(init: WorkerInit): Promise<void> {
     process.exit(1);
   }
   reportLoad();
-  send({ t: 'ready', port: handle.port });
+  // Logged before telling the supervisor, so this line precedes anything the supervisor does next (a drain).
   log.info({ port: handle.port, watermark: handle.market.iso }, 'worker listening');
+  send({ t: 'ready', port: handle.port });
   for (const msg of early.splice(0)) onMessage(msg);
 }
 
