@@ -17,7 +17,7 @@ import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './limiter.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startLive, type LiveHandle } from './live/pipeline.ts';
-import type { FeedOptions } from './live/feed.ts';
+import { wantsDemo, type FeedOptions } from './live/feed.ts';
 import { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
@@ -136,14 +136,13 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8)) throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
 
-  // Opens DATA_DIR's store, building the demo into it when it holds no data yet (not in a cluster worker).
-  const instance = opts.remote ? undefined : (await ensureStore(config, { info: (msg) => log.info(msg) })).instance;
+  // Opens DATA_DIR's store, building the demo into an empty one unless a real feed fills it (not in a cluster worker).
+  const instance = opts.remote ? undefined : (await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) })).instance;
   const pool = new LanePool(instance, limits.poolSize);
   const marks = opts.remote ? opts.remote.marks : await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
-  const now = Math.floor(Date.now() / 1000 / 300) * 300;
   const generation = opts.remote ? opts.remote.marks.generation : await pool.withConn(readGeneration);
-  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now, generation);
+  const market = new Market(marks?.watermark, marks?.firstTs, generation);
 
   const ownCache = opts.cache === undefined;
   const cache =

@@ -11,11 +11,12 @@ export interface Health {
   status: 'ok' | 'shutting_down';
   sessions: number;
   duckdbConnections: number;
-  watermark: string;
+  /** ISO-8601 NEM time; null while the store holds no data yet. */
+  watermark: string | null;
 }
 
 export function health(sessions: Sessions, market: Market, closing: boolean): Health {
-  return { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.iso };
+  return { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };

@@ -1,10 +1,12 @@
 // The state of the data the server answers from: the watermark (latest interval end in the store) and the first
 // interval. Cache keys and relative ranges follow it. The live feed calls advance() after each stored batch;
-// listeners (pushes, hot refresh) run then.
+// listeners (pushes, hot refresh) run then. A store with no prices yet has no watermark (0): never the wall clock,
+// which older data arriving later could not move back.
 import { toNemIso } from '../shared/nem.ts';
 
 export interface AdvanceEvent {
   watermark: number;
+  /** 0 when the store held no data before. */
   previous: number;
   /** Past intervals changed without the watermark moving (late or revised data): answers at this watermark are stale. */
   revised: boolean;
@@ -21,7 +23,8 @@ export class Market {
   private changes = 0;
   private readonly listeners = new Set<AdvanceListener>();
 
-  constructor(watermark: number, firstTs: number, generation = '') {
+  /** `watermark` 0 (the default): the store holds no prices yet, and the first advance sets both marks. */
+  constructor(watermark = 0, firstTs = 0, generation = '') {
     this.wm = watermark;
     this.first = firstTs;
     this.base = generation;
@@ -33,9 +36,12 @@ export class Market {
   get firstTs(): number {
     return this.first;
   }
-  /** ISO-8601 NEM time of the watermark, as the wire carries it. */
+  get hasData(): boolean {
+    return this.wm > 0;
+  }
+  /** ISO-8601 NEM time of the watermark, as the wire carries it; '' while there is no data. */
   get iso(): string {
-    return toNemIso(this.wm);
+    return this.wm > 0 ? toNemIso(this.wm) : '';
   }
   /** Counts every change (new watermark or revision): an answer computed at an older version may be stale. */
   get version(): number {
@@ -67,7 +73,8 @@ export class Market {
       this.gen = 0;
     } else if (revised) this.gen++;
     this.changes++;
-    if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;
+    if (moved && previous <= 0) this.first = opts.firstTs ?? watermark;
+    else if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;
     const event: AdvanceEvent = { watermark: this.wm, previous, revised };
     for (const fn of [...this.listeners]) fn(event);
     return true;

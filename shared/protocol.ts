@@ -24,6 +24,7 @@ export interface HelloFrame {
   t: 'hello';
   v: number;
   session: string;
+  /** ISO-8601 NEM time (+10:00) of the data watermark; '' while the store holds no data yet. */
   watermark: string;
   kinds: Kind[];
   tabs: Kind[];

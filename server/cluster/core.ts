@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { LanePool } from '../lane.ts';
 import { Gate } from '../limiter.ts';
 import type { Logger } from '../log.ts';
+import { wantsDemo } from '../live/feed.ts';
 import { Market } from '../market.ts';
 import { bindSources } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
@@ -30,12 +31,11 @@ export interface Core {
 }
 
 export async function openCore(config: Readonly<Config>, lruMb: number, log: Logger): Promise<Core> {
-  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) });
+  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) });
   const pool = new LanePool(instance, DEFAULT_LIMITS.poolSize);
   const marks = await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
-  const now = Math.floor(Date.now() / 1000 / 300) * 300;
-  const market = new Market(marks?.watermark ?? now, marks?.firstTs ?? now, await pool.withConn(readGeneration));
+  const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const cache = new TieredCache({
     lruBytes: lruMb * (1 << 20),
     diskPath: config.cacheDir,

@@ -47,6 +47,12 @@ export function parseLive(live: string): { kind: FeedKind; dir?: string; urls?: 
   throw new Error(`LIVE=${JSON.stringify(live)} must be demo, off, watch:/path or http(s) URLs`);
 }
 
+/** Whether an empty store gets the demo built into it: not when a real feed (watch, http) is to fill it. */
+export function wantsDemo(live: string): boolean {
+  const { kind } = parseLive(live);
+  return kind === 'demo' || kind === 'off';
+}
+
 /** The feed LIVE asks for, not yet started; undefined for `off` (or a demo feed over a store of real data). */
 export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
   const live = parseLive(o.live);

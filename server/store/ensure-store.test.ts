@@ -1,5 +1,5 @@
-// ensureStore: the first start builds the demo into an empty DATA_DIR, later starts reuse it, and a build that was
-// interrupted (meta demo_status = 'building') is redone.
+// ensureStore: the first start builds the demo into an empty DATA_DIR, later starts reuse it, a build that was
+// interrupted (meta demo_status = 'building') is redone, and a store a real feed is to fill gets the registry only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ const config = { dataDir: dir, demoDays: 1, threads: 2, memoryLimit: '1GB' };
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(): Promise<{ built: boolean; watermark: number; lines: string[]; scada: number }> {
+async function start(): Promise<{ built: boolean; watermark: number | null; lines: string[]; scada: number }> {
   const lines: string[] = [];
   const s = await ensureStore(config, { info: (m) => lines.push(m) });
   const conn = await s.instance.connect();
@@ -47,5 +47,21 @@ describe('ensureStore', () => {
     const s = await start();
     expect(s).toMatchObject({ built: true, scada: 561 * 288 });
     expect(s.lines.some((l) => l.startsWith('registry:'))).toBe(false); // units were already there
+  });
+
+  it('leaves an empty store empty, with the shipped registry, when no demo is wanted', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'nem-ensure-'));
+    try {
+      const lines: string[] = [];
+      const s = await ensureStore({ ...config, dataDir: own }, { info: (m) => lines.push(m) }, { demo: false });
+      const conn = await s.instance.connect();
+      const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0][0]);
+      expect({ built: s.built, watermark: s.watermark, price: await count('price'), units: await count('units') }).toEqual({ built: false, watermark: null, price: 0, units: 561 });
+      expect(lines.some((l) => /no data yet: the live feed fills it/.test(l))).toBe(true);
+      conn.closeSync();
+      s.instance.closeSync();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // What `npm start` calls first: open the store under DATA_DIR and, when it holds no data yet (or a demo build was
-// interrupted), load the shipped registry and build the demo, logging a line per stage.
+// interrupted), load the shipped registry and build the demo, logging a line per stage. Not for a store a real
+// feed is about to fill: a made-up year would be mixed with AEMO's data (opts.demo false).
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Config } from '../config.ts';
 import { openStore, readWatermark } from './db.ts';
@@ -16,8 +17,8 @@ export interface StoreLog {
 export interface EnsuredStore {
   instance: DuckDBInstance;
   path: string;
-  /** Latest interval with prices, epoch seconds. */
-  watermark: number;
+  /** Latest interval with prices, epoch seconds; null when the store is left empty (no demo wanted). */
+  watermark: number | null;
   /** True when this call built the demo. */
   built: boolean;
 }
@@ -25,19 +26,22 @@ export interface EnsuredStore {
 export async function ensureStore(
   config: Pick<Config, 'dataDir' | 'demoDays' | 'threads' | 'memoryLimit'>,
   log: StoreLog,
+  opts: { demo?: boolean } = {},
 ): Promise<EnsuredStore> {
   const { instance, path } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
   const conn = await instance.connect();
   let built = false;
-  let watermark: number;
+  let watermark: number | null;
   try {
     const empty = (await readWatermark(conn)) === null;
-    if (empty || (await isDemoIncomplete(conn))) {
-      const units = Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]);
-      if (units === 0) {
-        const rep = await loadRegistry(conn, SEED_REGISTRY);
-        log.info(`registry: ${rep.units} units from ${rep.rows} rows (${rep.merged} duplicate rows merged, ${rep.skipped.length} skipped)`);
-      }
+    const demo = opts.demo !== false && (empty || (await isDemoIncomplete(conn)));
+    // The shipped registry is real (AEMO's units): a real feed's SCADA needs it as much as the demo does.
+    if ((empty || demo) && Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]) === 0) {
+      const rep = await loadRegistry(conn, SEED_REGISTRY);
+      log.info(`registry: ${rep.units} units from ${rep.rows} rows (${rep.merged} duplicate rows merged, ${rep.skipped.length} skipped)`);
+    }
+    if (!demo && empty) log.info(`store ${path} holds no data yet: the live feed fills it (no demo built)`);
+    if (demo) {
       log.info(`demo: building ${config.demoDays} days of 5-minute data in ${path} (once; later starts reuse it)`);
       const res = await buildDemo(conn, {
         days: config.demoDays,
@@ -49,8 +53,8 @@ export async function ensureStore(
       built = true;
     }
     const wm = await readWatermark(conn);
-    if (!wm) throw new Error(`store ${path} has no prices after start-up`);
-    watermark = wm.watermark;
+    if (!wm && opts.demo !== false) throw new Error(`store ${path} has no prices after start-up`);
+    watermark = wm?.watermark ?? null;
   } catch (err) {
     conn.closeSync();
     instance.closeSync();
