@@ -11,7 +11,10 @@ export interface IncomingFile {
   source: string;
 }
 
-/** Stores one file; throws, having stored nothing, when the file is bad (server/store/ingest.ts ingestBuffer). */
+/**
+ * Stores one file (server/store/ingest.ts ingestBuffer). Throws having stored nothing: with `code` 'bad_file' when
+ * the file is malformed; any other error is the store's (full disk, closed connection) and the file is retried.
+ */
 export type IngestFn = (name: string, bytes: Uint8Array) => Promise<{ rows: Record<string, number>; window: { minTs: number; maxTs: number } | null }>;
 
 export interface Batch {
@@ -25,10 +28,8 @@ export interface Batch {
   ingestedAt: number;
 }
 
-/** Failures that are not the file's fault (the store was busy, the disk full) get this many tries before the file is written off. */
-const TRIES = 3;
-
 export class Intake {
+  /** Store failures per file name in a row, for the log. */
   private readonly failures = new Map<string, number>();
 
   constructor(
@@ -43,7 +44,11 @@ export class Intake {
     return this.ledger.wants(name, size);
   }
 
-  /** Ingests the files the ledger does not hold yet; returns the names stored. Never throws for a bad file. */
+  /**
+   * Ingests the files the ledger does not hold yet; returns the names stored. Never throws for a bad file. When the
+   * store fails, the rest of the batch waits for the next call: a later file must not land before an earlier one
+   * (a revision before what it revises), and the same store would fail them too.
+   */
   async take(files: IncomingFile[]): Promise<string[]> {
     const stored: string[] = [];
     const rows: Record<string, number> = {};
@@ -61,7 +66,14 @@ export class Intake {
         if (report.window) window = window ? { minTs: Math.min(window.minTs, report.window.minTs), maxTs: Math.max(window.maxTs, report.window.maxTs) } : { ...report.window };
         this.log.info({ file: f.name, source: f.source, rows: report.rows }, 'live: ingested');
       } catch (err) {
-        await this.failed(f, err as Error & { code?: string });
+        if ((err as { code?: string }).code === 'bad_file') {
+          await this.badFile(f, err as Error);
+          continue;
+        }
+        const tries = (this.failures.get(f.name) ?? 0) + 1;
+        this.failures.set(f.name, tries);
+        this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: the store failed; the file is tried again later');
+        break;
       }
     }
     if (stored.length > 0) await this.onBatch({ source, files: stored, rows, window, ingestedAt: performance.now() });
@@ -74,14 +86,7 @@ export class Intake {
     await this.ledger.record(name, source, size, 'bad', reason);
   }
 
-  private async failed(f: IncomingFile, err: Error & { code?: string }): Promise<void> {
-    const tries = (this.failures.get(f.name) ?? 0) + 1;
-    const fileFault = err.code === 'bad_file' || tries >= TRIES;
-    if (!fileFault) {
-      this.failures.set(f.name, tries);
-      this.log.warn({ file: f.name, source: f.source, err: err.message, tries }, 'live: ingest failed; will try again');
-      return;
-    }
+  private async badFile(f: IncomingFile, err: Error): Promise<void> {
     this.failures.delete(f.name);
     try {
       await this.reject(f.name, f.source, f.bytes.length, err.message);

@@ -24,6 +24,14 @@ export class StoreBusyError extends Error {
   }
 }
 
+/** The store failed under a write (disk full, connection closed, out of memory): not the data's fault; try again later. */
+export class StoreError extends Error {
+  readonly code = 'store_failed';
+  constructor(message: string, cause: unknown) {
+    super(`${message}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
 export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBInstance; path: string }> {
   if (!process.env.UV_THREADPOOL_SIZE) {
     // DuckDB queries run on libuv's pool; with the default 4 threads, file I/O stalls behind them.

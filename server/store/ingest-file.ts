@@ -37,21 +37,38 @@ const APPLY_ORDER: Target[] = ['scada', 'price', 'trading_price', 'interconnecto
 const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
 const READ_SLICE = 1 << 20;
 
-/** Parses a file into staging through `feed`, then applies it. Throws (with the file named) when it is bad. */
+/**
+ * Parses a file into staging through `feed`, then applies it. Throws an IngestError naming the file: 'bad_file' for
+ * the typed format errors (MmsFormatError, ZipError), 'store_failed' for anything else (DuckDB, the disk).
+ */
 export async function importFile(conn: DuckDBConnection, file: string, feed: (imp: FileImport) => Promise<void> | void): Promise<FileReport> {
   const started = performance.now();
-  const imp = await FileImport.start(conn, file);
+  let imp: FileImport | undefined;
+  let failure: IngestError | undefined;
   try {
+    imp = await FileImport.start(conn, file);
     await feed(imp);
     const report = await imp.apply();
     report.ms = performance.now() - started;
     return report;
   } catch (err) {
-    const message = (err as Error).message;
-    const error = message.startsWith(file) ? message : `${file}: ${message}`;
-    throw Object.assign(new Error(error), { code: (err as { code?: string }).code ?? 'bad_file', file });
+    throw (failure = new IngestError(file, err));
   } finally {
-    await imp.dispose();
+    await imp?.dispose().catch((err: unknown) => {
+      if (!failure) throw new IngestError(file, err);
+      // The import's own error is the one to report (a closed connection fails both).
+      failure.message += ` (and dropping its staging tables failed: ${(err as Error).message})`;
+    });
+  }
+}
+
+/** Why a file was not stored: `bad_file` (it is malformed: skip it until it changes) or `store_failed` (retry). */
+export class IngestError extends Error {
+  readonly code: 'bad_file' | 'store_failed';
+  constructor(readonly file: string, cause: unknown) {
+    const message = (cause as Error)?.message ?? String(cause);
+    super(message.startsWith(file) ? message : `${file}: ${message}`, { cause });
+    this.code = (cause as { code?: string })?.code === 'bad_file' ? 'bad_file' : 'store_failed';
   }
 }
 

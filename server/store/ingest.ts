@@ -4,6 +4,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type FileReport, type Window, importFile, inTransaction, widen } from './ingest-file.ts';
+import { MmsFormatError } from './mms.ts';
 import { loadRegistry } from './registry.ts';
 import { refreshRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
@@ -30,12 +31,15 @@ function serialized<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T>
   return run;
 }
 
-/** Imports one downloaded file (CSV or zip bytes). Throws (having stored nothing) when the file is bad. */
+/**
+ * Imports one downloaded file (CSV or zip bytes). Throws having stored nothing: `code` 'bad_file' when the file is
+ * malformed, 'store_failed' when the store failed (try it again later).
+ */
 export function ingestBuffer(conn: DuckDBConnection, name: string, bytes: Uint8Array): Promise<FileReport> {
   return serialized(conn, () =>
     importFile(conn, name, async (imp) => {
       if (!isZip(bytes) && REGISTRY_HEADER.test(new TextDecoder().decode(bytes.subarray(0, 200)))) {
-        throw new Error(`${name}: a registry CSV; import it with ingestFiles (a path)`);
+        throw new MmsFormatError(name, 1, 'a registry CSV; import it with ingestFiles (a path)');
       }
       imp.feedBytes(name, bytes);
     }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreError } from './db.ts';
 import { Fields, MmsFormatError, MmsParser, type MmsTable, TimeColumn, parseNumber } from './mms.ts';
 
 interface Parsed {
@@ -131,6 +132,21 @@ describe('MmsParser', () => {
       if (f.get(6) === 'QLD1') throw new Error('no QLD today');
     });
     expect(() => parser.push(Buffer.from(TWO_TABLES))).toThrow('x.csv: line 6: no QLD today');
+  });
+
+  it('passes a store failure under a sink on unchanged: the file is not to blame', () => {
+    const failure = new StoreError('staging price', new Error('could not write to disk'));
+    const parser = new MmsParser('x.csv', () => () => {
+      throw failure;
+    });
+    let thrown: unknown;
+    try {
+      parser.push(Buffer.from(TWO_TABLES));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBe(failure);
+    expect(thrown).not.toBeInstanceOf(MmsFormatError);
   });
 });
 

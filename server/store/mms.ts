@@ -2,6 +2,7 @@
 // before each table's `D,CAT,REPORT,VERSION,val...` rows, several tables per file, and a `C,"END OF REPORT",n`
 // footer. It knows nothing about the store: a handler maps each I row to a row sink, or skips the table.
 import { parseAemoTime } from '../../shared/nem.ts';
+import { StoreError } from './db.ts';
 
 /** A file the parser refuses; names the file (and zip member) and the 1-based line. */
 export class MmsFormatError extends Error {
@@ -24,7 +25,7 @@ export interface MmsTable {
   field(name: string): number;
 }
 
-/** Receives one table's D rows; throw an Error to reject the file at that line. */
+/** Receives one table's D rows; throw an Error to reject the file at that line (a StoreError passes through). */
 export type RowSink = (row: Fields, line: number) => void;
 
 /** Called at each I row: return a sink for its D rows, or null to skip the table (its rows are counted). */
@@ -211,7 +212,7 @@ export class MmsParser {
     try {
       sink = this.handler(table);
     } catch (err) {
-      this.fail((err as Error).message);
+      this.sinkFailed(err);
     }
     const state: TableState = { table, prefix: '', width, sink };
     this.tables.set(`${table.category},${table.report},${table.version}`, state);
@@ -241,7 +242,7 @@ export class MmsParser {
     try {
       state!.sink!(f, n);
     } catch (err) {
-      this.fail((err as Error).message);
+      this.sinkFailed(err);
     }
   }
 
@@ -261,6 +262,12 @@ export class MmsParser {
 
   private fail(detail: string): never {
     throw new MmsFormatError(this.file, this.lineNo, detail);
+  }
+
+  /** A sink's error rejects the file at this line, unless the store failed under it (then the file is not to blame). */
+  private sinkFailed(err: unknown): never {
+    if (err instanceof StoreError) throw err;
+    this.fail((err as Error).message);
   }
 }
 

@@ -2,6 +2,7 @@
 // chunk, not per value). Columns are numbers only: strings are coded through a Dict, so parsed rows never
 // become JS objects. Rows are written straight into typed-array column buffers by the caller.
 import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { StoreError } from './db.ts';
 
 const CHUNK = 2048; // DuckDB's vector size
 
@@ -63,7 +64,11 @@ export class Stage {
   close(): void {
     if (!this.appender) return;
     this.flush();
-    this.appender.closeSync();
+    try {
+      this.appender.closeSync();
+    } catch (err) {
+      throw new StoreError(`staging ${this.table}`, err);
+    }
     this.appender = null;
   }
 
@@ -81,7 +86,12 @@ export class Stage {
       }
       vector.flush();
     });
-    this.appender.appendDataChunk(chunk);
+    try {
+      // Flushes run inside the parser's row sinks: typed, so the failure is not taken for a bad row.
+      this.appender.appendDataChunk(chunk);
+    } catch (err) {
+      throw new StoreError(`staging ${this.table}`, err);
+    }
     this.pos = 0;
   }
 }
