@@ -78,11 +78,16 @@ export function toNemIso(epochS: number): string {
   return new Date((epochS + NEM_OFFSET_S) * 1000).toISOString().slice(0, 19) + '+10:00';
 }
 
-/** AEMO's "2026/04/01 00:05:00" (NEM time) → epoch seconds. Returns NaN when it does not parse. */
+/** AEMO's "2026/04/01 00:05:00" (NEM time) → epoch seconds. Returns NaN when it does not parse or names no real time. */
 export function parseAemoTime(s: string): number {
   const m = /^"?(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})"?$/.exec(s.trim());
   if (!m) return NaN;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000 - NEM_OFFSET_S;
+  const [y, mo, d, h, mi, se] = [+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]];
+  if (h > 23 || mi > 59 || se > 59) return NaN;
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+  // Date.UTC rolls month 13 or 31 April over into the next; years below 100 mean 19xx to it.
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return NaN;
+  return date.getTime() / 1000 - NEM_OFFSET_S;
 }
 
 /** Hour of day (0–23) in NEM time of the interval that ENDS at `epochS` (so 00:05 → hour 0, 00:00 → hour 23). */

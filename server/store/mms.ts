@@ -297,17 +297,11 @@ export class TimeColumn {
     if (row.equals(i, this.last)) return this.value;
     const s = row.get(i);
     const v = parseAemoTime(s);
-    if (!Number.isFinite(v) || !validDate(s)) throw new Error(`${this.name}: not a date: ${JSON.stringify(s)}`);
+    if (!Number.isFinite(v)) throw new Error(`${this.name}: not a date: ${JSON.stringify(s)}`);
     this.last = s;
     this.value = v;
     return v;
   }
-}
-
-function validDate(s: string): boolean {
-  const t = s.trim();
-  const mo = +t.slice(5, 7), d = +t.slice(8, 10), h = +t.slice(11, 13), mi = +t.slice(14, 16), se = +t.slice(17, 19);
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 59;
 }
 
 /** A number column: blank is null (MMS's empty value); anything else that is not a finite number throws. */
