@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_NAMES, KINDS } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
+import { rng } from '../../shared/rng.ts';
 import { healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
 
 let server: TestServer;
@@ -14,16 +15,6 @@ afterAll(async () => {
 });
 
 const SEED = 20260401;
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function frames(count: number, rand: () => number): Uint8Array[] {
   const int = (n: number) => Math.floor(rand() * n);
@@ -74,7 +65,7 @@ function frames(count: number, rand: () => number): Uint8Array[] {
 
 describe('fuzzing a live server', () => {
   it('survives 6,000 random and mutated frames on 6 sockets and still answers correctly', async () => {
-    const rand = prng(SEED);
+    const rand = rng(SEED);
     const reference = await TestClient.open(server.wsUrl);
     const expected = await reference.query('generation.mix', { region: 'SA1' });
     const clients = await Promise.all(Array.from({ length: 6 }, () => TestClient.open(server.wsUrl)));
