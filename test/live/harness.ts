@@ -1,45 +1,29 @@
 // End-to-end harness for the live market: a tiny real demo store (registry + buildDemo, one day) in a temp dir, and
 // the real app from server/app.ts on a loopback port with a chosen LIVE, restartable on the same store and port.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
-import { loadConfig, type Config } from '../../server/config.ts';
+import type { Config } from '../../server/config.ts';
 import type { DemoFeed } from '../../server/live/demo.ts';
 import { captureLog, type LogLine } from '../../server/live/testing/harness.ts';
-import { openStore } from '../../server/store/db.ts';
 import { buildDemo } from '../../server/store/demo.ts';
 import { loadRegistry } from '../../server/store/registry.ts';
+import { makeStoreDir, testConfig, type StoreDir } from '../server/harness.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REGISTRY_CSV = join(HERE, '../../server/store/seed/registry.csv');
 export const FIXTURES = join(HERE, '../fixtures/aemo');
 
-export interface StoreDir {
-  dir: string;
-  dataDir: string;
-  cacheDir: string;
-  remove(): void;
-}
+export type { StoreDir };
 
 /** A temp dir with a store under data/: a `days`-day demo, or only the schema when days is 0. */
-export async function storeDir(days: number): Promise<StoreDir> {
-  const dir = mkdtempSync(join(tmpdir(), 'nemlive-live-'));
-  const dataDir = join(dir, 'data');
-  const { instance } = await openStore({ dataDir, threads: 1 });
-  const conn = await instance.connect();
-  try {
-    if (days > 0) {
-      await loadRegistry(conn, REGISTRY_CSV);
-      await buildDemo(conn, { days });
-    }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-  return { dir, dataDir, cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+export function storeDir(days: number): Promise<StoreDir> {
+  return makeStoreDir('nemlive-live-', async (conn) => {
+    if (days === 0) return;
+    await loadRegistry(conn, REGISTRY_CSV);
+    await buildDemo(conn, { days });
+  });
 }
 
 export interface LiveServer extends AppHandle {
@@ -51,17 +35,7 @@ export interface LiveServer extends AppHandle {
 
 /** The real app over `store`; `env` sets config variables (LIVE, REPLAY_SECONDS, PORT …). */
 export async function startLiveServer(store: StoreDir, env: Record<string, string>, opts: AppOptions = {}): Promise<LiveServer> {
-  const config = loadConfig([], {
-    DATA_DIR: store.dataDir,
-    CACHE_DIR: store.cacheDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    WARM: '0',
-    DUCKDB_THREADS: '1',
-    LRU_MB: '16',
-    LMDB_MB: '64',
-    ...env,
-  });
+  const config = testConfig(store, env);
   const { log, lines } = captureLog();
   const app = await startApp(config, { log, ...opts });
   return {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { encode } from '../../shared/protocol.ts';
-import { metric, TestClient } from '../server/harness.ts';
+import { metric, TestClient, upgradeStatus } from '../server/harness.ts';
 import { copyDirs, demoDirs, startServer, type Child, type Dirs } from './child.ts';
 
 let base: Dirs;
@@ -30,22 +30,6 @@ async function serve(env: Record<string, string>): Promise<{ child: Child; url: 
 async function stop(child: Child): Promise<void> {
   child.proc.kill('SIGTERM');
   expect((await child.exit).code).toBe(0);
-}
-
-/** The HTTP status an upgrade gets, or 101 when it opens. */
-function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, opts);
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => undefined);
-  });
 }
 
 describe('session cap across workers', () => {

@@ -2,24 +2,7 @@
 // (and /metrics), automatic pings that keep a live idle socket open, and reaping of a dead one.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { healthz, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
-
-/** The HTTP status an upgrade attempt is refused with, or 101 when it opens. */
-function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, opts);
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => undefined);
-  });
-}
+import { healthz, startTestServer, TestClient, upgradeStatus, waitFor, type TestServer } from './harness.ts';
 
 describe('access', () => {
   let server: TestServer;

@@ -3,9 +3,8 @@
 // bounded either way, and other sockets are unaffected.
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
-import { refreshRollups } from '../../server/store/rollups.ts';
 import { toNemIso } from '../../shared/nem.ts';
-import { healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { addInterval, healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
 
 const BIG = { kind: 'tab.generation', params: { region: 'NEM', range: 'all', resolution: '5m' } }; // ~88 KB
 const MB = 1 << 20;
@@ -15,16 +14,6 @@ function pause(c: TestClient): Socket {
   const socket = (c.ws as unknown as { _socket: Socket })._socket;
   socket.pause();
   return socket;
-}
-
-async function addInterval(server: TestServer): Promise<number> {
-  const next = server.market.watermark + 300;
-  const conn = await server.instance.connect();
-  await conn.run(`INSERT INTO price VALUES (${next}, 'SA1', 77, 1500), (${next}, 'NSW1', 66, 8000)`);
-  await refreshRollups(conn, next - 1800, next + 1800);
-  conn.closeSync();
-  server.market.advance(next);
-  return next;
 }
 
 const metricsText = async (s: TestServer) => (await fetch(`${s.url}/metrics`)).text();
@@ -49,7 +38,7 @@ describe('slow readers', () => {
       expect(session.bufferedAmount()).toBeGreaterThan(256 << 10);
       const skippedBefore = metric(await metricsText(server), 'nemlive_push_skipped_total');
 
-      const next = await addInterval(server);
+      const next = await addInterval(server, { SA1: 77, NSW1: 66 });
       await server.pushUpdate();
       const pushed = await fast.next((f) => f.t === 'push' && f.id === 'h');
       expect(pushed.meta.watermark).toBe(toNemIso(next));
@@ -65,7 +54,7 @@ describe('slow readers', () => {
       const bigResults = slow.frames.filter((f) => f.t === 'result' && String(f.id).startsWith('big')).length;
       console.log(`slow reader: ${sent} big queries sent while paused, ${bigResults} answered before the catch-up push`);
       // Back on its topic: the next interval reaches it like everyone else.
-      const after = await addInterval(server);
+      const after = await addInterval(server, { SA1: 77, NSW1: 66 });
       await server.pushUpdate();
       expect((await slow.next((f) => f.t === 'push' && f.meta.watermark === toNemIso(after), 60_000)).id).toBe('h');
       await Promise.all([slow.close(), fast.close()]);

@@ -3,13 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../server/app.ts';
 import { makeKey } from '../../server/cache/key.ts';
-import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { registry } from '../../server/metrics.ts';
 import { validateParams } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { warmList } from '../../warmup/list.ts';
-import { makeStoreDir, metric, TestClient } from './harness.ts';
+import { makeStoreDir, metric, TestClient, testConfig } from './harness.ts';
 
 let store: Awaited<ReturnType<typeof makeStoreDir>>;
 beforeAll(async () => {
@@ -17,21 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.remove());
 
-const start = (env: Record<string, string> = {}) => {
-  const config = loadConfig([], {
-    DATA_DIR: store.dataDir,
-    CACHE_DIR: store.cacheDir,
-    PORT: '0',
-    WARM: '0',
-    LIVE: 'off',
-    DUCKDB_THREADS: '1',
-    LRU_MB: '16',
-    LMDB_MB: '64',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  return startApp(config, { log: createLogger('silent') });
-};
+const start = (env: Record<string, string> = {}) => startApp(testConfig(store, env), { log: createLogger('silent') });
 const queriesRun = async (kind: string) => metric(await registry.metrics(), 'nemlive_query_duration_seconds_count', `kind="${kind}"`) || 0;
 
 describe('cache through the server', () => {

@@ -3,25 +3,38 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import WebSocket from 'ws';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
 import { fill, rawRows } from '../../server/catalogue/test-data.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';
+import { refreshRollups } from '../../server/store/rollups.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 
 export type Frame = Record<string, any>;
 
-/** A temp dir holding a filled store under data/; remove() deletes it. */
-export async function makeStoreDir(prefix = 'nemlive-srv-'): Promise<{ dir: string; dataDir: string; cacheDir: string; remove(): void }> {
+export interface StoreDir {
+  dir: string;
+  dataDir: string;
+  cacheDir: string;
+  /** Deletes the dir. */
+  remove(): void;
+}
+
+/** A temp dir with a store under data/, filled by `load` (default: the catalogue's synthetic three days). */
+export async function makeStoreDir(prefix = 'nemlive-srv-', load: (conn: DuckDBConnection) => Promise<void> = (conn) => fill(conn, rawRows())): Promise<StoreDir> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const dataDir = join(dir, 'data');
   const { instance } = await openStore({ dataDir, threads: 1 });
   const conn = await instance.connect();
-  await fill(conn, rawRows());
-  conn.closeSync();
-  instance.closeSync();
+  try {
+    await load(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
   return { dir, dataDir, cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -31,10 +44,9 @@ export interface TestServer extends AppHandle {
   stop(): Promise<void>;
 }
 
-/** The real app on a free loopback port, over a fresh store; `env` overrides config variables. */
-export async function startTestServer(opts: { env?: Record<string, string> } & AppOptions = {}): Promise<TestServer> {
-  const store = await makeStoreDir();
-  const config = loadConfig([], {
+/** A test app's config over `store`: a free loopback port, small caches, one DuckDB thread, no warmup, feed or log. */
+export function testConfig(store: { dataDir: string; cacheDir: string }, env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig([], {
     DATA_DIR: store.dataDir,
     CACHE_DIR: store.cacheDir,
     PORT: '0',
@@ -45,8 +57,14 @@ export async function startTestServer(opts: { env?: Record<string, string> } & A
     LRU_MB: '16',
     LMDB_MB: '64',
     LOG_LEVEL: 'silent',
-    ...opts.env,
+    ...env,
   });
+}
+
+/** The real app on a free loopback port, over a fresh store; `env` overrides config variables. */
+export async function startTestServer(opts: { env?: Record<string, string> } & AppOptions = {}): Promise<TestServer> {
+  const store = await makeStoreDir();
+  const config = testConfig(store, opts.env);
   const { env: _env, ...appOpts } = opts;
   const app = await startApp(config, { log: createLogger(config.logLevel), ...appOpts });
   return {
@@ -57,6 +75,23 @@ export async function startTestServer(opts: { env?: Record<string, string> } & A
       store.remove();
     },
   };
+}
+
+/**
+ * Stores a new interval's prices (SA1 and NSW1, the only regions given), refreshes the rollups around it and advances
+ * the market, as the live feed would; returns the new watermark.
+ */
+export async function addInterval(server: AppHandle, rrp: { SA1: number; NSW1: number }): Promise<number> {
+  const next = server.market.watermark + 300;
+  const conn = await server.instance.connect();
+  try {
+    await conn.run(`INSERT INTO price VALUES (${next}, 'SA1', ${rrp.SA1}, 1500), (${next}, 'NSW1', ${rrp.NSW1}, 8000)`);
+    await refreshRollups(conn, next - 1800, next + 1800);
+  } finally {
+    conn.closeSync();
+  }
+  server.market.advance(next);
+  return next;
 }
 
 export interface Closed {
@@ -127,6 +162,22 @@ export class TestClient {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     return this.closed;
   }
+}
+
+/** The HTTP status an upgrade attempt is refused with, or 101 when it opens. */
+export function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, opts);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.on('error', () => undefined);
+  });
 }
 
 /** Polls `read` until `ok` holds (or throws after `timeoutMs`, with the last value). */

@@ -2,11 +2,10 @@
 // catalogue answers it, subscriptions with one publish per topic on new data, unsub, and the frame codec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../server/catalogue/index.ts';
-import { refreshRollups } from '../../server/store/rollups.ts';
 import { KIND_NAMES, TAB_KINDS, validateParams, type Kind } from '../../shared/kinds.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { decode, encode, encodeFrameWithData, PROTOCOL_VERSION } from '../../shared/protocol.ts';
-import { metric, startTestServer, TestClient, type TestServer } from './harness.ts';
+import { addInterval, metric, startTestServer, TestClient, type TestServer } from './harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -85,12 +84,7 @@ describe('the socket', () => {
     const before = metric(await (await fetch(`${server.url}/metrics`)).text(), 'nemlive_pushes_total');
 
     // A new interval lands in the store; the feed then advances the market.
-    const next = server.market.watermark + 300;
-    const conn = await server.instance.connect();
-    await conn.run(`INSERT INTO price VALUES (${next}, 'SA1', 123.45, 1500), (${next}, 'NSW1', 99, 8000)`);
-    await refreshRollups(conn, next - 1800, next + 1800);
-    conn.closeSync();
-    server.market.advance(next);
+    const next = await addInterval(server, { SA1: 123.45, NSW1: 99 });
     await server.pushUpdate();
 
     const pushA = await a.next((f) => f.t === 'push' && f.id === 'hist');
