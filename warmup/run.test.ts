@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
+import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { encode } from '../shared/protocol.ts';
 import { runQuery } from '../server/catalogue/index.ts';
-import { fill, openTestStore, rawRows, WATERMARK, type TestStore } from '../server/catalogue/test-data.ts';
+import { WATERMARK, type TestStore } from '../server/catalogue/test-data.ts';
 import { TieredCache } from '../server/cache/tiered.ts';
+import { checked, syntheticStore } from '../test/util/catalogue.ts';
 import { storeAnswerPath, type StoreAnswerPath } from './answer-path.ts';
 import { warmList } from './list.ts';
 import { refreshHot, runWarmup } from './run.ts';
@@ -20,8 +21,7 @@ const tempDir = () => {
   return d;
 };
 beforeAll(async () => {
-  store = await openTestStore();
-  await fill(store.conn, rawRows());
+  ({ store } = await syntheticStore());
 });
 afterAll(() => {
   store.close();
@@ -31,11 +31,6 @@ afterAll(() => {
 async function pathAt(dir: string): Promise<StoreAnswerPath> {
   return storeAnswerPath(store.conn, new TieredCache({ lruBytes: 32 << 20, diskPath: dir, diskBytes: 256 << 20 }));
 }
-const params = <K extends Kind>(kind: K, raw: Record<string, unknown>): ParamsOf<K> => {
-  const v = validateParams(kind, raw);
-  if (!v.ok) throw new Error(v.message);
-  return v.params;
-};
 
 describe('runWarmup', () => {
   it('stores every listed answer, byte-identical to a direct computation, and a restart finds them all in LMDB', async () => {
@@ -97,7 +92,7 @@ describe('runWarmup', () => {
   it('counts a failing query and carries on', async () => {
     const path = await pathAt(tempDir());
     const list = [
-      { kind: 'station.output' as Kind, params: params('station.output', { duid: 'NO_SUCH_UNIT', range: '24h' }) as ParamsOf<Kind> },
+      { kind: 'station.output' as Kind, params: checked('station.output', { duid: 'NO_SUCH_UNIT', range: '24h' }) as ParamsOf<Kind> },
       ...warmList().slice(0, 3),
     ];
     const failed: unknown[] = [];
@@ -115,11 +110,11 @@ describe('refreshHot', () => {
     const path = await pathAt(tempDir());
     const w0 = path.watermark;
     expect(w0).toBe(WATERMARK);
-    const busy = params('tab.generation', { region: 'SA1', range: '24h' });
-    const busier = params('tab.prices', { range: '7d' });
-    const quiet = params('generation.mix', { region: 'NSW1' });
+    const busy = checked('tab.generation', { region: 'SA1', range: '24h' });
+    const busier = checked('tab.prices', { range: '7d' });
+    const quiet = checked('generation.mix', { region: 'NSW1' });
     // Fixed: it ends over a day before the watermark (server/cache/key.ts isFixedPast).
-    const fixed = params('generation.byFuel', { region: 'SA1', from: w0 - 2 * 86400, to: w0 - 86400 - 3600 });
+    const fixed = checked('generation.byFuel', { region: 'SA1', from: w0 - 2 * 86400, to: w0 - 86400 - 3600 });
     for (let i = 0; i < 3; i++) await path.answer('tab.generation', busy);
     for (let i = 0; i < 5; i++) await path.answer('tab.prices', busier);
     await path.answer('generation.mix', quiet);

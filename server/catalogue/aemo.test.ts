@@ -5,11 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import type { Kind } from '../../shared/kinds.ts';
+import { ask, mean, MW, near, sum } from '../../test/util/catalogue.ts';
 import { ingestFiles } from '../store/ingest.ts';
 import { readWatermark } from '../store/db.ts';
-import { runQuery, type QueryContext } from './index.ts';
+import type { QueryContext } from './index.ts';
 import { openTestStore, type TestStore } from './test-data.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/aemo');
@@ -60,19 +60,7 @@ beforeAll(async () => {
 });
 afterAll(() => store?.close());
 
-function q<K extends Kind>(kind: K, params: Record<string, unknown> = {}): Promise<ResultOf[K]> {
-  const v = validateParams(kind, params);
-  if (!v.ok) throw new Error(v.message);
-  return runQuery(ctx, kind, v.params as ParamsOf<K>);
-}
-const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const mean = (xs: number[]) => sum(xs) / xs.length;
-/** Region and NEM MW series go on the wire in whole MW. */
-const MW = 0.5;
-function near(actual: number | null | undefined, expected: number, tol = 0.0051): void {
-  expect(actual).not.toBeNull();
-  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(tol);
-}
+const q = <K extends Kind>(kind: K, params: Record<string, unknown> = {}) => ask(ctx, kind, params);
 
 describe('catalogue over real AEMO files', () => {
   it('the fixtures hold what this test expects', () => {

@@ -1,41 +1,25 @@
 // The catalogue's numbers checked against sums computed here, independently, from the raw rows the store holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
-import { QueryError, runQuery, type QueryContext } from './index.ts';
-import { fill, nemHour, openTestStore, rawRows, T0, UNITS, WATERMARK, type Raw, type TestStore } from './test-data.ts';
+import type { Kind } from '../../shared/kinds.ts';
+import { ask, mean, MW, near, sum, syntheticStore } from '../../test/util/catalogue.ts';
+import { QueryError, type QueryContext } from './index.ts';
+import { nemHour, rawRows, T0, UNITS, WATERMARK, type Raw, type TestStore } from './test-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;
 const raw: Raw = rawRows();
 
 beforeAll(async () => {
-  store = await openTestStore();
-  await fill(store.conn, raw);
-  ctx = { conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 };
+  ({ store, ctx } = await syntheticStore(raw));
 });
 afterAll(() => store?.close());
 
-function q<K extends Kind>(kind: K, params: Record<string, unknown> = {}): Promise<ResultOf[K]> {
-  const v = validateParams(kind, params);
-  if (!v.ok) throw new Error(v.message);
-  return runQuery(ctx, kind, v.params as ParamsOf<K>);
-}
-
-const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const mean = (xs: number[]) => sum(xs) / xs.length;
+const q = <K extends Kind>(kind: K, params: Record<string, unknown> = {}) => ask(ctx, kind, params);
 function quantile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   const pos = p * (s.length - 1);
   const lo = Math.floor(pos);
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
-}
-/** Values are rounded to 2 decimals for the wire: equal within half a cent (or 0.01 MW). */
-/** Region and NEM MW series go on the wire in whole MW. */
-const MW = 0.5;
-function near(actual: number | null | undefined, expected: number, tol = 0.0051): void {
-  expect(actual).not.toBeNull();
-  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(tol);
 }
 const inWin = (ts: number, from: number, to: number) => ts > from && ts <= to;
 const rrpAt = new Map(raw.price.map((p) => [`${p.region}|${p.ts}`, p.rrp]));
@@ -325,8 +309,6 @@ describe('generation', () => {
     const from = T0 - 200 * 86400;
     await expect(q('generation.byFuel', { from, to: WATERMARK, resolution: '5m' })).resolves.toBeTruthy(); // clamped to the data
     const long = { ...ctx, firstTs: T0 - 200 * 86400 };
-    const v = validateParams('generation.byFuel', { range: 'all', resolution: '5m' });
-    if (!v.ok) throw new Error(v.message);
-    await expect(runQuery(long, 'generation.byFuel', v.params)).rejects.toThrow(/resolution 5m over this window gives \d+ points/);
+    await expect(ask(long, 'generation.byFuel', { range: 'all', resolution: '5m' })).rejects.toThrow(/resolution 5m over this window gives \d+ points/);
   });
 });

@@ -1,14 +1,15 @@
 // Every kind answers with the shape shared/results.ts promises, for every range preset and resolution:
 // columns as long as their time axis, steps matching the resolution, no BigInt, no NaN, msgpack round trip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KIND_NAMES, KINDS, RANGES, RESOLUTION_SECONDS, RESOLUTIONS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import { KIND_NAMES, KINDS, RANGES, RESOLUTION_SECONDS, RESOLUTIONS, type Kind } from '../../shared/kinds.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { REGION_CHOICES } from '../../shared/nem.ts';
+import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { readWatermark } from '../store/db.ts';
 import { buildDemo } from '../store/demo.ts';
 import { loadRegistry } from '../store/registry.ts';
 import { runQuery, type QueryContext } from './index.ts';
-import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './test-data.ts';
+import { openTestStore, T0, type TestStore } from './test-data.ts';
 
 const REGISTRY = new URL('../store/seed/registry.csv', import.meta.url).pathname;
 let store: TestStore;
@@ -17,9 +18,7 @@ let ctx: QueryContext;
 let demoCtx: QueryContext;
 
 beforeAll(async () => {
-  store = await openTestStore();
-  await fill(store.conn, rawRows());
-  ctx = { conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 };
+  ({ store, ctx } = await syntheticStore());
   demo = await openTestStore();
   await loadRegistry(demo.conn, REGISTRY);
   await buildDemo(demo.conn, { days: 3 });
@@ -79,9 +78,7 @@ function problem(v: unknown, path: string): string | null {
 }
 
 async function check(kind: Kind, raw: Record<string, unknown>, on: QueryContext = ctx): Promise<unknown> {
-  const v = validateParams(kind, raw);
-  if (!v.ok) throw new Error(`${kind}: ${v.message}`);
-  const data = await runQuery(on, kind, v.params as ParamsOf<typeof kind>);
+  const data = await runQuery(on, kind, checked(kind, raw));
   const where = `${kind} ${JSON.stringify(raw)}`;
   expect(problem(data, 'data'), where).toBeNull();
   expect(decode(encode(data)), where).toEqual(data);

@@ -2,18 +2,19 @@
 // one that prepares each time, with no binding carried over from one call to the next.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { KIND_NAMES, KINDS, validateParams, type Kind } from '../../shared/kinds.ts';
+import { KIND_NAMES, KINDS, type Kind } from '../../shared/kinds.ts';
 import { REGIONS } from '../../shared/nem.ts';
 import { encode } from '../../shared/protocol.ts';
-import { runQuery } from './index.ts';
+import { checked, syntheticStore } from '../../test/util/catalogue.ts';
+import { runQuery, type QueryContext } from './index.ts';
 import { columns, keepStatements } from './sql.ts';
-import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './test-data.ts';
+import { T0, type TestStore } from './test-data.ts';
 
 let store: TestStore;
+let ctx: QueryContext;
 let keeping: DuckDBConnection;
 beforeAll(async () => {
-  store = await openTestStore();
-  await fill(store.conn, rawRows());
+  ({ store, ctx } = await syntheticStore());
   keeping = await store.instance.connect();
   keepStatements(keeping);
 });
@@ -23,9 +24,8 @@ afterAll(() => {
 });
 
 async function both(kind: Kind, raw: Record<string, unknown>): Promise<[Uint8Array, Uint8Array]> {
-  const v = validateParams(kind, raw);
-  if (!v.ok) throw new Error(v.message);
-  const at = (conn: DuckDBConnection) => runQuery({ conn, watermark: WATERMARK, firstTs: T0 + 300 }, kind, v.params).then((d) => encode(d).slice());
+  const params = checked(kind, raw);
+  const at = (conn: DuckDBConnection) => runQuery({ ...ctx, conn }, kind, params).then((d) => encode(d).slice());
   return [await at(store.conn), await at(keeping)];
 }
 

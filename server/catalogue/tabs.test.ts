@@ -1,27 +1,20 @@
 // Tab plans: every tab a plan covers is exactly its panels' answers, so the server can compose a tab from cached
 // panels (server/answer.ts panelsBytes) and send the same bytes a whole computation would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAB_KINDS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import { TAB_KINDS, type Kind } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
+import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { panelsBytes } from '../answer.ts';
 import { runQuery, type QueryContext } from './index.ts';
 import { tabPanels } from './tabs.ts';
-import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './test-data.ts';
+import { T0, type TestStore } from './test-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;
 beforeAll(async () => {
-  store = await openTestStore();
-  await fill(store.conn, rawRows());
-  ctx = { conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 };
+  ({ store, ctx } = await syntheticStore());
 });
 afterAll(() => store?.close());
-
-function params<K extends Kind>(kind: K, raw: Record<string, unknown>): ParamsOf<K> {
-  const v = validateParams(kind, raw);
-  if (!v.ok) throw new Error(v.message);
-  return v.params;
-}
 
 const CASES: [Kind, Record<string, unknown>][] = [
   ['tab.nem', { region: 'SA1' }],
@@ -36,7 +29,7 @@ const CASES: [Kind, Record<string, unknown>][] = [
 
 describe('tab plans', () => {
   it.each(CASES)('%s %j: the panels spliced from their own answers are the bytes of the whole tab', async (kind, raw) => {
-    const p = params(kind, raw);
+    const p = checked(kind, raw);
     const panels = tabPanels(kind, p);
     expect(panels).toBeDefined();
     const whole = encode(await runQuery(ctx, kind, p)).slice();
@@ -50,7 +43,7 @@ describe('tab plans', () => {
   });
 
   it('every tab region variant of tab.nem shares its region-independent panels (same kind, same canonical params)', () => {
-    const plans = ['NEM', 'NSW1', 'SA1'].map((region) => tabPanels('tab.nem', params('tab.nem', { region }))!);
+    const plans = ['NEM', 'NSW1', 'SA1'].map((region) => tabPanels('tab.nem', checked('tab.nem', { region }))!);
     const shared = (name: string) => new Set(plans.map((pl) => JSON.stringify(pl.find((x) => x.name === name))));
     expect(shared('prices').size).toBe(1);
     expect(shared('price').size).toBe(1);
@@ -59,10 +52,10 @@ describe('tab plans', () => {
 
   it('has a plan for every tab except tab.stations with no station chosen (its default is looked up)', () => {
     for (const kind of TAB_KINDS) {
-      const p = params(kind, {});
+      const p = checked(kind, {});
       if (kind === 'tab.stations') expect(tabPanels(kind, p)).toBeUndefined();
       else expect(tabPanels(kind, p)?.length).toBeGreaterThan(0);
     }
-    expect(tabPanels('prices.current', params('prices.current', {}))).toBeUndefined();
+    expect(tabPanels('prices.current', checked('prices.current', {}))).toBeUndefined();
   });
 });

@@ -5,8 +5,9 @@ import { Gate } from '../../server/limiter.ts';
 import { Market } from '../../server/market.ts';
 import { openStore, readWatermark } from '../../server/store/db.ts';
 import { readGeneration } from '../../server/store/version.ts';
-import { validateParams, type Kind } from '../../shared/kinds.ts';
+import type { Kind } from '../../shared/kinds.ts';
 import { decode } from '../../shared/protocol.ts';
+import { checked } from '../util/catalogue.ts';
 
 export interface Question {
   kind: Kind;
@@ -23,9 +24,7 @@ export async function freshAnswers(dataDir: string, questions: Question[]): Prom
     const answerer = new Answerer(market, undefined, new Gate(1, 1000));
     const data = [];
     for (const q of questions) {
-      const v = validateParams(q.kind, q.params);
-      if (!v.ok) throw new Error(`${q.kind}: ${v.message}`);
-      data.push(decode((await answerer.answer(q.kind, v.params, pool)).dataBytes));
+      data.push(decode((await answerer.answer(q.kind, checked(q.kind, q.params), pool)).dataBytes));
     }
     return { watermark: marks.watermark, data };
   } finally {
