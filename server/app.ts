@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { KIND_NAMES, TAB_KINDS } from '../shared/kinds.ts';
 import { encode, PROTOCOL_VERSION, WS_PATH, type HelloFrame } from '../shared/protocol.ts';
-import { runWarmup, type AnswerPath, type WarmupSummary } from '../warmup/run.ts';
+import { bootWarmup } from '../warmup/boot.ts';
+import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
 import { TieredCache } from './cache/tiered.ts';
@@ -273,18 +274,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const stopWarmup = new AbortController();
   const warmed: Promise<WarmupSummary | undefined> =
     config.warm && answerPath && marks && !opts.remote
-      ? runWarmup(answerPath, { signal: stopWarmup.signal }).then(
-          (summary) => {
-            if (stopWarmup.signal.aborted) return undefined;
-            warmup = summary;
-            log.info({ ...summary }, 'cache warmed');
-            return summary;
-          },
-          (err: unknown) => {
-            log.error({ err }, 'warmup failed; answers are computed on first request');
-            return undefined;
-          },
-        )
+      ? bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary))
       : Promise.resolve(undefined);
   let live: LiveHandle | undefined;
   if (instance) {

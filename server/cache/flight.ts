@@ -1,4 +1,6 @@
 // Single flight: concurrent callers asking for the same key share one computation (one DuckDB query).
+// Not server/flight.ts's Flight: warmup's computes bring their own connection, so there are no askers' connections
+// to fail over between, which is all that one adds.
 
 export class SingleFlight<T> {
   private readonly running = new Map<string, Promise<T>>();

@@ -2,7 +2,8 @@
 // warmup, answers the workers' cache misses, relays new intervals to them and combines their metrics; the worker
 // processes (workers.ts) serve the port. Boot: store (demo if empty) → workers listening → warmup in the background.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import { runWarmup, type WarmupSummary } from '../../warmup/run.ts';
+import { bootWarmup } from '../../warmup/boot.ts';
+import type { WarmupSummary } from '../../warmup/run.ts';
 import type { Config } from '../config.ts';
 import { mapError } from '../errors.ts';
 import { startLive, type LiveHandle } from '../live/pipeline.ts';
@@ -127,17 +128,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   const stopWarmup = new AbortController();
   const warmed: Promise<WarmupSummary | undefined> =
     config.warm && core.hasData
-      ? runWarmup(core.answerPath, { signal: stopWarmup.signal }).then(
-          (summary) => {
-            if (stopWarmup.signal.aborted) return undefined;
-            log.info({ ...summary }, 'cache warmed');
-            return summary;
-          },
-          (err: unknown) => {
-            log.error({ err }, 'warmup failed; answers are computed on first request');
-            return undefined;
-          },
-        )
+      ? bootWarmup(core.answerPath, stopWarmup.signal, log)
       : Promise.resolve(undefined);
 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
