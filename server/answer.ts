@@ -37,6 +37,13 @@ interface State {
   generation: string;
 }
 
+/** Marks to answer at instead of the market's: the pipeline computes the next interval's answers before advancing. */
+export interface Marks {
+  watermark: number;
+  firstTs: number;
+  generation: string;
+}
+
 export class Answerer {
   private readonly flight = new Flight<Uint8Array>();
   /** Tabs being composed (no connection of their own: their panels borrow one each). */
@@ -48,15 +55,19 @@ export class Answerer {
     private readonly gate: Gate,
   ) {}
 
-  /** The cache key `answer` uses right now. */
-  keyFor<K extends Kind>(kind: K, params: ParamsOf<K>): CacheKey<K> {
-    return makeKey(kind, params, this.market.watermark, { generation: this.market.generation });
+  /** The cache key `answer` uses right now (or at `at`). */
+  keyFor<K extends Kind>(kind: K, params: ParamsOf<K>, at?: Marks): CacheKey<K> {
+    const m = at ?? this.market;
+    return makeKey(kind, params, m.watermark, { generation: m.generation });
   }
 
-  /** `helpers` lend a connection when the answer has to be computed (the asking session first). */
-  answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
-    const { watermark, firstTs, version, generation } = this.market;
-    return this.answerAt({ watermark, firstTs, version, generation }, kind, params, helpers);
+  /**
+   * `helpers` lend a connection when the answer has to be computed (the asking session first). `at` answers at
+   * other marks than the market's (the answer's version is then the market's current one, which only pushes read).
+   */
+  answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
+    const { watermark, firstTs, generation } = at ?? this.market;
+    return this.answerAt({ watermark, firstTs, version: this.market.version, generation }, kind, params, helpers);
   }
 
   private async answerAt<K extends Kind>(s: State, kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {

@@ -160,9 +160,9 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const answerer = opts.remote?.answerer(market, cache, gate) ?? new Answerer(market, cache, gate);
   const answerPath: AnswerPath | undefined = cache && {
     cache,
-    keyFor: (kind, params) => answerer.keyFor(kind, params),
-    answer: async (kind, params) => {
-      const a = await answerer.answer(kind, params, pool);
+    keyFor: (kind, params, at) => answerer.keyFor(kind, params, at),
+    answer: async (kind, params, at) => {
+      const a = await answerer.answer(kind, params, pool, at);
       return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
     },
   };

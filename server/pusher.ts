@@ -74,6 +74,10 @@ export class Pusher {
   get groupCount(): number {
     return this.groups.size;
   }
+  /** The distinct subscribed questions (the live pipeline computes them at the next marks before advancing). */
+  questions(): { kind: Kind; params: ParamsOf<Kind> }[] {
+    return [...this.groups.values()].map((g) => ({ kind: g.kind, params: g.params }));
+  }
 
   /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
   add(session: Session, sub: Subscription): void {

@@ -4,6 +4,7 @@
 // socket traffic interleaves.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import type { CacheTier } from '../shared/protocol.ts';
+import type { Marks } from '../server/answer.ts';
 import type { CacheKey } from '../server/cache/key.ts';
 import type { TieredCache } from '../server/cache/tiered.ts';
 import { warmList, type WarmQuery } from './list.ts';
@@ -11,10 +12,10 @@ import { warmList, type WarmQuery } from './list.ts';
 /** The server's answer path, as warmup needs it. */
 export interface AnswerPath {
   cache: TieredCache;
-  /** The key `answer` would use right now (at the current watermark). */
-  keyFor(kind: Kind, params: ParamsOf<Kind>): CacheKey;
-  /** The encoded `data` payload for (kind, params) at the current watermark, through the cache. */
-  answer(kind: Kind, params: ParamsOf<Kind>): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
+  /** The key `answer` would use right now (at the current watermark), or at `at`. */
+  keyFor(kind: Kind, params: ParamsOf<Kind>, at?: Marks): CacheKey;
+  /** The encoded `data` payload for (kind, params) at the current watermark (or at `at`), through the cache. */
+  answer(kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
 }
 
 export interface WarmupProgress {
@@ -47,6 +48,8 @@ export interface WarmupOptions {
   signal?: AbortSignal;
   /** Leave the warmup progress gauges alone (hot refreshes are counted separately). */
   quiet?: boolean;
+  /** Compute at these marks instead of the market's (the live pipeline, before it advances). */
+  at?: Marks;
 }
 
 export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Promise<WarmupSummary> {
@@ -67,11 +70,11 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
       let outcome: WarmupProgress['outcome'];
       let error: unknown;
       try {
-        if (path.cache.has(path.keyFor(query.kind, query.params))) {
+        if (path.cache.has(path.keyFor(query.kind, query.params, opts.at))) {
           outcome = 'cached';
           summary.alreadyCached++;
         } else {
-          const { dataBytes } = await path.answer(query.kind, query.params);
+          const { dataBytes } = await path.answer(query.kind, query.params, opts.at);
           outcome = 'computed';
           summary.computed++;
           summary.bytes += dataBytes.byteLength;
@@ -93,33 +96,44 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
   }
   summary.seconds = (performance.now() - started) / 1000;
   progress.lastSeconds = summary.seconds;
-  const held = list.filter((q) => path.cache.has(path.keyFor(q.kind, q.params))).length;
+  const held = list.filter((q) => path.cache.has(path.keyFor(q.kind, q.params, opts.at))).length;
   summary.hitRateAfter = list.length === 0 ? 1 : held / list.length;
   return summary;
 }
 
-/** Hot questions refreshed per new interval: enough for the open tabs, few enough to finish well within 5 min. */
-const HOT_LIMIT = 64;
+/** Hot questions refreshed per new interval: the distinct questions of ~1,000 analysts' open tabs fit; the pipeline's time budget bounds the work. */
+export const HOT_LIMIT = 256;
 const refreshed = new WeakMap<TieredCache, string>();
 
 /**
  * After new data (a new interval, or a revision that changed the key generation): recomputes, once per key space,
- * the most asked questions, so the next requests hit the cache. Call it after the answer path has moved on.
+ * the most asked questions, so the next requests hit the cache. Call it after the answer path has moved on, or
+ * before, with `at` the marks it will move to (`watermark` is then `at.watermark`).
  */
 export async function refreshHot(
   path: AnswerPath,
   watermark: number,
-  opts: Omit<WarmupOptions, 'list'> & { limit?: number } = {},
+  opts: Omit<WarmupOptions, 'list'> & { limit?: number; first?: readonly WarmQuery[] } = {},
 ): Promise<WarmupSummary> {
   // The key of a parameterless question names the key space: the watermark and the store generation.
-  const space = path.keyFor('prices.current', {} as ParamsOf<Kind>).text;
+  const space = path.keyFor('prices.current', {} as ParamsOf<Kind>, opts.at).text;
   if (refreshed.get(path.cache) === space) return { ...EMPTY };
   refreshed.set(path.cache, space);
   const hot = path.cache.hot.top(watermark, opts.limit ?? HOT_LIMIT);
-  // Only questions whose key follows the watermark need it; fixed past windows never change.
-  const list = hot.map(({ kind, params }) => ({ kind, params })).filter((q) => path.keyFor(q.kind, q.params).watermark === watermark);
+  // `first` (subscribed questions) before the hot ones, each once. Only questions whose key follows the watermark
+  // need it; fixed past windows never change.
+  const seen = new Set<string>();
+  const list: WarmQuery[] = [];
+  for (const { kind, params } of [...(opts.first ?? []), ...hot]) {
+    const key = path.keyFor(kind, params, opts.at);
+    if (key.watermark !== watermark || seen.has(key.text)) continue;
+    seen.add(key.text);
+    list.push({ kind, params });
+  }
   if (list.length === 0) return { ...EMPTY };
   const summary = await runWarmup(path, { ...opts, list, quiet: true });
+  // Cut short (a time budget): a later call for the same key space finishes the list (what is stored is skipped).
+  if (opts.signal?.aborted && refreshed.get(path.cache) === space) refreshed.delete(path.cache);
   const counted = path.cache.stats.hotRefresh;
   counted.runs++;
   counted.queries += summary.computed;

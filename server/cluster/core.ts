@@ -46,9 +46,9 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
   const answerer = new Answerer(market, cache, gate);
   const answerPath: AnswerPath = {
     cache,
-    keyFor: (kind, params) => answerer.keyFor(kind, params),
-    answer: async (kind, params) => {
-      const a = await answerer.answer(kind, params, pool);
+    keyFor: (kind, params, at) => answerer.keyFor(kind, params, at),
+    answer: async (kind, params, at) => {
+      const a = await answerer.answer(kind, params, pool, at);
       return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
     },
   };

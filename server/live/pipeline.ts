@@ -1,9 +1,13 @@
-// From stored data to pushes: after each batch a feed stores, read the store's watermark, advance the market (the
-// app's listener then recomputes every subscribed question once and publishes what changed), wait for that push
-// cycle and the socket writes, record ingest-to-last-socket latency, then refresh the hot cache entries for the
-// next readers (after the pushes, which subscribers are waiting on).
+// From stored data to pushes: after each batch a feed stores, read the store's watermark; for a new interval,
+// first compute the subscribed questions and the hot ones at the NEW marks into the cache (within a time budget,
+// while requests are still answered at the old watermark, from their cached keys), then advance the market (the
+// app's listener then recomputes every subscribed question once, mostly from the cache, and publishes what
+// changed), wait for that push cycle and the socket writes, record ingest-to-last-socket latency, then refresh
+// whatever hot entries the budget left out (and, after a revision, which is not staged, all of them).
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
+import type { Marks } from '../answer.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
@@ -20,6 +24,8 @@ export interface PushCycle {
   readonly groupCount: number;
   /** What the last cycle did, group by group. */
   readonly lastCycle?: CycleReport;
+  /** The distinct subscribed questions, computed at the next marks before an advance (absent: only hot ones are). */
+  questions?(): { kind: Kind; params: ParamsOf<Kind> }[];
 }
 
 export interface PipelineDeps {
@@ -28,7 +34,17 @@ export interface PipelineDeps {
   /** For hot refresh; absent when the server runs without a cache. */
   answerPath?: AnswerPath;
   log: Logger;
+  /** How long a new interval's answers may be computed before the market advances anyway, ms (default STAGE_BUDGET_MS). */
+  stageBudgetMs?: number;
 }
+
+/**
+ * Time a new interval waits for its answers to be precomputed: ~800 distinct questions through 2 cold-query slots
+ * do not all fit, but the subscribed ones come first; what is left is computed on demand after the advance.
+ */
+export const STAGE_BUDGET_MS = 5000;
+/** Precomputing queries at once: the gate's default slots, so requests at the old watermark queue behind at most that. */
+const STAGE_CONCURRENCY = 2;
 
 export interface PushOutcome {
   watermark: number;
@@ -58,6 +74,10 @@ export class Pipeline {
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
     const revised = batch.window !== null && batch.window.minTs <= market.watermark;
     const groups = this.d.pusher.groupCount;
+    // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
+    if (!revised && market.hasData && marks.watermark > market.watermark) {
+      await this.stage({ watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation });
+    }
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
     await this.d.pusher.idle();
     // uWS queues a publish and writes it into the sockets when the event loop turns (10,000 sockets took ~200 ms
@@ -71,6 +91,26 @@ export class Pipeline {
     );
     this.refreshHot(market.watermark);
     return { watermark: market.watermark, revised, groups, latencyMs, cycle: this.d.pusher.lastCycle };
+  }
+
+  /**
+   * Computes the subscribed and hot questions at `at` (the marks the market is about to move to) into the cache,
+   * stopping after the time budget. Meanwhile requests are answered at the market's (old) marks: every handler
+   * bounds its window by the context's watermark, so the rows just stored are left out.
+   */
+  private async stage(at: Marks): Promise<void> {
+    const path = this.d.answerPath;
+    if (!path) return;
+    // A hot refresh still running for the previous interval would compete for the same slots.
+    await this.hot;
+    const t0 = performance.now();
+    const budget = AbortSignal.timeout(this.d.stageBudgetMs ?? STAGE_BUDGET_MS);
+    try {
+      const s = await refreshHot(path, at.watermark, { at, first: this.d.pusher.questions?.(), signal: budget, concurrency: STAGE_CONCURRENCY });
+      this.d.log.debug({ ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) }, 'live: next interval precomputed');
+    } catch (err) {
+      this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand');
+    }
   }
 
   /** Waits for a hot refresh in progress (shutdown, tests). */
