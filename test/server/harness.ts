@@ -78,10 +78,10 @@ export async function startTestServer(opts: { env?: Record<string, string> } & A
 }
 
 /**
- * Stores a new interval's prices (SA1 and NSW1, the only regions given), refreshes the rollups around it and advances
- * the market, as the live feed would; returns the new watermark.
+ * Stores the next interval's prices (SA1 and NSW1, the only regions given) and refreshes the rollups around it,
+ * without advancing the market; returns the interval's end.
  */
-export async function addInterval(server: AppHandle, rrp: { SA1: number; NSW1: number }): Promise<number> {
+export async function storeInterval(server: AppHandle, rrp: { SA1: number; NSW1: number }): Promise<number> {
   const next = server.market.watermark + 300;
   const conn = await server.instance.connect();
   try {
@@ -90,6 +90,12 @@ export async function addInterval(server: AppHandle, rrp: { SA1: number; NSW1: n
   } finally {
     conn.closeSync();
   }
+  return next;
+}
+
+/** storeInterval, then the market advances to it as the live feed would; returns the new watermark. */
+export async function addInterval(server: AppHandle, rrp: { SA1: number; NSW1: number }): Promise<number> {
+  const next = await storeInterval(server, rrp);
   server.market.advance(next);
   return next;
 }
