@@ -3,7 +3,7 @@
 // one-decimal MW, a price column with cents, a few gaps, and a per-fuel table.
 import { FUELS } from '../shared/nem.ts';
 import { decode, encode } from '../shared/protocol.ts';
-import { rng } from '../soak/script.ts';
+import { rng } from '../shared/rng.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 export function typicalTabPayload(points = 2016, seed = 1): unknown {

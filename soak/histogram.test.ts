@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketHigh, bucketIndex, Histogram, MAX_TRACKABLE_US } from './histogram.ts';
-import { rng } from './script.ts';
+import { rng } from '../shared/rng.ts';
 
 function exactPercentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateParams } from '../shared/kinds.ts';
-import { analystScript, rng, tabParams, type Action } from './script.ts';
+import { analystScript, tabParams, type Action } from './script.ts';
+import { rng } from '../shared/rng.ts';
 
 function take(seed: number, index: number, n: number): Action[] {
   const it = analystScript(seed, index);

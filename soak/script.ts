@@ -2,6 +2,7 @@
 // so a soak can be replayed exactly. The runner (analyst.ts) turns these actions into frames on a socket.
 import type { RangePreset } from '../shared/kinds.ts';
 import type { RegionChoice } from '../shared/nem.ts';
+import { rng } from '../shared/rng.ts';
 
 export type TabKind = 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators';
 
@@ -21,18 +22,6 @@ export type Action =
   | { type: 'peek'; kind: 'prices.current' | 'generation.mix'; region: RegionChoice } // a one-off query
   | { type: 'idle'; ms: number }
   | { type: 'reconnect'; pauseMs: number };
-
-/** mulberry32: tiny, fast and good enough to make sessions differ; the same seed always gives the same stream. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Weighted<T> = readonly (readonly [T, number])[];
 function pick<T>(r: () => number, table: Weighted<T>): T {
