@@ -8,15 +8,16 @@ import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
 import type { Catalogue } from './index.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
+import { REPORTED_SQL } from './stations.ts';
 import { columns, round, rows } from './sql.ts';
-import { dataWindow, dayOf, exactUnionSql, exactWindow, GEN_TABLE, seriesWindow } from './window.ts';
+import { dataWindow, dayOf, exactUnionSql, exactWindow, genSourceSql, rollupCut, seriesWindow } from './window.ts';
 
 /** SQL filter on a gen_* row for the `$region` param. */
 export const REGION_FILTER = `(CASE WHEN $region = 'NEM' THEN fuel <> 'Transmission' ELSE region = $region END)`;
 const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });
 
 const SERIES_SQL = perRes((r) => `
-SELECT ts, fuel AS name, sum(mw) AS value FROM ${GEN_TABLE[r]}
+SELECT ts, fuel AS name, sum(mw) AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL`);
 
 const TABLE_SQL = `
@@ -31,7 +32,7 @@ const TIME_OF_DAY_SQL = {
   '5m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw FROM gen_5m WHERE ts > $from AND ts <= $to AND ${REGION_FILTER} GROUP BY ALL)
 SELECT ${hourSql('ts')} AS hour, fuel AS name, avg(mw) AS value FROM per GROUP BY ALL`,
   // Weighted by each bucket's interval count, so partial buckets count for what they hold.
-  '30m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw, max(n) AS n FROM gen_30m WHERE ts > $from AND ts < $to + 1800 AND ${REGION_FILTER} GROUP BY ALL)
+  '30m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw, max(n) AS n FROM ${genSourceSql('30m')} WHERE ts > $from AND ts < $to + 1800 AND ${REGION_FILTER} GROUP BY ALL)
 SELECT ${hourSql('ts - 1500')} AS hour, fuel AS name, sum(mw * n) / sum(n) AS value FROM per GROUP BY ALL`,
 };
 
@@ -46,17 +47,17 @@ latest AS (
 SELECT (SELECT t FROM t) AS time, fuel, sum(mw) AS mw, sum(gen_mw) AS gen_mw FROM latest GROUP BY fuel`;
 
 const SHARE_SQL = perRes((r) => `
-SELECT ts, ${renewableShareSql()} AS value FROM ${GEN_TABLE[r]}
+SELECT ts, ${renewableShareSql()} AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`);
 
 // Capacity counts the units that reported in the window, so a store holding a few units' SCADA still
 // gives meaningful percentages. Rooftop PV and interconnectors have no registered capacity here.
 const CAPACITY_SQL = `
 SELECT fuel, sum(capacity_mw) AS cap FROM units
-WHERE ($region = 'NEM' OR region = $region) AND duid IN (SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND $d2)
+WHERE ($region = 'NEM' OR region = $region) AND duid IN (${REPORTED_SQL})
 GROUP BY fuel`;
 const UTILISATION_SQL = perRes((r) => `
-SELECT ts, fuel AS name, sum(gen_mw) AS value FROM ${GEN_TABLE[r]}
+SELECT ts, fuel AS name, sum(gen_mw) AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`);
 
 type Long = { ts: number[]; name: string[]; value: number[] };
@@ -69,7 +70,7 @@ export const generation: Pick<
   async 'generation.byFuel'(ctx, p) {
     const sw = seriesWindow(ctx, p);
     const region = p.region;
-    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], { first: sw.first, last: sw.last, region });
+    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], { first: sw.first, last: sw.last, region, ...rollupCut(ctx, sw.res) });
     const price = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
     const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, { ...ex.params, region });
@@ -86,8 +87,13 @@ export const generation: Pick<
 
   async 'generation.timeOfDay'(ctx, p) {
     const w = dataWindow(ctx, p);
-    const sql = w.to - w.from <= 8 * 86400 ? TIME_OF_DAY_SQL['5m'] : TIME_OF_DAY_SQL['30m'];
-    const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, sql, { from: w.from, to: w.to, region: p.region });
+    const res = w.to - w.from <= 8 * 86400 ? '5m' : '30m';
+    const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL[res], {
+      from: w.from,
+      to: w.to,
+      region: p.region,
+      ...rollupCut(ctx, res),
+    });
     return { hours: [...HOURS], series: hourColumns(c, FUELS, DIGITS.regionMw), unit: 'MW' };
   },
 
@@ -106,7 +112,7 @@ export const generation: Pick<
 
   async 'renewables.share'(ctx, p) {
     const sw = seriesWindow(ctx, p);
-    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SHARE_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region });
+    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SHARE_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) });
     const share = pivot(sw, { ts: c.ts, name: c.ts.map(() => 'share'), value: c.value }, ['share'] as const);
     return { time: sw.times, series: { share: share.share ?? sw.times.map(() => null) }, unit: '%', resolution: sw.res };
   },
@@ -117,10 +123,11 @@ export const generation: Pick<
       region: p.region,
       d1: dayOf(sw.from + 300),
       d2: dayOf(sw.to),
+      ...rollupCut(ctx, '1d'),
     });
     const capacityMw: Partial<Record<Fuel, number>> = {};
     for (const x of cap.sort(byFuel)) capacityMw[x.fuel] = round(x.cap) as number;
-    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region });
+    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) });
     const mw = pivot(sw, c, FUELS, 6);
     const series: Partial<Record<Fuel, Column>> = {};
     for (const [fuel, col] of Object.entries(mw) as [Fuel, Column][]) {

@@ -9,7 +9,14 @@ import type { Catalogue, QueryContext } from './index.ts';
 import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { columns, round, rows, textList } from './sql.ts';
-import { bucketSql, dataWindow, dayOf, exactUnionSql, exactWindow, seriesWindow, type Interval } from './window.ts';
+import { bucketSql, dataWindow, dayOf, exactUnionSql, exactWindow, rollupCut, seriesWindow, type Interval } from './window.ts';
+
+/**
+ * SQL: the DUIDs that reported in NEM days $d1..$d2 (inclusive stamps), up to the watermark: unit_1d for whole
+ * days, SCADA for the day holding the watermark (its rollup may hold later intervals). Binds rollupCut(ctx, '1d').
+ */
+export const REPORTED_SQL = `SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND least($d2, $rcut)
+  UNION ALL SELECT duid FROM scada WHERE ts > $e AND ts <= $wm AND $e BETWEEN $d1 AND $d2`;
 
 const SEARCH_SQL = `
 SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units
@@ -26,7 +33,7 @@ const UNITS_BY_STATION_SQL = `SELECT duid, station, region, fuel, capacity_mw AS
 const LARGEST_SQL = `
 SELECT station FROM units WHERE ($region = 'NEM' OR region = $region)
 GROUP BY station
-ORDER BY bool_or(duid IN (SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND $d2)) DESC, sum(capacity_mw) DESC, station
+ORDER BY bool_or(duid IN (${REPORTED_SQL})) DESC, sum(capacity_mw) DESC, station
 LIMIT 1`;
 
 const OUTPUT_SQL = {
@@ -34,7 +41,12 @@ const OUTPUT_SQL = {
   '30m': `WITH per AS (SELECT ts, sum(mw) AS mw FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts)
 SELECT ${bucketSql('30m')} AS ts, avg(mw) AS value FROM per GROUP BY ALL`,
   // A day's mean MW per unit is its energy over the intervals it reported.
-  '1d': `SELECT ts, sum(mwh * 12.0 / n) AS value FROM unit_1d WHERE ts >= $lo AND ts < $hi AND list_contains($duids, duid) GROUP BY ts`,
+  // The day holding the watermark is summed from SCADA as refreshRollups would: its unit_1d row may hold later intervals.
+  '1d': `SELECT ts, sum(mwh * 12.0 / n) AS value FROM (
+  SELECT ts, mwh, n FROM unit_1d WHERE ts <= $rcut AND ts >= $lo AND ts < $hi AND list_contains($duids, duid)
+  UNION ALL SELECT ${bucketSql('1d', 's.ts')} AS ts, sum(s.mw) / 12 AS mwh, count(*)::INTEGER AS n
+    FROM scada s JOIN units u USING (duid) WHERE s.ts > $e AND s.ts <= $wm AND list_contains($duids, s.duid) GROUP BY ALL
+) WHERE ts >= $lo AND ts < $hi GROUP BY ts`,
 };
 
 // Totals over the exact window: whole days from unit_1d, the edges from SCADA × the unit's regional price.
@@ -72,7 +84,12 @@ async function resolveUnits(ctx: QueryContext, p: { duid?: string; station?: str
 
 /** The largest station of a region (or the NEM) that reported in the window: tab.stations' default. */
 export async function largestStation(ctx: QueryContext, region: RegionChoice, win: Interval): Promise<string | null> {
-  const r = await rows<{ station: string }>(ctx.conn, LARGEST_SQL, { region, d1: dayOf(win.from + 300), d2: dayOf(win.to) });
+  const r = await rows<{ station: string }>(ctx.conn, LARGEST_SQL, {
+    region,
+    d1: dayOf(win.from + 300),
+    d2: dayOf(win.to),
+    ...rollupCut(ctx, '1d'),
+  });
   return r[0]?.station ?? null;
 }
 
@@ -93,7 +110,12 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
     const region = units[0].region;
     const capacityMw = units.reduce((s, u) => s + u.capacityMw, 0);
 
-    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, OUTPUT_SQL[sw.res], { lo: sw.lo, hi: sw.hi, duids });
+    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, OUTPUT_SQL[sw.res], {
+      lo: sw.lo,
+      hi: sw.hi,
+      duids,
+      ...(sw.res === '1d' ? rollupCut(ctx, '1d') : {}),
+    });
     const rrp = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
     const totals = await rows<{ mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, { ...ex.params, duids });

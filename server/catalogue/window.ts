@@ -75,8 +75,36 @@ export function seriesWindow(ctx: QueryContext, p: TimeParams): SeriesWindow {
   const times = new Array<number>(points);
   for (let i = 0; i < points; i++) times[i] = first + i * step;
   const lo = res === '1d' ? first : first - step;
-  const hi = res === '1d' ? last + DAY : last;
+  // The last bucket may end after the watermark, and the store may already hold those intervals (the live
+  // pipeline stages the next watermark's answers before advancing): raw reads stop at the watermark.
+  const hi = Math.min(res === '1d' ? last + DAY : last, ctx.watermark);
   return { ...win, res, step, first, last, times, lo, hi };
+}
+
+/**
+ * Rollup buckets are only whole up to the last bucket end at or before the watermark; the one holding the
+ * watermark may already include later intervals. Bound as $rcut (last whole bucket's stamp), $e (its end) and $wm.
+ */
+export function rollupCut(ctx: QueryContext, res: Resolution): { rcut: number; e: number; wm: number } | Record<string, never> {
+  if (res === '5m') return {};
+  const wm = ctx.watermark;
+  if (res === '30m') {
+    const e = Math.floor(wm / 1800) * 1800;
+    return { rcut: e, e, wm };
+  }
+  const e = Math.floor((wm + NEM_OFFSET) / DAY) * DAY - NEM_OFFSET;
+  return { rcut: e - DAY, e, wm };
+}
+
+/**
+ * A gen_* source at `res` holding only intervals up to $wm: whole buckets from the rollup, the partial one
+ * aggregated from gen_5m exactly as refreshRollups builds it (so the answer is unchanged when nothing is newer).
+ */
+export function genSourceSql(res: Resolution): string {
+  if (res === '5m') return 'gen_5m';
+  return `(SELECT ts, region, fuel, mw, gen_mw, revenue, n FROM ${GEN_TABLE[res]} WHERE ts <= $rcut
+  UNION ALL SELECT ${bucketSql(res)} AS ts, region, fuel, avg(mw) AS mw, avg(gen_mw) AS gen_mw, sum(revenue) AS revenue,
+    count(*)::INTEGER AS n FROM gen_5m WHERE ts > $e AND ts <= $wm GROUP BY ALL) AS g`;
 }
 
 /**
