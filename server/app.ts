@@ -20,11 +20,11 @@ import { createLogger, type Logger } from './log.ts';
 import { startLive, type LiveHandle } from './live/pipeline.ts';
 import { wantsDemo, type FeedOptions } from './live/feed.ts';
 import { Market } from './market.ts';
-import { bindSources, metrics } from './metrics.ts';
+import { bindSources, DuckMemoryProbe, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
-import { Sessions } from './sessions.ts';
+import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
 import { readWatermark } from './store/db.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
@@ -96,6 +96,8 @@ export interface AppOptions {
   health?: (local: Health) => Health;
   /** The /metrics text (a cluster worker answers with every process's metrics combined). */
   metricsText?: () => Promise<string>;
+  /** When to hand memory back to the OS after many sockets went (server/sessions.ts). */
+  reclaim?: Partial<Omit<ReclaimOptions, 'onReclaim'>>;
 }
 
 export interface AppHandle {
@@ -140,6 +142,9 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   // Opens DATA_DIR's store, building the demo into an empty one unless a real feed fills it (not in a cluster worker).
   const instance = opts.remote ? undefined : (await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) })).instance;
   const pool = new LanePool(instance, limits.poolSize);
+  // Its own connection, so a scrape never queues behind a push recomputation on the pool.
+  const probeLane = instance && new ConnLane(instance);
+  const duckMemory = probeLane && new DuckMemoryProbe(probeLane);
   const marks = opts.remote ? opts.remote.marks : await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const generation = opts.remote ? opts.remote.marks.generation : await pool.withConn(readGeneration);
@@ -168,7 +173,16 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   };
 
   const app = uws.App();
-  const sessions = new Sessions();
+  const sessions = new Sessions({
+    ...DEFAULT_RECLAIM,
+    ...opts.reclaim,
+    onReclaim: (r) => {
+      log.info({ ms: Math.round(r.ms), heapMB: [r.heldBefore, r.heldAfter].map((b) => Math.round(b / 2 ** 20)) }, 'sockets gone: full collection so V8 returns their memory');
+      // Setting DuckDB's memory_limit (to the same value) flushes its allocators: jemalloc's, and glibc's
+      // malloc_trim, which returns the free pages that closed sockets and connections left inside malloc's arenas.
+      probeLane?.withConn((c) => c.run(`SET memory_limit = '${config.memoryLimit}'`)).catch((err: unknown) => log.warn({ err }, 'allocator flush failed'));
+    },
+  });
   const pusher = new Pusher({
     market,
     answerer,
@@ -248,7 +262,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
 
   const statics = new StaticFiles(opts.staticDir ?? join(ROOT, 'client', 'dist'), log);
   const readHealth = () => {
-    const local = health(sessions, market, closing);
+    const local = health(sessions, market, closing, duckMemory?.last);
     return opts.health ? opts.health(local) : local;
   };
   app.get('/healthz', healthHandler(readHealth));
@@ -265,6 +279,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     subscriptions: () => pusher.count,
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),
     cache: () => cache,
+    duckdbMemory: async () => duckMemory?.read(),
   });
   const stopListening = market.onAdvance(() => {
     pusher.pushUpdate().catch((err: unknown) => log.error({ err }, 'push cycle failed'));
@@ -300,7 +315,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       await warmed;
       const drained = await Promise.race([sessions.drained().then(() => true), delay(DRAIN_MS).then(() => false)]);
       if (!drained) log.warn({ sessions: sessions.size, connections: sessions.connections }, 'shutdown: queries still running; closing DuckDB anyway');
-      await pool.close();
+      sessions.stop();
+      await Promise.all([pool.close(), probeLane?.close()]);
       if (ownCache) await cache?.close();
       else await cache?.flush();
       instance?.closeSync();

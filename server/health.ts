@@ -13,10 +13,14 @@ export interface Health {
   duckdbConnections: number;
   /** ISO-8601 NEM time; null while the store holds no data yet. */
   watermark: string | null;
+  /** duckdb_memory() summed, as last sampled (at most a few seconds old); absent in a process without DuckDB. */
+  duckdbMemoryBytes?: number;
 }
 
-export function health(sessions: Sessions, market: Market, closing: boolean): Health {
-  return { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
+export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number): Health {
+  const h: Health = { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
+  if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
+  return h;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };

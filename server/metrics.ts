@@ -2,6 +2,7 @@
 // live state (sessions, connections, cache) read it at scrape time through the sources bound by the app.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerCacheMetrics, type CacheGauges } from './cache/metrics.ts';
+import type { ConnHolder } from './lane.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -12,6 +13,8 @@ export interface LiveSources {
   subscriptions(): number;
   coldQueries(): { running: number; queued: number };
   cache(): CacheGauges | undefined;
+  /** DuckDB's own memory (duckdb_memory()), sampled now; undefined in a process without DuckDB. */
+  duckdbMemory?(): Promise<number | undefined>;
 }
 
 const none: LiveSources = {
@@ -55,6 +58,15 @@ new Gauge({
   registers: [registry],
   collect() {
     this.set(sources.subscriptions());
+  },
+});
+new Gauge({
+  name: 'nemlive_duckdb_memory_bytes',
+  help: 'Memory DuckDB accounts for (sum of memory_usage_bytes over duckdb_memory()), sampled at scrape',
+  registers: [registry],
+  async collect() {
+    const bytes = await sources.duckdbMemory?.();
+    if (bytes !== undefined) this.set(bytes);
   },
 });
 new Gauge({
@@ -128,3 +140,48 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+const DUCK_MEMORY_SQL = 'SELECT sum(memory_usage_bytes)::DOUBLE AS bytes FROM duckdb_memory()';
+/** A sample older than this is refreshed when /healthz reads it (in the background: health stays synchronous). */
+const DUCK_MEMORY_STALE_MS = 5000;
+/** A scrape waits this long for a fresh sample, then reports the last one. */
+const DUCK_MEMORY_WAIT_MS = 1000;
+
+/**
+ * Reads duckdb_memory() on a connection the app owns (never a session's), one read at a time: concurrent scrapes
+ * share it. Keeps the last value for /healthz, which must answer without waiting on DuckDB.
+ */
+export class DuckMemoryProbe {
+  private value: { bytes: number; at: number } | undefined;
+  private reading: Promise<number | undefined> | undefined;
+
+  constructor(private readonly conn: ConnHolder) {}
+
+  /** The last sample (bytes), refreshing it in the background when it is stale. */
+  get last(): number | undefined {
+    if (!this.value || Date.now() - this.value.at > DUCK_MEMORY_STALE_MS) void this.read();
+    return this.value?.bytes;
+  }
+
+  /** A fresh sample, or the last one if DuckDB does not answer within a second (or the connection is closed). */
+  async read(): Promise<number | undefined> {
+    if (this.conn.closed) return this.value?.bytes;
+    this.reading ??= this.conn
+      .withConn(async (c) => Number((await c.runAndReadAll(DUCK_MEMORY_SQL)).getRowObjectsJS()[0]?.bytes ?? 0))
+      .then(
+        (bytes) => {
+          this.value = { bytes, at: Date.now() };
+          return bytes;
+        },
+        () => this.value?.bytes,
+      )
+      .finally(() => (this.reading = undefined));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<number | undefined>((resolve) => (timer = setTimeout(() => resolve(this.value?.bytes), DUCK_MEMORY_WAIT_MS)));
+    try {
+      return await Promise.race([this.reading, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

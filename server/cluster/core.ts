@@ -12,7 +12,7 @@ import { Gate } from '../limiter.ts';
 import type { Logger } from '../log.ts';
 import { wantsDemo } from '../live/feed.ts';
 import { Market } from '../market.ts';
-import { bindSources } from '../metrics.ts';
+import { bindSources, DuckMemoryProbe } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
 import { ensureStore } from '../store/ensure-store.ts';
 import { readGeneration } from '../store/version.ts';
@@ -52,6 +52,7 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
       return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
     },
   };
+  const duckMemory = new DuckMemoryProbe(pool);
   // Sessions live in the workers; this process reports its queries and cache (combined into /metrics).
   const unbind = bindSources({
     sessions: () => 0,
@@ -59,6 +60,8 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
     subscriptions: () => 0,
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),
     cache: () => cache,
+    // This process owns the DuckDB, so it reports nemlive_duckdb_memory_bytes (workers report 0; /metrics sums).
+    duckdbMemory: () => duckMemory.read(),
   });
   let closed: Promise<void> | undefined;
   return {
