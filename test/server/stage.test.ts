@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNemIso } from '../../shared/nem.ts';
 import { createLogger } from '../../server/log.ts';
 import { Pipeline } from '../../server/live/pipeline.ts';
-import { refreshRollups } from '../../server/store/rollups.ts';
 import type { AnswerPath } from '../../warmup/run.ts';
-import { startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { startTestServer, storeInterval, TestClient, waitFor, type TestServer } from './harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -16,19 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Stores a new interval's prices without advancing the market (the pipeline does that). */
-async function storeInterval(rrp: { SA1: number; NSW1: number }): Promise<number> {
-  const next = server.market.watermark + 300;
-  const conn = await server.instance.connect();
-  try {
-    await conn.run(`INSERT INTO price VALUES (${next}, 'SA1', ${rrp.SA1}, 1500), (${next}, 'NSW1', ${rrp.NSW1}, 8000)`);
-    await refreshRollups(conn, next - 1800, next + 1800);
-  } finally {
-    conn.closeSync();
-  }
-  return next;
-}
 
 describe('staged advance', () => {
   it('serves the old watermark from cache while the new one is computed, then the new one from cache', async () => {
@@ -59,7 +45,7 @@ describe('staged advance', () => {
       await c.request('sub', 'prices.history', hist, 'h');
       const oldRrp = first.data.rows.find((r: { region: string }) => r.region === 'SA1').rrp;
 
-      const next = await storeInterval({ SA1: 4321.5, NSW1: 99 });
+      const next = await storeInterval(server, { SA1: 4321.5, NSW1: 99 });
       const done = pipeline.onBatch({ source: 'test', files: [], rows: { price: 2 }, window: { minTs: next, maxTs: next }, ingestedAt: performance.now() });
       await waitFor(
         () => staged,
