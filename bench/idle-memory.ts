@@ -14,6 +14,8 @@ interface Memory {
   rssMB: number;
   /** V8 heap in use and external (Buffer) memory, from prom-client's default metrics: what RSS holds outside them is native (uWS, DuckDB, allocator). */
   heapUsedMB: number | null;
+  /** V8 heap held (committed): what of RSS V8 has not given back. */
+  heapTotalMB: number | null;
   externalMB: number | null;
   duckdbMB: number | null;
   sessions: number;
@@ -29,7 +31,7 @@ async function memory(server: SpawnedServer): Promise<Memory> {
   const duck = metricSum(m, 'nemlive_duckdb_memory_bytes') ?? metricSum(m, 'nemlive_duckdb_memory_usage_bytes');
   const rss = rssMBOf(server.pid) ?? (metricSum(m, 'process_resident_memory_bytes') ?? NaN) / 2 ** 20;
   const mb = (x: number | null): number | null => (x === null ? null : x / 2 ** 20);
-  return { rssMB: rss, heapUsedMB: mb(metricSum(m, 'nodejs_heap_size_used_bytes')), externalMB: mb(metricSum(m, 'nodejs_external_memory_bytes')), duckdbMB: mb(duck), sessions: health.sessions };
+  return { rssMB: rss, heapUsedMB: mb(metricSum(m, 'nodejs_heap_size_used_bytes')), heapTotalMB: mb(metricSum(m, 'nodejs_heap_size_total_bytes')), externalMB: mb(metricSum(m, 'nodejs_external_memory_bytes')), duckdbMB: mb(duck), sessions: health.sessions };
 }
 
 /** Memory 3 s after the server reports no sessions, and once it has handed memory back (15 s). */
@@ -51,7 +53,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   try {
     await sleep(2000);
     const base = (await settled(server)).late;
-    ctx.log(`idle-memory: baseline (fresh server) RSS ${base.rssMB.toFixed(1)} MB, V8 heap used ${base.heapUsedMB?.toFixed(1) ?? '?'} MB, duckdb_memory ${base.duckdbMB?.toFixed(2) ?? '?'} MB`);
+    ctx.log(`idle-memory: baseline (fresh server) RSS ${base.rssMB.toFixed(1)} MB, V8 heap used ${base.heapUsedMB?.toFixed(1) ?? '?'} of ${base.heapTotalMB?.toFixed(1) ?? '?'} MB, duckdb_memory ${base.duckdbMB?.toFixed(2) ?? '?'} MB`);
     const trace: string[] = [];
     let withIdle: Memory | undefined;
     let afterFirst: Memory | undefined;
@@ -71,7 +73,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       trace.push(`wave ${w}: ${open.rssMB.toFixed(0)} → ${early.rssMB.toFixed(0)} → ${after.rssMB.toFixed(0)} MB (heap ${after.heapUsedMB?.toFixed(0) ?? '?'} MB)`);
       ctx.log(
         `idle-memory: wave ${w}: ${n} open ${open.rssMB.toFixed(1)} MB, closed ${early.rssMB.toFixed(1)} MB after 3 s, ${after.rssMB.toFixed(1)} MB after ${SETTLE_MS / 1000} s ` +
-          `(sessions ${after.sessions}, V8 heap used ${after.heapUsedMB?.toFixed(1) ?? '?'} MB, duckdb_memory ${after.duckdbMB?.toFixed(2) ?? '?'} MB)`,
+          `(sessions ${after.sessions}, V8 heap used ${after.heapUsedMB?.toFixed(1) ?? '?'} of ${after.heapTotalMB?.toFixed(1) ?? '?'} MB, duckdb_memory ${after.duckdbMB?.toFixed(2) ?? '?'} MB)`,
       );
     }
     const perSessionKB = ((withIdle!.rssMB - base.rssMB) * 1024) / n;

@@ -26,12 +26,13 @@ export interface Reclaimed {
 
 /**
  * Measured (bench/idle-memory.ts): a burst of 5,000 sockets grows V8's young generation to its maximum (the sessions
- * survive scavenges) and V8 keeps it, ~30–45 MB of RSS, for as long as the server then sits idle: it shrinks the
- * young generation only at a full collection that sees a low allocation rate over the last 5 s, and an idle server
- * runs no collections. So after many sockets have gone and 6 s have passed without one opening or closing, the
- * server runs a minor collection, and 6 s later that full one itself (a pause of ~10–30 ms at these heap sizes).
+ * survive scavenges) and V8 keeps it, 20–40 MB of RSS, for as long as the server then sits idle: it shrinks the
+ * young generation only at a collection that finds a low allocation rate since the previous one, and an idle server
+ * runs none. So after many sockets have gone and 6 s have passed without one opening or closing, the server runs a
+ * full collection itself (a pause of ~10–30 ms at these heap sizes); if V8 still holds much more than it uses (its
+ * rate counted the burst), it runs another after the next quiet 6 s, three at most.
  */
-export const DEFAULT_RECLAIM: ReclaimOptions = { afterCloses: 1000, quietMs: 6000, retryAboveBytes: 16 << 20 };
+export const DEFAULT_RECLAIM: ReclaimOptions = { afterCloses: 1000, quietMs: 6000, retryAboveBytes: 12 << 20 };
 const MAX_ATTEMPTS = 3;
 
 export class Sessions {
@@ -115,58 +116,46 @@ export class Sessions {
 
   private scheduleReclaim(attempt: number): void {
     this.quiet = setTimeout(() => {
-      // V8 counts its allocation rate from its previous collection; a minor one now makes the next count cover
-      // only the quiet time, not the tail of the burst.
-      collectGarbage('minor');
-      this.quiet = setTimeout(() => {
-        this.quiet = undefined;
-        this.closedSince = 0;
-        const r = reclaimHeap();
-        if (!r) return;
-        this.reclaimCount++;
-        this.reclaim.onReclaim?.(r);
-        // Traffic from the sockets still open can make V8 judge the rate too high to shrink: try again later.
-        if (r.heldAfter - r.usedAfter > this.reclaim.retryAboveBytes && attempt < MAX_ATTEMPTS) this.scheduleReclaim(attempt + 1);
-      }, this.reclaim.quietMs);
-      this.quiet.unref();
+      this.quiet = undefined;
+      this.closedSince = 0;
+      const r = reclaimHeap();
+      if (!r) return;
+      this.reclaimCount++;
+      this.reclaim.onReclaim?.(r);
+      // V8 judges the allocation rate since its previous collection, which may include the burst: the next full
+      // collection, after another quiet spell, sees only that spell.
+      if (r.heldAfter - r.usedAfter > this.reclaim.retryAboveBytes && attempt < MAX_ATTEMPTS) this.scheduleReclaim(attempt + 1);
     }, this.reclaim.quietMs);
     this.quiet.unref();
   }
 }
 
-type Gc = (opts?: { type: 'minor' | 'major' }) => void;
-let gc: Gc | null | undefined;
+let gc: (() => void) | null | undefined;
 
 /** One full, synchronous V8 collection; undefined where gc() cannot be had. */
 export function reclaimHeap(): Reclaimed | undefined {
+  const collect = gcFunction();
+  if (!collect) return undefined;
   const before = getHeapStatistics();
   const t0 = performance.now();
-  if (!collectGarbage('major')) return undefined;
+  // gc() with no argument: in Node 20's V8 any options object ({type: 'major'} included) runs only a scavenge.
+  collect();
   const ms = performance.now() - t0;
   const after = getHeapStatistics();
   return { ms, heldBefore: before.total_physical_size, heldAfter: after.total_physical_size, usedAfter: after.used_heap_size };
-}
-
-/** False where V8's gc() cannot be had. */
-function collectGarbage(type: 'minor' | 'major'): boolean {
-  const collect = gcFunction();
-  // Node 20's V8 runs a scavenge for any options object ({type: 'major'} included); only gc() is a full one.
-  if (type === 'major') collect?.();
-  else collect?.({ type });
-  return collect !== null;
 }
 
 /**
  * V8's gc() without starting node with --expose-gc: set the flag, take gc from a fresh context (as jest's leak
  * detector does), and clear the flag again. Null where that is not possible.
  */
-function gcFunction(): Gc | null {
+function gcFunction(): (() => void) | null {
   if (gc !== undefined) return gc;
-  gc = (globalThis as { gc?: Gc }).gc ?? null;
+  gc = (globalThis as { gc?: () => void }).gc ?? null;
   if (gc) return gc;
   try {
     setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as Gc;
+    gc = runInNewContext('gc') as () => void;
   } catch {
     gc = null;
   } finally {
