@@ -63,6 +63,8 @@ export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
       REPLAY_SECONDS: String(Math.max(1, opts.replaySeconds)),
       WARM: opts.warm === false ? '0' : '1',
       LOG_LEVEL: opts.logLevel ?? 'warn',
+      // As `npm start` and the systemd unit run it (docs/deploy.md): fewer malloc arenas, measured ~5 MB less RSS.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       ...opts.env,
     },
   });
