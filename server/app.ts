@@ -281,6 +281,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     cache: () => cache,
     duckdbMemory: async () => duckMemory?.read(),
   });
+  void duckMemory?.read(); // so the first /healthz has a figure
   const stopListening = market.onAdvance(() => {
     pusher.pushUpdate().catch((err: unknown) => log.error({ err }, 'push cycle failed'));
   });
