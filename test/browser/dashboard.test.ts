@@ -72,7 +72,7 @@ describe('dashboard tabs', () => {
       }
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
       expect(errors).toEqual([]);
-    });
+    }, 300_000);
   }
 
   it('a deep link opens the view it names and keeps it in the address bar', async () => {

@@ -45,7 +45,8 @@ export function charts(page: Page): Promise<ChartSummary[]> {
 }
 
 /** Waits until the page shows at least `min` charts and every one of them holds data. */
-export async function waitForCharts(page: Page, min: number, timeout = 30_000): Promise<ChartSummary[]> {
+// Generous: under the full suite on 2 cores a cold tab can wait behind other suites' DuckDB work.
+export async function waitForCharts(page: Page, min: number, timeout = 90_000): Promise<ChartSummary[]> {
   const deadline = Date.now() + timeout;
   let last: ChartSummary[] = [];
   while (Date.now() < deadline) {
