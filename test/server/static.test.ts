@@ -150,6 +150,8 @@ describe('static files', () => {
     const r = await get(server, '/healthz');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(r.body.toString())).toEqual({ status: 'ok', sessions: 0, duckdbConnections: 0, watermark: server.market.iso });
+    const body = JSON.parse(r.body.toString());
+    // The contract's fields exactly; duckdbMemoryBytes is our extra (the last duckdb_memory() sample).
+    expect(body).toEqual({ status: 'ok', sessions: 0, duckdbConnections: 0, watermark: server.market.iso, duckdbMemoryBytes: expect.any(Number) });
   });
 });
