@@ -187,8 +187,6 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     market,
     answerer,
     pool,
-    publish: (topic, bytes) => app.publish(topic, bytes, true, false),
-    subscribersOf: (topic) => app.numSubscribers(topic),
     behindBytes: limits.behindBytes,
     log,
   });

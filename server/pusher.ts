@@ -43,10 +43,6 @@ export interface PusherOptions {
   answerer: Answerer;
   /** Connections for recomputing groups (no session asked for a push). */
   pool: ConnHolder;
-  /** Unused: pushes are written socket by socket (see server/fanout.ts), not through uWS topics. */
-  publish?(topic: string, bytes: Uint8Array): void;
-  /** Unused, as `publish`. */
-  subscribersOf?(topic: string): number;
   /** Bytes buffered for a socket beyond which it is skipped for pushes; it resumes below half of it. */
   behindBytes: number;
   log: Logger;

@@ -91,12 +91,6 @@ export class Session implements ConnHolder {
     return this.done ? 0 : this.ws.getBufferedAmount();
   }
 
-  subscribe(topic: string): void {
-    if (!this.done) this.ws.subscribe(topic);
-  }
-  unsubscribe(topic: string): void {
-    if (!this.done) this.ws.unsubscribe(topic);
-  }
 
   /** Closes the socket; uWS then calls the close handler, which calls close(). */
   end(code: number, reason: string): void {
