@@ -23,7 +23,7 @@ export interface Subscription {
   params: ParamsOf<Kind>;
   /** The question without the watermark (kind + canonical params): subscribers of one query share a group. */
   query: string;
-  /** uWS topic: one per (query, client id), so one push buffer serves every socket that used the same id. */
+  /** Push group key: one per (query, client id), so one push buffer serves every socket that used the same id. */
   topic: string;
   /** Subscribed to its topic (false until the first result is sent, and while the socket is behind). */
   live: boolean;
