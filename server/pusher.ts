@@ -2,10 +2,11 @@
 // recomputed once per new watermark (all groups at once: the gate bounds how many queries run) and, as soon as its
 // answer is ready and differs from the last one sent, one frame per client id is written into each of its sockets
 // (server/fanout.ts: one buffer per frame, one send per socket). A socket that has fallen behind is skipped
-// (counted) and gets the latest state when it drains.
+// (counted) and gets the latest state when it drains. Pushes may run ahead of the market: the live pipeline pushes a
+// new interval to subscribers first and only then precomputes the hot questions and advances what requests see.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import type { RequestId } from '../shared/protocol.ts';
-import { answerFrame, type Answer, type Answerer } from './answer.ts';
+import { answerFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { Fanout } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
@@ -33,9 +34,8 @@ interface Group {
   kind: Kind;
   params: ParamsOf<Kind>;
   topics: Map<string, Topic>;
-  /** The data last sent to the group, and when: a recomputed answer that equals it is not pushed. */
-  lastData: Uint8Array | undefined;
-  lastVersion: number;
+  /** The answer last sent to the group: a recomputed one that equals it is not pushed, an older one is dropped. */
+  last: Answer | undefined;
 }
 
 export interface PusherOptions {
@@ -54,6 +54,8 @@ export class Pusher {
   private readonly fanout: Fanout;
   private cycle: Promise<void> | undefined;
   private again = false;
+  /** The next interval's marks while pushes run ahead of the market (see pushAhead). */
+  private ahead: Marks | undefined;
   /** What the last finished cycle did. */
   lastCycle: CycleReport | undefined;
 
@@ -81,7 +83,7 @@ export class Pusher {
     this.subscribers.add(session);
     let group = this.groups.get(sub.query);
     if (!group) {
-      group = { kind: sub.kind, params: sub.params, topics: new Map(), lastData: undefined, lastVersion: -1 };
+      group = { kind: sub.kind, params: sub.params, topics: new Map(), last: undefined };
       this.groups.set(sub.query, group);
     }
     const t = group.topics.get(sub.topic);
@@ -115,7 +117,8 @@ export class Pusher {
     if (!t) return;
     sub.live = true;
     t.live.add(session);
-    if (first.version !== this.o.market.version) void this.sendLatest(session, sub);
+    const at = this.marks();
+    if (first.version !== this.o.market.version || (at && first.watermark < at.watermark)) void this.sendLatest(session, sub);
   }
 
   /** A socket that was behind has drained: pushes resume, starting with the current state of each subscription. */
@@ -142,6 +145,23 @@ export class Pusher {
     return this.cycle;
   }
 
+  /**
+   * Pushes every group at `at` (the next interval's marks) before the market advances to them: subscribers wait
+   * only for their own questions, not for the hot ones computed before requests move on. Until the market reaches
+   * `at`, new subscribers are answered at the market and caught up to `at` at once.
+   */
+  pushAhead(at: Marks): Promise<void> {
+    this.ahead = at;
+    return this.pushUpdate();
+  }
+
+  /** The marks pushes are computed at: the ones pushed ahead until the market reaches them, else the market's. */
+  private marks(): Marks | undefined {
+    const m = this.o.market;
+    if (this.ahead && (this.ahead.watermark <= m.watermark || this.ahead.generation !== m.generation)) this.ahead = undefined;
+    return this.ahead;
+  }
+
   /** Resolves when no push cycle is running (its frames all written into their sockets). */
   async idle(): Promise<void> {
     while (this.cycle) await this.cycle.catch(() => undefined);
@@ -151,16 +171,17 @@ export class Pusher {
     const t0 = performance.now();
     const report: CycleReport = { groups: [], totalMs: 0 };
     const groups = [...this.groups.entries()];
-    await Promise.all(groups.map(([query, g]) => this.refresh(query, g, report, t0)));
+    const at = this.marks();
+    await Promise.all(groups.map(([query, g]) => this.refresh(query, g, report, t0, at)));
     report.totalMs = performance.now() - t0;
     this.lastCycle = report;
     if (groups.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
   }
 
-  private async refresh(query: string, g: Group, report: CycleReport, t0: number): Promise<void> {
+  private async refresh(query: string, g: Group, report: CycleReport, t0: number, at: Marks | undefined): Promise<void> {
     let answer: Answer;
     try {
-      answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool);
+      answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool, at);
     } catch (err) {
       this.o.log.error({ err, kind: g.kind, params: g.params }, 'push: recomputing a subscription failed; subscribers keep the last state');
       return;
@@ -180,19 +201,20 @@ export class Pusher {
     report.groups.push({ kind: g.kind, readyMs, sentMs: performance.now() - t0, sendMs, bytes: answer.dataBytes.length, sockets });
   }
 
-  /** Records the group's latest data; false when it is older than what the group has, or unchanged. */
+  /** Records the group's latest answer; false when it is older than what the group has, or unchanged. */
   private remember(query: string, answer: Answer): boolean {
     const g = this.groups.get(query);
-    if (!g || answer.version < g.lastVersion) return false;
-    const same = g.lastData !== undefined && Buffer.compare(g.lastData, answer.dataBytes) === 0;
-    g.lastVersion = answer.version;
-    g.lastData = answer.dataBytes;
-    return !same;
+    if (!g) return false;
+    const last = g.last;
+    // An answer pushed ahead carries the market's version with a later watermark: order by both.
+    if (last && (answer.version < last.version || (answer.version === last.version && answer.watermark < last.watermark))) return false;
+    g.last = answer;
+    return !last || Buffer.compare(last.dataBytes, answer.dataBytes) !== 0;
   }
 
   private async sendLatest(session: Session, sub: Subscription): Promise<void> {
     try {
-      const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool]);
+      const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool], this.marks());
       if (session.closed || session.subs.get(sub.idKey) !== sub || session.stale) return;
       session.send(answerFrame('push', sub.id, sub.kind, answer));
     } catch (err) {

@@ -111,6 +111,22 @@ describe('NemClient', () => {
     expect(updates[1]).toMatchObject({ kind: 'result', data: { n: 3 }, meta: { watermark: '2026-04-01T00:15:00+10:00' } });
   });
 
+  it('does not step back when the answer after a reconnect is older than the push it already has', async () => {
+    const { client, server } = await setup();
+    const updates: Update<'prices.current'>[] = [];
+    client.sub('prices.current', {}, { onUpdate: (u) => updates.push(u) });
+    await until(() => updates.length === 1, 'first result');
+    server.push({ n: 2 }, '2026-04-01T00:10:00+10:00');
+    await until(() => updates.length === 2, 'push');
+    // The server pushed 00:10 but still answers requests at 00:05 for a moment (its hot questions come first).
+    for (const ws of server.sockets) ws.terminate();
+    await until(() => server.received.filter((f) => f.t === 'sub').length === 2, 'resubscription');
+    await until(() => client.state === 'open', 'reopen');
+    server.push({ n: 3 }, '2026-04-01T00:15:00+10:00');
+    await until(() => updates.length === 3, 'next push');
+    expect(updates.map((u) => u.meta.watermark)).toEqual(['2026-04-01T00:05:00+10:00', '2026-04-01T00:10:00+10:00', '2026-04-01T00:15:00+10:00']);
+  });
+
   it('close() rejects pending queries and ends iterators', async () => {
     const { client, server } = await setup();
     await client.connect();

@@ -54,6 +54,9 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
       // After a reconnect the server answers again at once; when nothing changed meanwhile, that answer is one the
       // consumer already has, so it is not delivered twice.
       if (this.latest && sameAnswer(this.latest, update)) return;
+      // For a moment after a new interval is pushed, requests are still answered at the previous one (the server
+      // computes its hot questions first) and the server sends the newer answer right after: don't step back.
+      if (this.latest && update.meta.watermark < this.latest.meta.watermark) return;
     }
     this.retries = 0;
     this.latest = update;

@@ -1,9 +1,10 @@
 // From stored data to pushes: after each batch a feed stores, read the store's watermark; for a new interval,
-// first compute the subscribed questions and the hot ones at the NEW marks into the cache (within a time budget,
-// while requests are still answered at the old watermark, from their cached keys), then advance the market (the
-// app's listener then recomputes every subscribed question once, mostly from the cache, and publishes what
-// changed), wait for that push cycle and the socket writes, record ingest-to-last-socket latency, then refresh
-// whatever hot entries the budget left out (and, after a revision, which is not staged, all of them).
+// first push it to subscribers (each subscribed question computed once at the NEW marks, while requests are still
+// answered at the old watermark from their cached keys), record ingest-to-last-socket latency, then compute the hot
+// questions at the new marks into the cache (within a time budget), then advance the market (the app's listener
+// recomputes every subscribed question once, from the cache, and pushes only what a new subscriber still lacks),
+// then refresh whatever hot entries the budget left out (and, after a revision, which is not staged, all of them).
+// Without pushAhead (a cluster's relay) the subscribed and hot questions are staged together before the advance.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
@@ -26,6 +27,8 @@ export interface PushCycle {
   readonly lastCycle?: CycleReport;
   /** The distinct subscribed questions, computed at the next marks before an advance (absent: only hot ones are). */
   questions?(): { kind: Kind; params: ParamsOf<Kind> }[];
+  /** Pushes every subscribed question at the next marks before the market advances (resolves once written). */
+  pushAhead?(at: Marks): Promise<void>;
 }
 
 export interface PipelineDeps {
@@ -73,24 +76,30 @@ export class Pipeline {
     // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
     const revised = batch.window !== null && batch.window.minTs <= market.watermark;
-    const groups = this.d.pusher.groupCount;
+    const { pusher } = this.d;
+    const groups = pusher.groupCount;
+    let pushedAt: number | undefined;
+    let cycle: CycleReport | undefined;
     // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
     if (!revised && market.hasData && marks.watermark > market.watermark) {
-      await this.stage({ watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation });
+      const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
+      if (pusher.pushAhead) {
+        await pusher.pushAhead(at);
+        pushedAt = await written();
+        cycle = pusher.lastCycle;
+      }
+      await this.stage(at);
     }
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
-    await this.d.pusher.idle();
-    // uWS queues a publish and writes it into the sockets when the event loop turns (10,000 sockets took ~200 ms
-    // here); the next check phase runs after that, so this is when the last socket was written.
-    await new Promise((resolve) => setImmediate(resolve));
-    const latencyMs = performance.now() - batch.ingestedAt;
+    await pusher.idle();
+    const latencyMs = (pushedAt ?? (await written())) - batch.ingestedAt;
     if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
     this.d.log.info(
       { watermark: market.iso, revised, groups, latencyMs: Math.round(latencyMs * 10) / 10, source: batch.source, files: batch.files.length || undefined },
       'live: new data pushed',
     );
     this.refreshHot(market.watermark);
-    return { watermark: market.watermark, revised, groups, latencyMs, cycle: this.d.pusher.lastCycle };
+    return { watermark: market.watermark, revised, groups, latencyMs, cycle: cycle ?? pusher.lastCycle };
   }
 
   /**
@@ -129,6 +138,15 @@ export class Pipeline {
         (err: unknown) => this.d.log.warn({ err }, 'live: hot refresh failed'),
       );
   }
+}
+
+/**
+ * When the frames of a finished push cycle are in the sockets: sends that found a socket's buffer full are written
+ * when the event loop turns, and the check phase after that turn is the first moment they are all out.
+ */
+async function written(): Promise<number> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return performance.now();
 }
 
 export interface LiveOptions {
