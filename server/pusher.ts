@@ -6,7 +6,7 @@
 // new interval to subscribers first and only then precomputes the hot questions and advances what requests see.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import type { RequestId } from '../shared/protocol.ts';
-import { answerFrame, type Answer, type Answerer, type Marks } from './answer.ts';
+import { answerFrame, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { Fanout } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
@@ -216,7 +216,7 @@ export class Pusher {
     try {
       const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool], this.marks());
       if (session.closed || session.subs.get(sub.idKey) !== sub || session.stale) return;
-      session.send(answerFrame('push', sub.id, sub.kind, answer));
+      session.send(sentNowFrame('push', sub.id, sub.kind, answer));
     } catch (err) {
       if (!session.closed) session.log.warn({ err, kind: sub.kind }, 'push: catching a socket up failed');
     }

@@ -3,7 +3,7 @@
 import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
 import { canonicalJson } from './cache/key.ts';
-import { answerFrame, type Answerer } from './answer.ts';
+import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, mapError, rateLimited, SessionClosedError, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
@@ -67,7 +67,7 @@ export class Router {
   private query(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>): void {
     this.o.answerer
       .answer(kind, params, session)
-      .then((answer) => session.send(answerFrame('result', id, kind, answer)))
+      .then((answer) => session.send(sentNowFrame('result', id, kind, answer)))
       .catch((err: unknown) => this.fail(session, err, id));
   }
 
@@ -84,7 +84,7 @@ export class Router {
       .answer(kind, params, session)
       .then((answer) => {
         if (session.subs.get(key) !== sub) return; // unsubscribed or replaced while computing
-        session.send(answerFrame('result', id, kind, answer));
+        session.send(sentNowFrame('result', id, kind, answer));
         this.o.pusher.goLive(session, sub, answer);
       })
       .catch((err: unknown) => {

@@ -91,9 +91,10 @@ const DATA_KEY = new Uint8Array(packr.pack('data')); // a copy: pack() returns a
 /**
  * A result/push frame around a `data` payload that is already msgpack (the cached bytes), without decoding it:
  * the head's map header counts one more entry, then the head's entries, the key "data", and the bytes as they are.
- * The output is exactly what `encode({...head, data})` would give, so `decode` reads it like any frame.
+ * The output is exactly what `encode({...head, data})` would give, so `decode` reads it like any frame. With `into`
+ * large enough, the frame is written there and a view of it returned; otherwise into a new buffer.
  */
-export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Array): Uint8Array {
+export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Array, into?: Uint8Array): Uint8Array {
   if (Object.hasOwn(head, 'data')) throw new TypeError('the head of a frame must not carry data itself');
   const packed = packr.pack(head);
   let count: number;
@@ -105,7 +106,8 @@ export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Ar
   else throw new TypeError('the head of a frame must be a plain object');
   // Keep the encoder's own header form (msgpackr writes map16 even for small maps), so the bytes match encode().
   const header = b0 === 0xdf || count + 1 > 0xffff ? [0xdf, ...u32(count + 1)] : b0 === 0xde ? [0xde, (count + 1) >> 8, (count + 1) & 0xff] : count + 1 < 16 ? [0x80 | (count + 1)] : [0xde, 0, count + 1];
-  const out = new Uint8Array(header.length + packed.length - skip + DATA_KEY.length + data.length);
+  const size = header.length + packed.length - skip + DATA_KEY.length + data.length;
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
   out.set(header, 0);
   let at = header.length;
   out.set(packed.subarray(skip), at);

@@ -34,6 +34,19 @@ describe('encodeFrameWithData', () => {
     }
   });
 
+  it('writes into a given buffer when the frame fits, and into a new one when it does not', () => {
+    const head = { t: 'result', id: 7, kind: 'prices.current', meta: { cache: 'lru', ms: 0.1, watermark: toNemIso(1775000000) } };
+    const data = encode({ rows: Array.from({ length: 50 }, (_, i) => i * 1.5) });
+    const scratch = new Uint8Array(4096).fill(0xff);
+    const inScratch = encodeFrameWithData(head, data, scratch);
+    expect(inScratch.buffer).toBe(scratch.buffer);
+    expect(Buffer.from(inScratch).equals(Buffer.from(encodeFrameWithData(head, data)))).toBe(true);
+    const tooSmall = new Uint8Array(16);
+    const own = encodeFrameWithData(head, data, tooSmall);
+    expect(own.buffer).not.toBe(tooSmall.buffer);
+    expect(decode(own)).toEqual({ ...head, data: decode(data) });
+  });
+
   it('refuses a head that already has data', () => {
     expect(() => encodeFrameWithData({ data: 1 }, encode(2))).toThrow(/data/);
   });
