@@ -1,11 +1,12 @@
 // A load-generating client process for the round-trip benchmark: S sockets, each either keeping `depth` queries in
 // flight (saturation) or sending one every `intervalMs` (paced analysts), in msgpack or JSON. Forked by roundtrip.ts
 // so several processes can drive one server; reports counts, a latency histogram and its own CPU.
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { encode } from '../shared/protocol.ts';
 import { Histogram, type HistogramSnapshot } from '../soak/histogram.ts';
+import { watchLoopDelay } from '../soak/loop-delay.ts';
 import { jsonHead, msgpackHead } from './frame-head.ts';
 import type { MixQuery } from './query-mix.ts';
 
@@ -27,13 +28,12 @@ export interface LoadReport {
   latency: HistogramSnapshot;
   cpuMs: number;
   wallMs: number;
-  /** p99 of this client's own event-loop delay: when it is high, latencies include client-side waiting. */
+  /** p99 of this client's own event-loop delay (beyond the timer period): latencies include this much waiting. */
   loopDelayP99Ms: number;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const cpu0 = process.cpuUsage();
-  const loop = monitorEventLoopDelay({ resolution: 10 });
   const hist = new Histogram();
   const errors: Record<string, number> = {};
   const cache: Record<string, number> = {};
@@ -50,7 +50,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     })),
   );
   const t0 = performance.now();
-  loop.enable();
+  const loop = watchLoopDelay();
   const endAt = t0 + o.durationMs;
   let running = true;
   const timers: NodeJS.Timeout[] = [];
@@ -91,7 +91,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   });
   await new Promise((r) => setTimeout(r, o.durationMs));
   running = false;
-  loop.disable();
+  const loopDelayP99Ms = loop.p99Ms();
+  loop.stop();
   for (const t of timers) clearInterval(t);
   const wallMs = performance.now() - t0;
   // Let answers already in flight land (bounded), then close.
@@ -99,7 +100,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   for (const ws of sockets) ws.close(1000);
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 5000))]);
   const cpu = process.cpuUsage(cpu0);
-  return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopDelayP99Ms: loop.percentile(99) / 1e6 };
+  return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopDelayP99Ms };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

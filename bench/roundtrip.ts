@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { decode, encode } from '../shared/protocol.ts';
 import { Histogram } from '../soak/histogram.ts';
+import { beyondResolution, PROM_CLIENT_RESOLUTION_MS } from '../soak/loop-delay.ts';
 import { metricSum, parseMetrics } from '../soak/server-probe.ts';
 import { spawnServer, ROOT, type SpawnedServer } from '../soak/spawn-server.ts';
 import type { LoadOptions, LoadReport } from './load-client.ts';
@@ -71,11 +72,11 @@ export async function measure(server: SpawnedServer, load: Omit<LoadOptions, 'ur
   };
 }
 
-/** The server's event-loop delay p99 since the last scrape, ms (prom-client default metrics), or null. */
+/** The server's event-loop delay p99 (beyond prom-client's timer period) since the last scrape, ms, or null. */
 async function serverLoopLagP99(server: SpawnedServer): Promise<number | null> {
   const text = await fetch(`${server.base}/metrics`).then((r) => r.text()).catch(() => '');
   const v = metricSum(parseMetrics(text), 'nodejs_eventloop_lag_p99_seconds');
-  return v === null ? null : v * 1000;
+  return v === null ? null : beyondResolution(v * 1000, PROM_CLIENT_RESOLUTION_MS);
 }
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;

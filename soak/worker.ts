@@ -1,10 +1,10 @@
 // A client process running its share of the soak's analysts, so the client is not the bottleneck on 2 cores.
 // The parent (cli.ts) forks several of these; runShare also runs in-process for small soaks and tests.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Analyst, newStats, type Stats } from './analyst.ts';
 import type { HistogramSnapshot } from './histogram.ts';
 import { analystScript } from './script.ts';
+import { watchLoopDelay } from './loop-delay.ts';
 
 export interface ShareOptions {
   url: string;
@@ -96,9 +96,8 @@ async function main(): Promise<void> {
     if ((m as { type?: string }).type === 'stop') abort.abort();
   });
   process.on('disconnect', () => abort.abort()); // the parent died: never leave sockets open
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const report = (): ShareReport => ({ ...toReport(stats, cpuStart), loopDelayP99Ms: loop.percentile(99) / 1e6 });
+  const loop = watchLoopDelay();
+  const report = (): ShareReport => ({ ...toReport(stats, cpuStart), loopDelayP99Ms: loop.p99Ms() });
   const progress = setInterval(() => send({ type: 'progress', report: report() }), 1000);
   await runShare(await opts, stats, abort.signal);
   clearInterval(progress);
