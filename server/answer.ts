@@ -181,7 +181,9 @@ export function panelsBytes(names: readonly string[], data: readonly Uint8Array[
 
 /** A result or push frame: the small fields encoded here, the cached data bytes appended as they are. */
 export function answerFrame(t: 'result' | 'push', id: RequestId, kind: Kind, answer: Answer, into?: Uint8Array): Uint8Array {
-  const meta = { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark: toNemIso(answer.watermark) };
+  // '' before the store holds any data, as hello says: not 1970.
+  const watermark = answer.watermark > 0 ? toNemIso(answer.watermark) : '';
+  const meta = { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark };
   return encodeFrameWithData({ t, id, kind, meta }, answer.dataBytes, into);
 }
 

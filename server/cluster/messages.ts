@@ -32,6 +32,8 @@ export type AnswerReply =
 export type ToWorker =
   | WorkerInit
   | ({ t: 'advance'; seq: number } & Marks)
+  /** Push every subscribed question at these (the next interval's) marks before the advance that follows. */
+  | ({ t: 'ahead'; seq: number } & Marks)
   | AnswerReply
   /** Send your metrics as JSON (for the combined /metrics). */
   | { t: 'collect'; id: number }
@@ -48,8 +50,9 @@ export type FromWorker =
   | { t: 'ready'; port: number }
   /** Could not start (e.g. the port is taken); the supervisor gives up instead of retrying at once. */
   | { t: 'failed'; message: string }
-  | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind> }
-  /** The push cycle for advance `seq` has been written to the sockets. */
+  /** A cache miss; `at`: answer at these marks (a push ahead of the market), not the supervisor's current ones. */
+  | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind>; at?: Marks }
+  /** The push cycle for advance (or ahead) `seq` has been written to the sockets. */
   | { t: 'pushed'; seq: number; groups: number }
   | { t: 'collected'; id: number; json: unknown[] }
   | { t: 'metrics?'; id: number }

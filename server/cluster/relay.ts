@@ -1,9 +1,10 @@
-// New intervals, supervisor → workers. The live pipeline advances the supervisor's market; the relay tells every
-// serving worker at once, and the pipeline's "push cycle done" waits until each has written its pushes (or died,
+// New intervals, supervisor → workers. The live pipeline first has every worker push the next interval ahead of
+// the market (pushAhead), then advances the supervisor's market; the relay tells every serving worker at once, and the pipeline's "push cycle done" waits until each has written its pushes (or died,
 // or a bound passed), so push latency and the hot refresh that follows mean the same as with one process.
 import type { PushCycle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
+import type { Marks } from './messages.ts';
 import type { Worker, WorkerSet } from './workers.ts';
 
 /** A worker slower than this to push is not waited for (it still pushes; the next interval is not held up). */
@@ -52,11 +53,21 @@ export class Relay implements PushCycle {
     this.waiting?.done();
   }
 
+  /** Pushes the next interval from every worker before the market advances (the pipeline waits for it). */
+  pushAhead(at: Marks): Promise<void> {
+    return this.broadcast(at, 'ahead');
+  }
+
   private announce(): void {
-    const seq = ++this.seq;
     const { watermark, firstTs, generation } = this.market;
+    void this.broadcast({ watermark, firstTs, generation }, 'advance');
+  }
+
+  /** Tells every serving worker; resolves when each has written its pushes (or left, or a bound passed). */
+  private broadcast(marks: Marks, t: 'advance' | 'ahead'): Promise<void> {
+    const seq = ++this.seq;
     this.waiting?.done();
-    const sent = this.workers.broadcast({ t: 'advance', seq, watermark, firstTs, generation });
+    const sent = this.workers.broadcast({ t, seq, ...marks });
     this.cycle = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.log.warn({ seq, waitingFor: this.waiting?.left.size }, 'cluster: workers slow to push a new interval; not waiting longer');
@@ -70,6 +81,7 @@ export class Relay implements PushCycle {
       this.waiting = { seq, left: new Set(sent.map((w) => w.id)), done: finish };
       if (sent.length === 0) finish();
     });
+    return this.cycle;
   }
 
   private tick(id: number): void {

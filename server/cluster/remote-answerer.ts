@@ -3,7 +3,7 @@
 // do not see each other's writes; measured). Identical misses in this worker are asked once.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import type { CacheTier } from '../../shared/protocol.ts';
-import { Answerer, type Answer } from '../answer.ts';
+import { Answerer, type Answer, type Marks } from '../answer.ts';
 import type { TieredCache } from '../cache/tiered.ts';
 import type { ConnHolder } from '../lane.ts';
 import type { Gate } from '../limiter.ts';
@@ -25,20 +25,21 @@ export class RemoteAnswerer extends Answerer {
     private readonly mkt: Market,
     cache: TieredCache | undefined,
     gate: Gate,
-    private readonly ask: (kind: Kind, params: ParamsOf<Kind>) => Promise<RemoteAnswer>,
+    private readonly ask: (kind: Kind, params: ParamsOf<Kind>, at?: Marks) => Promise<RemoteAnswer>,
   ) {
     super(mkt, cache, gate);
   }
 
-  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, _helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
+  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, _helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
     const t0 = performance.now();
-    const { watermark, version, generation } = this.mkt;
-    const key = this.keyFor(kind, params);
+    const { version } = this.mkt;
+    const { watermark, generation } = at ?? this.mkt;
+    const key = this.keyFor(kind, params, at);
     const hit = this.cache?.get(key);
     if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
     let pending = this.asking.get(key.text);
     if (!pending) {
-      const p = this.ask(kind, params as ParamsOf<Kind>);
+      const p = this.ask(kind, params as ParamsOf<Kind>, at);
       pending = p;
       this.asking.set(key.text, p);
       const release = () => this.asking.get(key.text) === p && this.asking.delete(key.text);
@@ -62,11 +63,11 @@ export class Asker {
     return this.waiting.size;
   }
 
-  ask = (kind: Kind, params: ParamsOf<Kind>): Promise<RemoteAnswer> =>
+  ask = (kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<RemoteAnswer> =>
     new Promise((resolve, reject) => {
       const id = this.next++;
       this.waiting.set(id, { resolve, reject });
-      if (!this.send({ t: 'ask', id, kind, params })) {
+      if (!this.send(at ? { t: 'ask', id, kind, params, at } : { t: 'ask', id, kind, params })) {
         this.waiting.delete(id);
         reject(new Error('the supervisor is gone'));
       }

@@ -59,7 +59,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     workers.broadcast({ t: 'totals', sessions, workers: serving });
   };
   const onMessage = (w: Worker, m: FromWorker) => {
-    if (m.t === 'ask') void serve(core, w, m.id, m.kind, m.params, log);
+    if (m.t === 'ask') void serve(core, w, m, log);
     else if (m.t === 'pushed') relay?.pushed(w, m.seq, m.groups);
     else if (m.t === 'load') broadcastTotals();
     else if (m.t === 'collected') {
@@ -157,11 +157,11 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   };
 }
 
-async function serve(core: Core, w: Worker, id: number, kind: Kind, params: ParamsOf<Kind>, log: Logger): Promise<void> {
+async function serve(core: Core, w: Worker, { id, kind, params, at }: Extract<FromWorker, { t: 'ask' }>, log: Logger): Promise<void> {
   // Read with the answer's own market read (same tick): the generation the bytes belong to.
-  const generation = core.market.generation;
+  const generation = at?.generation ?? core.market.generation;
   try {
-    const a = await core.answerer.answer(kind, params, core.pool);
+    const a = await core.answerer.answer(kind, params, core.pool, at);
     w.send({ t: 'answer', id, ok: true, bytes: a.dataBytes, tier: a.tier, watermark: a.watermark, generation });
   } catch (err) {
     const m = mapError(err);

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.ts';
 import type { Health } from '../health.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
-import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
+import type { FromWorker, Marks, ToWorker, WorkerInit } from './messages.ts';
 import { Asker, RemoteAnswerer } from './remote-answerer.ts';
 
 /** How often this worker tells the supervisor its session count (for /healthz totals), when it changed. */
@@ -55,6 +55,9 @@ function onMessage(msg: ToWorker): void {
   switch (msg.t) {
     case 'advance':
       void advance(msg.seq, msg.watermark, msg.firstTs, msg.generation);
+      break;
+    case 'ahead':
+      void ahead(msg.seq, { watermark: msg.watermark, firstTs: msg.firstTs, generation: msg.generation });
       break;
     case 'answer':
       asker.settle(msg);
@@ -113,6 +116,14 @@ async function advance(seq: number, watermark: number, firstTs: number, generati
   h.market.advance(watermark, { firstTs, generation });
   await h.pusher.idle();
   // uWS writes published frames into the sockets when the loop turns; the check phase after that is "sent".
+  await new Promise((resolve) => setImmediate(resolve));
+  send({ t: 'pushed', seq, groups: h.pusher.groupCount });
+}
+
+/** The next interval, pushed to this worker's subscribers before the supervisor advances the market. */
+async function ahead(seq: number, at: Marks): Promise<void> {
+  const h = handle!;
+  await h.pusher.pushAhead(at);
   await new Promise((resolve) => setImmediate(resolve));
   send({ t: 'pushed', seq, groups: h.pusher.groupCount });
 }

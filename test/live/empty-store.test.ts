@@ -32,6 +32,7 @@ describe('an empty store under a real feed', () => {
     try {
       expect(client.hello.watermark).toBe('');
       const before = await client.query('prices.history', { regions: ['NSW1'], range: '24h' });
+      expect(before.meta.watermark).toBe('');
       expect((before.data.series.NSW1 ?? []).filter((v: number | null) => v !== null)).toEqual([]);
 
       copyFileSync(join(FIXTURES, PRICE_ARCHIVE), join(inbox, PRICE_ARCHIVE));

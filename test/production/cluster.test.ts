@@ -1,4 +1,5 @@
-// WORKERS=2 as `npm start` runs it: one port served by two worker processes (sockets spread over both), a crashed
+// WORKERS=2 as `npm start` runs it: one port served by two worker processes (sockets spread over both, new intervals
+// pushed once each), a crashed
 // worker replaced while the other keeps its sockets, a rolling restart on SIGHUP that never closes the port, and
 // SIGTERM draining every socket with 1001 and exiting 0.
 import { readFileSync } from 'node:fs';
@@ -75,6 +76,9 @@ describe('WORKERS=2', () => {
     await Promise.all(clients.map((c) => c.request('sub', 'prices.current', {}, 'now')));
     const pushes = await Promise.all(clients.map((c) => c.next((f) => f.t === 'push' && f.id === 'now', 30_000)));
     for (const p of pushes) expect(p.data.time).toBeGreaterThan(Date.parse(clients[0].hello.watermark) / 1000);
+    // Workers push each interval ahead of the market, then advance without pushing it again: the next push is newer.
+    const next = await Promise.all(clients.map((c) => c.next((f) => f.t === 'push' && f.id === 'now', 30_000)));
+    next.forEach((p, i) => expect(p.meta.watermark > pushes[i].meta.watermark, `${p.meta.watermark} after ${pushes[i].meta.watermark}`).toBe(true));
     await Promise.all(clients.map((c) => c.close()));
   });
 
