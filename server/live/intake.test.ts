@@ -3,7 +3,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestBuffer } from '../store/ingest.ts';
-import { Intake } from './intake.ts';
+import { Intake, STALL_TRIES } from './intake.ts';
 import { Ledger } from './ledger.ts';
 import { storeHarness, type Harness } from './testing/harness.ts';
 import { badDispatchIs, dispatchIs } from './testing/nemweb.ts';
@@ -65,5 +65,21 @@ describe('Intake', () => {
 
     expect(await intake.take([{ ...a, source: 'test' }, { ...b, source: 'test' }])).toEqual([a.name, b.name]);
     expect(await h.watermark()).toBe(T0 + 300);
+  });
+
+  it('lets later files go ahead of one that keeps failing, and still takes it once it can', async () => {
+    const a = dispatchIs(T0);
+    const b = dispatchIs(T0 + 300);
+    let broken = true; // an ingest bug that only this file triggers
+    const picky = new Intake(intake.ledger, (name, bytes) => (broken && name === a.name ? Promise.reject(new TypeError('boom')) : ingestBuffer(conn, name, bytes)), h.log, (x) => void h.batches.push(x));
+    const both = [{ ...a, source: 'test' }, { ...b, source: 'test' }];
+    for (let i = 1; i < STALL_TRIES; i++) expect(await picky.take(both)).toEqual([]);
+    expect(await picky.take(both)).toEqual([b.name]);
+    expect(await h.watermark()).toBe(T0 + 300);
+    expect(h.lines.filter((l) => l.msg === 'live: a file keeps failing; later files go ahead of it')).toMatchObject([{ level: 50, file: a.name, tries: STALL_TRIES }]);
+    expect(picky.wants(a.name, a.bytes.length)).toBe(true);
+    broken = false;
+    expect(await picky.take(both)).toEqual([a.name]);
+    expect(intake.ledger.get(a.name)?.status).toBe('ok');
   });
 });

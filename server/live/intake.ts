@@ -28,6 +28,12 @@ export interface Batch {
   ingestedAt: number;
 }
 
+/**
+ * Consecutive store failures of one file after which later files go ahead of it: a failure that outlasts this many
+ * polls is more likely the file's (an ingest bug it triggers) than the store's, and must not stop the feed.
+ */
+export const STALL_TRIES = 5;
+
 export class Intake {
   /** Store failures per file name in a row, for the log. */
   private readonly failures = new Map<string, number>();
@@ -47,7 +53,8 @@ export class Intake {
   /**
    * Ingests the files the ledger does not hold yet; returns the names stored. Never throws for a bad file. When the
    * store fails, the rest of the batch waits for the next call: a later file must not land before an earlier one
-   * (a revision before what it revises), and the same store would fail them too.
+   * (a revision before what it revises), and the same store would fail them too. After STALL_TRIES failures in a
+   * row, the file stays wanted (tried each call) but no longer holds back the files after it.
    */
   async take(files: IncomingFile[]): Promise<string[]> {
     const stored: string[] = [];
@@ -72,8 +79,12 @@ export class Intake {
         }
         const tries = (this.failures.get(f.name) ?? 0) + 1;
         this.failures.set(f.name, tries);
-        this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: the store failed; the file is tried again later');
-        break;
+        if (tries < STALL_TRIES) {
+          this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: the store failed; the file is tried again later');
+          break;
+        }
+        this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: a file keeps failing; later files go ahead of it');
+
       }
     }
     if (stored.length > 0) await this.onBatch({ source, files: stored, rows, window, ingestedAt: performance.now() });
