@@ -11,11 +11,12 @@ import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
 import { TieredCache } from './cache/tiered.ts';
-import { CONFIG_DEFAULTS, type Config } from './config.ts';
+import type { Config } from './config.ts';
 import { health, healthHandler, metricsHandler, type Health } from './health.ts';
 import { StaticFiles } from './http.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './limiter.ts';
+import { configLimits, DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startLive, type LiveHandle } from './live/pipeline.ts';
 import { wantsDemo, type FeedOptions } from './live/feed.ts';
@@ -29,49 +30,6 @@ import { readWatermark } from './store/db.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
 import { loadUws, type us_listen_socket, type WebSocket } from './uws.ts';
-
-export interface Limits {
-  /** Frames per second per session, and the burst allowed after a quiet spell. */
-  ratePerSecond: number;
-  rateBurst: number;
-  /** Catalogue queries running at once, and waiting beyond that (then `overloaded`). */
-  maxColdQueries: number;
-  maxQueuedQueries: number;
-  maxSubscriptions: number;
-  /** uWS per-socket send buffer cap; a send past it closes the socket (closeOnBackpressureLimit). */
-  maxBackpressure: number;
-  /** Buffered bytes beyond which a socket is skipped for pushes until it drains. */
-  behindBytes: number;
-  /** Seconds without traffic before uWS pings, then closes a dead socket. */
-  idleTimeoutS: number;
-  /** App-owned DuckDB connections for warmup and push recomputation. */
-  poolSize: number;
-}
-
-/** The settable ones default to their config defaults (server/config.ts, one place). */
-export const DEFAULT_LIMITS: Limits = {
-  ratePerSecond: CONFIG_DEFAULTS.rateLimit,
-  rateBurst: CONFIG_DEFAULTS.rateBurst,
-  maxColdQueries: CONFIG_DEFAULTS.maxColdQueries,
-  maxQueuedQueries: CONFIG_DEFAULTS.maxQueuedQueries,
-  maxSubscriptions: CONFIG_DEFAULTS.maxSubscriptions,
-  maxBackpressure: 4 << 20,
-  behindBytes: 1 << 20,
-  idleTimeoutS: CONFIG_DEFAULTS.idleTimeoutS,
-  poolSize: 2,
-};
-
-/** The limits a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...). */
-export function configLimits(c: Readonly<Config>): Partial<Limits> {
-  return {
-    ratePerSecond: c.rateLimit,
-    rateBurst: c.rateBurst,
-    maxColdQueries: c.maxColdQueries,
-    maxQueuedQueries: c.maxQueuedQueries,
-    maxSubscriptions: c.maxSubscriptions,
-    idleTimeoutS: c.idleTimeoutS,
-  };
-}
 
 /** For a cluster worker (server/cluster/worker.ts): the supervisor process owns the store; this one has no DuckDB. */
 export interface RemoteStore {

@@ -3,7 +3,7 @@
 // therefore deployment-wide), with its own LRU share in front of the shared LMDB.
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from '../../warmup/run.ts';
-import { DEFAULT_LIMITS } from '../app.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { Answerer } from '../answer.ts';
 import { TieredCache } from '../cache/tiered.ts';
 import type { Config } from '../config.ts';

@@ -1,0 +1,46 @@
+// The server's limits in one place: what a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...) and the fixed ones
+// (send-buffer caps, pool size) that only tests and benchmarks change.
+import { CONFIG_DEFAULTS, type Config } from './config.ts';
+
+export interface Limits {
+  /** Frames per second per session, and the burst allowed after a quiet spell. */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Catalogue queries running at once, and waiting beyond that (then `overloaded`). */
+  maxColdQueries: number;
+  maxQueuedQueries: number;
+  maxSubscriptions: number;
+  /** uWS per-socket send buffer cap; a send past it closes the socket (closeOnBackpressureLimit). */
+  maxBackpressure: number;
+  /** Buffered bytes beyond which a socket is skipped for pushes until it drains. */
+  behindBytes: number;
+  /** Seconds without traffic before uWS pings, then closes a dead socket. */
+  idleTimeoutS: number;
+  /** App-owned DuckDB connections for warmup and push recomputation. */
+  poolSize: number;
+}
+
+/** The settable ones default to their config defaults (server/config.ts, one place). */
+export const DEFAULT_LIMITS: Limits = {
+  ratePerSecond: CONFIG_DEFAULTS.rateLimit,
+  rateBurst: CONFIG_DEFAULTS.rateBurst,
+  maxColdQueries: CONFIG_DEFAULTS.maxColdQueries,
+  maxQueuedQueries: CONFIG_DEFAULTS.maxQueuedQueries,
+  maxSubscriptions: CONFIG_DEFAULTS.maxSubscriptions,
+  maxBackpressure: 4 << 20,
+  behindBytes: 1 << 20,
+  idleTimeoutS: CONFIG_DEFAULTS.idleTimeoutS,
+  poolSize: 2,
+};
+
+/** The limits a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...). */
+export function configLimits(c: Readonly<Config>): Partial<Limits> {
+  return {
+    ratePerSecond: c.rateLimit,
+    rateBurst: c.rateBurst,
+    maxColdQueries: c.maxColdQueries,
+    maxQueuedQueries: c.maxQueuedQueries,
+    maxSubscriptions: c.maxSubscriptions,
+    idleTimeoutS: c.idleTimeoutS,
+  };
+}
