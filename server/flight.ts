@@ -1,8 +1,8 @@
 // Single flight across sessions: identical in-flight questions (kind, canonical params, watermark) run once and
 // every asker shares the answer. The query runs on the first asker's connection; if that session closes mid-query
 // (which interrupts it), the flight retries on the next asker still open, so followers still get their answer.
-// Not cache/flight.ts's SingleFlight: that one runs a connection-free compute once; this one must hand the work on
-// between the askers' connections as sessions close.
+// The offline answer path (warmup/answer-path.ts) uses it too, with its one connection as the only helper.
+// Joins are counted in nemlive_flight_coalesced_total.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SessionClosedError } from './errors.ts';
 import type { ConnHolder } from './lane.ts';

@@ -4,10 +4,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export class CacheStats {
   hits = { lru: 0, lmdb: 0 };
   misses = 0;
-  /** Misses that joined a computation already running for the same key (no extra query). */
-  coalesced = 0;
-  computes = 0;
-  computeErrors = 0;
   diskWriteErrors = 0;
   warmup = { running: 0, done: 0, total: 0, lastSeconds: 0 };
   /** Recomputations of the most asked questions after each new interval. */
@@ -52,7 +48,6 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
   };
   counter('nemlive_cache_hits_total', 'Answers served from a cache tier', ['tier'], (g) => ({ ...g.stats.hits }));
   counter('nemlive_cache_misses_total', 'Lookups found in neither tier', [], (g) => ({ '': g.stats.misses }));
-  counter('nemlive_cache_coalesced_total', 'Misses that joined an identical computation in flight', [], (g) => ({ '': g.stats.coalesced }));
   counter('nemlive_cache_evictions_total', 'Entries evicted to stay within the byte caps', ['tier'], (g) => ({
     lru: g.lruEvictions(),
     lmdb: g.lmdbEvictions(),

@@ -43,79 +43,47 @@ function answerAt(watermark: number): Uint8Array {
 }
 
 describe('TieredCache', () => {
-  it('answers byte-identically from the computation, the LRU, and LMDB after a restart', async () => {
+  it('answers byte-identically from the LRU, and from LMDB after a restart (then from the LRU it was promoted to)', async () => {
     const dir = tempDir();
     const key = makeKey('generation.byFuel', params, 1_700_000_000);
     const first = cacheAt(dir);
-    const computed = await first.getOrCompute(key, async () => answerAt(1_700_000_000));
-    expect(computed.tier).toBe('db');
-    const fromLru = await first.getOrCompute(key, async () => {
-      throw new Error('must not recompute');
-    });
-    expect(fromLru.tier).toBe('lru');
-    expect(Buffer.compare(fromLru.bytes, computed.bytes)).toBe(0);
+    expect(first.get(key)).toBeUndefined();
+    await first.set(key, answerAt(1_700_000_000));
+    expect(first.has(key)).toBe(true);
+    const fromLru = first.get(key);
+    expect(fromLru?.tier).toBe('lru');
+    expect(Buffer.compare(fromLru!.bytes, answerAt(1_700_000_000))).toBe(0);
+    expect(first.stats).toMatchObject({ hits: { lru: 1, lmdb: 0 }, misses: 1 });
     await first.close();
 
     const second = cacheAt(dir);
+    expect(second.has(key)).toBe(true);
     const fromDisk = second.get(key);
     expect(fromDisk?.tier).toBe('lmdb');
-    expect(Buffer.compare(fromDisk!.bytes, computed.bytes)).toBe(0);
+    expect(Buffer.compare(fromDisk!.bytes, answerAt(1_700_000_000))).toBe(0);
     const promoted = second.get(key);
     expect(promoted?.tier).toBe('lru');
-    expect(Buffer.compare(promoted!.bytes, computed.bytes)).toBe(0);
-    expect(decode(promoted!.bytes)).toEqual(decode(answerAt(1_700_000_000)));
-    expect(second.stats.hits).toEqual({ lru: 1, lmdb: 1 });
+    expect(Buffer.compare(promoted!.bytes, answerAt(1_700_000_000))).toBe(0);
+    expect(decode(promoted!.bytes)).toMatchObject({ unit: 'MW', table: [{ fuel: 'Wind', avgMw: 412.5 }] });
+    expect(second.stats).toMatchObject({ hits: { lru: 1, lmdb: 1 }, misses: 0 });
   });
 
-  it('runs one computation for 50 identical concurrent requests, and gives all of them its bytes', async () => {
+  it('keeps each watermark its own answer: a key at a new watermark misses until it is stored', async () => {
     const cache = cacheAt(tempDir());
-    const key = makeKey('generation.byFuel', params, 1_700_000_000);
-    let computes = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const compute = async () => {
-      computes++;
-      await gate; // hold the query open until every request has arrived
-      return answerAt(1_700_000_000);
-    };
-    const answers = Array.from({ length: 50 }, () => cache.getOrCompute(key, compute));
-    release();
-    const done = await Promise.all(answers);
-    expect(computes).toBe(1);
-    expect(new Set(done.map((a) => a.bytes)).size).toBe(1);
-    expect(done.every((a) => a.tier === 'db')).toBe(true);
-    expect(cache.stats.coalesced).toBe(49);
-    expect(cache.inFlight).toBe(0);
-  });
-
-  it('recomputes when the watermark moves, and serves both watermarks their own answers', async () => {
-    const cache = cacheAt(tempDir());
-    const computed: number[] = [];
-    const at = (w: number) => cache.getOrCompute(makeKey('generation.byFuel', params, w), async () => (computed.push(w), answerAt(w)));
-    const a = await at(1_700_000_000);
-    const b = await at(1_700_000_300);
-    const a2 = await at(1_700_000_000);
-    expect(computed).toEqual([1_700_000_000, 1_700_000_300]);
-    expect(b.tier).toBe('db');
+    const at = (w: number) => makeKey('generation.byFuel', params, w);
+    await cache.set(at(1_700_000_000), answerAt(1_700_000_000));
+    expect(cache.has(at(1_700_000_300))).toBe(false);
+    expect(cache.get(at(1_700_000_300))).toBeUndefined();
+    await cache.set(at(1_700_000_300), answerAt(1_700_000_300));
+    const a = cache.get(at(1_700_000_000))!;
+    const b = cache.get(at(1_700_000_300))!;
+    expect(Buffer.compare(a.bytes, answerAt(1_700_000_000))).toBe(0);
+    expect(Buffer.compare(b.bytes, answerAt(1_700_000_300))).toBe(0);
     expect(Buffer.compare(a.bytes, b.bytes)).not.toBe(0);
-    expect(Buffer.compare(a2.bytes, a.bytes)).toBe(0);
+    expect(cache.stats.misses).toBe(1);
   });
 
-  it('does not cache a failed computation: every waiting caller sees the error and the next one retries', async () => {
-    const cache = cacheAt(tempDir());
-    const key = makeKey('generation.byFuel', params, 1_700_000_000);
-    const failing = async () => {
-      throw new Error('query interrupted');
-    };
-    const results = await Promise.allSettled([cache.getOrCompute(key, failing), cache.getOrCompute(key, failing)]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(cache.has(key)).toBe(false);
-    const ok = await cache.getOrCompute(key, async () => answerAt(1));
-    expect(ok.tier).toBe('db');
-    expect(cache.stats.computeErrors).toBe(1);
-  });
-
-  it('recomputes an answer whose disk copy was damaged, and stores the fresh one', async () => {
+  it('drops a damaged disk entry as a miss, counts it, and keeps the fresh answer stored after it', async () => {
     const dir = tempDir();
     const key = makeKey('generation.byFuel', params, 1_700_000_000);
     const first = cacheAt(dir);
@@ -129,14 +97,16 @@ describe('TieredCache', () => {
     await raw.close();
 
     const second = cacheAt(dir);
-    let computes = 0;
-    const answer = await second.getOrCompute(key, async () => (computes++, answerAt(1_700_000_000)));
-    expect(answer.tier).toBe('db');
-    expect(computes).toBe(1);
+    expect(second.get(key)).toBeUndefined();
     expect(second.disk!.corrupt).toBe(1);
+    expect(second.stats.misses).toBe(1);
+    await second.set(key, answerAt(1_700_000_000));
     await second.flush();
     second.lru.clear();
-    expect(second.get(key)?.tier).toBe('lmdb');
+    const fresh = second.get(key);
+    expect(fresh?.tier).toBe('lmdb');
+    expect(Buffer.compare(fresh!.bytes, answerAt(1_700_000_000))).toBe(0);
+    expect(second.disk!.corrupt).toBe(1);
   });
 
   it('keeps the LRU within its byte cap while LMDB keeps what the LRU evicted', async () => {

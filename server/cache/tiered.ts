@@ -1,23 +1,15 @@
-// The cache facade: LRU in front of LMDB, single flight behind both. What goes in and out is the encoded
-// `data` payload of a result frame, so a hit is a lookup and a send.
-import type { CacheTier } from '../../shared/protocol.ts';
+// The cache facade: LRU in front of LMDB. What goes in and out is the encoded `data` payload of a result frame,
+// so a hit is a lookup and a send. Computing a miss is the caller's (server/answer.ts, warmup/answer-path.ts),
+// through server/flight.ts's single flight.
 import { DiskTier } from './disk.ts';
-import { SingleFlight } from './flight.ts';
 import { HotTracker } from './hot.ts';
 import type { CacheKey } from './key.ts';
-import { LruTier, ownBytes } from './lru.ts';
+import { LruTier } from './lru.ts';
 import { CacheStats, type CacheGauges } from './metrics.ts';
 
 export interface CacheHit {
   bytes: Uint8Array;
   tier: 'lru' | 'lmdb';
-}
-
-export interface CachedAnswer {
-  bytes: Uint8Array;
-  tier: CacheTier;
-  /** Time this caller waited, milliseconds. */
-  ms: number;
 }
 
 export interface TieredCacheOptions {
@@ -36,7 +28,6 @@ export class TieredCache implements CacheGauges {
   readonly disk: DiskTier | undefined;
   readonly stats = new CacheStats();
   readonly hot = new HotTracker();
-  private readonly flights = new SingleFlight<Uint8Array>();
   private readonly onError: TieredCacheOptions['onError'];
 
   constructor(opts: TieredCacheOptions) {
@@ -69,37 +60,6 @@ export class TieredCache implements CacheGauges {
   has(key: AnyKey): boolean {
     const text = keyText(key);
     return this.lru.has(text) || (this.disk?.has(text) ?? false);
-  }
-
-  /**
-   * The cached answer, or the result of `compute` stored in both tiers. Concurrent callers with the same key
-   * share one compute; a failed compute is not cached and reaches every caller that shared it.
-   */
-  async getOrCompute(key: AnyKey, compute: () => Promise<Uint8Array>): Promise<CachedAnswer> {
-    const t0 = performance.now();
-    const hit = this.get(key);
-    if (hit) return { bytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0 };
-    const text = keyText(key);
-    const flight = this.flights.run(text, async () => {
-      this.stats.computes++;
-      try {
-        // Callers keep these bytes after later encodes: never hand out a view into an encoder's buffer.
-        const bytes = ownBytes(await compute());
-        void this.set(key, bytes);
-        return bytes;
-      } catch (err) {
-        this.stats.computeErrors++;
-        throw err;
-      }
-    });
-    if (flight.joined) this.stats.coalesced++;
-    const bytes = await flight.promise;
-    return { bytes, tier: 'db', ms: performance.now() - t0 };
-  }
-
-  /** Computations running now. */
-  get inFlight(): number {
-    return this.flights.size;
   }
 
   async flush(): Promise<void> {
