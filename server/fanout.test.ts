@@ -8,6 +8,8 @@ class Sink implements Recipient {
   closed = false;
   stale = false;
   buffered = 0;
+  /** What sendUncorked says (false: uWS dropped the frame). */
+  accepts = true;
   got: Uint8Array[] = [];
   notes: string[] = [];
   readonly log = { info: (_: object, msg: string) => void this.notes.push(msg) };
@@ -15,6 +17,7 @@ class Sink implements Recipient {
     return this.buffered;
   }
   sendUncorked(bytes: Uint8Array): boolean {
+    if (!this.accepts) return false;
     this.got.push(bytes);
     return true;
   }
@@ -45,6 +48,25 @@ describe('Fanout', () => {
     expect([behind, stale, closed].every((s) => s.got.length === 0)).toBe(true);
     expect(await f.send(frame(2), [behind])).toMatchObject({ sent: 0, skipped: 1 });
     expect(behind.notes.length).toBe(1);
+  });
+
+  it('with a plan, writes each recipient the frame it picks and reports only the sends that succeeded', async () => {
+    const f = new Fanout(1000);
+    const sinks = Array.from({ length: 6 }, () => new Sink());
+    sinks[1].accepts = false;
+    sinks[2].buffered = 2000;
+    const [full, delta] = [new Uint8Array(10), new Uint8Array(2)];
+    const picks = new Map(sinks.map((s, i) => [s, i % 2 === 0 ? delta : full]));
+    const sent: [number, Uint8Array][] = [];
+    const d = await f.send({ frameFor: (s: Sink) => picks.get(s)!, sent: (s: Sink, frame) => sent.push([sinks.indexOf(s), frame]) }, sinks);
+    expect(d).toMatchObject({ sent: 4, skipped: 1, bytes: 2 + 10 + 2 + 10 });
+    expect(sent).toEqual([
+      [0, delta],
+      [3, full],
+      [4, delta],
+      [5, full],
+    ]);
+    expect(sinks.map((s) => s.got.map((x) => x.length))).toEqual([[2], [], [], [10], [2], [10]]);
   });
 
   it('visits a set as it is when its turn comes: members that left meanwhile get nothing', async () => {

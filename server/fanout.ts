@@ -3,7 +3,8 @@
 // subscriber; its topic publish instead copies big frames into a per-socket buffer first (~1.5–2× the time at
 // 10,000 sockets, measured). Frames go out in the order they were handed in, in slices of a few milliseconds with a
 // macrotask between slices, so DuckDB completions and the next answers are handled while thousands of sockets are
-// written.
+// written. A push may come in two forms (full, and a delta for sockets that hold the previous answer): a plan then
+// picks each socket's frame as its turn comes and hears which sends succeeded.
 import { metrics } from './metrics.ts';
 
 /** What a push needs of a socket (a Session). */
@@ -16,8 +17,16 @@ export interface Recipient {
   readonly log: { info(obj: object, msg: string): void };
 }
 
+/** Per-socket choice of frame; called synchronously in the send loop, frameFor then (on success) sent. */
+export interface Plan<R extends Recipient = Recipient> {
+  frameFor(r: R): Uint8Array;
+  sent(r: R, frame: Uint8Array): void;
+}
+
 export interface Delivery {
   sent: number;
+  /** Bytes of the frames written. */
+  bytes: number;
   /** Sockets skipped because they are behind. */
   skipped: number;
   /** Time spent writing this frame, ms (the slices' time, not the turns between them). */
@@ -25,7 +34,7 @@ export interface Delivery {
 }
 
 interface Job {
-  frame: Uint8Array;
+  what: Uint8Array | Plan;
   to: Iterable<Recipient>;
   resolve: (d: Delivery) => void;
 }
@@ -46,10 +55,13 @@ export class Fanout {
     private readonly sliceMs = 5,
   ) {}
 
-  /** Sends `frame` to each recipient (iterated when its turn comes, so ones that left meanwhile are not visited). */
-  send(frame: Uint8Array, to: Iterable<Recipient>): Promise<Delivery> {
+  /**
+   * Sends `frame` (or what `plan` picks for each) to each recipient, iterated when its turn comes, so ones that left
+   * meanwhile are not visited.
+   */
+  send<R extends Recipient>(what: Uint8Array | Plan<R>, to: Iterable<R>): Promise<Delivery> {
     return new Promise((resolve) => {
-      this.queue.push({ frame, to, resolve });
+      this.queue.push({ what: what as Uint8Array | Plan, to, resolve });
       if (!this.draining) void this.drain();
     });
   }
@@ -60,12 +72,20 @@ export class Fanout {
       let sliceStart = performance.now();
       let n = 0;
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-        const d: Delivery = { sent: 0, skipped: 0, ms: 0 };
+        const d: Delivery = { sent: 0, bytes: 0, skipped: 0, ms: 0 };
+        const plan = job.what instanceof Uint8Array ? undefined : job.what;
         let t = performance.now();
         for (const r of job.to) {
           if (r.closed) continue;
           if (r.stale || this.isBehind(r)) d.skipped++;
-          else if (r.sendUncorked(job.frame)) d.sent++;
+          else {
+            const frame = plan ? plan.frameFor(r) : (job.what as Uint8Array);
+            if (r.sendUncorked(frame)) {
+              d.sent++;
+              d.bytes += frame.length;
+              plan?.sent(r, frame);
+            }
+          }
           if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
             d.ms += performance.now() - t;
             await new Promise((resolve) => setImmediate(resolve));

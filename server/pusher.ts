@@ -4,10 +4,14 @@
 // (server/fanout.ts: one buffer per frame, one send per socket). A socket that has fallen behind is skipped
 // (counted) and gets the latest state when it drains. Pushes may run ahead of the market: the live pipeline pushes a
 // new interval to subscribers first and only then precomputes the hot questions and advances what requests see.
+// Subscriptions that apply deltas get `{base, delta}` instead of the data when the answer last written to their
+// socket is the group's previous one (a tab's push shrinks from ~29 KB to ~1.5 KB); anything else gets it in full.
+import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import type { RequestId } from '../shared/protocol.ts';
+import { toNemIso } from '../shared/nem.ts';
+import { decode, encode, type RequestId } from '../shared/protocol.ts';
 import { answerFrame, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
-import { Fanout } from './fanout.ts';
+import { Fanout, type Plan } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
 import type { Market } from './market.ts';
@@ -16,18 +20,25 @@ import type { Session, Subscription } from './session.ts';
 
 /** What the last push cycle did, per group, in ms from the cycle's start (benchmarks print it). */
 export interface CycleReport {
-  /** readyMs: answer ready; sentMs: its last socket written (both from the cycle's start); sendMs: time spent writing. */
-  groups: { kind: Kind; readyMs: number; sentMs: number; sendMs: number; bytes: number; sockets: number }[];
+  /**
+   * readyMs: answer ready; sentMs: its last socket written (both from the cycle's start); sendMs: time spent writing;
+   * bytes: the answer's data; deltaBytes: its delta's (0: none made); written: frame bytes written into all sockets;
+   * deltas: sockets that got the delta.
+   */
+  groups: { kind: Kind; readyMs: number; sentMs: number; sendMs: number; bytes: number; deltaBytes: number; written: number; sockets: number; deltas: number }[];
   totalMs: number;
 }
 
 /** The sockets that subscribed to one question under one client id: they all get the same frame. */
 interface Topic {
   id: RequestId;
+  idKey: string;
   /** Subscriptions using it, live or not yet. */
   subs: number;
   /** Sessions whose subscription has had its first result (pushes go to these). */
   live: Set<Session>;
+  /** How many of the live ones apply deltas. */
+  deltas: number;
 }
 
 interface Group {
@@ -88,7 +99,7 @@ export class Pusher {
     }
     const t = group.topics.get(sub.topic);
     if (t) t.subs++;
-    else group.topics.set(sub.topic, { id: sub.id, subs: 1, live: new Set() });
+    else group.topics.set(sub.topic, { id: sub.id, idKey: sub.idKey, subs: 1, live: new Set(), deltas: 0 });
   }
 
   remove(session: Session, sub: Subscription): void {
@@ -96,7 +107,7 @@ export class Pusher {
     if (session.subs.size === 0) this.subscribers.delete(session);
     const group = this.groups.get(sub.query);
     const t = group?.topics.get(sub.topic);
-    if (t && sub.live) t.live.delete(session);
+    if (t && sub.live && t.live.delete(session) && sub.delta) t.deltas--;
     sub.live = false;
     if (!group || !t) return;
     if (--t.subs === 0) group.topics.delete(sub.topic);
@@ -117,6 +128,7 @@ export class Pusher {
     if (!t) return;
     sub.live = true;
     t.live.add(session);
+    if (sub.delta) t.deltas++;
     const at = this.marks();
     if (first.version !== this.o.market.version || (at && first.watermark < at.watermark)) void this.sendLatest(session, sub);
   }
@@ -187,18 +199,43 @@ export class Pusher {
       return;
     }
     const readyMs = performance.now() - t0;
+    const prev = g.last;
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
-    let sockets = 0;
-    let sendMs = 0;
-    await Promise.all(
-      [...g.topics.values()].map(async (t) => {
-        const d = await this.fanout.send(answerFrame('push', t.id, g.kind, answer), t.live);
-        sockets += d.sent;
-        sendMs += d.ms;
-        metrics.pushes.inc();
-      }),
-    );
-    report.groups.push({ kind: g.kind, readyMs, sentMs: performance.now() - t0, sendMs, bytes: answer.dataBytes.length, sockets });
+    const topics = [...g.topics.values()];
+    const delta = prev && topics.some((t) => t.deltas > 0) ? this.deltaOf(g, prev, answer) : undefined;
+    const r = { kind: g.kind, readyMs, sentMs: 0, sendMs: 0, bytes: answer.dataBytes.length, deltaBytes: 0, written: 0, sockets: 0, deltas: 0 };
+    await Promise.all(topics.map((t) => this.pushTopic(g, t, prev, answer, delta, r)));
+    r.sentMs = performance.now() - t0;
+    report.groups.push(r);
+  }
+
+  /** One frame per topic (plus one delta frame where some of its sockets take deltas), into each of its sockets. */
+  private async pushTopic(g: Group, t: Topic, prev: Answer | undefined, answer: Answer, delta: Delta | undefined, r: CycleReport['groups'][number]): Promise<void> {
+    const full = answerFrame('push', t.id, g.kind, answer);
+    let plan: ReturnType<typeof deltaPlan> | undefined;
+    if (t.deltas > 0) {
+      let frame = prev && delta && deltaFrame(t.id, g.kind, prev, answer, delta);
+      r.deltaBytes = frame?.length ?? 0;
+      // A delta that saves little is not worth a second frame (nor the client's work).
+      if (frame && frame.length > full.length / 2) frame = undefined;
+      plan = deltaPlan(t, prev, answer, full, frame);
+    }
+    const d = await this.fanout.send(plan ?? full, t.live);
+    r.sockets += d.sent;
+    r.deltas += plan?.deltas ?? 0;
+    r.written += d.bytes;
+    r.sendMs += d.ms;
+    metrics.pushes.inc();
+  }
+
+  /** The change from `prev` to `next` (undefined when there is none to send, or it cannot be worked out). */
+  private deltaOf(g: Group, prev: Answer, next: Answer): Delta | undefined {
+    try {
+      return diff(decode(prev.dataBytes), decode(next.dataBytes));
+    } catch (err) {
+      this.o.log.error({ err, kind: g.kind }, 'push: working out a delta failed; sending the full answer');
+      return undefined;
+    }
   }
 
   /** Records the group's latest answer; false when it is older than what the group has, or unchanged. */
@@ -208,17 +245,54 @@ export class Pusher {
     const last = g.last;
     // An answer pushed ahead carries the market's version with a later watermark: order by both.
     if (last && (answer.version < last.version || (answer.version === last.version && answer.watermark < last.watermark))) return false;
-    g.last = answer;
-    return !last || Buffer.compare(last.dataBytes, answer.dataBytes) !== 0;
+    const changed = !last || (last.dataBytes !== answer.dataBytes && Buffer.compare(last.dataBytes, answer.dataBytes) !== 0);
+    // Unchanged: keep the bytes subscribers were sent, so `holds` still recognises them as the delta base.
+    g.last = changed || answer.watermark !== last.watermark ? answer : { ...answer, dataBytes: last.dataBytes };
+    return changed;
   }
 
   private async sendLatest(session: Session, sub: Subscription): Promise<void> {
     try {
       const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool], this.marks());
       if (session.closed || session.subs.get(sub.idKey) !== sub || session.stale) return;
-      session.send(sentNowFrame('push', sub.id, sub.kind, answer));
+      if (session.send(sentNowFrame('push', sub.id, sub.kind, answer)) && sub.delta) sub.held = answer;
     } catch (err) {
       if (!session.closed) session.log.warn({ err, kind: sub.kind }, 'push: catching a socket up failed');
     }
   }
+}
+
+/** Whether the socket holds `answer`: the same object, or the same bytes at the same watermark (one cached buffer). */
+function holds(sub: Subscription, answer: Answer): boolean {
+  const h = sub.held;
+  return h === answer || (h !== undefined && h.dataBytes === answer.dataBytes && h.watermark === answer.watermark);
+}
+
+/**
+ * Per socket: the delta where the subscription applies deltas and holds `prev`, else the full frame; what was
+ * written becomes what the subscription holds.
+ */
+function deltaPlan(t: Topic, prev: Answer | undefined, next: Answer, full: Uint8Array, delta: Uint8Array | undefined): Plan<Session> & { deltas: number } {
+  // The subscription looked up in frameFor, for sent (the fan-out calls them back to back for one socket).
+  let sub: Subscription | undefined;
+  return {
+    deltas: 0,
+    frameFor(s) {
+      sub = s.subs.get(t.idKey);
+      return delta && prev && sub?.delta && sub.live && holds(sub, prev) ? delta : full;
+    },
+    sent(_s, frame) {
+      if (!sub?.delta) return;
+      sub.held = next;
+      if (frame === delta) this.deltas++;
+    },
+  };
+}
+
+/** `{t:'push', id, kind, meta, base, delta}`: meta as answerFrame writes it, base the watermark of the answer it applies to. */
+function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta: Delta): Uint8Array {
+  const iso = (ts: number) => (ts > 0 ? toNemIso(ts) : '');
+  const meta = { cache: next.tier, ms: Math.round(next.ms * 1000) / 1000, watermark: iso(next.watermark) };
+  // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes this frame later.
+  return new Uint8Array(encode({ t: 'push', id, kind, meta, base: iso(prev.watermark), delta }));
 }

@@ -60,8 +60,9 @@ export class Router {
     if (t !== 'query' && t !== 'sub') throw badRequest(`unknown frame type ${describe(t)}; expected query, sub or unsub`);
     if (id === undefined) throw badRequest(`${t} needs an id: a number or a string of at most ${MAX_ID_LENGTH} characters`);
     const { kind, params } = checkQuery(frame);
-    if (t === 'query') this.query(session, id, kind, params);
-    else this.subscribe(session, id, kind, params);
+    if (t === 'query') return this.query(session, id, kind, params);
+    if (frame.delta !== undefined && typeof frame.delta !== 'boolean') throw badRequest(`delta must be true or false, not ${describe(frame.delta)}`);
+    this.subscribe(session, id, kind, params, frame.delta === true);
   }
 
   private query(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>): void {
@@ -71,20 +72,20 @@ export class Router {
       .catch((err: unknown) => this.fail(session, err, id));
   }
 
-  private subscribe(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>): void {
+  private subscribe(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>, delta: boolean): void {
     const key = idKey(id);
     const previous = session.subs.get(key);
     if (previous) this.o.pusher.remove(session, previous); // the same id again replaces its subscription
     else if (session.subs.size >= this.o.maxSubscriptions) throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
     const query = `${kind}|${canonicalJson(params)}`;
-    const sub: Subscription = { id, idKey: key, kind, params, query, topic: `${query}#${key}`, live: false };
+    const sub: Subscription = { id, idKey: key, kind, params, query, topic: `${query}#${key}`, live: false, delta, held: undefined };
     this.o.pusher.add(session, sub);
     if (kind.startsWith('tab.')) session.view = { kind, params };
     this.o.answerer
       .answer(kind, params, session)
       .then((answer) => {
         if (session.subs.get(key) !== sub) return; // unsubscribed or replaced while computing
-        session.send(sentNowFrame('result', id, kind, answer));
+        if (session.send(sentNowFrame('result', id, kind, answer)) && delta) sub.held = answer;
         this.o.pusher.goLive(session, sub, answer);
       })
       .catch((err: unknown) => {

@@ -3,6 +3,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import type { RequestId } from '../shared/protocol.ts';
+import type { Answer } from './answer.ts';
 import type { ConnHolder, ConnLane } from './lane.ts';
 import { newBucket, type Bucket, type RateLimit } from './limiter.ts';
 import type { Logger } from './log.ts';
@@ -27,6 +28,13 @@ export interface Subscription {
   topic: string;
   /** Subscribed to its topic (false until the first result is sent, and while the socket is behind). */
   live: boolean;
+  /** The client applies push deltas (it sent `delta: true`). */
+  delta: boolean;
+  /**
+   * For a delta subscription: the answer last written to this socket for it (first result, push or catch-up), so a
+   * delta goes only where its base is known to be held; undefined until one was written.
+   */
+  held: Answer | undefined;
 }
 
 /** uWS send() statuses. */

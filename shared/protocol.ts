@@ -1,5 +1,6 @@
 // The wire protocol (CONTRACT §3): frame types and the one msgpack codec both ends use.
 import { Packr } from 'msgpackr';
+import type { Delta } from './delta.ts';
 import type { Kind } from './kinds.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -42,6 +43,8 @@ export interface SubFrame {
   params?: Record<string, unknown>;
   /** Watermark (ISO) the client already holds; the server still answers at once, so there is no gap. */
   since?: string;
+  /** The client applies push deltas (shared/delta.ts): pushes may then carry `base` and `delta` instead of `data`. */
+  delta?: boolean;
 }
 export interface UnsubFrame {
   t: 'unsub';
@@ -54,13 +57,26 @@ export interface ResultFrame<D = unknown> {
   data: D;
   meta: Meta;
 }
-export interface PushFrame<D = unknown> {
+export interface FullPushFrame<D = unknown> {
   t: 'push';
   id: RequestId;
   kind: Kind;
   data: D;
   meta: Meta;
 }
+/**
+ * To a subscription that sent `delta: true`: `data` is applyDelta(held data, delta), where the held answer is the
+ * one whose meta.watermark is `base`. Only sent when the server knows that answer was the last written to the socket.
+ */
+export interface DeltaPushFrame {
+  t: 'push';
+  id: RequestId;
+  kind: Kind;
+  base: string;
+  delta: Delta;
+  meta: Meta;
+}
+export type PushFrame<D = unknown> = FullPushFrame<D> | DeltaPushFrame;
 export interface ErrorFrame {
   t: 'error';
   id?: RequestId;

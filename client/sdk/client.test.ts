@@ -87,7 +87,7 @@ describe('NemClient', () => {
 
     for (const ws of server.sockets) ws.terminate();
     await until(() => server.received.filter((f) => f.t === 'sub').length === 2, 'resubscription');
-    expect(server.received.at(-1)).toEqual({ t: 'sub', id: sub.id, kind: 'prices.current', params: {}, since: '2026-04-01T00:05:00+10:00' });
+    expect(server.received.at(-1)).toEqual({ t: 'sub', id: sub.id, kind: 'prices.current', params: {}, delta: true, since: '2026-04-01T00:05:00+10:00' });
     await until(() => client.state === 'open', 'reopen');
     expect(states.map((s) => s.state)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
     expect(states[2].reason).toMatch(/^closed/);

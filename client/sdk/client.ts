@@ -192,8 +192,14 @@ export class NemClient {
         }
         return this.subs.get(frame.id)?.deliver({ kind: 'result', data: frame.data as ResultOf[Kind], meta: frame.meta });
       }
-      case 'push':
-        return this.subs.get(frame.id)?.deliver({ kind: 'push', data: frame.data as ResultOf[Kind], meta: frame.meta });
+      case 'push': {
+        const sub = this.subs.get(frame.id);
+        if (!sub) return;
+        if (!('delta' in frame)) return sub.deliver({ kind: 'push', data: frame.data as ResultOf[Kind], meta: frame.meta });
+        // A delta against data this subscription does not hold (or a bad one): ask for the whole answer, once.
+        if (!sub.deliverDelta(frame.base, frame.delta, frame.meta) && !sub.resyncing) this.send(sub.frame(true));
+        return;
+      }
       case 'error':
         return this.onError(frame.id, frame.code, frame.message);
     }

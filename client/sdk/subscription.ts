@@ -1,4 +1,6 @@
 // One subscription: its frame, the last answer it delivered, and its two ways out (callback and async iterator).
+// It asks for push deltas and applies them to the data it holds, so consumers always get whole answers.
+import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { encode } from '../../shared/protocol.ts';
 import type { Meta, SubFrame } from '../../shared/protocol.ts';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
@@ -24,7 +26,7 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
   /** Transient refusals in a row (overloaded, rate limited), for the retry backoff. */
   retries = 0;
   private channel: Channel<Update<K>> | undefined;
-  private resyncing = false;
+  private resync = false;
   private done = false;
   private error: Error | undefined;
 
@@ -39,18 +41,23 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     if (!handlers.onUpdate) this.channel = new Channel(256, () => this.stop(this));
   }
 
+  /** Waiting for the answer to a resend (a reconnect, or a delta that did not fit what is held). */
+  get resyncing(): boolean {
+    return this.resync;
+  }
+
   /** The frame to send; on a resend, `since` carries the watermark already held. */
   frame(resend = false): SubFrame {
-    this.resyncing = resend && this.latest !== undefined;
-    const frame: SubFrame = { t: 'sub', id: this.id, kind: this.name, params: this.params as Record<string, unknown> };
+    this.resync = resend && this.latest !== undefined;
+    const frame: SubFrame = { t: 'sub', id: this.id, kind: this.name, params: this.params as Record<string, unknown>, delta: true };
     if (resend && this.latest) frame.since = this.latest.meta.watermark;
     return frame;
   }
 
   deliver(update: Update<K>): void {
     if (this.done) return;
-    if (this.resyncing && update.kind === 'result') {
-      this.resyncing = false;
+    if (this.resync && update.kind === 'result') {
+      this.resync = false;
       // After a reconnect the server answers again at once; when nothing changed meanwhile, that answer is one the
       // consumer already has, so it is not delivered twice.
       if (this.latest && sameAnswer(this.latest, update)) return;
@@ -62,6 +69,24 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     this.latest = update;
     this.handlers.onUpdate?.(update);
     this.channel?.push(update);
+  }
+
+  /**
+   * A push carrying a delta: delivered as a whole answer when `base` is the watermark of the data held and the delta
+   * fits it. False when it does not (nothing is delivered): the caller asks for the whole answer again.
+   */
+  deliverDelta(base: string, delta: Delta, meta: Meta): boolean {
+    if (this.done) return true;
+    const held = this.latest;
+    if (!held || held.meta.watermark !== base) return false;
+    let data: ResultOf[K];
+    try {
+      data = applyDelta(held.data, delta) as ResultOf[K];
+    } catch {
+      return false; // a delta that does not fit the data held: the whole answer replaces both
+    }
+    this.deliver({ kind: 'push', data, meta });
+    return true;
   }
 
   fail(error: Error): void {
