@@ -1,7 +1,8 @@
 // Idle subscribers for the push benchmark, forked by bench/push.ts so their CPU is not the server's event loop.
 // Each is a bare TCP socket speaking just enough WebSocket (handshake, frame headers, pong): with 10,000 sockets
 // on a 2-core machine, a full client library's per-message work would be most of what gets measured.
-// {open: N, url, subs} opens N subscribers (round robin over `subs`) and waits for every first result;
+// {open: N, url, subs, delta} opens N subscribers (round robin over `subs`; `delta: true` asks for push deltas, as the
+// SDK does) and waits for every first result;
 // {arm: true} starts a measurement; {collect: {timeoutMs}} waits for one complete push frame per socket and returns
 // the monotonic arrival times (ns; CLOCK_MONOTONIC, comparable across processes); {close: true} ends them.
 import { randomBytes } from 'node:crypto';
@@ -104,7 +105,7 @@ let subscribers: Subscriber[] = [];
 /** Every socket of this process reads into this one buffer (reads are handled one at a time, synchronously). */
 const READ_BUFFER = Buffer.alloc(256 * 1024);
 
-function openOne(url: URL, sub: Sub): Promise<Subscriber> {
+function openOne(url: URL, sub: Sub, delta: boolean): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     // onread: each read lands in one reused buffer and calls back directly, no stream or Buffer per read; with
     // thousands of sockets on the server's cores, the client's own per-read cost would otherwise be measured too.
@@ -118,7 +119,7 @@ function openOne(url: URL, sub: Sub): Promise<Subscriber> {
       if (opcode === OP_PING) return void socket.write(clientFrame(0xa, payload ?? Buffer.alloc(0)));
       if (opcode !== OP_BINARY || !payload) return;
       const f = decode(payload) as { t: string; message?: string };
-      if (f.t === 'hello') socket.write(clientFrame(OP_BINARY, encode({ t: 'sub', id: 1, kind: sub.kind, params: sub.params })));
+      if (f.t === 'hello') socket.write(clientFrame(OP_BINARY, encode({ t: 'sub', id: 1, kind: sub.kind, params: sub.params, ...(delta ? { delta } : {}) })));
       else if (f.t === 'result') resolve(self);
       else if (f.t === 'error') reject(new Error(`subscription refused: ${f.message}`));
     });
@@ -143,7 +144,7 @@ function openOne(url: URL, sub: Sub): Promise<Subscriber> {
   });
 }
 
-async function open(url: string, n: number, subs: Sub[]): Promise<{ opened: number; failed: number; firstError?: string }> {
+async function open(url: string, n: number, subs: Sub[], delta: boolean): Promise<{ opened: number; failed: number; firstError?: string }> {
   let failed = 0;
   let firstError: string | undefined;
   const target = new URL(url);
@@ -151,7 +152,7 @@ async function open(url: string, n: number, subs: Sub[]): Promise<{ opened: numb
   for (let i = 0; i < n; i += batch) {
     const made = await Promise.all(
       Array.from({ length: Math.min(batch, n - i) }, (_, j) =>
-        openOne(target, subs[(i + j) % subs.length]).catch((err: Error) => {
+        openOne(target, subs[(i + j) % subs.length], delta).catch((err: Error) => {
           failed++;
           firstError ??= err.message;
           return null;
@@ -180,8 +181,8 @@ function closeAll(): { closed: number } {
   return { closed };
 }
 
-process.on('message', async (m: { url?: string; open?: number; subs?: Sub[]; arm?: boolean; collect?: { timeoutMs: number }; close?: boolean }) => {
-  if (m.open !== undefined && m.url && m.subs) process.send!(await open(m.url, m.open, m.subs));
+process.on('message', async (m: { url?: string; open?: number; subs?: Sub[]; delta?: boolean; arm?: boolean; collect?: { timeoutMs: number }; close?: boolean }) => {
+  if (m.open !== undefined && m.url && m.subs) process.send!(await open(m.url, m.open, m.subs, m.delta === true));
   else if (m.arm) {
     for (const s of subscribers) s.arm();
     process.send!({ armed: subscribers.length });

@@ -18,6 +18,11 @@ interface Question {
   kind: string;
   params: Record<string, unknown>;
 }
+/** What idle subscribers watch, and whether they apply push deltas (as the SDK, so the browser app, does). */
+export interface Mix {
+  subs: Question[];
+  delta?: boolean;
+}
 /** What idle dashboards sit on: the NEM tab per region, and the price ticker. */
 export const TAB_MIX: Question[] = [
   { kind: 'prices.current', params: {} },
@@ -39,10 +44,11 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sizes = ctx.quick ? [1000] : [1000, 10_000];
-  return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes: { 'tab mix': TAB_MIX, ticker: TICKER } });
+  const mixes = { 'tab mix, deltas': { subs: TAB_MIX, delta: true }, 'tab mix': { subs: TAB_MIX }, ticker: { subs: TICKER } };
+  return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes });
 }
 
-export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: number; mixes: Record<string, Question[]> }): Promise<BenchResult[]> {
+export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> }): Promise<BenchResult[]> {
   const dataDir = join(ctx.scratchDir, 'data');
   await buildSmallDemo(dataDir, 2);
   const config = loadConfig([], {
@@ -60,8 +66,8 @@ export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: n
   const conn = await app.instance.connect();
   const out: BenchResult[] = [];
   try {
-    for (const [mix, subs] of Object.entries(o.mixes))
-      for (const n of o.sizes) out.push(...(await measure(ctx, app, n, o.rounds, mix, subs, () => appendDemoInterval(conn))));
+    for (const [name, mix] of Object.entries(o.mixes))
+      for (const n of o.sizes) out.push(...(await measure(ctx, app, n, o.rounds, name, mix, () => appendDemoInterval(conn))));
   } finally {
     conn.closeSync();
     await app.close();
@@ -69,7 +75,7 @@ export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: n
   return out;
 }
 
-async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: number, mix: string, subs: Question[], append: () => Promise<number>): Promise<BenchResult[]> {
+async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: number, mix: string, { subs, delta = false }: Mix, append: () => Promise<number>): Promise<BenchResult[]> {
   const procs = Math.ceil(n / PER_PROCESS);
   const children = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
   const pipeline = app.live?.pipeline;
@@ -80,9 +86,12 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
   const cycles: number[] = [];
   const computes: number[] = [];
   const perSocketUs: number[] = [];
+  /** Bytes written per socket per push, and the share of sockets that got a delta, per round. */
+  const perPushBytes: number[] = [];
+  const deltaShare: number[] = [];
   let missing = 0;
   try {
-    const opened = await Promise.all(children.map((c, i) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: app.wsUrl, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs })));
+    const opened = await Promise.all(children.map((c, i) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: app.wsUrl, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs, delta })));
     const failed = opened.reduce((s, o) => s + o.failed, 0);
     if (failed > 0) throw new Error(`push bench: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
     ctx.log(`push: ${n.toLocaleString('en')} idle subscribers (${mix}) in ${procs} process(es); ${rounds} intervals`);
@@ -105,8 +114,13 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       if (cycle && cycle.groups.length > 0) {
         computes.push(Math.max(...cycle.groups.map((g) => g.readyMs)));
         const sockets = cycle.groups.reduce((s, g) => s + g.sockets, 0);
-        if (sockets > 0) perSocketUs.push((1000 * cycle.groups.reduce((s, g) => s + g.sendMs, 0)) / sockets);
-        ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${(g.bytes / 1024).toFixed(1)} KB ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets} in ${g.sendMs.toFixed(1)})`).join('; ')}`);
+        if (sockets > 0) {
+          perSocketUs.push((1000 * cycle.groups.reduce((s, g) => s + g.sendMs, 0)) / sockets);
+          perPushBytes.push(cycle.groups.reduce((s, g) => s + g.written, 0) / sockets);
+          deltaShare.push(cycle.groups.reduce((s, g) => s + g.deltas, 0) / sockets);
+        }
+        const size = (g: (typeof cycle.groups)[number]) => `${(g.bytes / 1024).toFixed(1)} KB${g.deltaBytes ? ` (delta ${(g.deltaBytes / 1024).toFixed(1)} KB to ${g.deltas})` : ''}`;
+        ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${size(g)} ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets} in ${g.sendMs.toFixed(1)})`).join('; ')}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
@@ -115,7 +129,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
     await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
     for (const c of children) c.kill();
   }
-  for (const xs of [latencies, cycles, computes, perSocketUs]) xs.sort((a, b) => a - b);
+  for (const xs of [latencies, cycles, computes, perSocketUs, perPushBytes, deltaShare]) xs.sort((a, b) => a - b);
   const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
   const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
   const results: BenchResult[] = [
@@ -129,6 +143,14 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       { name: `server: push cycle start → last answer ready, median (${label})`, value: r2(pct(computes, 50)), unit: 'ms', note: 'recomputation, overlapping the writes of answers ready earlier' },
       { name: `server: writing one push into one socket, median (${label})`, value: r2(pct(perSocketUs, 50)), unit: 'µs', note: 'time in the fan-out loops ÷ sockets written (uWS send + kernel)' },
     );
+  }
+  if (perPushBytes.length > 0) {
+    results.push({
+      name: `bytes written per push per socket, median round (${label})`,
+      value: Math.round(pct(perPushBytes, 50)),
+      unit: 'B',
+      note: `frame bytes written ÷ sockets; sockets that got a delta: ${deltaShare.map((x) => `${Math.round(100 * x)}%`).join(', ')} (rounds, sorted)`,
+    });
   }
   if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;
