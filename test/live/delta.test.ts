@@ -1,11 +1,13 @@
 // Push deltas end to end on the real server (demo store, real pipeline): of two sockets on the same tab, the one that
 // sent `delta: true` gets `{base, delta}` that rebuilds exactly the full push the other gets, in a fraction of the
 // bytes; a socket whose previous push was not written gets the whole answer next, then deltas again; a bad `delta`
-// flag is refused.
+// flag is refused; the SDK hands its consumer the same whole answer a full push carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { NemClient, type Update } from '../../client/sdk/client.ts';
 import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { toNemIso } from '../../shared/nem.ts';
-import { encode } from '../../shared/protocol.ts';
+import { decode, encode } from '../../shared/protocol.ts';
 import { TestClient, type Frame } from '../server/harness.ts';
 import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
 
@@ -79,6 +81,36 @@ describe('push deltas', () => {
     expect(delta.base).toBe(full.meta.watermark);
     expect(applyDelta(full.data, delta.delta as Delta)).toHaveProperty('panels');
     expect(c.c.frames.filter((f) => f.t === 'push')).toEqual([]);
+  });
+
+  it('the SDK applies the real deltas: its consumer gets the same data as a socket sent whole answers', async () => {
+    const seen: Frame[] = [];
+    // The SDK's socket, with an ear on what actually arrives.
+    class Tapped extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.on('message', (raw: Buffer) => seen.push(decode(raw) as Frame));
+      }
+    }
+    const client = new NemClient({ url: server.wsUrl, WebSocket: Tapped as never });
+    try {
+      const updates: Update<'tab.nem'>[] = [];
+      client.sub('tab.nem', { region: 'SA1' }, { onUpdate: (u) => updates.push(u) });
+      const b = await subscriber(false);
+      const until = async (ok: () => boolean) => {
+        for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      await until(() => updates.length === 1);
+      for (let i = 0; i < 2; i++) {
+        await server.demo().step();
+        const full = await nextPush(b.c);
+        await until(() => updates.length === i + 2);
+        expect(updates[i + 1]).toEqual({ kind: 'push', data: full.data, meta: full.meta });
+      }
+      expect(seen.filter((f) => f.t === 'push').map((f) => Object.hasOwn(f, 'delta'))).toEqual([true, true]);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses a delta flag that is not a boolean, and the socket stays usable', async () => {
