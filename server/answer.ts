@@ -181,11 +181,16 @@ export function panelsBytes(names: readonly string[], data: readonly Uint8Array[
 
 /** A result or push frame: the small fields encoded here, the cached data bytes appended as they are. */
 export function answerFrame(t: 'result' | 'push', id: RequestId, kind: Kind, answer: Answer, into?: Uint8Array): Uint8Array {
-  // '' before the store holds any data, as hello says: not 1970.
-  const watermark = answer.watermark > 0 ? toNemIso(answer.watermark) : '';
-  const meta = { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark };
-  return encodeFrameWithData({ t, id, kind, meta }, answer.dataBytes, into);
+  return encodeFrameWithData({ t, id, kind, meta: answerMeta(answer) }, answer.dataBytes, into);
 }
+
+/** A frame's `meta` for an answer. */
+export function answerMeta(answer: Answer): { cache: CacheTier; ms: number; watermark: string } {
+  return { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark: wireWatermark(answer.watermark) };
+}
+
+/** ISO NEM time, or '' before the store holds any data (as hello says): not 1970. */
+export const wireWatermark = (ts: number): string => (ts > 0 ? toNemIso(ts) : '');
 
 /** Answers larger than this get a buffer of their own rather than growing the scratch one. */
 const SCRATCH_MAX = 4 << 20;

@@ -8,9 +8,8 @@
 // socket is the group's previous one (a tab's push shrinks from ~29 KB to ~1.5 KB); anything else gets it in full.
 import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import { toNemIso } from '../shared/nem.ts';
 import { decode, encode, type RequestId } from '../shared/protocol.ts';
-import { answerFrame, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
+import { answerFrame, answerMeta, sentNowFrame, wireWatermark, type Answer, type Answerer, type Marks } from './answer.ts';
 import { Fanout, type Plan } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
@@ -123,7 +122,9 @@ export class Pusher {
   /** After a subscription's first result went out: pushes reach it from now on; catch up if data arrived meanwhile. */
   goLive(session: Session, sub: Subscription, first: Answer): void {
     if (session.closed || session.subs.get(sub.idKey) !== sub) return;
-    this.remember(sub.query, first);
+    // Only a new group takes its first answer as the last one sent: in a group that has one, a newer first answer
+    // (computed after the market moved, before the push cycle's) must not make the cycle skip the older subscribers.
+    if (!this.groups.get(sub.query)?.last) this.remember(sub.query, first);
     const t = this.groups.get(sub.query)?.topics.get(sub.topic);
     if (!t) return;
     sub.live = true;
@@ -291,8 +292,6 @@ function deltaPlan(t: Topic, prev: Answer | undefined, next: Answer, full: Uint8
 
 /** `{t:'push', id, kind, meta, base, delta}`: meta as answerFrame writes it, base the watermark of the answer it applies to. */
 function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta: Delta): Uint8Array {
-  const iso = (ts: number) => (ts > 0 ? toNemIso(ts) : '');
-  const meta = { cache: next.tier, ms: Math.round(next.ms * 1000) / 1000, watermark: iso(next.watermark) };
   // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes this frame later.
-  return new Uint8Array(encode({ t: 'push', id, kind, meta, base: iso(prev.watermark), delta }));
+  return new Uint8Array(encode({ t: 'push', id, kind, meta: answerMeta(next), base: wireWatermark(prev.watermark), delta }));
 }
