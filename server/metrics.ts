@@ -108,7 +108,18 @@ export const metrics = {
   }),
   pushes: new Counter({
     name: 'nemlive_pushes_total',
-    help: 'Push frames published (one per topic; uWS fans each out to its subscribers)',
+    help: 'Push frames prepared (one per subscribed question and client id; server/fanout.ts writes each into its sockets)',
+    registers: [registry],
+  }),
+  pushWrites: new Counter({
+    name: 'nemlive_push_writes_total',
+    help: 'Pushes written into sockets, whole answers (full) or changes to what the socket holds (delta)',
+    labelNames: ['form'] as const,
+    registers: [registry],
+  }),
+  pushBytes: new Counter({
+    name: 'nemlive_push_bytes_total',
+    help: 'Bytes of push frames written into sockets',
     registers: [registry],
   }),
   pushSkipped: new Counter({

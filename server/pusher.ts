@@ -224,6 +224,9 @@ export class Pusher {
     const d = await this.fanout.send(plan ?? full, t.live);
     r.sockets += d.sent;
     r.deltas += plan?.deltas ?? 0;
+    metrics.pushWrites.inc({ form: 'full' }, d.sent - (plan?.deltas ?? 0));
+    if (plan?.deltas) metrics.pushWrites.inc({ form: 'delta' }, plan.deltas);
+    metrics.pushBytes.inc(d.bytes);
     r.written += d.bytes;
     r.sendMs += d.ms;
     metrics.pushes.inc();

@@ -8,7 +8,7 @@ import { NemClient, type Update } from '../../client/sdk/client.ts';
 import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { decode, encode } from '../../shared/protocol.ts';
-import { TestClient, type Frame } from '../server/harness.ts';
+import { metric, TestClient, type Frame } from '../server/harness.ts';
 import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
 
 const TAB = { kind: 'tab.nem', params: { region: 'SA1' } };
@@ -43,8 +43,18 @@ describe('push deltas', () => {
     const b = await subscriber(undefined);
     expect(a.first.data).toEqual(b.first.data);
 
+    const scrape = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return { delta: metric(text, 'nemlive_push_writes_total', 'form="delta"') || 0, full: metric(text, 'nemlive_push_writes_total', 'form="full"') || 0, bytes: metric(text, 'nemlive_push_bytes_total') };
+    };
+    const before = await scrape();
     const ts = (await server.demo().step())!;
     const [pa, pb] = await Promise.all([nextPush(a.c), nextPush(b.c)]);
+    // /metrics counts the two forms and their bytes (an operator's view of what deltas save).
+    const after = await scrape();
+    expect(after.delta - before.delta).toBe(1);
+    expect(after.full - before.full).toBe(1);
+    expect(after.bytes - before.bytes).toBeGreaterThan(encode(pb).length);
     expect(pb).toMatchObject({ t: 'push', kind: 'tab.nem', meta: { watermark: toNemIso(ts) } });
     expect(pb).not.toHaveProperty('delta');
     expect(Object.keys(pa).sort()).toEqual(['base', 'delta', 'id', 'kind', 'meta', 't']);
