@@ -18,6 +18,7 @@ export const MODULES = [
   { name: 'cache', store: true },
   { name: 'roundtrip', store: true },
   { name: 'push', store: true },
+  { name: 'push-cluster', store: true },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },
 ] as const;

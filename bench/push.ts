@@ -157,7 +157,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
 }
 
 /** A `days`-day demo store in an empty dataDir (the same builder `npm start` uses on first run). */
-async function buildSmallDemo(dataDir: string, days: number): Promise<void> {
+export async function buildSmallDemo(dataDir: string, days: number): Promise<void> {
   const { instance } = await openStore({ dataDir });
   const conn = await instance.connect();
   try {
