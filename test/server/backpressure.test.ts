@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { toNemIso } from '../../shared/nem.ts';
-import { addInterval, healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { addInterval, healthz, metric, startTestServer, TestClient, waitFor, type Frame, type TestServer } from './harness.ts';
 
 const BIG = { kind: 'tab.generation', params: { region: 'NEM', range: 'all', resolution: '5m' } }; // ~88 KB
 const MB = 1 << 20;
@@ -27,7 +27,7 @@ describe('slow readers', () => {
       const fast = await TestClient.open(server.wsUrl);
       await slow.request('sub', 'prices.history', sub, 'h');
       await fast.request('sub', 'prices.history', sub, 'h');
-      await slow.query(BIG.kind, BIG.params); // cached from here on
+      const reference = await slow.query(BIG.kind, BIG.params); // cached from here on
       const session = server.sessions.get(slow.hello.session)!;
       const socket = pause(slow);
       let sent = 0;
@@ -51,8 +51,17 @@ describe('slow readers', () => {
       expect(caughtUp.meta.watermark).toBe(toNemIso(next));
       expect(caughtUp.data).toEqual(pushed.data);
       expect(session.stale).toBe(false);
-      const bigResults = slow.frames.filter((f) => f.t === 'result' && String(f.id).startsWith('big')).length;
-      console.log(`slow reader: ${sent} big queries sent while paused, ${bigResults} answered before the catch-up push`);
+      const big = slow.frames.filter((f) => f.t === 'result' && String(f.id).startsWith('big'));
+      console.log(`slow reader: ${sent} big queries sent while paused, ${big.length} answered before the catch-up push`);
+      // Result frames are built in one reused buffer (server/answer.ts sentNowFrame); what uWS buffered for this
+      // socket must be its own copy: every frame intact, each id once, the same data as the reference answer.
+      expect(big.length).toBeGreaterThan(0);
+      expect(new Set(big.map((f) => f.id)).size).toBe(big.length);
+      const fingerprint = (data: Frame['data']) => {
+        const g = data.panels.generation;
+        return [Object.keys(data.panels), g.time.length, g.time.at(-1), g.price.at(-1), g.table.length];
+      };
+      for (const f of big) expect(fingerprint(f.data)).toEqual(fingerprint(reference.data));
       // Back on its topic: the next interval reaches it like everyone else.
       const after = await addInterval(server, { SA1: 77, NSW1: 66 });
       await server.pushUpdate();
