@@ -3,11 +3,11 @@
 // so several processes can drive one server; reports counts, a latency histogram and its own CPU.
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import WebSocket from 'ws';
 import { encode } from '../shared/protocol.ts';
 import { Histogram, type HistogramSnapshot } from '../soak/histogram.ts';
 import { watchLoopDelay } from '../soak/loop-delay.ts';
 import { jsonHead, msgpackHead } from './frame-head.ts';
+import { HEAD_BYTES, RawWs, type Message } from './raw-ws.ts';
 import type { MixQuery } from './query-mix.ts';
 
 export interface LoadOptions {
@@ -39,14 +39,23 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const cache: Record<string, number> = {};
   let answered = 0;
   const pack = o.codec === 'msgpack' ? (f: unknown) => encode(f) : (f: unknown) => JSON.stringify(f);
-  // Heads only: the client must not be the bottleneck decoding 100 KB payloads (codec.ts measures that cost).
-  const unpack = o.codec === 'msgpack' ? (b: Buffer) => msgpackHead(b) : (b: Buffer) => jsonHead(b.toString('utf8'));
+  // Heads only: the client must not be the bottleneck decoding 100 KB payloads (codec.ts measures that cost), nor
+  // allocating them (bench/raw-ws.ts keeps each message's first and last bytes only).
+  const unpack =
+    o.codec === 'msgpack'
+      ? (m: Message) => msgpackHead(m.head)
+      : (m: Message) => jsonHead(m.length <= HEAD_BYTES ? m.head.toString('utf8') : m.head.toString('utf8') + m.tail.toString('utf8'));
 
+  const handlers: ((m: Message) => void)[] = [];
   const sockets = await Promise.all(
-    Array.from({ length: o.sockets }, () => new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(o.url, { perMessageDeflate: false });
-      ws.once('message', () => resolve(ws)); // hello
-      ws.once('error', reject);
+    Array.from({ length: o.sockets }, (_, s) => new Promise<RawWs>((resolve, reject) => {
+      let hello: (() => void) | undefined;
+      const helloSeen = new Promise<void>((r) => (hello = r));
+      RawWs.open(o.url, (m) => {
+        if (!hello) return handlers[s]?.(m);
+        hello();
+        hello = undefined;
+      }).then((ws) => helloSeen.then(() => resolve(ws)), reject);
     })),
   );
   const t0 = performance.now();
@@ -65,8 +74,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       sent.set(id, performance.now());
       ws.send(pack({ t: 'query', id, kind: q.kind, params: q.params }));
     };
-    ws.on('message', (raw: Buffer) => {
-      const f = unpack(raw) as { t: string; id?: number; code?: string; meta?: { cache?: string } };
+    handlers[s] = (m) => {
+      const f = unpack(m) as { t: string; id?: number; code?: string; meta?: { cache?: string } };
       const at = f.id === undefined ? undefined : sent.get(f.id);
       if (at !== undefined) sent.delete(f.id!);
       if (f.t === 'result' && at !== undefined) {
@@ -77,8 +86,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         cache[tier] = (cache[tier] ?? 0) + 1;
       } else if (f.t === 'error') errors[f.code ?? '?'] = (errors[f.code ?? '?'] ?? 0) + 1;
       if (o.mode.type === 'pipelined') send();
-    });
-    drained.push(new Promise((resolve) => ws.once('close', () => resolve())));
+    };
+    drained.push(ws.closed);
     if (o.mode.type === 'pipelined') for (let d = 0; d < o.mode.depth; d++) send();
     else {
       const interval = o.mode.intervalMs;
@@ -97,7 +106,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const wallMs = performance.now() - t0;
   // Let answers already in flight land (bounded), then close.
   await new Promise((r) => setTimeout(r, 300));
-  for (const ws of sockets) ws.close(1000);
+  for (const ws of sockets) ws.close();
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 5000))]);
   const cpu = process.cpuUsage(cpu0);
   return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopDelayP99Ms };
