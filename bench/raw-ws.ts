@@ -40,13 +40,16 @@ export class RawWs {
 
   private constructor(
     private readonly socket: Socket,
-    private readonly onMessage: (m: Message) => void,
+    private readonly onMessage: (m: Message, ws: RawWs) => void,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Connects and upgrades; resolves once the server has answered 101. */
-  static open(url: string, onMessage: (m: Message) => void): Promise<RawWs> {
+  /**
+   * Connects and upgrades; resolves once the server has answered 101. Messages may arrive with the 101 itself,
+   * before the promise's callbacks run: `onMessage` gets the socket for replying.
+   */
+  static open(url: string, onMessage: (m: Message, ws: RawWs) => void): Promise<RawWs> {
     const target = new URL(url);
     return new Promise((resolve, reject) => {
       let ws: RawWs | undefined;
@@ -166,6 +169,6 @@ export class RawWs {
     const tail = this.tailBuf.subarray(Math.max(0, this.tailLen - TAIL_BYTES), this.tailLen);
     if (this.opcode === OP_PING) this.send(Buffer.from(head), OP_PONG);
     else if (this.opcode === OP_CLOSE) this.socket.end();
-    else if (this.opcode === OP_TEXT || this.opcode === OP_BINARY) this.onMessage({ opcode: this.opcode, length: this.length, head, tail });
+    else if (this.opcode === OP_TEXT || this.opcode === OP_BINARY) this.onMessage({ opcode: this.opcode, length: this.length, head, tail }, this);
   }
 }
