@@ -4,18 +4,17 @@
 // panels' answers (each through this same path, so panels shared by several tabs are computed once) by splicing
 // their bytes into the tab's map.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import { toNemIso } from '../shared/nem.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
-import { keepStatements } from './catalogue/sql.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded } from './errors.ts';
 import { Flight } from './flight.ts';
-import { LanePool, type ConnHolder } from './lane.ts';
+import type { ConnHolder } from './lane.ts';
 import type { Gate } from './limiter.ts';
-import type { Market } from './market.ts';
+import { wireWatermark, type Market } from './market.ts';
+import type { AnswerPath } from '../warmup/run.ts';
 import { metrics } from './metrics.ts';
 
 export interface Answer {
@@ -55,6 +54,20 @@ export class Answerer {
     private readonly gate: Gate,
   ) {}
 
+  /** This answerer as warmup and hot refresh use it, computing misses on `pool`; undefined without a cache. */
+  path(pool: ConnHolder): AnswerPath | undefined {
+    const cache = this.cache;
+    if (!cache) return undefined;
+    return {
+      cache,
+      keyFor: (kind, params, at) => this.keyFor(kind, params, at),
+      answer: async (kind, params, at) => {
+        const a = await this.answer(kind, params, pool, at);
+        return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
+      },
+    };
+  }
+
   /** The cache key `answer` uses right now (or at `at`). */
   keyFor<K extends Kind>(kind: K, params: ParamsOf<K>, at?: Marks): CacheKey<K> {
     const m = at ?? this.market;
@@ -81,7 +94,7 @@ export class Answerer {
       const c = await this.compose(s, key, panels, helpers);
       return done(c.bytes, c.tier);
     }
-    const dataBytes = await this.flight.run(key.text, pooled(helpers), async (conn) => {
+    const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
       const queued = this.gate.run(async () => {
         const q0 = performance.now();
         const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
@@ -128,32 +141,6 @@ export class Answerer {
   }
 }
 
-const keeping = new WeakMap<LanePool, ConnHolder>();
-
-/** The app's pool lends connections that keep their prepared statements (see keepStatements); sessions' do not. */
-function pooled(helpers: ConnHolder | readonly ConnHolder[]): ConnHolder | readonly ConnHolder[] {
-  const wrap = (h: ConnHolder): ConnHolder => {
-    if (!(h instanceof LanePool)) return h;
-    let w = keeping.get(h);
-    if (!w) {
-      const pool = h;
-      w = {
-        get closed() {
-          return pool.closed;
-        },
-        withConn: (fn) =>
-          pool.withConn((conn) => {
-            keepStatements(conn);
-            return fn(conn);
-          }),
-      };
-      keeping.set(h, w);
-    }
-    return w;
-  };
-  return Array.isArray(helpers) ? helpers.map(wrap) : wrap(helpers as ConnHolder);
-}
-
 const PANELS_KEY = new Uint8Array(encode('panels'));
 
 /**
@@ -189,8 +176,6 @@ export function answerMeta(answer: Answer): { cache: CacheTier; ms: number; wate
   return { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark: wireWatermark(answer.watermark) };
 }
 
-/** ISO NEM time, or '' before the store holds any data (as hello says): not 1970. */
-export const wireWatermark = (ts: number): string => (ts > 0 ? toNemIso(ts) : '');
 
 /** Answers larger than this get a buffer of their own rather than growing the scratch one. */
 const SCRATCH_MAX = 4 << 20;

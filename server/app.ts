@@ -10,7 +10,7 @@ import { bootWarmup } from '../warmup/boot.ts';
 import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
-import { TieredCache } from './cache/tiered.ts';
+import { serverCache, TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import { health, healthHandler, metricsHandler, type Health } from './health.ts';
 import { StaticFiles } from './http.ts';
@@ -113,22 +113,10 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     opts.cache === false
       ? undefined
       : (opts.cache ??
-        new TieredCache({
-          lruBytes: config.lruMb * (1 << 20),
-          diskPath: config.cacheDir,
-          diskBytes: config.lmdbMb * (1 << 20),
-          onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
-        }));
+        serverCache(config, config.lruMb, log));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries);
   const answerer = opts.remote?.answerer(market, cache, gate) ?? new Answerer(market, cache, gate);
-  const answerPath: AnswerPath | undefined = cache && {
-    cache,
-    keyFor: (kind, params, at) => answerer.keyFor(kind, params, at),
-    answer: async (kind, params, at) => {
-      const a = await answerer.answer(kind, params, pool, at);
-      return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
-    },
-  };
+  const answerPath = answerer.path(pool);
 
   const app = uws.App();
   const sessions = new Sessions({
@@ -149,7 +137,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     log,
   });
   const maxFrameBytes = config.maxPayloadBytes;
-  const router = new Router({ answerer, pusher, rate: { perSecond: limits.ratePerSecond, burst: limits.rateBurst }, maxFrameBytes, maxSubscriptions: limits.maxSubscriptions });
+  const rate = { perSecond: limits.ratePerSecond, burst: limits.rateBurst };
+  const router = new Router({ answerer, pusher, rate, maxFrameBytes, maxSubscriptions: limits.maxSubscriptions });
   let closing = false;
 
   app.ws<SocketData>(WS_PATH, {
@@ -175,8 +164,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       if (closing) return refuse('503 Service Unavailable', 'shutting down');
       if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) return refuse('403 Forbidden', 'origin not allowed');
       if (!tokenMatches(config.authToken, bearerToken(auth)) && !tokenMatches(config.authToken, token)) return refuse('401 Unauthorized', 'token required');
-      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
-      res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url'), remote }, key, protocol, extensions, context);
+      res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url') }, key, protocol, extensions, context);
     },
     open: (ws) => openSession(ws),
     message: (ws, message, isBinary) => {
@@ -191,13 +179,14 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       const session = sessions.get(ws.getUserData().id);
       if (!session) return;
       sessions.delete(session);
-      session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000 }, 'socket closed');
+      session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000, view: session.view }, 'socket closed');
+      pusher.dropSession(session);
       void session.close();
     },
   });
 
   function openSession(ws: WebSocket<SocketData>): void {
-    const { id, remote } = ws.getUserData();
+    const { id } = ws.getUserData();
     if (closing || sessions.size >= config.maxSessions) {
       metrics.sessionsRejected.inc({ reason: closing ? 'shutting down' : 'session cap' });
       const message = closing ? 'the server is shutting down; reconnect shortly' : `the server is at its cap of ${config.maxSessions} sessions; try again shortly`;
@@ -208,10 +197,9 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       return;
     }
     const lane = new ConnLane(instance, { opened: () => sessions.connectionOpened(), released: () => sessions.connectionReleased() });
-    const session = new Session(id, ws, log.child({ session: id }), lane, { perSecond: limits.ratePerSecond, burst: limits.rateBurst });
-    session.whenClosed((s) => pusher.dropSession(s));
+    const session = new Session(id, ws, log.child({ session: id }), lane, rate);
     sessions.add(session);
-    session.log.debug({ remote }, 'socket opened');
+    if (session.log.isLevelEnabled('debug')) session.log.debug({ remote: Buffer.from(ws.getRemoteAddressAsText()).toString() }, 'socket opened');
     const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, session: id, watermark: market.iso, kinds: KIND_NAMES, tabs: TAB_KINDS };
     session.send(encode(hello));
   }

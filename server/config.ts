@@ -117,11 +117,6 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   shutdownTimeoutS: { env: 'SHUTDOWN_TIMEOUT_S', flag: 'shutdown-timeout', default: 15, parse: int(1, 3600) },
 };
 
-/** Every option's default, for code that needs one without a loaded config (limits in server/app.ts). */
-export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(
-  Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, o.default])) as unknown as Config,
-);
-
 /** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */
 export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const flags = parseFlags(argv);

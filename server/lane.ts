@@ -2,6 +2,7 @@
 // nothing runs (closeSync during a running query hangs the promise forever; measured). A session owns one lane;
 // the app keeps a few for work no session asked for (warmup, pushes).
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { keepStatements } from './catalogue/sql.ts';
 import { SessionClosedError } from './errors.ts';
 
 /** Something that lends a DuckDB connection; single flight retries on another holder when one closes. */
@@ -94,7 +95,11 @@ export class ConnLane implements ConnHolder {
   }
 }
 
-/** A few app-owned lanes for work no session asked for; each call goes to the lane with the least queued. */
+/**
+ * A few app-owned lanes for work no session asked for; each call goes to the lane with the least queued. Being
+ * long-lived and asked the same statements every interval, they keep them prepared (see keepStatements); sessions'
+ * lanes do not.
+ */
 export class LanePool implements ConnHolder {
   private readonly lanes: { lane: ConnLane; pending: number }[];
 
@@ -110,7 +115,10 @@ export class LanePool implements ConnHolder {
     const slot = this.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
     slot.pending++;
     try {
-      return await slot.lane.withConn(fn);
+      return await slot.lane.withConn((conn) => {
+        keepStatements(conn);
+        return fn(conn);
+      });
     } finally {
       slot.pending--;
     }

@@ -1,6 +1,6 @@
 // The server's limits in one place: what a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...) and the fixed ones
 // (send-buffer caps, pool size) that only tests and benchmarks change.
-import { CONFIG_DEFAULTS, type Config } from './config.ts';
+import type { Config } from './config.ts';
 
 export interface Limits {
   /** Frames per second per session, and the burst allowed after a quiet spell. */
@@ -20,21 +20,15 @@ export interface Limits {
   poolSize: number;
 }
 
-/** The settable ones default to their config defaults (server/config.ts, one place). */
-export const DEFAULT_LIMITS: Limits = {
-  ratePerSecond: CONFIG_DEFAULTS.rateLimit,
-  rateBurst: CONFIG_DEFAULTS.rateBurst,
-  maxColdQueries: CONFIG_DEFAULTS.maxColdQueries,
-  maxQueuedQueries: CONFIG_DEFAULTS.maxQueuedQueries,
-  maxSubscriptions: CONFIG_DEFAULTS.maxSubscriptions,
+/** The limits no config sets: only tests and benchmarks change them. */
+export const DEFAULT_LIMITS: Pick<Limits, 'maxBackpressure' | 'behindBytes' | 'poolSize'> = {
   maxBackpressure: 4 << 20,
   behindBytes: 1 << 20,
-  idleTimeoutS: CONFIG_DEFAULTS.idleTimeoutS,
   poolSize: 2,
 };
 
 /** The limits a config sets (RATE_LIMIT, MAX_SUBSCRIPTIONS, ...). */
-export function configLimits(c: Readonly<Config>): Partial<Limits> {
+export function configLimits(c: Readonly<Config>): Omit<Limits, keyof typeof DEFAULT_LIMITS> {
   return {
     ratePerSecond: c.rateLimit,
     rateBurst: c.rateBurst,

@@ -13,6 +13,9 @@ export interface AdvanceEvent {
 }
 export type AdvanceListener = (event: AdvanceEvent) => void;
 
+/** ISO NEM time as the wire carries a watermark, or '' before the store holds any data: never 1970. */
+export const wireWatermark = (ts: number): string => (ts > 0 ? toNemIso(ts) : '');
+
 export class Market {
   private wm: number;
   private first: number;
@@ -41,7 +44,7 @@ export class Market {
   }
   /** ISO-8601 NEM time of the watermark, as the wire carries it; '' while there is no data. */
   get iso(): string {
-    return this.wm > 0 ? toNemIso(this.wm) : '';
+    return wireWatermark(this.wm);
   }
   /** Counts every change (new watermark or revision): an answer computed at an older version may be stale. */
   get version(): number {

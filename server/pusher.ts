@@ -9,11 +9,11 @@
 import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { decode, encode, type RequestId } from '../shared/protocol.ts';
-import { answerFrame, answerMeta, sentNowFrame, wireWatermark, type Answer, type Answerer, type Marks } from './answer.ts';
+import { answerFrame, answerMeta, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { Fanout, type Plan } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
-import type { Market } from './market.ts';
+import { wireWatermark, type Market } from './market.ts';
 import { metrics } from './metrics.ts';
 import type { Session, Subscription } from './session.ts';
 
@@ -60,7 +60,6 @@ export interface PusherOptions {
 
 export class Pusher {
   private readonly groups = new Map<string, Group>();
-  private readonly subscribers = new Set<Session>();
   private readonly fanout: Fanout;
   private cycle: Promise<void> | undefined;
   private again = false;
@@ -76,7 +75,7 @@ export class Pusher {
   /** Subscriptions across sessions. */
   get count(): number {
     let n = 0;
-    for (const s of this.subscribers) n += s.subs.size;
+    for (const g of this.groups.values()) for (const t of g.topics.values()) n += t.subs;
     return n;
   }
   get groupCount(): number {
@@ -90,7 +89,6 @@ export class Pusher {
   /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
   add(session: Session, sub: Subscription): void {
     session.subs.set(sub.idKey, sub);
-    this.subscribers.add(session);
     let group = this.groups.get(sub.query);
     if (!group) {
       group = { kind: sub.kind, params: sub.params, topics: new Map(), last: undefined };
@@ -103,7 +101,6 @@ export class Pusher {
 
   remove(session: Session, sub: Subscription): void {
     if (session.subs.get(sub.idKey) === sub) session.subs.delete(sub.idKey);
-    if (session.subs.size === 0) this.subscribers.delete(session);
     const group = this.groups.get(sub.query);
     const t = group?.topics.get(sub.topic);
     if (t && sub.live && t.live.delete(session) && sub.delta) t.deltas--;
@@ -116,7 +113,6 @@ export class Pusher {
   /** A closing session leaves every group. */
   dropSession(session: Session): void {
     for (const sub of [...session.subs.values()]) this.remove(session, sub);
-    this.subscribers.delete(session);
   }
 
   /** After a subscription's first result went out: pushes reach it from now on; catch up if data arrived meanwhile. */

@@ -2,7 +2,7 @@
 // send. Every failure becomes one error frame in exactly one place (fail), and the socket stays usable.
 import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
-import { canonicalJson } from './cache/key.ts';
+import { queryOf } from './cache/key.ts';
 import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, mapError, rateLimited, SessionClosedError, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
@@ -77,7 +77,7 @@ export class Router {
     const previous = session.subs.get(key);
     if (previous) this.o.pusher.remove(session, previous); // the same id again replaces its subscription
     else if (session.subs.size >= this.o.maxSubscriptions) throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
-    const query = `${kind}|${canonicalJson(params)}`;
+    const query = queryOf(kind, params);
     const sub: Subscription = { id, idKey: key, kind, params, query, topic: `${query}#${key}`, live: false, delta, held: undefined };
     this.o.pusher.add(session, sub);
     if (kind.startsWith('tab.')) session.view = { kind, params };

@@ -13,7 +13,6 @@ import type { WebSocket } from './uws.ts';
 /** What uWS keeps per socket: only the id; the Session lives in the Sessions map. */
 export interface SocketData {
   id: string;
-  remote: string;
 }
 
 export interface Subscription {
@@ -45,12 +44,11 @@ export class Session implements ConnHolder {
   readonly subs = new Map<string, Subscription>();
   readonly bucket: Bucket;
   readonly openedAt = Date.now();
-  /** The tab the client shows (its latest tab subscription), for logs. */
+  /** The tab the client shows (its latest tab subscription), logged when the socket closes. */
   view: { kind: Kind; params: ParamsOf<Kind> } | undefined;
   /** Fell behind on pushes: unsubscribed from its topics until it drains. */
   stale = false;
   private done: Promise<void> | undefined;
-  private readonly onClose: ((s: Session) => void)[] = [];
 
   constructor(
     readonly id: string,
@@ -73,13 +71,11 @@ export class Session implements ConnHolder {
   /** Sends one binary frame, corked (most sends come from async continuations). False when it could not be sent. */
   send(bytes: Uint8Array): boolean {
     if (this.done) return false;
-    let status = DROPPED;
+    let sent = false;
     this.ws.cork(() => {
-      status = this.ws.send(bytes, true, false);
+      sent = this.sendUncorked(bytes);
     });
-    framesOut.inc();
-    if (status === DROPPED) metrics.backpressureDrops.inc();
-    return status !== DROPPED;
+    return sent;
   }
 
   /**
@@ -106,11 +102,6 @@ export class Session implements ConnHolder {
     this.ws.end(code, reason);
   }
 
-  /** Runs when the session closes, before its connection is released. */
-  whenClosed(fn: (s: Session) => void): void {
-    this.onClose.push(fn);
-  }
-
   /**
    * The only cleanup path: drops subscriptions, interrupts a running query and closes the connection. Called by
    * the socket's close handler (clean close, error, timeout, shutdown); idempotent. Resolves once the connection
@@ -119,13 +110,6 @@ export class Session implements ConnHolder {
   close(): Promise<void> {
     if (this.done) return this.done;
     this.done = this.lane.close();
-    for (const fn of this.onClose.splice(0)) {
-      try {
-        fn(this);
-      } catch (err) {
-        this.log.error({ err }, 'session close hook failed');
-      }
-    }
     this.subs.clear();
     this.done.catch((err: unknown) => this.log.error({ err }, 'closing the DuckDB connection failed'));
     return this.done;

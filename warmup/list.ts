@@ -2,7 +2,7 @@
 // every tab kind × region × range preset, then every other kind that needs no choice from the user, per region,
 // at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation.
 import { KIND_NAMES, KINDS, RANGES, TAB_KINDS, validateParams, type Kind, type ParamSpec, type ParamsOf } from '../shared/kinds.ts';
-import { canonicalJson } from '../server/cache/key.ts';
+import { queryOf } from '../server/cache/key.ts';
 
 export interface WarmQuery {
   kind: Kind;
@@ -16,7 +16,7 @@ export function warmList(): WarmQuery[] {
   const add = (kind: Kind, raw: Record<string, unknown>) => {
     const v = validateParams(kind, raw);
     if (!v.ok) return;
-    const id = `${kind}|${canonicalJson(v.params)}`;
+    const id = queryOf(kind, v.params);
     if (seen.has(id)) return;
     seen.add(id);
     out.push({ kind, params: v.params as ParamsOf<Kind> });

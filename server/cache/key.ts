@@ -27,11 +27,16 @@ export interface KeyOptions {
  * sorted names, so hand-built params in any order give the same key; list order must already be canonical.
  */
 export function makeKey<K extends Kind>(kind: K, params: ParamsOf<K>, watermark: number, opts: KeyOptions = {}): CacheKey<K> {
-  const query = `${kind}|${canonicalJson(params)}`;
+  const query = queryOf(kind, params);
   const fixed = isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
   const gen = opts.generation ? `g${opts.generation}|` : '';
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
+}
+
+/** The question without the watermark: kind + canonical params (a cache key's `query`, a push group's key). */
+export function queryOf(kind: Kind, params: object): string {
+  return `${kind}|${canonicalJson(params)}`;
 }
 
 /**

@@ -6,6 +6,8 @@ import { HotTracker } from './hot.ts';
 import type { CacheKey } from './key.ts';
 import { LruTier } from './lru.ts';
 import { CacheStats, type CacheGauges } from './metrics.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 
 export interface CacheHit {
   bytes: Uint8Array;
@@ -22,6 +24,16 @@ export interface TieredCacheOptions {
 }
 
 type AnyKey = CacheKey | string;
+
+/** The server's cache: `lruMb` of memory in front of LMDB under CACHE_DIR (LMDB_MB); write failures are logged. */
+export function serverCache(config: Pick<Config, 'cacheDir' | 'lmdbMb'>, lruMb: number, log: Logger): TieredCache {
+  return new TieredCache({
+    lruBytes: lruMb * (1 << 20),
+    diskPath: config.cacheDir,
+    diskBytes: config.lmdbMb * (1 << 20),
+    onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
+  });
+}
 
 export class TieredCache implements CacheGauges {
   readonly lru: LruTier;

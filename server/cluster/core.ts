@@ -5,7 +5,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from '../../warmup/run.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { Answerer } from '../answer.ts';
-import { TieredCache } from '../cache/tiered.ts';
+import { serverCache } from '../cache/tiered.ts';
 import type { Config } from '../config.ts';
 import { LanePool } from '../lane.ts';
 import { Gate } from '../limiter.ts';
@@ -21,12 +21,8 @@ export interface Core {
   instance: DuckDBInstance;
   pool: LanePool;
   market: Market;
-  cache: TieredCache;
-  gate: Gate;
   answerer: Answerer;
   answerPath: AnswerPath;
-  /** The store held data at start (warmup has something to warm). */
-  hasData: boolean;
   close(): Promise<void>;
 }
 
@@ -36,22 +32,10 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
   const marks = await pool.withConn(readWatermark);
   if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
-  const cache = new TieredCache({
-    lruBytes: lruMb * (1 << 20),
-    diskPath: config.cacheDir,
-    diskBytes: config.lmdbMb * (1 << 20),
-    onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
-  });
+  const cache = serverCache(config, lruMb, log);
   const gate = new Gate(config.maxColdQueries, config.maxQueuedQueries);
   const answerer = new Answerer(market, cache, gate);
-  const answerPath: AnswerPath = {
-    cache,
-    keyFor: (kind, params, at) => answerer.keyFor(kind, params, at),
-    answer: async (kind, params, at) => {
-      const a = await answerer.answer(kind, params, pool, at);
-      return { dataBytes: a.dataBytes, tier: a.tier, ms: a.ms };
-    },
-  };
+  const answerPath = answerer.path(pool)!;
   const duckMemory = new DuckMemoryProbe(pool);
   // Sessions live in the workers; this process reports its queries and cache (combined into /metrics).
   const unbind = bindSources({
@@ -68,11 +52,8 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
     instance,
     pool,
     market,
-    cache,
-    gate,
     answerer,
     answerPath,
-    hasData: marks !== null,
     close: () =>
       (closed ??= (async () => {
         await pool.close();

@@ -2,14 +2,11 @@
 // so answer bytes travel as binary). One union per direction; `t` names the message.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { ERROR_CODES, type CacheTier, type ErrorCode } from '../../shared/protocol.ts';
+import type { Marks } from '../answer.ts';
 import { WireError } from '../errors.ts';
 
 /** The data state a worker keys its cache by; the supervisor's market is the source of truth. */
-export interface Marks {
-  watermark: number;
-  firstTs: number;
-  generation: string;
-}
+export type { Marks };
 
 export interface WorkerInit {
   t: 'init';

@@ -127,7 +127,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
 
   const stopWarmup = new AbortController();
   const warmed: Promise<WarmupSummary | undefined> =
-    config.warm && core.hasData
+    config.warm && core.market.hasData
       ? bootWarmup(core.answerPath, stopWarmup.signal, log)
       : Promise.resolve(undefined);
 

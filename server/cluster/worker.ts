@@ -111,21 +111,24 @@ async function start(init: WorkerInit): Promise<void> {
   for (const msg of early.splice(0)) onMessage(msg);
 }
 
-async function advance(seq: number, watermark: number, firstTs: number, generation: string): Promise<void> {
-  const h = handle!;
-  h.market.advance(watermark, { firstTs, generation });
-  await h.pusher.idle();
-  // uWS writes published frames into the sockets when the loop turns; the check phase after that is "sent".
-  await new Promise((resolve) => setImmediate(resolve));
-  send({ t: 'pushed', seq, groups: h.pusher.groupCount });
+/** The supervisor's new marks: this worker's market follows, and its subscribers get what changed. */
+function advance(seq: number, watermark: number, firstTs: number, generation: string): Promise<void> {
+  return pushed(seq, async () => {
+    handle!.market.advance(watermark, { firstTs, generation });
+    await handle!.pusher.idle();
+  });
 }
 
 /** The next interval, pushed to this worker's subscribers before the supervisor advances the market. */
-async function ahead(seq: number, at: Marks): Promise<void> {
-  const h = handle!;
-  await h.pusher.pushAhead(at);
+function ahead(seq: number, at: Marks): Promise<void> {
+  return pushed(seq, () => handle!.pusher.pushAhead(at));
+}
+
+/** Runs a push and tells the supervisor once its frames are in the sockets (the loop turn after the cycle). */
+async function pushed(seq: number, push: () => Promise<void>): Promise<void> {
+  await push();
   await new Promise((resolve) => setImmediate(resolve));
-  send({ t: 'pushed', seq, groups: h.pusher.groupCount });
+  send({ t: 'pushed', seq, groups: handle!.pusher.groupCount });
 }
 
 function workerHealth(local: Health, init: WorkerInit): Health {

@@ -2,6 +2,7 @@
 // order (time order for NEMWEB names, so a revision lands after what it revises), record each outcome, and report
 // the batch once so subscribers get one push per batch, not one per file.
 import type { Logger } from 'pino';
+import { widen } from '../store/ingest-file.ts';
 import type { Ledger } from './ledger.ts';
 
 export interface IncomingFile {
@@ -35,7 +36,7 @@ export interface Batch {
 export const STALL_TRIES = 5;
 
 export class Intake {
-  /** Store failures per file name in a row, for the log. */
+  /** Store failures per file name in a row (logged; at STALL_TRIES later files go ahead). */
   private readonly failures = new Map<string, number>();
 
   constructor(
@@ -70,7 +71,7 @@ export class Intake {
         stored.push(f.name);
         source = f.source;
         for (const [t, n] of Object.entries(report.rows)) rows[t] = (rows[t] ?? 0) + n;
-        if (report.window) window = window ? { minTs: Math.min(window.minTs, report.window.minTs), maxTs: Math.max(window.maxTs, report.window.maxTs) } : { ...report.window };
+        if (report.window) window = widen(window, report.window);
         this.log.info({ file: f.name, source: f.source, rows: report.rows }, 'live: ingested');
       } catch (err) {
         if ((err as { code?: string }).code === 'bad_file') {

@@ -4,7 +4,6 @@
 // questions at the new marks into the cache (within a time budget), then advance the market (the app's listener
 // recomputes every subscribed question once, from the cache, and pushes only what a new subscriber still lacks),
 // then refresh whatever hot entries the budget left out (and, after a revision, which is not staged, all of them).
-// Without pushAhead (a cluster's relay) the subscribed and hot questions are staged together before the advance.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
@@ -28,7 +27,7 @@ export interface PushCycle {
   /** The distinct subscribed questions, computed at the next marks before an advance (absent: only hot ones are). */
   questions?(): { kind: Kind; params: ParamsOf<Kind> }[];
   /** Pushes every subscribed question at the next marks before the market advances (resolves once written). */
-  pushAhead?(at: Marks): Promise<void>;
+  pushAhead(at: Marks): Promise<void>;
 }
 
 export interface PipelineDeps {
@@ -37,8 +36,6 @@ export interface PipelineDeps {
   /** For hot refresh; absent when the server runs without a cache. */
   answerPath?: AnswerPath;
   log: Logger;
-  /** How long a new interval's answers may be computed before the market advances anyway, ms (default STAGE_BUDGET_MS). */
-  stageBudgetMs?: number;
 }
 
 /**
@@ -83,11 +80,9 @@ export class Pipeline {
     // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
     if (!revised && market.hasData && marks.watermark > market.watermark) {
       const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
-      if (pusher.pushAhead) {
-        await pusher.pushAhead(at);
-        pushedAt = await written();
-        cycle = pusher.lastCycle;
-      }
+      await pusher.pushAhead(at);
+      pushedAt = await written();
+      cycle = pusher.lastCycle;
       await this.stage(at);
     }
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
@@ -113,7 +108,7 @@ export class Pipeline {
     // A hot refresh still running for the previous interval would compete for the same slots.
     await this.hot;
     const t0 = performance.now();
-    const budget = AbortSignal.timeout(this.d.stageBudgetMs ?? STAGE_BUDGET_MS);
+    const budget = AbortSignal.timeout(STAGE_BUDGET_MS);
     try {
       const s = await refreshHot(path, at.watermark, { at, first: this.d.pusher.questions?.(), signal: budget, concurrency: STAGE_CONCURRENCY });
       this.d.log.debug({ ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) }, 'live: next interval precomputed');
