@@ -9,7 +9,8 @@ import { Answerer } from './answer.ts';
 import { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
 import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './catalogue/test-data.ts';
-import type { ConnHolder } from './lane.ts';
+import { SessionClosedError } from './errors.ts';
+import { ConnLane, type ConnHolder } from './lane.ts';
 import { Gate } from './limiter.ts';
 import { Market } from './market.ts';
 import { metrics } from './metrics.ts';
@@ -64,6 +65,21 @@ describe('answer path', () => {
     // A panel asked on its own is the tab's panel, already cached; the tab itself is cached whole.
     expect((await answerer.answer('prices.current', {}, pool)).tier).toBe('lru');
     expect((await answerer.answer('tab.nem', params('tab.nem', { region: 'SA1' }), pool)).tier).toBe('lru');
+  });
+
+  it('a tab asked by two sessions still reaches the second when the first closes while composing it', async () => {
+    const answerer = new Answerer(new Market(WATERMARK, T0 + 300), new TieredCache({ lruBytes: 8 << 20 }), new Gate(2, 100));
+    const [leader, follower] = [new ConnLane(store.instance), new ConnLane(store.instance)];
+    const tab = params('tab.nem', { region: 'VIC1' });
+    const led = answerer.answer('tab.nem', tab, leader);
+    const followed = answerer.answer('tab.nem', tab, follower); // joins the leader's composition
+    void leader.close(); // before any panel query ran: every one of them fails with SessionClosedError
+    await expect(led).rejects.toBeInstanceOf(SessionClosedError);
+    const got = await followed;
+    expect(got.tier).toBe('db');
+    const whole = encode(await runQuery({ conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 }, 'tab.nem', tab));
+    expect(Buffer.from(got.dataBytes).equals(Buffer.from(whole))).toBe(true);
+    await follower.close();
   });
 
   it('answers every panel of a tab at the market state it started with, even if the market moves meanwhile', async () => {

@@ -9,7 +9,7 @@ import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
-import { overloaded } from './errors.ts';
+import { overloaded, SessionClosedError } from './errors.ts';
 import { Flight } from './flight.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Gate } from './limiter.ts';
@@ -112,13 +112,19 @@ export class Answerer {
 
   /**
    * A tab from its panels' answers, asked all at once (the gate bounds how many compute together), at the same
-   * market state. It takes no gate slot itself, so it can never wait on its own panels. Single flight by key.
+   * market state. It takes no gate slot itself, so it can never wait on its own panels. Single flight by key: a
+   * joiner whose leader's session closed mid-way (its panel queries interrupted) composes again with its own
+   * connection, as Flight hands a query on; otherwise the joiner's request would go unanswered.
    */
   private compose(s: State, key: CacheKey, panels: Panel[], helpers: ConnHolder | readonly ConnHolder[]): Promise<{ bytes: Uint8Array; tier: CacheTier }> {
     const running = this.composing.get(key.text);
     if (running) {
       metrics.coalesced.inc();
-      return running;
+      const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
+      return running.catch((err: unknown) => {
+        if (err instanceof SessionClosedError && own.some((h) => !h.closed)) return this.compose(s, key, panels, helpers);
+        throw err;
+      });
     }
     const work = (async () => {
       const q0 = performance.now();

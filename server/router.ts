@@ -4,7 +4,7 @@ import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kind
 import { decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
 import { queryOf } from './cache/key.ts';
 import { sentNowFrame, type Answerer } from './answer.ts';
-import { badFrame, badParams, badRequest, mapError, rateLimited, SessionClosedError, tooLarge, unknownKind } from './errors.ts';
+import { badFrame, badParams, badRequest, mapError, rateLimited, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
 import type { Pusher } from './pusher.ts';
@@ -96,7 +96,9 @@ export class Router {
 
   /** The one place a failure becomes an error frame. */
   private fail(session: Session, err: unknown, id?: RequestId): void {
-    if (err instanceof SessionClosedError || session.closed) return;
+    // A closed session gets nothing; an open one always gets an answer, even if some other session's closing
+    // failed its question (which would be a bug: joiners are handed the work, server/flight.ts and compose).
+    if (session.closed) return;
     const { code, message, internal } = mapError(err);
     if (internal) session.log.error({ err }, 'request failed');
     else session.log.debug({ code, message }, 'request refused');
