@@ -121,6 +121,17 @@ describe('stations', () => {
     expect(r.series.mw).toContain(null);
   });
 
+  it('the daily line of a whole station sums the mean MW of its units, the day holding the watermark too', async () => {
+    const r = await q('station.output', { station: 'big coal', range: 'all', resolution: '1d' });
+    const day = (ts: number) => Math.floor((ts - 300 + 36000) / 86400) * 86400 - 36000;
+    const perUnitDay = new Map<string, number[]>();
+    for (const s of raw.scada) if (s.duid.startsWith('COAL')) perUnitDay.set(`${s.duid}|${day(s.ts)}`, [...(perUnitDay.get(`${s.duid}|${day(s.ts)}`) ?? []), s.mw]);
+    const expected = new Map<number, number>();
+    for (const [k, mws] of perUnitDay) expected.set(Number(k.split('|')[1]), (expected.get(Number(k.split('|')[1])) ?? 0) + mean(mws));
+    expect(r.time).toContain(day(WATERMARK));
+    r.time.forEach((t, i) => near(r.series.mw[i], expected.get(t)!, 0.051));
+  });
+
   it('a whole station sums its units; a battery that charges more than it discharges has no price received', async () => {
     const r = await q('station.output', { station: 'big coal', range: 'all' });
     expect(r.duids).toEqual(['COAL1', 'COAL2']);

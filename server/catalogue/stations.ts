@@ -44,8 +44,8 @@ SELECT ${bucketSql('30m')} AS ts, avg(mw) AS value FROM per GROUP BY ALL`,
   // The day holding the watermark is summed from SCADA as refreshRollups would: its unit_1d row may hold later intervals.
   '1d': `SELECT ts, sum(mwh * 12.0 / n) AS value FROM (
   SELECT ts, mwh, n FROM unit_1d WHERE ts <= $rcut AND ts >= $lo AND ts < $hi AND list_contains($duids, duid)
-  UNION ALL SELECT ${bucketSql('1d', 's.ts')} AS ts, sum(s.mw) / 12 AS mwh, count(*)::INTEGER AS n
-    FROM scada s JOIN units u USING (duid) WHERE s.ts > $e AND s.ts <= $wm AND list_contains($duids, s.duid) GROUP BY ALL
+  UNION ALL SELECT ts, mwh, n FROM (SELECT ${bucketSql('1d', 's.ts')} AS ts, s.duid, sum(s.mw) / 12 AS mwh, count(*)::INTEGER AS n
+    FROM scada s JOIN units u USING (duid) WHERE s.ts > $e AND s.ts <= $wm AND list_contains($duids, s.duid) GROUP BY ALL)
 ) WHERE ts >= $lo AND ts < $hi GROUP BY ts`,
 };
 
