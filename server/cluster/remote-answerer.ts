@@ -59,10 +59,6 @@ export class Asker {
 
   constructor(private readonly send: (msg: FromWorker) => boolean) {}
 
-  get pending(): number {
-    return this.waiting.size;
-  }
-
   ask = (kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<RemoteAnswer> =>
     new Promise((resolve, reject) => {
       const id = this.next++;

@@ -17,7 +17,6 @@ export type WorkerState = 'booting' | 'ready' | 'draining' | 'exited';
 
 export class Worker {
   state: WorkerState = 'booting';
-  port = 0;
   /** Sessions it reported last. */
   sessions = 0;
   readonly startedAt = Date.now();
@@ -175,7 +174,6 @@ export class WorkerSet {
     this.all.add(w);
     proc.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
-        w.port = m.port;
         if (w.state === 'booting') w.state = 'ready';
       } else if (m.t === 'load') w.sessions = m.sessions;
       this.o.onMessage(w, m);

@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { Feed, OnBatch } from './feed.ts';
 
-/** Appends the next interval and says which (epoch s, interval end); null when there was nothing to extend. */
-export type AppendInterval = () => Promise<number | null>;
+/** Appends the next interval and says which (epoch s, interval end). */
+export type AppendInterval = () => Promise<number>;
 
 export class DemoFeed implements Feed {
   readonly name = 'demo';
@@ -36,9 +36,8 @@ export class DemoFeed implements Feed {
   }
 
   /** Appends one interval now and reports it; returns its time. */
-  async step(): Promise<number | null> {
+  async step(): Promise<number> {
     const ts = await this.append();
-    if (ts === null) return null;
     const ingestedAt = performance.now();
     this.log.debug({ ts }, 'live: demo interval appended');
     await this.onBatch({ source: 'demo', files: [], rows: {}, window: { minTs: ts, maxTs: ts }, ingestedAt });
