@@ -107,39 +107,21 @@ export async function readManifest(outDir = CLIENT_DIST): Promise<Manifest | nul
   }
 }
 
-/** Why the bundle needs building, or null when it is current. */
-export async function staleReason(outDir = CLIENT_DIST): Promise<string | null> {
-  const manifest = await readManifest(outDir);
+/** Why the bundle needs building, or null when it is current. Pass the manifest when it is already read. */
+export async function staleReason(outDir = CLIENT_DIST, manifest?: Manifest | null): Promise<string | null> {
+  if (manifest === undefined) manifest = await readManifest(outDir);
   if (!manifest) return 'no build yet';
   for (const name of [manifest.entry, 'index.html']) {
     if (!(await stat(join(outDir, name)).catch(() => null))) return `${name} is missing`;
   }
+  // A new source file only becomes an input once something imports it, and then the importer changed too.
   const builtAt = Date.parse(manifest.builtAt);
   for (const input of manifest.inputs) {
     const s = await stat(join(ROOT, input)).catch(() => null);
     if (!s) return `${input} is gone`;
     if (s.mtimeMs > builtAt) return `${input} changed`;
   }
-  // A new source file is only an input once something imports it, and then the importer changed too;
-  // still, check the source folders directly so an edit there is never missed.
-  for (const dir of ['client/src', 'client/sdk', 'shared']) {
-    for (const f of await listFiles(join(ROOT, dir))) {
-      if (f.endsWith('.test.ts')) continue;
-      if ((await stat(f)).mtimeMs > builtAt) return `${relative(ROOT, f)} changed`;
-    }
-  }
   return null;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const out: string[] = [];
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 let inFlight: Promise<BuildResult> | null = null;
@@ -148,8 +130,8 @@ let inFlight: Promise<BuildResult> | null = null;
 export function ensureClientBuilt(outDir = CLIENT_DIST): Promise<BuildResult> {
   inFlight ??= (async () => {
     const started = performance.now();
-    const reason = await staleReason(outDir);
-    if (reason === null) return { manifest: (await readManifest(outDir))!, dir: outDir, ms: performance.now() - started, rebuilt: false };
+    const manifest = await readManifest(outDir);
+    if (manifest && (await staleReason(outDir, manifest)) === null) return { manifest, dir: outDir, ms: performance.now() - started, rebuilt: false };
     return buildClient(outDir);
   })().finally(() => (inFlight = null));
   return inFlight;

@@ -7,7 +7,6 @@ const compact = new Intl.NumberFormat('en-AU', { notation: 'compact', maximumFra
 const missing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || Number.isNaN(v);
 
 export const fmtInt = (v: number | null | undefined) => (missing(v) ? '–' : int.format(v));
-export const fmtOne = (v: number | null | undefined) => (missing(v) ? '–' : one.format(v));
 export const fmtMw = (v: number | null | undefined) => (missing(v) ? '–' : `${int.format(v)} MW`);
 export const fmtGwh = (v: number | null | undefined) => (missing(v) ? '–' : Math.abs(v) < 10 ? two.format(v) : one.format(v));
 export const fmtPct = (v: number | null | undefined) => (missing(v) ? '–' : `${one.format(v)}%`);

@@ -1,5 +1,5 @@
 // NEM time (UTC+10, no daylight saving) for display and input, whatever zone the browser is in.
-import { NEM_OFFSET_S } from '../../shared/nem.ts';
+import { NEM_OFFSET_S, toNemIso } from '../../shared/nem.ts';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -40,16 +40,9 @@ export function fmtNemMonth(epochS: number): string {
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
-/** "14 Apr 2026" */
-export function fmtNemDate(epochS: number): string {
-  const d = nemUtc(epochS);
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-}
-
 /** "2026-04-14T14:35": the value of an <input type=datetime-local>, read as NEM time. */
 export function toNemInput(epochS: number): string {
-  const d = nemUtc(epochS);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${fmtNemClock(epochS)}`;
+  return toNemIso(epochS).slice(0, 16);
 }
 
 /** Inverse of toNemInput; NaN when it does not parse. Also accepts plain epoch seconds. */

@@ -3,7 +3,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Kind } from '../../shared/kinds.ts';
 import type { Meta } from '../../shared/protocol.ts';
-import type { NemClient, Subscription } from '../sdk/client.ts';
+import { NemError, type NemClient, type Subscription } from '../sdk/client.ts';
+
+/** The server's sentence without the "code: " NemError puts in front (the code itself if there is no sentence). */
+const withoutCode = (err: Error): string => (err instanceof NemError && err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) || err.code : err.message);
 
 export class TabFeed implements ReactiveController {
   kind: Kind | null = null;
@@ -13,8 +16,6 @@ export class TabFeed implements ReactiveController {
   error: string | null = null;
   /** Pushes received on this subscription: tests and the live indicator use it. */
   pushes = 0;
-  /** Wall-clock ms of the last update. */
-  updatedAt = 0;
   private key = '';
   private sub: Subscription<Kind> | null = null;
 
@@ -48,21 +49,18 @@ export class TabFeed implements ReactiveController {
         this.loading = false;
         this.error = null;
         if (u.kind === 'push') this.pushes++;
-        this.updatedAt = Date.now();
         this.host.requestUpdate();
       },
       onError: (err) => {
         if (this.sub !== sub) return;
         this.loading = false;
-        this.error = err.message;
+        this.error = withoutCode(err);
         this.host.requestUpdate();
       },
     });
     this.sub = sub as unknown as Subscription<Kind>;
     this.host.requestUpdate();
   }
-
-  hostConnected(): void {}
 
   hostDisconnected(): void {
     this.stop();

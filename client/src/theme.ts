@@ -4,23 +4,16 @@ export type ThemeChoice = 'auto' | 'light' | 'dark';
 const KEY = 'nemlive.theme';
 
 export interface Palette {
-  fg: string;
   muted: string;
   grid: string;
-  surface: string;
-  cursor: string;
 }
 
 let choice: ThemeChoice = 'auto';
-let palette: Palette = { fg: '#1b1f24', muted: '#5f6b7a', grid: 'rgba(0,0,0,0.07)', surface: '#ffffff', cursor: '#1b1f24' };
+let palette: Palette = { muted: '#5f6b7a', grid: 'rgba(0,0,0,0.07)' };
 const media = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
 
 export function currentPalette(): Palette {
   return palette;
-}
-
-export function themeChoice(): ThemeChoice {
-  return choice;
 }
 
 /** The theme in effect (auto resolved). */
@@ -44,13 +37,7 @@ function apply(): void {
   document.documentElement.dataset.theme = effectiveTheme();
   const css = getComputedStyle(document.documentElement);
   const read = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  palette = {
-    fg: read('--fg', palette.fg),
-    muted: read('--muted', palette.muted),
-    grid: read('--grid', palette.grid),
-    surface: read('--surface', palette.surface),
-    cursor: read('--fg', palette.cursor),
-  };
+  palette = { muted: read('--muted', palette.muted), grid: read('--grid', palette.grid) };
   window.dispatchEvent(new Event('nem-theme'));
 }
 

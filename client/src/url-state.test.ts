@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VIEW, parseView, regionsOf, tabRequest, viewToSearch } from './url-state.ts';
+import { DEFAULT_VIEW, parseView, regionsOf, tabRequest, toggleIn, viewToSearch } from './url-state.ts';
 import { validateParams } from '../../shared/kinds.ts';
 import { REGIONS } from '../../shared/nem.ts';
 
@@ -54,5 +54,11 @@ describe('url state', () => {
       const checked = validateParams(kind, params);
       expect(checked.ok, `${search}: ${!checked.ok && checked.message}`).toBe(true);
     }
+  });
+
+  it('toggles a chip in or out, keeping the canonical order', () => {
+    expect(toggleIn(REGIONS, ['NSW1', 'VIC1'], 'NSW1')).toEqual(['VIC1']);
+    expect(toggleIn(REGIONS, ['SA1', 'VIC1'], 'QLD1')).toEqual(['QLD1', 'VIC1', 'SA1']);
+    expect(toggleIn(REGIONS, ['SA1'], 'SA1')).toEqual([]);
   });
 });

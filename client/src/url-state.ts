@@ -90,6 +90,11 @@ export function viewToSearch(v: ViewState): string {
   return '?' + parts.map(([k, val]) => `${k}=${encodeURIComponent(val).replace(/%3A/g, ':').replace(/%2C/g, ',')}`).join('&');
 }
 
+/** `chosen` without `x` if it holds it, else with `x` added; kept in `all`'s order. */
+export function toggleIn<T>(all: readonly T[], chosen: readonly T[], x: T): T[] {
+  return chosen.includes(x) ? chosen.filter((y) => y !== x) : all.filter((y) => y === x || chosen.includes(y));
+}
+
 /** Regions a multi-region tab shows: the explicit list, else the chosen region, else all five. */
 export function regionsOf(v: ViewState): Region[] {
   if (v.regions) return v.regions;

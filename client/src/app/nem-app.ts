@@ -6,7 +6,7 @@ import { shared } from '../styles.ts';
 import { isoToEpoch } from '../nem-time.ts';
 import { effectiveTheme, setTheme } from '../theme.ts';
 import { TabFeed } from '../tab-feed.ts';
-import { TABS, parseView, tabRequest, viewToSearch, type TabId, type ViewState } from '../url-state.ts';
+import { DEFAULT_VIEW, TABS, parseView, tabRequest, viewToSearch, type TabId, type ViewState } from '../url-state.ts';
 import { REGION_NAMES } from '../../../shared/nem.ts';
 import './nem-controls.ts';
 import './live-indicator.ts';
@@ -15,6 +15,9 @@ import '../tabs/tab-generation.ts';
 import '../tabs/tab-prices.ts';
 import '../tabs/tab-stations.ts';
 import '../tabs/tab-generators.ts';
+
+/** What "reset to defaults" restores: everything but the region, which the user keeps across tabs. */
+const { region: _region, ...RESET_VIEW } = DEFAULT_VIEW;
 
 export class NemApp extends LitElement {
   static override properties = { view: { state: true }, conn: { state: true }, now: { state: true }, flash: { state: true } };
@@ -241,7 +244,7 @@ export class NemApp extends LitElement {
   }
 
   private banner() {
-    if (this.feed.error) return html`<div class="banner error" role="alert">This view is not available: ${this.feed.error.replace(/^[a-z_]+: /, '')}</div>`;
+    if (this.feed.error) return html`<div class="banner error" role="alert">This view is not available: ${this.feed.error}</div>`;
     const c = this.conn;
     if (c.state === 'open' || c.state === 'idle' || c.attempt === 0) return nothing;
     const secs = c.retryAt ? Math.max(0, Math.ceil((c.retryAt - this.now * 1000) / 1000)) : 0;
@@ -254,7 +257,7 @@ export class NemApp extends LitElement {
 
   /** Opens a tab; `reset` also drops the choices that only that tab uses. */
   private go(tab: TabId, reset = false): void {
-    const detail: Partial<ViewState> = reset ? { tab, range: '7d', from: null, to: null, resolution: 'auto', duid: null, station: null, regions: null, fuels: null } : { tab };
+    const detail: Partial<ViewState> = reset ? { ...RESET_VIEW, tab } : { tab };
     this.onView(new CustomEvent('nem-view', { detail }));
   }
 

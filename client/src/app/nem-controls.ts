@@ -6,6 +6,7 @@ import { RANGES } from '../../../shared/kinds.ts';
 import { shared } from '../styles.ts';
 import { fromNemInput, toNemInput } from '../nem-time.ts';
 import { controlsFor, type ViewState } from '../url-state.ts';
+import { shortRegion } from '../tabs/adapt.ts';
 
 const RANGE_LABELS: Record<string, string> = { '24h': '24h', '7d': '7d', '30d': '30d', '90d': '90d', '1y': '1y', all: 'All', custom: 'Custom' };
 const RES_LABELS: Record<string, string> = { auto: 'Auto', '5m': '5 min', '30m': '30 min', '1d': 'Daily' };
@@ -79,7 +80,7 @@ export class NemControls extends LitElement {
     const show = controlsFor(v.tab);
     return html`
       <div class="seg" role="group" aria-label="Region">
-        ${REGION_CHOICES.map((r) => html`<button aria-pressed=${v.region === r ? 'true' : 'false'} title=${REGION_NAMES[r]} data-region=${r} @click=${() => this.emit({ region: r, regions: null })}>${r.replace(/1$/, '')}</button>`)}
+        ${REGION_CHOICES.map((r) => html`<button aria-pressed=${v.region === r ? 'true' : 'false'} title=${REGION_NAMES[r]} data-region=${r} @click=${() => this.emit({ region: r, regions: null })}>${shortRegion(r)}</button>`)}
       </div>
       ${show.range
         ? html`<div class="seg" role="group" aria-label="Time range">

@@ -8,7 +8,7 @@ import { shared } from '../styles.ts';
 import { fmtWithUnit } from '../format.ts';
 import { fmtNemDateTime } from '../nem-time.ts';
 import { downloadText, seriesCsv } from '../csv.ts';
-import { alignData, buildOptions } from './options.ts';
+import { AXIS_WIDTH, alignData, buildOptions } from './options.ts';
 import type { Layer } from './stack.ts';
 import type { ChartConfig, ChartData } from './types.ts';
 
@@ -127,7 +127,7 @@ export class NemChart extends LitElement {
       }
       .skeleton {
         position: absolute;
-        inset: 8px 0 24px ${58}px;
+        inset: 8px 0 24px ${AXIS_WIDTH}px;
         border-radius: 6px;
         background: linear-gradient(90deg, var(--skeleton) 0%, var(--chip-on) 50%, var(--skeleton) 100%);
         background-size: 200% 100%;

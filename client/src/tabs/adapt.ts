@@ -1,8 +1,19 @@
-// Server results → <nem-chart> data: fuel and region colours from shared/nem.ts, fixed stacking order, and
-// empty fuels dropped so legends list only what is there.
-import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
+// Server results → <nem-chart> data and table cells: fuel and region colours from shared/nem.ts, fixed stacking
+// order, and empty fuels dropped so legends list only what is there.
+import { html } from 'lit';
+import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Region, type RegionChoice } from '../../../shared/nem.ts';
 import type { Column, InterconnectorFlows, Series, TimeOfDay } from '../../../shared/results.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
+import type { TableColumn } from '../elements/nem-table.ts';
+
+/** "NSW", "SA", "NEM": region ids without AEMO's trailing 1, for chips and legends. */
+export const shortRegion = (r: RegionChoice): string => r.replace(/1$/, '');
+
+/** A region with its colour swatch and full name. */
+export const regionCell = (r: Region) => html`<span class="swatch" style="background:${REGION_COLOURS[r]}"></span> ${REGION_NAMES[r]}`;
+
+/** The Region column of a per-region table, sorted in REGIONS order. */
+export const REGION_COLUMN: TableColumn = { key: 'region', label: 'Region', format: (v) => regionCell(v as Region), sortValue: (r) => REGIONS.indexOf(r.region as Region) };
 
 const hasValues = (c: Column | undefined): c is Column => !!c && c.some((v) => v !== null && v !== 0);
 
@@ -12,7 +23,7 @@ export function fuelSeries(series: Record<string, Column>): ChartSeries[] {
 }
 
 export function regionSeries(series: Record<string, Column>): ChartSeries[] {
-  return REGIONS.filter((r) => series[r]).map((r) => ({ label: r.replace(/1$/, ''), color: REGION_COLOURS[r], values: series[r] }));
+  return REGIONS.filter((r) => series[r]).map((r) => ({ label: shortRegion(r), color: REGION_COLOURS[r], values: series[r] }));
 }
 
 export const fuelChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in s ? s.time : s.hours, series: fuelSeries(s.series) });
@@ -21,10 +32,6 @@ export const regionChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in
 /** The price line's colour: the region's own, or a neutral slate for the NEM (legible on both themes). */
 export function priceColour(r: Region | 'NEM'): string {
   return r === 'NEM' ? '#7f8c9b' : REGION_COLOURS[r];
-}
-
-export function regionLabel(r: Region | 'NEM'): string {
-  return REGION_NAMES[r];
 }
 
 const LINK_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#8c564b', '#e377c2'];

@@ -5,7 +5,7 @@ import { FUEL_COLOURS, REGION_NAMES, type Fuel } from '../../../shared/nem.ts';
 import type { ResultOf } from '../../../shared/results.ts';
 import { fmtGwh, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
-import { flowsChart, fuelChart, fuelSeries, priceColour } from './adapt.ts';
+import { flowsChart, fuelChart, fuelSeries, priceColour, shortRegion } from './adapt.ts';
 import type { Row, TableColumn } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
@@ -39,7 +39,7 @@ export class TabGeneration extends TabBase<Panels> {
             heading="Price"
             note=${region === 'NEM' ? 'demand-weighted · $/MWh' : '$/MWh'}
             .config=${{ unit: '$/MWh', sync: 'gen', height: 170, csvName: this.stem('generation-price') }}
-            .data=${g ? { x: g.time, series: [{ label: region === 'NEM' ? 'NEM' : region.replace(/1$/, ''), color: priceColour(region), values: g.price }] } : null}
+            .data=${g ? { x: g.time, series: [{ label: shortRegion(region), color: priceColour(region), values: g.price }] } : null}
             ?loading=${this.loading}
           ></nem-chart>
         </div>

@@ -4,7 +4,7 @@ import { html } from 'lit';
 import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Fuel, type Region } from '../../../shared/nem.ts';
 import type { ResultOf } from '../../../shared/results.ts';
 import { fmtGwh, fmtInt, fmtMoney, fmtPct, fmtPrice } from '../format.ts';
-import { regionsOf } from '../url-state.ts';
+import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';
 import type { Grouping, Row, TableColumn } from '../elements/nem-table.ts';
 import '../elements/nem-table.ts';
@@ -77,12 +77,12 @@ export class TabGenerators extends TabBase<Panels> {
   }
 
   private toggleRegion(r: Region, chosen: Region[]): void {
-    const next = chosen.includes(r) ? chosen.filter((x) => x !== r) : REGIONS.filter((x) => x === r || chosen.includes(x));
+    const next = toggleIn(REGIONS, chosen, r);
     if (next.length) this.navigate({ regions: next });
   }
 
   private toggleFuel(f: Fuel, chosen: Fuel[]): void {
-    const next = chosen.includes(f) ? chosen.filter((x) => x !== f) : FUELS.filter((x) => x === f || chosen.includes(x));
+    const next = toggleIn(FUELS, chosen, f);
     if (next.length) this.navigate({ fuels: next.length === FUELS.length ? null : next });
   }
 }

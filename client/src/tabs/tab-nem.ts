@@ -1,12 +1,12 @@
 // NEM tab ("today"): spot prices per region, the last 24 h of generation by fuel with price and renewable share
 // underneath (one shared cursor), and the current mix with its renewable share.
-import { html, css, nothing } from 'lit';
-import { FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf, PriceNow } from '../../../shared/results.ts';
+import { html, css } from 'lit';
+import { FUEL_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
+import type { ResultOf } from '../../../shared/results.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
-import { fuelChart, regionChart } from './adapt.ts';
+import { REGION_COLUMN, fuelChart, regionChart } from './adapt.ts';
 import type { TableColumn, Row } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
@@ -17,12 +17,7 @@ type Panels = ResultOf['tab.nem']['panels'];
 const priceClass = (v: number | null) => (v === null ? '' : v < 0 ? 'neg' : v >= 300 ? 'high' : '');
 
 const COLUMNS: TableColumn[] = [
-  {
-    key: 'region',
-    label: 'Region',
-    format: (v) => html`<span class="swatch" style="background:${REGION_COLOURS[v as PriceNow['region']]}"></span> ${REGION_NAMES[v as PriceNow['region']]}`,
-    sortValue: (r) => REGIONS.indexOf(r.region as PriceNow['region']),
-  },
+  REGION_COLUMN,
   {
     key: 'rrp',
     label: 'Price $/MWh',

@@ -4,9 +4,9 @@ import { html, css } from 'lit';
 import { REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
 import { PRICE_BANDS, type ResultOf, type PricesBands } from '../../../shared/results.ts';
 import { fmtInt, fmtPct, fmtPrice } from '../format.ts';
-import { regionsOf } from '../url-state.ts';
+import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';
-import { regionChart } from './adapt.ts';
+import { REGION_COLUMN, regionCell, regionChart, shortRegion } from './adapt.ts';
 import { downloadText, toCsv } from '../csv.ts';
 import type { Row, TableColumn } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
@@ -15,10 +15,9 @@ import '../elements/nem-table.ts';
 type Panels = ResultOf['tab.prices']['panels'];
 const BAND_COLOURS = ['#2f7ed8', '#3cb371', '#e8a23b', '#c0392b'];
 const price = (v: unknown) => fmtPrice(v as number | null);
-const regionCell = (v: unknown) => html`<span class="swatch" style="background:${REGION_COLOURS[v as Region]}"></span> ${REGION_NAMES[v as Region]}`;
 
 const STATS_COLUMNS: TableColumn[] = [
-  { key: 'region', label: 'Region', format: regionCell, sortValue: (r) => REGIONS.indexOf(r.region as Region) },
+  REGION_COLUMN,
   { key: 'mean', label: 'Mean', numeric: true, format: price },
   { key: 'demandWeighted', label: 'Demand-wtd', numeric: true, format: price },
   { key: 'min', label: 'Min', numeric: true, format: price },
@@ -90,7 +89,7 @@ export class TabPrices extends TabBase<Panels> {
       <div class="picker">
         <span class="note">Compare</span>
         <div class="chips" role="group" aria-label="Regions to compare">
-          ${REGIONS.map((r) => html`<button class="chip" aria-pressed=${chosen.includes(r) ? 'true' : 'false'} @click=${() => this.toggleRegion(r, chosen)}><span class="swatch" style="background:${REGION_COLOURS[r]}"></span>${r.replace(/1$/, '')}</button>`)}
+          ${REGIONS.map((r) => html`<button class="chip" aria-pressed=${chosen.includes(r) ? 'true' : 'false'} @click=${() => this.toggleRegion(r, chosen)}><span class="swatch" style="background:${REGION_COLOURS[r]}"></span>${shortRegion(r)}</button>`)}
         </div>
       </div>
       <nem-chart
@@ -115,7 +114,7 @@ export class TabPrices extends TabBase<Panels> {
   }
 
   private toggleRegion(r: Region, chosen: Region[]): void {
-    const next = chosen.includes(r) ? chosen.filter((x) => x !== r) : REGIONS.filter((x) => x === r || chosen.includes(x));
+    const next = toggleIn(REGIONS, chosen, r);
     if (next.length === 0) return; // at least one region stays chosen
     this.navigate({ regions: next.length === REGIONS.length && this.view.region === 'NEM' ? null : next });
   }

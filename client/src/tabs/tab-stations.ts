@@ -6,6 +6,7 @@ import type { ResultOf, StationOutput, StationRow } from '../../../shared/result
 import type { NemClient } from '../../sdk/client.ts';
 import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
+import { shortRegion } from './adapt.ts';
 import '../chart/nem-chart.ts';
 
 type Panels = ResultOf['tab.stations']['panels'];
@@ -133,7 +134,7 @@ export class TabStations extends TabBase<Panels> {
         (r) => html`<li>
           <button aria-current=${r.duid === this.view.duid ? 'true' : 'false'} @click=${() => this.navigate({ duid: r.duid, station: null })}>
             <span class="duid">${r.duid}</span><span class="num sub">${fmtMw(r.capacityMw)}</span>
-            <span class="sub">${r.station}</span><span class="sub"><span class="swatch" style="background:${FUEL_COLOURS[r.fuel]}"></span> ${r.fuel} · ${r.region.replace(/1$/, '')}</span>
+            <span class="sub">${r.station}</span><span class="sub"><span class="swatch" style="background:${FUEL_COLOURS[r.fuel]}"></span> ${r.fuel} · ${shortRegion(r.region)}</span>
           </button>
         </li>`,
       )}
@@ -143,7 +144,7 @@ export class TabStations extends TabBase<Panels> {
   private placeholder(p: Panels | null) {
     const picked = this.view.duid ?? this.view.station;
     return html`<section class="panel"><div class="empty" role="status">
-      ${this.error ? `Cannot show ${picked ?? 'this view'}: ${this.error.replace(/^\w+: /, '')}` : !p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
+      ${this.error ? `Cannot show ${picked ?? 'this view'}: ${this.error}` : !p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
     </div></section>`;
   }
 
@@ -172,7 +173,7 @@ export class TabStations extends TabBase<Panels> {
           x: o.time,
           series: [
             { label: 'Output', color: FUEL_COLOURS[o.fuel], values: o.series.mw, fill: true },
-            { label: `${o.region.replace(/1$/, '')} price`, color: REGION_COLOURS[o.region], values: o.series.rrp, axis: 2, width: 1 },
+            { label: `${shortRegion(o.region)} price`, color: REGION_COLOURS[o.region], values: o.series.rrp, axis: 2, width: 1 },
           ],
         }}
         ?loading=${this.loading}
@@ -205,16 +206,6 @@ export class TabStations extends TabBase<Panels> {
     const first = this.renderRoot.querySelector<HTMLButtonElement>('li button');
     if (e.key === 'Enter' && first) first.click();
     if (e.key === 'ArrowDown' && first) (e.preventDefault(), first.focus());
-  }
-
-  /** Up/Down move through the results, Up from the first returns to the search box. */
-  private onListKey(e: KeyboardEvent): void {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-    e.preventDefault();
-    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('li button')];
-    const i = buttons.indexOf(this.shadowRoot!.activeElement as HTMLButtonElement);
-    const next = e.key === 'ArrowDown' ? buttons[Math.min(buttons.length - 1, i + 1)] : i <= 0 ? this.renderRoot.querySelector<HTMLInputElement>('input[type=search]') : buttons[i - 1];
-    next?.focus();
   }
 
   private async search(q: string): Promise<void> {
