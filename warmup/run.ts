@@ -56,7 +56,7 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
   const list = opts.list ?? warmList();
   const started = performance.now();
   const summary: WarmupSummary = { queries: list.length, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 0 };
-  const progress = opts.quiet ? { running: 0, done: 0, total: 0, lastSeconds: 0 } : path.cache.stats.warmup;
+  const progress = opts.quiet ? { running: 0, done: 0, total: 0 } : path.cache.stats.warmup;
   progress.running++;
   progress.done = 0;
   progress.total = list.length;
@@ -95,7 +95,6 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
     progress.running--;
   }
   summary.seconds = (performance.now() - started) / 1000;
-  progress.lastSeconds = summary.seconds;
   const held = list.filter((q) => path.cache.has(path.keyFor(q.kind, q.params, opts.at))).length;
   summary.hitRateAfter = list.length === 0 ? 1 : held / list.length;
   return summary;
@@ -137,7 +136,6 @@ export async function refreshHot(
   const counted = path.cache.stats.hotRefresh;
   counted.runs++;
   counted.queries += summary.computed;
-  counted.lastSeconds = summary.seconds;
   return summary;
 }
 

@@ -5,9 +5,9 @@ export class CacheStats {
   hits = { lru: 0, lmdb: 0 };
   misses = 0;
   diskWriteErrors = 0;
-  warmup = { running: 0, done: 0, total: 0, lastSeconds: 0 };
+  warmup = { running: 0, done: 0, total: 0 };
   /** Recomputations of the most asked questions after each new interval. */
-  hotRefresh = { runs: 0, queries: 0, lastSeconds: 0 };
+  hotRefresh = { runs: 0, queries: 0 };
 
   hitRate(): number {
     const hits = this.hits.lru + this.hits.lmdb;

@@ -7,7 +7,7 @@ import type { SeriesWindow } from './window.ts';
  * Wire precision of series. Region and NEM MW series are GW-scale: decimals there add nothing a chart can show but
  * double the msgpack payload (a float64 is 9 bytes, a small integer 1–3), so they go in whole MW.
  */
-export const DIGITS = { regionMw: 0, unitMw: 2, price: 2, pct: 2 } as const;
+export const DIGITS = { regionMw: 0 } as const;
 
 export interface Long {
   name: readonly string[];

@@ -38,7 +38,7 @@ const stampOf: Record<Resolution, (ts: number) => number> = {
 export function bucketSql(res: Resolution, col = 'ts'): string {
   return res === '5m' ? col : res === '30m' ? BUCKET_30M(col) : BUCKET_1D(col);
 }
-export const GEN_TABLE: Record<Resolution, string> = { '5m': 'gen_5m', '30m': 'gen_30m', '1d': 'gen_1d' };
+const GEN_TABLE: Record<Exclude<Resolution, '5m'>, string> = { '30m': 'gen_30m', '1d': 'gen_1d' };
 
 /** The window the params ask for, on the 5-minute grid and clamped to [first interval, watermark]. */
 export function dataWindow(ctx: QueryContext, p: TimeParams): Interval {

@@ -1,4 +1,5 @@
 // Is a file that is still arriving finished? Writers copy in pieces; the feed must not ingest half a file.
+import { findEocd } from '../store/zip.ts';
 
 /** Temporary names that downloaders and copy tools use until a file is whole. */
 export function isTemporaryName(name: string): boolean {
@@ -10,7 +11,6 @@ export function isReportName(name: string): boolean {
   return /\.(zip|csv)$/i.test(name) && !isTemporaryName(name);
 }
 
-const EOCD = 0x06054b50;
 const EOCD_MIN = 22;
 
 /**
@@ -18,11 +18,9 @@ const EOCD_MIN = 22;
  * inside the file: zip writers put both last, so a file still being copied lacks them.
  */
 export function zipLooksComplete(bytes: Uint8Array): boolean {
-  if (bytes.length < EOCD_MIN) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lowest = Math.max(0, bytes.length - EOCD_MIN - 0xffff); // the record may be followed by a comment
-  for (let i = bytes.length - EOCD_MIN; i >= lowest; i--) {
-    if (view.getUint32(i, true) !== EOCD) continue;
+  // The record may be followed by a comment: a signature whose comment does not end the file is not the record.
+  for (let i = findEocd(bytes); i >= 0; i = findEocd(bytes, i)) {
     const cdSize = view.getUint32(i + 12, true);
     const cdOffset = view.getUint32(i + 16, true);
     const commentLength = view.getUint16(i + 20, true);

@@ -75,3 +75,20 @@ export async function readWatermark(conn: DuckDBConnection): Promise<{ watermark
   if (row.wm === null || row.first === null) return null;
   return { watermark: Number(row.wm), firstTs: Number(row.first) };
 }
+
+/** Runs `fn` between BEGIN and COMMIT; any error rolls back and is rethrown (naming a failed rollback too). */
+export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await conn.run('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await conn.run('ROLLBACK');
+    } catch (rollbackErr) {
+      (err as Error).message += ` (and the rollback failed: ${(rollbackErr as Error).message})`;
+    }
+    throw err;
+  }
+}

@@ -10,7 +10,8 @@
 import { IC_PARAMS } from './demo-params.ts';
 
 const IC = Object.fromEntries(IC_PARAMS.map((i) => [i.col, i]));
-const NUM = (n: number) => {
+/** A number as a SQL literal; the demo's parameters must be finite. */
+export const NUM = (n: number) => {
   if (!Number.isFinite(n)) throw new Error(`demo: not a finite number: ${n}`);
   return String(n);
 };

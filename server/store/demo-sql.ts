@@ -10,9 +10,9 @@
 //   demo_flow               per interconnector × interval: flow toward the dearer region, within limits
 //   demo_r                  per region × interval: net import, flexible dispatch, curtailment, final price
 // and the INSERTs that turn those into price, interconnector, rooftop and scada rows.
-import { REGIONS } from '../../shared/nem.ts';
-import { flowSql, LOSS_FACTOR, NET_IMPORT } from './demo-flows.ts';
+import { flowSql, LOSS_FACTOR, NET_IMPORT, NUM } from './demo-flows.ts';
 import { IC_PARAMS, PRICE_CAP, PRICE_FLOOR, REGION_PARAMS, ROOFTOP_SPLIT } from './demo-params.ts';
+import { REGION_LIST } from './rollups.ts';
 
 export interface DemoRange {
   seed: number;
@@ -21,15 +21,10 @@ export interface DemoRange {
   to: number;
 }
 
-const NUM = (n: number) => {
-  if (!Number.isFinite(n)) throw new Error(`demo: not a finite number: ${n}`);
-  return String(n);
-};
 const INT = (n: number, what: string) => {
   if (!Number.isSafeInteger(n)) throw new Error(`demo: ${what} must be an integer, got ${n}`);
   return String(n);
 };
-const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
 const KIND = { coal: 1, solar: 2, wind: 3, gas: 4, hydro: 5, pump: 6, battery: 7, bio: 8, other: 9 } as const;
 const KIND_CODE = `CASE kind ${Object.entries(KIND).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} END::TINYINT`;
 

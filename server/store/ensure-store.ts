@@ -8,8 +8,6 @@ import { buildDemo, isDemoIncomplete } from './demo.ts';
 import { loadRegistry, SEED_REGISTRY } from './registry.ts';
 import { bumpDataVersion } from './version.ts';
 
-export { appendDemoInterval } from './demo.ts';
-
 export interface StoreLog {
   info(msg: string): void;
 }
@@ -33,7 +31,8 @@ export async function ensureStore(
   let built = false;
   let watermark: number | null;
   try {
-    const empty = (await readWatermark(conn)) === null;
+    const found = await readWatermark(conn);
+    const empty = found === null;
     const demo = opts.demo !== false && (empty || (await isDemoIncomplete(conn)));
     // The shipped registry is real (AEMO's units): a real feed's SCADA needs it as much as the demo does.
     if ((empty || demo) && Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]) === 0) {
@@ -52,7 +51,7 @@ export async function ensureStore(
       await bumpDataVersion(conn);
       built = true;
     }
-    const wm = await readWatermark(conn);
+    const wm = built ? await readWatermark(conn) : found;
     if (!wm && opts.demo !== false) throw new Error(`store ${path} has no prices after start-up`);
     watermark = wm?.watermark ?? null;
   } catch (err) {

@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig, positionalArgs } from '../config.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { StoreBusyError, openStore } from './db.ts';
+import { rows } from './ingest-file.ts';
 import { type FileReport, type Window, ingestFiles } from './ingest.ts';
 
 const USAGE = `usage: npm run ingest -- [--data-dir DIR] PATH...
@@ -65,13 +66,12 @@ function printFile(r: FileReport): void {
   console.log(`${r.file}  (${(r.ms / 1000).toFixed(2)} s)${window}`);
   for (const [table, n] of Object.entries(r.rows)) console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
   const skipped = Object.entries(r.skipped);
-  if (skipped.length) console.log(`  skipped tables: ${skipped.map(([t, n]) => `${t} (${rows(n)})`).join(', ')}`);
+  if (skipped.length) console.log(`  skipped tables: ${skipped.map(([t, n]) => `${t} (${rows(n, fmt)})`).join(', ')}`);
   for (const note of r.notes) console.log(`  note: ${note}`);
   if (!Object.keys(r.rows).length && !skipped.length) console.log('  no rows');
 }
 
 const fmt = (n: number) => n.toLocaleString('en-AU');
-const rows = (n: number) => `${fmt(n)} row${n === 1 ? '' : 's'}`;
 const span = (w: Window) => `${toNemIso(w.minTs).slice(0, 16).replace('T', ' ')} .. ${toNemIso(w.maxTs).slice(0, 16).replace('T', ' ')} NEM time`;
 
 main().then(

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from './db.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
 import { refreshRollups } from './rollups.ts';
@@ -31,8 +32,8 @@ export interface FileReport {
   error?: string;
 }
 
-/** The store tables a target replaces rows in, in apply order (price before demand, which updates price). */
-const APPLY_ORDER: Target[] = ['scada', 'price', 'trading_price', 'interconnector', 'rooftop', 'demand'];
+/** In TARGETS' order, which is the apply order (price before demand, which updates price). */
+const TARGET_NAMES = Object.keys(TARGETS) as Target[];
 /** How far before its interval end a row's value reaches: the rollup window it invalidates. */
 const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
 const READ_SLICE = 1 << 20;
@@ -83,7 +84,7 @@ export class FileImport {
 
   static async start(conn: DuckDBConnection, file: string): Promise<FileImport> {
     const stages = {} as Record<Target, Stage>;
-    for (const t of Object.keys(TARGETS) as Target[]) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
+    for (const t of TARGET_NAMES) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
     return new FileImport(conn, file, stages);
   }
 
@@ -140,7 +141,7 @@ export class FileImport {
     for (const s of Object.values(this.stages)) s.close();
     if (this.stats.intervention) report.notes.push(`${rows(this.stats.intervention)} of the intervention pricing run left out (INTERVENTION != 0)`);
     if (this.stats.blank) report.notes.push(`${rows(this.stats.blank)} left out: required value blank`);
-    const live = APPLY_ORDER.filter((t) => this.stages[t].count > 0);
+    const live = TARGET_NAMES.filter((t) => this.stages[t].count > 0);
     if (live.length === 0) return report;
     await this.dict.write(conn, 'ingest_dict');
     const windows: Partial<Record<Target, Window>> = {};
@@ -190,7 +191,7 @@ export class FileImport {
         // an appender that failed mid-chunk cannot flush; the table is dropped below anyway
       }
     }
-    const tables = [...Object.keys(TARGETS).flatMap((t) => [`ingest_stage_${t}`, `ingest_fin_${t}`]), 'ingest_dict'];
+    const tables = [...TARGET_NAMES.flatMap((t) => [`ingest_stage_${t}`, `ingest_fin_${t}`]), 'ingest_dict'];
     await this.conn.run(tables.map((t) => `DROP TABLE IF EXISTS temp.main.${t};`).join('\n'));
   }
 }
@@ -229,22 +230,8 @@ async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promis
   return r.rowsChanged;
 }
 
-export async function inTransaction(conn: DuckDBConnection, fn: () => Promise<void>): Promise<void> {
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    await fn();
-    await conn.run('COMMIT');
-  } catch (err) {
-    try {
-      await conn.run('ROLLBACK');
-    } catch (rollbackErr) {
-      (err as Error).message += ` (and the rollback failed: ${(rollbackErr as Error).message})`;
-    }
-    throw err;
-  }
-}
-
-const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+/** `1 row`, `2 rows`; `show` formats the number (the CLI groups digits). */
+export const rows = (n: number, show: (n: number) => string = String) => `${show(n)} row${n === 1 ? '' : 's'}`;
 
 export function widen(a: Window | null, b: Window): Window {
   return a ? { minTs: Math.min(a.minTs, b.minTs), maxTs: Math.max(a.maxTs, b.maxTs) } : { ...b };

@@ -3,7 +3,8 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type FileReport, type Window, importFile, inTransaction, widen } from './ingest-file.ts';
+import { inTransaction } from './db.ts';
+import { type FileReport, type Window, importFile, rows, widen } from './ingest-file.ts';
 import { MmsFormatError } from './mms.ts';
 import { loadRegistry } from './registry.ts';
 import { refreshRollups } from './rollups.ts';
@@ -122,5 +123,3 @@ async function importRegistry(conn: DuckDBConnection, path: string): Promise<Fil
   report.ms = performance.now() - started;
   return report;
 }
-
-const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;

@@ -3,7 +3,7 @@
 import { type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
 import type { Dict, Stage, StageColumn } from './staging.ts';
 
-/** Staging targets: store tables, plus `demand`, which only fills price.demand_mw. */
+/** Staging targets: store tables, plus `demand`, which only fills price.demand_mw. Applied in this order: price before demand. */
 export const TARGETS = {
   scada: { keys: ['duid'], values: ['mw'] },
   price: { keys: ['region'], values: ['rrp', 'demand_mw'] },

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { REGIONS, type Fuel } from '../../shared/nem.ts';
+import { inTransaction } from './db.ts';
 
 export interface UnitRow {
   duid: string;
@@ -230,8 +231,7 @@ export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Pro
     throw new Error(`registry ${csvPath}: ${(err as Error).message}`);
   }
   if (parsed.units.length === 0) throw new Error(`registry ${csvPath}: no usable DUID rows; units left unchanged`);
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(conn, async () => {
     await conn.run('DELETE FROM units');
     const app = await conn.createAppender('units');
     for (const u of parsed.units) {
@@ -248,11 +248,7 @@ export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Pro
       app.endRow();
     }
     app.closeSync(); // flushes into this connection's transaction
-    await conn.run('COMMIT');
-  } catch (err) {
-    await conn.run('ROLLBACK');
-    throw err;
-  }
+  });
   return parsed.report;
 }
 

@@ -4,7 +4,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
 
-const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
+/** The NEM regions as a SQL IN list. */
+export const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
 // Each interconnector adds its flow to the importing region and takes it from the exporting one.
 const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [`('${ic.id}', '${ic.from}', -1)`, `('${ic.id}', '${ic.to}', 1)`]).join(', ');
 

@@ -4,6 +4,7 @@
 // current watermark. Appending intervals after the watermark does not bump it: the watermark is in the key.
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { readWatermark } from './db.ts';
 
 /** Writes `store_id` and `data_version` when missing (a new store, or one made before they existed). */
 export async function ensureIdentity(conn: DuckDBConnection): Promise<void> {
@@ -25,8 +26,8 @@ export async function bumpDataVersion(conn: DuckDBConnection): Promise<void> {
  */
 export async function bumpIfRevising(conn: DuckDBConnection, minTs: number): Promise<boolean> {
   if (!Number.isFinite(minTs)) throw new TypeError(`minTs must be a number, got ${minTs}`);
-  const r = await conn.runAndReadAll(`SELECT ${Math.floor(minTs)} <= coalesce(max(ts), -1) AS revising FROM price`);
-  if (r.getRowObjectsJS()[0].revising !== true) return false;
+  const wm = await readWatermark(conn);
+  if (Math.floor(minTs) > (wm?.watermark ?? -1)) return false;
   await bumpDataVersion(conn);
   return true;
 }

@@ -27,15 +27,26 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
 }
 
+const EOCD = 0x06054b50;
+/** The end-of-central-directory record's fixed part; a comment of up to 64 KB may follow it. */
+const EOCD_SIZE = 22;
+
+/**
+ * Offset of the last end-of-central-directory signature starting before `before` (default: anywhere), searching
+ * only where a record followed by a comment could start; -1 when there is none.
+ */
+export function findEocd(bytes: Uint8Array, before = bytes.length): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lowest = Math.max(0, bytes.length - EOCD_SIZE - 0xffff);
+  for (let i = Math.min(before - 1, bytes.length - EOCD_SIZE); i >= lowest; i--) {
+    if (view.getUint32(i, true) === EOCD) return i;
+  }
+  return -1;
+}
+
 export function listZip(bytes: Uint8Array, file: string): ZipMember[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
+  const eocd = findEocd(bytes);
   if (eocd < 0) throw new ZipError(file, 'not a complete zip (no end-of-central-directory record; truncated?)');
   const count = view.getUint16(eocd + 10, true);
   const cdOffset = view.getUint32(eocd + 16, true);
