@@ -1,13 +1,10 @@
 // The baseline must answer what the real catalogue answers, or the round-trip ratio compares different work.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { fill, openTestStore, rawRows, WATERMARK, T0 } from '../server/catalogue/test-data.ts';
-import { runQuery } from '../server/catalogue/index.ts';
-import { validateParams } from '../shared/kinds.ts';
 import { spawnServer, type SpawnedServer } from '../soak/spawn-server.ts';
+import { ask, syntheticStore } from '../test/util/catalogue.ts';
 import { queryMix } from './query-mix.ts';
 
 /** Equal up to a cent: sums run in a different thread order in another process and can round the other way. */
@@ -26,20 +23,14 @@ let server: SpawnedServer;
 const expected = new Map<string, unknown>();
 
 beforeAll(async () => {
-  const store = await openTestStore();
-  await fill(store.conn, rawRows());
-  for (const q of queryMix()) {
-    const v = validateParams(q.kind, q.params);
-    if (!v.ok) throw new Error(v.message);
-    // Through JSON, as the baseline sends it.
-    expected.set(JSON.stringify(q), JSON.parse(JSON.stringify(await runQuery({ conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 }, v.kind, v.params))));
-  }
+  const { store, ctx } = await syntheticStore();
+  // Through JSON, as the baseline sends it.
+  for (const q of queryMix()) expected.set(JSON.stringify(q), JSON.parse(JSON.stringify(await ask(ctx, q.kind, q.params))));
   store.conn.closeSync();
   store.instance.closeSync();
-  dir = mkdtempSync(join(tmpdir(), 'nemlive-baseline-'));
-  cpSync(store.dir, join(dir, 'data'), { recursive: true });
-  rmSync(store.dir, { recursive: true, force: true });
-  server = await spawnServer({ dataDir: join(dir, 'data'), cacheDir: join(dir, 'cache'), demoDays: 3, replaySeconds: 0, entry: 'bench/baseline-server.ts', extraArgs: ['--data-dir', join(dir, 'data')], readyTimeoutMs: 60_000 });
+  // The store's own temp dir serves as DATA_DIR; the baseline server keeps no cache.
+  dir = store.dir;
+  server = await spawnServer({ dataDir: dir, cacheDir: join(dir, 'cache'), demoDays: 3, replaySeconds: 0, entry: 'bench/baseline-server.ts', extraArgs: ['--data-dir', dir], readyTimeoutMs: 60_000 });
 }, 120_000);
 
 afterAll(async () => {

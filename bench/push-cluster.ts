@@ -4,13 +4,11 @@
 // `latencyMs` from commit to the last worker's acknowledgement); commit = time − latencyMs, on the wall clock, and
 // each subscriber's arrival is put on the same clock, so latency = arrival − commit per socket, as in push.ts.
 import { join } from 'node:path';
-import { ROOT, spawnServer } from '../soak/spawn-server.ts';
-import { ask, forkReady } from './proc.ts';
-import { buildSmallDemo, TAB_MIX, TICKER } from './push.ts';
+import { spawnServer } from '../soak/spawn-server.ts';
+import { latencyRows, openSubscribers, pct, r2, TAB_MIX, TICKER, type Question } from './push.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const REPLAY_SECONDS = 3;
-const PER_PROCESS = 5000;
 
 interface Pushed {
   /** pino's timestamp: epoch ms, or ISO-8601 (server/log.ts). */
@@ -19,16 +17,12 @@ interface Pushed {
   watermark: string;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const r2 = (x: number) => Math.round(x * 100) / 100;
-
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const n = ctx.quick ? 1000 : 10_000;
   const rounds = ctx.quick ? 2 : 5;
-  const dataDir = join(ctx.scratchDir, 'data');
-  await buildSmallDemo(dataDir, 2);
+  // The server builds its 2-day demo into the empty scratch dir, as `npm start` does.
   const server = await spawnServer({
-    dataDir,
+    dataDir: join(ctx.scratchDir, 'data'),
     cacheDir: join(ctx.scratchDir, 'cache'),
     demoDays: 2,
     replaySeconds: REPLAY_SECONDS,
@@ -61,25 +55,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   return out;
 }
 
-async function measure(ctx: BenchContext, url: string, n: number, rounds: number, mix: string, subs: typeof TAB_MIX, delta: boolean, batches: Pushed[]): Promise<BenchResult[]> {
-  const procs = Math.ceil(n / PER_PROCESS);
-  const children = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
+async function measure(ctx: BenchContext, url: string, n: number, rounds: number, mix: string, subs: Question[], delta: boolean, batches: Pushed[]): Promise<BenchResult[]> {
+  const subscribers = await openSubscribers(url, n, subs, delta);
+  const procs = subscribers.children.length;
   // push-client stamps arrivals with hrtime (CLOCK_MONOTONIC, shared by processes); the log with Date.now().
   const wallMinusMono = Date.now() - Number(process.hrtime.bigint()) / 1e6;
   const latencies: number[] = [];
   const server: number[] = [];
   let missing = 0;
   try {
-    const opened = await Promise.all(children.map((c, i) => ask<{ failed: number; firstError?: string }>(c, { url, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs, delta })));
-    const failed = opened.reduce((s, o) => s + o.failed, 0);
-    if (failed > 0) throw new Error(`push-cluster: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
     ctx.log(`push-cluster: ${n.toLocaleString('en')} idle subscribers (${mix}) on WORKERS=2; ${rounds} intervals, one every ${REPLAY_SECONDS} s`);
     // Start each round just after a batch, so the next push is a whole new one.
     await waitForBatch(batches, batches.length + 1);
     for (let r = 0; r < rounds; r++) {
       const seen = batches.length;
-      await Promise.all(children.map((c) => ask(c, { arm: true })));
-      const got = await Promise.all(children.map((c) => ask<{ times: number[]; missing: number }>(c, { collect: { timeoutMs: REPLAY_SECONDS * 4000 } })));
+      await subscribers.arm();
+      const got = await subscribers.collect(REPLAY_SECONDS * 4000);
       const b = await waitForBatch(batches, seen + 1);
       const commit = (typeof b.time === 'string' ? Date.parse(b.time) : b.time) - b.latencyMs;
       server.push(b.latencyMs);
@@ -89,16 +80,13 @@ async function measure(ctx: BenchContext, url: string, n: number, rounds: number
       ctx.log(`push-cluster: round ${r + 1}: server ${b.latencyMs.toFixed(1)} ms; arrivals ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms after commit`);
     }
   } finally {
-    await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
-    for (const c of children) c.kill();
+    await subscribers.close();
   }
   latencies.sort((a, b) => a - b);
   server.sort((a, b) => a - b);
   const label = `${n.toLocaleString('en')} idle subscribers, ${mix}, WORKERS=2`;
   const results: BenchResult[] = [
-    { name: `push latency p50, commit → socket (${label})`, value: r2(pct(latencies, 50)), unit: 'ms', note: `${rounds} intervals; ${procs} client process(es) on the same cores; clocks: wall (log) vs monotonic (arrivals), ±1 ms` },
-    { name: `push latency p95, commit → socket (${label})`, value: r2(pct(latencies, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
-    { name: `push latency to the last socket (${label})`, value: r2(latencies[latencies.length - 1]), unit: 'ms' },
+    ...latencyRows(label, latencies, n, `${rounds} intervals; ${procs} client process(es) on the same cores; clocks: wall (log) vs monotonic (arrivals), ±1 ms`),
     { name: `server: commit → every worker's last socket written, median (${label})`, value: r2(pct(server, 50)), unit: 'ms', note: 'the supervisor\'s nemlive_push_latency_seconds' },
   ];
   if (missing > 0) results.push({ name: `pushes missing (${label})`, value: missing, unit: 'sockets', goal: '0' });

@@ -3,18 +3,17 @@
 // not the server's event loop. Each round appends one demo interval, stamps the moment it is committed, runs the
 // real pipeline (watermark → recompute each subscribed question once → uWS publish), and every socket records when
 // its push arrived. Latency = arrival − commit, per socket, on one monotonic clock.
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startApp, type AppHandle } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
-import { openStore } from '../server/store/db.ts';
-import { appendDemoInterval, buildDemo } from '../server/store/demo.ts';
-import { loadRegistry } from '../server/store/registry.ts';
+import { appendDemoInterval } from '../server/store/demo.ts';
 import { ROOT } from '../soak/spawn-server.ts';
 import { ask, forkReady } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
-interface Question {
+export interface Question {
   kind: string;
   params: Record<string, unknown>;
 }
@@ -39,8 +38,51 @@ interface Collected {
   wrong: number;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const r2 = (x: number) => Math.round(x * 100) / 100;
+export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+export const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Idle subscribers in forked bench/push-client.ts processes, every socket subscribed. */
+export interface Subscribers {
+  children: ChildProcess[];
+  /** Starts a measurement in every process. */
+  arm(): Promise<void>;
+  /** Waits for one push per socket; per process, the monotonic arrival times (ns) and the sockets without one. */
+  collect(timeoutMs: number): Promise<Collected[]>;
+  /** Closes the sockets and ends the processes. */
+  close(): Promise<void>;
+}
+
+/** `n` subscribers on `url` (round robin over `subs`), PER_PROCESS to a process; throws, after closing them, when any failed. */
+export async function openSubscribers(url: string, n: number, subs: Question[], delta: boolean): Promise<Subscribers> {
+  const children = await Promise.all(Array.from({ length: Math.ceil(n / PER_PROCESS) }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
+  const close = async (): Promise<void> => {
+    await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
+    for (const c of children) c.kill();
+  };
+  try {
+    const opened = await Promise.all(children.map((c, i) => ask<{ failed: number; firstError?: string }>(c, { url, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs, delta })));
+    const failed = opened.reduce((s, o) => s + o.failed, 0);
+    if (failed > 0) throw new Error(`push: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    children,
+    arm: async () => void (await Promise.all(children.map((c) => ask(c, { arm: true })))),
+    collect: (timeoutMs) => Promise.all(children.map((c) => ask<Collected>(c, { collect: { timeoutMs } }))),
+    close,
+  };
+}
+
+/** The latency rows both push benchmarks report, from per-socket latencies (ms, sorted). */
+export function latencyRows(label: string, sorted: number[], n: number, note: string): BenchResult[] {
+  return [
+    { name: `push latency p50, commit → socket (${label})`, value: r2(pct(sorted, 50)), unit: 'ms', note },
+    { name: `push latency p95, commit → socket (${label})`, value: r2(pct(sorted, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
+    { name: `push latency to the last socket (${label})`, value: r2(sorted[sorted.length - 1]), unit: 'ms' },
+  ];
+}
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sizes = ctx.quick ? [1000] : [1000, 10_000];
@@ -49,10 +91,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 }
 
 export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> }): Promise<BenchResult[]> {
-  const dataDir = join(ctx.scratchDir, 'data');
-  await buildSmallDemo(dataDir, 2);
   const config = loadConfig([], {
-    DATA_DIR: dataDir,
+    DATA_DIR: join(ctx.scratchDir, 'data'),
+    DEMO_DAYS: '2', // built by startApp into the empty scratch dir, as `npm start` does
     CACHE_DIR: join(ctx.scratchDir, 'cache'),
     PORT: '0',
     HOST: '127.0.0.1',
@@ -76,10 +117,10 @@ export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: n
 }
 
 async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: number, mix: string, { subs, delta = false }: Mix, append: () => Promise<number>): Promise<BenchResult[]> {
-  const procs = Math.ceil(n / PER_PROCESS);
-  const children = await Promise.all(Array.from({ length: procs }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
   const pipeline = app.live?.pipeline;
   if (!pipeline) throw new Error('push bench: the app started no live pipeline (LIVE=demo expected)');
+  const subscribers = await openSubscribers(app.wsUrl, n, subs, delta);
+  const procs = subscribers.children.length;
   // performance.now() here and hrtime in the children share CLOCK_MONOTONIC; this maps one onto the other.
   const offsetNs = Number(process.hrtime.bigint()) - performance.now() * 1e6;
   const latencies: number[] = [];
@@ -91,17 +132,14 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
   const deltaShare: number[] = [];
   let missing = 0;
   try {
-    const opened = await Promise.all(children.map((c, i) => ask<{ opened: number; failed: number; firstError?: string }>(c, { url: app.wsUrl, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs, delta })));
-    const failed = opened.reduce((s, o) => s + o.failed, 0);
-    if (failed > 0) throw new Error(`push bench: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
     ctx.log(`push: ${n.toLocaleString('en')} idle subscribers (${mix}) in ${procs} process(es); ${rounds} intervals`);
     for (let r = 0; r < rounds; r++) {
-      await Promise.all(children.map((c) => ask(c, { arm: true })));
+      await subscribers.arm();
       const ts = await append();
       const committedAt = performance.now();
       const outcome = await pipeline.onBatch({ source: 'bench', files: [], rows: {}, window: { minTs: ts, maxTs: ts }, ingestedAt: committedAt });
       if (outcome) cycles.push(outcome.latencyMs);
-      const got = await Promise.all(children.map((c) => ask<Collected>(c, { collect: { timeoutMs: 30_000 } })));
+      const got = await subscribers.collect(30_000);
       const committedNs = committedAt * 1e6 + offsetNs;
       for (const g of got) {
         if (g.wrong > 0) throw new Error(`push bench: ${g.wrong} sockets got a frame that was not a push`);
@@ -126,16 +164,13 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       await pipeline.settled();
     }
   } finally {
-    await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
-    for (const c of children) c.kill();
+    await subscribers.close();
   }
   for (const xs of [latencies, cycles, computes, perSocketUs, perPushBytes, deltaShare]) xs.sort((a, b) => a - b);
   const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
   const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
   const results: BenchResult[] = [
-    { name: `push latency p50, commit → socket (${label})`, value: r2(pct(latencies, 50)), unit: 'ms', note },
-    { name: `push latency p95, commit → socket (${label})`, value: r2(pct(latencies, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
-    { name: `push latency to the last socket (${label})`, value: r2(latencies[latencies.length - 1]), unit: 'ms' },
+    ...latencyRows(label, latencies, n, note),
     { name: `server: commit → last socket written, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'as nemlive_push_latency_seconds records it' },
   ];
   if (computes.length > 0) {
@@ -154,17 +189,4 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
   }
   if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;
-}
-
-/** A `days`-day demo store in an empty dataDir (the same builder `npm start` uses on first run). */
-export async function buildSmallDemo(dataDir: string, days: number): Promise<void> {
-  const { instance } = await openStore({ dataDir });
-  const conn = await instance.connect();
-  try {
-    await loadRegistry(conn, join(ROOT, 'server/store/seed/registry.csv'));
-    await buildDemo(conn, { days });
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }

@@ -1,13 +1,11 @@
-// Builds a demo store into an empty data dir with the store's own builder (registry + buildDemo), so soaks and
-// benchmarks can start a server on a store of a chosen size; an existing store is left as it is.
+// Builds a demo store into an empty data dir as `npm start` does on first run (server/store/ensure-store.ts, with
+// the config's defaults), so soaks and benchmarks can start a server on a store of a chosen size; an existing store
+// is left as it is.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../server/config.ts';
 import { DB_FILE, openStore, readWatermark } from '../server/store/db.ts';
-import { buildDemo } from '../server/store/demo.ts';
-import { loadRegistry } from '../server/store/registry.ts';
-import { ROOT } from './spawn-server.ts';
-
-export const REGISTRY_CSV = join(ROOT, 'server/store/seed/registry.csv');
+import { ensureStore } from '../server/store/ensure-store.ts';
 
 /** Days of data the store in dataDir spans (rounded), or null when there is no store there. */
 export async function storeDays(dataDir: string): Promise<number | null> {
@@ -27,22 +25,11 @@ export async function storeDays(dataDir: string): Promise<number | null> {
 export async function ensureDemoStore(dataDir: string, days: number, log: (m: string) => void = () => {}): Promise<number> {
   const have = await storeDays(dataDir);
   if (have !== null) {
+    // ensureStore would build a demo into it: not for a store someone else's data may be about to fill.
     if (have === 0) throw new Error(`the store in ${dataDir} holds no prices; remove it or choose another data dir`);
     return have;
   }
-  log(`building a ${days}-day demo store in ${dataDir} (once; later runs reuse it)…`);
-  const { instance } = await openStore({ dataDir });
-  try {
-    const conn = await instance.connect();
-    try {
-      await loadRegistry(conn, REGISTRY_CSV);
-      const r = await buildDemo(conn, { days });
-      log(`demo built in ${r.seconds.toFixed(1)} s (${r.rows.scada.toLocaleString('en')} SCADA rows)`);
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  const store = await ensureStore(loadConfig([], { DATA_DIR: dataDir, DEMO_DAYS: String(days) }), { info: log });
+  store.instance.closeSync();
   return days;
 }

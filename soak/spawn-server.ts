@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitForServer } from './server-probe.ts';
+import { metricSum, parseMetrics, waitForServer } from './server-probe.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -113,8 +113,8 @@ async function waitForWarmup(base: string, timeoutMs: number, alive: () => boole
   while (alive() && Date.now() - started < timeoutMs) {
     const res = await fetch(`${base}/metrics`).catch(() => undefined);
     if (!res?.ok) return;
-    const text = await res.text();
-    const gauge = (state: string) => Number(new RegExp(`^nemlive_warmup_queries\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const metrics = parseMetrics(await res.text());
+    const gauge = (state: string) => metricSum(metrics, 'nemlive_warmup_queries', `state="${state}"`) ?? 0;
     const total = gauge('total');
     if (total > 0 && gauge('done') >= total && gauge('running') === 0) return;
     if (total === 0 && Date.now() - started > 10_000) return;

@@ -9,7 +9,7 @@ import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { metric, TestClient, type Frame } from '../server/harness.ts';
-import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
 
 const TAB = { kind: 'tab.nem', params: { region: 'SA1' } };
 
@@ -107,14 +107,11 @@ describe('push deltas', () => {
       const updates: Update<'tab.nem'>[] = [];
       client.sub('tab.nem', { region: 'SA1' }, { onUpdate: (u) => updates.push(u) });
       const b = await subscriber(false);
-      const until = async (ok: () => boolean) => {
-        for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-      };
-      await until(() => updates.length === 1);
+      await until(() => updates.length === 1, "the SDK's first result");
       for (let i = 0; i < 2; i++) {
         await server.demo().step();
         const full = await nextPush(b.c);
-        await until(() => updates.length === i + 2);
+        await until(() => updates.length === i + 2, `the SDK's push ${i + 1}`);
         expect(updates[i + 1]).toEqual({ kind: 'push', data: full.data, meta: full.meta });
       }
       expect(seen.filter((f) => f.t === 'push').map((f) => Object.hasOwn(f, 'delta'))).toEqual([true, true]);

@@ -1,4 +1,4 @@
-// End-to-end harness for the live market: a tiny real demo store (registry + buildDemo, one day) in a temp dir, and
+// End-to-end harness for the live market: a tiny real demo store (built as `npm start` builds it) in a temp dir, and
 // the real app from server/app.ts on a loopback port with a chosen LIVE, restartable on the same store and port.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -7,23 +7,17 @@ import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
 import type { DemoFeed } from '../../server/live/demo.ts';
 import { captureLog, type LogLine } from '../../server/live/testing/harness.ts';
-import { buildDemo } from '../../server/store/demo.ts';
-import { loadRegistry } from '../../server/store/registry.ts';
-import { makeStoreDir, testConfig, type StoreDir } from '../server/harness.ts';
+import { demoDirs } from '../production/child.ts';
+import { makeStoreDir, testConfig, waitFor, type StoreDir } from '../server/harness.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const REGISTRY_CSV = join(HERE, '../../server/store/seed/registry.csv');
 export const FIXTURES = join(HERE, '../fixtures/aemo');
 
 export type { StoreDir };
 
 /** A temp dir with a store under data/: a `days`-day demo, or only the schema when days is 0. */
 export function storeDir(days: number): Promise<StoreDir> {
-  return makeStoreDir('nemlive-live-', async (conn) => {
-    if (days === 0) return;
-    await loadRegistry(conn, REGISTRY_CSV);
-    await buildDemo(conn, { days });
-  });
+  return days === 0 ? makeStoreDir('nemlive-live-', async () => undefined) : demoDirs(days, 'nemlive-live-');
 }
 
 export interface LiveServer extends AppHandle {
@@ -49,31 +43,28 @@ export async function startLiveServer(store: StoreDir, env: Record<string, strin
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Polls until `ok()` (or throws after `timeoutMs`, naming what was awaited). */
 export async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
+  try {
+    await waitFor(ok, Boolean, timeoutMs);
+  } catch (err) {
+    throw new Error(`waiting for ${what}: ${(err as Error).message}`);
   }
 }
 
 export interface ChildServer {
-  port: number;
   wsUrl: string;
   base: string;
   /** SIGTERM, then wait for the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** `npm start` as its own process over `store` (a real restart is a new process), on `port` or a free one. */
-export async function spawnLiveServer(store: StoreDir, env: Record<string, string>, port = 0): Promise<ChildServer> {
+/** `npm start` as its own process over `store` (a real restart is a new process), on a free port. */
+export async function spawnLiveServer(store: StoreDir, env: Record<string, string>): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, '../../server/main.ts')], {
     cwd: join(HERE, '../..'),
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, HOST: '127.0.0.1', PORT: String(port), WARM: '0', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, HOST: '127.0.0.1', PORT: '0', WARM: '0', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
   });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
@@ -86,7 +77,6 @@ export async function spawnLiveServer(store: StoreDir, env: Record<string, strin
   if (exitCode !== undefined) throw new Error(`server exited with ${exitCode}:\n${output.slice(-2000)}`);
   const actual = Number(/NEM Live: http:\/\/\S+:(\d+)/.exec(output)![1]);
   return {
-    port: actual,
     wsUrl: `ws://127.0.0.1:${actual}/ws`,
     base: `http://127.0.0.1:${actual}`,
     async stop() {

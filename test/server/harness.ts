@@ -12,6 +12,7 @@ import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';
 import { refreshRollups } from '../../server/store/rollups.ts';
 import { decode, encode } from '../../shared/protocol.ts';
+import { parseMetrics } from '../../soak/server-probe.ts';
 
 export type Frame = Record<string, any>;
 
@@ -204,6 +205,5 @@ export async function healthz(base: string): Promise<{ status: string; sessions:
 
 /** One sample of the Prometheus text, e.g. metric(text, 'nemlive_sessions') or with a label set. */
 export function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
-  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+  return parseMetrics(text).get(labels ? `${name}{${labels}}` : name) ?? NaN;
 }

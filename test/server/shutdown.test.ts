@@ -1,46 +1,25 @@
 // `npm start` as a child process: SIGTERM stops accepting, closes every socket with 1001 and exits 0; refusals at
 // boot (uWS fallback, bad config) exit non-zero with one clear line.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNative, loadUws, UwsNotNativeError, type Uws } from '../../server/uws.ts';
 import { openStore } from '../../server/store/db.ts';
-import { makeStoreDir, TestClient, waitFor } from './harness.ts';
+import { startServer } from '../production/child.ts';
+import { makeStoreDir, TestClient } from './harness.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let store: Awaited<ReturnType<typeof makeStoreDir>>;
 beforeAll(async () => {
   store = await makeStoreDir('nemlive-shutdown-');
 });
 afterAll(() => store?.remove());
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  exit: Promise<{ code: number | null; signal: string | null }>;
-}
-
-function start(env: Record<string, string>, args: string[] = []): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, WARM: '0', LIVE: 'off', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return { proc, out: () => text, exit };
-}
-
 describe('npm start', () => {
   it('on SIGTERM closes sockets with 1001, stops listening, releases the store and exits 0', async () => {
-    const child = start({ PORT: '0' });
-    const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 60_000);
-    const ws = url!.replace('http', 'ws') + '/ws';
+    const child = startServer(store);
+    const url = await child.listening();
+    const ws = url.replace('http', 'ws') + '/ws';
     const clients = await Promise.all([TestClient.open(ws), TestClient.open(ws), TestClient.open(ws)]);
     await clients[0].request('sub', 'tab.nem', { region: 'SA1' }, 'tab');
     clients[1].send({ t: 'query', id: 1, kind: 'tab.generators' }); // possibly still running at SIGTERM
@@ -57,22 +36,22 @@ describe('npm start', () => {
   });
 
   it('SIGINT does the same', async () => {
-    const child = start({ PORT: '0' });
-    const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 60_000);
-    const c = await TestClient.open(url!.replace('http', 'ws') + '/ws');
+    const child = startServer(store);
+    const url = await child.listening();
+    const c = await TestClient.open(url.replace('http', 'ws') + '/ws');
     child.proc.kill('SIGINT');
     expect((await c.closed).code).toBe(1001);
     expect((await child.exit).code).toBe(0);
   });
 
   it('refuses to start on the uWS fallback shim', async () => {
-    const child = start({ PORT: '0', UWS_USE_FALLBACK: '1' });
+    const child = startServer(store, { UWS_USE_FALLBACK: '1' });
     expect((await child.exit).code).toBe(1);
     expect(child.out()).toMatch(/nem-live: UWS_USE_FALLBACK is set/);
   });
 
   it('stops at a bad setting with one line naming it', async () => {
-    const child = start({ PORT: 'eighty' });
+    const child = startServer(store, { PORT: 'eighty' });
     expect((await child.exit).code).toBe(2);
     expect(child.out().trim()).toBe('nem-live: PORT="eighty" must be a whole number from 0 to 65535');
   });
@@ -93,11 +72,11 @@ describe('the uWS loader', () => {
 describe('npm start on an empty DATA_DIR', () => {
   it('builds the demo, then serves the protocol on it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nemlive-demo-'));
-    const child = start({ PORT: '0', DATA_DIR: join(dir, 'data'), CACHE_DIR: join(dir, 'cache'), DEMO_DAYS: '2' });
+    const child = startServer({ dataDir: join(dir, 'data'), cacheDir: join(dir, 'cache') }, { DEMO_DAYS: '2' });
     try {
-      const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(child.out())?.[1], (u) => u !== undefined, 120_000);
+      const url = await child.listening(120_000);
       expect(child.out()).toMatch(/demo: building 2 days/);
-      const c = await TestClient.open(url!.replace('http', 'ws') + '/ws');
+      const c = await TestClient.open(url.replace('http', 'ws') + '/ws');
       const tab = await c.request('sub', 'tab.nem', { region: 'NEM' }, 'tab');
       expect(tab).toMatchObject({ t: 'result', kind: 'tab.nem', meta: { watermark: c.hello.watermark } });
       expect(Object.keys(tab.data.panels).length).toBeGreaterThan(0);
