@@ -38,6 +38,8 @@ export type ToWorker =
   | { t: 'metrics'; id: number; text: string }
   /** Sessions across all workers, for /healthz. */
   | { t: 'totals'; sessions: number; workers: number }
+  /** Heartbeat: answer `pong` at once (workers.ts kills a worker that stays silent). */
+  | { t: 'ping' }
   /** Stop accepting, close sockets with 1001, exit 0. */
   | { t: 'drain' }
   /** Test hook: throw from the event loop (an uncaught exception). */
@@ -53,6 +55,8 @@ export type FromWorker =
   | { t: 'pushed'; seq: number; groups: number }
   | { t: 'collected'; id: number; json: unknown[] }
   | { t: 'metrics?'; id: number }
+  /** The answer to `ping`: this worker's event loop runs. */
+  | { t: 'pong' }
   | { t: 'load'; sessions: number };
 
 /** The error a failed answer carries back to the worker, mapped by the router as if thrown locally. */

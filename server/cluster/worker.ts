@@ -46,7 +46,8 @@ process.on('SIGINT', () => void drain());
 
 process.on('message', (raw) => {
   const msg = raw as ToWorker;
-  if (msg.t === 'init') void start(msg);
+  if (msg.t === 'ping') send({ t: 'pong' });
+  else if (msg.t === 'init') void start(msg);
   else if (!handle) early.push(msg);
   else onMessage(msg);
 });

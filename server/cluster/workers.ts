@@ -1,6 +1,7 @@
 // The supervisor's worker processes: start them on one port, replace one that dies (at once the first time,
-// then with exponential backoff while replacements keep dying), replace them one by one on request (each new one
-// listening before the old one drains, so the port always answers), and drain them all on shutdown.
+// then with exponential backoff while replacements keep dying) or stops answering its heartbeat, replace them one
+// by one on request (each new one listening before the old one drains, so the port always answers), and drain
+// them all on shutdown.
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.ts';
@@ -12,6 +13,18 @@ const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** A worker not listening this long after its start has failed. */
 const START_TIMEOUT_MS = 60_000;
+/**
+ * Heartbeat: every serving worker is pinged this often over its IPC channel and answers from its event loop. A
+ * worker whose loop is stuck (a busy loop, a stopped process) keeps its listen socket, so the kernel keeps handing it
+ * connections that are never answered, and it never exits: only silence shows it.
+ */
+const PING_EVERY_MS = 1000;
+/**
+ * Pings in a row a serving worker may leave unanswered (~8 s of silence) before it is killed (SIGKILL) and replaced
+ * like a crashed one. Counted in pings the supervisor actually sent, so a supervisor that was itself stalled does
+ * not take its own delay for the workers' silence.
+ */
+const MISSED_PINGS_LIMIT = 8;
 
 export type WorkerState = 'booting' | 'ready' | 'draining' | 'exited';
 
@@ -19,6 +32,8 @@ export class Worker {
   state: WorkerState = 'booting';
   /** Sessions it reported last. */
   sessions = 0;
+  /** Heartbeat pings sent since its last answer. */
+  missed = 0;
   readonly startedAt = Date.now();
   readonly ready: Promise<number>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -75,8 +90,12 @@ export class WorkerSet {
   private stopping = false;
   private restarting: Promise<number> | undefined;
   private readonly respawns = new Set<NodeJS.Timeout>();
+  private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly o: WorkerSetOptions) {}
+  constructor(private readonly o: WorkerSetOptions) {
+    this.heartbeat = setInterval(() => this.beat(), PING_EVERY_MS);
+    this.heartbeat.unref();
+  }
 
   /** Workers serving now. */
   get ready(): Worker[] {
@@ -90,6 +109,7 @@ export class WorkerSet {
     } catch (err) {
       // A worker that cannot start at boot (port taken, bad build) will not start when retried either.
       this.stopping = true;
+      clearInterval(this.heartbeat);
       for (const w of this.all) w.proc.kill('SIGKILL');
       throw err;
     }
@@ -133,6 +153,7 @@ export class WorkerSet {
   /** Asks every worker to drain; kills those still running after `timeoutMs`. True when all left on their own. */
   async drainAll(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
+    clearInterval(this.heartbeat);
     for (const t of this.respawns) clearTimeout(t);
     this.respawns.clear();
     const results = await Promise.all([...this.all].map((w) => this.drain(w, timeoutMs)));
@@ -144,6 +165,19 @@ export class WorkerSet {
     const w = this.ready.sort((a, b) => a.seat - b.seat)[0];
     w?.send({ t: 'crash' });
     return w;
+  }
+
+  /** Pings every serving worker; kills one silent for too long (its exit starts the replacement, with backoff). */
+  private beat(): void {
+    for (const w of this.ready) {
+      if (w.missed >= MISSED_PINGS_LIMIT) {
+        this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, silentS: w.missed * (PING_EVERY_MS / 1000) }, 'worker stopped answering its heartbeat; killing it');
+        w.proc.kill('SIGKILL');
+        continue;
+      }
+      w.missed++;
+      w.send({ t: 'ping' });
+    }
   }
 
   private async drain(w: Worker, timeoutMs: number): Promise<boolean> {
@@ -173,6 +207,10 @@ export class WorkerSet {
     const w = new Worker(this.nextId++, seat, proc, replaces);
     this.all.add(w);
     proc.on('message', (m: FromWorker) => {
+      if (m.t === 'pong') {
+        w.missed = 0;
+        return;
+      }
       if (m.t === 'ready') {
         if (w.state === 'booting') w.state = 'ready';
       } else if (m.t === 'load') w.sessions = m.sessions;
@@ -203,7 +241,11 @@ export class WorkerSet {
       const next = this.spawn(w.seat);
       next.ready.then(
         () => this.o.log.info({ worker: w.seat, workerPid: next.proc.pid }, 'worker replaced'),
-        (err: unknown) => this.o.log.error({ err: (err as Error).message, worker: w.seat }, 'replacement worker failed'),
+        (err: unknown) => {
+          this.o.log.error({ err: (err as Error).message, worker: w.seat }, 'replacement worker failed');
+          // One that never listened (stuck in its start) would hold the seat forever: its exit retries, with backoff.
+          next.proc.kill('SIGKILL');
+        },
       );
     }, delay);
     this.respawns.add(timer);

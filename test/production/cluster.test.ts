@@ -1,6 +1,5 @@
 // WORKERS=2 as `npm start` runs it: one port served by two worker processes (sockets spread over both, new intervals
-// pushed once each), a crashed
-// worker replaced while the other keeps its sockets, a rolling restart on SIGHUP that never closes the port, and
+// pushed once each), a crashed or frozen worker replaced while the other keeps its sockets, a rolling restart on SIGHUP that never closes the port, and
 // SIGTERM draining every socket with 1001 and exiting 0.
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -118,6 +117,34 @@ describe('WORKERS=2', () => {
       expect(deaths().at(-1)).toBe(expected);
       await waitFor(() => workers(url), (v) => v.size === 2 && v.get(0)!.pid !== pid);
     }
+  });
+
+  it('kills and replaces a worker whose event loop stops (SIGSTOP); the other keeps its sockets and the port answers', async () => {
+    const clients = await Promise.all(Array.from({ length: 8 }, () => TestClient.open(ws)));
+    const before = await waitFor(() => workers(url), (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 8);
+    const frozen = before.get(1)!;
+    const dropped: number[] = [];
+    clients.forEach((c, i) => void c.closed.then(() => dropped.push(i)));
+    // Frozen for real, from outside: the process keeps its listen socket and IPC channel but runs nothing.
+    process.kill(frozen.pid, 'SIGSTOP');
+    try {
+      const silent = new RegExp(`"workerPid":${frozen.pid},[^\\n]*"msg":"worker stopped answering its heartbeat; killing it"`);
+      await waitFor(() => child.out(), (out) => silent.test(out), 30_000);
+      await waitFor(() => dropped.length, (n) => n === frozen.sessions);
+      // Only now ask over HTTP: a connection the kernel hands the stopped worker would hang until it is killed.
+      const after = await waitFor(() => workers(url), (v) => v.size === 2 && v.get(1)!.pid !== frozen.pid, 30_000);
+      expect(after.get(0)!.pid).toBe(before.get(0)!.pid);
+      expect(alive(frozen.pid)).toBe(false);
+    } finally {
+      if (alive(frozen.pid)) process.kill(frozen.pid, 'SIGKILL');
+    }
+    for (let i = 0; i < 20; i++) expect((await fetchFresh(`${url}/healthz`)).status).toBe(200);
+    const survivors = clients.filter((_, i) => !dropped.includes(i));
+    expect(survivors.length).toBe(8 - frozen.sessions);
+    for (const c of survivors) expect((await c.query('prices.current')).t).toBe('result');
+    const fresh = await TestClient.open(ws);
+    expect((await fresh.query('prices.current')).t).toBe('result');
+    await Promise.all([...survivors, fresh].map((c) => c.close()));
   });
 
   it('SIGHUP replaces the workers one at a time while the port keeps answering; old sockets get 1001', async () => {
