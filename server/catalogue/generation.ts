@@ -9,6 +9,7 @@ import type { Catalogue } from './index.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';
+import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows } from './sql.ts';
 import { dataWindow, dayOf, exactUnionSql, exactWindow, genSourceSql, rollupCut, seriesWindow } from './window.ts';
 
@@ -17,7 +18,7 @@ export const REGION_FILTER = `(CASE WHEN $region = 'NEM' THEN fuel <> 'Transmiss
 const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });
 
 const SERIES_SQL = perRes((r) => `
-SELECT ts, fuel AS name, sum(mw) AS value FROM ${genSourceSql(r)}
+SELECT ts, fuel AS name, ${sumSql('mw')} AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL`);
 
 const TABLE_SQL = `
@@ -25,15 +26,16 @@ WITH u AS (${exactUnionSql(
   `SELECT fuel, ${rollupMwhSql('mw')} AS mwh, ${rollupMwhSql('gen_mw')} AS gen_mwh, revenue FROM gen_1d WHERE ${REGION_FILTER}`,
   `SELECT fuel, ${mwhSql('mw')}, ${mwhSql('gen_mw')}, revenue FROM gen_5m WHERE ${REGION_FILTER}`,
 )})
-SELECT fuel, sum(mwh) AS mwh, sum(gen_mwh) AS gen_mwh, coalesce(sum(revenue), 0) AS revenue FROM u GROUP BY fuel`;
+SELECT fuel, ${sumSql('mwh')} AS mwh, ${sumSql('gen_mwh')} AS gen_mwh, coalesce(${sumSql('revenue')}, 0) AS revenue FROM u GROUP BY fuel`;
 
 // Short windows read 5-minute rows; longer ones half-hours (a half-hour bucket lies within one clock hour).
 const TIME_OF_DAY_SQL = {
-  '5m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw FROM gen_5m WHERE ts > $from AND ts <= $to AND ${REGION_FILTER} GROUP BY ALL)
-SELECT ${hourSql('ts')} AS hour, fuel AS name, avg(mw) AS value FROM per GROUP BY ALL`,
+  '5m': `WITH per AS (SELECT ts, fuel, ${sumSql('mw')} AS mw FROM gen_5m WHERE ts > $from AND ts <= $to AND ${REGION_FILTER} GROUP BY ALL)
+SELECT ${hourSql('ts')} AS hour, fuel AS name, ${avgSql('mw')} AS value FROM per GROUP BY ALL`,
   // Weighted by each bucket's interval count, so partial buckets count for what they hold.
-  '30m': `WITH per AS (SELECT ts, fuel, sum(mw) AS mw, max(n) AS n FROM ${genSourceSql('30m')} WHERE ts > $from AND ts < $to + 1800 AND ${REGION_FILTER} GROUP BY ALL)
-SELECT ${hourSql('ts - 1500')} AS hour, fuel AS name, sum(mw * n) / sum(n) AS value FROM per GROUP BY ALL`,
+  '30m': `WITH per AS (SELECT ts, fuel, ${sumSql('mw')} AS mw, max(n) AS n FROM ${genSourceSql('30m')}
+  WHERE ts > $from AND ts < $to + 1800 AND ${REGION_FILTER} GROUP BY ALL)
+SELECT ${hourSql('ts - 1500')} AS hour, fuel AS name, ${sumSql('mw * n')} / sum(n) AS value FROM per GROUP BY ALL`,
 };
 
 // Rooftop PV is published half-hourly and after the dispatch data, so each fuel's latest value within the hour
@@ -44,7 +46,7 @@ latest AS (
   SELECT region, fuel, mw, gen_mw FROM gen_5m, t
   WHERE ts > t.t - 3600 AND ts <= t.t AND ${REGION_FILTER}
   QUALIFY row_number() OVER (PARTITION BY region, fuel ORDER BY ts DESC) = 1)
-SELECT (SELECT t FROM t) AS time, fuel, sum(mw) AS mw, sum(gen_mw) AS gen_mw FROM latest GROUP BY fuel`;
+SELECT (SELECT t FROM t) AS time, fuel, ${sumSql('mw')} AS mw, ${sumSql('gen_mw')} AS gen_mw FROM latest GROUP BY fuel`;
 
 const SHARE_SQL = perRes((r) => `
 SELECT ts, ${renewableShareSql()} AS value FROM ${genSourceSql(r)}
@@ -53,11 +55,11 @@ WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`);
 // Capacity counts the units that reported in the window, so a store holding a few units' SCADA still
 // gives meaningful percentages. Rooftop PV and interconnectors have no registered capacity here.
 const CAPACITY_SQL = `
-SELECT fuel, sum(capacity_mw) AS cap FROM units
+SELECT fuel, ${sumSql('capacity_mw')} AS cap FROM units
 WHERE ($region = 'NEM' OR region = $region) AND duid IN (${REPORTED_SQL})
 GROUP BY fuel`;
 const UTILISATION_SQL = perRes((r) => `
-SELECT ts, fuel AS name, sum(gen_mw) AS value FROM ${genSourceSql(r)}
+SELECT ts, fuel AS name, ${sumSql('gen_mw')} AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`);
 
 type Long = { ts: number[]; name: string[]; value: number[] };
@@ -74,8 +76,9 @@ export const generation: Pick<
     const price = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
     const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, { ...ex.params, region });
+    t.sort(byFuel); // before summing: rows come back in any order, and float addition depends on it
     const totalGen = t.reduce((s, x) => s + Math.max(0, x.gen_mwh), 0);
-    const table: FuelRow[] = t.sort(byFuel).map((x) => ({
+    const table: FuelRow[] = t.map((x) => ({
       fuel: x.fuel,
       avgMw: round(ex.intervals ? (x.mwh * 12) / ex.intervals : 0) as number,
       gwh: round(x.mwh / 1000, 3) as number,

@@ -5,11 +5,13 @@ import { INTERCONNECTORS, type Region } from '../../shared/nem.ts';
 import type { Column, InterconnectorFlows } from '../../shared/results.ts';
 import { DIGITS, pivot } from './columns.ts';
 import type { Catalogue } from './index.ts';
+import { avgSql } from '../store/fixed-sum.ts';
 import { columns, textList } from './sql.ts';
 import { bucketSql, seriesWindow } from './window.ts';
 
 const flowsSql = (res: Resolution) => `
-SELECT ${bucketSql(res)} AS ts, id AS name, avg(mw) AS value, avg(export_limit) AS export_limit, avg(import_limit) AS import_limit
+SELECT ${bucketSql(res)} AS ts, id AS name, ${avgSql('mw')} AS value, ${avgSql('export_limit')} AS export_limit,
+  ${avgSql('import_limit')} AS import_limit
 FROM interconnector WHERE ts > $lo AND ts <= $hi AND list_contains($ids, id) GROUP BY ALL`;
 const FLOWS_SQL = { '5m': flowsSql('5m'), '30m': flowsSql('30m'), '1d': flowsSql('1d') };
 

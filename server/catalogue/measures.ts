@@ -1,6 +1,7 @@
 // The one definition of energy, revenue, price received, capacity factor and renewable share (CONTRACT §4).
 // Every handler that reports one of these goes through here, in SQL or in JS.
 import { RENEWABLE_FUELS } from '../../shared/nem.ts';
+import { avgSql, sumSql } from '../store/fixed-sum.ts';
 
 /** Hours in one 5-minute interval: energy MWh = MW × 5/60; revenue $ = MW × RRP × 5/60. */
 export const INTERVAL_H = 5 / 60;
@@ -18,7 +19,7 @@ const RENEWABLE_LIST = RENEWABLE_FUELS.map((f) => `'${f}'`).join(', ');
  * imports are 0 there), so the denominator is total generation with storage charging excluded.
  */
 export const renewableShareSql = (gen = 'gen_mw', fuel = 'fuel') =>
-  `100.0 * coalesce(sum(${gen}) FILTER (WHERE ${fuel} IN (${RENEWABLE_LIST})), 0) / nullif(sum(${gen}), 0)`;
+  `100.0 * coalesce(${sumSql(gen, `${fuel} IN (${RENEWABLE_LIST})`)}, 0) / nullif(${sumSql(gen)}, 0)`;
 
 /** The same share in JS, from per-fuel generation rows; 0 when nothing generated. */
 export function renewableSharePct(rows: readonly { fuel: string; gen_mw: number }[]): number {
@@ -33,7 +34,7 @@ export function renewableSharePct(rows: readonly { fuel: string; gen_mw: number 
 
 /** SQL aggregate: demand-weighted mean price; a plain mean where the store has no demand. */
 export const demandWeightedSql = (rrp = 'rrp', demand = 'demand_mw') =>
-  `coalesce(sum(${rrp} * ${demand}) / nullif(sum(${demand}) FILTER (WHERE ${rrp} IS NOT NULL), 0), avg(${rrp}))`;
+  `coalesce(${sumSql(`${rrp} * ${demand}`)} / nullif(${sumSql(demand, `${rrp} IS NOT NULL`)}, 0), ${avgSql(rrp)})`;
 
 /** Average price received, $/MWh: revenue ÷ energy; null when the net energy is not positive. */
 export function priceReceived(revenue: number, mwh: number): number | null {

@@ -5,6 +5,7 @@ import { REGIONS, type Region, type RegionChoice } from '../../shared/nem.ts';
 import { PRICE_BANDS, type Column, type PriceNow, type PriceStatsRow } from '../../shared/results.ts';
 import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
 import type { Catalogue } from './index.ts';
+import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window.ts';
@@ -19,14 +20,14 @@ latest AS (SELECT region, max(ts) AS t FROM p GROUP BY region)
 SELECT l.region, l.t AS time,
   any_value(p.rrp) FILTER (WHERE p.ts = l.t) AS rrp,
   any_value(p.rrp) FILTER (WHERE p.ts = l.t - 300) AS prev,
-  avg(p.rrp) FILTER (WHERE p.ts > l.t - 3600) AS avg1h,
-  avg(p.rrp) AS avg24h
+  ${avgSql('p.rrp', 'p.ts > l.t - 3600')} AS avg1h,
+  ${avgSql('p.rrp')} AS avg24h
 FROM p JOIN latest l USING (region)
 WHERE p.ts > l.t - 86400
 GROUP BY l.region, l.t`;
 
 const historySql = (res: Resolution) => `
-SELECT ${bucketSql(res)} AS ts, region AS name, avg(rrp) AS value FROM price
+SELECT ${bucketSql(res)} AS ts, region AS name, ${avgSql('rrp')} AS value FROM price
 WHERE ts > $lo AND ts <= $hi AND list_contains($regions, region) GROUP BY ALL`;
 const HISTORY_SQL = { '5m': historySql('5m'), '30m': historySql('30m'), '1d': historySql('1d') };
 
@@ -34,26 +35,26 @@ const HISTORY_SQL = { '5m': historySql('5m'), '30m': historySql('30m'), '1d': hi
 const regionPriceSql = (res: Resolution) => `
 WITH per AS (SELECT ts, ${demandWeightedSql()} AS rrp FROM price
   WHERE ts > $lo AND ts <= $hi AND ($region = 'NEM' OR region = $region) GROUP BY ts)
-SELECT ${bucketSql(res)} AS ts, avg(rrp) AS value FROM per GROUP BY ALL`;
+SELECT ${bucketSql(res)} AS ts, ${avgSql('rrp')} AS value FROM per GROUP BY ALL`;
 const REGION_PRICE_SQL = { '5m': regionPriceSql('5m'), '30m': regionPriceSql('30m'), '1d': regionPriceSql('1d') };
 
 const STATS_SQL = `
-SELECT region, avg(rrp) AS mean, sum(rrp * demand_mw) / nullif(sum(demand_mw), 0) AS dw, min(rrp) AS min, max(rrp) AS max,
+SELECT region, ${avgSql('rrp')} AS mean, ${sumSql('rrp * demand_mw')} / nullif(${sumSql('demand_mw')}, 0) AS dw,
+  min(rrp) AS min, max(rrp) AS max,
   quantile_cont(rrp, [0.05, 0.5, 0.95]) AS q, count(*) FILTER (WHERE rrp < 0)::INTEGER AS negative,
   count(*) FILTER (WHERE rrp > 300)::INTEGER AS over300, count(*)::INTEGER AS count
 FROM price WHERE ts > $from AND ts <= $to AND list_contains($regions, region) GROUP BY region`;
 
 // Bands: <$0, $0–300 (inclusive), over $300 up to $1000 (inclusive), over $1000.
+const BANDS = ['rrp < 0', 'rrp >= 0 AND rrp <= 300', 'rrp > 300 AND rrp <= 1000', 'rrp > 1000'];
 const BAND_SQL = `
-SELECT region, count(*)::INTEGER AS n, sum(rrp) AS total,
-  [count(*) FILTER (WHERE rrp < 0), count(*) FILTER (WHERE rrp >= 0 AND rrp <= 300),
-   count(*) FILTER (WHERE rrp > 300 AND rrp <= 1000), count(*) FILTER (WHERE rrp > 1000)]::INTEGER[] AS counts,
-  [coalesce(sum(rrp) FILTER (WHERE rrp < 0), 0), coalesce(sum(rrp) FILTER (WHERE rrp >= 0 AND rrp <= 300), 0),
-   coalesce(sum(rrp) FILTER (WHERE rrp > 300 AND rrp <= 1000), 0), coalesce(sum(rrp) FILTER (WHERE rrp > 1000), 0)] AS sums
+SELECT region, count(*)::INTEGER AS n, ${sumSql('rrp')} AS total,
+  [${BANDS.map((band) => `count(*) FILTER (WHERE ${band})`).join(', ')}]::INTEGER[] AS counts,
+  [${BANDS.map((band) => `coalesce(${sumSql('rrp', band)}, 0)`).join(', ')}] AS sums
 FROM price WHERE ts > $from AND ts <= $to AND list_contains($regions, region) GROUP BY region`;
 
 const TIME_OF_DAY_SQL = `
-SELECT ${hourSql()} AS hour, region AS name, avg(rrp) AS value FROM price
+SELECT ${hourSql()} AS hour, region AS name, ${avgSql('rrp')} AS value FROM price
 WHERE ts > $from AND ts <= $to AND list_contains($regions, region) GROUP BY ALL`;
 
 /** A region's RRP on a series axis (NEM: demand-weighted across regions), for charts that overlay price. */

@@ -8,6 +8,7 @@ import { QueryError } from './errors.ts';
 import type { Catalogue, QueryContext } from './index.ts';
 import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
+import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import { bucketSql, dataWindow, dayOf, exactUnionSql, exactWindow, rollupCut, seriesWindow, type Interval } from './window.ts';
 
@@ -33,25 +34,25 @@ const UNITS_BY_STATION_SQL = `SELECT duid, station, region, fuel, capacity_mw AS
 const LARGEST_SQL = `
 SELECT station FROM units WHERE ($region = 'NEM' OR region = $region)
 GROUP BY station
-ORDER BY bool_or(duid IN (${REPORTED_SQL})) DESC, sum(capacity_mw) DESC, station
+ORDER BY bool_or(duid IN (${REPORTED_SQL})) DESC, ${sumSql('capacity_mw')} DESC, station
 LIMIT 1`;
 
 const OUTPUT_SQL = {
-  '5m': `SELECT ts, sum(mw) AS value FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts`,
-  '30m': `WITH per AS (SELECT ts, sum(mw) AS mw FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts)
-SELECT ${bucketSql('30m')} AS ts, avg(mw) AS value FROM per GROUP BY ALL`,
+  '5m': `SELECT ts, ${sumSql('mw')} AS value FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts`,
+  '30m': `WITH per AS (SELECT ts, ${sumSql('mw')} AS mw FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts)
+SELECT ${bucketSql('30m')} AS ts, ${avgSql('mw')} AS value FROM per GROUP BY ALL`,
   // A day's mean MW per unit is its energy over the intervals it reported.
   // The day holding the watermark is summed from SCADA as refreshRollups would: its unit_1d row may hold later intervals.
-  '1d': `SELECT ts, sum(mwh * 12.0 / n) AS value FROM (
+  '1d': `SELECT ts, ${sumSql('mwh * 12.0 / n')} AS value FROM (
   SELECT ts, mwh, n FROM unit_1d WHERE ts <= $rcut AND ts >= $lo AND ts < $hi AND list_contains($duids, duid)
-  UNION ALL SELECT ts, mwh, n FROM (SELECT ${bucketSql('1d', 's.ts')} AS ts, s.duid, sum(s.mw) / 12 AS mwh, count(*)::INTEGER AS n
+  UNION ALL SELECT ts, mwh, n FROM (SELECT ${bucketSql('1d', 's.ts')} AS ts, s.duid, ${sumSql('s.mw')} / 12 AS mwh, count(*)::INTEGER AS n
     FROM scada s JOIN units u USING (duid) WHERE s.ts > $e AND s.ts <= $wm AND list_contains($duids, s.duid) GROUP BY ALL)
 ) WHERE ts >= $lo AND ts < $hi GROUP BY ts`,
 };
 
 // Totals over the exact window: whole days from unit_1d, the edges from SCADA × the unit's regional price.
 const unitTotalsSql = (filter: (duid: string) => string) => `
-SELECT duid, sum(mwh) AS mwh, coalesce(sum(revenue), 0) AS revenue FROM (${exactUnionSql(
+SELECT duid, ${sumSql('mwh')} AS mwh, coalesce(${sumSql('revenue')}, 0) AS revenue FROM (${exactUnionSql(
   `SELECT duid, mwh, revenue FROM unit_1d WHERE ${filter('duid')}`,
   `SELECT s.duid, ${mwhSql('s.mw')} AS mwh, ${revenueSql('s.mw', 'p.rrp')} AS revenue
    FROM scada s JOIN units u USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region WHERE ${filter('s.duid')}`,
@@ -60,16 +61,16 @@ SELECT duid, sum(mwh) AS mwh, coalesce(sum(revenue), 0) AS revenue FROM (${exact
 const OUTPUT_TOTALS_SQL = unitTotalsSql((d) => `list_contains($duids, ${d})`);
 const TABLE_SQL = `
 WITH t AS (${unitTotalsSql((d) => `${d} IN (SELECT duid FROM units WHERE list_contains($regions, region) AND list_contains($fuels, fuel))`)})
-SELECT u.region, u.fuel, u.station, list(u.duid ORDER BY u.duid) AS duids, sum(t.mwh) AS mwh, sum(t.revenue) AS revenue,
-  sum(u.capacity_mw) AS cap
+SELECT u.region, u.fuel, u.station, list(u.duid ORDER BY u.duid) AS duids, ${sumSql('t.mwh')} AS mwh, ${sumSql('t.revenue')} AS revenue,
+  ${sumSql('u.capacity_mw')} AS cap
 FROM t JOIN units u USING (duid) GROUP BY ALL`;
 
 // The profile is a typical day, so it reads the window's last 30 days at most: a year of raw SCADA for one unit
 // costs ~10× everything else in the answer.
 const TIME_OF_DAY_MAX_S = 30 * 86400;
 const TIME_OF_DAY_SQL = `
-WITH per AS (SELECT ts, sum(mw) AS mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts)
-SELECT ${hourSql('ts')} AS hour, 'mw' AS name, avg(mw) AS value FROM per GROUP BY ALL`;
+WITH per AS (SELECT ts, ${sumSql('mw')} AS mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts)
+SELECT ${hourSql('ts')} AS hour, 'mw' AS name, ${avgSql('mw')} AS value FROM per GROUP BY ALL`;
 
 /** The units a station.output query names, or a QueryError saying what was not found. */
 async function resolveUnits(ctx: QueryContext, p: { duid?: string; station?: string }): Promise<StationRow[]> {
@@ -118,7 +119,8 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
     });
     const rrp = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
-    const totals = await rows<{ mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, { ...ex.params, duids });
+    const totals = await rows<{ duid: string; mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, { ...ex.params, duids });
+    totals.sort((x, y) => (x.duid < y.duid ? -1 : 1)); // before summing: rows come back in any order
     const mwh = totals.reduce((s, t) => s + t.mwh, 0);
     const revenue = totals.reduce((s, t) => s + t.revenue, 0);
     const tod = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL, {

@@ -2,6 +2,7 @@
 // interval-END stamps, clamped to the data the store holds. Series read whole buckets that overlap the
 // window (a 30-minute point is its bucket's mean even when the window starts mid-bucket); totals are exact.
 import { pickResolution, resolveWindow, RESOLUTION_SECONDS, type RangePreset, type Resolution } from '../../shared/kinds.ts';
+import { ROLLUP_MEANS } from '../store/rollups.ts';
 import { BUCKET_1D, BUCKET_30M } from '../store/schema.ts';
 import { QueryError } from './errors.ts';
 import type { QueryContext } from './index.ts';
@@ -103,8 +104,7 @@ export function rollupCut(ctx: QueryContext, res: Resolution): { rcut: number; e
 export function genSourceSql(res: Resolution): string {
   if (res === '5m') return 'gen_5m';
   return `(SELECT ts, region, fuel, mw, gen_mw, revenue, n FROM ${GEN_TABLE[res]} WHERE ts <= $rcut
-  UNION ALL SELECT ${bucketSql(res)} AS ts, region, fuel, avg(mw) AS mw, avg(gen_mw) AS gen_mw, sum(revenue) AS revenue,
-    count(*)::INTEGER AS n FROM gen_5m WHERE ts > $e AND ts <= $wm GROUP BY ALL) AS g`;
+  UNION ALL SELECT ${bucketSql(res)} AS ts, region, fuel, ${ROLLUP_MEANS} FROM gen_5m WHERE ts > $e AND ts <= $wm GROUP BY ALL) AS g`;
 }
 
 /**

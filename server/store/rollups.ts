@@ -2,12 +2,20 @@
 // Ingest and the demo builder call it after every write; it is the only code that writes rollups.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
+import { avgSql, sumSql } from './fixed-sum.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
 
 /** The NEM regions as a SQL IN list. */
 export const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
 // Each interconnector adds its flow to the importing region and takes it from the exporting one.
 const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [`('${ic.id}', '${ic.from}', -1)`, `('${ic.id}', '${ic.to}', 1)`]).join(', ');
+
+/**
+ * The gen_30m / gen_1d columns after the bucket, region and fuel, from gen_5m rows: mean MW, mean generation MW,
+ * revenue, intervals. Sums are order-independent (fixed-sum.ts), so replicas and the catalogue's partial buckets
+ * (catalogue/window.ts) get the same bits.
+ */
+export const ROLLUP_MEANS = `${avgSql('mw')} AS mw, ${avgSql('gen_mw')} AS gen_mw, ${sumSql('revenue')} AS revenue, count(*)::INTEGER AS n`;
 
 function int(n: number, what: string): number {
   if (!Number.isInteger(n)) throw new Error(`rollups: ${what} must be whole epoch seconds, got ${n}`);
@@ -34,7 +42,7 @@ WITH p AS (SELECT ts, region, rrp FROM price WHERE ts > ${from} AND ts <= ${to})
 units_part AS (
   -- one RRP per (ts, region), so Σ mw × rrp = rrp × Σ mw: join prices after aggregating (~35% less work on a year)
   SELECT a.ts, a.region, a.fuel, a.mw, a.gen_mw, a.mw * p.rrp / 12 AS revenue
-  FROM (SELECT s.ts, u.region, u.fuel, sum(s.mw) AS mw, sum(greatest(s.mw, 0)) AS gen_mw
+  FROM (SELECT s.ts, u.region, u.fuel, ${sumSql('s.mw')} AS mw, ${sumSql('greatest(s.mw, 0)')} AS gen_mw
     FROM scada s JOIN units u USING (duid)
     WHERE s.ts > ${from} AND s.ts <= ${to}
     GROUP BY ALL) a
@@ -52,8 +60,8 @@ roof_part AS (
   WHERE r.ts - k.range * 300 > ${from} AND r.ts - k.range * 300 <= ${to}),
 ic_part AS (
   -- net import; not generation, so gen_mw = 0 and sum(gen_mw) over all fuels is total generation
-  SELECT i.ts, m.region, 'Transmission' AS fuel, sum(i.mw * m.sign) AS mw, 0.0 AS gen_mw,
-         sum(i.mw * m.sign * p.rrp) / 12 AS revenue
+  SELECT i.ts, m.region, 'Transmission' AS fuel, ${sumSql('i.mw * m.sign')} AS mw, 0.0 AS gen_mw,
+         ${sumSql('i.mw * m.sign * p.rrp')} / 12 AS revenue
   FROM interconnector i JOIN (VALUES ${IC_SIGNS}) m(id, region, sign) USING (id)
   LEFT JOIN p ON p.ts = i.ts AND p.region = m.region
   WHERE i.ts > ${from} AND i.ts <= ${to}
@@ -65,19 +73,19 @@ ORDER BY ts, region, fuel;
 
 DELETE FROM gen_30m WHERE ts >= ${b30Lo} AND ts <= ${b30Hi};
 INSERT INTO gen_30m
-SELECT ${BUCKET_30M('ts')} AS b, region, fuel, avg(mw), avg(gen_mw), sum(revenue), count(*)::INTEGER
+SELECT ${BUCKET_30M('ts')} AS b, region, fuel, ${ROLLUP_MEANS}
 FROM gen_5m WHERE ts > ${b30Lo - 1800} AND ts <= ${b30Hi}
 GROUP BY ALL ORDER BY b, region, fuel;
 
 DELETE FROM gen_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
 INSERT INTO gen_1d
-SELECT ${BUCKET_1D('ts')} AS d, region, fuel, avg(mw), avg(gen_mw), sum(revenue), count(*)::INTEGER
+SELECT ${BUCKET_1D('ts')} AS d, region, fuel, ${ROLLUP_MEANS}
 FROM gen_5m WHERE ts > ${dayLo} AND ts <= ${dayHi + 86400}
 GROUP BY ALL ORDER BY d, region, fuel;
 
 DELETE FROM unit_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
 INSERT INTO unit_1d
-SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, sum(s.mw) / 12, sum(s.mw * p.rrp) / 12, count(*)::INTEGER, max(s.mw)
+SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql('s.mw')} / 12, ${sumSql('s.mw * p.rrp')} / 12, count(*)::INTEGER, max(s.mw)
 FROM scada s JOIN units u USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
