@@ -4,6 +4,7 @@
 import { startApp } from './app.ts';
 import { startCluster } from './cluster/supervisor.ts';
 import { ConfigError, loadConfig, redacted, type Config } from './config.ts';
+import { openFilesLimit, sessionCap } from './fd-limit.ts';
 import { createLogger, flushLogs } from './log.ts';
 import { assertPortFree } from './port.ts';
 import { UwsNotNativeError } from './uws.ts';
@@ -24,6 +25,13 @@ try {
 
 const log = createLogger(config.logLevel);
 log.info({ config: redacted(config) }, 'starting');
+// Each socket is a file descriptor: admit no more sessions than the open-files limit leaves room for (a cluster
+// worker caps its own share the same way).
+if (config.workers === 1 && sessionCap(config.maxSessions) < config.maxSessions) {
+  const admitted = sessionCap(config.maxSessions);
+  log.warn({ maxSessions: config.maxSessions, openFilesLimit: openFilesLimit(), admitted }, 'MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer');
+  config = Object.freeze({ ...config, maxSessions: admitted });
+}
 
 interface Server {
   url: string;

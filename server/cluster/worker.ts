@@ -4,6 +4,7 @@
 import { startApp, type AppHandle } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import type { Health } from '../health.ts';
+import { openFilesLimit, sessionCap } from '../fd-limit.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
 import type { FromWorker, Marks, ToWorker, WorkerInit } from './messages.ts';
@@ -89,8 +90,12 @@ function onMessage(msg: ToWorker): void {
 
 async function start(init: WorkerInit): Promise<void> {
   const base = loadConfig();
-  const config = Object.freeze({ ...base, port: init.port, maxSessions: init.maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
+  const maxSessions = sessionCap(init.maxSessions);
+  const config = Object.freeze({ ...base, port: init.port, maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
   log = createLogger(config.logLevel).child({ worker: init.seat });
+  if (maxSessions < init.maxSessions) {
+    log.warn({ share: init.maxSessions, openFilesLimit: openFilesLimit(), admitted: maxSessions }, 'this worker\'s share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer');
+  }
   testHooks = init.testHooks;
   try {
     handle = await startApp(config, {

@@ -43,8 +43,11 @@ export interface Child {
   workerPids(): number[];
 }
 
-export function startServer(dirs: Pick<Dirs, 'dataDir' | 'cacheDir'>, env: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
+/** `openFiles`: the server's open-files limit (soft and hard), set with prlimit before it starts. */
+export function startServer(dirs: Pick<Dirs, 'dataDir' | 'cacheDir'>, env: Record<string, string> = {}, opts: { openFiles?: number } = {}): Child {
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'server/main.ts')];
+  const argv = opts.openFiles === undefined ? node : ['prlimit', `--nofile=${opts.openFiles}`, ...node];
+  const proc = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,12 +1,14 @@
 // Limits and protection with WORKERS=2: the session cap holds across workers (`overloaded` beyond it), the origin
 // allow-list and bearer token guard the upgrade and /metrics (which combines every process), frames over
-// MAX_PAYLOAD_BYTES and floods over RATE_LIMIT are refused, and bad or clashing settings stop start-up.
-import { createServer } from 'node:net';
+// MAX_PAYLOAD_BYTES and floods over RATE_LIMIT are refused, and bad or clashing settings stop start-up. Then one
+// process at a low open-files limit: sessions capped below it, and no accept() spin once connections exhaust it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { encode } from '../../shared/protocol.ts';
-import { metric, TestClient, upgradeStatus } from '../server/harness.ts';
+import { metric, TestClient, upgradeStatus, waitFor } from '../server/harness.ts';
 import { copyDirs, demoDirs, startServer, type Child, type Dirs } from './child.ts';
 
 let base: Dirs;
@@ -19,10 +21,10 @@ afterAll(() => {
   extra.forEach((d) => d.remove());
 });
 
-async function serve(env: Record<string, string>): Promise<{ child: Child; url: string; ws: string }> {
+async function serve(env: Record<string, string>, opts: { openFiles?: number } = {}): Promise<{ child: Child; url: string; ws: string }> {
   const dirs = copyDirs(base, 'nemlive-limits-');
   extra.push(dirs);
-  const child = startServer(dirs, { WORKERS: '2', ...env });
+  const child = startServer(dirs, { WORKERS: '2', ...env }, opts);
   const url = await child.listening();
   return { child, url, ws: `${url.replace('http', 'ws')}/ws` };
 }
@@ -131,5 +133,77 @@ describe('start-up refusals', () => {
     } finally {
       holder.close();
     }
+  });
+});
+
+/** Share of wall time the process's main (event loop) thread was running or waiting to run: ~1 when it spins, whatever the machine's load. */
+async function runnableShare(pid: number, ms: number): Promise<{ runnable: number; cpu: number }> {
+  const read = () => readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  const [run0, wait0] = read();
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, ms));
+  const [run1, wait1] = read();
+  const wall = Number(process.hrtime.bigint() - t0);
+  return { runnable: (run1 - run0 + wait1 - wait0) / wall, cpu: (run1 - run0) / wall };
+}
+
+async function healthStatus(url: string): Promise<number | string> {
+  try {
+    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).status;
+  } catch (err) {
+    return (err as Error).name;
+  }
+}
+
+describe('at the open-files limit (ulimit -n 200, one process)', () => {
+  const LIMIT = 200;
+  let s: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    s = await serve({ WORKERS: '1' }, { openFiles: LIMIT });
+  });
+  afterAll(async () => {
+    if (s) await stop(s.child);
+  });
+
+  it('admits no more sessions than the limit leaves room for; the rest get `overloaded`', async () => {
+    expect(s.child.out()).toMatch(/"maxSessions":20000,"openFilesLimit":200,"admitted":(\d+),"msg":"MAX_SESSIONS is above what the open-files limit allows/);
+    const admitted = Number(/"admitted":(\d+)/.exec(s.child.out())![1]);
+    expect(admitted).toBeLessThan(LIMIT);
+    const clients: TestClient[] = [];
+    for (let i = 0; i <= admitted; i++) clients.push(await TestClient.open(s.ws));
+    expect(clients.filter((c) => c.hello.t === 'hello').length).toBe(admitted);
+    expect(clients.at(-1)!.hello).toMatchObject({ t: 'error', code: 'overloaded' });
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('stops accepting instead of spinning when connections exhaust the descriptors, and answers again once they close', async () => {
+    const pid = s.child.proc.pid!;
+    expect(await healthStatus(s.url)).toBe(200);
+    const port = Number(new URL(s.url).port);
+    const sockets: Socket[] = [];
+    // More than the limit: the kernel completes each handshake into the listen backlog whether or not it is accepted.
+    await Promise.all(
+      Array.from({ length: LIMIT + 100 }, () => new Promise<void>((resolve) => {
+        const sock = connect(port, '127.0.0.1', () => resolve());
+        sock.on('error', () => resolve());
+        sockets.push(sock);
+      })),
+    );
+    try {
+      await waitFor(() => readdirSync(`/proc/${pid}/fd`).length, (n) => n >= LIMIT - 20);
+      const flooded = await runnableShare(pid, 2000);
+      console.log(`fd exhaustion: event loop runnable ${(flooded.runnable * 100).toFixed(0)}% of wall time, on CPU ${(flooded.cpu * 100).toFixed(0)}%`);
+      expect(flooded.runnable).toBeLessThan(0.5);
+      await waitFor(() => s.child.out(), (out) => /"limit":200,"port":\d+,"msg":"out of file descriptors/.test(out));
+    } finally {
+      for (const sock of sockets) sock.destroy();
+    }
+    expect(await waitFor(() => healthStatus(s.url), (st) => st === 200, 30_000)).toBe(200);
+    await waitFor(() => s.child.out(), (out) => /"msg":"file descriptors free again: accepting connections"/.test(out));
+    const after = await runnableShare(pid, 1000);
+    expect(after.runnable).toBeLessThan(0.5);
+    const again = await TestClient.open(s.ws);
+    expect((await again.query('prices.current')).t).toBe('result');
+    await again.close();
   });
 });
