@@ -1,6 +1,6 @@
 // The answer path, one function: (kind, canonical params) at the current watermark → the msgpack bytes of the
-// `data` payload, from the cache (LRU → LMDB) or computed once (single flight → bounded gate → catalogue →
-// encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is composed from its
+// `data` payload, from the cache (LRU → LMDB) or computed once (admitted per asker → single flight → fair, bounded
+// gate → catalogue → encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is composed from its
 // panels' answers (each through this same path, so panels shared by several tabs are computed once) by splicing
 // their bytes into the tab's map.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
@@ -12,7 +12,7 @@ import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded, SessionClosedError } from './errors.ts';
 import { Flight } from './flight.ts';
 import type { ConnHolder } from './lane.ts';
-import type { Gate } from './limiter.ts';
+import type { Gate } from './fair-gate.ts';
 import { wireWatermark, type Market } from './market.ts';
 import type { AnswerPath } from '../warmup/run.ts';
 import { metrics } from './metrics.ts';
@@ -44,7 +44,7 @@ export interface Marks {
 }
 
 export class Answerer {
-  private readonly flight = new Flight<Uint8Array>();
+  private readonly flight: Flight<Uint8Array>;
   /** Tabs being composed (no connection of their own: their panels borrow one each). */
   private readonly composing = new Map<string, Promise<{ bytes: Uint8Array; tier: CacheTier }>>();
 
@@ -52,7 +52,9 @@ export class Answerer {
     private readonly market: Market,
     readonly cache: TieredCache | undefined,
     private readonly gate: Gate,
-  ) {}
+  ) {
+    this.flight = new Flight(gate);
+  }
 
   /** This answerer as warmup and hot refresh use it, computing misses on `pool`; undefined without a cache. */
   path(pool: ConnHolder): AnswerPath | undefined {
@@ -83,31 +85,50 @@ export class Answerer {
     return this.answerAt({ watermark, firstTs, version: this.market.version, generation }, kind, params, helpers);
   }
 
-  private async answerAt<K extends Kind>(s: State, kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[]): Promise<Answer> {
+  /**
+   * `admitted`: the question is part of one already admitted (a tab's panel), so it is not counted again against
+   * its asker's cap: a tab is one question, whatever its panels.
+   */
+  private async answerAt<K extends Kind>(s: State, kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], admitted = false): Promise<Answer> {
     const t0 = performance.now();
     const key = makeKey(kind, params, s.watermark, { generation: s.generation });
     const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({ dataBytes, tier, ms: performance.now() - t0, watermark: s.watermark, version: s.version });
     const hit = this.cache?.get(key);
     if (hit) return done(hit.bytes, hit.tier);
-    const panels = tabPanels(kind, params);
-    if (panels) {
-      const c = await this.compose(s, key, panels, helpers);
-      return done(c.bytes, c.tier);
-    }
-    const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
-      const queued = this.gate.run(async () => {
+    const release = admitted ? undefined : this.admit(helpers);
+    try {
+      const panels = tabPanels(kind, params);
+      if (panels) {
+        const c = await this.compose(s, key, panels, helpers);
+        return done(c.bytes, c.tier);
+      }
+      const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
         const q0 = performance.now();
         const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
         metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
         // A copy: msgpackr's result is a view into its shared, reused buffer.
-        return new Uint8Array(encode(data));
+        const bytes = new Uint8Array(encode(data));
+        void this.cache?.set(key, bytes);
+        return bytes;
       });
-      if (!queued) throw overloaded('too many queries are waiting; try again shortly');
-      const bytes = await queued;
-      void this.cache?.set(key, bytes);
-      return bytes;
-    });
-    return done(dataBytes, 'db');
+      return done(dataBytes, 'db');
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * Admits an uncached question, or refuses it (`overloaded`) when its asker (the first helper) has too many in
+   * progress or too many queries wait server-wide. App work (a background helper) is never refused.
+   */
+  private admit(helpers: ConnHolder | readonly ConnHolder[]): () => void {
+    const all = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
+    if (all.length === 0 || all.some((h) => h.background)) return () => {};
+    const release = this.gate.open(all[0]);
+    if (!release) throw overloaded(`this socket already has ${this.gate.perOwner} uncached questions in progress; try again once some are answered`);
+    if (!this.gate.full) return release;
+    release();
+    throw overloaded('too many queries are waiting; try again shortly');
   }
 
   /**
@@ -128,7 +149,7 @@ export class Answerer {
     }
     const work = (async () => {
       const q0 = performance.now();
-      const answers = await Promise.all(panels.map((p) => this.answerAt(s, p.kind, p.params, helpers)));
+      const answers = await Promise.all(panels.map((p) => this.answerAt(s, p.kind, p.params, helpers, true)));
       const bytes = panelsBytes(
         panels.map((p) => p.name),
         answers.map((a) => a.dataBytes),

@@ -28,6 +28,8 @@ export interface Config {
   /** Catalogue queries computed at once, and waiting beyond that (`overloaded` past both). Server-wide. */
   maxColdQueries: number;
   maxQueuedQueries: number;
+  /** Uncached questions one socket may have in progress (a tab counts once); its next gets `overloaded`. */
+  maxSessionQueue: number;
   /** Seconds a silent socket lives before uWS pings, then closes it (0: never; else at least 8). */
   idleTimeoutS: number;
   /** SIGTERM: seconds to close sockets and finish queries before exiting 1 regardless. */
@@ -105,6 +107,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', default: 64, parse: int(1, 10_000) },
   maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: 2, parse: int(1, 256) },
   maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
+  maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 32, parse: int(1, 1_000_000) },
   idleTimeoutS: {
     env: 'IDLE_TIMEOUT_S', flag: 'idle-timeout', default: 32,
     parse: (raw) => {

@@ -8,6 +8,10 @@ import { SessionClosedError } from './errors.ts';
 /** Something that lends a DuckDB connection; single flight retries on another holder when one closes. */
 export interface ConnHolder {
   readonly closed: boolean;
+  /** App work no client asked for (server/fair-gate.ts): never refused, served after interactive work. */
+  readonly background?: boolean;
+  /** Queries it can run at once (default 1: one connection). */
+  readonly width?: number;
   withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
 }
 
@@ -101,6 +105,7 @@ export class ConnLane implements ConnHolder {
  * lanes do not.
  */
 export class LanePool implements ConnHolder {
+  readonly background = true;
   private readonly lanes: { lane: ConnLane; pending: number }[];
 
   constructor(instance: DuckDBInstance | undefined, size: number) {
@@ -109,6 +114,10 @@ export class LanePool implements ConnHolder {
 
   get closed(): boolean {
     return this.lanes.every((l) => l.lane.closed);
+  }
+
+  get width(): number {
+    return this.lanes.length;
   }
 
   async withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -9,6 +9,8 @@ export interface Limits {
   /** Catalogue queries running at once, and waiting beyond that (then `overloaded`). */
   maxColdQueries: number;
   maxQueuedQueries: number;
+  /** Uncached questions one session may have in progress (`overloaded` beyond). */
+  maxSessionQueue: number;
   maxSubscriptions: number;
   /** uWS per-socket send buffer cap; a send past it closes the socket (closeOnBackpressureLimit). */
   maxBackpressure: number;
@@ -34,6 +36,7 @@ export function configLimits(c: Readonly<Config>): Omit<Limits, keyof typeof DEF
     rateBurst: c.rateBurst,
     maxColdQueries: c.maxColdQueries,
     maxQueuedQueries: c.maxQueuedQueries,
+    maxSessionQueue: c.maxSessionQueue,
     maxSubscriptions: c.maxSubscriptions,
     idleTimeoutS: c.idleTimeoutS,
   };

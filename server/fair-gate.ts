@@ -1,0 +1,272 @@
+// The gate in front of DuckDB: at most `max` catalogue queries at once, the rest waiting in bounded, fair queues.
+// On 2 cores ten heavy GROUP BYs at once take ten times one (STACK.md), so extra concurrency buys nothing but memory.
+//
+// Work waits per owner (a session, or the app's pool), and the owners take turns: one socket with hundreds of
+// questions waiting delays another's single question by about one query per other busy owner, not by its whole
+// queue. Bounds, checked when a question is admitted: an owner may have `perOwner` questions open (admitted, not
+// yet answered; a tab is one, however many panels it has), and no new question is admitted while `maxQueue` queries
+// wait; past either the newest is refused (`overloaded`).
+// Background owners (warmup, pushes, hot refresh) are never refused and wait behind interactive work, but are
+// served at least every BACKGROUND_EVERY-th turn, so a flood of questions cannot starve pushes.
+import { SessionClosedError } from './errors.ts';
+
+export interface GateOwner {
+  /** A closed owner's waiting work is dropped (each task refused with SessionClosedError). */
+  readonly closed?: boolean;
+  /** App work no client asked for: never refused, served after interactive work but never starved. */
+  readonly background?: boolean;
+  /** Queries it can run at once (its connections); default 1. More would only wait on its connection. */
+  readonly width?: number;
+}
+
+/** A queued or running task; owners asking the same question later join it and it runs at the first one's turn. */
+export interface Ticket<O extends GateOwner, T> {
+  readonly promise: Promise<T>;
+  join(owners: readonly O[]): void;
+}
+
+/** Interactive turns a waiting background owner lets pass before it is served anyway. */
+export const BACKGROUND_EVERY = 4;
+
+interface Job {
+  owners: Set<GateOwner>;
+  run: (owner: GateOwner) => void;
+  fail: (err: unknown) => void;
+  /** Counted against maxQueue (asked by no background owner when it queued). */
+  counted: boolean;
+  started: boolean;
+}
+
+interface OwnerState {
+  waiting: Job[];
+  running: number;
+  open: number;
+}
+
+/** Owners with work waiting, in turn order: the first eligible one is served, then goes to the back. */
+class Turns {
+  private readonly ring = new Set<GateOwner>();
+  add(o: GateOwner): void {
+    this.ring.add(o);
+  }
+  delete(o: GateOwner): void {
+    this.ring.delete(o);
+  }
+  /** The first owner that may start something now. */
+  peek(eligible: (o: GateOwner) => boolean): GateOwner | undefined {
+    for (const o of this.ring) if (eligible(o)) return o;
+    return undefined;
+  }
+  /** The next owner that may start something now, moved to the back of the ring. */
+  next(eligible: (o: GateOwner) => boolean): GateOwner | undefined {
+    for (const o of this.ring) {
+      if (!eligible(o)) continue;
+      this.ring.delete(o);
+      this.ring.add(o);
+      return o;
+    }
+    return undefined;
+  }
+}
+
+export class Gate {
+  private active = 0;
+  private waitingJobs = 0;
+  private countedJobs = 0;
+  private backgroundPassed = 0;
+  private readonly owners = new Map<GateOwner, OwnerState>();
+  private readonly interactive = new Turns();
+  private readonly background = new Turns();
+
+  constructor(
+    readonly max: number,
+    readonly maxQueue: number,
+    readonly perOwner = Number.POSITIVE_INFINITY,
+  ) {
+    if (max < 1) throw new RangeError('a gate needs at least one slot');
+    if (!(perOwner >= 1)) throw new RangeError('perOwner must be at least 1');
+  }
+
+  /** Queries running now. */
+  get running(): number {
+    return this.active;
+  }
+  /** Queries waiting for a slot (each once, however many owners asked it). */
+  get queued(): number {
+    return this.waitingJobs;
+  }
+  /** Owners with something open, waiting or running (their state is dropped once they have none). */
+  get ownerCount(): number {
+    return this.owners.size;
+  }
+
+  /** No more interactive work can wait: a new question now is refused (`overloaded`). */
+  get full(): boolean {
+    return this.active >= this.max && this.countedJobs >= this.maxQueue;
+  }
+
+  /**
+   * Opens one question for `owner` (it holds its place until `release`, however many queries it takes: a tab is one
+   * question); undefined when the owner already has `perOwner` open. Background owners are not counted.
+   */
+  open(owner: GateOwner): (() => void) | undefined {
+    if (owner.background) return () => {};
+    const s = this.state(owner);
+    if (s.open >= this.perOwner) {
+      this.forget(owner, s);
+      return undefined;
+    }
+    s.open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      s.open--;
+      this.forget(owner, s);
+    };
+  }
+
+  /** Runs `task` on its own (an anonymous interactive owner); undefined when the gate is full. */
+  run<T>(task: () => Promise<T>): Promise<T> | undefined {
+    return this.full ? undefined : this.enter([{}], task).promise;
+  }
+
+  /**
+   * Queues `task` for `owners`, any of whom may run it: it runs at the turn of the first one whose turn comes, and
+   * gets that owner. Never refused: admission happens before (full, open), once per question, so a tab's panels
+   * cannot be refused halfway.
+   */
+  enter<O extends GateOwner, T>(owners: readonly O[], task: (owner: O) => Promise<T>): Ticket<O, T> {
+    if (owners.length === 0) throw new RangeError('a task needs an owner');
+    const counted = !owners.some((o) => o.background);
+    let job!: Job;
+    const promise = new Promise<T>((resolve, reject) => {
+      job = {
+        owners: new Set(),
+        counted,
+        started: false,
+        fail: reject,
+        // The slot is free before the answer is handed over, so whoever it wakes finds it free.
+        run: (owner) => {
+          Promise.resolve()
+            .then(() => task(owner as O))
+            .then(
+              (value) => (this.finish(owner), resolve(value)),
+              (err: unknown) => (this.finish(owner), reject(err)),
+            );
+        },
+      };
+    });
+    this.waitingJobs++;
+    if (counted) this.countedJobs++;
+    this.join(job, owners);
+    return { promise, join: (more) => this.join(job, more) };
+  }
+
+  private join(job: Job, owners: readonly GateOwner[]): void {
+    if (job.started) return;
+    for (const o of owners) {
+      if (job.owners.has(o) || o.closed) continue;
+      job.owners.add(o);
+      this.state(o).waiting.push(job);
+      (o.background ? this.background : this.interactive).add(o);
+    }
+    if (job.owners.size === 0) this.drop(job, new SessionClosedError());
+    else this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.max) {
+      const owner = this.pick();
+      if (!owner) return;
+      const s = this.state(owner);
+      const job = s.waiting.shift()!;
+      if (s.waiting.length === 0) this.turnsOf(owner).delete(owner);
+      this.unqueue(job);
+      s.running++;
+      this.active++;
+      job.run(owner);
+    }
+  }
+
+  /** Whose turn it is: interactive owners round-robin, a waiting background owner at least every few turns. */
+  private pick(): GateOwner | undefined {
+    const eligible = (o: GateOwner) => this.eligible(o);
+    const bg = this.background.peek(eligible);
+    if (bg && this.backgroundPassed < BACKGROUND_EVERY) {
+      const owner = this.interactive.next(eligible);
+      if (owner) {
+        this.backgroundPassed++;
+        return owner;
+      }
+    } else if (!bg) return this.interactive.next(eligible);
+    this.backgroundPassed = 0;
+    return this.background.next(eligible);
+  }
+
+  /** Has work waiting and a free connection; a closed owner's waiting work is dropped here. */
+  private eligible(o: GateOwner): boolean {
+    const s = this.owners.get(o);
+    if (!s || s.waiting.length === 0) return false;
+    if (o.closed) {
+      this.dropOwner(o, s);
+      return false;
+    }
+    return s.running < (o.width ?? 1);
+  }
+
+  /** A closed owner leaves every job it waits on; a job no owner is left on is refused. */
+  private dropOwner(o: GateOwner, s: OwnerState): void {
+    this.turnsOf(o).delete(o);
+    for (const job of s.waiting.splice(0)) {
+      job.owners.delete(o);
+      if (job.owners.size === 0) this.drop(job, new SessionClosedError());
+    }
+    this.forget(o, s);
+  }
+
+  private drop(job: Job, err: unknown): void {
+    if (job.started) return;
+    this.unqueue(job);
+    job.fail(err);
+  }
+
+  /** Takes a job out of every queue it waits in (it starts, or nobody is left to run it). */
+  private unqueue(job: Job): void {
+    job.started = true;
+    this.waitingJobs--;
+    if (job.counted) this.countedJobs--;
+    for (const o of job.owners) {
+      const s = this.owners.get(o);
+      if (!s) continue;
+      const i = s.waiting.indexOf(job);
+      if (i >= 0) s.waiting.splice(i, 1);
+      if (s.waiting.length === 0) this.turnsOf(o).delete(o);
+    }
+  }
+
+  private finish(owner: GateOwner): void {
+    this.active--;
+    const s = this.owners.get(owner);
+    if (s) {
+      s.running--;
+      this.forget(owner, s);
+    }
+    this.pump();
+  }
+
+  private state(o: GateOwner): OwnerState {
+    let s = this.owners.get(o);
+    if (!s) this.owners.set(o, (s = { waiting: [], running: 0, open: 0 }));
+    return s;
+  }
+
+  /** Drops an owner's state once nothing of it is left (sessions come and go by the thousand). */
+  private forget(o: GateOwner, s: OwnerState): void {
+    if (s.waiting.length === 0 && s.running === 0 && s.open === 0 && this.owners.get(o) === s) this.owners.delete(o);
+  }
+
+  private turnsOf(o: GateOwner): Turns {
+    return o.background ? this.background : this.interactive;
+  }
+}
