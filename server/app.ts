@@ -29,7 +29,8 @@ import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
 import { readWatermark } from './store/db.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
-import { loadUws, type us_listen_socket, type WebSocket } from './uws.ts';
+import { listen } from './listener.ts';
+import { loadUws, type WebSocket } from './uws.ts';
 
 /** For a cluster worker (server/cluster/worker.ts): the supervisor process owns the store; this one has no DuckDB. */
 export interface RemoteStore {
@@ -213,10 +214,9 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   app.get('/metrics', metricsHandler(config.authToken, opts.metricsText));
   app.any('/*', statics.handle);
 
-  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(config.host, config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`could not listen on ${config.host}:${config.port} (in use, or not an address of this machine)`))));
-  });
-  const port = uws.us_socket_local_port(listenSocket as never);
+  // Paused while the process is out of file descriptors (server/listener.ts).
+  const listener = await listen(uws, app, config.host, config.port, log);
+  const port = listener.port;
   const unbind = bindSources({
     sessions: () => sessions.size,
     duckdbConnections: () => sessions.connections,
@@ -254,7 +254,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       stopWarmup.abort();
       await live?.stop();
       stopListening();
-      uws.us_listen_socket_close(listenSocket);
+      listener.close();
       for (const session of [...sessions.values()]) session.end(CLOSE_GOING_AWAY, 'server shutting down');
       await pusher.idle();
       await warmed;
