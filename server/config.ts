@@ -1,6 +1,8 @@
 // One loader for every entry point (start, warmup, ingest): flags and their environment twins, validated once,
 // returned frozen. A bad value stops start-up with one line naming the variable.
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 export interface Config {
   port: number;
@@ -64,6 +66,31 @@ const text: Parse<string> = (raw) => {
   if (!raw.trim()) throw new Error('must not be empty');
   return raw.trim();
 };
+/** A folder that exists or can be created, and can be written (checked without creating anything). */
+const folder: Parse<string> = (raw) => {
+  const path = text(raw);
+  const target = resolve(path);
+  let at = target;
+  let stat = statOrNone(at);
+  while (!stat && dirname(at) !== at) stat = statOrNone((at = dirname(at)));
+  const inTheWay = at === target ? '' : ` (${at} is in the way)`;
+  if (!stat?.isDirectory()) throw new Error(at === target ? 'must be a folder, not a file' : `cannot be created${inTheWay}`);
+  try {
+    accessSync(at, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new Error(`must be a folder this user can write${at === target ? '' : ` (cannot write ${at})`}`);
+  }
+  return path;
+};
+/** Undefined when nothing is there, or a file stands where a folder on the way should be. */
+function statOrNone(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
 const live: Parse<string> = (raw) => {
   if (raw === 'demo' || raw === 'off' || /^watch:.+/.test(raw)) return raw;
   if (/^https?:\/\/\S+$/.test(raw)) return raw;
@@ -78,7 +105,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   port: { env: 'PORT', flag: 'port', default: 5006, parse: int(0, 65535) },
   host: { env: 'HOST', flag: 'host', default: '127.0.0.1', parse: text },
   dataDir: { env: 'DATA_DIR', flag: 'data-dir', default: './data', parse: text },
-  cacheDir: { env: 'CACHE_DIR', flag: 'cache-dir', default: './cache', parse: text },
+  cacheDir: { env: 'CACHE_DIR', flag: 'cache-dir', default: './cache', parse: folder },
   demoDays: { env: 'DEMO_DAYS', flag: 'demo-days', default: 365, parse: int(1, 3660) },
   warm: { env: 'WARM', flag: 'warm', default: true, parse: bool },
   live: { env: 'LIVE', flag: 'live', default: 'demo', parse: (raw) => raw.split(',').map((s) => live(s.trim())).join(',') },

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -53,6 +53,17 @@ describe('DiskTier', () => {
     expectBytes(again.get('empty'), empty);
     expect(again.get('missing')).toBeUndefined();
     expect(again.audit()).toEqual({ entries: 3, consistent: true });
+  });
+
+  it('opens a folder whose last part has a dot (mktemp -d names it tmp.X1y2Z3), new or existing', async () => {
+    const parent = tempDir();
+    for (const path of [join(parent, 'cache.v2'), mkdtempSync(join(parent, 'tmp.'))]) {
+      const disk = openTier(path);
+      await disk.set('a', bytesOf(1, 100));
+      await disk.close();
+      expect(statSync(join(path, 'data.mdb')).isFile()).toBe(true);
+      expectBytes(openTier(path).get('a'), bytesOf(1, 100));
+    }
   });
 
   it('stores keys longer than LMDB allows under their hash', async () => {

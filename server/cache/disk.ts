@@ -4,9 +4,14 @@
 //
 // Three databases per format version (so an upgrade never decodes old bytes): answers (key → sealed bytes),
 // meta (key → [lastUse, bytes]) and order ([lastUse, key] → empty), the last sorted oldest first for eviction.
+//
+// A cache must never take the server down: a damaged data file is deleted before LMDB maps it (lmdb-file.ts),
+// and a failing disk (full, read-only, I/O errors) pauses writes with a backoff while reads go on.
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { open as openLmdb, type Database, type RootDatabase } from 'lmdb';
 import { DISK_FORMAT, isIntact, open as unseal, seal } from './envelope.ts';
+import { ensureLockFile, lmdbFileProblem, removeLmdbFiles } from './lmdb-file.ts';
 
 /** Evict when pages in use would pass HIGH_WATER × cap; evict down to LOW_WATER × cap (hysteresis, fewer sweeps). */
 const HIGH_WATER = 0.75;
@@ -17,12 +22,22 @@ const MAX_KEY_BYTES = 400;
 const TOUCH_FLUSH_MS = 1000;
 const EMPTY = Buffer.alloc(0);
 const DB_NAME = /^(answers|meta|order)\.v(\d+)$/;
+/** Writes pause this long after a failed commit, doubling while retries fail, up to MAX_RETRY_MS. */
+const RETRY_MS = 5000;
+const MAX_RETRY_MS = 5 * 60_000;
 
 export interface DiskTierOptions {
   /** A directory; created if missing. */
   path: string;
   maxBytes: number;
   onEvict?: (count: number, bytes: number) => void;
+  /** The data file was damaged: it has been deleted and the cache starts empty. */
+  onRebuilt?: (problem: string) => void;
+  /** A commit failed: writes are dropped for `retryMs`, then tried again. Called once per outage. */
+  onWritesFailing?: (err: Error, retryMs: number) => void;
+  onWritesResumed?: () => void;
+  /** First pause after a failed commit (tests shorten it). */
+  retryMs?: number;
 }
 
 type MetaValue = [lastUse: number, bytes: number];
@@ -37,6 +52,11 @@ export class DiskTier {
   corrupt = 0;
   /** Answers too large to keep (over a quarter of the cap). */
   rejected = 0;
+  /** Failed write transactions, and answers dropped unwritten because of them. */
+  writeErrors = 0;
+  droppedWrites = 0;
+  /** Why the data file was deleted on open, if it was. */
+  readonly rebuilt: string | undefined;
 
   private readonly root: RootDatabase;
   private readonly answers: Database<Buffer, string>;
@@ -53,14 +73,37 @@ export class DiskTier {
   private touchTimer: NodeJS.Timeout | undefined;
   private lastSeq = 0;
   private closed = false;
+  private readonly events: Pick<DiskTierOptions, 'onWritesFailing' | 'onWritesResumed'>;
+  private readonly retryMs: number;
+  /** While writes are paused: when to try again, and the pause after that if it fails too. */
+  private pausedUntil = 0;
+  private nextPauseMs = 0;
 
   constructor(opts: DiskTierOptions) {
     if (!(opts.maxBytes >= 1 << 20)) throw new Error(`LMDB cache maxBytes must be at least 1 MiB, got ${opts.maxBytes}`);
     this.path = opts.path;
     this.maxBytes = opts.maxBytes;
     this.onEvict = opts.onEvict;
+    this.events = opts;
+    this.retryMs = opts.retryMs ?? RETRY_MS;
+    mkdirSync(opts.path, { recursive: true });
+    this.rebuilt = lmdbFileProblem(opts.path);
+    if (this.rebuilt) {
+      removeLmdbFiles(opts.path);
+      opts.onRebuilt?.(this.rebuilt);
+    }
+    ensureLockFile(opts.path);
+    // noSubdir: lmdb-js otherwise takes a path with a dot in its last part (mktemp's tmp.X1y2Z3) for a file name.
+    // eventTurnBatching off: its batch opens with a commit promise nobody holds, so a failed commit (disk full) was
+    // an unhandled rejection; our transactions are batched already (one per chunk, see drain).
     // The map is address space, not disk: room to spare so LMDB never has to grow it under a writer.
-    this.root = openLmdb({ path: opts.path, maxDbs: 16, mapSize: Math.max(2 * opts.maxBytes, 64 << 20) });
+    this.root = openLmdb({
+      path: opts.path,
+      noSubdir: false,
+      eventTurnBatching: false,
+      maxDbs: 16,
+      mapSize: Math.max(2 * opts.maxBytes, 64 << 20),
+    });
     // A process killed while reading leaves its reader slot behind, pinning old pages: clear such slots.
     this.root.readerCheck();
     this.dropOtherFormats();
@@ -93,12 +136,24 @@ export class DiskTier {
     return this.puts.has(k) || this.committing.has(k) || this.answers.doesExist(k);
   }
 
-  /** Queues the answer for the next write transaction; resolves once it is committed. */
+  /** False while writes are paused after a failed commit. */
+  get writable(): boolean {
+    return this.pausedUntil === 0;
+  }
+
+  /**
+   * Queues the answer for the next write transaction; resolves once it is committed, or dropped because the disk
+   * is failing (see `writable`). Rejects only when closed.
+   */
   set(key: string, bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new Error('disk cache is closed'));
     const sealed = seal(bytes);
     if (sealed.byteLength > this.maxBytes / 4) {
       this.rejected++;
+      return Promise.resolve();
+    }
+    if (this.paused()) {
+      this.droppedWrites++;
       return Promise.resolve();
     }
     this.puts.set(storedKey(key), sealed);
@@ -157,7 +212,15 @@ export class DiskTier {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    await this.root.close();
+    // lmdb-js's close waits for the last transaction's flush, which never comes when that commit failed; an empty
+    // transaction writes nothing (so it commits even on a full disk) and becomes the last one.
+    if (this.pausedUntil !== 0) await this.root.transaction(() => undefined).catch(() => undefined);
+    await this.root.close().catch(() => undefined); // nothing left to lose: every write was settled above
+  }
+
+  private paused(): boolean {
+    if (this.pausedUntil === 0) return false;
+    return Date.now() < this.pausedUntil;
   }
 
   private schedule(): Promise<void> {
@@ -172,15 +235,17 @@ export class DiskTier {
   private scheduleTouches(): void {
     this.touchTimer = setTimeout(() => {
       this.touchTimer = undefined;
-      this.drain().catch(() => undefined); // a failed recency write only costs eviction accuracy
+      void this.drain();
     }, TOUCH_FLUSH_MS);
     this.touchTimer.unref();
   }
 
-  /** One writer loop per process: transactions run one after another, never merged by lmdb-js into one. */
+  /** One writer loop per process: transactions run one after another, never merged by lmdb-js into one. Never rejects. */
   private drain(): Promise<void> {
     const run = this.writing.then(async () => {
-      while (!this.closed && (this.puts.size > 0 || this.touches.size > 0 || this.drops.size > 0)) await this.commitChunk();
+      while (!this.closed && !this.paused() && (this.puts.size > 0 || this.touches.size > 0 || this.drops.size > 0)) {
+        await this.commitChunk();
+      }
     });
     this.writing = run.catch(() => undefined);
     return run;
@@ -214,9 +279,32 @@ export class DiskTier {
         this.evictedBytes += evicted.bytes;
         this.onEvict?.(evicted.count, evicted.bytes);
       }
+      if (this.pausedUntil !== 0) this.resumed();
+    } catch (err) {
+      await this.failed(err, puts.size);
     } finally {
       for (const [k, v] of puts) if (this.committing.get(k) === v) this.committing.delete(k);
     }
+  }
+
+  /** A commit failed (disk full, I/O error, map full): drop what is queued and pause writes; reads go on. */
+  private async failed(err: unknown, lost: number): Promise<void> {
+    const cause = await commitCause(err);
+    this.writeErrors++;
+    this.droppedWrites += lost + this.puts.size;
+    this.puts.clear();
+    this.touches.clear();
+    this.drops.clear();
+    const first = this.pausedUntil === 0;
+    const pause = first ? this.retryMs : this.nextPauseMs;
+    this.pausedUntil = Date.now() + pause;
+    this.nextPauseMs = Math.min(pause * 2, MAX_RETRY_MS);
+    if (first) this.events.onWritesFailing?.(cause, pause);
+  }
+
+  private resumed(): void {
+    this.pausedUntil = 0;
+    this.events.onWritesResumed?.();
   }
 
   /** Runs inside one write transaction (holding LMDB's writer lock across processes). */
@@ -285,6 +373,18 @@ export class DiskTier {
       if (m && Number(m[2]) !== DISK_FORMAT) this.root.openDB(name as string, { encoding: 'binary' }).dropSync();
     }
   }
+}
+
+/**
+ * lmdb-js rejects a failed commit with a generic error whose `commitError` is a second promise, rejected with the
+ * real cause (EIO, ENOSPC) a moment later; left alone, that one is an unhandled rejection and ends the process.
+ */
+async function commitCause(err: unknown): Promise<Error> {
+  const inner = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
+  const outer = err instanceof Error ? err : new Error(String(err));
+  if (!(inner instanceof Promise)) return outer;
+  const settled = inner.then(() => outer, (cause: unknown) => (cause instanceof Error ? cause : outer));
+  return Promise.race([settled, new Promise<Error>((resolve) => setTimeout(() => resolve(outer), 50))]);
 }
 
 interface LmdbStats {

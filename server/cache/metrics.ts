@@ -4,7 +4,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export class CacheStats {
   hits = { lru: 0, lmdb: 0 };
   misses = 0;
-  diskWriteErrors = 0;
   warmup = { running: 0, done: 0, total: 0 };
   /** Recomputations of the most asked questions after each new interval. */
   hotRefresh = { runs: 0, queries: 0 };
@@ -23,6 +22,10 @@ export interface CacheGauges {
   lruEvictions(): number;
   lmdbEvictions(): number;
   lmdbCorrupt(): number;
+  /** Failed LMDB write transactions. */
+  lmdbWriteErrors(): number;
+  /** False while LMDB writes are paused after a failure (answers still served from memory and DuckDB). */
+  lmdbWritable(): boolean;
 }
 
 /** Registers the cache metrics on `registry`; `source()` gives the live cache (undefined before it opens). */
@@ -53,7 +56,7 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
     lmdb: g.lmdbEvictions(),
   }));
   counter('nemlive_cache_corrupt_total', 'Damaged disk entries dropped instead of served', [], (g) => ({ '': g.lmdbCorrupt() }));
-  counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({ '': g.stats.diskWriteErrors }));
+  counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({ '': g.lmdbWriteErrors() }));
   counter('nemlive_cache_hot_refresh_queries_total', 'Hot answers recomputed after new intervals', [], (g) => ({ '': g.stats.hotRefresh.queries }));
   new Gauge({
     name: 'nemlive_cache_bytes',
@@ -65,6 +68,16 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
       if (!g) return;
       this.set({ tier: 'lru' }, g.lruBytes());
       this.set({ tier: 'lmdb' }, g.lmdbBytes());
+    },
+  });
+  new Gauge({
+    name: 'nemlive_cache_disk_ok',
+    help: '1 while LMDB takes writes, 0 while they are paused after a disk failure (lowest over the processes)',
+    registers: [registry],
+    aggregator: 'min',
+    collect() {
+      const g = source();
+      if (g) this.set(g.lmdbWritable() ? 1 : 0);
     },
   });
   new Gauge({

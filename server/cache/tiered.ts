@@ -19,8 +19,15 @@ export interface TieredCacheOptions {
   /** LMDB directory (CACHE_DIR); without it the cache is memory-only. */
   diskPath?: string;
   diskBytes?: number;
-  /** Told about failed disk writes (the answer is still served from memory). */
-  onError?: (err: unknown, what: string) => void;
+  /** Told when the disk tier was rebuilt, stops taking writes or takes them again (answers are served meanwhile). */
+  log?: CacheLog;
+  /** First pause of disk writes after a failure (tests shorten it). */
+  diskRetryMs?: number;
+}
+
+export interface CacheLog {
+  warn(detail: object, msg: string): void;
+  info(detail: object, msg: string): void;
 }
 
 type AnyKey = CacheKey | string;
@@ -31,7 +38,7 @@ export function serverCache(config: Pick<Config, 'cacheDir' | 'lmdbMb'>, lruMb: 
     lruBytes: lruMb * (1 << 20),
     diskPath: config.cacheDir,
     diskBytes: config.lmdbMb * (1 << 20),
-    onError: (err, what) => log.error({ err, what }, 'cache write failed; answer served from memory'),
+    log,
   });
 }
 
@@ -40,12 +47,10 @@ export class TieredCache implements CacheGauges {
   readonly disk: DiskTier | undefined;
   readonly stats = new CacheStats();
   readonly hot = new HotTracker();
-  private readonly onError: TieredCacheOptions['onError'];
 
   constructor(opts: TieredCacheOptions) {
     this.lru = new LruTier({ maxBytes: opts.lruBytes });
-    this.disk = opts.diskPath ? new DiskTier({ path: opts.diskPath, maxBytes: opts.diskBytes ?? 1024 << 20 }) : undefined;
-    this.onError = opts.onError;
+    this.disk = opts.diskPath ? openDisk(opts.diskPath, opts.diskBytes ?? 1024 << 20, opts) : undefined;
   }
 
   /** LRU first, then LMDB (a disk hit is promoted into the LRU). Counts a miss when neither has it. */
@@ -57,15 +62,11 @@ export class TieredCache implements CacheGauges {
     return hit;
   }
 
-  /** Stores in both tiers; resolves when the disk write commits (never rejects: failures are counted). */
+  /** Stores in both tiers; resolves when the disk write commits or is dropped (never rejects: failures are counted). */
   set(key: AnyKey, bytes: Uint8Array): Promise<void> {
     const text = keyText(key);
     this.lru.set(text, bytes);
-    if (!this.disk) return Promise.resolve();
-    return this.disk.set(text, bytes).catch((err) => {
-      this.stats.diskWriteErrors++;
-      this.onError?.(err, 'lmdb write');
-    });
+    return this.disk?.set(text, bytes).catch(() => undefined) ?? Promise.resolve(); // rejects only once closed
   }
 
   /** Present in either tier, without counting, promoting or touching recency. */
@@ -97,6 +98,12 @@ export class TieredCache implements CacheGauges {
   lmdbCorrupt(): number {
     return this.disk?.corrupt ?? 0;
   }
+  lmdbWriteErrors(): number {
+    return this.disk?.writeErrors ?? 0;
+  }
+  lmdbWritable(): boolean {
+    return this.disk?.writable ?? true;
+  }
 
   private peek(key: AnyKey): CacheHit | undefined {
     const text = keyText(key);
@@ -107,6 +114,30 @@ export class TieredCache implements CacheGauges {
     this.lru.set(text, stored);
     return { bytes: stored, tier: 'lmdb' };
   }
+}
+
+/** The disk tier, or none (with a warning) when it cannot open: a full or failing disk must not stop the server. */
+function openDisk(path: string, maxBytes: number, opts: TieredCacheOptions): DiskTier | undefined {
+  const log = opts.log;
+  try {
+    return newDisk(path, maxBytes, opts);
+  } catch (err) {
+    log?.warn({ cacheDir: path, err }, 'LMDB cache cannot open: answers served from memory and DuckDB until a restart');
+    return undefined;
+  }
+}
+
+function newDisk(path: string, maxBytes: number, opts: TieredCacheOptions): DiskTier {
+  const log = opts.log;
+  return new DiskTier({
+    path,
+    maxBytes,
+    retryMs: opts.diskRetryMs,
+    onRebuilt: (problem) => log?.warn({ cacheDir: path, problem }, 'LMDB cache file was damaged: deleted, rebuilding the cache from empty'),
+    onWritesFailing: (err, retryMs) =>
+      log?.warn({ cacheDir: path, err, retryMs }, 'LMDB cache writes failing (disk full?): answers served from memory and DuckDB, retrying later'),
+    onWritesResumed: () => log?.info({ cacheDir: path }, 'LMDB cache writes resumed'),
+  });
 }
 
 function keyText(key: AnyKey): string {
