@@ -1,15 +1,19 @@
 // Subscriptions and pushes. Subscribers of one question (kind + canonical params) form a group; each group is
-// recomputed once per new watermark (all groups at once: the gate bounds how many queries run) and, as soon as its
-// answer is ready and differs from the last one sent, one frame per client id is written into each of its sockets
-// (server/fanout.ts: one buffer per frame, one send per socket). A socket that has fallen behind is skipped
-// (counted) and gets the latest state when it drains. Pushes may run ahead of the market: the live pipeline pushes a
-// new interval to subscribers first and only then precomputes the hot questions and advances what requests see.
+// recomputed once per new watermark and, as soon as its answer is ready and differs from the last one sent, one frame
+// per client id is written into each of its sockets (server/fanout.ts: one buffer per frame, one send per socket). A
+// socket that has fallen behind is skipped (counted) and gets the latest state when it drains. Pushes may run ahead of
+// the market: the live pipeline starts pushing a new interval first, and advances what requests see within a budget
+// whether or not the push run has finished (server/live/pipeline.ts).
+// A run's work is bounded: PUSH_SLOTS groups at a time (so requests queue behind a few push queries, not thousands),
+// the most watched first, a group is skipped when its turn comes and nobody live watches it any more, and a run for
+// newer marks supersedes the one still running (its remaining groups get the newer answer instead).
 // Subscriptions that apply deltas get `{base, delta}` instead of the data when the answer last written to their
 // socket is the group's previous one (a tab's push shrinks from ~29 KB to ~1.5 KB); anything else gets it in full.
 import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { decode, encode, type RequestId } from '../shared/protocol.ts';
 import { answerFrame, answerMeta, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
+import { logFailure } from './errors.ts';
 import { Fanout, type Plan } from './fanout.ts';
 import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
@@ -17,8 +21,20 @@ import { wireWatermark, type Market } from './market.ts';
 import { metrics } from './metrics.ts';
 import type { Session, Subscription } from './session.ts';
 
-/** What the last push cycle did, per group, in ms from the cycle's start (benchmarks print it). */
+/** What a push run did, per group pushed, in ms from the run's start (benchmarks print it), and what it left out. */
 export interface CycleReport {
+  /** The watermark the run computed at. */
+  watermark: number;
+  /** Groups it took up: captured at its start. */
+  planned: number;
+  /** Answers it computed or looked up (a group whose answer was unchanged is counted, not listed in `groups`). */
+  computed: number;
+  /** Groups passed over when their turn came: no live subscriber left. */
+  dropped: number;
+  /** Groups not reached, or not pushed, because a run for newer marks superseded this one. */
+  superseded: number;
+  /** Groups whose answer failed (their subscribers keep the last state). */
+  failed: number;
   /**
    * readyMs: answer ready; sentMs: its last socket written (both from the cycle's start); sendMs: time spent writing;
    * bytes: the answer's data; deltaBytes: its delta's (0: none made); written: frame bytes written into all sockets;
@@ -58,14 +74,32 @@ export interface PusherOptions {
   log: Logger;
 }
 
+/** Groups computed and pushed at once by a run: a few, so requests at the gate wait behind a few push queries. */
+export const PUSH_SLOTS = 4;
+/** Longest stretch a run works without letting the event loop turn (cached answers resolve without one). */
+const YIELD_EVERY_MS = 1;
+
+/** One pass over the groups at one set of marks. */
+interface Run {
+  at: Marks;
+  report: CycleReport;
+  /** A run for newer marks has started: this one takes no more groups and pushes nothing more. */
+  superseded: boolean;
+  /** Whether it finished without being superseded. */
+  complete: boolean;
+  done: Promise<CycleReport>;
+}
+
 export class Pusher {
   private readonly groups = new Map<string, Group>();
   private readonly fanout: Fanout;
-  private cycle: Promise<void> | undefined;
-  private again = false;
+  /** The run in progress. */
+  private run: Run | undefined;
+  /** The last run that went through every group: a push at the same marks has nothing left to do. */
+  private completed: Run | undefined;
   /** The next interval's marks while pushes run ahead of the market (see pushAhead). */
   private ahead: Marks | undefined;
-  /** What the last finished cycle did. */
+  /** What the last finished run did. */
   lastCycle: CycleReport | undefined;
 
   constructor(private readonly o: PusherOptions) {
@@ -80,10 +114,6 @@ export class Pusher {
   }
   get groupCount(): number {
     return this.groups.size;
-  }
-  /** The distinct subscribed questions (the live pipeline computes them at the next marks before advancing). */
-  questions(): { kind: Kind; params: ParamsOf<Kind> }[] {
-    return [...this.groups.values()].map((g) => ({ kind: g.kind, params: g.params }));
   }
 
   /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
@@ -137,31 +167,26 @@ export class Pusher {
     for (const sub of session.subs.values()) if (sub.live) void this.sendLatest(session, sub);
   }
 
-  /** Recomputes every group once and pushes what changed. Calls during a cycle queue one more cycle. */
-  pushUpdate(): Promise<void> {
-    if (this.cycle) {
-      this.again = true;
-      return this.cycle;
-    }
-    this.cycle = (async () => {
-      do {
-        this.again = false;
-        await this.runCycle();
-      } while (this.again);
-    })().finally(() => {
-      this.cycle = undefined;
-    });
-    return this.cycle;
+  /**
+   * Recomputes every group at the current marks (the ones pushed ahead, else the market's) and pushes what changed;
+   * resolves once the run's last socket is written (lastCycle says what it did), or once a newer run superseded it. A run at
+   * the same marks already under way is joined; one that already went through every group is not repeated after
+   * an advance to the marks it was pushed ahead at.
+   */
+  async pushUpdate(): Promise<void> {
+    const at = this.marks() ?? this.marketMarks();
+    await this.start(at, sameMarks(this.completed?.at, at));
   }
 
   /**
    * Pushes every group at `at` (the next interval's marks) before the market advances to them: subscribers wait
    * only for their own questions, not for the hot ones computed before requests move on. Until the market reaches
-   * `at`, new subscribers are answered at the market and caught up to `at` at once.
+   * `at`, new subscribers are answered at the market and caught up to `at` at once. The run goes on after the
+   * advance if it has not finished (the marks are the market's then); it resolves as pushUpdate does.
    */
-  pushAhead(at: Marks): Promise<void> {
+  async pushAhead(at: Marks): Promise<void> {
     this.ahead = at;
-    return this.pushUpdate();
+    await this.start(at, false);
   }
 
   /** The marks pushes are computed at: the ones pushed ahead until the market reaches them, else the market's. */
@@ -171,28 +196,76 @@ export class Pusher {
     return this.ahead;
   }
 
-  /** Resolves when no push cycle is running (its frames all written into their sockets). */
+  private marketMarks(): Marks {
+    const { watermark, firstTs, generation } = this.o.market;
+    return { watermark, firstTs, generation };
+  }
+
+  /** Resolves when the push run in progress now (if any) has written its frames or been superseded. */
   async idle(): Promise<void> {
-    while (this.cycle) await this.cycle.catch(() => undefined);
+    await this.run?.done;
   }
 
-  private async runCycle(): Promise<void> {
+  private start(at: Marks, alreadyDone: boolean): Promise<CycleReport> {
+    const running = this.run;
+    if (running && sameMarks(running.at, at)) return running.done;
+    if (alreadyDone && this.completed) return this.completed.done;
+    if (running) running.superseded = true;
+    const report: CycleReport = { watermark: at.watermark, planned: 0, computed: 0, dropped: 0, superseded: 0, failed: 0, groups: [], totalMs: 0 };
+    const run: Run = { at, report, superseded: false, complete: false, done: undefined! };
+    run.done = this.execute(run).finally(() => {
+      if (this.run === run) this.run = undefined;
+    });
+    this.run = run;
+    return run.done;
+  }
+
+  private async execute(run: Run): Promise<CycleReport> {
     const t0 = performance.now();
-    const report: CycleReport = { groups: [], totalMs: 0 };
-    const groups = [...this.groups.entries()];
-    const at = this.marks();
-    await Promise.all(groups.map(([query, g]) => this.refresh(query, g, report, t0, at)));
+    const { report } = run;
+    // Captured now, in the order they are served; whether each is still wanted is checked when its turn comes.
+    const order = servingOrder(this.groups);
+    report.planned = order.length;
+    let next = 0;
+    let slice = performance.now();
+    const slot = async () => {
+      while (next < order.length && !run.superseded) {
+        const [query, g] = order[next++];
+        if (this.groups.get(query) !== g || !watched(g)) {
+          report.dropped++;
+          continue;
+        }
+        await this.refresh(query, g, run, t0);
+        if (performance.now() - slice > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUSH_SLOTS, order.length) }, slot));
+    report.superseded += order.length - next;
     report.totalMs = performance.now() - t0;
+    run.complete = !run.superseded;
+    if (run.complete) this.completed = run;
     this.lastCycle = report;
-    if (groups.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
+    if (order.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
+    return report;
   }
 
-  private async refresh(query: string, g: Group, report: CycleReport, t0: number, at: Marks | undefined): Promise<void> {
+  private async refresh(query: string, g: Group, run: Run, t0: number): Promise<void> {
+    const { report } = run;
     let answer: Answer;
     try {
-      answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool, at);
+      answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool, run.at);
     } catch (err) {
-      this.o.log.error({ err, kind: g.kind, params: g.params }, 'push: recomputing a subscription failed; subscribers keep the last state');
+      report.failed++;
+      logFailure(this.o.log, err, 'push: recomputing a subscription failed; subscribers keep the last state', { kind: g.kind, params: g.params });
+      return;
+    }
+    report.computed++;
+    // Superseded meanwhile: the newer run pushes its newer answer; this one would only be overtaken.
+    if (run.superseded) {
+      report.superseded++;
       return;
     }
     const readyMs = performance.now() - t0;
@@ -260,6 +333,43 @@ export class Pusher {
       if (!session.closed) session.log.warn({ err, kind: sub.kind }, 'push: catching a socket up failed');
     }
   }
+}
+
+/** Whether two sets of marks name the same answers (the same cache keys, the same windows). */
+function sameMarks(a: Marks | undefined, b: Marks): boolean {
+  return a !== undefined && a.watermark === b.watermark && a.generation === b.generation && a.firstTs === b.firstTs;
+}
+
+/** Whether any socket gets this group's pushes (a subscription waiting for its first result is caught up by goLive). */
+function watched(g: Group): boolean {
+  for (const t of g.topics.values()) if (t.live.size > 0) return true;
+  return false;
+}
+
+/**
+ * The groups in the order a run serves them: the most watched first (one answer reaches the most sockets), and among
+ * equally watched ones, round robin over the socket that watches each (its first live one), so one socket's 64
+ * private questions take turns with everyone else's instead of going first.
+ */
+function servingOrder(groups: Map<string, Group>): [string, Group][] {
+  const turns = new Map<Session, number>();
+  const rows = [...groups].map(([query, g]) => {
+    let sockets = 0;
+    let owner: Session | undefined;
+    for (const t of g.topics.values()) {
+      sockets += t.live.size;
+      if (!owner)
+        for (const s of t.live) {
+          owner = s;
+          break;
+        }
+    }
+    const turn = owner ? (turns.get(owner) ?? 0) : 0;
+    if (owner) turns.set(owner, turn + 1);
+    return { entry: [query, g] as [string, Group], sockets, turn };
+  });
+  rows.sort((a, b) => b.sockets - a.sockets || a.turn - b.turn);
+  return rows.map((r) => r.entry);
 }
 
 /** Whether the socket holds `answer`: the same object, or the same bytes at the same watermark (one cached buffer). */

@@ -1,15 +1,16 @@
 // From stored data to pushes: after each batch a feed stores, read the store's watermark; for a new interval,
-// first push it to subscribers (each subscribed question computed once at the NEW marks, while requests are still
-// answered at the old watermark from their cached keys), record ingest-to-last-socket latency, then compute the hot
-// questions at the new marks into the cache (within a time budget), then advance the market (the app's listener
-// recomputes every subscribed question once, from the cache, and pushes only what a new subscriber still lacks),
-// then refresh whatever hot entries the budget left out (and, after a revision, which is not staged, all of them).
+// start pushing it to subscribers (each subscribed question computed once at the NEW marks, while requests are still
+// answered at the old watermark from their cached keys), then compute the hot questions at the new marks into the
+// cache, then advance the market. Pushing and precomputing share one budget from the batch's arrival: the advance
+// never waits longer than that, whatever the subscriptions cost; a push run not finished by then goes on at the
+// marks the market now has (a newer interval supersedes it). Latency is measured from the commit to the last socket
+// written for the interval, and logged then, so the feed and the watermark never wait for it. After a revision (not
+// staged) the market advances first and the pushes follow.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
 import type { Marks } from '../answer.ts';
 import type { Logger } from '../log.ts';
-import type { Market } from '../market.ts';
+import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
@@ -18,15 +19,16 @@ import type { Batch } from './intake.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
 export interface PushCycle {
-  /** Resolves when no push cycle is running (the one an advance started included). */
+  /** Resolves when the push run in progress now has written its frames (or was superseded). */
   idle(): Promise<void>;
   /** Distinct subscribed questions right now. */
   readonly groupCount: number;
-  /** What the last cycle did, group by group. */
+  /** What the last run did, group by group. */
   readonly lastCycle?: CycleReport;
-  /** The distinct subscribed questions, computed at the next marks before an advance (absent: only hot ones are). */
-  questions?(): { kind: Kind; params: ParamsOf<Kind> }[];
-  /** Pushes every subscribed question at the next marks before the market advances (resolves once written). */
+  /**
+   * Pushes every subscribed question at the next marks, before and (if not done by then) after the market advances to
+   * them; resolves once written or superseded by a newer interval. The pipeline waits for it only within its budget.
+   */
   pushAhead(at: Marks): Promise<void>;
 }
 
@@ -36,11 +38,14 @@ export interface PipelineDeps {
   /** For hot refresh; absent when the server runs without a cache. */
   answerPath?: AnswerPath;
   log: Logger;
+  /** Longest a batch waits for pushes and precomputing before the market advances (default STAGE_BUDGET_MS). */
+  budgetMs?: number;
 }
 
 /**
- * Time a new interval waits for its answers to be precomputed: ~800 distinct questions through 2 cold-query slots
- * do not all fit, but the subscribed ones come first; what is left is computed on demand after the advance.
+ * Time a new interval waits, from its batch's arrival, for pushes ahead of the market and then for its hot answers to
+ * be precomputed: ~800 distinct questions through 2 cold-query slots do not all fit; what is left is pushed, or
+ * computed on demand, after the advance.
  */
 export const STAGE_BUDGET_MS = 5000;
 /** Precomputing queries at once: the gate's default slots, so requests at the old watermark queue behind at most that. */
@@ -49,12 +54,19 @@ const STAGE_CONCURRENCY = 2;
 export interface PushOutcome {
   watermark: number;
   revised: boolean;
-  /** Questions recomputed (subscribed groups at the time). */
+  /** Subscribed questions when the batch arrived. */
   groups: number;
-  /** From the batch's commit until uWS has written the last push into its socket, ms. */
+  /** From the batch's commit until the last push for it was written into its socket (or a newer interval took over), ms. */
   latencyMs: number;
-  /** The push cycle's own account (when it reached a cycle): when each group was ready and published. */
+  /** The push run's own account, when this interval had one: when each group was ready and sent, what it left out. */
   cycle?: CycleReport;
+}
+
+/** A batch's advance, done: the market shows it; its pushes may still be going out. */
+export interface Advanced {
+  watermark: number;
+  /** Resolves once the interval's pushes are written (or superseded), after they are logged and measured. */
+  pushed: Promise<PushOutcome>;
 }
 
 export class Pipeline {
@@ -65,52 +77,80 @@ export class Pipeline {
     private readonly d: PipelineDeps,
   ) {}
 
-  /** Handles one stored batch; returns what was pushed, or null when the answer could not have changed. */
+  /** Handles one stored batch and waits for its pushes; null when the answer could not have changed. */
   async onBatch(batch: Batch): Promise<PushOutcome | null> {
-    const marks = await readWatermark(this.conn);
-    if (!marks) return null;
-    const { market } = this.d;
-    // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
-    // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
-    const revised = batch.window !== null && batch.window.minTs <= market.watermark;
-    const { pusher } = this.d;
-    const groups = pusher.groupCount;
-    let pushedAt: number | undefined;
-    let cycle: CycleReport | undefined;
-    // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
-    if (!revised && market.hasData && marks.watermark > market.watermark) {
-      const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
-      await pusher.pushAhead(at);
-      pushedAt = await written();
-      cycle = pusher.lastCycle;
-      await this.stage(at);
-    }
-    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
-    await pusher.idle();
-    const latencyMs = (pushedAt ?? (await written())) - batch.ingestedAt;
-    if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
-    this.d.log.info(
-      { watermark: market.iso, revised, groups, latencyMs: Math.round(latencyMs * 10) / 10, source: batch.source, files: batch.files.length || undefined },
-      'live: new data pushed',
-    );
-    this.refreshHot(market.watermark);
-    return { watermark: market.watermark, revised, groups, latencyMs, cycle: cycle ?? pusher.lastCycle };
+    const a = await this.advance(batch);
+    return a && a.pushed;
   }
 
   /**
-   * Computes the subscribed and hot questions at `at` (the marks the market is about to move to) into the cache,
-   * stopping after the time budget. Meanwhile requests are answered at the market's (old) marks: every handler
-   * bounds its window by the context's watermark, so the rows just stored are left out.
+   * Handles one stored batch up to the market's advance, which takes at most the budget (plus reading the
+   * watermark); returns null when the answer could not have changed. What the feed waits for.
    */
-  private async stage(at: Marks): Promise<void> {
+  async advance(batch: Batch): Promise<Advanced | null> {
+    const deadline = performance.now() + (this.d.budgetMs ?? STAGE_BUDGET_MS);
+    const marks = await readWatermark(this.conn);
+    if (!marks) return null;
+    const { market, pusher } = this.d;
+    // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
+    // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
+    const revised = batch.window !== null && batch.window.minTs <= market.watermark;
+    const groups = pusher.groupCount;
+    let ahead: Promise<void> | undefined;
+    // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
+    if (!revised && market.hasData && marks.watermark > market.watermark) {
+      const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
+      ahead = pusher.pushAhead(at);
+      await within(ahead, deadline);
+      await this.stage(at, deadline);
+    }
+    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
+    // Taken now: the run the advance joined or started (a later interval's run is not this one's).
+    const advanced = pusher.idle();
+    const pushed = Promise.all([ahead, advanced]).then(() => this.pushed(batch, revised, groups, marks.watermark));
+    this.refreshHot(market.watermark);
+    return { watermark: marks.watermark, pushed };
+  }
+
+  /** Measures and logs an interval once its pushes are out. */
+  private async pushed(batch: Batch, revised: boolean, groups: number, watermark: number): Promise<PushOutcome> {
+    const latencyMs = (await written()) - batch.ingestedAt;
+    if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
+    const last = this.d.pusher.lastCycle;
+    const cycle = last?.watermark === watermark ? last : undefined;
+    const left = cycle && (cycle.dropped || cycle.superseded || cycle.failed) ? { dropped: cycle.dropped, superseded: cycle.superseded, failed: cycle.failed } : {};
+    this.d.log.info(
+      {
+        watermark: wireWatermark(watermark),
+        revised,
+        groups,
+        pushed: cycle?.groups.length,
+        ...left,
+        latencyMs: Math.round(latencyMs * 10) / 10,
+        source: batch.source,
+        files: batch.files.length || undefined,
+      },
+      'live: new data pushed',
+    );
+    return { watermark, revised, groups, latencyMs, cycle };
+  }
+
+  /**
+   * Computes the hot questions at `at` (the marks the market is about to move to) into the cache, stopping at the
+   * deadline. Meanwhile requests are answered at the market's (old) marks: every handler bounds its window by the
+   * context's watermark, so the rows just stored are left out.
+   */
+  private async stage(at: Marks, deadline: number): Promise<void> {
     const path = this.d.answerPath;
     if (!path) return;
     // A hot refresh still running for the previous interval would compete for the same slots.
-    await this.hot;
+    await within(this.hot, deadline);
+    const left = Math.ceil(deadline - performance.now());
+    if (left <= 0) return;
     const t0 = performance.now();
-    const budget = AbortSignal.timeout(STAGE_BUDGET_MS);
+    const budget = AbortSignal.timeout(left);
     try {
-      const s = await refreshHot(path, at.watermark, { at, first: this.d.pusher.questions?.(), signal: budget, concurrency: STAGE_CONCURRENCY });
+      const s = await refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY });
       this.d.log.debug({ ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) }, 'live: next interval precomputed');
     } catch (err) {
       this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand');
@@ -125,7 +165,7 @@ export class Pipeline {
   private refreshHot(watermark: number): void {
     const path = this.d.answerPath;
     if (!path) return;
-    // After the pushes, not before: subscribers wait on pushes; hot entries serve the next requests.
+    // Whatever the stage's budget left out; hot entries serve the next requests.
     this.hot = this.hot
       .then(() => refreshHot(path, watermark))
       .then(
@@ -135,8 +175,19 @@ export class Pipeline {
   }
 }
 
+/** Waits for `work` until `deadline` (performance.now() time) at the latest; what it does after is not waited for. */
+async function within(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
+  try {
+    await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * When the frames of a finished push cycle are in the sockets: sends that found a socket's buffer full are written
+ * When the frames of a finished push run are in the sockets: sends that found a socket's buffer full are written
  * when the event loop turns, and the check phase after that turn is the first moment they are all out.
  */
 async function written(): Promise<number> {
@@ -165,7 +216,9 @@ export async function startLive(instance: DuckDBInstance, config: LiveOptions, d
   const pipeline = new Pipeline(conn, deps);
   const onBatch = async (batch: Batch) => {
     try {
-      await pipeline.onBatch(batch);
+      // Up to the advance only: the feed takes its next step while this interval's pushes go out.
+      const advanced = await pipeline.advance(batch);
+      advanced?.pushed.catch((err: unknown) => deps.log.error({ err }, 'live: pushing new data failed'));
     } catch (err) {
       // The data is stored; the next batch pushes it. A push failure must not stop the feed.
       deps.log.error({ err }, 'live: pushing new data failed');
