@@ -1,8 +1,7 @@
 // Imports ONE file: its CSV(s) are parsed into TEMP staging tables through the appender, reduced to the latest
 // revision of each (interval, key), then applied in one transaction: anti-join delete + insert per table, then
 // the rollups for the window the file touched. Any error rolls the whole file back, so nothing stored is lost.
-import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
 import { MmsParser, tableName } from './mms.ts';
@@ -10,7 +9,8 @@ import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } 
 import { refreshRollups } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
 import { bumpIfRevising } from './version.ts';
-import { inflateMember, isZip, listZip, readMember } from './zip.ts';
+import { DEFAULT_LIMITS, InflateBudget, type IngestLimits, LineGuard } from './ingest-limits.ts';
+import { type ZipSource, ZipError, bufferSource, fileSource, inflateMember, isZip, listZip, readMember } from './zip.ts';
 
 export interface Window {
   minTs: number;
@@ -37,17 +37,24 @@ const TARGET_NAMES = Object.keys(TARGETS) as Target[];
 /** How far before its interval end a row's value reaches: the rollup window it invalidates. */
 const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
 const READ_SLICE = 1 << 20;
+/** Zips inside zips: NEMWEB's daily archives are one level deep; a deeper nest is refused (recursive bombs). */
+const MAX_ZIP_DEPTH = 2;
 
 /**
  * Parses a file into staging through `feed`, then applies it. Throws an IngestError naming the file: 'bad_file' for
  * the typed format errors (MmsFormatError, ZipError), 'store_failed' for anything else (DuckDB, the disk).
  */
-export async function importFile(conn: DuckDBConnection, file: string, feed: (imp: FileImport) => Promise<void> | void): Promise<FileReport> {
+export async function importFile(
+  conn: DuckDBConnection,
+  file: string,
+  feed: (imp: FileImport) => Promise<void> | void,
+  limits: Partial<IngestLimits> = {},
+): Promise<FileReport> {
   const started = performance.now();
   let imp: FileImport | undefined;
   let failure: IngestError | undefined;
   try {
-    imp = await FileImport.start(conn, file);
+    imp = await FileImport.start(conn, file, { ...DEFAULT_LIMITS, ...limits });
     await feed(imp);
     const report = await imp.apply();
     report.ms = performance.now() - started;
@@ -77,47 +84,78 @@ export class FileImport {
   private readonly dict = new Dict();
   private readonly stats: SinkStats = { intervention: 0, blank: 0 };
   private readonly report: FileReport;
+  private readonly budget: InflateBudget;
+  /** CSVs parsed so far (a zip without one is refused). */
+  private csvs = 0;
 
-  private constructor(private readonly conn: DuckDBConnection, file: string, private readonly stages: Record<Target, Stage>) {
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    file: string,
+    private readonly stages: Record<Target, Stage>,
+    private readonly limits: IngestLimits,
+  ) {
     this.report = { file, rows: {}, skipped: {}, notes: [], window: null, ms: 0 };
+    this.budget = new InflateBudget(file, limits.maxInflatedBytes);
   }
 
-  static async start(conn: DuckDBConnection, file: string): Promise<FileImport> {
+  static async start(conn: DuckDBConnection, file: string, limits: IngestLimits = DEFAULT_LIMITS): Promise<FileImport> {
     const stages = {} as Record<Target, Stage>;
     for (const t of TARGET_NAMES) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
-    return new FileImport(conn, file, stages);
+    return new FileImport(conn, file, stages, limits);
   }
 
-  feedBytes(name: string, bytes: Uint8Array): void {
-    if (!isZip(bytes)) {
-      const parser = this.parser(name);
-      for (let p = 0; p < bytes.length; p += READ_SLICE) parser.push(bytes.subarray(p, p + READ_SLICE));
-      return this.endParser(parser);
-    }
-    const members = listZip(bytes, name);
-    if (members.length === 0) this.report.notes.push(`${name}: empty zip`);
-    for (const m of members) {
-      const label = `${name} (${m.name})`;
-      if (/\.zip$/i.test(m.name)) this.feedBytes(label, readMember(bytes, m, name));
-      else if (/\.csv$/i.test(m.name)) {
-        const parser = this.parser(label);
-        for (const chunk of inflateMember(bytes, m, name)) parser.push(chunk);
-        this.endParser(parser);
-      } else if (!m.name.endsWith('/')) this.report.notes.push(`${label}: not a CSV, ignored`);
-    }
+  /** One file's bytes already in memory (a download): a zip, or a CSV parsed in slices. */
+  async feedBytes(name: string, bytes: Uint8Array): Promise<void> {
+    if (isZip(bytes)) return this.feedZip(name, bufferSource(bytes), name);
+    if (/\.zip$/i.test(name)) throw new ZipError(name, 'not a zip file');
+    await this.feedCsv(name, (function* () {
+      for (let p = 0; p < bytes.length; p += READ_SLICE) yield bytes.subarray(p, p + READ_SLICE);
+    })());
   }
 
+  /** A file on disk, streamed: neither a CSV nor a zip is ever read whole. */
   async feedPath(path: string): Promise<void> {
     const fh = await open(path, 'r');
-    const head = Buffer.alloc(4);
     try {
-      await fh.read(head, 0, 4, 0);
+      const { size } = await fh.stat();
+      const { buffer: head, bytesRead } = await fh.read(Buffer.alloc(4), 0, 4, 0);
+      if (isZip(head.subarray(0, bytesRead))) return await this.feedZip(path, fileSource(fh, size), path);
+      if (/\.zip$/i.test(path)) throw new ZipError(path, 'not a zip file');
+      await this.feedCsv(path, fh.createReadStream({ start: 0, highWaterMark: READ_SLICE, autoClose: false }));
     } finally {
       await fh.close();
     }
-    if (isZip(head)) return this.feedBytes(path, await readFile(path));
-    const parser = this.parser(path);
-    for await (const chunk of createReadStream(path, { highWaterMark: READ_SLICE })) parser.push(chunk as Buffer);
+  }
+
+  /** `file` names the outer file in errors; `name` this zip (a member's label when nested). */
+  private async feedZip(name: string, src: ZipSource, file: string, depth = 0): Promise<void> {
+    const csvsBefore = this.csvs;
+    for (const m of await listZip(src, name)) {
+      const label = `${name} (${m.name})`;
+      if (/\.zip$/i.test(m.name)) {
+        if (depth >= MAX_ZIP_DEPTH) throw new ZipError(file, `${label}: zips nested more than ${MAX_ZIP_DEPTH} deep`);
+        const inner = await readMember(src, m, name, this.budget, this.limits.maxNestedZipBytes);
+        await this.feedZip(label, bufferSource(inner), file, depth + 1);
+      } else if (/\.csv$/i.test(m.name)) {
+        await this.feedCsv(label, inflateMember(src, m, name, this.budget));
+      } else if (!m.name.endsWith('/')) this.report.notes.push(`${label}: not a CSV, ignored`);
+    }
+    if (depth === 0 && this.csvs === csvsBefore) throw new ZipError(name, 'zip holds no CSV file');
+  }
+
+  /**
+   * Parses one CSV from its chunks; lines are bounded before the parser sees them (it buffers a line split across
+   * chunks). Awaits between chunks, so a large CSV in memory does not hold the event loop either.
+   */
+  private async feedCsv(name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    this.csvs++;
+    const parser = this.parser(name);
+    const guard = new LineGuard(name, this.limits.maxLineBytes);
+    for await (const chunk of chunks) {
+      guard.check(chunk);
+      parser.push(chunk);
+      await new Promise(setImmediate);
+    }
     this.endParser(parser);
   }
 

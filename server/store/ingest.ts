@@ -5,13 +5,19 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
 import { type FileReport, type Window, importFile, rows, widen } from './ingest-file.ts';
+import type { IngestLimits } from './ingest-limits.ts';
 import { MmsFormatError } from './mms.ts';
 import { loadRegistry } from './registry.ts';
 import { refreshRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
 import { isZip } from './zip.ts';
 
-export type { FileReport, Window };
+export type { FileReport, IngestLimits, Window };
+
+export interface IngestOptions {
+  /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
+  limits?: Partial<IngestLimits>;
+}
 
 export interface IngestReport {
   files: FileReport[];
@@ -34,16 +40,16 @@ function serialized<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T>
 
 /**
  * Imports one downloaded file (CSV or zip bytes). Throws having stored nothing: `code` 'bad_file' when the file is
- * malformed, 'store_failed' when the store failed (try it again later).
+ * malformed or past a limit (a zip bomb), 'store_failed' when the store failed (try it again later).
  */
-export function ingestBuffer(conn: DuckDBConnection, name: string, bytes: Uint8Array): Promise<FileReport> {
+export function ingestBuffer(conn: DuckDBConnection, name: string, bytes: Uint8Array, opts: IngestOptions = {}): Promise<FileReport> {
   return serialized(conn, () =>
     importFile(conn, name, async (imp) => {
       if (!isZip(bytes) && REGISTRY_HEADER.test(new TextDecoder().decode(bytes.subarray(0, 200)))) {
         throw new MmsFormatError(name, 1, 'a registry CSV; import it with ingestFiles (a path)');
       }
-      imp.feedBytes(name, bytes);
-    }),
+      await imp.feedBytes(name, bytes);
+    }, opts.limits),
   );
 }
 
@@ -51,7 +57,12 @@ export function ingestBuffer(conn: DuckDBConnection, name: string, bytes: Uint8A
  * Imports files and folders (walked recursively for .csv and .zip, in name order, which is time order for
  * NEMWEB names). Bad files are reported and skipped; the good ones are imported. Registry CSVs go first.
  */
-export async function ingestFiles(conn: DuckDBConnection, paths: string[], log?: (file: FileReport) => void): Promise<IngestReport> {
+export async function ingestFiles(
+  conn: DuckDBConnection,
+  paths: string[],
+  log?: (file: FileReport) => void,
+  opts: IngestOptions = {},
+): Promise<IngestReport> {
   const started = performance.now();
   const files: FileReport[] = [];
   const done = (r: FileReport) => {
@@ -69,7 +80,7 @@ export async function ingestFiles(conn: DuckDBConnection, paths: string[], log?:
   todo.sort((a, b) => Number(b.registry) - Number(a.registry));
   for (const { path, registry } of todo) {
     const t0 = performance.now();
-    const run = () => (registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path)));
+    const run = () => (registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits));
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path, rows: {}, skipped: {}, notes: [], window: null, ms: performance.now() - t0, error: err.message,

@@ -1,8 +1,11 @@
-// Reads zip archives held in memory (NEMWEB files are a few KB to tens of MB compressed): lists members from
-// the central directory and inflates one member at a time in slices with fflate, so a 300 MB CSV inside is
-// never held whole. Every member's CRC-32 and size are checked; a mismatch rejects the file.
-import { crc32 } from 'node:zlib';
-import { Inflate } from 'fflate';
+// Reads zip archives from a file or from memory without holding either whole: lists members from the central
+// directory, then streams one member at a time through node:zlib's raw inflate, which runs on libuv's thread pool
+// (the event loop stays free while a large member inflates). A member may not inflate past the size its header
+// declares, nor a file past its InflateBudget, so a bomb costs bounded work. CRC-32 and size are checked at the end.
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
+import type { InflateBudget } from './ingest-limits.ts';
 
 export class ZipError extends Error {
   readonly code = 'bad_file';
@@ -21,15 +24,40 @@ export interface ZipMember {
   headerOffset: number;
 }
 
-const SLICE = 1 << 20;
+/** Random access to a zip's bytes: a file on disk, or a buffer (a download, a zip nested in a zip). */
+export interface ZipSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
 
+export function bufferSource(bytes: Uint8Array): ZipSource {
+  return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+export function fileSource(fh: FileHandle, size: number): ZipSource {
+  return {
+    size,
+    async read(offset, length) {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return buf.subarray(0, bytesRead);
+    },
+  };
+}
+
+const SLICE = 1 << 20;
+/** zlib's output chunk: large enough that the thread-pool round trip per chunk is noise. */
+const INFLATE_CHUNK = 256 << 10;
+
+/** A local file header (a zip with members) or an end-of-central-directory record (an empty zip). */
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
 const EOCD = 0x06054b50;
 /** The end-of-central-directory record's fixed part; a comment of up to 64 KB may follow it. */
 const EOCD_SIZE = 22;
+const MAX_TAIL = EOCD_SIZE + 0xffff;
 
 /**
  * Offset of the last end-of-central-directory signature starting before `before` (default: anywhere), searching
@@ -37,30 +65,36 @@ const EOCD_SIZE = 22;
  */
 export function findEocd(bytes: Uint8Array, before = bytes.length): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lowest = Math.max(0, bytes.length - EOCD_SIZE - 0xffff);
+  const lowest = Math.max(0, bytes.length - MAX_TAIL);
   for (let i = Math.min(before - 1, bytes.length - EOCD_SIZE); i >= lowest; i--) {
     if (view.getUint32(i, true) === EOCD) return i;
   }
   return -1;
 }
 
-export function listZip(bytes: Uint8Array, file: string): ZipMember[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const eocd = findEocd(bytes);
+export async function listZip(src: ZipSource, file: string): Promise<ZipMember[]> {
+  const tailStart = Math.max(0, src.size - MAX_TAIL);
+  const tail = await src.read(tailStart, src.size - tailStart);
+  const eocd = findEocd(tail);
   if (eocd < 0) throw new ZipError(file, 'not a complete zip (no end-of-central-directory record; truncated?)');
-  const count = view.getUint16(eocd + 10, true);
-  const cdOffset = view.getUint32(eocd + 16, true);
+  const end = new DataView(tail.buffer, tail.byteOffset + eocd, EOCD_SIZE);
+  const count = end.getUint16(10, true);
+  const cdSize = end.getUint32(12, true);
+  const cdOffset = end.getUint32(16, true);
   if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError(file, 'ZIP64 archives are not supported');
+  if (cdOffset + cdSize > tailStart + eocd) throw new ZipError(file, 'corrupt zip: its central directory lies outside the file');
+  const cd = await src.read(cdOffset, cdSize);
+  const view = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
   const members: ZipMember[] = [];
-  let p = cdOffset;
+  let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > bytes.length || view.getUint32(p, true) !== 0x02014b50) {
+    if (p + 46 > cd.length || view.getUint32(p, true) !== 0x02014b50) {
       throw new ZipError(file, `corrupt zip: central directory entry ${i + 1} is damaged`);
     }
     const flags = view.getUint16(p + 8, true);
     const nameLen = view.getUint16(p + 28, true);
     const m: ZipMember = {
-      name: new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen)),
+      name: new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen)),
       method: view.getUint16(p + 10, true),
       crc: view.getUint32(p + 16, true),
       compressedSize: view.getUint32(p + 20, true),
@@ -75,39 +109,49 @@ export function listZip(bytes: Uint8Array, file: string): ZipMember[] {
   return members;
 }
 
-/** Yields a member's bytes in slices; throws ZipError (after the last slice) on a CRC or size mismatch. */
-export function* inflateMember(bytes: Uint8Array, m: ZipMember, file: string): Generator<Uint8Array> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Yields a member's bytes in chunks. Throws ZipError on corrupt data, as soon as it inflates past its declared size,
+ * and (after the last chunk) on a CRC or size mismatch; the budget throws once the file has inflated too much.
+ */
+export async function* inflateMember(src: ZipSource, m: ZipMember, file: string, budget: InflateBudget): AsyncGenerator<Uint8Array> {
   const h = m.headerOffset;
-  if (h + 30 > bytes.length || view.getUint32(h, true) !== 0x04034b50) throw new ZipError(file, `${m.name}: corrupt zip (bad local header)`);
-  const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
+  const header = await src.read(h, 30);
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < 30 || view.getUint32(0, true) !== 0x04034b50) throw new ZipError(file, `${m.name}: corrupt zip (bad local header)`);
+  const start = h + 30 + view.getUint16(26, true) + view.getUint16(28, true);
   const end = start + m.compressedSize;
-  if (end > bytes.length) throw new ZipError(file, `${m.name}: zip is truncated`);
+  if (end > src.size) throw new ZipError(file, `${m.name}: zip is truncated`);
   let crc = 0;
   let size = 0;
+  const count = (chunk: Uint8Array) => {
+    size += chunk.length;
+    // Checked as it grows: a member that lies about its size is refused before it costs more than it declared.
+    if (size > m.size) throw new ZipError(file, `${m.name}: zip member inflates past the ${m.size} bytes its header says (corrupt)`);
+    budget.take(chunk.length);
+    crc = crc32(chunk, crc);
+  };
   if (m.method === 0) {
-    for (let p = start; p < end; p += SLICE) {
-      const part = bytes.subarray(p, Math.min(end, p + SLICE));
-      crc = crc32(part, crc);
-      size += part.length;
+    for await (const part of slices(src, start, end)) {
+      count(part);
       yield part;
     }
   } else if (m.method === 8) {
-    const out: Uint8Array[] = [];
-    const inflater = new Inflate((chunk) => out.push(chunk));
-    for (let p = start; p < end || p === start; p += SLICE) {
-      const last = p + SLICE >= end;
-      try {
-        inflater.push(bytes.subarray(p, Math.min(end, p + SLICE)), last);
-      } catch (err) {
-        throw new ZipError(file, `${m.name}: corrupt zip data (${(err as Error).message})`);
-      }
-      for (const chunk of out.splice(0)) {
-        crc = crc32(chunk, crc);
-        size += chunk.length;
+    const input = Readable.from(slices(src, start, end), { objectMode: false });
+    const inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    input.on('error', (err) => inflater.destroy(err));
+    input.pipe(inflater);
+    try {
+      for await (const chunk of inflater as AsyncIterable<Buffer>) {
+        count(chunk);
         yield chunk;
       }
-      if (last) break;
+    } catch (err) {
+      if (!String((err as NodeJS.ErrnoException).code).startsWith('Z_')) throw err;
+      throw new ZipError(file, `${m.name}: corrupt zip data (${(err as Error).message})`);
+    } finally {
+      // The consumer may stop early (a bad row, a limit): stop reading and inflating too.
+      input.destroy();
+      inflater.destroy();
     }
   } else {
     throw new ZipError(file, `${m.name}: unsupported zip compression method ${m.method}`);
@@ -116,12 +160,16 @@ export function* inflateMember(bytes: Uint8Array, m: ZipMember, file: string): G
   if ((crc >>> 0) !== m.crc) throw new ZipError(file, `${m.name}: zip CRC mismatch (corrupt)`);
 }
 
-/** A whole member in one buffer (for zips nested inside zips, which NEMWEB's daily archives are). */
-export function readMember(bytes: Uint8Array, m: ZipMember, file: string): Uint8Array {
+async function* slices(src: ZipSource, start: number, end: number): AsyncGenerator<Uint8Array> {
+  for (let p = start; p < end; p += SLICE) yield await src.read(p, Math.min(SLICE, end - p));
+}
+
+/** A whole member in one buffer (for zips nested inside zips, which NEMWEB's daily archives are), up to `max` bytes. */
+export async function readMember(src: ZipSource, m: ZipMember, file: string, budget: InflateBudget, max: number): Promise<Uint8Array> {
+  if (m.size > max) throw new ZipError(file, `${m.name}: a nested zip of ${m.size} bytes, more than the ${max} allowed`);
   const out = new Uint8Array(m.size);
   let p = 0;
-  for (const chunk of inflateMember(bytes, m, file)) {
-    if (p + chunk.length > out.length) throw new ZipError(file, `${m.name}: zip member larger than its header says (corrupt)`);
+  for await (const chunk of inflateMember(src, m, file, budget)) {
     out.set(chunk, p);
     p += chunk.length;
   }
