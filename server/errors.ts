@@ -1,6 +1,7 @@
 // Errors with a stable wire code (CONTRACT §3). Thrown inside the server, turned into one error frame by the
 // router's single `fail` path; the message is written for the client and never carries internals.
 import { ERROR_CODES, type ErrorCode } from '../shared/protocol.ts';
+import type { Logger } from './log.ts';
 
 export class WireError extends Error {
   constructor(
@@ -43,4 +44,15 @@ export function mapError(err: unknown): Mapped {
     return { code: code as ErrorCode, message: String((err as Error).message ?? code).slice(0, 500), internal: false };
   }
   return { code: 'internal', message: 'the server failed to answer; the error is logged', internal: true };
+}
+
+/**
+ * Logs a failure as its kind deserves: an unexpected one at error level with its stack; a refusal that carries a
+ * wire code (the client's mistake, such as an unknown DUID) at debug, code and message only.
+ */
+export function logFailure(log: Logger, err: unknown, msg: string, fields: Record<string, unknown> = {}): Mapped {
+  const mapped = mapError(err);
+  if (mapped.internal) log.error({ ...fields, err }, msg);
+  else log.debug({ ...fields, code: mapped.code, message: mapped.message }, msg);
+  return mapped;
 }

@@ -1,10 +1,11 @@
 // Frames in, frames out: decode → rate limit → check the frame → validate params (shared/kinds.ts) → answer →
 // send. Every failure becomes one error frame in exactly one place (fail), and the socket stays usable.
 import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
-import { decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
+import { PlainMsgpackError } from '../shared/msgpack-plain.ts';
+import { CLIENT_FRAME_LIMITS, decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
 import { queryOf } from './cache/key.ts';
 import { sentNowFrame, type Answerer } from './answer.ts';
-import { badFrame, badParams, badRequest, mapError, rateLimited, tooLarge, unknownKind } from './errors.ts';
+import { badFrame, badParams, badRequest, logFailure, rateLimited, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
 import type { Pusher } from './pusher.ts';
@@ -19,8 +20,6 @@ export interface RouterOptions {
   maxSubscriptions: number;
 }
 
-/** Nesting beyond this in a frame is refused (frames are maps of scalars and short lists). */
-const MAX_DEPTH = 8;
 /** Close code for a frame over the size limit (RFC 6455 "message too big"). */
 export const CLOSE_TOO_LARGE = 1009;
 
@@ -40,13 +39,25 @@ export class Router {
         session.end(CLOSE_TOO_LARGE, 'frame too large');
         return;
       }
-      const frame = decodeFrame(bytes, isBinary);
-      id = frameId(frame);
-      if (!takeToken(session.bucket, this.o.rate)) throw rateLimited(`over ${this.o.rate.perSecond} frames per second; slow down`);
+      // Every frame costs a token, one that does not decode too. A refused frame is still read (a bounded cost) for
+      // its id, so the client learns which request was refused.
+      const allowed = takeToken(session.bucket, this.o.rate);
+      let frame: Frame;
+      try {
+        frame = decodeFrame(bytes, isBinary);
+        id = frameId(frame);
+      } catch (err) {
+        throw allowed ? err : this.limited();
+      }
+      if (!allowed) throw this.limited();
       this.dispatch(session, frame, id);
     } catch (err) {
       this.fail(session, err, id);
     }
+  }
+
+  private limited(): Error {
+    return rateLimited(`over ${this.o.rate.perSecond} frames per second; slow down`);
   }
 
   private dispatch(session: Session, frame: Frame, id: RequestId | undefined): void {
@@ -99,9 +110,7 @@ export class Router {
     // A closed session gets nothing; an open one always gets an answer, even if some other session's closing
     // failed its question (which would be a bug: joiners are handed the work, server/flight.ts and compose).
     if (session.closed) return;
-    const { code, message, internal } = mapError(err);
-    if (internal) session.log.error({ err }, 'request failed');
-    else session.log.debug({ code, message }, 'request refused');
+    const { code, message } = logFailure(session.log, err, 'request failed');
     metrics.errors.inc({ code });
     const frame: ErrorFrame = id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message };
     session.send(encode(frame));
@@ -112,17 +121,15 @@ function decodeFrame(bytes: Uint8Array, isBinary: boolean): Frame {
   if (!isBinary) throw badFrame('frames must be binary msgpack, not text');
   let value: unknown;
   try {
-    value = decode(bytes);
+    value = decode(bytes, CLIENT_FRAME_LIMITS);
   } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
+    const problem = err instanceof PlainMsgpackError ? err.problem : 'malformed';
+    if (problem === 'too_deep') throw badRequest(`frame nests more than ${CLIENT_FRAME_LIMITS.maxDepth} levels deep`);
+    if (problem === 'too_many') throw badRequest(`frame holds more than ${CLIENT_FRAME_LIMITS.maxValues} values`);
     throw badFrame(`not a msgpack value: ${(err as Error).message.slice(0, 120)}`);
   }
-  if (value !== null && typeof value === 'object' && !isPlain(value) && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Date)) {
-    throw badFrame('not a msgpack value: reserved or unknown type'); // e.g. 0xc1, which msgpack never uses
-  }
   if (!isPlain(value)) throw badRequest('a frame must be a msgpack map such as {t:"query", id, kind, params}');
-  if (depth(value, 0) > MAX_DEPTH) throw badRequest(`frame nests more than ${MAX_DEPTH} levels deep`);
-  return value as Frame;
+  return value;
 }
 
 /** The request id, when it is a valid one (only a valid id is ever echoed back). */
@@ -147,13 +154,6 @@ function isPlain(value: unknown): value is Frame {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function depth(value: unknown, level: number): number {
-  if (level > MAX_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return level;
-  let max = level;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) max = Math.max(max, depth(v, level + 1));
-  return max;
 }
 
 export function idKey(id: RequestId): string {

@@ -2,6 +2,7 @@
 import { Packr } from 'msgpackr';
 import type { Delta } from './delta.ts';
 import type { Kind } from './kinds.ts';
+import { checkPlain, type PlainLimits } from './msgpack-plain.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const WS_PATH = '/ws';
@@ -89,16 +90,25 @@ export type ServerFrame = HelloFrame | ResultFrame | PushFrame | ErrorFrame;
 
 /** Limits both ends agree on. */
 export const MAX_ID_LENGTH = 64;
+/** A client frame is a map of scalars and short lists: the server refuses more before decoding it. */
+export const CLIENT_FRAME_LIMITS: PlainLimits = { maxDepth: 8, maxValues: 1024 };
+/** Server frames carry whole answers (any number of values), never deeply nested. */
+export const FRAME_LIMITS: PlainLimits = { maxDepth: 64, maxValues: Infinity };
 
 // Plain maps, no records/structures: frames are self-describing, so any msgpack client (Python, Go) can read them.
 // Float64 numbers stay exact; `int64AsType: 'number'` keeps BigInt out of decoded data.
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number', mapsAsObjects: true, bundleStrings: false });
+const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number', mapsAsObjects: true, bundleStrings: false, structuredClone: false });
 
 export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-export function decode(bytes: Uint8Array): unknown {
+/**
+ * Reads one frame of plain msgpack: extension types (references, records, dates, Sets…) and anything past
+ * `limits` throw a PlainMsgpackError (shared/msgpack-plain.ts) before msgpackr reads a byte.
+ */
+export function decode(bytes: Uint8Array, limits: PlainLimits = FRAME_LIMITS): unknown {
+  checkPlain(bytes, limits);
   return packr.unpack(bytes);
 }
 
