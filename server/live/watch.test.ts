@@ -3,6 +3,9 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestBuffer } from '../store/ingest.ts';
+import { streamZip, zeros } from '../../test/util/zip-stream.ts';
+import { Intake } from './intake.ts';
 import { badDispatchIs, dispatchIs } from './testing/nemweb.ts';
 import { storeHarness, type Harness } from './testing/harness.ts';
 import { WatchFeed } from './watch.ts';
@@ -97,6 +100,44 @@ describe('WatchFeed', () => {
     expect(await feed.poll()).toEqual([]);
     expect(h.lines.filter((l) => l.msg === 'live: bad file skipped')).toHaveLength(1);
     expect(h.intake.ledger.get(bad.name)).toEqual({ status: 'bad', size: bad.bytes.length });
+  });
+
+  it('skips decompression bombs as bad, records each once, never retries them, and goes on with the next file', async () => {
+    const MB = 2 ** 20;
+    // The cap set low, so a bomb of valid rows costs the test little: 16 MB of DISPATCH PRICE rows under a 4 MB cap.
+    const intake = new Intake(h.intake.ledger, (n, b) => ingestBuffer(h.conn, n, b, { limits: { maxInflatedBytes: 4 * MB } }), h.log, (b) => void h.batches.push(b));
+    const feed = new WatchFeed(inbox, intake, h.log);
+    drop(dispatchIs(T0));
+    await feed.poll();
+    const text = new TextDecoder().decode(dispatchIs(T0 + 300, 70, { zip: false }).bytes).split('\r\n');
+    const rows = Buffer.from(text.slice(2, -2).join('\r\n') + '\r\n');
+    const rowBomb = {
+      name: 'PUBLIC_DISPATCHIS_202604010940_0000000500000001.zip',
+      bytes: await streamZip('PUBLIC_DISPATCHIS_202604010940_0000000500000001.CSV', (function* () {
+        yield Buffer.from(text.slice(0, 2).join('\r\n') + '\r\n');
+        for (let n = 0; n < (16 * MB) / rows.length; n++) yield rows;
+        yield Buffer.from('C,"END OF REPORT",3\r\n');
+      })()),
+    };
+    const zeroBomb = { name: 'PUBLIC_DISPATCHIS_202604010940_0000000500000002.zip', bytes: await streamZip('ZEROS.CSV', zeros(64 * MB)) };
+    const next = dispatchIs(T0 + 600);
+    for (const f of [rowBomb, zeroBomb, next]) drop(f);
+
+    expect(await feed.poll()).toEqual([next.name]);
+    expect(await h.watermark()).toBe(T0 + 600);
+    expect(intake.ledger.get(rowBomb.name)).toEqual({ status: 'bad', size: rowBomb.bytes.length });
+    expect(intake.ledger.get(zeroBomb.name)).toEqual({ status: 'bad', size: zeroBomb.bytes.length });
+    const skipped = () => h.lines.filter((l) => l.msg === 'live: bad file skipped');
+    expect(skipped().map((l) => [l.file, l.reason])).toEqual([
+      [rowBomb.name, expect.stringMatching(/inflates to more than 4 MB \(a zip bomb\?\); rejected/)],
+      [zeroBomb.name, expect.stringMatching(/\(ZEROS\.CSV\): a line longer than 1 MB/)],
+    ]);
+    expect(h.lines.filter((l) => /store failed|keeps failing/.test(l.msg))).toEqual([]);
+
+    expect(await feed.poll()).toEqual([]);
+    expect(skipped()).toHaveLength(2);
+    const prices = (await h.conn.runAndReadAll('SELECT count(*)::INTEGER AS n FROM price')).getRowObjectsJS()[0].n;
+    expect(prices).toBe(10); // the two good intervals; nothing from either bomb
   });
 
   it('writes off a zip that never gets its central directory', async () => {
