@@ -1,11 +1,14 @@
 // ensureStore: the first start builds the demo into an empty DATA_DIR, later starts reuse it, a build that was
-// interrupted (meta demo_status = 'building') is redone, and a store a real feed is to fill gets the registry only.
+// interrupted (meta demo_status = 'building') is redone, and a store a real feed is to fill gets the registry only,
+// also when it already holds AEMO data imported without one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from './db.ts';
 import { DEMO_WATERMARK } from './demo.ts';
 import { ensureStore } from './ensure-store.ts';
+import { ingestFiles } from './ingest.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nem-ensure-'));
 const config = { dataDir: dir, demoDays: 1, threads: 2, memoryLimit: '1GB' };
@@ -58,6 +61,35 @@ describe('ensureStore', () => {
       const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0][0]);
       expect({ built: s.built, watermark: s.watermark, price: await count('price'), units: await count('units') }).toEqual({ built: false, watermark: null, price: 0, units: 561 });
       expect(lines.some((l) => /no data yet: the live feed fills it/.test(l))).toBe(true);
+      conn.closeSync();
+      s.instance.closeSync();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+  it('gives the shipped registry to a store holding AEMO data but no units, and rolls that data up', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'nem-ensure-'));
+    try {
+      const fx = join(import.meta.dirname, '../../test/fixtures/aemo');
+      const before = await openStore({ dataDir: own, threads: 2 });
+      const c0 = await before.instance.connect();
+      const archives = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE'].map((t) => join(fx, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`));
+      expect((await ingestFiles(c0, archives)).rejected).toBe(0); // as an ingest without a registry left it
+      c0.closeSync();
+      before.instance.closeSync();
+
+      const lines: string[] = [];
+      const s = await ensureStore({ ...config, dataDir: own }, { info: (m) => lines.push(m) }, { demo: false });
+      const conn = await s.instance.connect();
+      const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS()[0];
+      expect(lines[0]).toMatch(/^registry: 561 units from 573 rows/);
+      expect(await one(`SELECT count(*)::INT FROM units`)).toEqual([561]);
+      // HDWF2's energy is in the unit and fuel rollups now (SA1's only wind unit in the files), equal to its SCADA
+      const [raw, unit, fuel] = await one(`SELECT (SELECT round(sum(mw) / 12, 6) FROM scada WHERE duid = 'HDWF2'),
+        (SELECT round(sum(mwh), 6) FROM unit_1d WHERE duid = 'HDWF2'),
+        (SELECT round(sum(mw) / 12, 6) FROM gen_5m WHERE region = 'SA1' AND fuel = 'Wind')`);
+      expect(raw).toBeGreaterThan(0);
+      expect([unit, fuel]).toEqual([raw, raw]);
       conn.closeSync();
       s.instance.closeSync();
     } finally {

@@ -1,11 +1,11 @@
-// What `npm start` calls first: open the store under DATA_DIR and, when it holds no data yet (or a demo build was
-// interrupted), load the shipped registry and build the demo, logging a line per stage. Not for a store a real
-// feed is about to fill: a made-up year would be mixed with AEMO's data (opts.demo false).
+// What `npm start` calls first: open the store under DATA_DIR, load the shipped registry when it has no units and,
+// when it holds no data yet (or a demo build was interrupted), build the demo, logging a line per stage. Not for a
+// store a real feed is about to fill: a made-up year would be mixed with AEMO's data (opts.demo false).
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Config } from '../config.ts';
 import { openStore, readWatermark } from './db.ts';
 import { buildDemo, isDemoIncomplete } from './demo.ts';
-import { loadRegistry, SEED_REGISTRY } from './registry.ts';
+import { describeSeed, ensureRegistry } from './registry.ts';
 import { bumpDataVersion } from './version.ts';
 
 export interface StoreLog {
@@ -34,11 +34,10 @@ export async function ensureStore(
     const found = await readWatermark(conn);
     const empty = found === null;
     const demo = opts.demo !== false && (empty || (await isDemoIncomplete(conn)));
-    // The shipped registry is real (AEMO's units): a real feed's SCADA needs it as much as the demo does.
-    if ((empty || demo) && Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]) === 0) {
-      const rep = await loadRegistry(conn, SEED_REGISTRY);
-      log.info(`registry: ${rep.units} units from ${rep.rows} rows (${rep.merged} duplicate rows merged, ${rep.skipped.length} skipped)`);
-    }
+    // The shipped registry is real (AEMO's units): a real feed's SCADA needs it as much as the demo does, and so
+    // does SCADA already stored by an ingest that ran without one (its rollups are recomputed).
+    const seeded = await ensureRegistry(conn);
+    if (seeded) log.info(describeSeed(seeded));
     if (!demo && empty) log.info(`store ${path} holds no data yet: the live feed fills it (no demo built)`);
     if (demo) {
       log.info(`demo: building ${config.demoDays} days of 5-minute data in ${path} (once; later starts reuse it)`);

@@ -1,15 +1,19 @@
 // `npm run ingest -- PATH...`: imports AEMO files and folders into the store under DATA_DIR, printing rows per
-// table per file and a total. Exit 1 if any file was rejected (the good ones are still imported) or the store
-// is held by another process; 2 on a usage or config error.
+// table per file and a total. A store with no unit registry first gets the shipped one, as `npm start` gives it, so
+// SCADA is named and counted under its fuel whatever files are passed. Exit 1 if any file was rejected (the good ones
+// are still imported) or the store is held by another process; 2 on a usage or config error.
+import { relative } from 'node:path';
 import { ConfigError, loadConfig, positionalArgs } from '../config.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { StoreBusyError, openStore } from './db.ts';
 import { rows } from './ingest-file.ts';
 import { type FileReport, type Window, ingestFiles } from './ingest.ts';
+import { ensureRegistry, SEED_REGISTRY } from './registry.ts';
 
 const USAGE = `usage: npm run ingest -- [--data-dir DIR] PATH...
   PATH: AEMO MMS files (.csv/.CSV, .zip as published on NEMWEB, zips of zips) or folders of them,
-        or the Registration and Exemption List exported as CSV (loads the DUID registry).
+        or the Registration and Exemption List exported as CSV (replaces the DUID registry; a store
+        without one gets the shipped copy, ${relative(process.cwd(), SEED_REGISTRY)}).
   e.g.  npm run ingest -- test/fixtures/aemo`;
 
 async function main(): Promise<number> {
@@ -45,6 +49,8 @@ async function main(): Promise<number> {
   }
   const conn = await store.instance.connect();
   try {
+    const seeded = await ensureRegistry(conn);
+    if (seeded) console.log(`registry: ${seeded.units} units from ${relative(process.cwd(), SEED_REGISTRY)} (AEMO's, shipped), as this store had none`);
     const report = await ingestFiles(conn, paths, printFile);
     const files = report.files.length;
     console.log(`total: ${files} file${files === 1 ? '' : 's'}, ${report.rejected} rejected, ${(report.ms / 1000).toFixed(2)} s, into ${store.path}`);

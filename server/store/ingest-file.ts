@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
+import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
 import { refreshRollups } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
 import { bumpIfRevising } from './version.ts';
@@ -19,7 +20,7 @@ export interface Window {
 
 export interface FileReport {
   file: string;
-  /** Rows written per store table; `demand` counts price rows whose demand_mw came from DISPATCH REGIONSUM; `units` the registry. */
+  /** Rows written per store table; `units` the registry. */
   rows: Record<string, number>;
   /** MMS tables in the file that are not imported, with their row counts. */
   skipped: Record<string, number>;
@@ -32,7 +33,7 @@ export interface FileReport {
   error?: string;
 }
 
-/** In TARGETS' order, which is the apply order (price before demand, which updates price). */
+/** In TARGETS' order, which is the apply order. */
 const TARGET_NAMES = Object.keys(TARGETS) as Target[];
 /** How far before its interval end a row's value reaches: the rollup window it invalidates. */
 const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
@@ -198,8 +199,7 @@ export class FileImport {
       await bumpIfRevising(conn, report.window!.minTs);
       for (const t of live) {
         const w = windows[t]!;
-        const changed = await applyTarget(conn, t, w);
-        if (t === 'demand') report.rows.demand = changed;
+        await applyTarget(conn, t, w);
         if (SPAN[t] !== undefined) {
           from = Math.min(from, w.minTs - SPAN[t]!);
           to = Math.max(to, w.maxTs);
@@ -247,25 +247,16 @@ SELECT s.ts, ${keys.map((k, i) => `d${i}.s AS ${k}`).join(', ')}, ${values.map((
 FROM ${latest} s ${joins}${stage.maybeDuplicates || stage.unsorted ? ' ORDER BY s.ts' : ''}`;
 }
 
-/** Replaces the stored rows for the staged keys; returns rows changed (for `demand`: price rows updated). */
-async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promise<number> {
+/** Replaces the stored rows for the staged keys. */
+async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promise<void> {
   const range = (col: string) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
-  if (t === 'demand') {
-    const r = await conn.run(`UPDATE price SET demand_mw = f.demand_mw FROM ingest_fin_demand f
-      WHERE ${range('price.ts')} AND price.ts = f.ts AND price.region = f.region`);
-    return r.rowsChanged;
-  }
   const { keys, values } = TARGETS[t];
-  if (t === 'price') {
-    // DISPATCH PRICE has no demand: keep what DREGION, REGIONSUM or the demo stored for that interval.
-    await conn.run(`UPDATE ingest_fin_price f SET demand_mw = p.demand_mw FROM price p
-      WHERE f.demand_mw IS NULL AND ${range('p.ts')} AND p.ts = f.ts AND p.region = f.region`);
-  }
+  if (t === 'price') await demandForStagedPrices(conn, w);
   const match = ['ts', ...keys].map((k) => `${t}.${k} = f.${k}`).join(' AND ');
   await conn.run(`DELETE FROM ${t} USING ingest_fin_${t} f WHERE ${range(`${t}.ts`)} AND ${match}`);
   const cols = ['ts', ...keys, ...values].join(', ');
-  const r = await conn.run(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM ingest_fin_${t}`);
-  return r.rowsChanged;
+  await conn.run(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM ingest_fin_${t}`);
+  if (t === 'regionsum') await demandOntoPrices(conn, w);
 }
 
 /** `1 row`, `2 rows`; `show` formats the number (the CLI groups digits). */

@@ -318,7 +318,7 @@ describe('ingest of variants', () => {
           'D,DISPATCH,REGIONSUM,8,"2024/03/03 13:35:00",1,NSW1,20240303163,1,1.5,"2024/03/03 13:30:04"'] : []),
         'C,"END OF REPORT",9', ''].join('\r\n');
     const price = async () => (await conn.runAndReadAll(`SELECT rrp, demand_mw FROM price WHERE ts = ${ts}`)).getRowsJS();
-    expect((await ingestBuffer(conn, 'a.CSV', Buffer.from(dispatchIs(50, true)))).rows).toEqual({ price: 1, demand: 1 });
+    expect((await ingestBuffer(conn, 'a.CSV', Buffer.from(dispatchIs(50, true)))).rows).toEqual({ price: 1, regionsum: 1 });
     expect(await price()).toEqual([[50, 7012.5]]);
     await ingestBuffer(conn, 'b.CSV', Buffer.from(dispatchIs(60, false)));
     expect(await price()).toEqual([[60, 7012.5]]);

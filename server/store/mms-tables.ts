@@ -3,14 +3,21 @@
 import { type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
 import type { Dict, Stage, StageColumn } from './staging.ts';
 
-/** Staging targets: store tables, plus `demand`, which only fills price.demand_mw. Applied in this order: price before demand. */
+/** DISPATCH REGIONSUM's columns kept in `regionsum`, AEMO's names lower-cased; TOTALDEMAND first (required). */
+const REGIONSUM_COLUMNS = [
+  'TOTALDEMAND', 'DEMAND_AND_NONSCHEDGEN', 'NETINTERCHANGE', 'SS_SOLAR_UIGF', 'SS_WIND_UIGF', 'SS_SOLAR_CLEAREDMW',
+  'SS_WIND_CLEAREDMW', 'SS_SOLAR_AVAILABILITY', 'SS_WIND_AVAILABILITY', 'BDU_CLEAREDMW_GEN', 'BDU_CLEAREDMW_LOAD',
+] as const;
+const lower = <S extends string>(s: S) => s.toLowerCase() as Lowercase<S>;
+
+/** Staging targets, each a store table. No target depends on another having been imported first (regionsum.ts). */
 export const TARGETS = {
   scada: { keys: ['duid'], values: ['mw'] },
   price: { keys: ['region'], values: ['rrp', 'demand_mw'] },
   trading_price: { keys: ['region'], values: ['rrp'] },
   interconnector: { keys: ['id'], values: ['mw', 'export_limit', 'import_limit', 'losses'] },
   rooftop: { keys: ['region', 'type'], values: ['mw'] },
-  demand: { keys: ['region'], values: ['demand_mw'] },
+  regionsum: { keys: ['region'], values: REGIONSUM_COLUMNS.map(lower) },
 } as const satisfies Record<string, { keys: readonly string[]; values: readonly string[] }>;
 export type Target = keyof typeof TARGETS;
 
@@ -47,7 +54,7 @@ export const SOURCES: Record<string, Source> = {
   'DISPATCH PRICE': { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', null], intervention: true },
   // Legacy "Dispatch_Reports" files: DREGION carries price and demand together.
   DREGION: { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', 'TOTALDEMAND'], intervention: true },
-  'DISPATCH REGIONSUM': { target: 'demand', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['TOTALDEMAND'], intervention: true },
+  'DISPATCH REGIONSUM': { target: 'regionsum', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: REGIONSUM_COLUMNS, intervention: true },
   'TRADING PRICE': { target: 'trading_price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP'] },
   'DISPATCH INTERCONNECTORRES': { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },
   DINT: { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
-import { loadRegistry, mapFuel, parseCsv, parseNumber, SEED_REGISTRY, type RegistryReport } from './registry.ts';
+import { ingestFiles } from './ingest.ts';
+import { ensureRegistry, loadRegistry, mapFuel, parseCsv, parseNumber, SEED_REGISTRY, type RegistryReport } from './registry.ts';
+import { readGeneration } from './version.ts';
 
 let dir: string;
 let instance: DuckDBInstance;
@@ -137,6 +139,51 @@ describe('registry quirks (hand-made file)', () => {
     writeFileSync(bad, 'Participant,DUID\nP,X\n');
     await expect(loadRegistry(conn, bad)).rejects.toThrow(/no "Station Name" column/);
     expect(await scalar('SELECT count(*) FROM units')).toBe(4);
+  });
+});
+
+describe('ensureRegistry (a store without units gets the shipped registry)', () => {
+  const FIXTURES = join(import.meta.dirname, '../../test/fixtures/aemo');
+  const ARCHIVES = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE', 'ROOFTOP_PV_ACTUAL', 'DISPATCHINTERCONNECTORRES']
+    .map((t) => join(FIXTURES, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`));
+  const stores: DuckDBInstance[] = [];
+  const fresh = async (): Promise<DuckDBConnection> => {
+    const { instance: i } = await openStore({ dataDir: mkdtempSync(join(dir, 'store-')), threads: 1 });
+    stores.push(i);
+    return i.connect();
+  };
+  afterAll(() => stores.forEach((i) => i.closeSync()));
+  const rollups = async (c: DuckDBConnection) => {
+    const out: Record<string, string[]> = {};
+    for (const t of ['gen_5m', 'gen_30m', 'gen_1d', 'unit_1d']) {
+      out[t] = (await c.runAndReadAll(`SELECT * FROM ${t}`)).getRowsJS().map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  };
+
+  it('recomputes the rollups of SCADA stored before it: the same as with the registry loaded first', async () => {
+    const first = await fresh();
+    expect(await ensureRegistry(first)).toMatchObject({ units: 561 });
+    expect((await ingestFiles(first, ARCHIVES)).rejected).toBe(0);
+
+    const later = await fresh();
+    expect((await ingestFiles(later, ARCHIVES)).rejected).toBe(0);
+    const before = await readGeneration(later);
+    expect((await later.runAndReadAll(`SELECT count(*)::INT FROM unit_1d`)).getRowsJS()).toEqual([[0]]); // no units: no unit rollups
+    expect(await ensureRegistry(later)).toMatchObject({ units: 561 });
+    const want = await rollups(first);
+    expect(want.unit_1d.length).toBeGreaterThan(0);
+    expect(await rollups(later)).toEqual(want);
+    expect(await readGeneration(later)).not.toBe(before); // answers already given changed
+  });
+
+  it('never replaces units a store already has', async () => {
+    const c = await fresh();
+    const file = join(dir, 'one-unit.csv');
+    writeFileSync(file, 'Participant,Station Name,Region,Fuel Source - Primary,DUID,Reg Cap generation (MW)\nP,Solo,SA1,Wind,SOLO1,10\n');
+    await loadRegistry(c, file);
+    expect(await ensureRegistry(c)).toBeNull();
+    expect((await c.runAndReadAll('SELECT duid FROM units')).getRowsJS()).toEqual([['SOLO1']]);
   });
 });
 

@@ -1,10 +1,13 @@
 // Imports AEMO's Registration and Exemption List ("PU and Scheduled Loads" sheet saved as CSV) into `units`:
 // one row per DUID with its fuel already mapped to the contract's FUELS. Idempotent: the table is replaced whole.
+// A store with no units gets the shipped one (ensureRegistry): without units no SCADA reaches the fuel rollups.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { REGIONS, type Fuel } from '../../shared/nem.ts';
 import { inTransaction } from './db.ts';
+import { refreshRollups } from './rollups.ts';
+import { bumpDataVersion } from './version.ts';
 
 export interface UnitRow {
   duid: string;
@@ -216,8 +219,8 @@ export function parseRegistry(text: string): { units: UnitRow[]; report: Registr
   return { units, report };
 }
 
-/** Replaces the contents of `units` with the registry at `csvPath`, in one transaction (bulk append). */
-export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Promise<RegistryReport> {
+/** Reads and parses the registry CSV at `csvPath`; throws naming the file when it cannot be read or holds no units. */
+export function readRegistry(csvPath: string): ReturnType<typeof parseRegistry> {
   let text: string;
   try {
     text = readFileSync(csvPath, 'utf8');
@@ -231,25 +234,64 @@ export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Pro
     throw new Error(`registry ${csvPath}: ${(err as Error).message}`);
   }
   if (parsed.units.length === 0) throw new Error(`registry ${csvPath}: no usable DUID rows; units left unchanged`);
+  return parsed;
+}
+
+/** Replaces the contents of `units` with the registry at `csvPath`, in one transaction (bulk append). Rollups untouched. */
+export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Promise<RegistryReport> {
+  const parsed = readRegistry(csvPath);
+  await inTransaction(conn, () => writeUnits(conn, parsed.units));
+  return parsed.report;
+}
+
+/**
+ * Replaces `units` and, in the same transaction, recomputes the rollups over all stored SCADA (a unit's region and
+ * fuel decide them, and SCADA may have arrived before its unit was known), and bumps the data version (station
+ * names and past fuel totals change). What an import of a registry does.
+ */
+export async function replaceRegistry(conn: DuckDBConnection, csvPath: string): Promise<RegistryReport> {
+  const parsed = readRegistry(csvPath);
   await inTransaction(conn, async () => {
-    await conn.run('DELETE FROM units');
-    const app = await conn.createAppender('units');
-    for (const u of parsed.units) {
-      app.appendVarchar(u.duid);
-      app.appendVarchar(u.station);
-      app.appendVarchar(u.region);
-      app.appendVarchar(u.fuel);
-      optText(app, u.technology);
-      optText(app, u.participant);
-      optText(app, u.dispatch_type);
-      app.appendDouble(u.capacity_mw);
-      if (u.storage_mwh === null) app.appendNull();
-      else app.appendDouble(u.storage_mwh);
-      app.endRow();
-    }
-    app.closeSync(); // flushes into this connection's transaction
+    await bumpDataVersion(conn);
+    await writeUnits(conn, parsed.units);
+    const span = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi FROM scada')).getRowObjectsJS()[0];
+    if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - 300, Number(span.hi));
   });
   return parsed.report;
+}
+
+/**
+ * Loads the shipped registry (AEMO's units, SEED_REGISTRY) into a store whose `units` is empty, so SCADA imported into
+ * a new store is named and counted under its fuel; null when the store already has units (they are never replaced).
+ */
+export async function ensureRegistry(conn: DuckDBConnection): Promise<RegistryReport | null> {
+  const units = Number((await conn.runAndReadAll('SELECT count(*) FROM units')).getRows()[0][0]);
+  return units > 0 ? null : replaceRegistry(conn, SEED_REGISTRY);
+}
+
+/** One line saying what ensureRegistry loaded. */
+export function describeSeed(r: RegistryReport): string {
+  return `registry: ${r.units} units from ${r.rows} rows (${r.merged} duplicate rows merged, ${r.skipped.length} skipped)`;
+}
+
+/** Writes `units` (replacing all rows) in the caller's transaction. */
+async function writeUnits(conn: DuckDBConnection, units: UnitRow[]): Promise<void> {
+  await conn.run('DELETE FROM units');
+  const app = await conn.createAppender('units');
+  for (const u of units) {
+    app.appendVarchar(u.duid);
+    app.appendVarchar(u.station);
+    app.appendVarchar(u.region);
+    app.appendVarchar(u.fuel);
+    optText(app, u.technology);
+    optText(app, u.participant);
+    optText(app, u.dispatch_type);
+    app.appendDouble(u.capacity_mw);
+    if (u.storage_mwh === null) app.appendNull();
+    else app.appendDouble(u.storage_mwh);
+    app.endRow();
+  }
+  app.closeSync(); // flushes into this connection's transaction
 }
 
 function optText(app: { appendVarchar(v: string): void; appendNull(): void }, v: string | null): void {

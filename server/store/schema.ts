@@ -3,7 +3,8 @@
 // unit_1d rollups are maintained at ingest (rollups.ts) so dashboard queries never scan raw unit SCADA.
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
-export const SCHEMA_VERSION = 1;
+// 2: \`regionsum\`. Older stores get it from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -18,8 +19,17 @@ CREATE TABLE IF NOT EXISTS units (
 -- DISPATCH_UNIT_SCADA: MW per unit per 5-minute interval (negative = charging/pumping).
 CREATE TABLE IF NOT EXISTS scada (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, mw DOUBLE NOT NULL);
 
--- DISPATCH PRICE (or legacy DREGION), intervention = 0 only; demand_mw from DREGION TOTALDEMAND or the demo.
+-- DISPATCH PRICE (or legacy DREGION), intervention = 0 only. demand_mw: regionsum.totaldemand where that interval has
+-- a regionsum row (kept in step whichever file comes first: see regionsum.ts), else DREGION's TOTALDEMAND or the demo's.
 CREATE TABLE IF NOT EXISTS price (ts INTEGER NOT NULL, region VARCHAR NOT NULL, rrp DOUBLE NOT NULL, demand_mw DOUBLE);
+
+-- DISPATCH REGIONSUM, intervention = 0 only, columns named as AEMO names them: demand (TOTALDEMAND is operational
+-- demand), net interchange (positive = export), semi-scheduled solar and wind (UIGF = unconstrained forecast,
+-- AVAILABILITY, CLEAREDMW) and the batteries' cleared generation and load. Blank where a file's version lacks a column.
+CREATE TABLE IF NOT EXISTS regionsum (ts INTEGER NOT NULL, region VARCHAR NOT NULL, totaldemand DOUBLE NOT NULL,
+  demand_and_nonschedgen DOUBLE, netinterchange DOUBLE, ss_solar_uigf DOUBLE, ss_wind_uigf DOUBLE,
+  ss_solar_clearedmw DOUBLE, ss_wind_clearedmw DOUBLE, ss_solar_availability DOUBLE, ss_wind_availability DOUBLE,
+  bdu_clearedmw_gen DOUBLE, bdu_clearedmw_load DOUBLE);
 
 -- TRADING PRICE (30-minute before 5MS, 5-minute since Oct 2021). Kept apart: dashboards use dispatch prices.
 CREATE TABLE IF NOT EXISTS trading_price (ts INTEGER NOT NULL, region VARCHAR NOT NULL, rrp DOUBLE NOT NULL);
