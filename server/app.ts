@@ -13,7 +13,7 @@ import { bearerToken, tokenMatches } from './auth.ts';
 import { serverCache, TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import { health, healthHandler, metricsHandler, type Health } from './health.ts';
-import { StaticFiles } from './http.ts';
+import { reply, StaticFiles, WS_VERSION } from './http.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './limiter.ts';
 import { configLimits, DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -158,11 +158,13 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       const origin = req.getHeader('origin');
       const auth = req.getHeader('authorization');
       const token = new URLSearchParams(req.getQuery() ?? '').get('token');
-      const refuse = (status: string, reason: string) => {
+      const version = req.getHeader('sec-websocket-version');
+      const refuse = (status: string, reason: string, headers: Record<string, string> = {}) => {
         metrics.sessionsRejected.inc({ reason });
-        res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(reason));
+        reply(res, { aborted: false }, { status, headers: { 'Content-Type': 'text/plain', ...headers }, body: reason });
       };
       if (closing) return refuse('503 Service Unavailable', 'shutting down');
+      if (version !== WS_VERSION) return refuse('426 Upgrade Required', `websocket version ${WS_VERSION} only`, { 'Sec-WebSocket-Version': WS_VERSION });
       if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) return refuse('403 Forbidden', 'origin not allowed');
       if (!tokenMatches(config.authToken, bearerToken(auth)) && !tokenMatches(config.authToken, token)) return refuse('401 Unauthorized', 'token required');
       res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url') }, key, protocol, extensions, context);

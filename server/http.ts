@@ -34,6 +34,10 @@ export interface Reply {
   head?: boolean;
 }
 
+/** The WebSocket version this server speaks (RFC 6455). uWS upgrades whatever version a client asks for, so the
+ * upgrade handler refuses others with 426 and this version in Sec-WebSocket-Version (§4.4). */
+export const WS_VERSION = '13';
+
 /** Marks a response aborted so late async work does not write to it. Call before any await. */
 export function watchAbort(res: HttpResponse): { aborted: boolean } {
   const state = { aborted: false };
