@@ -29,6 +29,7 @@ import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
 import { readWatermark } from './store/db.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
+import { storeHealth } from './store-health.ts';
 import { listen } from './listener.ts';
 import { loadUws, type WebSocket } from './uws.ts';
 
@@ -209,7 +210,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
 
   const statics = new StaticFiles(opts.staticDir ?? join(ROOT, 'client', 'dist'), log);
   const readHealth = () => {
-    const local = health(sessions, market, closing, duckMemory?.last);
+    const local = health(sessions, market, closing, duckMemory?.last, instance && storeHealth(instance).state);
     return opts.health ? opts.health(local) : local;
   };
   app.get('/healthz', healthHandler(readHealth));

@@ -5,22 +5,31 @@ import type { Market } from './market.ts';
 import { registry } from './metrics.ts';
 import { reply, watchAbort } from './http.ts';
 import type { Sessions } from './sessions.ts';
+import type { StoreState } from './store-health.ts';
 import type { HttpRequest, HttpResponse } from './uws.ts';
 
 export interface Health {
-  status: 'ok' | 'shutting_down';
+  /** degraded: the store's queries fail (see `store.reason`); both it and shutting_down answer 503. */
+  status: 'ok' | 'degraded' | 'shutting_down';
   sessions: number;
   duckdbConnections: number;
   /** ISO-8601 NEM time; null while the store holds no data yet. */
   watermark: string | null;
   /** duckdb_memory() summed, as last sampled (at most a few seconds old); absent in a process without DuckDB. */
   duckdbMemoryBytes?: number;
+  /** The store's health (server/store-health.ts); a cluster worker reports its supervisor's. */
+  store?: StoreState;
 }
 
-export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number): Health {
-  const h: Health = { status: closing ? 'shutting_down' : 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
+export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number, store?: StoreState): Health {
+  const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
   if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
-  return h;
+  return withStore(store ? { ...h, store } : h, closing);
+}
+
+/** The status for a store's state: `degraded` while it fails, unless shutting down says more. */
+export function withStore(h: Health, closing: boolean): Health {
+  return { ...h, status: closing ? 'shutting_down' : h.store && !h.store.ok ? 'degraded' : 'ok' };
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };

@@ -4,6 +4,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { keepStatements } from './catalogue/sql.ts';
 import { SessionClosedError } from './errors.ts';
+import { noteStoreError } from './store-health.ts';
 
 /** Something that lends a DuckDB connection; single flight retries on another holder when one closes. */
 export interface ConnHolder {
@@ -34,7 +35,7 @@ export class ConnLane implements ConnHolder {
 
   /** Without an instance (a cluster worker: the supervisor owns the store) the lane holds nothing and lends nothing. */
   constructor(
-    instance: DuckDBInstance | undefined,
+    private readonly instance: DuckDBInstance | undefined,
     private readonly hooks: LaneHooks = {},
   ) {
     if (!instance) {
@@ -71,7 +72,8 @@ export class ConnLane implements ConnHolder {
         this.busy--;
       }
     });
-    this.tail = run.catch(() => undefined);
+    // Every failure is noted against the store's health (server/store-health.ts: a damaged file shows only here).
+    this.tail = run.catch((err: unknown) => noteStoreError(this.instance, err));
     return run;
   }
 

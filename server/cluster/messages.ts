@@ -4,6 +4,7 @@ import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { ERROR_CODES, type CacheTier, type ErrorCode } from '../../shared/protocol.ts';
 import type { Marks } from '../answer.ts';
 import { WireError } from '../errors.ts';
+import type { StoreState } from '../store-health.ts';
 
 /** The data state a worker keys its cache by; the supervisor's market is the source of truth. */
 export type { Marks };
@@ -38,6 +39,8 @@ export type ToWorker =
   | { t: 'metrics'; id: number; text: string }
   /** Sessions across all workers, for /healthz. */
   | { t: 'totals'; sessions: number; workers: number }
+  /** The store's health (the supervisor owns it), for /healthz: sent when it changes and to each worker once ready. */
+  | { t: 'store'; state: StoreState }
   /** Heartbeat: answer `pong` at once (workers.ts kills a worker that stays silent). */
   | { t: 'ping' }
   /** Stop accepting, close sockets with 1001, exit 0. */

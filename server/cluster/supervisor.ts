@@ -10,6 +10,7 @@ import { startLive, type LiveHandle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
 import { registry } from '../metrics.ts';
+import { storeHealth } from '../store-health.ts';
 import { WS_PATH } from '../../shared/protocol.ts';
 import { freePort } from '../port.ts';
 import { combineMetrics } from './combine.ts';
@@ -20,6 +21,8 @@ import { WorkerSet, type Worker } from './workers.ts';
 
 /** A worker slower than this to send its metrics is left out of that scrape. */
 const COLLECT_TIMEOUT_MS = 2000;
+/** How often the store's health is compared with what the workers were told. */
+const STORE_WATCH_MS = 1000;
 
 export interface ClusterHandle {
   port: number;
@@ -45,6 +48,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   // LRU_MB is the deployment's: the supervisor and each worker hold an equal part of it.
   const lruMb = Math.max(1, Math.floor(config.lruMb / (n + 1)));
   const core = await openCore(config, lruMb, log);
+  const store = storeHealth(core.instance);
   const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
   let nextCollect = 1;
   const port = config.port === 0 ? await freePort(config.host) : config.port;
@@ -102,7 +106,10 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
       return { t: 'init', seat, port, maxSessions: shareOf(config.maxSessions, n, seat), lruMb, workers: n, marks: { watermark, firstTs, generation }, testHooks };
     },
     onMessage: (w, m) => {
-      if (m.t === 'ready') broadcastTotals();
+      if (m.t === 'ready') {
+        broadcastTotals();
+        w.send({ t: 'store', state: store.state });
+      }
       onMessage(w, m);
     },
     onExit: (w) => {
@@ -118,6 +125,14 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     throw err;
   }
   relay = new Relay(core.market, workers, log);
+  // The workers answer /healthz: tell them when the store's health changes.
+  let storeSaid = JSON.stringify(store.state);
+  const storeWatch = setInterval(() => {
+    const now = JSON.stringify(store.state);
+    if (now !== storeSaid) workers.broadcast({ t: 'store', state: store.state });
+    storeSaid = now;
+  }, STORE_WATCH_MS);
+  storeWatch.unref();
   let live: LiveHandle | undefined;
   try {
     live = await startLive(core.instance, config, { market: core.market, pusher: relay, answerPath: core.answerPath, log });
@@ -146,6 +161,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     close: () =>
       (closed ??= (async () => {
         stopWarmup.abort();
+        clearInterval(storeWatch);
         await live?.stop();
         relay?.close();
         const drained = await workers.drainAll(drainMs);

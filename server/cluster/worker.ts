@@ -3,10 +3,11 @@
 // data state to start from and every new interval; cache misses go to it. Started by workers.ts with fork().
 import { startApp, type AppHandle } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import type { Health } from '../health.ts';
+import { withStore, type Health } from '../health.ts';
 import { openFilesLimit, sessionCap } from '../fd-limit.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
+import type { StoreState } from '../store-health.ts';
 import type { FromWorker, Marks, ToWorker, WorkerInit } from './messages.ts';
 import { Asker, RemoteAnswerer } from './remote-answerer.ts';
 
@@ -35,6 +36,7 @@ let handle: AppHandle | undefined;
 let draining: Promise<void> | undefined;
 const early: ToWorker[] = [];
 let totals: { sessions: number; workers: number } | undefined;
+let store: StoreState | undefined;
 const metricsWaiters = new Map<number, (text: string) => void>();
 let metricsId = 1;
 let testHooks = false;
@@ -73,6 +75,9 @@ function onMessage(msg: ToWorker): void {
       break;
     case 'totals':
       totals = { sessions: msg.sessions, workers: msg.workers };
+      break;
+    case 'store':
+      store = msg.state;
       break;
     case 'drain':
       void drain();
@@ -144,7 +149,7 @@ function workerHealth(local: Health, init: WorkerInit): Health {
     worker: { id: init.seat, pid: process.pid, sessions: local.sessions },
     workers: totals?.workers ?? init.workers,
   };
-  return out;
+  return store ? withStore({ ...out, store }, local.status === 'shutting_down') : out;
 }
 
 /** Prometheus scrapes whichever worker the kernel picks: answer with every process's metrics combined. */
