@@ -2,6 +2,7 @@
 // usable afterwards, except after an oversize frame, which closes that socket only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, MAX_ID_LENGTH } from '../../shared/protocol.ts';
+import { captureLog } from '../../server/live/testing/harness.ts';
 import { healthz, metric, startTestServer, TestClient, waitFor, type Frame, type TestServer } from './harness.ts';
 
 let server: TestServer;
@@ -184,6 +185,31 @@ describe('limits', () => {
       const third = await cl.request('sub', 'tab.nem', {}, 3);
       expect(third).toMatchObject({ t: 'error', code: 'bad_request', message: expect.stringMatching(/at most 2 subscriptions/) });
       expect((await cl.request('sub', 'tab.nem', {}, 2)).t).toBe('result'); // reusing an id replaces, within the cap
+      await cl.close();
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('logging', () => {
+  it('logs a client mistake at debug without a stack, also when a push cycle recomputes it (an unknown DUID)', async () => {
+    const { log, lines } = captureLog();
+    const s = await startTestServer({ log });
+    try {
+      const cl = await TestClient.open(s.wsUrl);
+      // A push cycle that starts while a subscription's first answer is being computed may recompute it as well.
+      for (let i = 0; i < 10; i++) {
+        cl.send({ t: 'sub', id: i, kind: 'station.output', params: { duid: `NOSUCH${i}` } });
+        for (let spin = 0; spin < 10_000 && s.pusher.count === 0; spin++) await new Promise(setImmediate);
+        await s.pushUpdate();
+        expect(await cl.next((f) => f.id === i)).toMatchObject({ t: 'error', code: 'bad_params', message: expect.stringMatching(`NOSUCH${i}`) });
+      }
+      const refusals = lines.filter((l) => JSON.stringify(l).includes('NOSUCH'));
+      expect(refusals.length).toBeGreaterThanOrEqual(10);
+      for (const l of refusals) expect(l).toMatchObject({ level: 20, code: 'bad_params' });
+      expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+      expect(lines.filter((l) => JSON.stringify(l).includes('"stack"'))).toEqual([]);
       await cl.close();
     } finally {
       await s.stop();
