@@ -1,5 +1,6 @@
 // Throws thousands of random and mutated frames at a live server, then checks it still answers correctly on every
 // socket and holds no extra sessions, connections or subscriptions once the sockets go.
+import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_NAMES, KINDS } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
@@ -25,7 +26,7 @@ function frames(count: number, rand: () => number): Uint8Array[] {
     if (rand() < 0.5) return Array.from({ length: int(4) }, () => randomValue(depth + 1));
     return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(['a', 'region', 'regions', 'range', 'from', 'to', '__proto__', 'constructor']), randomValue(depth + 1)]));
   };
-  const structured = () => {
+  const structuredFrame = () => {
     const kind = rand() < 0.8 ? pick(KIND_NAMES) : pick(['', 'tab.', 'prices', 'x'.repeat(100), 5, null]);
     const schema = typeof kind === 'string' && kind in KINDS ? Object.keys((KINDS as Record<string, object>)[kind]) : [];
     const params = rand() < 0.2 ? randomValue(0) : Object.fromEntries(Array.from({ length: int(4) }, () => [rand() < 0.8 && schema.length ? pick(schema) : pick(['zzz', 'limit', 'q']), randomValue(2)]));
@@ -37,7 +38,17 @@ function frames(count: number, rand: () => number): Uint8Array[] {
     };
     if (rand() < 0.1) delete frame.t;
     if (rand() < 0.1) frame.extra = randomValue(0);
-    return encode(frame);
+    return frame;
+  };
+  const structured = () => encode(structuredFrame());
+  // msgpackr's own extensions, which a client frame may not use: shared and cyclic references, records, Sets, dates.
+  const hostile = new Packr({ structuredClone: true, useRecords: true, moreTypes: true });
+  const extended = () => {
+    const frame = structuredFrame();
+    const shared: unknown[] = ['SA1'];
+    if (rand() < 0.5) shared.push(shared);
+    frame.params = pick<unknown>([{ regions: shared, fuels: shared }, new Set(['SA1']), new Date(0), [shared, shared, shared]]);
+    return hostile.pack(frame);
   };
   const out: Uint8Array[] = [];
   const valid = [encode({ t: 'query', id: 1, kind: 'prices.current' }), encode({ t: 'sub', id: 's', kind: 'tab.nem', params: { region: 'SA1' } })];
@@ -56,6 +67,8 @@ function frames(count: number, rand: () => number): Uint8Array[] {
         else mutated.splice(at, 1 + int(3));
       }
       out.push(Uint8Array.from(mutated));
+    } else if (r < 0.65) {
+      out.push(extended());
     } else {
       out.push(structured());
     }
