@@ -43,29 +43,36 @@ interface OwnerState {
   open: number;
 }
 
-/** Owners with work waiting, in turn order: the first eligible one is served, then goes to the back. */
+/**
+ * Owners with work waiting, in turn order: owners not yet served since they had work come first (a socket with one
+ * question is not put behind those that have been served already), then the others round-robin.
+ */
 class Turns {
+  private readonly fresh = new Set<GateOwner>();
   private readonly ring = new Set<GateOwner>();
-  add(o: GateOwner): void {
-    this.ring.add(o);
+  /** `fresh`: it runs nothing either (else it was served recently and goes to the back). */
+  add(o: GateOwner, fresh: boolean): void {
+    if (this.ring.has(o) || this.fresh.has(o)) return;
+    (fresh ? this.fresh : this.ring).add(o);
   }
   delete(o: GateOwner): void {
+    this.fresh.delete(o);
     this.ring.delete(o);
   }
-  /** The first owner that may start something now. */
+  /** The owner whose turn it is, if any may start something now. */
   peek(eligible: (o: GateOwner) => boolean): GateOwner | undefined {
+    for (const o of this.fresh) if (eligible(o)) return o;
     for (const o of this.ring) if (eligible(o)) return o;
     return undefined;
   }
-  /** The next owner that may start something now, moved to the back of the ring. */
+  /** The owner whose turn it is, moved to the back of the ring. */
   next(eligible: (o: GateOwner) => boolean): GateOwner | undefined {
-    for (const o of this.ring) {
-      if (!eligible(o)) continue;
-      this.ring.delete(o);
+    const o = this.peek(eligible);
+    if (o) {
+      this.delete(o);
       this.ring.add(o);
-      return o;
     }
-    return undefined;
+    return o;
   }
 }
 
@@ -168,8 +175,9 @@ export class Gate {
     for (const o of owners) {
       if (job.owners.has(o) || o.closed) continue;
       job.owners.add(o);
-      this.state(o).waiting.push(job);
-      (o.background ? this.background : this.interactive).add(o);
+      const s = this.state(o);
+      s.waiting.push(job);
+      this.turnsOf(o).add(o, s.running === 0);
     }
     if (job.owners.size === 0) this.drop(job, new SessionClosedError());
     else this.pump();

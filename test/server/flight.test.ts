@@ -1,10 +1,13 @@
 // Single flight and connection lanes on a real DuckDB instance: identical questions run once; when the session
-// leading a shared query closes mid-query (interrupting it), the followers still get the answer.
+// leading a shared query closes mid-query (interrupting it), the followers still get the answer. The fair gate:
+// owners take turns, joiners are served at their own turn, app work waits behind interactive work but is never
+// starved, and what an owner leaves behind is dropped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SessionClosedError } from '../../server/errors.ts';
 import { Flight } from '../../server/flight.ts';
 import { ConnLane } from '../../server/lane.ts';
+import { BACKGROUND_EVERY, type GateOwner } from '../../server/fair-gate.ts';
 import { Gate, newBucket, takeToken } from '../../server/limiter.ts';
 
 let instance: DuckDBInstance;
@@ -151,5 +154,124 @@ describe('limits', () => {
     release();
     expect(await Promise.all([p1, p2, p3])).toEqual([1, 2, 3]);
     expect([g.running, g.queued]).toEqual([0, 0]);
+  });
+});
+
+/** Tasks that finish when told to, recording the order they started in. */
+function held() {
+  const started: string[] = [];
+  const releases: (() => void)[] = [];
+  const task = (name: string) => () =>
+    new Promise<string>((resolve) => {
+      started.push(name);
+      releases.push(() => resolve(name));
+    });
+  /** Finishes the oldest running task and lets the gate start the next. */
+  const finishOne = async () => {
+    await new Promise((r) => setTimeout(r, 0)); // tasks start a microtask after the gate lets them
+    releases.shift()?.();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  return { started, task, finishOne };
+}
+
+describe('fair gate', () => {
+  it('takes turns: one owner with many waiting delays another by one task, not its whole queue', async () => {
+    const g = new Gate(1, 1000);
+    const [attacker, victim] = [{}, {}];
+    const h = held();
+    const all = Array.from({ length: 10 }, (_, i) => g.enter([attacker], h.task(`a${i}`)).promise);
+    all.push(g.enter([victim], h.task('v')).promise);
+    expect([g.running, g.queued]).toEqual([1, 10]);
+    while (h.started.length < 11) await h.finishOne();
+    expect(h.started.slice(0, 3)).toEqual(['a0', 'v', 'a1']);
+    await h.finishOne();
+    await Promise.all(all);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+  });
+
+  it('a question joined by another owner runs at the joiner\'s turn, on the joiner\'s connection', async () => {
+    const g = new Gate(1, 1000);
+    const [attacker, victim] = [{ name: 'attacker', closed: false }, { name: 'victim', closed: false }];
+    const ran: string[] = [];
+    const h = held();
+    const tickets = Array.from({ length: 6 }, (_, i) => g.enter([attacker], (o) => (ran.push(`a${i}@${o.name}`), h.task(`a${i}`)())));
+    tickets[5].join([victim]); // the victim asks the attacker's last question
+    expect(g.queued).toBe(5); // still one query waiting, not two
+    while (h.started.length < 6) await h.finishOne();
+    expect(ran.slice(0, 2)).toEqual(['a0@attacker', 'a5@victim']);
+    await h.finishOne();
+    await Promise.all(tickets.map((t) => t.promise));
+  });
+
+  it('runs no more of an owner at once than its width, so a busy owner cannot hold a second slot idle', async () => {
+    const g = new Gate(2, 1000);
+    const [one, pool] = [{}, { width: 2, background: true }];
+    const h = held();
+    const a = [g.enter([one], h.task('one0')).promise, g.enter([one], h.task('one1')).promise];
+    await new Promise((r) => setTimeout(r, 0));
+    expect([g.running, g.queued]).toEqual([1, 1]); // the second slot waits for another owner
+    const b = [g.enter([pool], h.task('pool0')).promise, g.enter([pool], h.task('pool1')).promise];
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.started).toEqual(['one0', 'pool0']);
+    while (h.started.length < 4) await h.finishOne();
+    await h.finishOne();
+    await h.finishOne();
+    await Promise.all([...a, ...b]);
+  });
+
+  it('background work waits behind interactive work, is served at least every few turns, and is never refused', async () => {
+    const g = new Gate(1, 0);
+    const [session, pool] = [{}, { background: true }];
+    const h = held();
+    const first = g.enter([session], h.task('s0')).promise;
+    expect(g.full).toBe(true); // a new interactive question would be refused now
+    const bg = Array.from({ length: 3 }, (_, i) => g.enter([pool], h.task(`b${i}`)).promise);
+    const fg = Array.from({ length: 12 }, (_, i) => g.enter([session], h.task(`s${i + 1}`)).promise);
+    while (h.started.length < 16) await h.finishOne();
+    await h.finishOne();
+    await Promise.all([first, ...bg, ...fg]);
+    const at = (name: string) => h.started.indexOf(name);
+    // Interactive first, but the pool gets a turn every BACKGROUND_EVERY + 1.
+    expect(at('b0')).toBe(1 + BACKGROUND_EVERY);
+    expect(at('b1') - at('b0')).toBe(BACKGROUND_EVERY + 1);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+  });
+
+  it('caps the questions one owner has open and forgets owners once they have none', () => {
+    const g = new Gate(1, 1000, 2);
+    const owner = {};
+    const r1 = g.open(owner);
+    const r2 = g.open(owner);
+    expect(r1 && r2).toBeTruthy();
+    expect(g.open(owner)).toBeUndefined();
+    expect(g.open({})).toBeTruthy(); // another owner is not affected
+    r1!();
+    r1!(); // twice is harmless
+    const r3 = g.open(owner);
+    expect(r3).toBeTruthy();
+    expect(g.open({ background: true })).toBeTruthy();
+    r2!();
+    r3!();
+    expect(g.ownerCount).toBe(1); // the other owner's question is still open
+  });
+
+  it('drops what a closed owner left waiting; a question another owner joined still runs', async () => {
+    const g = new Gate(1, 1000);
+    const gone: GateOwner & { closed: boolean } = { closed: false };
+    const other = { closed: false };
+    const h = held();
+    const running = g.enter([other], h.task('o0')).promise;
+    const alone = expect(g.enter([gone], h.task('g1')).promise).rejects.toBeInstanceOf(SessionClosedError);
+    const shared = g.enter([gone], h.task('g2'));
+    shared.join([other]);
+    gone.closed = true;
+    await h.finishOne();
+    await alone;
+    expect(h.started).toEqual(['o0', 'g2']);
+    await h.finishOne();
+    expect(await running).toBe('o0');
+    expect(await shared.promise).toBe('g2');
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 });
