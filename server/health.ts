@@ -17,14 +17,15 @@ export interface Health {
   watermark: string | null;
   /** duckdb_memory() summed, as last sampled (at most a few seconds old); absent in a process without DuckDB. */
   duckdbMemoryBytes?: number;
-  /** The store's health (server/store-health.ts); a cluster worker reports its supervisor's. */
+  /** Present while the store fails (server/store-health.ts); a cluster worker reports its supervisor's. */
   store?: StoreState;
 }
 
 export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number, store?: StoreState): Health {
   const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
   if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
-  return withStore(store ? { ...h, store } : h, closing);
+  // The contract's fields exactly while the store is fine; its state only when it is not.
+  return withStore(store && !store.ok ? { ...h, store } : h, closing);
 }
 
 /** The status for a store's state: `degraded` while it fails, unless shutting down says more. */

@@ -149,7 +149,7 @@ function workerHealth(local: Health, init: WorkerInit): Health {
     worker: { id: init.seat, pid: process.pid, sessions: local.sessions },
     workers: totals?.workers ?? init.workers,
   };
-  return store ? withStore({ ...out, store }, local.status === 'shutting_down') : out;
+  return store && !store.ok ? withStore({ ...out, store }, local.status === 'shutting_down') : out;
 }
 
 /** Prometheus scrapes whichever worker the kernel picks: answer with every process's metrics combined. */
