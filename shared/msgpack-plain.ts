@@ -25,33 +25,44 @@ export class PlainMsgpackError extends Error {
 
 const fail = (message: string) => new PlainMsgpackError('malformed', message);
 
+/** Bytes after the type byte for scalars of a fixed size (fixints, nil, booleans, numbers, fixstr); -1 for the rest. */
+const FIXED = new Int8Array(256).fill(-1);
+for (let b = 0; b < 256; b++) if (b <= 0x7f || b >= 0xe0) FIXED[b] = 0;
+for (let b = 0xa0; b <= 0xbf; b++) FIXED[b] = b & 0x1f;
+for (const [b, n] of [[0xc0, 0], [0xc2, 0], [0xc3, 0], [0xca, 4], [0xcb, 8], [0xcc, 1], [0xcd, 2], [0xce, 4], [0xcf, 8], [0xd0, 1], [0xd1, 2], [0xd2, 4], [0xd3, 8]]) FIXED[b] = n;
+
 /** Throws a PlainMsgpackError unless `bytes` is one plain msgpack value within `limits`, with nothing after it. */
 export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
-  // pending[i]: values still to read inside the container open at depth i - 1 (pending[0] is the top value).
-  const pending = [1];
+  const { maxDepth, maxValues } = limits;
+  const outer: number[] = []; // values still to read in each enclosing container
+  let left = 1; // values still to read in the current container (at first: the top value)
   let at = 0;
   let values = 0;
   const need = (n: number) => {
     if (at + n > end) throw fail(`the value ends early, at byte ${end}`);
   };
-  while (pending.length > 0) {
-    const top = pending.length - 1;
-    if (pending[top] === 0) {
-      pending.pop();
+  for (;;) {
+    if (left === 0) {
+      if (outer.length === 0) break;
+      left = outer.pop()!;
       continue;
     }
-    pending[top]--;
-    if (++values > limits.maxValues) throw new PlainMsgpackError('too_many', `more than ${limits.maxValues} values`);
+    left--;
+    if (++values > maxValues) throw new PlainMsgpackError('too_many', `more than ${maxValues} values`);
     need(1);
     const b = bytes[at++];
+    const fixed = FIXED[b];
+    if (fixed >= 0) {
+      at += fixed;
+      if (at > end) throw fail(`the value ends early, at byte ${end}`);
+      continue;
+    }
     let skip = 0;
     let children = 0;
-    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) skip = 0; // fixints, nil, booleans
-    else if (b <= 0x8f) children = (b & 0x0f) * 2;
+    if (b <= 0x8f) children = (b & 0x0f) * 2;
     else if (b <= 0x9f) children = b & 0x0f;
-    else if (b <= 0xbf) skip = b & 0x1f;
     else {
       switch (b) {
         case 0xc4: // bin 8, 16, 32 and str 8, 16, 32: a length, then that many bytes
@@ -71,24 +82,6 @@ export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
           need(4);
           skip = view.getUint32(at);
           at += 4;
-          break;
-        case 0xcc:
-        case 0xd0:
-          skip = 1;
-          break;
-        case 0xcd:
-        case 0xd1:
-          skip = 2;
-          break;
-        case 0xca:
-        case 0xce:
-        case 0xd2:
-          skip = 4;
-          break;
-        case 0xcb:
-        case 0xcf:
-        case 0xd3:
-          skip = 8;
           break;
         case 0xdc:
           need(2);
@@ -118,15 +111,16 @@ export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
           skip = 2;
           break;
         default:
-          // 0xc1 is never used; 0xc7–0xc9 and 0xd4–0xd8 are extension types.
+          // 0xc1 is never used; 0xc7–0xc9 and 0xd5–0xd8 are extension types.
           throw fail(b === 0xc1 ? 'reserved byte 0xc1' : `extension type 0x${b.toString(16)} (only plain msgpack is accepted)`);
       }
     }
     need(skip);
     at += skip;
     if (children > 0) {
-      if (pending.length > limits.maxDepth) throw new PlainMsgpackError('too_deep', `nests more than ${limits.maxDepth} levels deep`);
-      pending.push(children);
+      if (outer.length >= maxDepth) throw new PlainMsgpackError('too_deep', `nests more than ${maxDepth} levels deep`);
+      outer.push(left);
+      left = children;
     }
   }
   if (at !== end) throw fail(`${end - at} bytes after the value`);
