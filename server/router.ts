@@ -1,5 +1,6 @@
-// Frames in, frames out: decode → rate limit → check the frame → validate params (shared/kinds.ts) → answer →
-// send. Every failure becomes one error frame in exactly one place (fail), and the socket stays usable.
+// Frames in, frames out: rate limit (every frame, decodable or not) → decode as plain msgpack within the client
+// frame limits (shared/protocol.ts) → check the frame → validate params (shared/kinds.ts) → answer → send. Every
+// failure becomes one error frame in exactly one place (fail), and the socket stays usable.
 import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { PlainMsgpackError } from '../shared/msgpack-plain.ts';
 import { CLIENT_FRAME_LIMITS, decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
