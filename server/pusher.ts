@@ -115,6 +115,10 @@ export class Pusher {
   get groupCount(): number {
     return this.groups.size;
   }
+  /** What the run in progress has done so far (undefined when none is running). */
+  get running(): CycleReport | undefined {
+    return this.run?.report;
+  }
 
   /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
   add(session: Session, sub: Subscription): void {
