@@ -27,11 +27,14 @@ export interface CycleReport {
   watermark: number;
   /** Groups it took up: captured at its start. */
   planned: number;
-  /** Answers it computed or looked up (a group whose answer was unchanged is counted, not listed in `groups`). */
+  /**
+   * Answers it computed or looked up; not listed in `groups` when unchanged, when their subscribers left meanwhile, or
+   * when a newer run superseded this one meanwhile.
+   */
   computed: number;
   /** Groups passed over when their turn came: no live subscriber left. */
   dropped: number;
-  /** Groups not reached, or not pushed, because a run for newer marks superseded this one. */
+  /** Groups not reached because a run for newer marks superseded this one (computed + dropped + failed + this = planned). */
   superseded: number;
   /** Groups whose answer failed (their subscribers keep the last state). */
   failed: number;
@@ -85,8 +88,6 @@ interface Run {
   report: CycleReport;
   /** A run for newer marks has started: this one takes no more groups and pushes nothing more. */
   superseded: boolean;
-  /** Whether it finished without being superseded. */
-  complete: boolean;
   done: Promise<CycleReport>;
 }
 
@@ -216,7 +217,7 @@ export class Pusher {
     if (alreadyDone && this.completed) return this.completed.done;
     if (running) running.superseded = true;
     const report: CycleReport = { watermark: at.watermark, planned: 0, computed: 0, dropped: 0, superseded: 0, failed: 0, groups: [], totalMs: 0 };
-    const run: Run = { at, report, superseded: false, complete: false, done: undefined! };
+    const run: Run = { at, report, superseded: false, done: undefined! };
     run.done = this.execute(run).finally(() => {
       if (this.run === run) this.run = undefined;
     });
@@ -249,8 +250,8 @@ export class Pusher {
     await Promise.all(Array.from({ length: Math.min(PUSH_SLOTS, order.length) }, slot));
     report.superseded += order.length - next;
     report.totalMs = performance.now() - t0;
-    run.complete = !run.superseded;
-    if (run.complete) this.completed = run;
+    // A run with failed groups is not the last word at its marks: a push at them (the advance's) tries again.
+    if (!run.superseded && report.failed === 0) this.completed = run;
     this.lastCycle = report;
     if (order.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
     return report;
@@ -268,10 +269,7 @@ export class Pusher {
     }
     report.computed++;
     // Superseded meanwhile: the newer run pushes its newer answer; this one would only be overtaken.
-    if (run.superseded) {
-      report.superseded++;
-      return;
-    }
+    if (run.superseded) return;
     const readyMs = performance.now() - t0;
     const prev = g.last;
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
