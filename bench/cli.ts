@@ -17,6 +17,7 @@ export const MODULES = [
   { name: 'cold-queries', store: true },
   { name: 'cache', store: true },
   { name: 'roundtrip', store: true },
+  { name: 'attack', store: true },
   { name: 'push', store: true },
   { name: 'push-cluster', store: true },
   { name: 'idle-memory', store: true },
