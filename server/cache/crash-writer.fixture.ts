@@ -20,6 +20,7 @@ export function payloadFor(n: number): Uint8Array {
 async function main(): Promise<void> {
   const [path, maxBytes, start] = process.argv.slice(2);
   const disk = new DiskTier({ path, maxBytes: Number(maxBytes) });
+  if (disk.rebuilt) process.stderr.write(`rebuilt a sound cache: ${disk.rebuilt}\n`); // a kill must never look like damage
   process.stdout.write('ready\n');
   for (let n = Number(start); ; n++) {
     const pending = disk.set(`k${n}`, payloadFor(n));

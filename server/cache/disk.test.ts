@@ -174,7 +174,8 @@ describe('DiskTier', () => {
       new Promise<void>((resolve, reject) => {
         const script = `import { DiskTier } from ${JSON.stringify(new URL('./disk.ts', import.meta.url).pathname)};
           import { payloadFor } from ${JSON.stringify(new URL('./crash-writer.fixture.ts', import.meta.url).pathname)};
-          const d = new DiskTier({ path: ${JSON.stringify(path)}, maxBytes: 64 << 20 });
+          const failing = (e) => { console.error('writes failing:', e); process.exitCode = 1; };
+          const d = new DiskTier({ path: ${JSON.stringify(path)}, maxBytes: 64 << 20, onWritesFailing: failing });
           for (let n = ${start}; n < ${start + 200}; n++) { const p = d.set('k' + n, payloadFor(n)); if (n % 10 === 0) await p; }
           await d.close();`;
         const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -94,16 +94,8 @@ export class DiskTier {
     }
     ensureLockFile(opts.path);
     // noSubdir: lmdb-js otherwise takes a path with a dot in its last part (mktemp's tmp.X1y2Z3) for a file name.
-    // eventTurnBatching off: its batch opens with a commit promise nobody holds, so a failed commit (disk full) was
-    // an unhandled rejection; our transactions are batched already (one per chunk, see drain).
     // The map is address space, not disk: room to spare so LMDB never has to grow it under a writer.
-    this.root = openLmdb({
-      path: opts.path,
-      noSubdir: false,
-      eventTurnBatching: false,
-      maxDbs: 16,
-      mapSize: Math.max(2 * opts.maxBytes, 64 << 20),
-    });
+    this.root = openLmdb({ path: opts.path, noSubdir: false, maxDbs: 16, mapSize: Math.max(2 * opts.maxBytes, 64 << 20) });
     // A process killed while reading leaves its reader slot behind, pinning old pages: clear such slots.
     this.root.readerCheck();
     this.dropOtherFormats();
@@ -281,6 +273,8 @@ export class DiskTier {
       }
       if (this.pausedUntil !== 0) this.resumed();
     } catch (err) {
+      // lmdb-js's event-turn batch holds a commit promise of its own that nobody awaits: it was rejected with ours.
+      this.root.committed.then(undefined, () => undefined);
       await this.failed(err, puts.size);
     } finally {
       for (const [k, v] of puts) if (this.committing.get(k) === v) this.committing.delete(k);
