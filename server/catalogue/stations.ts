@@ -27,7 +27,7 @@ ORDER BY lower(duid) = lower($q) DESC, starts_with(lower(station), lower($q)) OR
   capacity_mw DESC, duid
 LIMIT $limit`;
 
-const UNITS_BY_DUID_SQL = `SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units WHERE upper(duid) = upper($name)`;
+const UNITS_BY_DUID_SQL = `SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units WHERE upper(duid) = upper($name) ORDER BY duid`;
 const UNITS_BY_STATION_SQL = `SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units WHERE lower(station) = lower($name) ORDER BY duid`;
 
 // The largest station (by registered capacity) among those that reported in the window, else the largest.
