@@ -9,7 +9,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function limitsFile(openFiles: string): string {
   const path = join(dir, `limits-${openFiles.replace(/\s+/g, '_')}`);
-  writeFileSync(path, `Limit                     Soft Limit           Hard Limit           Units\nMax processes             63704                63704                processes\nMax open files            ${openFiles}                files\n`);
+  const lines = [
+    'Limit                     Soft Limit           Hard Limit           Units',
+    'Max processes             63704                63704                processes',
+    `Max open files            ${openFiles}                files`,
+  ];
+  writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 }
 

@@ -22,7 +22,8 @@ export interface Health {
 }
 
 export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number, store?: StoreState): Health {
-  const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark: market.hasData ? market.iso : null };
+  const watermark = market.hasData ? market.iso : null;
+  const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark };
   if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
   // The contract's fields exactly while the store is fine; its state only when it is not.
   return withStore(store && !store.ok ? { ...h, store } : h, closing);

@@ -29,7 +29,8 @@ log.info({ config: redacted(config) }, 'starting');
 // worker caps its own share the same way).
 if (config.workers === 1 && sessionCap(config.maxSessions) < config.maxSessions) {
   const admitted = sessionCap(config.maxSessions);
-  log.warn({ maxSessions: config.maxSessions, openFilesLimit: openFilesLimit(), admitted }, 'MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer');
+  const why = 'MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer';
+  log.warn({ maxSessions: config.maxSessions, openFilesLimit: openFilesLimit(), admitted }, why);
   config = Object.freeze({ ...config, maxSessions: admitted });
 }
 

@@ -99,7 +99,8 @@ async function start(init: WorkerInit): Promise<void> {
   const config = Object.freeze({ ...base, port: init.port, maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
   log = createLogger(config.logLevel).child({ worker: init.seat });
   if (maxSessions < init.maxSessions) {
-    log.warn({ share: init.maxSessions, openFilesLimit: openFilesLimit(), admitted: maxSessions }, 'this worker\'s share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer');
+    const why = "this worker's share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer";
+    log.warn({ share: init.maxSessions, openFilesLimit: openFilesLimit(), admitted: maxSessions }, why);
   }
   testHooks = init.testHooks;
   try {

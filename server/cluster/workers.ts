@@ -171,7 +171,8 @@ export class WorkerSet {
   private beat(): void {
     for (const w of this.ready) {
       if (w.missed >= MISSED_PINGS_LIMIT) {
-        this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, silentS: w.missed * (PING_EVERY_MS / 1000) }, 'worker stopped answering its heartbeat; killing it');
+        const silentS = w.missed * (PING_EVERY_MS / 1000);
+        this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, silentS }, 'worker stopped answering its heartbeat; killing it');
         w.proc.kill('SIGKILL');
         continue;
       }

@@ -1,5 +1,6 @@
 // WORKERS=2 as `npm start` runs it: one port served by two worker processes (sockets spread over both, new intervals
-// pushed once each), a crashed or frozen worker replaced while the other keeps its sockets, a rolling restart on SIGHUP that never closes the port, and
+// pushed once each), a crashed or frozen worker replaced while the other keeps its sockets, a rolling restart on
+// SIGHUP that never closes the port, and
 // SIGTERM draining every socket with 1001 and exiting 0.
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
