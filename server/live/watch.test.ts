@@ -140,6 +140,22 @@ describe('WatchFeed', () => {
     expect(prices).toBe(10); // the two good intervals; nothing from either bomb
   });
 
+  it('writes off a file larger than maxFileBytes once it stops growing, without reading it, and goes on', async () => {
+    const feed = new WatchFeed(inbox, h.intake, h.log, { maxFileBytes: 4096 });
+    const big = dispatchIs(T0, 50, { zip: false });
+    const padded = Buffer.concat([Buffer.from(`C,${'x'.repeat(5000)}\r\n`), big.bytes]);
+    writeFileSync(join(inbox, big.name), padded);
+    const next = dispatchIs(T0 + 300);
+    drop(next);
+    expect(await feed.poll()).toEqual([next.name]);
+    expect(h.intake.ledger.get(big.name)).toBeUndefined(); // it may still be growing
+    expect(await feed.poll()).toEqual([]);
+    expect(h.intake.ledger.get(big.name)).toEqual({ status: 'bad', size: padded.length });
+    expect(h.lines.find((l) => l.file === big.name)?.reason).toBe('6 KB, larger than the 4 KB the live feed takes (import it with npm run ingest)');
+    expect(await feed.poll()).toEqual([]);
+    expect(h.lines.filter((l) => l.msg === 'live: bad file skipped')).toHaveLength(1);
+  });
+
   it('writes off a zip that never gets its central directory', async () => {
     const feed = new WatchFeed(inbox, h.intake, h.log, { incompletePolls: 2 });
     const a = dispatchIs(T0);

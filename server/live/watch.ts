@@ -2,10 +2,12 @@
 // fs.watch, which misses events on network and container mounts; a poll of a folder is cheap. A file is taken
 // when it is provably whole: a zip with its central directory, a CSV with AEMO's END OF REPORT footer (ingest
 // rejects a CSV without one as truncated). One that stays unchanged and unfinished for `incompletePolls` polls is
-// written off as bad until it changes. Temporary names (.tmp, .part, dot-files) are never taken.
+// written off as bad until it changes, and so is one larger than `maxFileBytes` (the feed reads a file whole; the
+// ingest bounds what a zip may inflate to). Temporary names (.tmp, .part, dot-files) are never taken.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { formatBytes } from '../store/ingest-limits.ts';
 import { csvHasEndMarker, isReportName, zipLooksComplete } from './complete.ts';
 import type { Feed } from './feed.ts';
 import type { IncomingFile, Intake } from './intake.ts';
@@ -17,6 +19,8 @@ export interface WatchOptions {
   batchSize?: number;
   /** Polls a file may sit unchanged and unfinished before it is written off as bad (default 30). */
   incompletePolls?: number;
+  /** Largest file taken, bytes (default 512 MB: NEMWEB's daily archives are tens of MB); larger ones are bad. */
+  maxFileBytes?: number;
 }
 
 interface Seen {
@@ -36,6 +40,7 @@ export class WatchFeed implements Feed {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly incompletePolls: number;
+  private readonly maxFileBytes: number;
 
   constructor(
     readonly dir: string,
@@ -47,6 +52,7 @@ export class WatchFeed implements Feed {
     this.pollMs = opts.pollMs ?? 1000;
     this.batchSize = opts.batchSize ?? 50;
     this.incompletePolls = opts.incompletePolls ?? 30;
+    this.maxFileBytes = opts.maxFileBytes ?? 512 * 2 ** 20;
   }
 
   start(): void {
@@ -102,6 +108,13 @@ export class WatchFeed implements Feed {
     const stable = prev !== undefined && prev.size === st.size && prev.mtimeMs === st.mtimeMs ? prev.stable + 1 : 0;
     this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, stable });
     if (st.size === 0) return undefined;
+    if (st.size > this.maxFileBytes) {
+      // Once it stops growing: a file still being copied would otherwise be written off at every size it passes.
+      if (stable < 1) return undefined;
+      const why = `${formatBytes(st.size)}, larger than the ${formatBytes(this.maxFileBytes)} the live feed takes (import it with npm run ingest)`;
+      await this.intake.reject(name, this.dir, st.size, why);
+      return void this.seen.delete(name);
+    }
     const bytes = await readFile(path).catch(() => undefined);
     if (!bytes || bytes.length !== st.size) return undefined; // vanished, or grew while being read
     const isZip = /\.zip$/i.test(name);

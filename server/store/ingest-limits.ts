@@ -29,7 +29,8 @@ export class FileLimitError extends Error {
   }
 }
 
-function mb(n: number): string {
+/** 3 MB, 12 KB, 100 bytes. */
+export function formatBytes(n: number): string {
   if (n >= 2 ** 20) return `${Math.round(n / 2 ** 20).toLocaleString('en-AU')} MB`;
   return n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
 }
@@ -42,7 +43,7 @@ export class InflateBudget {
   take(n: number): void {
     this.used += n;
     if (this.used > this.max) {
-      throw new FileLimitError(this.file, `inflates to more than ${mb(this.max)} (a zip bomb?); rejected`);
+      throw new FileLimitError(this.file, `inflates to more than ${formatBytes(this.max)} (a zip bomb?); rejected`);
     }
   }
 }
@@ -74,6 +75,6 @@ export class LineGuard {
   }
 
   private fail(): never {
-    throw new FileLimitError(this.file, `a line longer than ${mb(this.max)} (not an AEMO CSV, or a zip bomb); rejected`);
+    throw new FileLimitError(this.file, `a line longer than ${formatBytes(this.max)} (not an AEMO CSV, or a zip bomb); rejected`);
   }
 }
