@@ -119,9 +119,10 @@ export class Answerer {
 
   /**
    * Admits an uncached question, or refuses it (`overloaded`) when its asker (the first helper) has too many in
-   * progress or too many queries wait server-wide. App work (a background helper) is never refused.
+   * progress or too many queries wait server-wide. App work (a background helper) is never refused. Protected so a
+   * cluster worker's answerer (server/cluster/remote-answerer.ts, which asks the supervisor) can admit the same way.
    */
-  private admit(helpers: ConnHolder | readonly ConnHolder[]): () => void {
+  protected admit(helpers: ConnHolder | readonly ConnHolder[]): () => void {
     const all = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
     if (all.length === 0 || all.some((h) => h.background)) return () => {};
     const release = this.gate.open(all[0]);
