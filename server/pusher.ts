@@ -34,7 +34,10 @@ export interface CycleReport {
   computed: number;
   /** Groups passed over when their turn came: no live subscriber left. */
   dropped: number;
-  /** Groups not reached because a run for newer marks superseded this one (computed + dropped + failed + this = planned). */
+  /**
+   * Groups not taken because a run for newer marks superseded this one (computed + dropped + failed + this = planned,
+   * once the ones it was computing when superseded have finished).
+   */
   superseded: number;
   /** Groups whose answer failed (their subscribers keep the last state). */
   failed: number;
@@ -86,8 +89,13 @@ const YIELD_EVERY_MS = 1;
 interface Run {
   at: Marks;
   report: CycleReport;
+  t0: number;
+  /** Groups taken so far. */
+  next: number;
   /** A run for newer marks has started: this one takes no more groups and pushes nothing more. */
   superseded: boolean;
+  /** Resolves `done` (once). */
+  finish: () => void;
   done: Promise<CycleReport>;
 }
 
@@ -215,27 +223,43 @@ export class Pusher {
     const running = this.run;
     if (running && sameMarks(running.at, at)) return running.done;
     if (alreadyDone && this.completed) return this.completed.done;
-    if (running) running.superseded = true;
+    if (running) {
+      // Over now: what it wrote is all this interval gets. Answers still being computed for it are discarded.
+      running.superseded = true;
+      this.close(running);
+    }
     const report: CycleReport = { watermark: at.watermark, planned: 0, computed: 0, dropped: 0, superseded: 0, failed: 0, groups: [], totalMs: 0 };
-    const run: Run = { at, report, superseded: false, done: undefined! };
-    run.done = this.execute(run).finally(() => {
+    const run: Run = { at, report, t0: performance.now(), next: 0, superseded: false, finish: () => undefined, done: undefined! };
+    run.done = new Promise<CycleReport>((resolve) => (run.finish = () => resolve(report)));
+    this.run = run;
+    void this.execute(run).finally(() => {
+      if (!run.superseded) this.close(run);
       if (this.run === run) this.run = undefined;
     });
-    this.run = run;
     return run.done;
   }
 
-  private async execute(run: Run): Promise<CycleReport> {
-    const t0 = performance.now();
+  /** Ends a run's account: finished, or superseded (the groups it had not taken are counted as such). */
+  private close(run: Run): void {
     const { report } = run;
+    report.superseded = report.planned - run.next;
+    report.totalMs = performance.now() - run.t0;
+    // A run with failed groups is not the last word at its marks: a push at them (the advance's) tries again.
+    if (!run.superseded && report.failed === 0) this.completed = run;
+    this.lastCycle = report;
+    if (report.planned > 0) metrics.pushCycle.observe(report.totalMs / 1000);
+    run.finish();
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const { report, t0 } = run;
     // Captured now, in the order they are served; whether each is still wanted is checked when its turn comes.
-    const order = servingOrder(this.groups);
+    const order = servingOrder(this.groups, run.at);
     report.planned = order.length;
-    let next = 0;
     let slice = performance.now();
     const slot = async () => {
-      while (next < order.length && !run.superseded) {
-        const [query, g] = order[next++];
+      while (run.next < order.length && !run.superseded) {
+        const [query, g] = order[run.next++];
         if (this.groups.get(query) !== g || !watched(g)) {
           report.dropped++;
           continue;
@@ -248,13 +272,6 @@ export class Pusher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PUSH_SLOTS, order.length) }, slot));
-    report.superseded += order.length - next;
-    report.totalMs = performance.now() - t0;
-    // A run with failed groups is not the last word at its marks: a push at them (the advance's) tries again.
-    if (!run.superseded && report.failed === 0) this.completed = run;
-    this.lastCycle = report;
-    if (order.length > 0) metrics.pushCycle.observe(report.totalMs / 1000);
-    return report;
   }
 
   private async refresh(query: string, g: Group, run: Run, t0: number): Promise<void> {
@@ -348,12 +365,16 @@ function watched(g: Group): boolean {
   return false;
 }
 
+/** A market interval, s: how far behind a group's last answer is, in intervals. */
+const INTERVAL_S = 300;
+
 /**
- * The groups in the order a run serves them: the most watched first (one answer reaches the most sockets), and among
- * equally watched ones, round robin over the socket that watches each (its first live one), so one socket's 64
- * private questions take turns with everyone else's instead of going first.
+ * The groups in the order a run serves them: by sockets × intervals their last answer is behind (one answer reaches
+ * the most sockets; a group an overtaken run did not reach goes before those it did, so under load runs take turns
+ * rather than starving the same tail), and among equals, round robin over the socket that watches each (its first
+ * live one), so one socket's 64 private questions take turns with everyone else's instead of going first.
  */
-function servingOrder(groups: Map<string, Group>): [string, Group][] {
+function servingOrder(groups: Map<string, Group>, at: Marks): [string, Group][] {
   const turns = new Map<Session, number>();
   const rows = [...groups].map(([query, g]) => {
     let sockets = 0;
@@ -368,9 +389,10 @@ function servingOrder(groups: Map<string, Group>): [string, Group][] {
     }
     const turn = owner ? (turns.get(owner) ?? 0) : 0;
     if (owner) turns.set(owner, turn + 1);
-    return { entry: [query, g] as [string, Group], sockets, turn };
+    const behind = g.last ? Math.max(1, Math.ceil((at.watermark - g.last.watermark) / INTERVAL_S)) : 1;
+    return { entry: [query, g] as [string, Group], weight: sockets * behind, turn };
   });
-  rows.sort((a, b) => b.sockets - a.sockets || a.turn - b.turn);
+  rows.sort((a, b) => b.weight - a.weight || a.turn - b.turn);
   return rows.map((r) => r.entry);
 }
 
