@@ -105,7 +105,8 @@ describe('WatchFeed', () => {
   it('skips decompression bombs as bad, records each once, never retries them, and goes on with the next file', async () => {
     const MB = 2 ** 20;
     // The cap set low, so a bomb of valid rows costs the test little: 16 MB of DISPATCH PRICE rows under a 4 MB cap.
-    const intake = new Intake(h.intake.ledger, (n, b) => ingestBuffer(h.conn, n, b, { limits: { maxInflatedBytes: 4 * MB } }), h.log, (b) => void h.batches.push(b));
+    const ingest = (n: string, b: Uint8Array) => ingestBuffer(h.conn, n, b, { limits: { maxInflatedBytes: 4 * MB } });
+    const intake = new Intake(h.intake.ledger, ingest, h.log, (b) => void h.batches.push(b));
     const feed = new WatchFeed(inbox, intake, h.log);
     drop(dispatchIs(T0));
     await feed.poll();
@@ -151,7 +152,8 @@ describe('WatchFeed', () => {
     expect(h.intake.ledger.get(big.name)).toBeUndefined(); // it may still be growing
     expect(await feed.poll()).toEqual([]);
     expect(h.intake.ledger.get(big.name)).toEqual({ status: 'bad', size: padded.length });
-    expect(h.lines.find((l) => l.file === big.name)?.reason).toBe('6 KB, larger than the 4 KB the live feed takes (import it with npm run ingest)');
+    const reason = h.lines.find((l) => l.file === big.name)?.reason;
+    expect(reason).toBe('6 KB, larger than the 4 KB the live feed takes (import it with npm run ingest)');
     expect(await feed.poll()).toEqual([]);
     expect(h.lines.filter((l) => l.msg === 'live: bad file skipped')).toHaveLength(1);
   });

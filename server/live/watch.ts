@@ -111,7 +111,8 @@ export class WatchFeed implements Feed {
     if (st.size > this.maxFileBytes) {
       // Once it stops growing: a file still being copied would otherwise be written off at every size it passes.
       if (stable < 1) return undefined;
-      const why = `${formatBytes(st.size)}, larger than the ${formatBytes(this.maxFileBytes)} the live feed takes (import it with npm run ingest)`;
+      const max = formatBytes(this.maxFileBytes);
+      const why = `${formatBytes(st.size)}, larger than the ${max} the live feed takes (import it with npm run ingest)`;
       await this.intake.reject(name, this.dir, st.size, why);
       return void this.seen.delete(name);
     }
