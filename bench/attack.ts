@@ -68,7 +68,10 @@ function secondHalfSlope(samples: Sample[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-const max = (xs: number[]): number => xs.filter(Number.isFinite).reduce((a, b) => Math.max(a, b), NaN);
+const max = (xs: number[]): number => {
+  const finite = xs.filter(Number.isFinite);
+  return finite.length ? Math.max(...finite) : NaN;
+};
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 

@@ -45,6 +45,12 @@ export interface Marks {
 
 export class Answerer {
   private readonly flight: Flight<Uint8Array>;
+  /**
+   * The two refusals, made once: a flood is refused thousands of times a second, and a new Error each time (its
+   * stack captured) was ~7% of the event loop under the cache-busting attack (bench/attack.ts, measured --cpu-prof).
+   */
+  private readonly socketFull: Error;
+  private readonly queueFull = overloaded('too many queries are waiting; try again shortly');
   /** Tabs being composed (no connection of their own: their panels borrow one each). */
   private readonly composing = new Map<string, Promise<{ bytes: Uint8Array; tier: CacheTier }>>();
 
@@ -54,6 +60,7 @@ export class Answerer {
     private readonly gate: Gate,
   ) {
     this.flight = new Flight(gate);
+    this.socketFull = overloaded(`this socket already has ${gate.perOwner} uncached questions in progress; try again once some are answered`);
   }
 
   /** This answerer as warmup and hot refresh use it, computing misses on `pool`; undefined without a cache. */
@@ -126,10 +133,10 @@ export class Answerer {
     const all = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
     if (all.length === 0 || all.some((h) => h.background)) return () => {};
     const release = this.gate.open(all[0]);
-    if (!release) throw overloaded(`this socket already has ${this.gate.perOwner} uncached questions in progress; try again once some are answered`);
+    if (!release) throw this.socketFull;
     if (!this.gate.full) return release;
     release();
-    throw overloaded('too many queries are waiting; try again shortly');
+    throw this.queueFull;
   }
 
   /**
