@@ -1,6 +1,7 @@
 // One DuckDB connection and the rule for using it: one query at a time, in order, and closing it only once
 // nothing runs (closeSync during a running query hangs the promise forever; measured). A session owns one lane;
-// the app keeps a few for work no session asked for (warmup, pushes).
+// the app keeps a few for work no session asked for (warmup, pushes). Queries reach a lane only once the gate
+// (fair-gate.ts) lets them run, so a lane's own queue holds at most its width of them, never a socket's backlog.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { keepStatements } from './catalogue/sql.ts';
 import { SessionClosedError } from './errors.ts';
