@@ -9,7 +9,6 @@ import { Answerer } from './answer.ts';
 import { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
 import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './catalogue/test-data.ts';
-import { SessionClosedError } from './errors.ts';
 import { ConnLane, type ConnHolder } from './lane.ts';
 import { Gate } from './limiter.ts';
 import { Market } from './market.ts';
@@ -73,8 +72,8 @@ describe('answer path', () => {
     const tab = params('tab.nem', { region: 'VIC1' });
     const led = answerer.answer('tab.nem', tab, leader);
     const followed = answerer.answer('tab.nem', tab, follower); // joins the leader's composition
-    void leader.close(); // before any panel query ran: every one of them fails with SessionClosedError
-    await expect(led).rejects.toBeInstanceOf(SessionClosedError);
+    void leader.close(); // before any panel query ran: the follower's connection answers them
+    await led.catch(() => undefined); // nobody reads it; the follower's connection, lent to the panels, may answer it
     const got = await followed;
     expect(got.tier).toBe('db');
     const whole = encode(await runQuery({ conn: store.conn, watermark: WATERMARK, firstTs: T0 + 300 }, 'tab.nem', tab));

@@ -143,12 +143,16 @@ export class Answerer {
    * A tab from its panels' answers, asked all at once (the gate bounds how many compute together), at the same
    * market state. It takes no gate slot itself, so it can never wait on its own panels. Single flight by key: a
    * joiner whose leader's session closed mid-way (its panel queries interrupted) composes again with its own
-   * connection, as Flight hands a query on; otherwise the joiner's request would go unanswered.
+   * connection, as Flight hands a query on; otherwise the joiner's request would go unanswered. A joiner also lends
+   * its connection to the panels still waiting, so they run at its turn too (fair-gate.ts): a tab queued deep in one
+   * socket's backlog is not a long wait for another socket asking the same tab.
    */
   private compose(s: State, key: CacheKey, panels: Panel[], helpers: ConnHolder | readonly ConnHolder[]): Promise<{ bytes: Uint8Array; tier: CacheTier }> {
     const running = this.composing.get(key.text);
     if (running) {
       metrics.coalesced.inc();
+      // Answered from the cache or joining the panel's flight; the tab's own answer comes from `running`.
+      for (const p of panels) this.answerAt(s, p.kind, p.params, helpers, true).catch(() => undefined);
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
       return running.catch((err: unknown) => {
         if (err instanceof SessionClosedError && own.some((h) => !h.closed)) return this.compose(s, key, panels, helpers);

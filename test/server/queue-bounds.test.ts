@@ -114,4 +114,32 @@ describe('fair share', () => {
     expect(after('v2')).toBeGreaterThan(COUNT / 2);
     await Promise.all([attacker.close(), victim.close()]);
   });
+
+  it("a tab deep in one socket's queue is answered promptly to another socket asking the same tab", async () => {
+    const attacker = await TestClient.open(server.wsUrl);
+    const victim = await TestClient.open(server.wsUrl);
+    const order: string[] = [];
+    let firstAnswer!: () => void;
+    const answered = new Promise<void>((r) => (firstAnswer = r));
+    for (const [name, c] of [['a', attacker], ['v', victim]] as const) {
+      c.ws.on('message', (data: Buffer) => {
+        const f = decode(data) as Frame;
+        if (f.t !== 'result' && f.t !== 'error') return;
+        order.push(`${name}${f.id}`);
+        firstAnswer();
+      });
+    }
+    // Distinct tabs of several panels each (one of them shared by every tab: computed once).
+    const COUNT = 30;
+    const tab = (n: number) => ({ region: 'NEM', from: T0 + n * 300, to: WATERMARK });
+    for (let n = 0; n < COUNT; n++) attacker.send({ t: 'query', id: n + 1, kind: 'tab.generation', params: tab(n) });
+    await answered;
+    victim.send({ t: 'query', id: 1, kind: 'tab.generation', params: tab(COUNT - 1) });
+    const got = await victim.next((f) => f.id === 1);
+    expect(got.t).toBe('result');
+    await Promise.all(Array.from({ length: COUNT }, (_, n) => attacker.next((f) => f.id === n + 1)));
+    const after = order.slice(order.indexOf('v1') + 1).filter((n) => n.startsWith('a')).length;
+    expect(after).toBeGreaterThan(COUNT / 2);
+    await Promise.all([attacker.close(), victim.close()]);
+  });
 });
