@@ -107,9 +107,11 @@ export function encode(value: unknown): Uint8Array {
  * Reads one frame of plain msgpack: extension types (references, records, dates, Sets…) and anything past
  * `limits` throw a PlainMsgpackError (shared/msgpack-plain.ts) before msgpackr reads a byte.
  */
-export function decode(bytes: Uint8Array, limits: PlainLimits = FRAME_LIMITS): unknown {
-  checkPlain(bytes, limits);
-  return packr.unpack(bytes);
+export function decode(bytes: Uint8Array | ArrayBuffer, limits: PlainLimits = FRAME_LIMITS): unknown {
+  // A browser or `ws` socket with binaryType 'arraybuffer' hands over an ArrayBuffer.
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  checkPlain(view, limits);
+  return packr.unpack(view);
 }
 
 const DATA_KEY = new Uint8Array(packr.pack('data')); // a copy: pack() returns a view into a reused buffer
