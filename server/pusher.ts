@@ -219,6 +219,11 @@ export class Pusher {
     await this.run?.done;
   }
 
+  /** The run in progress now, resolving as idle() does; undefined when none is running. */
+  inProgress(): Promise<CycleReport> | undefined {
+    return this.run?.done;
+  }
+
   private start(at: Marks, alreadyDone: boolean): Promise<CycleReport> {
     const running = this.run;
     if (running && sameMarks(running.at, at)) return running.done;

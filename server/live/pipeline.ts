@@ -21,6 +21,8 @@ import type { Batch } from './intake.ts';
 export interface PushCycle {
   /** Resolves when the push run in progress now has written its frames (or was superseded). */
   idle(): Promise<void>;
+  /** The run in progress now, if any (absent: idle() is waited for, as if one always ran). */
+  inProgress?(): Promise<unknown> | undefined;
   /** Distinct subscribed questions right now. */
   readonly groupCount: number;
   /** What the last run did, group by group. */
@@ -96,25 +98,30 @@ export class Pipeline {
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
     const revised = batch.window !== null && batch.window.minTs <= market.watermark;
     const groups = pusher.groupCount;
-    let ahead: Promise<void> | undefined;
+    // When each push run for this interval had its frames in the sockets (timed as each ends, not when looked at).
+    let aheadWritten: Promise<number> | undefined;
     // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
     if (!revised && market.hasData && marks.watermark > market.watermark) {
       const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
-      ahead = pusher.pushAhead(at);
+      const ahead = pusher.pushAhead(at);
+      aheadWritten = ahead.then(written);
       await within(ahead, deadline);
       await this.stage(at, deadline);
     }
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
     // Taken now: the run the advance joined or started (a later interval's run is not this one's).
-    const advanced = pusher.idle();
-    const pushed = Promise.all([ahead, advanced]).then(() => this.pushed(batch, revised, groups, marks.watermark));
+    const advanced = pusher.inProgress ? pusher.inProgress() : pusher.idle();
+    const advancedWritten = advanced?.then(written);
+    const pushed = Promise.all([aheadWritten, advancedWritten]).then(([a, b]) =>
+      this.pushed(batch, revised, groups, marks.watermark, Math.max(a ?? 0, b ?? 0) || performance.now()),
+    );
     this.refreshHot(market.watermark);
     return { watermark: marks.watermark, pushed };
   }
 
   /** Measures and logs an interval once its pushes are out. */
-  private async pushed(batch: Batch, revised: boolean, groups: number, watermark: number): Promise<PushOutcome> {
-    const latencyMs = (await written()) - batch.ingestedAt;
+  private pushed(batch: Batch, revised: boolean, groups: number, watermark: number, writtenAt: number): PushOutcome {
+    const latencyMs = writtenAt - batch.ingestedAt;
     if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
     const last = this.d.pusher.lastCycle;
     const cycle = last?.watermark === watermark ? last : undefined;

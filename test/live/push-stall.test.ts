@@ -110,6 +110,13 @@ describe('distinct subscriptions and the live feed', () => {
       expect(o2.cycle).toMatchObject({ planned: groups, superseded: 0, dropped: 0, failed: 0 });
       await until(() => pushes(clients, ts2) === groups, `${groups} pushes of the second interval (have ${pushes(clients, ts2)})`, 60_000);
       expect(pushes(clients, ts1)).toBeLessThan(groups);
+      // Runs take turns: the second served first the groups the first had not reached (its first push to each
+      // socket is for a question that socket did not get the first interval for).
+      for (const c of clients) {
+        const gotFirst = new Set(c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts1)).map((f) => f.id));
+        const firstOfSecond = c.frames.find((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts2))!;
+        expect(gotFirst.has(firstOfSecond.id), `socket ${clients.indexOf(c)}: ${[...gotFirst].join(',')}`).toBe(false);
+      }
       expect(held(ts2)).toBe(groups);
       // Latency runs to the last socket written: at least the slowest group's, counted from its run's start.
       for (const o of [o1, o2]) {
