@@ -50,7 +50,7 @@ export class Answerer {
    * stack captured) was ~7% of the event loop under the cache-busting attack (bench/attack.ts, measured --cpu-prof).
    */
   private readonly socketFull: Error;
-  private readonly queueFull = overloaded('too many queries are waiting; try again shortly');
+  protected readonly queueFull = overloaded('too many queries are waiting; try again shortly');
   /** Tabs being composed (no connection of their own: their panels borrow one each). */
   private readonly composing = new Map<string, Promise<{ bytes: Uint8Array; tier: CacheTier }>>();
 

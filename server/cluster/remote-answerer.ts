@@ -20,6 +20,7 @@ export interface RemoteAnswer {
 
 export class RemoteAnswerer extends Answerer {
   private readonly asking = new Map<string, Promise<RemoteAnswer>>();
+  private readonly maxAsking: number;
 
   constructor(
     private readonly mkt: Market,
@@ -28,27 +29,40 @@ export class RemoteAnswerer extends Answerer {
     private readonly ask: (kind: Kind, params: ParamsOf<Kind>, at?: Marks) => Promise<RemoteAnswer>,
   ) {
     super(mkt, cache, gate);
+    this.maxAsking = gate.maxQueue;
   }
 
-  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, _helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
+  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
     const t0 = performance.now();
     const { version } = this.mkt;
     const { watermark, generation } = at ?? this.mkt;
     const key = this.keyFor(kind, params, at);
     const hit = this.cache?.get(key);
     if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
-    let pending = this.asking.get(key.text);
-    if (!pending) {
-      const p = this.ask(kind, params as ParamsOf<Kind>, at);
-      pending = p;
-      this.asking.set(key.text, p);
-      const release = () => this.asking.get(key.text) === p && this.asking.delete(key.text);
-      p.then(release, release);
+    // The caps of one process: per socket (MAX_SESSION_QUEUE), and on the questions this worker has asked the
+    // supervisor and not heard back about (MAX_QUEUED_QUERIES), so no socket queues unbounded work there.
+    const release = this.admit(helpers);
+    try {
+      const r = await this.askOnce(key.text, kind, params, at);
+      // The supervisor stored it in LMDB; keep it in this worker's LRU only under the key it really answers.
+      if (r.watermark === watermark && r.generation === generation) this.cache?.lru.set(key.text, r.bytes);
+      return { dataBytes: r.bytes, tier: r.tier, ms: performance.now() - t0, watermark: r.watermark, version };
+    } finally {
+      release();
     }
-    const r = await pending;
-    // The supervisor stored it in LMDB; keep it in this worker's LRU only under the key it really answers.
-    if (r.watermark === watermark && r.generation === generation) this.cache?.lru.set(key.text, r.bytes);
-    return { dataBytes: r.bytes, tier: r.tier, ms: performance.now() - t0, watermark: r.watermark, version };
+  }
+
+  private askOnce(text: string, kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<RemoteAnswer> {
+    let pending = this.asking.get(text);
+    if (!pending) {
+      if (this.asking.size >= this.maxAsking) throw this.queueFull;
+      const p = this.ask(kind, params, at);
+      pending = p;
+      this.asking.set(text, p);
+      const forget = () => this.asking.get(text) === p && this.asking.delete(text);
+      p.then(forget, forget);
+    }
+    return pending;
   }
 }
 
