@@ -214,6 +214,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     return opts.health ? opts.health(local) : local;
   };
   app.get('/healthz', healthHandler(readHealth));
+  app.head('/healthz', healthHandler(readHealth)); // load balancers' checks often use HEAD
   app.get('/metrics', metricsHandler(config.authToken, opts.metricsText));
   app.any('/*', statics.handle);
 

@@ -79,4 +79,10 @@ describe('health checks', () => {
     const res = await raw('GET /healthz HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n', true);
     expect(res.status).toBe(200);
   });
+
+  it('answers HEAD /healthz with the status and length and no body', async () => {
+    const res = await raw('HEAD /healthz HTTP/1.1\r\nHost: lb\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('content-length'))).toBeGreaterThan(10);
+  });
 });
