@@ -96,7 +96,11 @@ describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
       await cache.set(`resume${tries}`, payloadFor(tries));
     }
     expect(cache.lmdbWritable()).toBe(true);
-    expect(info).toEqual([expect.stringMatching(/resumed/)]);
+    // Each pause that ends says so once; a nearly full disk may refuse again right after a resume (flapping), and
+    // then warns and resumes again, so count pairs rather than one of each.
+    expect(info.length).toBeGreaterThanOrEqual(1);
+    for (const m of info) expect(m).toMatch(/resumed/);
+    expect(warn.length).toBe(info.length + 1);
     expect(await metric('nemlive_cache_disk_ok')).toBe(1);
     await cache.set('after', payloadFor(5));
     await cache.close();
