@@ -99,4 +99,4 @@ it('survives kill -9 during ingest and cache writes: nothing committed is lost a
     await disk.close();
   }
   console.log(`kill -9 at ${kills.join(', ')}; ${(told - DEMO_WATERMARK) / 300} intervals ingested; final answers: ${served.map((f) => f.meta.cache).join(',')}`);
-}, 240_000); // a dozen server starts (half with two workers): ~40 s on a quiet machine, past 60 s on a busy one
+}, 240_000); // seven server starts (half with two workers): ~40 s on a quiet machine, 60-90 s on a busy one
