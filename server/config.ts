@@ -101,6 +101,20 @@ const memory: Parse<string> = (raw) => {
   return raw.trim();
 };
 
+/**
+ * DUCKDB_THREADS and MAX_COLD_QUERIES by default, chosen together so that DuckDB leaves the event loop a core. A query
+ * runs on the thread that asked (libuv's pool) plus DuckDB's `threads − 1` shared workers, so with the gate full
+ * DuckDB keeps `threads − 1 + maxColdQueries` threads busy; the default is the pair whose sum is `cores − 1` (half the
+ * cores as query slots, the rest as threads). The old default (threads = cores, 2 slots) kept 3 threads busy on 2
+ * cores: under the cache-busting attack (bench/attack.ts) the event loop waited for a core and the analysts' cached
+ * round trip p99 rose from ~7 to ~120 ms. On 2 cores: 1 thread, 1 slot, so the loop keeps a core to itself.
+ */
+export function duckdbBudget(cores: number): { threads: number; maxColdQueries: number } {
+  const maxColdQueries = Math.max(1, Math.floor(cores / 2));
+  return { threads: Math.max(1, cores - maxColdQueries), maxColdQueries };
+}
+const BUDGET = duckdbBudget(cpus().length);
+
 const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   port: { env: 'PORT', flag: 'port', default: 5006, parse: int(0, 65535) },
   host: { env: 'HOST', flag: 'host', default: '127.0.0.1', parse: text },
@@ -120,7 +134,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     },
   },
   workers: { env: 'WORKERS', flag: 'workers', default: 1, parse: int(1, 64) },
-  threads: { env: 'DUCKDB_THREADS', flag: 'threads', default: Math.max(1, cpus().length), parse: int(1, 256) },
+  threads: { env: 'DUCKDB_THREADS', flag: 'threads', default: BUDGET.threads, parse: int(1, 256) },
   memoryLimit: { env: 'DUCKDB_MEMORY', flag: 'memory-limit', default: '4GB', parse: memory },
   maxSessions: { env: 'MAX_SESSIONS', flag: 'max-sessions', default: 20000, parse: int(1, 1_000_000) },
   maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', default: 64 * 1024, parse: int(256, 16 * 1024 * 1024) },
@@ -132,7 +146,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   rateLimit: { env: 'RATE_LIMIT', flag: 'rate-limit', default: 200, parse: int(1, 1_000_000) },
   rateBurst: { env: 'RATE_BURST', flag: 'rate-burst', default: 400, parse: int(1, 1_000_000) },
   maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', default: 64, parse: int(1, 10_000) },
-  maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: 2, parse: int(1, 256) },
+  maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: BUDGET.maxColdQueries, parse: int(1, 256) },
   maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
   maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 32, parse: int(1, 1_000_000) },
   idleTimeoutS: {

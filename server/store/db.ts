@@ -1,7 +1,9 @@
 // Opens the one DuckDB database under DATA_DIR, with the settings every process uses, and creates the schema.
 import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckdbBudget } from '../config.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -9,7 +11,7 @@ export const DB_FILE = 'nem.duckdb';
 
 export interface StoreOptions {
   dataDir: string;
-  /** DuckDB worker threads (default: the core count). */
+  /** DuckDB threads (default: the server's DUCKDB_THREADS default, which leaves the event loop a core: config.ts). */
   threads?: number;
   /** e.g. '4GB' */
   memoryLimit?: string;
@@ -43,7 +45,7 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     // Without it, memory freed by closed connections is never returned to the OS (STACK.md).
     allocator_background_threads: 'true',
   };
-  if (opts.threads) settings.threads = String(opts.threads);
+  settings.threads = String(opts.threads ?? duckdbBudget(cpus().length).threads);
   if (opts.memoryLimit) settings.memory_limit = opts.memoryLimit;
   if (opts.readOnly) settings.access_mode = 'READ_ONLY';
   let instance: DuckDBInstance;
