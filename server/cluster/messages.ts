@@ -52,8 +52,11 @@ export type FromWorker =
   | { t: 'ready'; port: number }
   /** Could not start (e.g. the port is taken); the supervisor gives up instead of retrying at once. */
   | { t: 'failed'; message: string }
-  /** A cache miss; `at`: answer at these marks (a push ahead of the market), not the supervisor's current ones. */
-  | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind>; at?: Marks }
+  /**
+   * A cache miss; `at`: answer at these marks (a push ahead of the market), not the supervisor's current ones;
+   * `owner`: the asking socket's session id (absent for the worker's own pushes), its turn at the supervisor's gate.
+   */
+  | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind>; at?: Marks; owner?: string }
   /** The push cycle for advance (or ahead) `seq` has been written to the sockets. */
   | { t: 'pushed'; seq: number; groups: number }
   | { t: 'collected'; id: number; json: unknown[] }

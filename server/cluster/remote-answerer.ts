@@ -26,7 +26,7 @@ export class RemoteAnswerer extends Answerer {
     private readonly mkt: Market,
     cache: TieredCache | undefined,
     gate: Gate,
-    private readonly ask: (kind: Kind, params: ParamsOf<Kind>, at?: Marks) => Promise<RemoteAnswer>,
+    private readonly ask: (kind: Kind, params: ParamsOf<Kind>, at?: Marks, owner?: string) => Promise<RemoteAnswer>,
   ) {
     super(mkt, cache, gate);
     this.maxAsking = gate.maxQueue;
@@ -43,7 +43,7 @@ export class RemoteAnswerer extends Answerer {
     // supervisor and not heard back about (MAX_QUEUED_QUERIES), so no socket queues unbounded work there.
     const release = this.admit(helpers);
     try {
-      const r = await this.askOnce(key.text, kind, params, at);
+      const r = await this.askOnce(key.text, kind, params, at, ownerOf(helpers));
       // The supervisor stored it in LMDB; keep it in this worker's LRU only under the key it really answers.
       if (r.watermark === watermark && r.generation === generation) this.cache?.lru.set(key.text, r.bytes);
       return { dataBytes: r.bytes, tier: r.tier, ms: performance.now() - t0, watermark: r.watermark, version };
@@ -52,11 +52,11 @@ export class RemoteAnswerer extends Answerer {
     }
   }
 
-  private askOnce(text: string, kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<RemoteAnswer> {
+  private askOnce(text: string, kind: Kind, params: ParamsOf<Kind>, at: Marks | undefined, owner: string | undefined): Promise<RemoteAnswer> {
     let pending = this.asking.get(text);
     if (!pending) {
       if (this.asking.size >= this.maxAsking) throw this.queueFull;
-      const p = this.ask(kind, params, at);
+      const p = this.ask(kind, params, at, owner);
       pending = p;
       this.asking.set(text, p);
       const forget = () => this.asking.get(text) === p && this.asking.delete(text);
@@ -66,6 +66,12 @@ export class RemoteAnswerer extends Answerer {
   }
 }
 
+/** The asking socket's session id, so the supervisor gives it its own turn; none for the worker's own work. */
+function ownerOf(helpers: ConnHolder | readonly ConnHolder[]): string | undefined {
+  const first = (Array.isArray(helpers) ? helpers[0] : helpers) as (ConnHolder & { id?: unknown }) | undefined;
+  return first && !first.background && typeof first.id === 'string' ? first.id : undefined;
+}
+
 /** The worker's side of the `ask` exchange: numbered requests over IPC, settled by the supervisor's replies. */
 export class Asker {
   private next = 1;
@@ -73,11 +79,14 @@ export class Asker {
 
   constructor(private readonly send: (msg: FromWorker) => boolean) {}
 
-  ask = (kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<RemoteAnswer> =>
+  ask = (kind: Kind, params: ParamsOf<Kind>, at?: Marks, owner?: string): Promise<RemoteAnswer> =>
     new Promise((resolve, reject) => {
       const id = this.next++;
       this.waiting.set(id, { resolve, reject });
-      if (!this.send(at ? { t: 'ask', id, kind, params, at } : { t: 'ask', id, kind, params })) {
+      const msg: FromWorker = { t: 'ask', id, kind, params };
+      if (at) msg.at = at;
+      if (owner !== undefined) msg.owner = owner;
+      if (!this.send(msg)) {
         this.waiting.delete(id);
         reject(new Error('the supervisor is gone'));
       }

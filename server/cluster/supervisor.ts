@@ -13,6 +13,7 @@ import { registry } from '../metrics.ts';
 import { storeHealth } from '../store-health.ts';
 import { WS_PATH } from '../../shared/protocol.ts';
 import { freePort } from '../port.ts';
+import { AskOwners } from './ask-owner.ts';
 import { combineMetrics } from './combine.ts';
 import { openCore, type Core } from './core.ts';
 import type { FromWorker } from './messages.ts';
@@ -49,6 +50,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   const lruMb = Math.max(1, Math.floor(config.lruMb / (n + 1)));
   const core = await openCore(config, lruMb, log);
   const store = storeHealth(core.instance);
+  const askers = new AskOwners(core.pool);
   const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
   let nextCollect = 1;
   const port = config.port === 0 ? await freePort(config.host) : config.port;
@@ -63,7 +65,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     workers.broadcast({ t: 'totals', sessions, workers: serving });
   };
   const onMessage = (w: Worker, m: FromWorker) => {
-    if (m.t === 'ask') void serve(core, w, m, log);
+    if (m.t === 'ask') void serve(core, askers, w, m, log);
     else if (m.t === 'pushed') relay?.pushed(w, m.seq, m.groups);
     else if (m.t === 'load') broadcastTotals();
     else if (m.t === 'collected') {
@@ -173,11 +175,16 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   };
 }
 
-async function serve(core: Core, w: Worker, { id, kind, params, at }: Extract<FromWorker, { t: 'ask' }>, log: Logger): Promise<void> {
+async function serve(core: Core, askers: AskOwners, w: Worker, m: Extract<FromWorker, { t: 'ask' }>, log: Logger): Promise<void> {
+  const { id, kind, params, at, owner } = m;
   // Read with the answer's own market read (same tick): the generation the bytes belong to.
   const generation = at?.generation ?? core.market.generation;
   try {
-    const a = await core.answerer.answer(kind, params, core.pool, at);
+    // A socket's question takes that socket's turn; the worker's own pushes are background work like ours.
+    const a =
+      owner === undefined
+        ? await core.answerer.answer(kind, params, core.pool, at)
+        : await askers.run(`${w.id}/${owner}`, (asker) => core.answerer.answer(kind, params, asker, at));
     w.send({ t: 'answer', id, ok: true, bytes: a.dataBytes, tier: a.tier, watermark: a.watermark, generation });
   } catch (err) {
     const m = mapError(err);
