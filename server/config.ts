@@ -106,8 +106,9 @@ const memory: Parse<string> = (raw) => {
  * runs on the thread that asked (libuv's pool) plus DuckDB's `threads − 1` shared workers, so with the gate full
  * DuckDB keeps `threads − 1 + maxColdQueries` threads busy; the default is the pair whose sum is `cores − 1` (half the
  * cores as query slots, the rest as threads). The old default (threads = cores, 2 slots) kept 3 threads busy on 2
- * cores: under the cache-busting attack (bench/attack.ts) the event loop waited for a core and the analysts' cached
- * round trip p99 rose from ~7 to ~120 ms. On 2 cores: 1 thread, 1 slot, so the loop keeps a core to itself.
+ * cores, and under the cache-busting attack (bench/attack.ts) the event loop waited for one: the analysts' p99 was
+ * 25, 70 and 121 ms against 15, 49 and 29 ms with 1 and 1, runs side by side on a quiet to a shared machine. On 2
+ * cores: 1 thread, 1 slot; the cold kinds measured no slower (their scans are small; bench/cold-queries.ts).
  */
 export function duckdbBudget(cores: number): { threads: number; maxColdQueries: number } {
   const maxColdQueries = Math.max(1, Math.floor(cores / 2));
