@@ -149,7 +149,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', default: 64, parse: int(1, 10_000) },
   maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: BUDGET.maxColdQueries, parse: int(1, 256) },
   maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
-  maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 32, parse: int(1, 1_000_000) },
+  maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 64, parse: int(1, 1_000_000) },
   idleTimeoutS: {
     env: 'IDLE_TIMEOUT_S', flag: 'idle-timeout', default: 32,
     parse: (raw) => {

@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { duckdbBudget } from '../config.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -11,7 +10,7 @@ export const DB_FILE = 'nem.duckdb';
 
 export interface StoreOptions {
   dataDir: string;
-  /** DuckDB threads (default: the server's DUCKDB_THREADS default, which leaves the event loop a core: config.ts). */
+  /** DuckDB threads (default: every core; the server passes DUCKDB_THREADS, whose default leaves the event loop a core). */
   threads?: number;
   /** e.g. '4GB' */
   memoryLimit?: string;
@@ -45,7 +44,8 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     // Without it, memory freed by closed connections is never returned to the OS (STACK.md).
     allocator_background_threads: 'true',
   };
-  settings.threads = String(opts.threads ?? duckdbBudget(cpus().length).threads);
+  // Offline work (ingest, demo builds, benchmarks) uses every core; the server passes its own budget (config.ts).
+  settings.threads = String(opts.threads ?? cpus().length);
   if (opts.memoryLimit) settings.memory_limit = opts.memoryLimit;
   if (opts.readOnly) settings.access_mode = 'READ_ONLY';
   let instance: DuckDBInstance;

@@ -1,6 +1,7 @@
 // What `npm start` calls first: open the store under DATA_DIR, load the shipped registry when it has no units and,
 // when it holds no data yet (or a demo build was interrupted), build the demo, logging a line per stage. Not for a
 // store a real feed is about to fill: a made-up year would be mixed with AEMO's data (opts.demo false).
+import { cpus } from 'node:os';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Config } from '../config.ts';
 import { openStore, readWatermark } from './db.ts';
@@ -41,10 +42,12 @@ export async function ensureStore(
     if (!demo && empty) log.info(`store ${path} holds no data yet: the live feed fills it (no demo built)`);
     if (demo) {
       log.info(`demo: building ${config.demoDays} days of 5-minute data in ${path} (once; later starts reuse it)`);
+      // Nothing is served yet: the build may use every core, then the store goes back to the serving budget.
+      await conn.run(`SET threads = ${Math.max(config.threads, cpus().length)}`);
       const res = await buildDemo(conn, {
         days: config.demoDays,
         onProgress: (stage, seconds) => log.info(`demo: ${stage} ${seconds.toFixed(1)} s`),
-      });
+      }).finally(() => conn.run(`SET threads = ${config.threads}`));
       log.info(`demo: ${res.rows.scada.toLocaleString('en')} SCADA rows in ${res.seconds.toFixed(1)} s`);
       // A rebuild (after an interrupted one) may differ from what was served before it: new cache keys.
       await bumpDataVersion(conn);

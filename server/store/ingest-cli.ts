@@ -39,7 +39,8 @@ async function main(): Promise<number> {
   }
   let store;
   try {
-    store = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+    // Offline: every core unless DUCKDB_THREADS says otherwise (the server's default leaves a core to its event loop).
+    store = await openStore({ dataDir: config.dataDir, threads: process.env.DUCKDB_THREADS ? config.threads : undefined, memoryLimit: config.memoryLimit });
   } catch (err) {
     if (err instanceof StoreBusyError) {
       console.error(err.message);
