@@ -76,6 +76,27 @@ describe('queued work per socket and in total', () => {
   });
 });
 
+/**
+ * Two sockets and the order their answers arrive in across both (`a<id>` / `v<id>`; one process, so the order the
+ * frames were read in); `answered` settles at the first answer.
+ */
+async function attackerAndVictim(server: TestServer) {
+  const attacker = await TestClient.open(server.wsUrl);
+  const victim = await TestClient.open(server.wsUrl);
+  const order: string[] = [];
+  let firstAnswer!: () => void;
+  const answered = new Promise<void>((r) => (firstAnswer = r));
+  for (const [name, c] of [['a', attacker], ['v', victim]] as const) {
+    c.ws.on('message', (data: Buffer) => {
+      const f = decode(data) as Frame;
+      if (f.t !== 'result' && f.t !== 'error') return;
+      order.push(`${name}${f.id}`);
+      firstAnswer();
+    });
+  }
+  return { attacker, victim, order, answered };
+}
+
 describe('fair share', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -84,20 +105,7 @@ describe('fair share', () => {
   afterAll(() => server?.stop());
 
   it("one socket's deep queue does not hold up another's questions, not even one it had queued itself", async () => {
-    const attacker = await TestClient.open(server.wsUrl);
-    const victim = await TestClient.open(server.wsUrl);
-    // Arrival order across both sockets (one process: the order the frames were read in).
-    const order: string[] = [];
-    let firstAnswer!: () => void;
-    const answered = new Promise<void>((r) => (firstAnswer = r));
-    for (const [name, c] of [['a', attacker], ['v', victim]] as const) {
-      c.ws.on('message', (data: Buffer) => {
-        const f = decode(data) as Frame;
-        if (f.t !== 'result' && f.t !== 'error') return;
-        order.push(`${name}${f.id}`);
-        firstAnswer();
-      });
-    }
+    const { attacker, victim, order, answered } = await attackerAndVictim(server);
     const COUNT = 100;
     const attacked = askAll(attacker, Array.from({ length: COUNT }, (_, n) => question(n)));
     await answered; // all its frames were read, and its queue is deep
@@ -116,19 +124,7 @@ describe('fair share', () => {
   });
 
   it("a tab deep in one socket's queue is answered promptly to another socket asking the same tab", async () => {
-    const attacker = await TestClient.open(server.wsUrl);
-    const victim = await TestClient.open(server.wsUrl);
-    const order: string[] = [];
-    let firstAnswer!: () => void;
-    const answered = new Promise<void>((r) => (firstAnswer = r));
-    for (const [name, c] of [['a', attacker], ['v', victim]] as const) {
-      c.ws.on('message', (data: Buffer) => {
-        const f = decode(data) as Frame;
-        if (f.t !== 'result' && f.t !== 'error') return;
-        order.push(`${name}${f.id}`);
-        firstAnswer();
-      });
-    }
+    const { attacker, victim, order, answered } = await attackerAndVictim(server);
     // Distinct tabs of several panels each (one of them shared by every tab: computed once).
     const COUNT = 30;
     const tab = (n: number) => ({ region: 'NEM', from: T0 + n * 300, to: WATERMARK });
