@@ -13,6 +13,7 @@ import { bearerToken, tokenMatches } from './auth.ts';
 import { serverCache, TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import { health, healthHandler, metricsHandler, type Health } from './health.ts';
+import { listenHealth } from './health-port.ts';
 import { reply, StaticFiles, WS_VERSION } from './http.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './limiter.ts';
@@ -221,6 +222,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   // Paused while the process is out of file descriptors (server/listener.ts).
   const listener = await listen(uws, app, config.host, config.port, log);
   const port = listener.port;
+  // A cluster worker leaves it to the supervisor (one process per port).
+  const healthPort = config.healthPort && !opts.remote ? await listenHealth(config.host, config.healthPort, readHealth, log) : undefined;
   const unbind = bindSources({
     sessions: () => sessions.size,
     duckdbConnections: () => sessions.connections,
@@ -269,6 +272,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       if (ownCache) await cache?.close();
       else await cache?.flush();
       instance?.closeSync();
+      await healthPort?.close(); // last: a load balancer sees 503 shutting_down while sockets drain
       unbind();
       log.info('server stopped');
     })());

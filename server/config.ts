@@ -36,6 +36,8 @@ export interface Config {
   idleTimeoutS: number;
   /** SIGTERM: seconds to close sockets and finish queries before exiting 1 regardless. */
   shutdownTimeoutS: number;
+  /** /healthz also on this port, through node:http (answers HTTP/1.0 checkers); 0: off. */
+  healthPort: number;
 }
 
 type Parse<T> = (raw: string) => T;
@@ -160,6 +162,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     },
   },
   shutdownTimeoutS: { env: 'SHUTDOWN_TIMEOUT_S', flag: 'shutdown-timeout', default: 15, parse: int(1, 3600) },
+  healthPort: { env: 'HEALTH_PORT', flag: 'health-port', default: 0, parse: int(0, 65535) },
 };
 
 /** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */

@@ -10,7 +10,8 @@ import { startLive, type LiveHandle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
 import { registry } from '../metrics.ts';
-import { storeHealth } from '../store-health.ts';
+import { listenHealth } from '../health-port.ts';
+import { storeHealth, type StoreState } from '../store-health.ts';
 import { WS_PATH } from '../../shared/protocol.ts';
 import { freePort } from '../port.ts';
 import { AskOwners } from './ask-owner.ts';
@@ -148,6 +149,11 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
       ? bootWarmup(core.answerPath, stopWarmup.signal, log)
       : Promise.resolve(undefined);
 
+  let closing = false;
+  // The workers answer /healthz on the app's port; HEALTH_PORT (any HTTP version) is answered here, for them all.
+  const healthPort = config.healthPort
+    ? await listenHealth(config.host, config.healthPort, () => clusterHealth(core.market, store.state, workers, closing), log)
+    : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const drainMs = Math.max(1000, config.shutdownTimeoutS * 1000 - 3000);
   let closed: Promise<boolean> | undefined;
@@ -162,6 +168,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     restartWorkers: () => workers.rollingRestart(drainMs),
     close: () =>
       (closed ??= (async () => {
+        closing = true;
         stopWarmup.abort();
         clearInterval(storeWatch);
         await live?.stop();
@@ -169,10 +176,19 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
         const drained = await workers.drainAll(drainMs);
         await warmed;
         await core.close();
+        await healthPort?.close();
         log.info({ drained }, 'server stopped');
         return drained;
       })()),
   };
+}
+
+/** The supervisor's view for HEALTH_PORT: the store's state, the data watermark and the workers' sessions. */
+function clusterHealth(market: Market, store: StoreState, workers: WorkerSet, closing: boolean) {
+  const serving = workers.ready;
+  const status = closing ? 'shutting_down' : !store.ok ? 'degraded' : serving.length === 0 ? 'starting' : 'ok';
+  const h = { status, sessions: serving.reduce((n, w) => n + w.sessions, 0), workers: serving.length, watermark: market.hasData ? market.iso : null };
+  return store.ok ? h : { ...h, store };
 }
 
 async function serve(core: Core, askers: AskOwners, w: Worker, m: Extract<FromWorker, { t: 'ask' }>, log: Logger): Promise<void> {
