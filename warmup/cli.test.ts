@@ -1,6 +1,6 @@
 // `npm run warmup` end to end: a real store on disk, the CLI as a child process, LMDB filled and reused.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -42,4 +42,17 @@ it('says what to do when there is no store', () => {
   const r = warmup('--data-dir', join(root, 'nothing-here'));
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/no store at .*npm start/);
+});
+
+it('says on stderr that a damaged cache file was rebuilt, then fills the new one', () => {
+  const damaged = join(root, 'damaged-cache');
+  mkdirSync(damaged);
+  writeFileSync(join(damaged, 'data.mdb'), Buffer.alloc(64 << 10, 0xab)); // no LMDB meta page anywhere
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('./cli.ts', import.meta.url).pathname], {
+    encoding: 'utf8',
+    env: { ...process.env, DATA_DIR: dataDir, CACHE_DIR: damaged, LMDB_MB: '64', DUCKDB_THREADS: '1' },
+  });
+  expect(r.status).toBe(0);
+  expect(r.stderr).toMatch(/^warmup: LMDB cache file was damaged/m);
+  expect(r.stdout).toMatch(/hit rate after 100\.0%/);
 });

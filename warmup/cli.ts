@@ -18,8 +18,15 @@ async function main(): Promise<number> {
   }
   const { instance } = await openStore({ dataDir: config.dataDir, readOnly: true, threads: config.threads, memoryLimit: config.memoryLimit });
   const conn = await instance.connect();
-  // This process serves nothing from memory: a small LRU is enough; LMDB is what warmup fills.
-  const cache = new TieredCache({ lruBytes: Math.min(config.lruMb, 64) << 20, diskPath: config.cacheDir, diskBytes: config.lmdbMb * (1 << 20) });
+  // This process serves nothing from memory: a small LRU is enough; LMDB is what warmup fills. The cache's own
+  // warnings (a full disk, a damaged file rebuilt) go to stderr, a line each, beside the progress.
+  const say = (detail: object, msg: string) => console.error(`warmup: ${msg} ${JSON.stringify(detail)}`);
+  const cache = new TieredCache({
+    lruBytes: Math.min(config.lruMb, 64) << 20,
+    diskPath: config.cacheDir,
+    diskBytes: config.lmdbMb * (1 << 20),
+    log: { warn: say, info: say },
+  });
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   const show = progressDisplay(process.stderr);
