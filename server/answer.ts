@@ -93,16 +93,22 @@ export class Answerer {
   }
 
   /**
-   * `admitted`: the question is part of one already admitted (a tab's panel), so it is not counted again against
-   * its asker's cap: a tab is one question, whatever its panels.
+   * `question`: this is a panel of a question already admitted (a tab), so it is not counted again against its
+   * asker's cap (a tab is one question, whatever its panels), and the gate finishes a started tab first.
    */
-  private async answerAt<K extends Kind>(s: State, kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], admitted = false): Promise<Answer> {
+  private async answerAt<K extends Kind>(
+    s: State,
+    kind: K,
+    params: ParamsOf<K>,
+    helpers: ConnHolder | readonly ConnHolder[],
+    question?: object,
+  ): Promise<Answer> {
     const t0 = performance.now();
     const key = makeKey(kind, params, s.watermark, { generation: s.generation });
     const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({ dataBytes, tier, ms: performance.now() - t0, watermark: s.watermark, version: s.version });
     const hit = this.cache?.get(key);
     if (hit) return done(hit.bytes, hit.tier);
-    const release = admitted ? undefined : this.admit(helpers);
+    const release = question ? undefined : this.admit(helpers);
     try {
       const panels = tabPanels(kind, params);
       if (panels) {
@@ -117,7 +123,7 @@ export class Answerer {
         const bytes = new Uint8Array(encode(data));
         void this.cache?.set(key, bytes);
         return bytes;
-      });
+      }, question);
       return done(dataBytes, 'db');
     } finally {
       release?.();
@@ -152,7 +158,8 @@ export class Answerer {
     if (running) {
       metrics.coalesced.inc();
       // Answered from the cache or joining the panel's flight; the tab's own answer comes from `running`.
-      for (const p of panels) this.answerAt(s, p.kind, p.params, helpers, true).catch(() => undefined);
+      const lent = {};
+      for (const p of panels) this.answerAt(s, p.kind, p.params, helpers, lent).catch(() => undefined);
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
       return running.catch((err: unknown) => {
         if (err instanceof SessionClosedError && own.some((h) => !h.closed)) return this.compose(s, key, panels, helpers);
@@ -161,7 +168,8 @@ export class Answerer {
     }
     const work = (async () => {
       const q0 = performance.now();
-      const answers = await Promise.all(panels.map((p) => this.answerAt(s, p.kind, p.params, helpers, true)));
+      const tab = {};
+      const answers = await Promise.all(panels.map((p) => this.answerAt(s, p.kind, p.params, helpers, tab)));
       const bytes = panelsBytes(
         panels.map((p) => p.name),
         answers.map((a) => a.dataBytes),

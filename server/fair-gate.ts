@@ -34,6 +34,8 @@ interface Job {
   fail: (err: unknown) => void;
   /** Counted against maxQueue (asked by no background owner when it queued). */
   counted: boolean;
+  /** The question it is part of (a tab's panels share one), so a question once started is finished first. */
+  question?: object;
   started: boolean;
 }
 
@@ -41,6 +43,8 @@ interface OwnerState {
   waiting: Job[];
   running: number;
   open: number;
+  /** The question its last started job belonged to: its other waiting parts go before anyone's new question. */
+  started?: object;
 }
 
 /**
@@ -83,6 +87,8 @@ export class Gate {
   private backgroundPassed = 0;
   private readonly owners = new Map<GateOwner, OwnerState>();
   private readonly interactive = new Turns();
+  /** Interactive owners that started a question whose other parts still wait. */
+  private readonly finishing = new Set<GateOwner>();
   private readonly background = new Turns();
 
   constructor(
@@ -143,7 +149,7 @@ export class Gate {
    * gets that owner. Never refused: admission happens before (full, open), once per question, so a tab's panels
    * cannot be refused halfway.
    */
-  enter<O extends GateOwner, T>(owners: readonly O[], task: (owner: O) => Promise<T>): Ticket<O, T> {
+  enter<O extends GateOwner, T>(owners: readonly O[], task: (owner: O) => Promise<T>, question?: object): Ticket<O, T> {
     if (owners.length === 0) throw new RangeError('a task needs an owner');
     const counted = !owners.some((o) => o.background);
     let job!: Job;
@@ -151,6 +157,7 @@ export class Gate {
       job = {
         owners: new Set(),
         counted,
+        question,
         started: false,
         fail: reject,
         // The slot is free before the answer is handed over, so whoever it wakes finds it free.
@@ -188,7 +195,12 @@ export class Gate {
       const owner = this.pick();
       if (!owner) return;
       const s = this.state(owner);
-      const job = s.waiting.shift()!;
+      const at = s.started ? s.waiting.findIndex((j) => j.question === s.started) : -1;
+      const job = at >= 0 ? s.waiting.splice(at, 1)[0] : s.waiting.shift()!;
+      if (job.question) {
+        s.started = job.question;
+        if (!owner.background) this.finishing.add(owner);
+      }
       if (s.waiting.length === 0) this.turnsOf(owner).delete(owner);
       this.unqueue(job);
       s.running++;
@@ -197,9 +209,18 @@ export class Gate {
     }
   }
 
-  /** Whose turn it is: interactive owners round-robin, a waiting background owner at least every few turns. */
+  /**
+   * Whose turn it is: an owner with a started question (a tab whose first panels ran) finishes it first, so a tab
+   * waits about one round, not one round per panel; then interactive owners round-robin, a waiting background owner
+   * at least every few turns. A question is at most a tab's few panels, so this delays another socket by that much.
+   */
   private pick(): GateOwner | undefined {
     const eligible = (o: GateOwner) => this.eligible(o);
+    for (const o of this.finishing) {
+      const s = this.owners.get(o);
+      if (!s || !s.started || !s.waiting.some((j) => j.question === s.started)) this.finishing.delete(o);
+      else if (eligible(o)) return o;
+    }
     const bg = this.background.peek(eligible);
     if (bg && this.backgroundPassed < BACKGROUND_EVERY) {
       const owner = this.interactive.next(eligible);

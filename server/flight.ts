@@ -32,7 +32,7 @@ export class Flight<T> {
    * `helpers` offer their connections, in order of preference. Admission (server/fair-gate.ts open/full) is the
    * caller's: here the query only waits its turn.
    */
-  run(key: string, helpers: ConnHolder | readonly ConnHolder[], compute: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  run(key: string, helpers: ConnHolder | readonly ConnHolder[], compute: (conn: DuckDBConnection) => Promise<T>, question?: object): Promise<T> {
     const offered = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
     const existing = this.running.get(key);
     if (existing) {
@@ -42,7 +42,7 @@ export class Flight<T> {
       return existing.promise;
     }
     const entry: Entry<T> = { helpers: [...offered], promise: undefined as unknown as Promise<T> };
-    entry.promise = this.lead(entry, compute);
+    entry.promise = this.lead(entry, compute, question);
     this.running.set(key, entry);
     const release = () => {
       if (this.running.get(key) === entry) this.running.delete(key);
@@ -51,7 +51,7 @@ export class Flight<T> {
     return entry.promise;
   }
 
-  private async lead(entry: Entry<T>, compute: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async lead(entry: Entry<T>, compute: (conn: DuckDBConnection) => Promise<T>, question?: object): Promise<T> {
     await Promise.resolve(); // let the map entry exist before anything can settle
     for (;;) {
       const open = entry.helpers.filter((h) => !h.closed);
@@ -63,7 +63,7 @@ export class Flight<T> {
       };
       try {
         if (!this.gate) return await work(open[0]);
-        entry.ticket = this.gate.enter(open, work);
+        entry.ticket = this.gate.enter(open, work, question);
         return await entry.ticket.promise;
       } catch (err) {
         // A helper that closed interrupted its query (or never ran it): the error is about the closing, not the question.

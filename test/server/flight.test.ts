@@ -190,6 +190,20 @@ describe('fair gate', () => {
     expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 
+  it('finishes a started question (a tab\'s panels) before the next owner\'s, so a tab waits one round, not one per panel', async () => {
+    const g = new Gate(1, 1000);
+    const [a, b, c] = [{}, {}, {}];
+    const h = held();
+    const tab = {};
+    const all = ['p0', 'p1', 'p2'].map((n) => g.enter([a], h.task(`a.${n}`), tab).promise);
+    all.push(g.enter([b], h.task('b')).promise, g.enter([c], h.task('c')).promise);
+    while (h.started.length < 5) await h.finishOne();
+    expect(h.started).toEqual(['a.p0', 'a.p1', 'a.p2', 'b', 'c']); // was a.p0, b, c, a.p1, a.p2
+    await h.finishOne();
+    await Promise.all(all);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+  });
+
   it('a question joined by another owner runs at the joiner\'s turn, on the joiner\'s connection', async () => {
     const g = new Gate(1, 1000);
     const [attacker, victim] = [{ name: 'attacker', closed: false }, { name: 'victim', closed: false }];
