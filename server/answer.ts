@@ -157,10 +157,10 @@ export class Answerer {
     const running = this.composing.get(key.text);
     if (running) {
       metrics.coalesced.inc();
-      // Answered from the cache or joining the panel's flight; the tab's own answer comes from `running`.
-      const lent = {};
-      for (const p of panels) this.answerAt(s, p.kind, p.params, helpers, lent).catch(() => undefined);
+      // Lend this socket's connection to the panels still in flight (the leader started them all at once); the tab's
+      // own answer comes from `running`.
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
+      for (const p of panels) this.flight.join(makeKey(p.kind, p.params, s.watermark, { generation: s.generation }).text, own);
       return running.catch((err: unknown) => {
         if (err instanceof SessionClosedError && own.some((h) => !h.closed)) return this.compose(s, key, panels, helpers);
         throw err;

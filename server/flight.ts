@@ -51,6 +51,14 @@ export class Flight<T> {
     return entry.promise;
   }
 
+  /** Offers `helpers` to the query in flight for `key`, if any (it then may run at their turn); starts nothing. */
+  join(key: string, helpers: readonly ConnHolder[]): void {
+    const existing = this.running.get(key);
+    if (!existing) return;
+    existing.helpers.push(...helpers);
+    existing.ticket?.join(helpers);
+  }
+
   private async lead(entry: Entry<T>, compute: (conn: DuckDBConnection) => Promise<T>, question?: object): Promise<T> {
     await Promise.resolve(); // let the map entry exist before anything can settle
     for (;;) {

@@ -19,9 +19,9 @@ export function listenHealth(host: string, port: number, read: ReadHealth, log: 
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('only GET or HEAD /healthz here\n');
       return;
     }
-    const body = JSON.stringify(read());
-    const ok = (JSON.parse(body) as { status: string }).status === 'ok';
-    res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    const h = read();
+    const body = JSON.stringify(h);
+    res.writeHead(h.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   // A checker gets its answer in one round trip; nothing here is worth holding a socket for.

@@ -27,10 +27,11 @@ const log = createLogger(config.logLevel);
 log.info({ config: redacted(config) }, 'starting');
 // Each socket is a file descriptor: admit no more sessions than the open-files limit leaves room for (a cluster
 // worker caps its own share the same way).
-if (config.workers === 1 && sessionCap(config.maxSessions) < config.maxSessions) {
-  const admitted = sessionCap(config.maxSessions);
+const filesLimit = openFilesLimit();
+const admitted = sessionCap(config.maxSessions, filesLimit);
+if (config.workers === 1 && admitted < config.maxSessions) {
   const why = 'MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer';
-  log.warn({ maxSessions: config.maxSessions, openFilesLimit: openFilesLimit(), admitted }, why);
+  log.warn({ maxSessions: config.maxSessions, openFilesLimit: filesLimit, admitted }, why);
   config = Object.freeze({ ...config, maxSessions: admitted });
 }
 

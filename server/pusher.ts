@@ -11,6 +11,7 @@
 // socket is the group's previous one (a tab's push shrinks from ~29 KB to ~1.5 KB); anything else gets it in full.
 import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
+import { INTERVAL_S } from '../shared/nem.ts';
 import { decode, encode, type RequestId } from '../shared/protocol.ts';
 import { answerFrame, answerMeta, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { logFailure } from './errors.ts';
@@ -369,9 +370,6 @@ function watched(g: Group): boolean {
   for (const t of g.topics.values()) if (t.live.size > 0) return true;
   return false;
 }
-
-/** A market interval, s: how far behind a group's last answer is, in intervals. */
-const INTERVAL_S = 300;
 
 /**
  * The groups in the order a run serves them: by sockets × intervals their last answer is behind (one answer reaches

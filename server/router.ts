@@ -28,7 +28,12 @@ type Frame = Record<string, unknown>;
 const framesIn = metrics.wsMessages.labels({ direction: 'in' });
 
 export class Router {
-  constructor(private readonly o: RouterOptions) {}
+  /** One error for every refused frame: a flood is exactly when a new Error (and its stack) per frame costs most. */
+  private readonly rateLimited: Error;
+
+  constructor(private readonly o: RouterOptions) {
+    this.rateLimited = rateLimited(`over ${o.rate.perSecond} frames per second; slow down`);
+  }
 
   /** Handles one incoming frame. Synchronous up to the answer; `bytes` may be reused after it returns. */
   onMessage(session: Session, bytes: Uint8Array, isBinary: boolean): void {
@@ -48,18 +53,15 @@ export class Router {
         frame = decodeFrame(bytes, isBinary);
         id = frameId(frame);
       } catch (err) {
-        throw allowed ? err : this.limited();
+        throw allowed ? err : this.rateLimited;
       }
-      if (!allowed) throw this.limited();
+      if (!allowed) throw this.rateLimited;
       this.dispatch(session, frame, id);
     } catch (err) {
       this.fail(session, err, id);
     }
   }
 
-  private limited(): Error {
-    return rateLimited(`over ${this.o.rate.perSecond} frames per second; slow down`);
-  }
 
   private dispatch(session: Session, frame: Frame, id: RequestId | undefined): void {
     const t = frame.t;

@@ -52,9 +52,8 @@ export class DiskTier {
   corrupt = 0;
   /** Answers too large to keep (over a quarter of the cap). */
   rejected = 0;
-  /** Failed write transactions, and answers dropped unwritten because of them. */
+  /** Failed write transactions. */
   writeErrors = 0;
-  droppedWrites = 0;
   /** Why the data file was deleted on open, if it was. */
   readonly rebuilt: string | undefined;
 
@@ -144,10 +143,7 @@ export class DiskTier {
       this.rejected++;
       return Promise.resolve();
     }
-    if (this.paused()) {
-      this.droppedWrites++;
-      return Promise.resolve();
-    }
+    if (this.paused()) return Promise.resolve();
     this.puts.set(storedKey(key), sealed);
     return this.schedule();
   }
@@ -275,17 +271,16 @@ export class DiskTier {
     } catch (err) {
       // lmdb-js's event-turn batch holds a commit promise of its own that nobody awaits: it was rejected with ours.
       this.root.committed.then(undefined, () => undefined);
-      await this.failed(err, puts.size);
+      await this.failed(err);
     } finally {
       for (const [k, v] of puts) if (this.committing.get(k) === v) this.committing.delete(k);
     }
   }
 
   /** A commit failed (disk full, I/O error, map full): drop what is queued and pause writes; reads go on. */
-  private async failed(err: unknown, lost: number): Promise<void> {
+  private async failed(err: unknown): Promise<void> {
     const cause = await commitCause(err);
     this.writeErrors++;
-    this.droppedWrites += lost + this.puts.size;
     this.puts.clear();
     this.touches.clear();
     this.drops.clear();

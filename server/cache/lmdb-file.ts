@@ -7,8 +7,8 @@
 import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const DATA_FILE = 'data.mdb';
-export const LOCK_FILE = 'lock.mdb';
+const DATA_FILE = 'data.mdb';
+const LOCK_FILE = 'lock.mdb';
 
 const MAGIC = 0xbeefc0de;
 const DATA_VERSION = 2;

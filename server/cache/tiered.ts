@@ -120,24 +120,19 @@ export class TieredCache implements CacheGauges {
 function openDisk(path: string, maxBytes: number, opts: TieredCacheOptions): DiskTier | undefined {
   const log = opts.log;
   try {
-    return newDisk(path, maxBytes, opts);
+    return new DiskTier({
+      path,
+      maxBytes,
+      retryMs: opts.diskRetryMs,
+      onRebuilt: (problem) => log?.warn({ cacheDir: path, problem }, 'LMDB cache file was damaged: deleted, rebuilding the cache from empty'),
+      onWritesFailing: (err, retryMs) =>
+        log?.warn({ cacheDir: path, err, retryMs }, 'LMDB cache writes failing (disk full?): answers served from memory and DuckDB, retrying later'),
+      onWritesResumed: () => log?.info({ cacheDir: path }, 'LMDB cache writes resumed'),
+    });
   } catch (err) {
     log?.warn({ cacheDir: path, err }, 'LMDB cache cannot open: answers served from memory and DuckDB until a restart');
     return undefined;
   }
-}
-
-function newDisk(path: string, maxBytes: number, opts: TieredCacheOptions): DiskTier {
-  const log = opts.log;
-  return new DiskTier({
-    path,
-    maxBytes,
-    retryMs: opts.diskRetryMs,
-    onRebuilt: (problem) => log?.warn({ cacheDir: path, problem }, 'LMDB cache file was damaged: deleted, rebuilding the cache from empty'),
-    onWritesFailing: (err, retryMs) =>
-      log?.warn({ cacheDir: path, err, retryMs }, 'LMDB cache writes failing (disk full?): answers served from memory and DuckDB, retrying later'),
-    onWritesResumed: () => log?.info({ cacheDir: path }, 'LMDB cache writes resumed'),
-  });
 }
 
 function keyText(key: AnyKey): string {

@@ -95,12 +95,13 @@ function onMessage(msg: ToWorker): void {
 
 async function start(init: WorkerInit): Promise<void> {
   const base = loadConfig();
-  const maxSessions = sessionCap(init.maxSessions);
+  const filesLimit = openFilesLimit();
+  const maxSessions = sessionCap(init.maxSessions, filesLimit);
   const config = Object.freeze({ ...base, port: init.port, maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
   log = createLogger(config.logLevel).child({ worker: init.seat });
   if (maxSessions < init.maxSessions) {
     const why = "this worker's share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer";
-    log.warn({ share: init.maxSessions, openFilesLimit: openFilesLimit(), admitted: maxSessions }, why);
+    log.warn({ share: init.maxSessions, openFilesLimit: filesLimit, admitted: maxSessions }, why);
   }
   testHooks = init.testHooks;
   try {

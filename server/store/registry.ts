@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { REGIONS, type Fuel } from '../../shared/nem.ts';
+import { INTERVAL_S, REGIONS, type Fuel } from '../../shared/nem.ts';
 import { inTransaction } from './db.ts';
 import { refreshRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
@@ -255,7 +255,7 @@ export async function replaceRegistry(conn: DuckDBConnection, csvPath: string): 
     await bumpDataVersion(conn);
     await writeUnits(conn, parsed.units);
     const span = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi FROM scada')).getRowObjectsJS()[0];
-    if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - 300, Number(span.hi));
+    if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - INTERVAL_S, Number(span.hi));
   });
   return parsed.report;
 }
