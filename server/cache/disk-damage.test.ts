@@ -1,7 +1,7 @@
 // A damaged LMDB data file (meta pages overwritten, or cut short) used to end start-up with SIGSEGV/SIGBUS and no
 // message. Each damage is opened in a child process: it must log one warning, start empty and work after.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,5 +83,17 @@ describe('a damaged LMDB data file', () => {
     expect(disk.rebuilt).toBeUndefined();
     expect(Buffer.compare(disk.get('k3')!, payloadFor(3))).toBe(0);
     await disk.close();
+  });
+
+  it('never takes a file open in another process for damaged (one being written reads as torn for a moment)', async () => {
+    const dir = await filledCache();
+    const holder = new DiskTier({ path: dir, maxBytes: 16 << 20 });
+    // A tail that is not a whole page: damage by the checker's rules, harmless to LMDB, which only reads its pages.
+    appendFileSync(join(dir, 'data.mdb'), Buffer.alloc(1000, 7));
+    expect(lmdbFileProblem(dir)).toBeUndefined();
+    const opened = await openInChild(dir);
+    expect(opened.report, opened.output).toEqual({ warnings: [], entries: 40, stored: true });
+    expect(Buffer.compare(holder.get('k3')!, payloadFor(3))).toBe(0);
+    await holder.close();
   });
 });

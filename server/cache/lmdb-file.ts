@@ -4,7 +4,7 @@
 //
 // Layout (lmdb-js's LMDB 0.9 fork, 64-bit): pages 0 and 1 each hold a page header (24 bytes) and a meta; with
 // overlappingSync a third meta sits at half a page (no header check there: LMDB only compares its txnid).
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const DATA_FILE = 'data.mdb';
@@ -25,10 +25,14 @@ interface Meta {
   pages: bigint;
 }
 
-/** Why the data file in `dir` would crash LMDB, or undefined when it looks sound (or does not exist yet). */
+/**
+ * Why the data file in `dir` would crash LMDB, or undefined when it looks sound, does not exist yet, or is open in a
+ * live process. A file another process is writing reads as torn for a moment (a meta naming a page not yet on disk);
+ * deleting it then would pull the cache from under every other worker. And one open elsewhere has not crashed it.
+ */
 export function lmdbFileProblem(dir: string): string | undefined {
   const path = join(dir, DATA_FILE);
-  if (!existsSync(path)) return undefined;
+  if (!existsSync(path) || inUse(dir)) return undefined;
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -67,6 +71,24 @@ export function lmdbFileProblem(dir: string): string | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * LMDB holds a POSIX lock on its lock file for as long as a process has the environment open; Linux lists them in
+ * /proc/locks as `major:minor:inode`. Elsewhere (no /proc) this says no, and a file being written may be taken for
+ * a damaged one, as before.
+ */
+function inUse(dir: string): boolean {
+  let inode: number;
+  let locks: string;
+  try {
+    inode = statSync(join(dir, LOCK_FILE)).ino;
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return false;
+  }
+  const suffix = `:${inode} `;
+  return locks.split('\n').some((line) => line.includes(suffix));
 }
 
 /** The lock file lmdb-js makes for its 126 reader slots (a larger one just holds more). */
