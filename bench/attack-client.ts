@@ -31,7 +31,11 @@ const WEEK = 7 * 86400;
 const TICK_MS = 10;
 
 /** The n-th question of socket s: never asked before by any socket in this run (its window is unique). */
-export function attackQuestion(s: number, n: number, o: Pick<AttackOptions, 'watermark' | 'firstTs'>): { kind: string; params: object } {
+export function attackQuestion(
+  s: number,
+  n: number,
+  o: Pick<AttackOptions, 'watermark' | 'firstTs'>,
+): { kind: string; params: object } {
   // A week (less in a small store), ending at one-minute steps back from the watermark, interleaved across sockets,
   // wrapping within the stored span; the seconds tell sockets apart.
   const span = Math.min(WEEK, Math.floor((o.watermark - o.firstTs) / 2));

@@ -89,12 +89,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const aloneS = ctx.quick ? 5 : 20;
   const procs = Math.max(2, ctx.cores);
   const mix = queryMix();
-  const analysts = (durationS: number) => ({ sockets: Math.ceil(ANALYSTS / procs), mode: { type: 'paced', intervalMs: 1000 } as const, mix, durationMs: durationS * 1000, codec: 'msgpack' as const });
+  const analysts = (durationS: number) => ({
+    sockets: Math.ceil(ANALYSTS / procs),
+    mode: { type: 'paced', intervalMs: 1000 } as const,
+    mix,
+    durationMs: durationS * 1000,
+    codec: 'msgpack' as const,
+  });
   // A cache of its own: the attack's answers would otherwise crowd the shared bench cache.
   // ATTACK_SERVER_NODE_OPTIONS: node flags for the server alone (e.g. --cpu-prof --cpu-prof-dir=D).
   const nodeOptions = process.env.ATTACK_SERVER_NODE_OPTIONS;
   const server = await spawnServer({
-    dataDir: ctx.dataDir, cacheDir: join(ctx.scratchDir, 'cache'), demoDays: ctx.demoDays, replaySeconds: 0, warm: false,
+    dataDir: ctx.dataDir,
+    cacheDir: join(ctx.scratchDir, 'cache'),
+    demoDays: ctx.demoDays,
+    replaySeconds: 0,
+    warm: false,
     env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : undefined,
   });
   try {
@@ -109,14 +119,31 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const before = aloneWatch.stop();
     ctx.log(`attack: alone p99 ${alone.p99.toFixed(2)} ms, RSS ${max(before.map((s) => s.rssMB)).toFixed(0)} MB`);
 
-    ctx.log(`attack: ${ATTACKERS} sockets × ${ATTACK_PER_SECOND} distinct cold questions/s for ${attackS} s beside ${ANALYSTS} analysts…`);
+    ctx.log(
+      `attack: ${ATTACKERS} sockets × ${ATTACK_PER_SECOND} distinct cold questions/s for ${attackS} s beside ${ANALYSTS} analysts…`,
+    );
     const attacker = await forkReady(join(ROOT, 'bench/attack-client.ts'));
-    const o: AttackOptions = { url: server.url, sockets: ATTACKERS, perSecond: ATTACK_PER_SECOND, durationMs: attackS * 1000, watermark, firstTs: watermark - ctx.demoDays * 86400 };
+    const o: AttackOptions = {
+      url: server.url,
+      sockets: ATTACKERS,
+      perSecond: ATTACK_PER_SECOND,
+      durationMs: attackS * 1000,
+      watermark,
+      firstTs: watermark - ctx.demoDays * 86400,
+    };
     const duringWatch = watch(server);
-    const [attack, beside] = await Promise.all([ask<AttackReport>(attacker, o), measure(server, analysts(attackS), procs)]);
+    const [attack, beside] = await Promise.all([
+      ask<AttackReport>(attacker, o),
+      measure(server, analysts(attackS), procs),
+    ]);
     const during = duringWatch.stop();
     if (process.env.ATTACK_TRACE) writeFileSync(process.env.ATTACK_TRACE, JSON.stringify({ before, during }));
-    const alive = (await sampleServer(server.base).then(() => true, () => false)) ? 'the server answered /healthz after the attack' : 'the server did NOT answer /healthz after the attack';
+    const alive = (await sampleServer(server.base).then(
+      () => true,
+      () => false,
+    ))
+      ? 'the server answered /healthz after the attack'
+      : 'the server did NOT answer /healthz after the attack';
     const overloaded = attack.errors.overloaded ?? 0;
     const rssBefore = before.at(-1)?.rssMB ?? NaN;
     const rssPeak = max(during.map((s) => s.rssMB));
@@ -128,13 +155,42 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const lruPeak = max(during.map((s) => s.lruMB));
     const externalPeak = max(during.map((s) => s.externalMB));
     const loopAlone = max(before.map((s) => s.loopP99Ms));
-    ctx.log(`attack: analysts p99 ${beside.p99.toFixed(2)} ms; attackers sent ${attack.sent}, ${attack.results} answered, errors ${JSON.stringify(attack.errors)}, ${attack.closed} sockets closed; RSS ${rssBefore.toFixed(0)} → peak ${rssPeak.toFixed(0)} MB (last half ${slope.toFixed(2)} MB/s); heap peak ${heapPeak.toFixed(0)} MB; DuckDB peak ${duckPeak.toFixed(0)} MB; LRU peak ${lruPeak.toFixed(0)} MB; external peak ${externalPeak.toFixed(0)} MB; queue peak ${queuedPeak}; worst event-loop p99 ${loopWorst.toFixed(0)} ms (alone ${loopAlone.toFixed(0)} ms); ${alive}`);
+    ctx.log(
+      `attack: analysts p99 ${beside.p99.toFixed(2)} ms; attackers sent ${attack.sent}, ${attack.results} answered, errors ${JSON.stringify(attack.errors)}, ${attack.closed} sockets closed; RSS ${rssBefore.toFixed(0)} → peak ${rssPeak.toFixed(0)} MB (last half ${slope.toFixed(2)} MB/s); heap peak ${heapPeak.toFixed(0)} MB; DuckDB peak ${duckPeak.toFixed(0)} MB; LRU peak ${lruPeak.toFixed(0)} MB; external peak ${externalPeak.toFixed(0)} MB; queue peak ${queuedPeak}; worst event-loop p99 ${loopWorst.toFixed(0)} ms (alone ${loopAlone.toFixed(0)} ms); ${alive}`,
+    );
     const errs = (e: Record<string, number>) => (Object.keys(e).length ? JSON.stringify(e) : 'none');
     return [
-      { name: `analysts' p99 under a cache-busting attack (${ANALYSTS} analysts × 1 query/s)`, value: r2(beside.p99), unit: 'ms', baseline: r2(alone.p99), ratio: r2(beside.p99 / alone.p99), goal: '≤ 50 ms', note: `baseline: the analysts alone; ratio = under attack ÷ alone; analysts' errors ${errs(beside.errors)}; server event-loop delay p99, worst ${SAMPLE_MS} ms window: ${Math.round(loopWorst)} ms (alone ${Math.round(loopAlone)} ms); ${alive}` },
-      { name: `attackers' questions refused overloaded (${ATTACKERS} sockets × ${ATTACK_PER_SECOND}/s, ${attackS} s)`, value: r1((100 * overloaded) / Math.max(1, attack.sent)), unit: '%', note: `${attack.sent} sent, ${attack.results} answered; errors ${errs(attack.errors)}; ${attack.closed} sockets closed by the server; cold-query queue peak ${queuedPeak}` },
-      { name: 'server peak RSS under the attack', value: Math.round(rssPeak), unit: 'MB', baseline: Math.round(rssBefore), ratio: r2(rssPeak / rssBefore), goal: 'flat', note: `baseline: RSS after the analysts alone; ratio = peak ÷ baseline; peaks: V8 heap ${Math.round(heapPeak)} MB, V8 external ${Math.round(externalPeak)} MB, DuckDB (duckdb_memory()) ${Math.round(duckPeak)} MB, LRU ${Math.round(lruPeak)} MB (LRU_MB default 256)` },
-      { name: "server RSS growth over the attack's second half", value: r2(slope), unit: 'MB/s', goal: '≈ 0', note: `least-squares slope of RSS sampled every ${SAMPLE_MS} ms` },
+      {
+        name: `analysts' p99 under a cache-busting attack (${ANALYSTS} analysts × 1 query/s)`,
+        value: r2(beside.p99),
+        unit: 'ms',
+        baseline: r2(alone.p99),
+        ratio: r2(beside.p99 / alone.p99),
+        goal: '≤ 50 ms',
+        note: `baseline: the analysts alone; ratio = under attack ÷ alone; analysts' errors ${errs(beside.errors)}; server event-loop delay p99, worst ${SAMPLE_MS} ms window: ${Math.round(loopWorst)} ms (alone ${Math.round(loopAlone)} ms); ${alive}`,
+      },
+      {
+        name: `attackers' questions refused overloaded (${ATTACKERS} sockets × ${ATTACK_PER_SECOND}/s, ${attackS} s)`,
+        value: r1((100 * overloaded) / Math.max(1, attack.sent)),
+        unit: '%',
+        note: `${attack.sent} sent, ${attack.results} answered; errors ${errs(attack.errors)}; ${attack.closed} sockets closed by the server; cold-query queue peak ${queuedPeak}`,
+      },
+      {
+        name: 'server peak RSS under the attack',
+        value: Math.round(rssPeak),
+        unit: 'MB',
+        baseline: Math.round(rssBefore),
+        ratio: r2(rssPeak / rssBefore),
+        goal: 'flat',
+        note: `baseline: RSS after the analysts alone; ratio = peak ÷ baseline; peaks: V8 heap ${Math.round(heapPeak)} MB, V8 external ${Math.round(externalPeak)} MB, DuckDB (duckdb_memory()) ${Math.round(duckPeak)} MB, LRU ${Math.round(lruPeak)} MB (LRU_MB default 256)`,
+      },
+      {
+        name: "server RSS growth over the attack's second half",
+        value: r2(slope),
+        unit: 'MB/s',
+        goal: '≈ 0',
+        note: `least-squares slope of RSS sampled every ${SAMPLE_MS} ms`,
+      },
     ];
   } finally {
     await server.stop();

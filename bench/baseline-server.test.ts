@@ -25,12 +25,21 @@ const expected = new Map<string, unknown>();
 beforeAll(async () => {
   const { store, ctx } = await syntheticStore();
   // Through JSON, as the baseline sends it.
-  for (const q of queryMix()) expected.set(JSON.stringify(q), JSON.parse(JSON.stringify(await ask(ctx, q.kind, q.params))));
+  for (const q of queryMix())
+    expected.set(JSON.stringify(q), JSON.parse(JSON.stringify(await ask(ctx, q.kind, q.params))));
   store.conn.closeSync();
   store.instance.closeSync();
   // The store's own temp dir serves as DATA_DIR; the baseline server keeps no cache.
   dir = store.dir;
-  server = await spawnServer({ dataDir: dir, cacheDir: join(dir, 'cache'), demoDays: 3, replaySeconds: 0, entry: 'bench/baseline-server.ts', extraArgs: ['--data-dir', dir], readyTimeoutMs: 60_000 });
+  server = await spawnServer({
+    dataDir: dir,
+    cacheDir: join(dir, 'cache'),
+    demoDays: 3,
+    replaySeconds: 0,
+    entry: 'bench/baseline-server.ts',
+    extraArgs: ['--data-dir', dir],
+    readyTimeoutMs: 60_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -63,15 +72,22 @@ describe('baseline server', () => {
   });
 
   it('holds one DuckDB connection per socket and releases it on close', async () => {
-    const health = async () => (await (await fetch(`${server.base}/healthz`)).json()) as { sessions: number; duckdbConnections: number };
+    const health = async () =>
+      (await (await fetch(`${server.base}/healthz`)).json()) as { sessions: number; duckdbConnections: number };
     const settle = async () => {
       for (let i = 0; i < 100 && (await health()).sessions > 0; i++) await new Promise((r) => setTimeout(r, 50));
     };
     await settle(); // the previous test's socket may still be closing
-    const sockets = await Promise.all(Array.from({ length: 5 }, () => new Promise<WebSocket>((resolve) => {
-      const ws = new WebSocket(server.url);
-      ws.once('message', () => resolve(ws));
-    })));
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<WebSocket>((resolve) => {
+            const ws = new WebSocket(server.url);
+            ws.once('message', () => resolve(ws));
+          }),
+      ),
+    );
     expect(await health()).toMatchObject({ sessions: 5, duckdbConnections: 5 });
     await Promise.all(sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
     await settle();

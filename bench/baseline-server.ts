@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   const http = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', sessions, duckdbConnections: sessions, watermark: toNemIso(wm.watermark) }));
+      res.end(
+        JSON.stringify({ status: 'ok', sessions, duckdbConnections: sessions, watermark: toNemIso(wm.watermark) }),
+      );
       return;
     }
     res.writeHead(404).end();
@@ -43,7 +45,16 @@ async function main(): Promise<void> {
       conn?.closeSync();
       conn = null;
     });
-    ws.send(JSON.stringify({ t: 'hello', v: 1, session: String(sessions), watermark: toNemIso(wm.watermark), kinds: [], tabs: [] }));
+    ws.send(
+      JSON.stringify({
+        t: 'hello',
+        v: 1,
+        session: String(sessions),
+        watermark: toNemIso(wm.watermark),
+        kinds: [],
+        tabs: [],
+      }),
+    );
     ws.on('message', async (raw) => {
       const t0 = performance.now();
       let msg: { id?: unknown; kind?: unknown; params?: unknown };
@@ -54,15 +65,26 @@ async function main(): Promise<void> {
         return;
       }
       const { id, kind } = msg;
-      if (!isKind(kind)) return void ws.send(JSON.stringify({ t: 'error', id, code: 'unknown_kind', message: String(kind) }));
+      if (!isKind(kind))
+        return void ws.send(JSON.stringify({ t: 'error', id, code: 'unknown_kind', message: String(kind) }));
       const v = validateParams(kind as Kind, msg.params);
       if (!v.ok) return void ws.send(JSON.stringify({ t: 'error', id, code: 'bad_params', message: v.message }));
       try {
         if (!conn) return;
         const data = await runQuery({ conn, watermark: wm.watermark, firstTs: wm.firstTs }, v.kind, v.params);
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'result', id, kind, data, meta: { cache: 'db', ms: performance.now() - t0, watermark: toNemIso(wm.watermark) } }));
+        if (ws.readyState === ws.OPEN)
+          ws.send(
+            JSON.stringify({
+              t: 'result',
+              id,
+              kind,
+              data,
+              meta: { cache: 'db', ms: performance.now() - t0, watermark: toNemIso(wm.watermark) },
+            }),
+          );
       } catch (err) {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'error', id, code: 'internal', message: (err as Error).message }));
+        if (ws.readyState === ws.OPEN)
+          ws.send(JSON.stringify({ t: 'error', id, code: 'internal', message: (err as Error).message }));
       }
     });
   });

@@ -43,16 +43,32 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     if (!tab.ok) throw new Error(tab.message);
     const first = await path.answer('tab.nem', tab.params);
     const restartMs = performance.now() - t0;
-    if (first.tier !== 'lmdb') throw new Error(`cache: the first tab after a restart came from ${first.tier}, not LMDB`);
-    results.push({ name: 'warm restart: open cache + read watermark + first tab answer (in process)', value: r3(restartMs), unit: 'ms', goal: '≤ 50 ms (with the socket)' });
+    if (first.tier !== 'lmdb')
+      throw new Error(`cache: the first tab after a restart came from ${first.tier}, not LMDB`);
+    results.push({
+      name: 'warm restart: open cache + read watermark + first tab answer (in process)',
+      value: r3(restartMs),
+      unit: 'ms',
+      goal: '≤ 50 ms (with the socket)',
+    });
     const again = await runWarmup(path);
-    results.push({ name: 'warmup, cache already warm', value: r3(again.seconds), unit: 's', note: `${again.alreadyCached}/${again.queries} already cached` });
+    results.push({
+      name: 'warmup, cache already warm',
+      value: r3(again.seconds),
+      unit: 's',
+      note: `${again.alreadyCached}/${again.queries} already cached`,
+    });
 
     const keys = list.map((q) => makeKey(q.kind, q.params, path.watermark));
     const avgKb = cold.bytes / list.length / 1024;
     const rounds = ctx.quick ? 20 : 200;
     for (const k of keys) cache.get(k); // everything promoted into the LRU
-    results.push({ name: 'LRU hit (lookup)', value: r3(perGetUs(() => keys.forEach((k) => cache.lru.get(k.text)), keys.length, rounds)), unit: 'µs', note: `${keys.length} keys, avg answer ${avgKb.toFixed(1)} KB` });
+    results.push({
+      name: 'LRU hit (lookup)',
+      value: r3(perGetUs(() => keys.forEach((k) => cache.lru.get(k.text)), keys.length, rounds)),
+      unit: 'µs',
+      note: `${keys.length} keys, avg answer ${avgKb.toFixed(1)} KB`,
+    });
     results.push({
       name: 'LMDB hit (getBinaryFast + CRC-32 check + copy)',
       value: r3(perGetUs(() => keys.forEach((k) => cache.disk!.get(k.text)), keys.length, Math.ceil(rounds / 10))),

@@ -29,7 +29,14 @@ const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--markdown FILE]
   --json FILE  write {machine, results:[{name, value, unit, baseline?, ratio?, goal?, note?}], skipped}
   modules: ${MODULES.map((m) => m.name).join(', ')}`;
 
-function args(argv: string[]): { quick: boolean; json?: string; markdown?: string; only?: string[]; dataDir?: string; days?: number } {
+function args(argv: string[]): {
+  quick: boolean;
+  json?: string;
+  markdown?: string;
+  only?: string[];
+  dataDir?: string;
+  days?: number;
+} {
   const out: ReturnType<typeof args> = { quick: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -42,10 +49,14 @@ function args(argv: string[]): { quick: boolean; json?: string; markdown?: strin
     else if (flag === '--json') out.json = value();
     else if (flag === '--markdown') out.markdown = value();
     else if (flag === '--data-dir') out.dataDir = value();
-    else if (flag === '--only') out.only = value().split(',').map((s) => s.trim());
+    else if (flag === '--only')
+      out.only = value()
+        .split(',')
+        .map((s) => s.trim());
     else if (flag === '--days') {
       out.days = Number(value());
-      if (!Number.isInteger(out.days) || out.days < 1 || out.days > 3660) throw new Error('--days must be a whole number from 1 to 3660');
+      if (!Number.isInteger(out.days) || out.days < 1 || out.days > 3660)
+        throw new Error('--days must be a whole number from 1 to 3660');
     } else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -63,10 +74,17 @@ function benchFnOf(mod: Record<string, unknown>): BenchFn | undefined {
 }
 
 function normalise(out: unknown, module: string): BenchResult[] {
-  const list = Array.isArray(out) ? out : out && typeof out === 'object' && Array.isArray((out as { results?: unknown }).results) ? (out as { results: unknown[] }).results : out ? [out] : [];
+  const list = Array.isArray(out)
+    ? out
+    : out && typeof out === 'object' && Array.isArray((out as { results?: unknown }).results)
+      ? (out as { results: unknown[] }).results
+      : out
+        ? [out]
+        : [];
   return list.map((r) => {
     const x = r as BenchResult;
-    if (typeof x?.name !== 'string' || typeof x.value !== 'number' || typeof x.unit !== 'string') throw new Error(`${module} returned a result without name/value/unit: ${JSON.stringify(r).slice(0, 200)}`);
+    if (typeof x?.name !== 'string' || typeof x.value !== 'number' || typeof x.unit !== 'string')
+      throw new Error(`${module} returned a result without name/value/unit: ${JSON.stringify(r).slice(0, 200)}`);
     return x;
   });
 }
@@ -78,7 +96,12 @@ async function main(): Promise<number> {
   const dataDir = resolve(a.dataDir ?? join(ROOT, 'tmp', a.quick ? 'bench-data-quick' : 'bench-data'));
   const cacheDir = resolve(join(ROOT, 'tmp', a.quick ? 'bench-cache-quick' : 'bench-cache'));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const machine = { cores, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
+  const machine = {
+    cores,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
   log(`bench: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}${a.quick ? ', --quick' : ''}`);
 
   const results: BenchResult[] = [];
@@ -109,7 +132,15 @@ async function main(): Promise<number> {
     const scratchDir = join(ROOT, 'tmp', 'bench-scratch', m.name);
     rmSync(scratchDir, { recursive: true, force: true });
     mkdirSync(scratchDir, { recursive: true });
-    const ctx: BenchContext = { dataDir, cacheDir, demoDays: storeDays ?? days, quick: a.quick, cores, scratchDir, log };
+    const ctx: BenchContext = {
+      dataDir,
+      cacheDir,
+      demoDays: storeDays ?? days,
+      quick: a.quick,
+      cores,
+      scratchDir,
+      log,
+    };
     const t0 = Date.now();
     try {
       const fn = benchFnOf((await import(pathToFileURL(file).href)) as Record<string, unknown>);
@@ -125,12 +156,25 @@ async function main(): Promise<number> {
     }
   }
 
-  console.log(`\nNEM Live benchmarks: ${cores} cores (${machine.cpu}), Node ${machine.node}, ${storeDays ?? days}-day demo store${a.quick ? ' (--quick: not the reference numbers)' : ''}\n`);
+  console.log(
+    `\nNEM Live benchmarks: ${cores} cores (${machine.cpu}), Node ${machine.node}, ${storeDays ?? days}-day demo store${a.quick ? ' (--quick: not the reference numbers)' : ''}\n`,
+  );
   console.log(formatTable(results));
   for (const s of skipped) console.log(`skipped ${s.module}: ${s.reason}`);
   for (const f of failed) console.log(`FAILED ${f.module}: ${f.error.split('\n')[0]}`);
-  const report = { machine, date: new Date().toISOString(), quick: a.quick, demoDays: storeDays ?? days, results, skipped, failed };
-  for (const [file, text] of [[a.json, JSON.stringify(report, null, 2)], [a.markdown, formatMarkdown(results)]] as const) {
+  const report = {
+    machine,
+    date: new Date().toISOString(),
+    quick: a.quick,
+    demoDays: storeDays ?? days,
+    results,
+    skipped,
+    failed,
+  };
+  for (const [file, text] of [
+    [a.json, JSON.stringify(report, null, 2)],
+    [a.markdown, formatMarkdown(results)],
+  ] as const) {
     if (!file) continue;
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, text + '\n');

@@ -13,15 +13,35 @@ export function typicalTabPayload(points = 2016, seed = 1): unknown {
   const series: Record<string, (number | null)[]> = {};
   for (const [f, fuel] of FUELS.entries()) {
     const scale = [9000, 2500, 1800, 3000, 2000, 4000, 60, 300, 40, 900][f];
-    series[fuel] = time.map((t) => (r() < 0.002 ? null : Math.round(scale * (0.5 + 0.4 * Math.sin((t / 86400) * 2 * Math.PI + f) + 0.1 * r()) * 10) / 10));
+    series[fuel] = time.map((t) =>
+      r() < 0.002
+        ? null
+        : Math.round(scale * (0.5 + 0.4 * Math.sin((t / 86400) * 2 * Math.PI + f) + 0.1 * r()) * 10) / 10,
+    );
   }
   const price = time.map(() => Math.round((40 + 200 * r() ** 4 - 30 * r()) * 100) / 100);
-  const table = FUELS.map((fuel) => ({ fuel, avgMw: Math.round(r() * 9000 * 10) / 10, gwh: Math.round(r() * 1500 * 100) / 100, sharePct: Math.round(r() * 4000) / 100, vwPrice: Math.round(r() * 15000) / 100 }));
+  const table = FUELS.map((fuel) => ({
+    fuel,
+    avgMw: Math.round(r() * 9000 * 10) / 10,
+    gwh: Math.round(r() * 1500 * 100) / 100,
+    sharePct: Math.round(r() * 4000) / 100,
+    vwPrice: Math.round(r() * 15000) / 100,
+  }));
   return {
     t: 'result',
     id: 42,
     kind: 'tab.generation',
-    data: { panels: { byFuel: { time, series, unit: 'MW', resolution: '5m', price, table }, renewables: { time, series: { share: series.Wind.map((v) => (v === null ? null : Math.round(v / 100) / 10)) }, unit: '%', resolution: '5m' } } },
+    data: {
+      panels: {
+        byFuel: { time, series, unit: 'MW', resolution: '5m', price, table },
+        renewables: {
+          time,
+          series: { share: series.Wind.map((v) => (v === null ? null : Math.round(v / 100) / 10)) },
+          unit: '%',
+          resolution: '5m',
+        },
+      },
+    },
     meta: { cache: 'lru', ms: 0.2, watermark: '2026-04-01T00:00:00+10:00' },
   };
 }
@@ -54,8 +74,29 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const jDec = timePerOp(() => JSON.parse(jsonBytes.toString('utf8')), minMs);
   const r = (x: number): number => Math.round(x * 100) / 100;
   return [
-    { name: 'codec: encode tab payload (2,016 pts × 10 series), msgpack vs JSON', value: r(mEnc), unit: 'µs', baseline: r(jEnc), ratio: r(jEnc / mEnc), note: 'ratio = JSON time ÷ msgpack time' },
-    { name: 'codec: decode tab payload, msgpack vs JSON', value: r(mDec), unit: 'µs', baseline: r(jDec), ratio: r(jDec / mDec), note: 'ratio = JSON time ÷ msgpack time' },
-    { name: 'codec: tab payload size, msgpack vs JSON', value: Math.round(packed.length / 1024), unit: 'KB', baseline: Math.round(jsonBytes.length / 1024), ratio: r(jsonBytes.length / packed.length), note: 'ratio = JSON bytes ÷ msgpack bytes' },
+    {
+      name: 'codec: encode tab payload (2,016 pts × 10 series), msgpack vs JSON',
+      value: r(mEnc),
+      unit: 'µs',
+      baseline: r(jEnc),
+      ratio: r(jEnc / mEnc),
+      note: 'ratio = JSON time ÷ msgpack time',
+    },
+    {
+      name: 'codec: decode tab payload, msgpack vs JSON',
+      value: r(mDec),
+      unit: 'µs',
+      baseline: r(jDec),
+      ratio: r(jDec / mDec),
+      note: 'ratio = JSON time ÷ msgpack time',
+    },
+    {
+      name: 'codec: tab payload size, msgpack vs JSON',
+      value: Math.round(packed.length / 1024),
+      unit: 'KB',
+      baseline: Math.round(jsonBytes.length / 1024),
+      ratio: r(jsonBytes.length / packed.length),
+      note: 'ratio = JSON bytes ÷ msgpack bytes',
+    },
   ];
 }

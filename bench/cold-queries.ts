@@ -54,7 +54,7 @@ async function typicalDuid(instance: DuckDBInstance, watermark: number): Promise
       { from: watermark - 7 * 86400 },
     );
     const row = r.getRows()[0];
-    if (!row) throw new Error('cold-queries: no unit reported SCADA in the store\'s last week');
+    if (!row) throw new Error("cold-queries: no unit reported SCADA in the store's last week");
     return String(row[0]);
   } finally {
     conn.closeSync();
@@ -64,7 +64,10 @@ async function typicalDuid(instance: DuckDBInstance, watermark: number): Promise
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs every case `runs` times on fresh connections to the store in `dataDir`. */
-export async function coldQueries(dataDir: string, opts: { runs?: number; log?: (m: string) => void } = {}): Promise<BenchResult[]> {
+export async function coldQueries(
+  dataDir: string,
+  opts: { runs?: number; log?: (m: string) => void } = {},
+): Promise<BenchResult[]> {
   const runs = opts.runs ?? 5;
   const { instance } = await openStore({ dataDir, readOnly: true });
   const results: BenchResult[] = [];
@@ -91,7 +94,13 @@ export async function coldQueries(dataDir: string, opts: { runs?: number; log?: 
       const name = `cold ${c.kind}${c.label ? ` ${c.label}` : ''}`;
       const goal = c.kind === 'generation.byFuel' && c.label === 'NEM 30d' ? '≤ 50 ms' : '≤ 250 ms';
       const ms = Math.round(median(times) * 10) / 10;
-      results.push({ name, value: ms, unit: 'ms', goal, note: `median of ${runs} fresh connections; first ${times[0].toFixed(1)} ms, worst ${Math.max(...times).toFixed(1)} ms` });
+      results.push({
+        name,
+        value: ms,
+        unit: 'ms',
+        goal,
+        note: `median of ${runs} fresh connections; first ${times[0].toFixed(1)} ms, worst ${Math.max(...times).toFixed(1)} ms`,
+      });
       opts.log?.(`  ${name}: ${ms} ms`);
     }
   } finally {

@@ -17,13 +17,25 @@ describe('frame heads', () => {
   it('decodes frames without a data entry whole', () => {
     const err = { t: 'error', id: 9, code: 'rate_limited', message: 'slow down' };
     expect(msgpackHead(encode(err))).toEqual(err);
-    expect(msgpackHead(encode({ t: 'hello', v: 1, session: 's', watermark: 'w', kinds: ['tab.nem'], tabs: [] }))).toMatchObject({ t: 'hello' });
+    expect(
+      msgpackHead(encode({ t: 'hello', v: 1, session: 's', watermark: 'w', kinds: ['tab.nem'], tabs: [] })),
+    ).toMatchObject({ t: 'hello' });
   });
 
   it('reads the same head from the baseline JSON, small or large', () => {
-    const big = JSON.stringify({ t: 'result', id: 77, kind: 'tab.generation', data, meta: { cache: 'db', ms: 12.5, watermark: 'w' } });
+    const big = JSON.stringify({
+      t: 'result',
+      id: 77,
+      kind: 'tab.generation',
+      data,
+      meta: { cache: 'db', ms: 12.5, watermark: 'w' },
+    });
     expect(big.length).toBeGreaterThan(10_000);
     expect(jsonHead(big)).toEqual({ t: 'result', id: 77, meta: { cache: 'db' } });
-    expect(jsonHead(JSON.stringify({ t: 'error', id: 'q1', code: 'bad_params', message: 'x' }))).toMatchObject({ t: 'error', id: 'q1', code: 'bad_params' });
+    expect(jsonHead(JSON.stringify({ t: 'error', id: 'q1', code: 'bad_params', message: 'x' }))).toMatchObject({
+      t: 'error',
+      id: 'q1',
+      code: 'bad_params',
+    });
   });
 });

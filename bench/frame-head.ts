@@ -26,7 +26,12 @@ export function msgpackHead(bytes: Uint8Array): FrameHead {
   const skip = (b0 & 0xf0) === 0x80 ? 1 : b0 === 0xde ? 3 : b0 === 0xdf ? 5 : 0;
   const at = skip ? indexOfKey(bytes, 512) : -1;
   if (at < 0) return decode(bytes) as FrameHead;
-  const count = skip === 1 ? b0 & 0x0f : skip === 3 ? (bytes[1] << 8) | bytes[2] : ((bytes[1] << 24) >>> 0) + ((bytes[2] << 16) | (bytes[3] << 8) | bytes[4]);
+  const count =
+    skip === 1
+      ? b0 & 0x0f
+      : skip === 3
+        ? (bytes[1] << 8) | bytes[2]
+        : ((bytes[1] << 24) >>> 0) + ((bytes[2] << 16) | (bytes[3] << 8) | bytes[4]);
   if (count - 1 > 15) return decode(bytes) as FrameHead; // not a frame shape this server sends
   const head = new Uint8Array(1 + at - skip);
   head[0] = 0x80 | (count - 1);

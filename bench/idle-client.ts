@@ -10,15 +10,19 @@ async function open(url: string, n: number): Promise<{ opened: number; failed: n
   const batch = 250; // a burst of thousands of handshakes at once only measures the accept queue
   for (let i = 0; i < n; i += batch) {
     const made = await Promise.all(
-      Array.from({ length: Math.min(batch, n - i) }, () => new Promise<WebSocket | null>((resolve) => {
-        const ws = new WebSocket(url, { perMessageDeflate: false });
-        ws.once('message', () => resolve(ws));
-        ws.once('error', (err) => {
-          failed++;
-          firstError ??= err.message;
-          resolve(null);
-        });
-      })),
+      Array.from(
+        { length: Math.min(batch, n - i) },
+        () =>
+          new Promise<WebSocket | null>((resolve) => {
+            const ws = new WebSocket(url, { perMessageDeflate: false });
+            ws.once('message', () => resolve(ws));
+            ws.once('error', (err) => {
+              failed++;
+              firstError ??= err.message;
+              resolve(null);
+            });
+          }),
+      ),
     );
     for (const ws of made) if (ws) sockets.push(ws);
   }
@@ -26,11 +30,14 @@ async function open(url: string, n: number): Promise<{ opened: number; failed: n
 }
 
 async function closeAll(): Promise<{ closed: number }> {
-  const closing = sockets.map((ws) => new Promise<void>((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve();
-    ws.once('close', () => resolve());
-    ws.close(1000);
-  }));
+  const closing = sockets.map(
+    (ws) =>
+      new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close(1000);
+      }),
+  );
   await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 15_000))]);
   for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
   const closed = sockets.length;

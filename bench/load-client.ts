@@ -44,19 +44,26 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const unpack =
     o.codec === 'msgpack'
       ? (m: Message) => msgpackHead(m.head)
-      : (m: Message) => jsonHead(m.length <= HEAD_BYTES ? m.head.toString('utf8') : m.head.toString('utf8') + m.tail.toString('utf8'));
+      : (m: Message) =>
+          jsonHead(
+            m.length <= HEAD_BYTES ? m.head.toString('utf8') : m.head.toString('utf8') + m.tail.toString('utf8'),
+          );
 
   const handlers: ((m: Message) => void)[] = [];
   const sockets = await Promise.all(
-    Array.from({ length: o.sockets }, (_, s) => new Promise<RawWs>((resolve, reject) => {
-      let hello: (() => void) | undefined;
-      const helloSeen = new Promise<void>((r) => (hello = r));
-      RawWs.open(o.url, (m) => {
-        if (!hello) return handlers[s]?.(m);
-        hello();
-        hello = undefined;
-      }).then((ws) => helloSeen.then(() => resolve(ws)), reject);
-    })),
+    Array.from(
+      { length: o.sockets },
+      (_, s) =>
+        new Promise<RawWs>((resolve, reject) => {
+          let hello: (() => void) | undefined;
+          const helloSeen = new Promise<void>((r) => (hello = r));
+          RawWs.open(o.url, (m) => {
+            if (!hello) return handlers[s]?.(m);
+            hello();
+            hello = undefined;
+          }).then((ws) => helloSeen.then(() => resolve(ws)), reject);
+        }),
+    ),
   );
   const t0 = performance.now();
   const loop = watchLoopDelay();
@@ -92,10 +99,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     else {
       const interval = o.mode.intervalMs;
       // Spread the first sends over one interval, as analysts do not click in unison.
-      timers.push(setTimeout(() => {
-        send();
-        timers.push(setInterval(send, interval));
-      }, (s / o.sockets) * interval));
+      timers.push(
+        setTimeout(
+          () => {
+            send();
+            timers.push(setInterval(send, interval));
+          },
+          (s / o.sockets) * interval,
+        ),
+      );
     }
   });
   await new Promise((r) => setTimeout(r, o.durationMs));
@@ -109,7 +121,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   for (const ws of sockets) ws.close();
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 5000))]);
   const cpu = process.cpuUsage(cpu0);
-  return { answered, errors, cache, latency: hist.snapshot(), cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopDelayP99Ms };
+  return {
+    answered,
+    errors,
+    cache,
+    latency: hist.snapshot(),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+    loopDelayP99Ms,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -48,13 +48,23 @@ function openOne(url: string, sub: Sub, delta: boolean): Promise<Subscriber> {
         subscribed = true;
         ws.send(encode({ t: 'sub', id: 1, kind: sub.kind, params: sub.params, ...(delta ? { delta } : {}) }));
       } else if (t === 'result' && subscribed) resolve(s);
-      else if (t === 'error') reject(new Error(`subscription refused: ${(m.length <= HEAD_BYTES ? (decode(m.head) as { message?: string }).message : undefined) ?? 'error frame'}`));
+      else if (t === 'error')
+        reject(
+          new Error(
+            `subscription refused: ${(m.length <= HEAD_BYTES ? (decode(m.head) as { message?: string }).message : undefined) ?? 'error frame'}`,
+          ),
+        );
     };
     RawWs.open(url, onMessage).catch(reject);
   });
 }
 
-async function open(url: string, n: number, subs: Sub[], delta: boolean): Promise<{ opened: number; failed: number; firstError?: string }> {
+async function open(
+  url: string,
+  n: number,
+  subs: Sub[],
+  delta: boolean,
+): Promise<{ opened: number; failed: number; firstError?: string }> {
   let failed = 0;
   let firstError: string | undefined;
   const batch = 250; // thousands of handshakes at once only measure the accept queue
@@ -90,16 +100,27 @@ function closeAll(): { closed: number } {
   return { closed };
 }
 
-process.on('message', async (m: { url?: string; open?: number; subs?: Sub[]; delta?: boolean; arm?: boolean; collect?: { timeoutMs: number }; close?: boolean }) => {
-  if (m.open !== undefined && m.url && m.subs) process.send!(await open(m.url, m.open, m.subs, m.delta === true));
-  else if (m.arm) {
-    for (const s of subscribers) {
-      s.armed = true;
-      s.at = 0;
-    }
-    process.send!({ armed: subscribers.length });
-  } else if (m.collect) process.send!(await collect(m.collect.timeoutMs));
-  else if (m.close) process.send!(closeAll());
-});
+process.on(
+  'message',
+  async (m: {
+    url?: string;
+    open?: number;
+    subs?: Sub[];
+    delta?: boolean;
+    arm?: boolean;
+    collect?: { timeoutMs: number };
+    close?: boolean;
+  }) => {
+    if (m.open !== undefined && m.url && m.subs) process.send!(await open(m.url, m.open, m.subs, m.delta === true));
+    else if (m.arm) {
+      for (const s of subscribers) {
+        s.armed = true;
+        s.at = 0;
+      }
+      process.send!({ armed: subscribers.length });
+    } else if (m.collect) process.send!(await collect(m.collect.timeoutMs));
+    else if (m.close) process.send!(closeAll());
+  },
+);
 process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true });

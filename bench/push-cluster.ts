@@ -46,7 +46,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   });
   const out: BenchResult[] = [];
   try {
-    for (const [mix, subs, delta] of [['ticker', TICKER, false], ['tab mix, deltas', TAB_MIX, true]] as const) {
+    for (const [mix, subs, delta] of [
+      ['ticker', TICKER, false],
+      ['tab mix, deltas', TAB_MIX, true],
+    ] as const) {
       out.push(...(await measure(ctx, server.url, n, rounds, mix, subs, delta, batches)));
     }
   } finally {
@@ -55,7 +58,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   return out;
 }
 
-async function measure(ctx: BenchContext, url: string, n: number, rounds: number, mix: string, subs: Question[], delta: boolean, batches: Pushed[]): Promise<BenchResult[]> {
+async function measure(
+  ctx: BenchContext,
+  url: string,
+  n: number,
+  rounds: number,
+  mix: string,
+  subs: Question[],
+  delta: boolean,
+  batches: Pushed[],
+): Promise<BenchResult[]> {
   const subscribers = await openSubscribers(url, n, subs, delta);
   const procs = subscribers.children.length;
   // push-client stamps arrivals with hrtime (CLOCK_MONOTONIC, shared by processes); the log with Date.now().
@@ -64,7 +76,9 @@ async function measure(ctx: BenchContext, url: string, n: number, rounds: number
   const server: number[] = [];
   let missing = 0;
   try {
-    ctx.log(`push-cluster: ${n.toLocaleString('en')} idle subscribers (${mix}) on WORKERS=2; ${rounds} intervals, one every ${REPLAY_SECONDS} s`);
+    ctx.log(
+      `push-cluster: ${n.toLocaleString('en')} idle subscribers (${mix}) on WORKERS=2; ${rounds} intervals, one every ${REPLAY_SECONDS} s`,
+    );
     // Start each round just after a batch, so the next push is a whole new one.
     await waitForBatch(batches, batches.length + 1);
     for (let r = 0; r < rounds; r++) {
@@ -77,7 +91,9 @@ async function measure(ctx: BenchContext, url: string, n: number, rounds: number
       const times = got.flatMap((g) => g.times.map((t) => t / 1e6 + wallMinusMono - commit));
       missing += got.reduce((s, g) => s + g.missing, 0);
       latencies.push(...times);
-      ctx.log(`push-cluster: round ${r + 1}: server ${b.latencyMs.toFixed(1)} ms; arrivals ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms after commit`);
+      ctx.log(
+        `push-cluster: round ${r + 1}: server ${b.latencyMs.toFixed(1)} ms; arrivals ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms after commit`,
+      );
     }
   } finally {
     await subscribers.close();
@@ -86,8 +102,18 @@ async function measure(ctx: BenchContext, url: string, n: number, rounds: number
   server.sort((a, b) => a - b);
   const label = `${n.toLocaleString('en')} idle subscribers, ${mix}, WORKERS=2`;
   const results: BenchResult[] = [
-    ...latencyRows(label, latencies, n, `${rounds} intervals; ${procs} client process(es) on the same cores; clocks: wall (log) vs monotonic (arrivals), ±1 ms`),
-    { name: `server: commit → every worker's last socket written, median (${label})`, value: r2(pct(server, 50)), unit: 'ms', note: 'the supervisor\'s nemlive_push_latency_seconds' },
+    ...latencyRows(
+      label,
+      latencies,
+      n,
+      `${rounds} intervals; ${procs} client process(es) on the same cores; clocks: wall (log) vs monotonic (arrivals), ±1 ms`,
+    ),
+    {
+      name: `server: commit → every worker's last socket written, median (${label})`,
+      value: r2(pct(server, 50)),
+      unit: 'ms',
+      note: "the supervisor's nemlive_push_latency_seconds",
+    },
   ];
   if (missing > 0) results.push({ name: `pushes missing (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;

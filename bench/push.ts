@@ -38,7 +38,8 @@ interface Collected {
   wrong: number;
 }
 
-export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+export const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 export const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Idle subscribers in forked bench/push-client.ts processes, every socket subscribed. */
@@ -54,15 +55,27 @@ export interface Subscribers {
 
 /** `n` subscribers on `url` (round robin over `subs`), PER_PROCESS to a process; throws, after closing them, when any failed. */
 export async function openSubscribers(url: string, n: number, subs: Question[], delta: boolean): Promise<Subscribers> {
-  const children = await Promise.all(Array.from({ length: Math.ceil(n / PER_PROCESS) }, () => forkReady(join(ROOT, 'bench/push-client.ts'))));
+  const children = await Promise.all(
+    Array.from({ length: Math.ceil(n / PER_PROCESS) }, () => forkReady(join(ROOT, 'bench/push-client.ts'))),
+  );
   const close = async (): Promise<void> => {
     await Promise.all(children.map((c) => ask(c, { close: true }).catch(() => undefined)));
     for (const c of children) c.kill();
   };
   try {
-    const opened = await Promise.all(children.map((c, i) => ask<{ failed: number; firstError?: string }>(c, { url, open: Math.min(PER_PROCESS, n - i * PER_PROCESS), subs, delta })));
+    const opened = await Promise.all(
+      children.map((c, i) =>
+        ask<{ failed: number; firstError?: string }>(c, {
+          url,
+          open: Math.min(PER_PROCESS, n - i * PER_PROCESS),
+          subs,
+          delta,
+        }),
+      ),
+    );
     const failed = opened.reduce((s, o) => s + o.failed, 0);
-    if (failed > 0) throw new Error(`push: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
+    if (failed > 0)
+      throw new Error(`push: ${failed} of ${n} subscribers failed (${opened.find((o) => o.firstError)?.firstError})`);
   } catch (err) {
     await close();
     throw err;
@@ -79,18 +92,30 @@ export async function openSubscribers(url: string, n: number, subs: Question[], 
 export function latencyRows(label: string, sorted: number[], n: number, note: string): BenchResult[] {
   return [
     { name: `push latency p50, commit → socket (${label})`, value: r2(pct(sorted, 50)), unit: 'ms', note },
-    { name: `push latency p95, commit → socket (${label})`, value: r2(pct(sorted, 95)), unit: 'ms', goal: n >= 10_000 ? '≤ 100 ms' : undefined },
+    {
+      name: `push latency p95, commit → socket (${label})`,
+      value: r2(pct(sorted, 95)),
+      unit: 'ms',
+      goal: n >= 10_000 ? '≤ 100 ms' : undefined,
+    },
     { name: `push latency to the last socket (${label})`, value: r2(sorted[sorted.length - 1]), unit: 'ms' },
   ];
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sizes = ctx.quick ? [1000] : [1000, 10_000];
-  const mixes = { 'tab mix, deltas': { subs: TAB_MIX, delta: true }, 'tab mix': { subs: TAB_MIX }, ticker: { subs: TICKER } };
+  const mixes = {
+    'tab mix, deltas': { subs: TAB_MIX, delta: true },
+    'tab mix': { subs: TAB_MIX },
+    ticker: { subs: TICKER },
+  };
   return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes });
 }
 
-export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> }): Promise<BenchResult[]> {
+export async function runPush(
+  ctx: BenchContext,
+  o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> },
+): Promise<BenchResult[]> {
   const config = loadConfig([], {
     DATA_DIR: join(ctx.scratchDir, 'data'),
     DEMO_DAYS: '2', // built by startApp into the empty scratch dir, as `npm start` does
@@ -108,7 +133,8 @@ export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: n
   const out: BenchResult[] = [];
   try {
     for (const [name, mix] of Object.entries(o.mixes))
-      for (const n of o.sizes) out.push(...(await measure(ctx, app, n, o.rounds, name, mix, () => appendDemoInterval(conn))));
+      for (const n of o.sizes)
+        out.push(...(await measure(ctx, app, n, o.rounds, name, mix, () => appendDemoInterval(conn))));
   } finally {
     conn.closeSync();
     await app.close();
@@ -116,7 +142,15 @@ export async function runPush(ctx: BenchContext, o: { sizes: number[]; rounds: n
   return out;
 }
 
-async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: number, mix: string, { subs, delta = false }: Mix, append: () => Promise<number>): Promise<BenchResult[]> {
+async function measure(
+  ctx: BenchContext,
+  app: AppHandle,
+  n: number,
+  rounds: number,
+  mix: string,
+  { subs, delta = false }: Mix,
+  append: () => Promise<number>,
+): Promise<BenchResult[]> {
   const pipeline = app.live?.pipeline;
   if (!pipeline) throw new Error('push bench: the app started no live pipeline (LIVE=demo expected)');
   const subscribers = await openSubscribers(app.wsUrl, n, subs, delta);
@@ -137,7 +171,13 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       await subscribers.arm();
       const ts = await append();
       const committedAt = performance.now();
-      const outcome = await pipeline.onBatch({ source: 'bench', files: [], rows: {}, window: { minTs: ts, maxTs: ts }, ingestedAt: committedAt });
+      const outcome = await pipeline.onBatch({
+        source: 'bench',
+        files: [],
+        rows: {},
+        window: { minTs: ts, maxTs: ts },
+        ingestedAt: committedAt,
+      });
       if (outcome) cycles.push(outcome.latencyMs);
       const got = await subscribers.collect(30_000);
       const committedNs = committedAt * 1e6 + offsetNs;
@@ -146,8 +186,13 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
         missing += g.missing;
         for (const t of g.times) latencies.push((t - committedNs) / 1e6);
       }
-      const spread = got.map((g) => `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`);
-      ctx.log(`push: round ${r + 1}: server ${outcome?.latencyMs.toFixed(1)} ms; first–last arrival per client process: ${spread.join(', ')} ms`);
+      const spread = got.map(
+        (g) =>
+          `${((Math.min(...g.times) - committedNs) / 1e6).toFixed(0)}–${((Math.max(...g.times) - committedNs) / 1e6).toFixed(0)}`,
+      );
+      ctx.log(
+        `push: round ${r + 1}: server ${outcome?.latencyMs.toFixed(1)} ms; first–last arrival per client process: ${spread.join(', ')} ms`,
+      );
       const cycle = outcome?.cycle;
       if (cycle && cycle.groups.length > 0) {
         computes.push(Math.max(...cycle.groups.map((g) => g.readyMs)));
@@ -157,8 +202,11 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
           perPushBytes.push(cycle.groups.reduce((s, g) => s + g.written, 0) / sockets);
           deltaShare.push(cycle.groups.reduce((s, g) => s + g.deltas, 0) / sockets);
         }
-        const size = (g: (typeof cycle.groups)[number]) => `${(g.bytes / 1024).toFixed(1)} KB${g.deltaBytes ? ` (delta ${(g.deltaBytes / 1024).toFixed(1)} KB to ${g.deltas})` : ''}`;
-        ctx.log(`  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${size(g)} ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets} in ${g.sendMs.toFixed(1)})`).join('; ')}`);
+        const size = (g: (typeof cycle.groups)[number]) =>
+          `${(g.bytes / 1024).toFixed(1)} KB${g.deltaBytes ? ` (delta ${(g.deltaBytes / 1024).toFixed(1)} KB to ${g.deltas})` : ''}`;
+        ctx.log(
+          `  cycle ${cycle.totalMs.toFixed(1)} ms: ${cycle.groups.map((g) => `${g.kind} ${size(g)} ready ${g.readyMs.toFixed(1)} sent ${g.sentMs.toFixed(1)} (${g.sockets} in ${g.sendMs.toFixed(1)})`).join('; ')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
@@ -171,12 +219,27 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
   const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
   const results: BenchResult[] = [
     ...latencyRows(label, latencies, n, note),
-    { name: `server: commit → last socket written, median (${label})`, value: r2(pct(cycles, 50)), unit: 'ms', note: 'as nemlive_push_latency_seconds records it' },
+    {
+      name: `server: commit → last socket written, median (${label})`,
+      value: r2(pct(cycles, 50)),
+      unit: 'ms',
+      note: 'as nemlive_push_latency_seconds records it',
+    },
   ];
   if (computes.length > 0) {
     results.push(
-      { name: `server: push cycle start → last answer ready, median (${label})`, value: r2(pct(computes, 50)), unit: 'ms', note: 'recomputation, overlapping the writes of answers ready earlier' },
-      { name: `server: writing one push into one socket, median (${label})`, value: r2(pct(perSocketUs, 50)), unit: 'µs', note: 'time in the fan-out loops ÷ sockets written (uWS send + kernel)' },
+      {
+        name: `server: push cycle start → last answer ready, median (${label})`,
+        value: r2(pct(computes, 50)),
+        unit: 'ms',
+        note: 'recomputation, overlapping the writes of answers ready earlier',
+      },
+      {
+        name: `server: writing one push into one socket, median (${label})`,
+        value: r2(pct(perSocketUs, 50)),
+        unit: 'µs',
+        note: 'time in the fan-out loops ÷ sockets written (uWS send + kernel)',
+      },
     );
   }
   if (perPushBytes.length > 0) {
@@ -187,6 +250,7 @@ async function measure(ctx: BenchContext, app: AppHandle, n: number, rounds: num
       note: `frame bytes written ÷ sockets; sockets that got a delta: ${deltaShare.map((x) => `${Math.round(100 * x)}%`).join(', ')} (rounds, sorted)`,
     });
   }
-  if (missing > 0) results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
+  if (missing > 0)
+    results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;
 }

@@ -41,7 +41,8 @@ describe('raw-ws', () => {
       got.push({ length: m.length, head: Buffer.from(m.head), tail: Buffer.from(m.tail) });
       arrived();
     });
-    const next = (n: number) => new Promise<void>((resolve) => (arrived = () => got.length >= n && resolve())).then(() => got[n - 1]);
+    const next = (n: number) =>
+      new Promise<void>((resolve) => (arrived = () => got.length >= n && resolve())).then(() => got[n - 1]);
     const hello = got[0] ?? (await next(1));
     expect(msgpackHead(hello.head)).toMatchObject({ t: 'hello' });
 

@@ -75,7 +75,12 @@ export class RawWs {
         if (rest.length) ws!.feed(rest);
         return true;
       };
-      const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true, onread: { buffer: READ_BUFFER, callback: onRead } });
+      const socket = connect({
+        host: target.hostname,
+        port: Number(target.port),
+        noDelay: true,
+        onread: { buffer: READ_BUFFER, callback: onRead },
+      });
       ws = new RawWs(socket, onMessage);
       socket.once('error', reject);
       socket.once('connect', () => {
@@ -92,7 +97,12 @@ export class RawWs {
     // A copy: callers pass msgpackr's reused encode buffer, and a write the kernel cannot take at once is queued.
     const payload = Buffer.from(data);
     const len = payload.length;
-    const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len, 0, 0, 0, 0]) : len < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff, 0, 0, 0, 0]) : undefined;
+    const head =
+      len < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | len, 0, 0, 0, 0])
+        : len < 65536
+          ? Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff, 0, 0, 0, 0])
+          : undefined;
     if (!head) throw new Error('raw-ws: frames over 64 KB are not sent by load clients');
     this.socket.cork();
     this.socket.write(head);
@@ -124,7 +134,8 @@ export class RawWs {
       }
       const take = Math.min(this.length - this.received, chunk.length - off);
       const part = chunk.subarray(off, off + take);
-      if (this.received < HEAD_BYTES) part.copy(this.headBuf, this.received, 0, Math.min(take, HEAD_BYTES - this.received));
+      if (this.received < HEAD_BYTES)
+        part.copy(this.headBuf, this.received, 0, Math.min(take, HEAD_BYTES - this.received));
       this.keepTail(part);
       this.received += take;
       off += take;
@@ -169,6 +180,7 @@ export class RawWs {
     const tail = this.tailBuf.subarray(Math.max(0, this.tailLen - TAIL_BYTES), this.tailLen);
     if (this.opcode === OP_PING) this.send(Buffer.from(head), OP_PONG);
     else if (this.opcode === OP_CLOSE) this.socket.end();
-    else if (this.opcode === OP_TEXT || this.opcode === OP_BINARY) this.onMessage({ opcode: this.opcode, length: this.length, head, tail }, this);
+    else if (this.opcode === OP_TEXT || this.opcode === OP_BINARY)
+      this.onMessage({ opcode: this.opcode, length: this.length, head, tail }, this);
   }
 }

@@ -7,7 +7,14 @@ import { ROOT } from '../soak/spawn-server.ts';
 import { formatMarkdown, formatTable } from './table.ts';
 
 const rows = [
-  { name: 'cached throughput vs baseline', value: 41234.5, unit: 'queries/s', baseline: 1520, ratio: 27.13, goal: '≥ 10×' },
+  {
+    name: 'cached throughput vs baseline',
+    value: 41234.5,
+    unit: 'queries/s',
+    baseline: 1520,
+    ratio: 27.13,
+    goal: '≥ 10×',
+  },
   { name: 'memory per idle session', value: 23.456, unit: 'KB', note: 'a | b' },
 ];
 
@@ -30,19 +37,29 @@ describe('bench output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nemlive-bench-'));
     try {
       const file = join(dir, 'bench.json');
-      const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--quick', '--only', 'codec', '--json', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const out = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'bench/cli.ts', '--quick', '--only', 'codec', '--json', file],
+        { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+      );
       expect(out.stderr).not.toMatch(/FAIL/);
       expect(out.status).toBe(0);
       expect(out.stdout).toMatch(/2 cores|\d+ cores/);
       const j = JSON.parse(readFileSync(file, 'utf8'));
       expect(j.machine.cores).toBeGreaterThan(0);
-      expect(j.results.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^codec: encode/), expect.stringMatching(/^codec: decode/)]));
+      expect(j.results.map((r: { name: string }) => r.name)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^codec: encode/), expect.stringMatching(/^codec: decode/)]),
+      );
       for (const r of j.results) {
         expect(typeof r.value).toBe('number');
         expect(typeof r.unit).toBe('string');
         expect(r.ratio).toBeCloseTo(r.baseline / r.value, 0); // every codec ratio is JSON ÷ msgpack
       }
-      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--only', 'nope'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--only', 'nope'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/no benchmark named nope/);
     } finally {

@@ -12,10 +12,20 @@ function fmt(x: number | undefined): string {
 export function formatTable(results: readonly BenchResult[]): string {
   const rows = [
     ['benchmark', 'value', 'baseline', 'ratio', 'goal'],
-    ...results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baseline === undefined ? '' : `${fmt(r.baseline)} ${r.unit}`, r.ratio === undefined ? '' : `${fmt(r.ratio)}×`, r.goal ?? '']),
+    ...results.map((r) => [
+      r.name,
+      `${fmt(r.value)} ${r.unit}`,
+      r.baseline === undefined ? '' : `${fmt(r.baseline)} ${r.unit}`,
+      r.ratio === undefined ? '' : `${fmt(r.ratio)}×`,
+      r.goal ?? '',
+    ]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row: string[]): string => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -25,6 +35,9 @@ export function formatMarkdown(results: readonly BenchResult[]): string {
   return [
     '| benchmark | value | baseline | ratio | goal | note |',
     '| --- | ---: | ---: | ---: | --- | --- |',
-    ...results.map((r) => `| ${esc(r.name)} | ${fmt(r.value)} ${r.unit} | ${r.baseline === undefined ? '' : `${fmt(r.baseline)} ${r.unit}`} | ${r.ratio === undefined ? '' : `${fmt(r.ratio)}×`} | ${r.goal ?? ''} | ${esc(r.note ?? '')} |`),
+    ...results.map(
+      (r) =>
+        `| ${esc(r.name)} | ${fmt(r.value)} ${r.unit} | ${r.baseline === undefined ? '' : `${fmt(r.baseline)} ${r.unit}`} | ${r.ratio === undefined ? '' : `${fmt(r.ratio)}×`} | ${r.goal ?? ''} | ${esc(r.note ?? '')} |`,
+    ),
   ].join('\n');
 }

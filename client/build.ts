@@ -67,12 +67,18 @@ export async function buildClient(outDir = CLIENT_DIST): Promise<BuildResult> {
       if (!/\.(js|html|txt)$/.test(name)) continue; // source maps are fetched only by devtools: served uncompressed
       const bytes = await readFile(join(tmp, name));
       const gz = gzipSync(bytes, { level: 9 });
-      const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
+      const br = brotliCompressSync(bytes, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+      });
       await writeFile(join(tmp, `${name}.gz`), gz);
       await writeFile(join(tmp, `${name}.br`), br);
       files[name] = { bytes: bytes.length, gzip: gz.length, br: br.length };
     }
-    const inputs = [...Object.keys(result.metafile.inputs).map((p) => relative(ROOT, resolve(ROOT, p))), relative(ROOT, HTML), relative(ROOT, fileURLToPath(import.meta.url))];
+    const inputs = [
+      ...Object.keys(result.metafile.inputs).map((p) => relative(ROOT, resolve(ROOT, p))),
+      relative(ROOT, HTML),
+      relative(ROOT, fileURLToPath(import.meta.url)),
+    ];
     const manifest: Manifest = { entry, files, inputs, builtAt: new Date().toISOString() };
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await swapIn(tmp, outDir);
@@ -92,7 +98,8 @@ async function swapIn(tmp: string, outDir: string): Promise<void> {
     await rename(tmp, outDir);
   } catch (err) {
     // Another process swapped in its build at the same moment: theirs is as fresh as ours.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw err;
     await rm(tmp, { recursive: true, force: true });
   }
   await rm(old, { recursive: true, force: true });
@@ -131,7 +138,8 @@ export function ensureClientBuilt(outDir = CLIENT_DIST): Promise<BuildResult> {
   inFlight ??= (async () => {
     const started = performance.now();
     const manifest = await readManifest(outDir);
-    if (manifest && (await staleReason(outDir, manifest)) === null) return { manifest, dir: outDir, ms: performance.now() - started, rebuilt: false };
+    if (manifest && (await staleReason(outDir, manifest)) === null)
+      return { manifest, dir: outDir, ms: performance.now() - started, rebuilt: false };
     return buildClient(outDir);
   })().finally(() => (inFlight = null));
   return inFlight;
@@ -145,7 +153,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const { manifest, ms, dir } = await buildClient();
   const js = manifest.files[manifest.entry];
   console.log(`built ${relative(process.cwd(), dir)}/${manifest.entry} in ${ms.toFixed(0)} ms`);
-  for (const [name, f] of Object.entries(manifest.files)) console.log(`  ${name.padEnd(24)} ${kb(f.bytes).padStart(9)}  gzip ${kb(f.gzip).padStart(8)}  br ${kb(f.br).padStart(8)}`);
+  for (const [name, f] of Object.entries(manifest.files))
+    console.log(
+      `  ${name.padEnd(24)} ${kb(f.bytes).padStart(9)}  gzip ${kb(f.gzip).padStart(8)}  br ${kb(f.br).padStart(8)}`,
+    );
   console.log(`initial JS: ${kb(js.gzip)} gzipped (budget ${kb(BUDGET_GZIP_BYTES)})`);
   if (js.gzip > BUDGET_GZIP_BYTES) {
     console.error('over the initial JS budget');

@@ -50,8 +50,14 @@ describe('answer path', () => {
     const market = new Market(WATERMARK, T0 + 300);
     const answerer = new Answerer(market, new TieredCache({ lruBytes: 8 << 20 }), new Gate(2, 100));
     const pool = holder(store.conn);
-    const before = { current: await runs('prices.current'), history: await runs('prices.history'), mix: await runs('generation.mix') };
-    const answers = await Promise.all(REGION_CHOICES.map((region) => answerer.answer('tab.nem', params('tab.nem', { region }), pool)));
+    const before = {
+      current: await runs('prices.current'),
+      history: await runs('prices.history'),
+      mix: await runs('generation.mix'),
+    };
+    const answers = await Promise.all(
+      REGION_CHOICES.map((region) => answerer.answer('tab.nem', params('tab.nem', { region }), pool)),
+    );
     expect(await runs('prices.current')).toBe(before.current + 1);
     expect(await runs('prices.history')).toBe(before.history + 1);
     expect(await runs('generation.mix')).toBe(before.mix + REGION_CHOICES.length);
@@ -67,7 +73,11 @@ describe('answer path', () => {
   });
 
   it('a tab asked by two sessions still reaches the second when the first closes while composing it', async () => {
-    const answerer = new Answerer(new Market(WATERMARK, T0 + 300), new TieredCache({ lruBytes: 8 << 20 }), new Gate(2, 100));
+    const answerer = new Answerer(
+      new Market(WATERMARK, T0 + 300),
+      new TieredCache({ lruBytes: 8 << 20 }),
+      new Gate(2, 100),
+    );
     const [leader, follower] = [new ConnLane(store.instance), new ConnLane(store.instance)];
     const tab = params('tab.nem', { region: 'VIC1' });
     const led = answerer.answer('tab.nem', tab, leader);
@@ -89,7 +99,13 @@ describe('answer path', () => {
     market.advance(WATERMARK);
     const a = await pending;
     expect(a.watermark).toBe(WATERMARK - 3600);
-    const whole = encode(await runQuery({ conn: store.conn, watermark: WATERMARK - 3600, firstTs: T0 + 300 }, 'tab.nem', params('tab.nem', { region: 'NSW1' })));
+    const whole = encode(
+      await runQuery(
+        { conn: store.conn, watermark: WATERMARK - 3600, firstTs: T0 + 300 },
+        'tab.nem',
+        params('tab.nem', { region: 'NSW1' }),
+      ),
+    );
     expect(Buffer.from(a.dataBytes).equals(Buffer.from(whole))).toBe(true);
   });
 

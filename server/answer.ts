@@ -60,7 +60,9 @@ export class Answerer {
     private readonly gate: Gate,
   ) {
     this.flight = new Flight(gate);
-    this.socketFull = overloaded(`this socket already has ${gate.perOwner} uncached questions in progress; try again once some are answered`);
+    this.socketFull = overloaded(
+      `this socket already has ${gate.perOwner} uncached questions in progress; try again once some are answered`,
+    );
   }
 
   /** This answerer as warmup and hot refresh use it, computing misses on `pool`; undefined without a cache. */
@@ -87,7 +89,12 @@ export class Answerer {
    * `helpers` lend a connection when the answer has to be computed (the asking session first). `at` answers at
    * other marks than the market's (the answer's version is then the market's current one, which only pushes read).
    */
-  answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
+  answer<K extends Kind>(
+    kind: K,
+    params: ParamsOf<K>,
+    helpers: ConnHolder | readonly ConnHolder[],
+    at?: Marks,
+  ): Promise<Answer> {
     const { watermark, firstTs, generation } = at ?? this.market;
     return this.answerAt({ watermark, firstTs, version: this.market.version, generation }, kind, params, helpers);
   }
@@ -105,7 +112,13 @@ export class Answerer {
   ): Promise<Answer> {
     const t0 = performance.now();
     const key = makeKey(kind, params, s.watermark, { generation: s.generation });
-    const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({ dataBytes, tier, ms: performance.now() - t0, watermark: s.watermark, version: s.version });
+    const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({
+      dataBytes,
+      tier,
+      ms: performance.now() - t0,
+      watermark: s.watermark,
+      version: s.version,
+    });
     const hit = this.cache?.get(key);
     if (hit) return done(hit.bytes, hit.tier);
     const release = question ? undefined : this.admit(helpers);
@@ -115,15 +128,20 @@ export class Answerer {
         const c = await this.compose(s, key, panels, helpers);
         return done(c.bytes, c.tier);
       }
-      const dataBytes = await this.flight.run(key.text, helpers, async (conn) => {
-        const q0 = performance.now();
-        const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
-        metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
-        // A copy: msgpackr's result is a view into its shared, reused buffer.
-        const bytes = new Uint8Array(encode(data));
-        void this.cache?.set(key, bytes);
-        return bytes;
-      }, question);
+      const dataBytes = await this.flight.run(
+        key.text,
+        helpers,
+        async (conn) => {
+          const q0 = performance.now();
+          const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
+          metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
+          // A copy: msgpackr's result is a view into its shared, reused buffer.
+          const bytes = new Uint8Array(encode(data));
+          void this.cache?.set(key, bytes);
+          return bytes;
+        },
+        question,
+      );
       return done(dataBytes, 'db');
     } finally {
       release?.();
@@ -153,16 +171,23 @@ export class Answerer {
    * its connection to the panels still waiting, so they run at its turn too (fair-gate.ts): a tab queued deep in one
    * socket's backlog is not a long wait for another socket asking the same tab.
    */
-  private compose(s: State, key: CacheKey, panels: Panel[], helpers: ConnHolder | readonly ConnHolder[]): Promise<{ bytes: Uint8Array; tier: CacheTier }> {
+  private compose(
+    s: State,
+    key: CacheKey,
+    panels: Panel[],
+    helpers: ConnHolder | readonly ConnHolder[],
+  ): Promise<{ bytes: Uint8Array; tier: CacheTier }> {
     const running = this.composing.get(key.text);
     if (running) {
       metrics.coalesced.inc();
       // Lend this socket's connection to the panels still in flight (the leader started them all at once); the tab's
       // own answer comes from `running`.
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
-      for (const p of panels) this.flight.join(makeKey(p.kind, p.params, s.watermark, { generation: s.generation }).text, own);
+      for (const p of panels)
+        this.flight.join(makeKey(p.kind, p.params, s.watermark, { generation: s.generation }).text, own);
       return running.catch((err: unknown) => {
-        if (err instanceof SessionClosedError && own.some((h) => !h.closed)) return this.compose(s, key, panels, helpers);
+        if (err instanceof SessionClosedError && own.some((h) => !h.closed))
+          return this.compose(s, key, panels, helpers);
         throw err;
       });
     }
@@ -176,7 +201,11 @@ export class Answerer {
       );
       metrics.queryDuration.observe({ kind: key.kind }, (performance.now() - q0) / 1000);
       void this.cache?.set(key, bytes);
-      const tier: CacheTier = answers.some((a) => a.tier === 'db') ? 'db' : answers.some((a) => a.tier === 'lmdb') ? 'lmdb' : 'lru';
+      const tier: CacheTier = answers.some((a) => a.tier === 'db')
+        ? 'db'
+        : answers.some((a) => a.tier === 'lmdb')
+          ? 'lmdb'
+          : 'lru';
       return { bytes, tier };
     })();
     this.composing.set(key.text, work);
@@ -214,7 +243,13 @@ export function panelsBytes(names: readonly string[], data: readonly Uint8Array[
 }
 
 /** A result or push frame: the small fields encoded here, the cached data bytes appended as they are. */
-export function answerFrame(t: 'result' | 'push', id: RequestId, kind: Kind, answer: Answer, into?: Uint8Array): Uint8Array {
+export function answerFrame(
+  t: 'result' | 'push',
+  id: RequestId,
+  kind: Kind,
+  answer: Answer,
+  into?: Uint8Array,
+): Uint8Array {
   return encodeFrameWithData({ t, id, kind, meta: answerMeta(answer) }, answer.dataBytes, into);
 }
 
@@ -222,7 +257,6 @@ export function answerFrame(t: 'result' | 'push', id: RequestId, kind: Kind, ans
 export function answerMeta(answer: Answer): { cache: CacheTier; ms: number; watermark: string } {
   return { cache: answer.tier, ms: Math.round(answer.ms * 1000) / 1000, watermark: wireWatermark(answer.watermark) };
 }
-
 
 /** Answers larger than this get a buffer of their own rather than growing the scratch one. */
 const SCRATCH_MAX = 4 << 20;
@@ -236,6 +270,7 @@ let scratch = new Uint8Array(64 << 10);
  */
 export function sentNowFrame(t: 'result' | 'push', id: RequestId, kind: Kind, answer: Answer): Uint8Array {
   const need = answer.dataBytes.length + 512; // the head is a few dozen bytes; a longer one just allocates
-  if (need > scratch.length && need <= SCRATCH_MAX) scratch = new Uint8Array(Math.min(SCRATCH_MAX, 2 ** Math.ceil(Math.log2(need))));
+  if (need > scratch.length && need <= SCRATCH_MAX)
+    scratch = new Uint8Array(Math.min(SCRATCH_MAX, 2 ** Math.ceil(Math.log2(need))));
   return answerFrame(t, id, kind, answer, scratch);
 }

@@ -97,26 +97,26 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const log = opts.log ?? createLogger(config.logLevel);
   const limits: Limits = { ...DEFAULT_LIMITS, ...configLimits(config), ...opts.limits };
   // uWS aborts the whole process (std::terminate) on these; refuse them with an error instead.
-  if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8)) throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
+  if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8))
+    throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
 
   // Opens DATA_DIR's store, building the demo into an empty one unless a real feed fills it (not in a cluster worker).
-  const instance = opts.remote ? undefined : (await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) })).instance;
+  const instance = opts.remote
+    ? undefined
+    : (await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) })).instance;
   const pool = new LanePool(instance, limits.poolSize);
   // Its own connection, so a scrape never queues behind a push recomputation on the pool.
   const probeLane = instance && new ConnLane(instance);
   const duckMemory = probeLane && new DuckMemoryProbe(probeLane);
   const marks = opts.remote ? opts.remote.marks : await pool.withConn(readWatermark);
-  if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  if (!marks)
+    log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const generation = opts.remote ? opts.remote.marks.generation : await pool.withConn(readGeneration);
   const market = new Market(marks?.watermark, marks?.firstTs, generation);
 
   const ownCache = opts.cache === undefined;
-  const cache =
-    opts.cache === false
-      ? undefined
-      : (opts.cache ??
-        serverCache(config, config.lruMb, log));
+  const cache = opts.cache === false ? undefined : (opts.cache ?? serverCache(config, config.lruMb, log));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
   const answerer = opts.remote?.answerer(market, cache, gate) ?? new Answerer(market, cache, gate);
   const answerPath = answerer.path(pool);
@@ -126,10 +126,15 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     ...DEFAULT_RECLAIM,
     ...opts.reclaim,
     onReclaim: (r) => {
-      log.info({ ms: Math.round(r.ms), heapMB: [r.heldBefore, r.heldAfter].map((b) => Math.round(b / 2 ** 20)) }, 'sockets gone: full collection so V8 returns their memory');
+      log.info(
+        { ms: Math.round(r.ms), heapMB: [r.heldBefore, r.heldAfter].map((b) => Math.round(b / 2 ** 20)) },
+        'sockets gone: full collection so V8 returns their memory',
+      );
       // Setting DuckDB's memory_limit (to the same value) flushes its allocators: jemalloc's, and glibc's
       // malloc_trim, which returns the free pages that closed sockets and connections left inside malloc's arenas.
-      probeLane?.withConn((c) => c.run(`SET memory_limit = '${config.memoryLimit}'`)).catch((err: unknown) => log.warn({ err }, 'allocator flush failed'));
+      probeLane
+        ?.withConn((c) => c.run(`SET memory_limit = '${config.memoryLimit}'`))
+        .catch((err: unknown) => log.warn({ err }, 'allocator flush failed'));
     },
   });
   const pusher = new Pusher({
@@ -166,9 +171,14 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
         reply(res, { aborted: false }, { status, headers: { 'Content-Type': 'text/plain', ...headers }, body: reason });
       };
       if (closing) return refuse('503 Service Unavailable', 'shutting down');
-      if (version !== WS_VERSION) return refuse('426 Upgrade Required', `websocket version ${WS_VERSION} only`, { 'Sec-WebSocket-Version': WS_VERSION });
-      if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) return refuse('403 Forbidden', 'origin not allowed');
-      if (!tokenMatches(config.authToken, bearerToken(auth)) && !tokenMatches(config.authToken, token)) return refuse('401 Unauthorized', 'token required');
+      if (version !== WS_VERSION)
+        return refuse('426 Upgrade Required', `websocket version ${WS_VERSION} only`, {
+          'Sec-WebSocket-Version': WS_VERSION,
+        });
+      if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin))
+        return refuse('403 Forbidden', 'origin not allowed');
+      if (!tokenMatches(config.authToken, bearerToken(auth)) && !tokenMatches(config.authToken, token))
+        return refuse('401 Unauthorized', 'token required');
       res.upgrade<SocketData>({ id: randomBytes(9).toString('base64url') }, key, protocol, extensions, context);
     },
     open: (ws) => openSession(ws),
@@ -194,18 +204,31 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     const { id } = ws.getUserData();
     if (closing || sessions.size >= config.maxSessions) {
       metrics.sessionsRejected.inc({ reason: closing ? 'shutting down' : 'session cap' });
-      const message = closing ? 'the server is shutting down; reconnect shortly' : `the server is at its cap of ${config.maxSessions} sessions; try again shortly`;
+      const message = closing
+        ? 'the server is shutting down; reconnect shortly'
+        : `the server is at its cap of ${config.maxSessions} sessions; try again shortly`;
       ws.cork(() => {
         ws.send(encode({ t: 'error', code: 'overloaded', message }), true);
         ws.end(closing ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN, 'overloaded');
       });
       return;
     }
-    const lane = new ConnLane(instance, { opened: () => sessions.connectionOpened(), released: () => sessions.connectionReleased() });
+    const lane = new ConnLane(instance, {
+      opened: () => sessions.connectionOpened(),
+      released: () => sessions.connectionReleased(),
+    });
     const session = new Session(id, ws, log.child({ session: id }), lane, rate);
     sessions.add(session);
-    if (session.log.isLevelEnabled('debug')) session.log.debug({ remote: Buffer.from(ws.getRemoteAddressAsText()).toString() }, 'socket opened');
-    const hello: HelloFrame = { t: 'hello', v: PROTOCOL_VERSION, session: id, watermark: market.iso, kinds: KIND_NAMES, tabs: TAB_KINDS };
+    if (session.log.isLevelEnabled('debug'))
+      session.log.debug({ remote: Buffer.from(ws.getRemoteAddressAsText()).toString() }, 'socket opened');
+    const hello: HelloFrame = {
+      t: 'hello',
+      v: PROTOCOL_VERSION,
+      session: id,
+      watermark: market.iso,
+      kinds: KIND_NAMES,
+      tabs: TAB_KINDS,
+    };
     session.send(encode(hello));
   }
 
@@ -223,7 +246,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const listener = await listen(uws, app, config.host, config.port, log);
   const port = listener.port;
   // A cluster worker leaves it to the supervisor (one process per port).
-  const healthPort = config.healthPort && !opts.remote ? await listenHealth(config.host, config.healthPort, readHealth, log) : undefined;
+  const healthPort =
+    config.healthPort && !opts.remote ? await listenHealth(config.host, config.healthPort, readHealth, log) : undefined;
   const unbind = bindSources({
     sessions: () => sessions.size,
     duckdbConnections: () => sessions.connections,
@@ -266,7 +290,11 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       await pusher.idle();
       await warmed;
       const drained = await Promise.race([sessions.drained().then(() => true), delay(DRAIN_MS).then(() => false)]);
-      if (!drained) log.warn({ sessions: sessions.size, connections: sessions.connections }, 'shutdown: queries still running; closing DuckDB anyway');
+      if (!drained)
+        log.warn(
+          { sessions: sessions.size, connections: sessions.connections },
+          'shutdown: queries still running; closing DuckDB anyway',
+        );
       sessions.stop();
       await Promise.all([pool.close(), probeLane?.close()]);
       if (ownCache) await cache?.close();

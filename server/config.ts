@@ -54,11 +54,14 @@ export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
 
-const int = (min: number, max: number): Parse<number> => (raw) => {
-  const n = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`must be a whole number from ${min} to ${max}`);
-  return n;
-};
+const int =
+  (min: number, max: number): Parse<number> =>
+  (raw) => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max)
+      throw new Error(`must be a whole number from ${min} to ${max}`);
+    return n;
+  };
 const bool: Parse<boolean> = (raw) => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -76,7 +79,8 @@ const folder: Parse<string> = (raw) => {
   let stat = statOrNone(at);
   while (!stat && dirname(at) !== at) stat = statOrNone((at = dirname(at)));
   const inTheWay = at === target ? '' : ` (${at} is in the way)`;
-  if (!stat?.isDirectory()) throw new Error(at === target ? 'must be a folder, not a file' : `cannot be created${inTheWay}`);
+  if (!stat?.isDirectory())
+    throw new Error(at === target ? 'must be a folder, not a file' : `cannot be created${inTheWay}`);
   try {
     accessSync(at, constants.W_OK | constants.X_OK);
   } catch {
@@ -89,7 +93,8 @@ function statOrNone(path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw err;
   }
 }
@@ -125,14 +130,26 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   cacheDir: { env: 'CACHE_DIR', flag: 'cache-dir', default: './cache', parse: folder },
   demoDays: { env: 'DEMO_DAYS', flag: 'demo-days', default: 365, parse: int(1, 3660) },
   warm: { env: 'WARM', flag: 'warm', default: true, parse: bool },
-  live: { env: 'LIVE', flag: 'live', default: 'demo', parse: (raw) => raw.split(',').map((s) => live(s.trim())).join(',') },
+  live: {
+    env: 'LIVE',
+    flag: 'live',
+    default: 'demo',
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => live(s.trim()))
+        .join(','),
+  },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 300, parse: int(1, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },
   lmdbMb: { env: 'LMDB_MB', flag: 'lmdb-mb', default: 1024, parse: int(8, 1048576) },
   logLevel: {
-    env: 'LOG_LEVEL', flag: 'log-level', default: 'info',
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    default: 'info',
     parse: (raw) => {
-      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) throw new Error('must be fatal, error, warn, info, debug, trace or silent');
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw))
+        throw new Error('must be fatal, error, warn, info, debug, trace or silent');
       return raw;
     },
   },
@@ -140,20 +157,38 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   threads: { env: 'DUCKDB_THREADS', flag: 'threads', default: BUDGET.threads, parse: int(1, 256) },
   memoryLimit: { env: 'DUCKDB_MEMORY', flag: 'memory-limit', default: '4GB', parse: memory },
   maxSessions: { env: 'MAX_SESSIONS', flag: 'max-sessions', default: 20000, parse: int(1, 1_000_000) },
-  maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', default: 64 * 1024, parse: int(256, 16 * 1024 * 1024) },
+  maxPayloadBytes: {
+    env: 'MAX_PAYLOAD_BYTES',
+    flag: 'max-payload-bytes',
+    default: 64 * 1024,
+    parse: int(256, 16 * 1024 * 1024),
+  },
   authToken: { env: 'AUTH_TOKEN', flag: 'auth-token', default: undefined, parse: text, secret: true },
   allowedOrigins: {
-    env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', default: [],
-    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+    env: 'ALLOWED_ORIGINS',
+    flag: 'allowed-origins',
+    default: [],
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
   },
   rateLimit: { env: 'RATE_LIMIT', flag: 'rate-limit', default: 200, parse: int(1, 1_000_000) },
   rateBurst: { env: 'RATE_BURST', flag: 'rate-burst', default: 400, parse: int(1, 1_000_000) },
   maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', flag: 'max-subscriptions', default: 64, parse: int(1, 10_000) },
-  maxColdQueries: { env: 'MAX_COLD_QUERIES', flag: 'max-cold-queries', default: BUDGET.maxColdQueries, parse: int(1, 256) },
+  maxColdQueries: {
+    env: 'MAX_COLD_QUERIES',
+    flag: 'max-cold-queries',
+    default: BUDGET.maxColdQueries,
+    parse: int(1, 256),
+  },
   maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
   maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 64, parse: int(1, 1_000_000) },
   idleTimeoutS: {
-    env: 'IDLE_TIMEOUT_S', flag: 'idle-timeout', default: 32,
+    env: 'IDLE_TIMEOUT_S',
+    flag: 'idle-timeout',
+    default: 32,
     parse: (raw) => {
       // uWS aborts the process on other values.
       const n = int(0, 960)(raw);
@@ -166,7 +201,10 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
 };
 
 /** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */
-export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+export function loadConfig(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Config> {
   const flags = parseFlags(argv);
   const out: Record<string, unknown> = {};
   for (const [key, opt] of Object.entries(OPTIONS) as [keyof Config, Option<unknown>][]) {
@@ -192,7 +230,9 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
 function assertCombination(c: Config, flags: Map<string, string>): void {
   const name = (key: keyof Config) => (flags.has(OPTIONS[key].flag) ? `--${OPTIONS[key].flag}` : OPTIONS[key].env);
   if (c.maxSessions < c.workers) {
-    throw new ConfigError(`${name('maxSessions')}=${c.maxSessions} must be at least ${name('workers')}=${c.workers} (each worker admits its share of the sessions)`);
+    throw new ConfigError(
+      `${name('maxSessions')}=${c.maxSessions} must be at least ${name('workers')}=${c.workers} (each worker admits its share of the sessions)`,
+    );
   }
 }
 
@@ -232,7 +272,14 @@ export function positionalArgs(argv: readonly string[] = process.argv.slice(2)):
     if (arg.startsWith('--')) {
       const name = arg.slice(2).split('=')[0];
       const isBool = known.has(name) && typeof OPTIONS[keyOfFlag(name)].default === 'boolean';
-      if (known.has(name) && !arg.includes('=') && !isBool && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) i++;
+      if (
+        known.has(name) &&
+        !arg.includes('=') &&
+        !isBool &&
+        argv[i + 1] !== undefined &&
+        !argv[i + 1].startsWith('--')
+      )
+        i++;
       continue;
     }
     out.push(arg);

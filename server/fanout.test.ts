@@ -58,7 +58,10 @@ describe('Fanout', () => {
     const [full, delta] = [new Uint8Array(10), new Uint8Array(2)];
     const picks = new Map(sinks.map((s, i) => [s, i % 2 === 0 ? delta : full]));
     const sent: [number, Uint8Array][] = [];
-    const d = await f.send({ frameFor: (s: Sink) => picks.get(s)!, sent: (s: Sink, frame) => sent.push([sinks.indexOf(s), frame]) }, sinks);
+    const d = await f.send(
+      { frameFor: (s: Sink) => picks.get(s)!, sent: (s: Sink, frame) => sent.push([sinks.indexOf(s), frame]) },
+      sinks,
+    );
     expect(d).toMatchObject({ sent: 4, skipped: 1, bytes: 2 + 10 + 2 + 10 });
     expect(sent).toEqual([
       [0, delta],
@@ -73,7 +76,10 @@ describe('Fanout', () => {
     const f = new Fanout(1000, 0); // yields after every CHECK_EVERY sockets: the first frame is still going out below
     const members = new Set(Array.from({ length: 5 }, () => new Sink()));
     const gone = [...members][4];
-    const first = f.send(frame(1), Array.from({ length: 500 }, () => new Sink()));
+    const first = f.send(
+      frame(1),
+      Array.from({ length: 500 }, () => new Sink()),
+    );
     const second = f.send(frame(2), members);
     members.delete(gone);
     await Promise.all([first, second]);

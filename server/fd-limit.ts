@@ -76,7 +76,8 @@ function tryOpen(): number | undefined {
   try {
     return openSync('/dev/null', 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EMFILE' || (err as NodeJS.ErrnoException).code === 'ENFILE') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'EMFILE' || (err as NodeJS.ErrnoException).code === 'ENFILE')
+      return undefined;
     throw err;
   }
 }

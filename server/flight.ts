@@ -32,7 +32,12 @@ export class Flight<T> {
    * `helpers` offer their connections, in order of preference. Admission (server/fair-gate.ts open/full) is the
    * caller's: here the query only waits its turn.
    */
-  run(key: string, helpers: ConnHolder | readonly ConnHolder[], compute: (conn: DuckDBConnection) => Promise<T>, question?: object): Promise<T> {
+  run(
+    key: string,
+    helpers: ConnHolder | readonly ConnHolder[],
+    compute: (conn: DuckDBConnection) => Promise<T>,
+    question?: object,
+  ): Promise<T> {
     const offered = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
     const existing = this.running.get(key);
     if (existing) {

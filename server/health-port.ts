@@ -21,7 +21,11 @@ export function listenHealth(host: string, port: number, read: ReadHealth, log: 
     }
     const h = read();
     const body = JSON.stringify(h);
-    res.writeHead(h.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(h.status === 'ok' ? 200 : 503, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   // A checker gets its answer in one round trip; nothing here is worth holding a socket for.

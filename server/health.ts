@@ -21,7 +21,13 @@ export interface Health {
   store?: StoreState;
 }
 
-export function health(sessions: Sessions, market: Market, closing: boolean, duckdbMemoryBytes?: number, store?: StoreState): Health {
+export function health(
+  sessions: Sessions,
+  market: Market,
+  closing: boolean,
+  duckdbMemoryBytes?: number,
+  store?: StoreState,
+): Health {
   const watermark = market.hasData ? market.iso : null;
   const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark };
   if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
@@ -40,7 +46,16 @@ export function healthHandler(read: () => Health) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const head = req.getMethod().toUpperCase() === 'HEAD';
     const h = read();
-    reply(res, { aborted: false }, { status: h.status === 'ok' ? '200 OK' : '503 Service Unavailable', headers: JSON_TYPE, body: JSON.stringify(h), head });
+    reply(
+      res,
+      { aborted: false },
+      {
+        status: h.status === 'ok' ? '200 OK' : '503 Service Unavailable',
+        headers: JSON_TYPE,
+        body: JSON.stringify(h),
+        head,
+      },
+    );
   };
 }
 
@@ -53,11 +68,23 @@ export function metricsHandler(token: string | undefined, read: () => Promise<st
     const auth = req.getHeader('authorization');
     const state = watchAbort(res);
     if (!tokenMatches(token, bearerToken(auth))) {
-      reply(res, state, { status: '401 Unauthorized', headers: { 'WWW-Authenticate': 'Bearer' }, body: 'unauthorized' });
+      reply(res, state, {
+        status: '401 Unauthorized',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+        body: 'unauthorized',
+      });
       return;
     }
     read()
-      .then((text) => reply(res, state, { status: '200 OK', headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }, body: text }))
-      .catch((err: Error) => reply(res, state, { status: '500 Internal Server Error', body: `metrics failed: ${err.message}` }));
+      .then((text) =>
+        reply(res, state, {
+          status: '200 OK',
+          headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' },
+          body: text,
+        }),
+      )
+      .catch((err: Error) =>
+        reply(res, state, { status: '500 Internal Server Error', body: `metrics failed: ${err.message}` }),
+      );
   };
 }

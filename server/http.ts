@@ -75,7 +75,12 @@ export interface StaticRequest {
 
 /** Copies what serving needs out of `req` (valid only during the handler's synchronous part). */
 export function readStaticRequest(req: HttpRequest): StaticRequest {
-  return { method: req.getMethod().toUpperCase(), url: req.getUrl(), acceptEncoding: req.getHeader('accept-encoding'), ifNoneMatch: req.getHeader('if-none-match') };
+  return {
+    method: req.getMethod().toUpperCase(),
+    url: req.getUrl(),
+    acceptEncoding: req.getHeader('accept-encoding'),
+    ifNoneMatch: req.getHeader('if-none-match'),
+  };
 }
 
 export class StaticFiles {
@@ -102,12 +107,19 @@ export class StaticFiles {
   };
 
   async serve(r: StaticRequest): Promise<Reply> {
-    if (r.method !== 'GET' && r.method !== 'HEAD') return { status: '405 Method Not Allowed', headers: { Allow: 'GET, HEAD' }, body: 'method not allowed' };
+    if (r.method !== 'GET' && r.method !== 'HEAD')
+      return { status: '405 Method Not Allowed', headers: { Allow: 'GET, HEAD' }, body: 'method not allowed' };
     const head = r.method === 'HEAD';
     const path = await this.locate(r.url);
     if (path === 'bad') return { status: '400 Bad Request', body: 'bad path', head };
     if (!path) {
-      if (r.url === '/') return { status: '200 OK', headers: { 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-cache' }, body: FALLBACK_PAGE, head };
+      if (r.url === '/')
+        return {
+          status: '200 OK',
+          headers: { 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-cache' },
+          body: FALLBACK_PAGE,
+          head,
+        };
       return { status: '404 Not Found', headers: { 'Content-Type': TYPES['.txt'] }, body: 'not found', head };
     }
     const info = await stat(path);
@@ -120,7 +132,8 @@ export class StaticFiles {
     };
     const variant = await this.variant(path, r.acceptEncoding);
     if (variant.vary) headers.Vary = 'Accept-Encoding';
-    if (r.ifNoneMatch && r.ifNoneMatch.split(',').some((t) => t.trim() === etag)) return { status: '304 Not Modified', headers };
+    if (r.ifNoneMatch && r.ifNoneMatch.split(',').some((t) => t.trim() === etag))
+      return { status: '304 Not Modified', headers };
     if (variant.encoding) headers['Content-Encoding'] = variant.encoding;
     return { status: '200 OK', headers, body: await readFile(variant.path), head };
   }
@@ -153,8 +166,14 @@ export class StaticFiles {
   private async variant(path: string, accept: string): Promise<{ path: string; encoding?: string; vary: boolean }> {
     const wants = (token: string) => accepts(accept, token);
     let vary = false;
-    for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
-      const exists = await stat(path + ext).then((s) => s.isFile(), () => false);
+    for (const [encoding, ext] of [
+      ['br', '.br'],
+      ['gzip', '.gz'],
+    ] as const) {
+      const exists = await stat(path + ext).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       if (!exists) continue;
       vary = true;
       if (wants(encoding)) return { path: path + ext, encoding, vary };

@@ -34,8 +34,15 @@ export interface Listener {
   close(): void;
 }
 
-export async function listen(uws: Uws, app: TemplatedApp, host: string, wanted: number, log: Logger): Promise<Listener> {
-  const open = (port: number) => new Promise<us_listen_socket | false>((resolve) => app.listen(host, port, (s) => resolve(s || false)));
+export async function listen(
+  uws: Uws,
+  app: TemplatedApp,
+  host: string,
+  wanted: number,
+  log: Logger,
+): Promise<Listener> {
+  const open = (port: number) =>
+    new Promise<us_listen_socket | false>((resolve) => app.listen(host, port, (s) => resolve(s || false)));
   // A port the kernel picked at bind (port 0) cannot be bound again while connections or TIME_WAITs on it remain
   // (Linux refuses to share an ephemeral port; measured: listening again failed for 20 s and more). Picked first by
   // a probe and then bound by number, it can be.
@@ -59,7 +66,10 @@ export async function listen(uws: Uws, app: TemplatedApp, host: string, wanted: 
       timer?.ref();
       paused.set(1);
       pauses.inc();
-      log.warn({ limit, port }, 'out of file descriptors (the open-files limit): not accepting connections until some close');
+      log.warn(
+        { limit, port },
+        'out of file descriptors (the open-files limit): not accepting connections until some close',
+      );
     };
     const resume = async () => {
       // Enough free for the reserve and a margin: keep the reserve, give the margin back, listen again.
@@ -72,7 +82,8 @@ export async function listen(uws: Uws, app: TemplatedApp, host: string, wanted: 
         return;
       }
       if (!s) {
-        if (!relistenFailed) log.error({ host, port }, 'could not listen again after running out of file descriptors; retrying');
+        if (!relistenFailed)
+          log.error({ host, port }, 'could not listen again after running out of file descriptors; retrying');
         relistenFailed = true;
         return;
       }

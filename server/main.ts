@@ -88,10 +88,13 @@ async function serveFromWorkers(): Promise<Server> {
     if (stopping || restarting) return;
     restarting = true;
     log.info('SIGHUP: replacing the workers one at a time');
-    cluster.restartWorkers().then(
-      (n) => log.info({ replaced: n }, 'workers replaced'),
-      (err: unknown) => log.error({ err }, 'rolling restart stopped; the remaining workers keep serving'),
-    ).finally(() => (restarting = false));
+    cluster
+      .restartWorkers()
+      .then(
+        (n) => log.info({ replaced: n }, 'workers replaced'),
+        (err: unknown) => log.error({ err }, 'rolling restart stopped; the remaining workers keep serving'),
+      )
+      .finally(() => (restarting = false));
   });
   // Test-only: a worker crash on demand, to check that it is replaced and the others keep serving.
   if (process.env.NEMLIVE_TEST_HOOKS === '1') process.on('SIGUSR2', () => cluster.workers.crashOne());
@@ -105,11 +108,15 @@ try {
   log.info({ url: server.url, ws: server.wsUrl, watermark: server.market.iso, workers: config.workers }, 'listening');
   process.stderr.write(`NEM Live: ${server.url}\n`);
   void server.warmed.then((s) => {
-    if (s && !stopping) process.stderr.write(`NEM Live: cache warmed: ${s.queries} queries (${s.computed} computed) in ${s.seconds.toFixed(1)} s\n`);
+    if (s && !stopping)
+      process.stderr.write(
+        `NEM Live: cache warmed: ${s.queries} queries (${s.computed} computed) in ${s.seconds.toFixed(1)} s\n`,
+      );
   });
   if (stopping) await server.close();
 } catch (err) {
-  const expected = err instanceof UwsNotNativeError || ['store_busy', 'port_in_use'].includes((err as { code?: string }).code ?? '');
+  const expected =
+    err instanceof UwsNotNativeError || ['store_busy', 'port_in_use'].includes((err as { code?: string }).code ?? '');
   log.fatal(expected ? { err: (err as Error).message } : { err }, 'could not start');
   flushLogs(log);
   process.stderr.write(`nem-live: ${(err as Error).message}\n`);

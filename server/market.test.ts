@@ -6,11 +6,20 @@ const T = 1775000100; // 2026-04-01 09:35 NEM time
 describe('Market', () => {
   it('has no watermark before any data, and the first data sets both marks, however old', () => {
     const m = new Market();
-    expect({ hasData: m.hasData, watermark: m.watermark, iso: m.iso }).toEqual({ hasData: false, watermark: 0, iso: '' });
+    expect({ hasData: m.hasData, watermark: m.watermark, iso: m.iso }).toEqual({
+      hasData: false,
+      watermark: 0,
+      iso: '',
+    });
     const events: unknown[] = [];
     m.onAdvance((e) => events.push(e));
     expect(m.advance(T, { firstTs: T - 3600 })).toBe(true);
-    expect({ hasData: m.hasData, watermark: m.watermark, firstTs: m.firstTs, iso: m.iso }).toEqual({ hasData: true, watermark: T, firstTs: T - 3600, iso: '2026-04-01T09:35:00+10:00' });
+    expect({ hasData: m.hasData, watermark: m.watermark, firstTs: m.firstTs, iso: m.iso }).toEqual({
+      hasData: true,
+      watermark: T,
+      firstTs: T - 3600,
+      iso: '2026-04-01T09:35:00+10:00',
+    });
     expect(events).toEqual([{ watermark: T, previous: 0, revised: false }]);
   });
 

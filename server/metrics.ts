@@ -188,7 +188,9 @@ export class DuckMemoryProbe {
       )
       .finally(() => (this.reading = undefined));
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<number | undefined>((resolve) => (timer = setTimeout(() => resolve(this.value?.bytes), DUCK_MEMORY_WAIT_MS)));
+    const late = new Promise<number | undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(this.value?.bytes), DUCK_MEMORY_WAIT_MS)),
+    );
     try {
       return await Promise.race([this.reading, late]);
     } finally {

@@ -12,8 +12,10 @@ export function assertPortFree(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new PortInUseError(`port ${port} on ${host} is in use (another server?); stop it or set PORT`));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new PortInUseError(`${host} is not an address of this machine; set HOST`));
+      if (err.code === 'EADDRINUSE')
+        reject(new PortInUseError(`port ${port} on ${host} is in use (another server?); stop it or set PORT`));
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(new PortInUseError(`${host} is not an address of this machine; set HOST`));
       else reject(err);
     });
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));

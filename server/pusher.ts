@@ -47,7 +47,17 @@ export interface CycleReport {
    * bytes: the answer's data; deltaBytes: its delta's (0: none made); written: frame bytes written into all sockets;
    * deltas: sockets that got the delta.
    */
-  groups: { kind: Kind; readyMs: number; sentMs: number; sendMs: number; bytes: number; deltaBytes: number; written: number; sockets: number; deltas: number }[];
+  groups: {
+    kind: Kind;
+    readyMs: number;
+    sentMs: number;
+    sendMs: number;
+    bytes: number;
+    deltaBytes: number;
+    written: number;
+    sockets: number;
+    deltas: number;
+  }[];
   totalMs: number;
 }
 
@@ -171,7 +181,8 @@ export class Pusher {
     t.live.add(session);
     if (sub.delta) t.deltas++;
     const at = this.marks();
-    if (first.version !== this.o.market.version || (at && first.watermark < at.watermark)) void this.sendLatest(session, sub);
+    if (first.version !== this.o.market.version || (at && first.watermark < at.watermark))
+      void this.sendLatest(session, sub);
   }
 
   /** A socket that was behind has drained: pushes resume, starting with the current state of each subscription. */
@@ -206,7 +217,8 @@ export class Pusher {
   /** The marks pushes are computed at: the ones pushed ahead until the market reaches them, else the market's. */
   private marks(): Marks | undefined {
     const m = this.o.market;
-    if (this.ahead && (this.ahead.watermark <= m.watermark || this.ahead.generation !== m.generation)) this.ahead = undefined;
+    if (this.ahead && (this.ahead.watermark <= m.watermark || this.ahead.generation !== m.generation))
+      this.ahead = undefined;
     return this.ahead;
   }
 
@@ -234,8 +246,25 @@ export class Pusher {
       running.superseded = true;
       this.close(running);
     }
-    const report: CycleReport = { watermark: at.watermark, planned: 0, computed: 0, dropped: 0, superseded: 0, failed: 0, groups: [], totalMs: 0 };
-    const run: Run = { at, report, t0: performance.now(), next: 0, superseded: false, finish: () => undefined, done: undefined! };
+    const report: CycleReport = {
+      watermark: at.watermark,
+      planned: 0,
+      computed: 0,
+      dropped: 0,
+      superseded: 0,
+      failed: 0,
+      groups: [],
+      totalMs: 0,
+    };
+    const run: Run = {
+      at,
+      report,
+      t0: performance.now(),
+      next: 0,
+      superseded: false,
+      finish: () => undefined,
+      done: undefined!,
+    };
     run.done = new Promise<CycleReport>((resolve) => (run.finish = () => resolve(report)));
     this.run = run;
     void this.execute(run).finally(() => {
@@ -287,7 +316,10 @@ export class Pusher {
       answer = await this.o.answerer.answer(g.kind, g.params, this.o.pool, run.at);
     } catch (err) {
       report.failed++;
-      logFailure(this.o.log, err, 'push: recomputing a subscription failed; subscribers keep the last state', { kind: g.kind, params: g.params });
+      logFailure(this.o.log, err, 'push: recomputing a subscription failed; subscribers keep the last state', {
+        kind: g.kind,
+        params: g.params,
+      });
       return;
     }
     report.computed++;
@@ -298,14 +330,31 @@ export class Pusher {
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
     const topics = [...g.topics.values()];
     const delta = prev && topics.some((t) => t.deltas > 0) ? this.deltaOf(g, prev, answer) : undefined;
-    const r = { kind: g.kind, readyMs, sentMs: 0, sendMs: 0, bytes: answer.dataBytes.length, deltaBytes: 0, written: 0, sockets: 0, deltas: 0 };
+    const r = {
+      kind: g.kind,
+      readyMs,
+      sentMs: 0,
+      sendMs: 0,
+      bytes: answer.dataBytes.length,
+      deltaBytes: 0,
+      written: 0,
+      sockets: 0,
+      deltas: 0,
+    };
     await Promise.all(topics.map((t) => this.pushTopic(g, t, prev, answer, delta, r)));
     r.sentMs = performance.now() - t0;
     report.groups.push(r);
   }
 
   /** One frame per topic (plus one delta frame where some of its sockets take deltas), into each of its sockets. */
-  private async pushTopic(g: Group, t: Topic, prev: Answer | undefined, answer: Answer, delta: Delta | undefined, r: CycleReport['groups'][number]): Promise<void> {
+  private async pushTopic(
+    g: Group,
+    t: Topic,
+    prev: Answer | undefined,
+    answer: Answer,
+    delta: Delta | undefined,
+    r: CycleReport['groups'][number],
+  ): Promise<void> {
     const full = answerFrame('push', t.id, g.kind, answer);
     let plan: ReturnType<typeof deltaPlan> | undefined;
     if (t.deltas > 0) {
@@ -342,8 +391,13 @@ export class Pusher {
     if (!g) return false;
     const last = g.last;
     // An answer pushed ahead carries the market's version with a later watermark: order by both.
-    if (last && (answer.version < last.version || (answer.version === last.version && answer.watermark < last.watermark))) return false;
-    const changed = !last || (last.dataBytes !== answer.dataBytes && Buffer.compare(last.dataBytes, answer.dataBytes) !== 0);
+    if (
+      last &&
+      (answer.version < last.version || (answer.version === last.version && answer.watermark < last.watermark))
+    )
+      return false;
+    const changed =
+      !last || (last.dataBytes !== answer.dataBytes && Buffer.compare(last.dataBytes, answer.dataBytes) !== 0);
     // Unchanged: keep the bytes subscribers were sent, so `holds` still recognises them as the delta base.
     g.last = changed || answer.watermark !== last.watermark ? answer : { ...answer, dataBytes: last.dataBytes };
     return changed;
@@ -409,7 +463,13 @@ function holds(sub: Subscription, answer: Answer): boolean {
  * Per socket: the delta where the subscription applies deltas and holds `prev`, else the full frame; what was
  * written becomes what the subscription holds.
  */
-function deltaPlan(t: Topic, prev: Answer | undefined, next: Answer, full: Uint8Array, delta: Uint8Array | undefined): Plan<Session> & { deltas: number } {
+function deltaPlan(
+  t: Topic,
+  prev: Answer | undefined,
+  next: Answer,
+  full: Uint8Array,
+  delta: Uint8Array | undefined,
+): Plan<Session> & { deltas: number } {
   // The subscription looked up in frameFor, for sent (the fan-out calls them back to back for one socket).
   let sub: Subscription | undefined;
   return {
@@ -429,5 +489,7 @@ function deltaPlan(t: Topic, prev: Answer | undefined, next: Answer, full: Uint8
 /** `{t:'push', id, kind, meta, base, delta}`: meta as answerFrame writes it, base the watermark of the answer it applies to. */
 function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta: Delta): Uint8Array {
   // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes this frame later.
-  return new Uint8Array(encode({ t: 'push', id, kind, meta: answerMeta(next), base: wireWatermark(prev.watermark), delta }));
+  return new Uint8Array(
+    encode({ t: 'push', id, kind, meta: answerMeta(next), base: wireWatermark(prev.watermark), delta }),
+  );
 }

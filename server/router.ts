@@ -3,7 +3,14 @@
 // failure becomes one error frame in exactly one place (fail), and the socket stays usable.
 import { isKind, validateParams, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { PlainMsgpackError } from '../shared/msgpack-plain.ts';
-import { CLIENT_FRAME_LIMITS, decode, encode, MAX_ID_LENGTH, type ErrorFrame, type RequestId } from '../shared/protocol.ts';
+import {
+  CLIENT_FRAME_LIMITS,
+  decode,
+  encode,
+  MAX_ID_LENGTH,
+  type ErrorFrame,
+  type RequestId,
+} from '../shared/protocol.ts';
 import { queryOf } from './cache/key.ts';
 import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, logFailure, rateLimited, tooLarge, unknownKind } from './errors.ts';
@@ -41,7 +48,10 @@ export class Router {
     let id: RequestId | undefined;
     try {
       if (bytes.byteLength > this.o.maxFrameBytes) {
-        this.fail(session, tooLarge(`frame of ${bytes.byteLength} bytes is over the ${this.o.maxFrameBytes}-byte limit; closing`));
+        this.fail(
+          session,
+          tooLarge(`frame of ${bytes.byteLength} bytes is over the ${this.o.maxFrameBytes}-byte limit; closing`),
+        );
         session.end(CLOSE_TOO_LARGE, 'frame too large');
         return;
       }
@@ -62,7 +72,6 @@ export class Router {
     }
   }
 
-
   private dispatch(session: Session, frame: Frame, id: RequestId | undefined): void {
     const t = frame.t;
     if (t === 'unsub') {
@@ -71,11 +80,14 @@ export class Router {
       if (sub) this.o.pusher.remove(session, sub);
       return;
     }
-    if (t !== 'query' && t !== 'sub') throw badRequest(`unknown frame type ${describe(t)}; expected query, sub or unsub`);
-    if (id === undefined) throw badRequest(`${t} needs an id: a number or a string of at most ${MAX_ID_LENGTH} characters`);
+    if (t !== 'query' && t !== 'sub')
+      throw badRequest(`unknown frame type ${describe(t)}; expected query, sub or unsub`);
+    if (id === undefined)
+      throw badRequest(`${t} needs an id: a number or a string of at most ${MAX_ID_LENGTH} characters`);
     const { kind, params } = checkQuery(frame);
     if (t === 'query') return this.query(session, id, kind, params);
-    if (frame.delta !== undefined && typeof frame.delta !== 'boolean') throw badRequest(`delta must be true or false, not ${describe(frame.delta)}`);
+    if (frame.delta !== undefined && typeof frame.delta !== 'boolean')
+      throw badRequest(`delta must be true or false, not ${describe(frame.delta)}`);
     this.subscribe(session, id, kind, params, frame.delta === true);
   }
 
@@ -89,10 +101,22 @@ export class Router {
   private subscribe(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>, delta: boolean): void {
     const key = idKey(id);
     const previous = session.subs.get(key);
-    if (previous) this.o.pusher.remove(session, previous); // the same id again replaces its subscription
-    else if (session.subs.size >= this.o.maxSubscriptions) throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
+    if (previous)
+      this.o.pusher.remove(session, previous); // the same id again replaces its subscription
+    else if (session.subs.size >= this.o.maxSubscriptions)
+      throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
     const query = queryOf(kind, params);
-    const sub: Subscription = { id, idKey: key, kind, params, query, topic: `${query}#${key}`, live: false, delta, held: undefined };
+    const sub: Subscription = {
+      id,
+      idKey: key,
+      kind,
+      params,
+      query,
+      topic: `${query}#${key}`,
+      live: false,
+      delta,
+      held: undefined,
+    };
     this.o.pusher.add(session, sub);
     if (kind.startsWith('tab.')) session.view = { kind, params };
     this.o.answerer

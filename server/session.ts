@@ -95,7 +95,6 @@ export class Session implements ConnHolder {
     return this.done ? 0 : this.ws.getBufferedAmount();
   }
 
-
   /** Closes the socket; uWS then calls the close handler, which calls close(). */
   end(code: number, reason: string): void {
     if (this.done) return;

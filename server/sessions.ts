@@ -124,7 +124,8 @@ export class Sessions {
       this.reclaim.onReclaim?.(r);
       // V8 judges the allocation rate since its previous collection, which may include the burst: the next full
       // collection, after another quiet spell, sees only that spell.
-      if (r.heldAfter - r.usedAfter > this.reclaim.retryAboveBytes && attempt < MAX_ATTEMPTS) this.scheduleReclaim(attempt + 1);
+      if (r.heldAfter - r.usedAfter > this.reclaim.retryAboveBytes && attempt < MAX_ATTEMPTS)
+        this.scheduleReclaim(attempt + 1);
     }, this.reclaim.quietMs);
     this.quiet.unref();
   }
@@ -142,7 +143,12 @@ export function reclaimHeap(): Reclaimed | undefined {
   collect();
   const ms = performance.now() - t0;
   const after = getHeapStatistics();
-  return { ms, heldBefore: before.total_physical_size, heldAfter: after.total_physical_size, usedAfter: after.used_heap_size };
+  return {
+    ms,
+    heldBefore: before.total_physical_size,
+    heldAfter: after.total_physical_size,
+    usedAfter: after.used_heap_size,
+  };
 }
 
 /**

@@ -39,7 +39,9 @@ export class StoreHealth {
 
   get state(): StoreState {
     const degraded = this.last !== undefined && Date.now() - this.last.at < DEGRADED_FOR_MS;
-    return degraded ? { ok: false, reason: this.last!.reason, failures: this.failures } : { ok: true, failures: this.failures };
+    return degraded
+      ? { ok: false, reason: this.last!.reason, failures: this.failures }
+      : { ok: true, failures: this.failures };
   }
 }
 

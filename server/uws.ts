@@ -3,7 +3,13 @@
 import { createRequire } from 'node:module';
 
 export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
-export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+export type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  us_listen_socket,
+} from '@trufflesuite/uws-js-unofficial';
 
 export class UwsNotNativeError extends Error {
   readonly code = 'uws_not_native';
@@ -15,7 +21,9 @@ let loaded: Uws | undefined;
 export function loadUws(env: NodeJS.ProcessEnv = process.env): Uws {
   if (loaded) return loaded;
   if (/^(1|true)$/i.test(env.UWS_USE_FALLBACK ?? '')) {
-    throw new UwsNotNativeError('UWS_USE_FALLBACK is set: this server runs only on the native uWebSockets.js build; unset it');
+    throw new UwsNotNativeError(
+      'UWS_USE_FALLBACK is set: this server runs only on the native uWebSockets.js build; unset it',
+    );
   }
   const uws = require('@trufflesuite/uws-js-unofficial') as Uws;
   assertNative(uws);

@@ -29,7 +29,17 @@ function scalar(r: Rand): unknown {
 
 function column(r: Rand, n: number): unknown[] {
   const kind = int(r, 4);
-  return Array.from({ length: n }, (_, i) => (kind === 0 ? 1_700_000_000 + 300 * i : kind === 1 ? (r() < 0.3 ? null : 0) : kind === 2 ? scalar(r) : Math.round(r() * 1e5) / 10));
+  return Array.from({ length: n }, (_, i) =>
+    kind === 0
+      ? 1_700_000_000 + 300 * i
+      : kind === 1
+        ? r() < 0.3
+          ? null
+          : 0
+        : kind === 2
+          ? scalar(r)
+          : Math.round(r() * 1e5) / 10,
+  );
 }
 
 function value(r: Rand, depth: number): unknown {
@@ -38,7 +48,8 @@ function value(r: Rand, depth: number): unknown {
   if (k === 2) return column(r, int(r, 40));
   if (k === 3) return Array.from({ length: int(r, 5) }, () => value(r, depth + 1)); // rows of a table, mixed lists
   const out: Record<string, unknown> = {};
-  for (let i = int(r, 6); i > 0; i--) out[pick(r, ['time', 'series', 'unit', 'rows', 'a', 'o', 'r', 'panels', String(i)])] = value(r, depth + 1);
+  for (let i = int(r, 6); i > 0; i--)
+    out[pick(r, ['time', 'series', 'unit', 'rows', 'a', 'o', 'r', 'panels', String(i)])] = value(r, depth + 1);
   return out;
 }
 
@@ -106,7 +117,9 @@ describe('diff / applyDelta', () => {
   });
 
   it('says undefined for equal values, including NaN, and tells -0 from 0', () => {
-    expect(diff({ a: [1, null, 'x', NaN], b: { c: true } }, { a: [1, null, 'x', NaN], b: { c: true } })).toBeUndefined();
+    expect(
+      diff({ a: [1, null, 'x', NaN], b: { c: true } }, { a: [1, null, 'x', NaN], b: { c: true } }),
+    ).toBeUndefined();
     expect(diff([], [])).toBeUndefined();
     expect(diff(0, -0)).toEqual({ r: -0 });
   });
@@ -115,15 +128,26 @@ describe('diff / applyDelta', () => {
     const time = Array.from({ length: 288 }, (_, i) => 1_700_000_000 + 300 * i);
     const rrp = time.map((_, i) => Math.sin(i) * 100);
     const prev = deepFreeze({ time, series: { SA1: rrp }, unit: '$/MWh' });
-    const next = { time: [...time.slice(1), time.at(-1)! + 300], series: { SA1: [...rrp.slice(1), 42.5] }, unit: '$/MWh' };
+    const next = {
+      time: [...time.slice(1), time.at(-1)! + 300],
+      series: { SA1: [...rrp.slice(1), 42.5] },
+      unit: '$/MWh',
+    };
     const d = diff(prev, next);
-    expect(d).toEqual({ o: { time: { a: [1, 287, [time.at(-1)! + 300]] }, series: { o: { SA1: { a: [1, 287, [42.5]] } } } } });
+    expect(d).toEqual({
+      o: { time: { a: [1, 287, [time.at(-1)! + 300]] }, series: { o: { SA1: { a: [1, 287, [42.5]] } } } },
+    });
     expect(encode(d).length).toBeLessThan(80);
     expect(applyDelta(prev, d!)).toEqual(next);
   });
 
   it('keeps the longest run: a revised last point goes in the tail, a constant column keeps its start', () => {
-    expect(diff([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 99, 18])).toEqual({ a: [1, 15, [99, 18]] });
+    expect(
+      diff(
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+        [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 99, 18],
+      ),
+    ).toEqual({ a: [1, 15, [99, 18]] });
     const zeros = new Array(100).fill(0);
     expect(diff(zeros, [...zeros.slice(1), 0.5])).toEqual({ a: [0, 99, [0.5]] });
   });

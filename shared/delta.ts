@@ -82,7 +82,10 @@ function applyObject(prev: unknown, o: unknown): Record<string, unknown> {
   if (!isPlain(o)) throw new DeltaError('an object delta holds a map of key deltas');
   const out: Record<string, unknown> = { ...prev }; // same keys, same order
   for (const k of Object.keys(o)) {
-    if (!Object.hasOwn(prev, k) || k === '__proto__') throw new DeltaError(`an object delta changes key ${JSON.stringify(k.slice(0, 40))}, which the data does not have`);
+    if (!Object.hasOwn(prev, k) || k === '__proto__')
+      throw new DeltaError(
+        `an object delta changes key ${JSON.stringify(k.slice(0, 40))}, which the data does not have`,
+      );
     out[k] = applyDelta(prev[k], o[k] as Delta);
   }
   return out;
@@ -90,9 +93,16 @@ function applyObject(prev: unknown, o: unknown): Record<string, unknown> {
 
 function applyArray(prev: unknown, a: unknown): unknown[] {
   if (!Array.isArray(prev)) throw new DeltaError(`an array delta cannot apply to ${describe(prev)}`);
-  if (!Array.isArray(a) || a.length !== 3 || !Array.isArray(a[2])) throw new DeltaError('an array delta is [drop, keep, tail]');
+  if (!Array.isArray(a) || a.length !== 3 || !Array.isArray(a[2]))
+    throw new DeltaError('an array delta is [drop, keep, tail]');
   const [drop, keep, tail] = a as [unknown, unknown, unknown[]];
-  if (!Number.isSafeInteger(drop) || !Number.isSafeInteger(keep) || (drop as number) < 0 || (keep as number) < 0 || (drop as number) + (keep as number) > prev.length) {
+  if (
+    !Number.isSafeInteger(drop) ||
+    !Number.isSafeInteger(keep) ||
+    (drop as number) < 0 ||
+    (keep as number) < 0 ||
+    (drop as number) + (keep as number) > prev.length
+  ) {
     throw new DeltaError(`an array delta keeps [${String(drop)}, +${String(keep)}) of ${prev.length} elements`);
   }
   const out = new Array<unknown>((keep as number) + tail.length);
@@ -113,7 +123,14 @@ function keptSize(prev: unknown[], drop: number, keep: number): number {
   let size = 0;
   for (let i = drop; i < drop + keep; i++) {
     const v = prev[i];
-    size += typeof v === 'string' ? v.length + 1 : typeof v === 'number' && !Number.isInteger(v) ? 9 : v !== null && typeof v === 'object' ? 2 : 1;
+    size +=
+      typeof v === 'string'
+        ? v.length + 1
+        : typeof v === 'number' && !Number.isInteger(v)
+          ? 9
+          : v !== null && typeof v === 'object'
+            ? 2
+            : 1;
   }
   return size;
 }

@@ -34,7 +34,9 @@ describe('validateParams', () => {
     expect(refuse('generation.mix', { region: 5 })).toBe('region must be one of NSW1 QLD1 VIC1 SA1 TAS1 NEM');
     expect(refuse('generation.byFuel', { range: '2d' })).toBe('range must be one of 24h 7d 30d 90d 1y all');
     expect(refuse('generation.byFuel', { resolution: '15m' })).toMatch(/^resolution must be one of 5m 30m 1d auto$/);
-    expect(refuse('prices.history', { regions: ['SA1', 'NEM'] })).toBe('regions must only contain NSW1 QLD1 VIC1 SA1 TAS1');
+    expect(refuse('prices.history', { regions: ['SA1', 'NEM'] })).toBe(
+      'regions must only contain NSW1 QLD1 VIC1 SA1 TAS1',
+    );
     expect(refuse('prices.history', { regions: [] })).toMatch(/non-empty list/);
     expect(refuse('stations.search', { limit: 0 })).toBe('limit must be a whole number from 1 to 500');
     expect(refuse('stations.search', { limit: '10' })).toMatch(/^limit must be a whole number/);
@@ -45,11 +47,19 @@ describe('validateParams', () => {
   it('enforces the from/to rules', () => {
     expect(refuse('prices.stats', { from: FROM })).toBe('from and to must be given together');
     expect(refuse('prices.stats', { from: FROM, to: FROM })).toBe('from must be before to');
-    expect(refuse('prices.stats', { from: FROM + 1.5, to: FROM + 600 })).toMatch(/^from must be whole epoch seconds between/);
+    expect(refuse('prices.stats', { from: FROM + 1.5, to: FROM + 600 })).toMatch(
+      /^from must be whole epoch seconds between/,
+    );
     expect(refuse('prices.stats', { from: 100, to: FROM })).toMatch(/^from must be whole epoch seconds/);
-    expect(refuse('prices.stats', { from: 946684800, to: 946684800 + 21 * 365 * 86400 })).toBe('from..to spans more than 20 years');
+    expect(refuse('prices.stats', { from: 946684800, to: 946684800 + 21 * 365 * 86400 })).toBe(
+      'from..to spans more than 20 years',
+    );
     // an explicit window replaces the preset, whichever was sent
-    expect(accept('prices.stats', { from: FROM, to: FROM + 600, range: '7d' })).toEqual({ from: FROM, regions: ['NSW1', 'QLD1', 'VIC1', 'SA1', 'TAS1'], to: FROM + 600 });
+    expect(accept('prices.stats', { from: FROM, to: FROM + 600, range: '7d' })).toEqual({
+      from: FROM,
+      regions: ['NSW1', 'QLD1', 'VIC1', 'SA1', 'TAS1'],
+      to: FROM + 600,
+    });
   });
 
   it('needs exactly one of duid and station for station.output', () => {
@@ -60,12 +70,20 @@ describe('validateParams', () => {
   });
 
   it('gives equal queries equal cache keys: defaults filled, lists in schema order and de-duplicated, key order ignored', () => {
-    expect(key('prices.history', { regions: ['SA1', 'NSW1', 'SA1'] })).toBe(key('prices.history', { regions: ['NSW1', 'SA1'] }));
+    expect(key('prices.history', { regions: ['SA1', 'NSW1', 'SA1'] })).toBe(
+      key('prices.history', { regions: ['NSW1', 'SA1'] }),
+    );
     expect(key('prices.history', { regions: 'SA1' })).toBe(key('prices.history', { regions: ['SA1'] }));
-    expect(key('generation.byFuel', {})).toBe(key('generation.byFuel', { resolution: 'auto', range: '24h', region: 'NEM' }));
-    expect(key('generation.byFuel', { range: '7d', region: 'SA1' })).toBe(key('generation.byFuel', { region: 'SA1', range: '7d' }));
+    expect(key('generation.byFuel', {})).toBe(
+      key('generation.byFuel', { resolution: 'auto', range: '24h', region: 'NEM' }),
+    );
+    expect(key('generation.byFuel', { range: '7d', region: 'SA1' })).toBe(
+      key('generation.byFuel', { region: 'SA1', range: '7d' }),
+    );
     expect(key('generation.byFuel', { region: 'SA1' })).not.toBe(key('generation.byFuel', { region: 'VIC1' }));
-    expect(cacheKey('generation.mix', accept('generation.mix', {}), 1)).not.toBe(cacheKey('generation.mix', accept('generation.mix', {}), 2));
+    expect(cacheKey('generation.mix', accept('generation.mix', {}), 1)).not.toBe(
+      cacheKey('generation.mix', accept('generation.mix', {}), 2),
+    );
   });
 
   it('accepts default params for every kind except station.output', () => {

@@ -76,7 +76,8 @@ type ValueOf<S> = S extends { type: 'enum'; values: readonly (infer V)[] }
 /** The validated, canonical parameters of a kind: defaults filled, lists sorted and de-duplicated. */
 export type ParamsOf<K extends Kind> = { -readonly [P in keyof (typeof KINDS)[K]]: ValueOf<(typeof KINDS)[K][P]> };
 
-export type Validated<K extends Kind = Kind> = { ok: true; kind: K; params: ParamsOf<K> } | { ok: false; message: string };
+export type Validated<K extends Kind = Kind> =
+  { ok: true; kind: K; params: ParamsOf<K> } | { ok: false; message: string };
 
 export function isKind(kind: unknown): kind is Kind {
   return typeof kind === 'string' && Object.hasOwn(KINDS, kind);
@@ -95,7 +96,10 @@ export function validateParams<K extends Kind>(kind: K, raw: unknown): Validated
   for (const name of Object.keys(input)) {
     if (!Object.hasOwn(schema, name)) {
       const known = Object.keys(schema);
-      return { ok: false, message: `unknown parameter "${name.slice(0, 40)}" for ${kind}; expected ${known.length ? known.join(', ') : 'none'}` };
+      return {
+        ok: false,
+        message: `unknown parameter "${name.slice(0, 40)}" for ${kind}; expected ${known.length ? known.join(', ') : 'none'}`,
+      };
     }
   }
   const out: Record<string, unknown> = {};
@@ -119,14 +123,17 @@ function checkValue(name: string, spec: ParamSpec, value: unknown): unknown {
   switch (spec.type) {
     case 'enum':
       if (value === undefined) return spec.default;
-      if (typeof value !== 'string' || !spec.values.includes(value)) return new ParamError(`${name} must be one of ${spec.values.join(' ')}`);
+      if (typeof value !== 'string' || !spec.values.includes(value))
+        return new ParamError(`${name} must be one of ${spec.values.join(' ')}`);
       return value;
     case 'enumList': {
       if (value === undefined) return [...spec.default];
       const list = typeof value === 'string' ? [value] : value;
       if (!Array.isArray(list) || list.length === 0 || list.length > spec.values.length * 2)
         return new ParamError(`${name} must be a non-empty list drawn from ${spec.values.join(' ')}`);
-      for (const v of list) if (typeof v !== 'string' || !spec.values.includes(v)) return new ParamError(`${name} must only contain ${spec.values.join(' ')}`);
+      for (const v of list)
+        if (typeof v !== 'string' || !spec.values.includes(v))
+          return new ParamError(`${name} must only contain ${spec.values.join(' ')}`);
       // Canonical order is the schema's own order, so ["SA1","NSW1"] and ["NSW1","SA1"] share a cache entry.
       return spec.values.filter((v) => list.includes(v));
     }
@@ -142,7 +149,8 @@ function checkValue(name: string, spec: ParamSpec, value: unknown): unknown {
       return value;
     case 'string':
       if (value === undefined) return spec.default;
-      if (typeof value !== 'string' || value.length > spec.maxLength) return new ParamError(`${name} must be a string of at most ${spec.maxLength} characters`);
+      if (typeof value !== 'string' || value.length > spec.maxLength)
+        return new ParamError(`${name} must be a string of at most ${spec.maxLength} characters`);
       return value.trim();
   }
 }
@@ -155,7 +163,7 @@ function checkTogether(kind: Kind, p: Record<string, unknown>): string | undefin
     delete p.range; // an explicit window replaces the relative preset
   }
   if (kind === 'station.output' && !p.duid === !p.station) return 'give exactly one of duid or station';
-  if (kind === 'station.output' && p.duid === '' ) return 'duid must not be empty';
+  if (kind === 'station.output' && p.duid === '') return 'duid must not be empty';
   return undefined;
 }
 
@@ -166,7 +174,11 @@ export interface Window {
 }
 
 /** Resolves a relative preset against the data watermark (never the wall clock) or takes from/to as given. */
-export function resolveWindow(p: { range?: RangePreset; from?: number; to?: number }, watermark: number, firstTs: number): Window {
+export function resolveWindow(
+  p: { range?: RangePreset; from?: number; to?: number },
+  watermark: number,
+  firstTs: number,
+): Window {
   if (p.from !== undefined && p.to !== undefined) return { from: p.from, to: p.to };
   const preset = p.range ?? '24h';
   if (preset === 'all') return { from: firstTs - INTERVAL_BEFORE_FIRST, to: watermark };

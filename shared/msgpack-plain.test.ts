@@ -7,7 +7,21 @@ import { rng } from './rng.ts';
 
 /** The frame that froze the server: {t: an array of k elements, each a reference back to the array}. */
 function cyclicFrame(k: number): Uint8Array {
-  return Uint8Array.from([0x81, 0xa1, 0x74, 0xd6, 0x69, 0, 0, 0, 1, 0xdc, 0, k, ...Array.from({ length: k }, () => [0xd6, 0x70, 0, 0, 0, 1]).flat()]);
+  return Uint8Array.from([
+    0x81,
+    0xa1,
+    0x74,
+    0xd6,
+    0x69,
+    0,
+    0,
+    0,
+    1,
+    0xdc,
+    0,
+    k,
+    ...Array.from({ length: k }, () => [0xd6, 0x70, 0, 0, 0, 1]).flat(),
+  ]);
 }
 
 function problemOf(bytes: Uint8Array, limits = CLIENT_FRAME_LIMITS): PlainProblem | 'none' {
@@ -43,17 +57,39 @@ describe('decode', () => {
     ];
     for (const bytes of exotic) expect(problemOf(bytes), Buffer.from(bytes).toString('hex')).toBe('malformed');
     // Each extension header byte, with payloads of the right length.
-    for (const head of [[0xd4, 1, 0], [0xd4, 0, 1], [0xd5, 1, 0, 0], [0xd6, 0x69, 0, 0, 0, 0], [0xd7, 0xff, ...new Array(8).fill(0)], [0xd8, 1, ...new Array(16).fill(0)], [0xc7, 1, 5, 0], [0xc8, 0, 1, 5, 0], [0xc9, 0, 0, 0, 1, 5, 0]]) {
+    for (const head of [
+      [0xd4, 1, 0],
+      [0xd4, 0, 1],
+      [0xd5, 1, 0, 0],
+      [0xd6, 0x69, 0, 0, 0, 0],
+      [0xd7, 0xff, ...new Array(8).fill(0)],
+      [0xd8, 1, ...new Array(16).fill(0)],
+      [0xc7, 1, 5, 0],
+      [0xc8, 0, 1, 5, 0],
+      [0xc9, 0, 0, 0, 1, 5, 0],
+    ]) {
       expect(problemOf(Uint8Array.from([0x91, ...head])), head.join(',')).toBe('malformed');
     }
   });
 
   it('reads msgpackr undefined (fixext 1, type 0), which JS clients put in optional fields', () => {
-    expect(decode(encode({ t: 'query', params: undefined }), CLIENT_FRAME_LIMITS)).toEqual({ t: 'query', params: undefined });
+    expect(decode(encode({ t: 'query', params: undefined }), CLIENT_FRAME_LIMITS)).toEqual({
+      t: 'query',
+      params: undefined,
+    });
   });
 
   it('refuses malformed bytes: truncated, trailing, reserved, empty, lengths past the end', () => {
-    for (const bytes of [[0x82, 0xa1], [0x80, 0x01], [0xc1], [], [0xdb, 0xff, 0xff, 0xff, 0xff], [0xdd, 0xff, 0xff, 0xff, 0xff], [0xc6, 0, 0, 0, 9, 1], [0xcb, 0]]) {
+    for (const bytes of [
+      [0x82, 0xa1],
+      [0x80, 0x01],
+      [0xc1],
+      [],
+      [0xdb, 0xff, 0xff, 0xff, 0xff],
+      [0xdd, 0xff, 0xff, 0xff, 0xff],
+      [0xc6, 0, 0, 0, 9, 1],
+      [0xcb, 0],
+    ]) {
       expect(problemOf(Uint8Array.from(bytes)), bytes.join(',')).toBe('malformed');
     }
   });
@@ -72,18 +108,44 @@ describe('decode', () => {
     expect(problemOf(wide)).toBe('too_many');
     expect(problemOf(encode({ a: new Array(1000).fill(0) }))).toBe('none');
     // A declared length far beyond the bytes costs nothing either.
-    expect(problemOf(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff, 1]), { maxDepth: 8, maxValues: Infinity })).toBe('malformed');
+    expect(problemOf(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff, 1]), { maxDepth: 8, maxValues: Infinity })).toBe(
+      'malformed',
+    );
   });
 
   it('reads back every plain value encode writes, as msgpackr itself does', () => {
     const rand = rng(20261206);
     const value = (depth: number): unknown => {
       const r = rand();
-      if (depth > 3 || r < 0.5) return [null, true, false, 0, -1, 127, 128, -33, 65_536, 2 ** 40, -(2 ** 40), 1.5, NaN, '', 'é'.repeat(Math.floor(rand() * 300)), new Uint8Array(3)][Math.floor(rand() * 16)];
+      if (depth > 3 || r < 0.5)
+        return [
+          null,
+          true,
+          false,
+          0,
+          -1,
+          127,
+          128,
+          -33,
+          65_536,
+          2 ** 40,
+          -(2 ** 40),
+          1.5,
+          NaN,
+          '',
+          'é'.repeat(Math.floor(rand() * 300)),
+          new Uint8Array(3),
+        ][Math.floor(rand() * 16)];
       if (r < 0.75) return Array.from({ length: Math.floor(rand() * 8) }, () => value(depth + 1));
       return Object.fromEntries(Array.from({ length: Math.floor(rand() * 8) }, (_, i) => [`k${i}`, value(depth + 1)]));
     };
-    const reference = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number', mapsAsObjects: true, bundleStrings: false });
+    const reference = new Packr({
+      useRecords: false,
+      moreTypes: false,
+      int64AsType: 'number',
+      mapsAsObjects: true,
+      bundleStrings: false,
+    });
     for (let i = 0; i < 300; i++) {
       const v = value(0);
       const bytes = encode(v);
@@ -99,7 +161,13 @@ describe('encode', () => {
       id: 7,
       kind: 'prices.current',
       meta: { cache: 'lru', ms: 0.25, watermark: '2026-11-01T00:00:00+10:00' },
-      data: { time: [1775000000, 1775000300], series: { SA1: [101.5, null], x: [-3, 2 ** 40] }, unit: '$/MWh', ok: true, none: undefined },
+      data: {
+        time: [1775000000, 1775000300],
+        series: { SA1: [101.5, null], x: [-3, 2 ** 40] },
+        unit: '$/MWh',
+        ok: true,
+        none: undefined,
+      },
     };
     expect(Buffer.from(encode(frame)).toString('hex')).toBe(
       'de0005a174a6726573756c74a2696407a46b696e64ae7072696365732e63757272656e74a46d657461de0003a56361636865a36c7275a26d73cb3fd0000000000000' +

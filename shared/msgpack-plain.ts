@@ -29,7 +29,22 @@ const fail = (message: string) => new PlainMsgpackError('malformed', message);
 const FIXED = new Int8Array(256).fill(-1);
 for (let b = 0; b < 256; b++) if (b <= 0x7f || b >= 0xe0) FIXED[b] = 0;
 for (let b = 0xa0; b <= 0xbf; b++) FIXED[b] = b & 0x1f;
-for (const [b, n] of [[0xc0, 0], [0xc2, 0], [0xc3, 0], [0xca, 4], [0xcb, 8], [0xcc, 1], [0xcd, 2], [0xce, 4], [0xcf, 8], [0xd0, 1], [0xd1, 2], [0xd2, 4], [0xd3, 8]]) FIXED[b] = n;
+for (const [b, n] of [
+  [0xc0, 0],
+  [0xc2, 0],
+  [0xc3, 0],
+  [0xca, 4],
+  [0xcb, 8],
+  [0xcc, 1],
+  [0xcd, 2],
+  [0xce, 4],
+  [0xcf, 8],
+  [0xd0, 1],
+  [0xd1, 2],
+  [0xd2, 4],
+  [0xd3, 8],
+])
+  FIXED[b] = n;
 
 /** Throws a PlainMsgpackError unless `bytes` is one plain msgpack value within `limits`, with nothing after it. */
 export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
@@ -107,12 +122,15 @@ export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
           // fixext 1 of type 0 with a zero byte: how msgpackr (so this project's encode) writes `undefined`, which JS
           // clients put in optional fields. It reads as undefined and allocates nothing; no other extension passes.
           need(2);
-          if (bytes[at] !== 0 || bytes[at + 1] !== 0) throw fail('extension type 0xd4 (only plain msgpack is accepted)');
+          if (bytes[at] !== 0 || bytes[at + 1] !== 0)
+            throw fail('extension type 0xd4 (only plain msgpack is accepted)');
           skip = 2;
           break;
         default:
           // 0xc1 is never used; 0xc7–0xc9 and 0xd5–0xd8 are extension types.
-          throw fail(b === 0xc1 ? 'reserved byte 0xc1' : `extension type 0x${b.toString(16)} (only plain msgpack is accepted)`);
+          throw fail(
+            b === 0xc1 ? 'reserved byte 0xc1' : `extension type 0x${b.toString(16)} (only plain msgpack is accepted)`,
+          );
       }
     }
     need(skip);

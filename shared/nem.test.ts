@@ -27,6 +27,7 @@ describe('parseAemoTime', () => {
   });
 
   it('returns NaN for anything not in the layout', () => {
-    for (const s of ['', '2026-04-01 00:05:00', '2026/04/01', '2026/4/1 0:05:00', '2026/04/01T00:05:00']) expect(parseAemoTime(s), s).toBeNaN();
+    for (const s of ['', '2026-04-01 00:05:00', '2026/04/01', '2026/4/1 0:05:00', '2026/04/01T00:05:00'])
+      expect(parseAemoTime(s), s).toBeNaN();
   });
 });

@@ -7,7 +7,16 @@ import { checkPlain, type PlainLimits } from './msgpack-plain.ts';
 export const PROTOCOL_VERSION = 1;
 export const WS_PATH = '/ws';
 
-export const ERROR_CODES = ['bad_frame', 'bad_request', 'unknown_kind', 'bad_params', 'too_large', 'rate_limited', 'overloaded', 'internal'] as const;
+export const ERROR_CODES = [
+  'bad_frame',
+  'bad_request',
+  'unknown_kind',
+  'bad_params',
+  'too_large',
+  'rate_limited',
+  'overloaded',
+  'internal',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type CacheTier = 'lru' | 'lmdb' | 'db';
 
@@ -97,7 +106,14 @@ export const FRAME_LIMITS: PlainLimits = { maxDepth: 64, maxValues: Infinity };
 
 // Plain maps, no records/structures: frames are self-describing, so any msgpack client (Python, Go) can read them.
 // Float64 numbers stay exact; `int64AsType: 'number'` keeps BigInt out of decoded data.
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number', mapsAsObjects: true, bundleStrings: false, structuredClone: false });
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  int64AsType: 'number',
+  mapsAsObjects: true,
+  bundleStrings: false,
+  structuredClone: false,
+});
 
 export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
@@ -130,10 +146,18 @@ export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Ar
   const b0 = packed[0];
   if ((b0 & 0xf0) === 0x80) [count, skip] = [b0 & 0x0f, 1];
   else if (b0 === 0xde) [count, skip] = [(packed[1] << 8) | packed[2], 3];
-  else if (b0 === 0xdf) [count, skip] = [((packed[1] << 24) >>> 0) + ((packed[2] << 16) | (packed[3] << 8) | packed[4]), 5];
+  else if (b0 === 0xdf)
+    [count, skip] = [((packed[1] << 24) >>> 0) + ((packed[2] << 16) | (packed[3] << 8) | packed[4]), 5];
   else throw new TypeError('the head of a frame must be a plain object');
   // Keep the encoder's own header form (msgpackr writes map16 even for small maps), so the bytes match encode().
-  const header = b0 === 0xdf || count + 1 > 0xffff ? [0xdf, ...u32(count + 1)] : b0 === 0xde ? [0xde, (count + 1) >> 8, (count + 1) & 0xff] : count + 1 < 16 ? [0x80 | (count + 1)] : [0xde, 0, count + 1];
+  const header =
+    b0 === 0xdf || count + 1 > 0xffff
+      ? [0xdf, ...u32(count + 1)]
+      : b0 === 0xde
+        ? [0xde, (count + 1) >> 8, (count + 1) & 0xff]
+        : count + 1 < 16
+          ? [0x80 | (count + 1)]
+          : [0xde, 0, count + 1];
   const size = header.length + packed.length - skip + DATA_KEY.length + data.length;
   const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
   out.set(header, 0);

@@ -152,9 +152,26 @@ export interface ResultOf {
   'station.output': StationOutput;
   'stations.table': StationsTable;
   'interconnectors.flows': InterconnectorFlows;
-  'tab.nem': { panels: { prices: PricesCurrent; mix: GenerationMix; generation: GenerationByFuel; price: Series<Region>; renewables: Series<'share'> } };
-  'tab.generation': { panels: { generation: GenerationByFuel; utilisation: CapacityUtilisation; flows: InterconnectorFlows; timeOfDay: TimeOfDay<Fuel> } };
-  'tab.prices': { panels: { history: Series<Region>; stats: PricesStats; bands: PricesBands; timeOfDay: TimeOfDay<Region> } };
+  'tab.nem': {
+    panels: {
+      prices: PricesCurrent;
+      mix: GenerationMix;
+      generation: GenerationByFuel;
+      price: Series<Region>;
+      renewables: Series<'share'>;
+    };
+  };
+  'tab.generation': {
+    panels: {
+      generation: GenerationByFuel;
+      utilisation: CapacityUtilisation;
+      flows: InterconnectorFlows;
+      timeOfDay: TimeOfDay<Fuel>;
+    };
+  };
+  'tab.prices': {
+    panels: { history: Series<Region>; stats: PricesStats; bands: PricesBands; timeOfDay: TimeOfDay<Region> };
+  };
   'tab.stations': { panels: { search: StationsSearch; output: StationOutput | null } };
   'tab.generators': { panels: { table: StationsTable } };
 }

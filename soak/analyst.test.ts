@@ -10,7 +10,9 @@ let wss: WebSocketServer | undefined;
 afterEach(() => new Promise<void>((r) => (wss ? wss.close(() => r()) : r())));
 
 /** A server answering every query from `answer(frame, socket)`; returns its URL. */
-async function server(answer: (f: { t: string; id: number; kind: string; params: Record<string, unknown> }, ws: WebSocket) => unknown): Promise<string> {
+async function server(
+  answer: (f: { t: string; id: number; kind: string; params: Record<string, unknown> }, ws: WebSocket) => unknown,
+): Promise<string> {
   wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((r) => wss!.once('listening', r));
   wss.on('connection', (ws) => {
@@ -25,7 +27,13 @@ async function server(answer: (f: { t: string; id: number; kind: string; params:
   return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws`;
 }
 
-const result = (f: { id: number; kind: string }, data: unknown = {}, cache = 'lru') => ({ t: 'result', id: f.id, kind: f.kind, data, meta: { cache, ms: 0, watermark: 'w' } });
+const result = (f: { id: number; kind: string }, data: unknown = {}, cache = 'lru') => ({
+  t: 'result',
+  id: f.id,
+  kind: f.kind,
+  data,
+  meta: { cache, ms: 0, watermark: 'w' },
+});
 
 /** Plays `actions` once, then idles until stopped. */
 function scripted(actions: Action[]): Iterator<Action> {
@@ -54,8 +62,21 @@ describe('analyst runner', () => {
       if (f.kind === 'stations.search') return result(f, { q: 'x', rows: [{ duid: 'A1' }, { duid: 'B1' }] }, 'db');
       return result(f, {}, f.kind === 'station.output' ? 'lmdb' : 'lru');
     });
-    const stats = await play(url, [{ type: 'open', view }, { type: 'search', q: 'bay', pick: 1, range: '7d' }, { type: 'peek', kind: 'prices.current', region: 'NEM' }], (s) => s.requests === 4);
-    expect(kinds).toEqual(['sub tab.nem {"region":"NEM"}', 'query stations.search {"q":"bay"}', 'query station.output {"duid":"B1","range":"7d"}', 'query prices.current {}']);
+    const stats = await play(
+      url,
+      [
+        { type: 'open', view },
+        { type: 'search', q: 'bay', pick: 1, range: '7d' },
+        { type: 'peek', kind: 'prices.current', region: 'NEM' },
+      ],
+      (s) => s.requests === 4,
+    );
+    expect(kinds).toEqual([
+      'sub tab.nem {"region":"NEM"}',
+      'query stations.search {"q":"bay"}',
+      'query station.output {"duid":"B1","range":"7d"}',
+      'query prices.current {}',
+    ]);
     expect(stats.errors).toEqual({});
     expect(stats.requests).toBe(4);
     expect(stats.cache).toEqual({ lru: 2, lmdb: 1, db: 1 });
@@ -65,8 +86,18 @@ describe('analyst runner', () => {
   });
 
   it('counts an error frame by its code and carries on', async () => {
-    const url = await server((f) => (f.kind === 'prices.current' ? { t: 'error', id: f.id, code: 'internal', message: 'boom' } : result(f)));
-    const stats = await play(url, [{ type: 'open', view }, { type: 'peek', kind: 'prices.current', region: 'NEM' }, { type: 'peek', kind: 'generation.mix', region: 'SA1' }], (s) => s.requests === 2);
+    const url = await server((f) =>
+      f.kind === 'prices.current' ? { t: 'error', id: f.id, code: 'internal', message: 'boom' } : result(f),
+    );
+    const stats = await play(
+      url,
+      [
+        { type: 'open', view },
+        { type: 'peek', kind: 'prices.current', region: 'NEM' },
+        { type: 'peek', kind: 'generation.mix', region: 'SA1' },
+      ],
+      (s) => s.requests === 2,
+    );
     expect(stats.errors).toEqual({ internal: 1 });
     expect(stats.errorSamples).toEqual(['internal: boom']);
     expect(stats.requests).toBe(2);
@@ -79,7 +110,14 @@ describe('analyst runner', () => {
       if (f.kind === 'generation.mix') return void ws.terminate();
       return result(f);
     });
-    const stats = await play(url, [{ type: 'open', view }, { type: 'peek', kind: 'generation.mix', region: 'NEM' }], (s) => s.requests === 2);
+    const stats = await play(
+      url,
+      [
+        { type: 'open', view },
+        { type: 'peek', kind: 'generation.mix', region: 'NEM' },
+      ],
+      (s) => s.requests === 2,
+    );
     expect(stats.errors).toEqual({ socket_closed: 1 });
     expect(stats.connects).toBe(2);
     expect(subs).toBe(2);
@@ -88,7 +126,15 @@ describe('analyst runner', () => {
 
   it('reconnects on purpose without counting an error', async () => {
     const url = await server((f) => result(f));
-    const stats = await play(url, [{ type: 'open', view }, { type: 'reconnect', pauseMs: 10 }, { type: 'changeRegion', view: { ...view, region: 'SA1' } }], (s) => s.requests === 3);
+    const stats = await play(
+      url,
+      [
+        { type: 'open', view },
+        { type: 'reconnect', pauseMs: 10 },
+        { type: 'changeRegion', view: { ...view, region: 'SA1' } },
+      ],
+      (s) => s.requests === 3,
+    );
     expect(stats.errors).toEqual({});
     expect(stats.reconnects).toBe(1);
     expect(stats.connects).toBe(2);

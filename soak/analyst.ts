@@ -23,7 +23,19 @@ export interface Stats {
 }
 
 export function newStats(): Stats {
-  return { requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: new Histogram(), latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() } };
+  return {
+    requests: 0,
+    pushes: 0,
+    reconnects: 0,
+    connects: 0,
+    open: 0,
+    bytesIn: 0,
+    cache: { lru: 0, lmdb: 0, db: 0 },
+    errors: {},
+    errorSamples: [],
+    latency: new Histogram(),
+    latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() },
+  };
 }
 
 export function recordError(stats: Stats, code: string, message: string): void {
@@ -91,15 +103,30 @@ export class Analyst {
       case 'changeRange':
         return this.show(action.view);
       case 'search': {
-        const found = await this.request({ t: 'query', id: this.nextId++, kind: 'stations.search', params: { q: action.q } });
+        const found = await this.request({
+          t: 'query',
+          id: this.nextId++,
+          kind: 'stations.search',
+          params: { q: action.q },
+        });
         const rows = (found.data as { rows?: { duid: string }[] }).rows ?? [];
         if (rows.length === 0 || this.stopped) return;
         const duid = rows[action.pick % rows.length].duid;
-        await this.request({ t: 'query', id: this.nextId++, kind: 'station.output', params: { duid, range: action.range } });
+        await this.request({
+          t: 'query',
+          id: this.nextId++,
+          kind: 'station.output',
+          params: { duid, range: action.range },
+        });
         return;
       }
       case 'peek':
-        await this.request({ t: 'query', id: this.nextId++, kind: action.kind, params: action.kind === 'generation.mix' ? { region: action.region } : {} });
+        await this.request({
+          t: 'query',
+          id: this.nextId++,
+          kind: action.kind,
+          params: action.kind === 'generation.mix' ? { region: action.region } : {},
+        });
         return;
       case 'idle':
         return this.sleep(action.ms);
@@ -205,7 +232,8 @@ export class Analyst {
       if (frame.t === 'error') recordError(this.stats, frame.code, frame.message);
       if (!p) {
         // An answer after its timeout was already counted once, as the timeout.
-        if (frame.t === 'result' && !this.late.delete(frame.id as number)) recordError(this.stats, 'unexpected_result', `result for unknown id ${String(frame.id)}`);
+        if (frame.t === 'result' && !this.late.delete(frame.id as number))
+          recordError(this.stats, 'unexpected_result', `result for unknown id ${String(frame.id)}`);
         return;
       }
       this.pending.delete(frame.id as number);

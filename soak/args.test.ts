@@ -4,7 +4,16 @@ import { parseSoakArgs, UsageError } from './args.ts';
 describe('soak arguments', () => {
   it('defaults to the local server on PORT and a bounded run', () => {
     const o = parseSoakArgs([], { PORT: '7001' });
-    expect(o).toMatchObject({ url: 'ws://127.0.0.1:7001/ws', sockets: 100, durationS: 30, rampS: 1, seed: 1, procs: 1, thinkMs: 2000, spawn: undefined });
+    expect(o).toMatchObject({
+      url: 'ws://127.0.0.1:7001/ws',
+      sockets: 100,
+      durationS: 30,
+      rampS: 1,
+      seed: 1,
+      procs: 1,
+      thinkMs: 2000,
+      spawn: undefined,
+    });
   });
 
   it('ramps a quarter of the run at most and spreads big runs over processes', () => {
@@ -32,7 +41,12 @@ describe('soak arguments', () => {
   });
 
   it('takes server settings only with --spawn', () => {
-    expect(parseSoakArgs(['--spawn', '--demo-days', '2', '--data-dir', '/tmp/x'], {}).spawn).toEqual({ dataDir: '/tmp/x', cacheDir: './tmp/soak-cache', demoDays: 2, replaySeconds: 60 });
+    expect(parseSoakArgs(['--spawn', '--demo-days', '2', '--data-dir', '/tmp/x'], {}).spawn).toEqual({
+      dataDir: '/tmp/x',
+      cacheDir: './tmp/soak-cache',
+      demoDays: 2,
+      replaySeconds: 60,
+    });
     expect(() => parseSoakArgs(['--demo-days', '2'], {})).toThrow(/only applies with --spawn/);
   });
 });

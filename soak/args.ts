@@ -40,7 +40,22 @@ export const USAGE = `usage: npm run soak -- --sockets N --duration S [options]
 export class UsageError extends Error {}
 
 const BOOLEAN = new Set(['spawn', 'help']);
-const KNOWN = new Set(['sockets', 'duration', 'ramp', 'seed', 'procs', 'think', 'url', 'json', 'settle', 'data-dir', 'cache-dir', 'demo-days', 'replay-seconds', ...BOOLEAN]);
+const KNOWN = new Set([
+  'sockets',
+  'duration',
+  'ramp',
+  'seed',
+  'procs',
+  'think',
+  'url',
+  'json',
+  'settle',
+  'data-dir',
+  'cache-dir',
+  'demo-days',
+  'replay-seconds',
+  ...BOOLEAN,
+]);
 
 function readFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
@@ -69,7 +84,10 @@ function num(flags: Map<string, string>, name: string, def: number, min: number,
   const raw = flags.get(name);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${raw}"`);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max)
+    throw new UsageError(
+      `--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${raw}"`,
+    );
   return n;
 }
 
@@ -94,7 +112,8 @@ export function parseSoakArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   } catch {
     throw new UsageError(`--url "${url}" is not a URL`);
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new UsageError(`--url must start with ws:// or wss://, not "${url}"`);
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
+    throw new UsageError(`--url must start with ws:// or wss://, not "${url}"`);
   for (const name of ['data-dir', 'cache-dir', 'demo-days', 'replay-seconds'])
     if (f.has(name) && !spawn) throw new UsageError(`--${name} only applies with --spawn`);
   return {

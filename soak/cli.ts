@@ -32,7 +32,11 @@ async function main(): Promise<number> {
   if (opts.spawn) {
     await ensureDemoStore(resolve(opts.spawn.dataDir), opts.spawn.demoDays, (m) => console.error(`soak: ${m}`));
     console.error(`soak: starting a server on ${resolve(opts.spawn.dataDir)}…`);
-    server = await spawnServer({ ...opts.spawn, dataDir: resolve(opts.spawn.dataDir), cacheDir: resolve(opts.spawn.cacheDir) });
+    server = await spawnServer({
+      ...opts.spawn,
+      dataDir: resolve(opts.spawn.dataDir),
+      cacheDir: resolve(opts.spawn.cacheDir),
+    });
     url = server.url;
   }
   const tty = process.stderr.isTTY;
@@ -60,10 +64,13 @@ async function main(): Promise<number> {
     const why = verdict(report);
     for (const w of why) console.error(`soak: FAIL: ${w}`);
     if (report.interrupted) {
-      console.error(`soak: interrupted after ${report.wallS} s of ${report.durationS} s: the figures cover only that part`);
+      console.error(
+        `soak: interrupted after ${report.wallS} s of ${report.durationS} s: the figures cover only that part`,
+      );
       return why.length === 0 ? 130 : 1;
     }
-    if (why.length === 0) console.log('soak: PASS (no unexpected errors; sessions and DuckDB connections back to where they started)');
+    if (why.length === 0)
+      console.log('soak: PASS (no unexpected errors; sessions and DuckDB connections back to where they started)');
     return why.length === 0 ? 0 : 1;
   } finally {
     if (server) {

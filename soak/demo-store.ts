@@ -22,7 +22,11 @@ export async function storeDays(dataDir: string): Promise<number | null> {
 }
 
 /** Returns the days of the store already in dataDir, or builds a `days`-day demo there and returns `days`. */
-export async function ensureDemoStore(dataDir: string, days: number, log: (m: string) => void = () => {}): Promise<number> {
+export async function ensureDemoStore(
+  dataDir: string,
+  days: number,
+  log: (m: string) => void = () => {},
+): Promise<number> {
   const have = await storeDays(dataDir);
   if (have !== null) {
     // ensureStore would build a demo into it: not for a store someone else's data may be about to fill.

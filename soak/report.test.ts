@@ -8,19 +8,53 @@ function share(latenciesMs: number[], extra: Partial<ShareReport> = {}): ShareRe
   const h = new Histogram();
   for (const ms of latenciesMs) h.recordMs(ms);
   return {
-    requests: latenciesMs.length, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0,
-    cache: { lru: 0, lmdb: 0, db: 0 }, errors: {}, errorSamples: [], latency: h.snapshot(), cpuUserMs: 0, cpuSystemMs: 0,
-    latencyByTier: { lru: h.snapshot(), lmdb: new Histogram().snapshot(), db: new Histogram().snapshot() }, ...extra,
+    requests: latenciesMs.length,
+    pushes: 0,
+    reconnects: 0,
+    connects: 0,
+    open: 0,
+    bytesIn: 0,
+    cache: { lru: 0, lmdb: 0, db: 0 },
+    errors: {},
+    errorSamples: [],
+    latency: h.snapshot(),
+    cpuUserMs: 0,
+    cpuSystemMs: 0,
+    latencyByTier: { lru: h.snapshot(), lmdb: new Histogram().snapshot(), db: new Histogram().snapshot() },
+    ...extra,
   };
 }
-const sample = (sessions: number, rssMB: number | null, cpuSeconds: number | null = null, duckdbConnections = sessions): ServerSample => ({
-  at: 0, sessions, duckdbConnections, rssMB, cpuSeconds, cacheHits: null, cacheMisses: null, watermark: null,
+const sample = (
+  sessions: number,
+  rssMB: number | null,
+  cpuSeconds: number | null = null,
+  duckdbConnections = sessions,
+): ServerSample => ({
+  at: 0,
+  sessions,
+  duckdbConnections,
+  rssMB,
+  cpuSeconds,
+  cacheHits: null,
+  cacheMisses: null,
+  watermark: null,
 });
 
 function inputs(reports: ShareReport[], after = sample(0, 110, 12)): SoakInputs {
   return {
-    url: 'ws://127.0.0.1:1/ws', seed: 1, thinkMs: 2000, interrupted: false, sockets: 10, durationS: 5, rampS: 1, procs: reports.length, wallS: 5,
-    merged: mergeReports(reports), before: sample(0, 100, 10), samples: [sample(10, 180), sample(9, null)], after,
+    url: 'ws://127.0.0.1:1/ws',
+    seed: 1,
+    thinkMs: 2000,
+    interrupted: false,
+    sockets: 10,
+    durationS: 5,
+    rampS: 1,
+    procs: reports.length,
+    wallS: 5,
+    merged: mergeReports(reports),
+    before: sample(0, 100, 10),
+    samples: [sample(10, 180), sample(9, null)],
+    after,
   };
 }
 
@@ -31,8 +65,21 @@ describe('soak report', () => {
   });
 
   it('adds up every process and merges their latencies before taking percentiles', () => {
-    const a = share([1, 1, 1, 1], { pushes: 3, cache: { lru: 3, lmdb: 0, db: 1 }, errors: { timeout: 1 }, cpuUserMs: 500, cpuSystemMs: 500 });
-    const b = share([100], { pushes: 2, cache: { lru: 0, lmdb: 1, db: 0 }, errors: { timeout: 2, internal: 1 }, errorSamples: ['internal: boom'], cpuUserMs: 1000, loopDelayP99Ms: 12.5 });
+    const a = share([1, 1, 1, 1], {
+      pushes: 3,
+      cache: { lru: 3, lmdb: 0, db: 1 },
+      errors: { timeout: 1 },
+      cpuUserMs: 500,
+      cpuSystemMs: 500,
+    });
+    const b = share([100], {
+      pushes: 2,
+      cache: { lru: 0, lmdb: 1, db: 0 },
+      errors: { timeout: 2, internal: 1 },
+      errorSamples: ['internal: boom'],
+      cpuUserMs: 1000,
+      loopDelayP99Ms: 12.5,
+    });
     const j = buildSoakJson(inputs([a, b]));
     expect(j.requests).toBe(5);
     expect(j.pushes).toBe(5);
@@ -50,16 +97,27 @@ describe('soak report', () => {
 
   it('reports the server before, at the peak and after, in the shape of CONTRACT §1', () => {
     const j = buildSoakJson(inputs([share([2])]));
-    for (const key of ['sockets', 'durationS', 'requests', 'errors', 'latencyMs', 'pushes', 'cacheHitRate', 'server']) expect(j).toHaveProperty(key);
+    for (const key of ['sockets', 'durationS', 'requests', 'errors', 'latencyMs', 'pushes', 'cacheHitRate', 'server'])
+      expect(j).toHaveProperty(key);
     expect(Object.keys(j.latencyMs)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99', 'max']));
-    expect(j.server).toMatchObject({ rssBeforeMB: 100, rssPeakMB: 180, rssAfterMB: 110, sessionsAfter: 0, duckdbConnectionsAfter: 0, sessionsPeak: 10, cpuSeconds: 2 });
+    expect(j.server).toMatchObject({
+      rssBeforeMB: 100,
+      rssPeakMB: 180,
+      rssAfterMB: 110,
+      sessionsAfter: 0,
+      duckdbConnectionsAfter: 0,
+      sessionsPeak: 10,
+      cpuSeconds: 2,
+    });
     expect(j.server.cpuMsPerRequest).toBe(2000);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });
 
   it('passes a clean run and fails on any error or on sessions or connections left behind', () => {
     expect(verdict(buildSoakJson(inputs([share([1])])))).toEqual([]);
-    expect(verdict(buildSoakJson(inputs([share([1], { errors: { rate_limited: 1 } })])))[0]).toMatch(/1 unexpected error.*rate_limited×1/);
+    expect(verdict(buildSoakJson(inputs([share([1], { errors: { rate_limited: 1 } })])))[0]).toMatch(
+      /1 unexpected error.*rate_limited×1/,
+    );
     expect(verdict(buildSoakJson(inputs([share([1])], sample(3, 100))))).toHaveLength(2);
     expect(verdict(buildSoakJson(inputs([share([1])], sample(0, 100, null, 1)))).join()).toMatch(/1 DuckDB connection/);
     expect(verdict(buildSoakJson(inputs([share([])])))).toEqual(['no request was answered']);

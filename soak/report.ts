@@ -13,8 +13,18 @@ const TIERS: readonly Tier[] = ['lru', 'lmdb', 'db'];
 
 export function mergeReports(reports: readonly ShareReport[]): Merged {
   const out: Merged = {
-    requests: 0, pushes: 0, reconnects: 0, connects: 0, open: 0, bytesIn: 0, cache: { lru: 0, lmdb: 0, db: 0 },
-    errors: {}, errorSamples: [], latency: new Histogram(), cpuUserMs: 0, cpuSystemMs: 0,
+    requests: 0,
+    pushes: 0,
+    reconnects: 0,
+    connects: 0,
+    open: 0,
+    bytesIn: 0,
+    cache: { lru: 0, lmdb: 0, db: 0 },
+    errors: {},
+    errorSamples: [],
+    latency: new Histogram(),
+    cpuUserMs: 0,
+    cpuSystemMs: 0,
     latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() },
   };
   for (const r of reports) {
@@ -32,7 +42,8 @@ export function mergeReports(reports: readonly ShareReport[]): Merged {
       if (r.latencyByTier) out.latencyByTier[tier].merge(r.latencyByTier[tier]);
     }
     for (const [code, n] of Object.entries(r.errors)) out.errors[code] = (out.errors[code] ?? 0) + n;
-    for (const s of r.errorSamples) if (out.errorSamples.length < 10 && !out.errorSamples.includes(s)) out.errorSamples.push(s);
+    for (const s of r.errorSamples)
+      if (out.errorSamples.length < 10 && !out.errorSamples.includes(s)) out.errorSamples.push(s);
     out.latency.merge(r.latency);
   }
   return out;
@@ -102,14 +113,16 @@ export interface SoakInputs {
 }
 
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const maxOf = (xs: (number | null)[]): number | null => xs.reduce<number | null>((m, x) => (x === null || !Number.isFinite(x) ? m : m === null ? x : Math.max(m, x)), null);
+const maxOf = (xs: (number | null)[]): number | null =>
+  xs.reduce<number | null>((m, x) => (x === null || !Number.isFinite(x) ? m : m === null ? x : Math.max(m, x)), null);
 
 export function buildSoakJson(i: SoakInputs): SoakJson {
   const { merged: m } = i;
   const all = [i.before, ...i.samples, i.after];
   const errors = Object.values(m.errors).reduce((s, n) => s + n, 0);
   const clientCpuS = (m.cpuUserMs + m.cpuSystemMs) / 1000;
-  const serverCpu = i.before.cpuSeconds !== null && i.after.cpuSeconds !== null ? i.after.cpuSeconds - i.before.cpuSeconds : null;
+  const serverCpu =
+    i.before.cpuSeconds !== null && i.after.cpuSeconds !== null ? i.after.cpuSeconds - i.before.cpuSeconds : null;
   const rssOrNull = (x: number | null): number | null => (x === null ? null : round(x, 1));
   return {
     sockets: i.sockets,
@@ -148,14 +161,21 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     errorsByCode: { ...m.errors },
     errorSamples: [...m.errorSamples],
     cache: { ...m.cache },
-    latencyByTierMs: Object.fromEntries(TIERS.map((t) => {
-      const h = m.latencyByTier[t];
-      return [t, { p50: round(h.percentileMs(50)), p99: round(h.percentileMs(99)), max: round(h.maxUs / 1000) }];
-    })) as SoakJson['latencyByTierMs'],
+    latencyByTierMs: Object.fromEntries(
+      TIERS.map((t) => {
+        const h = m.latencyByTier[t];
+        return [t, { p50: round(h.percentileMs(50)), p99: round(h.percentileMs(99)), max: round(h.maxUs / 1000) }];
+      }),
+    ) as SoakJson['latencyByTierMs'],
     bytesPerMessage: Math.round(m.bytesIn / Math.max(1, m.requests + m.pushes)),
     connects: m.connects,
     reconnects: m.reconnects,
-    client: { procs: i.procs, cpuSeconds: round(clientCpuS, 2), cpuPercentOfOneCore: round((100 * clientCpuS) / Math.max(0.001, i.wallS), 1), loopDelayP99Ms: m.loopDelayP99Ms === undefined ? null : round(m.loopDelayP99Ms, 1) },
+    client: {
+      procs: i.procs,
+      cpuSeconds: round(clientCpuS, 2),
+      cpuPercentOfOneCore: round((100 * clientCpuS) / Math.max(0.001, i.wallS), 1),
+      loopDelayP99Ms: m.loopDelayP99Ms === undefined ? null : round(m.loopDelayP99Ms, 1),
+    },
   };
 }
 
@@ -166,9 +186,18 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
 export function verdict(j: SoakJson): string[] {
   const why: string[] = [];
   const s = j.server;
-  if (j.errors > 0) why.push(`${j.errors} unexpected error(s): ${Object.entries(j.errorsByCode).map(([c, n]) => `${c}×${n}`).join(', ')}`);
-  if (!(s.sessionsAfter <= s.sessionsBefore)) why.push(`${s.sessionsAfter} session(s) open after every socket closed (before the run: ${s.sessionsBefore})`);
-  if (!(s.duckdbConnectionsAfter <= s.duckdbConnectionsBefore)) why.push(`${s.duckdbConnectionsAfter} DuckDB connection(s) held after every socket closed (before the run: ${s.duckdbConnectionsBefore})`);
+  if (j.errors > 0)
+    why.push(
+      `${j.errors} unexpected error(s): ${Object.entries(j.errorsByCode)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(', ')}`,
+    );
+  if (!(s.sessionsAfter <= s.sessionsBefore))
+    why.push(`${s.sessionsAfter} session(s) open after every socket closed (before the run: ${s.sessionsBefore})`);
+  if (!(s.duckdbConnectionsAfter <= s.duckdbConnectionsBefore))
+    why.push(
+      `${s.duckdbConnectionsAfter} DuckDB connection(s) held after every socket closed (before the run: ${s.duckdbConnectionsBefore})`,
+    );
   if (j.requests === 0) why.push('no request was answered');
   return why;
 }
@@ -176,26 +205,41 @@ export function verdict(j: SoakJson): string[] {
 const mb = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} MB`);
 
 export function formatSoak(j: SoakJson): string {
-  const errs = j.errors === 0 ? '0' : `${j.errors} (${Object.entries(j.errorsByCode).map(([c, n]) => `${c} ${n}`).join(', ')})`;
+  const errs =
+    j.errors === 0
+      ? '0'
+      : `${j.errors} (${Object.entries(j.errorsByCode)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')})`;
   return [
     `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}, think ${j.thinkMs} ms) against ${j.url}` +
       (j.interrupted ? ` — INTERRUPTED after ${j.wallS} s` : ''),
     `  requests   ${j.requests} (${j.requestsPerSecond}/s), errors ${errs}, pushes ${j.pushes}, reconnects ${j.reconnects}`,
     `  latency    p50 ${j.latencyMs.p50} ms · p95 ${j.latencyMs.p95} ms · p99 ${j.latencyMs.p99} ms · max ${j.latencyMs.max} ms`,
     `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db}); ` +
-      TIERS.filter((t) => j.cache[t] > 0).map((t) => `${t} p50 ${j.latencyByTierMs[t].p50} / p99 ${j.latencyByTierMs[t].p99} ms`).join(' · ') +
+      TIERS.filter((t) => j.cache[t] > 0)
+        .map((t) => `${t} p50 ${j.latencyByTierMs[t].p50} / p99 ${j.latencyByTierMs[t].p99} ms`)
+        .join(' · ') +
       `; ${Math.round(j.bytesPerMessage / 1024)} KB per message`,
     `  server     RSS ${mb(j.server.rssBeforeMB)} → peak ${mb(j.server.rssPeakMB)} → after ${mb(j.server.rssAfterMB)}; ` +
       `sessions ${j.server.sessionsBefore} → peak ${j.server.sessionsPeak} → ${j.server.sessionsAfter}; ` +
       `DuckDB connections peak ${j.server.duckdbConnectionsPeak} → ${j.server.duckdbConnectionsAfter}` +
       (j.server.cpuSeconds === null ? '' : `; CPU ${j.server.cpuSeconds} s (${j.server.cpuMsPerRequest} ms/request)`),
     `  client     ${j.client.procs} process(es), CPU ${j.client.cpuSeconds} s (${j.client.cpuPercentOfOneCore}% of one core)` +
-      (j.client.loopDelayP99Ms === null ? '' : `, event-loop delay p99 ${j.client.loopDelayP99Ms} ms (latencies above it may be the client's)`),
+      (j.client.loopDelayP99Ms === null
+        ? ''
+        : `, event-loop delay p99 ${j.client.loopDelayP99Ms} ms (latencies above it may be the client's)`),
     ...j.errorSamples.map((s) => `  error      ${s}`),
   ].join('\n');
 }
 
-export function progressLine(elapsedS: number, totalS: number, sockets: number, m: Merged, server: ServerSample | null): string {
+export function progressLine(
+  elapsedS: number,
+  totalS: number,
+  sockets: number,
+  m: Merged,
+  server: ServerSample | null,
+): string {
   const errors = Object.values(m.errors).reduce((s, n) => s + n, 0);
   return (
     `[${elapsedS.toFixed(0).padStart(4)}/${totalS} s] open ${m.open}/${sockets} · req ${m.requests} · err ${errors} · push ${m.pushes} · ` +

@@ -29,7 +29,9 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
   try {
     before = await sampleServer(base);
   } catch (err) {
-    throw new Error(`no server answers ${base}/healthz (${(err as Error).message}); start one with \`npm start\`, or pass --spawn`);
+    throw new Error(
+      `no server answers ${base}/healthz (${(err as Error).message}); start one with \`npm start\`, or pass --spawn`,
+    );
   }
   const children: ChildProcess[] = [];
   const latest: ShareReport[] = [];
@@ -50,13 +52,29 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
     finals[w].catch(() => undefined); // awaited below; this only keeps an early crash from counting as unhandled
   }
   // Every process boots (tsx, ws) before the shared clock starts, so the ramp is the same for all of them.
-  await Promise.all(children.map((c) => new Promise<void>((resolve, reject) => {
-    c.once('message', () => resolve());
-    c.once('exit', (code) => reject(new Error(`soak client process exited (${code}) while starting`)));
-  })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          c.once('message', () => resolve());
+          c.once('exit', (code) => reject(new Error(`soak client process exited (${code}) while starting`)));
+        }),
+    ),
+  );
   const startAt = Date.now() + 200;
   children.forEach((child, w) => {
-    const share: ShareOptions = { url: o.url, from: w, to: o.sockets, step: o.procs, total: o.sockets, seed: o.seed, thinkMs: o.thinkMs, rampMs: o.rampS * 1000, durationMs: o.durationS * 1000, startAt };
+    const share: ShareOptions = {
+      url: o.url,
+      from: w,
+      to: o.sockets,
+      step: o.procs,
+      total: o.sockets,
+      seed: o.seed,
+      thinkMs: o.thinkMs,
+      rampMs: o.rampS * 1000,
+      durationMs: o.durationS * 1000,
+      startAt,
+    };
     child.send(share);
   });
   const stop = (): void => {
@@ -78,7 +96,9 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
         .catch(() => undefined) // a busy server may miss a sample; the peak comes from the others
         .finally(() => (sampling = false));
     }
-    o.onProgress?.(progressLine((Date.now() - startAt) / 1000, o.durationS, o.sockets, mergeReports(latest.filter(Boolean)), last));
+    o.onProgress?.(
+      progressLine((Date.now() - startAt) / 1000, o.durationS, o.sockets, mergeReports(latest.filter(Boolean)), last),
+    );
   }, 1000);
 
   let reports: ShareReport[];
@@ -93,5 +113,19 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
   }
   const wallS = (Date.now() - startAt) / 1000;
   const after = await waitForIdle(base, o.settleS * 1000, before);
-  return buildSoakJson({ url: o.url, seed: o.seed, thinkMs: o.thinkMs, interrupted: o.signal?.aborted ?? false, sockets: o.sockets, durationS: o.durationS, rampS: o.rampS, procs: o.procs, wallS, merged: mergeReports(reports), before, samples, after });
+  return buildSoakJson({
+    url: o.url,
+    seed: o.seed,
+    thinkMs: o.thinkMs,
+    interrupted: o.signal?.aborted ?? false,
+    sockets: o.sockets,
+    durationS: o.durationS,
+    rampS: o.rampS,
+    procs: o.procs,
+    wallS,
+    merged: mergeReports(reports),
+    before,
+    samples,
+    after,
+  });
 }

@@ -25,8 +25,21 @@ describe('analyst script', () => {
   });
 
   it('covers every behaviour of an analyst over a session', () => {
-    const types = new Set(Array.from({ length: 20 }, (_, i) => take(5, i, 400)).flat().map((a) => a.type));
-    expect([...types].sort()).toEqual(['changeRange', 'changeRegion', 'idle', 'open', 'peek', 'reconnect', 'search', 'switchTab']);
+    const types = new Set(
+      Array.from({ length: 20 }, (_, i) => take(5, i, 400))
+        .flat()
+        .map((a) => a.type),
+    );
+    expect([...types].sort()).toEqual([
+      'changeRange',
+      'changeRegion',
+      'idle',
+      'open',
+      'peek',
+      'reconnect',
+      'search',
+      'switchTab',
+    ]);
   });
 
   it('only ever sends parameters the server accepts', () => {
@@ -40,13 +53,19 @@ describe('analyst script', () => {
           expect(validateParams('stations.search', { q: a.q })).toMatchObject({ ok: true });
           expect(validateParams('station.output', { duid: 'ABC1', range: a.range })).toMatchObject({ ok: true });
         }
-        if (a.type === 'peek') expect(validateParams(a.kind, a.kind === 'generation.mix' ? { region: a.region } : {})).toMatchObject({ ok: true });
+        if (a.type === 'peek')
+          expect(validateParams(a.kind, a.kind === 'generation.mix' ? { region: a.region } : {})).toMatchObject({
+            ok: true,
+          });
       }
     }
   });
 
   it('thinks about thinkMs between actions on average, never in a tight loop', () => {
-    const idles = Array.from({ length: 50 }, (_, i) => take(11, i, 400)).flat().filter((a) => a.type === 'idle').map((a) => (a as { ms: number }).ms);
+    const idles = Array.from({ length: 50 }, (_, i) => take(11, i, 400))
+      .flat()
+      .filter((a) => a.type === 'idle')
+      .map((a) => (a as { ms: number }).ms);
     const short = idles.filter((ms) => ms <= 2000 * 6); // long idles (reading a chart) are drawn separately
     const mean = short.reduce((s, x) => s + x, 0) / short.length;
     expect(mean).toBeGreaterThan(1500);

@@ -32,13 +32,46 @@ function pick<T>(r: () => number, table: Weighted<T>): T {
 }
 
 // Weights follow how a dashboard is used: most people watch the NEM tab over the last day; few look at a year.
-const TABS: Weighted<TabKind> = [['tab.nem', 4], ['tab.generation', 3], ['tab.prices', 3], ['tab.stations', 1], ['tab.generators', 1]];
-const REGIONS: Weighted<RegionChoice> = [['NEM', 4], ['NSW1', 3], ['VIC1', 3], ['QLD1', 3], ['SA1', 2], ['TAS1', 1]];
-const RANGES: Weighted<RangePreset> = [['24h', 6], ['7d', 4], ['30d', 2], ['90d', 1], ['1y', 1], ['all', 0.3]];
+const TABS: Weighted<TabKind> = [
+  ['tab.nem', 4],
+  ['tab.generation', 3],
+  ['tab.prices', 3],
+  ['tab.stations', 1],
+  ['tab.generators', 1],
+];
+const REGIONS: Weighted<RegionChoice> = [
+  ['NEM', 4],
+  ['NSW1', 3],
+  ['VIC1', 3],
+  ['QLD1', 3],
+  ['SA1', 2],
+  ['TAS1', 1],
+];
+const RANGES: Weighted<RangePreset> = [
+  ['24h', 6],
+  ['7d', 4],
+  ['30d', 2],
+  ['90d', 1],
+  ['1y', 1],
+  ['all', 0.3],
+];
 // Real station names and DUID prefixes from AEMO's registry (credit: AEMO), as analysts type them.
 const SEARCHES: Weighted<string> = [
-  ['bayswater', 2], ['eraring', 2], ['loy yang', 2], ['hornsdale', 2], ['snowy', 1], ['tarong', 1], ['stanwell', 1],
-  ['yallourn', 1], ['torrens', 1], ['macarthur', 1], ['gordon', 1], ['ADP', 1], ['wind', 1], ['solar', 1], ['battery', 1],
+  ['bayswater', 2],
+  ['eraring', 2],
+  ['loy yang', 2],
+  ['hornsdale', 2],
+  ['snowy', 1],
+  ['tarong', 1],
+  ['stanwell', 1],
+  ['yallourn', 1],
+  ['torrens', 1],
+  ['macarthur', 1],
+  ['gordon', 1],
+  ['ADP', 1],
+  ['wind', 1],
+  ['solar', 1],
+  ['battery', 1],
 ];
 
 export interface ScriptOptions {
@@ -48,29 +81,57 @@ export interface ScriptOptions {
 export const DEFAULT_SCRIPT: ScriptOptions = { thinkMs: 2000 };
 
 /** An endless, deterministic stream of actions for analyst `index` of a run seeded with `seed`. */
-export function* analystScript(seed: number, index: number, opts: ScriptOptions = DEFAULT_SCRIPT): Generator<Action, never> {
+export function* analystScript(
+  seed: number,
+  index: number,
+  opts: ScriptOptions = DEFAULT_SCRIPT,
+): Generator<Action, never> {
   const r = rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0);
   // Exponential think time, clamped so no analyst stalls for minutes or fires in a tight loop.
-  const think = (): number => Math.round(Math.min(opts.thinkMs * 6, Math.max(opts.thinkMs / 10, -Math.log(1 - r()) * opts.thinkMs)));
+  const think = (): number =>
+    Math.round(Math.min(opts.thinkMs * 6, Math.max(opts.thinkMs / 10, -Math.log(1 - r()) * opts.thinkMs)));
   let view: View = { tab: 'tab.nem', region: pick(r, REGIONS), range: '24h' };
   yield { type: 'open', view: { ...view } };
   for (;;) {
     yield { type: 'idle', ms: think() };
-    const what = pick(r, [['switchTab', 5], ['changeRegion', 4], ['changeRange', 4], ['search', 2], ['peek', 3], ['longIdle', 1], ['reconnect', 0.5]] as const);
+    const what = pick(r, [
+      ['switchTab', 5],
+      ['changeRegion', 4],
+      ['changeRange', 4],
+      ['search', 2],
+      ['peek', 3],
+      ['longIdle', 1],
+      ['reconnect', 0.5],
+    ] as const);
     switch (what) {
       case 'switchTab': {
-        const tab = pick(r, TABS.filter(([t]) => t !== view.tab));
+        const tab = pick(
+          r,
+          TABS.filter(([t]) => t !== view.tab),
+        );
         view = { ...view, tab };
         yield { type: 'switchTab', view: { ...view } };
         break;
       }
       case 'changeRegion': {
-        view = { ...view, region: pick(r, REGIONS.filter(([g]) => g !== view.region)) };
+        view = {
+          ...view,
+          region: pick(
+            r,
+            REGIONS.filter(([g]) => g !== view.region),
+          ),
+        };
         yield { type: 'changeRegion', view: { ...view } };
         break;
       }
       case 'changeRange': {
-        view = { ...view, range: pick(r, RANGES.filter(([g]) => g !== view.range)) };
+        view = {
+          ...view,
+          range: pick(
+            r,
+            RANGES.filter(([g]) => g !== view.range),
+          ),
+        };
         yield { type: 'changeRange', view: { ...view } };
         break;
       }

@@ -54,7 +54,10 @@ async function get(url: string, timeoutMs: number): Promise<string> {
 }
 
 export async function sampleServer(base: string, timeoutMs = 5000): Promise<ServerSample> {
-  const [healthText, metricsText] = await Promise.all([get(`${base}/healthz`, timeoutMs), get(`${base}/metrics`, timeoutMs).catch(() => '')]);
+  const [healthText, metricsText] = await Promise.all([
+    get(`${base}/healthz`, timeoutMs),
+    get(`${base}/metrics`, timeoutMs).catch(() => ''),
+  ]);
   const health = JSON.parse(healthText) as { sessions?: number; duckdbConnections?: number; watermark?: string };
   const m = parseMetrics(metricsText);
   const rss = metricSum(m, 'process_resident_memory_bytes');
@@ -76,11 +79,16 @@ export async function sampleServer(base: string, timeoutMs = 5000): Promise<Serv
  * Polls until sessions and connections are back to `baseline` (zero by default), or `timeoutMs` passes;
  * returns the last sample either way.
  */
-export async function waitForIdle(base: string, timeoutMs: number, baseline = { sessions: 0, duckdbConnections: 0 }): Promise<ServerSample> {
+export async function waitForIdle(
+  base: string,
+  timeoutMs: number,
+  baseline = { sessions: 0, duckdbConnections: 0 },
+): Promise<ServerSample> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const s = await sampleServer(base);
-    if ((s.sessions <= baseline.sessions && s.duckdbConnections <= baseline.duckdbConnections) || Date.now() >= until) return s;
+    if ((s.sessions <= baseline.sessions && s.duckdbConnections <= baseline.duckdbConnections) || Date.now() >= until)
+      return s;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -98,5 +106,7 @@ export async function waitForServer(base: string, timeoutMs: number, alive?: () 
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`no answer from ${base}/healthz within ${Math.round(timeoutMs / 1000)} s (${last?.message ?? 'timeout'})`);
+  throw new Error(
+    `no answer from ${base}/healthz within ${Math.round(timeoutMs / 1000)} s (${last?.message ?? 'timeout'})`,
+  );
 }

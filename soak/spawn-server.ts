@@ -50,7 +50,16 @@ export function freePort(): Promise<number> {
 
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
   const port = await freePort();
-  const args = ['--import', 'tsx', join(ROOT, opts.entry ?? 'server/main.ts'), '--port', String(port), '--host', '127.0.0.1', ...(opts.extraArgs ?? [])];
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, opts.entry ?? 'server/main.ts'),
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    ...(opts.extraArgs ?? []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +85,9 @@ export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve((exited = code ?? (signal ? 128 : null)))));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve((exited = code ?? (signal ? 128 : null)))),
+  );
   const base = `http://127.0.0.1:${port}`;
   const server: SpawnedServer = {
     url: `ws://127.0.0.1:${port}/ws`,

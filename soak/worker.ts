@@ -41,13 +41,23 @@ export interface ShareReport {
   loopDelayP99Ms?: number;
 }
 
-export type WorkerMessage = { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
+export type WorkerMessage =
+  { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
 
 export function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
   const cpu = process.cpuUsage(cpuStart);
   const { latency, latencyByTier: t, ...rest } = stats;
   const latencyByTier = { lru: t.lru.snapshot(), lmdb: t.lmdb.snapshot(), db: t.db.snapshot() };
-  return { ...rest, cache: { ...rest.cache }, errors: { ...rest.errors }, errorSamples: [...rest.errorSamples], latency: latency.snapshot(), latencyByTier, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
+  return {
+    ...rest,
+    cache: { ...rest.cache },
+    errors: { ...rest.errors },
+    errorSamples: [...rest.errorSamples],
+    latency: latency.snapshot(),
+    latencyByTier,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+  };
 }
 
 /** Runs its analysts from startAt until startAt + durationMs (or until `abort`), then closes every socket. */
@@ -64,21 +74,27 @@ export async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSi
   abort?.addEventListener('abort', stopAll, { once: true });
   const endAt = opts.startAt + opts.durationMs;
   const ending = new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      stopAll();
-      resolve();
-    }, Math.max(0, endAt - Date.now()));
+    const t = setTimeout(
+      () => {
+        stopAll();
+        resolve();
+      },
+      Math.max(0, endAt - Date.now()),
+    );
     abort?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
   for (let i = opts.from; i < opts.to; i += Math.max(1, opts.step)) {
     const at = opts.startAt + (opts.total > 1 ? (opts.rampMs * i) / opts.total : 0);
     timers.push(
-      setTimeout(() => {
-        if (stopped) return;
-        const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats);
-        analysts.push(a);
-        runs.push(a.run());
-      }, Math.max(0, at - Date.now())),
+      setTimeout(
+        () => {
+          if (stopped) return;
+          const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats);
+          analysts.push(a);
+          runs.push(a.run());
+        },
+        Math.max(0, at - Date.now()),
+      ),
     );
   }
   await ending;

@@ -44,7 +44,13 @@ describe('storeAnswerPath', () => {
     const bytes = answers[0].dataBytes;
     // Owned, not a view pinning an encoder's buffer.
     expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.byteLength]);
-    const direct = encode(await runQuery({ conn: store.conn, watermark: path.watermark, firstTs: path.firstTs }, 'generation.byFuel', params));
+    const direct = encode(
+      await runQuery(
+        { conn: store.conn, watermark: path.watermark, firstTs: path.firstTs },
+        'generation.byFuel',
+        params,
+      ),
+    );
     expect(Buffer.compare(bytes, direct)).toBe(0);
 
     const again = await path.answer('generation.byFuel', params);

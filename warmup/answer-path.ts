@@ -22,7 +22,11 @@ export interface StoreAnswerPath extends AnswerPath {
   refresh(): Promise<number>;
 }
 
-export async function storeAnswerPath(conn: DuckDBConnection, cache: TieredCache, generation?: string): Promise<StoreAnswerPath> {
+export async function storeAnswerPath(
+  conn: DuckDBConnection,
+  cache: TieredCache,
+  generation?: string,
+): Promise<StoreAnswerPath> {
   const read = async () => {
     const w = await readWatermark(conn);
     if (!w) throw new Error('the store holds no data yet: build the demo or ingest AEMO files first');

@@ -13,10 +13,17 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const dbPath = join(config.dataDir, DB_FILE);
   if (!existsSync(dbPath)) {
-    console.error(`warmup: no store at ${dbPath}; run \`npm start\` once (it builds the demo) or \`npm run ingest -- FILES\` first`);
+    console.error(
+      `warmup: no store at ${dbPath}; run \`npm start\` once (it builds the demo) or \`npm run ingest -- FILES\` first`,
+    );
     return 1;
   }
-  const { instance } = await openStore({ dataDir: config.dataDir, readOnly: true, threads: config.threads, memoryLimit: config.memoryLimit });
+  const { instance } = await openStore({
+    dataDir: config.dataDir,
+    readOnly: true,
+    threads: config.threads,
+    memoryLimit: config.memoryLimit,
+  });
   const conn = await instance.connect();
   // This process serves nothing from memory: a small LRU is enough; LMDB is what warmup fills. The cache's own
   // warnings (a full disk, a damaged file rebuilt) go to stderr, a line each, beside the progress.
@@ -63,7 +70,10 @@ function progressDisplay(out: NodeJS.WriteStream): { update: (p: WarmupProgress)
     `warmup ${String(p.done).padStart(String(p.total).length)}/${p.total} ${String(Math.floor((100 * p.done) / p.total)).padStart(3)}%  ${((performance.now() - started) / 1000).toFixed(1)} s  ${describeQuery(p.query)}`;
   return {
     update(p) {
-      if (p.outcome === 'failed') out.write(`${out.isTTY ? '\r\x1b[K' : ''}warmup: ${describeQuery(p.query)} failed: ${(p.error as Error)?.message ?? p.error}\n`);
+      if (p.outcome === 'failed')
+        out.write(
+          `${out.isTTY ? '\r\x1b[K' : ''}warmup: ${describeQuery(p.query)} failed: ${(p.error as Error)?.message ?? p.error}\n`,
+        );
       if (out.isTTY) out.write(`\r\x1b[K${line(p)}`);
       else if (Math.floor((10 * p.done) / p.total) !== lastDecile) {
         lastDecile = Math.floor((10 * p.done) / p.total);

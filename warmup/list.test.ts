@@ -13,9 +13,15 @@ describe('warmList', () => {
     for (const kind of TAB_KINDS) {
       for (const region of REGION_CHOICES) {
         const inRegion = (p: Record<string, unknown>) =>
-          p.region === region || (region === 'NEM' ? Array.isArray(p.regions) && p.regions.length === REGIONS.length : Array.isArray(p.regions) && p.regions.length === 1 && p.regions[0] === region);
+          p.region === region ||
+          (region === 'NEM'
+            ? Array.isArray(p.regions) && p.regions.length === REGIONS.length
+            : Array.isArray(p.regions) && p.regions.length === 1 && p.regions[0] === region);
         for (const range of RANGES) {
-          expect(has(kind, (p) => inRegion(p) && (p.range === undefined || p.range === range)), `${kind} ${region} ${range}`).toBe(true);
+          expect(
+            has(kind, (p) => inRegion(p) && (p.range === undefined || p.range === range)),
+            `${kind} ${region} ${range}`,
+          ).toBe(true);
         }
       }
     }
@@ -23,9 +29,15 @@ describe('warmList', () => {
   });
 
   it('adds every other kind that needs no user choice, per region, and nothing that cannot validate', () => {
-    for (const kind of KIND_NAMES.filter((k) => !TAB_KINDS.includes(k) && k !== 'station.output')) expect(has(kind, () => true), kind).toBe(true);
+    for (const kind of KIND_NAMES.filter((k) => !TAB_KINDS.includes(k) && k !== 'station.output'))
+      expect(
+        has(kind, () => true),
+        kind,
+      ).toBe(true);
     expect(has('station.output', () => true)).toBe(false); // it needs a unit
-    expect(list.filter((q) => q.kind === 'generation.mix').map((q) => (q.params as { region: string }).region)).toEqual([...REGION_CHOICES]);
+    expect(list.filter((q) => q.kind === 'generation.mix').map((q) => (q.params as { region: string }).region)).toEqual(
+      [...REGION_CHOICES],
+    );
   });
 
   it('holds canonical params (validation leaves them unchanged) and no duplicates, the default range first', () => {
@@ -35,7 +47,9 @@ describe('warmList', () => {
       const v = validateParams(q.kind, q.params);
       expect(v.ok && canonicalJson(v.params)).toBe(canonicalJson(q.params));
     }
-    const firstOther = list.findIndex((q) => (q.params as { range?: string }).range !== undefined && (q.params as { range?: string }).range !== '24h');
+    const firstOther = list.findIndex(
+      (q) => (q.params as { range?: string }).range !== undefined && (q.params as { range?: string }).range !== '24h',
+    );
     expect(list.slice(0, firstOther).every((q) => (q.params as { range?: string }).range !== '7d')).toBe(true);
     expect(list.slice(firstOther).some((q) => (q.params as { range?: string }).range === '24h')).toBe(false);
   });

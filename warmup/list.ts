@@ -1,7 +1,16 @@
 // The queries warmup computes, derived from the kind schemas (shared/kinds.ts), never listed by hand:
 // every tab kind × region × range preset, then every other kind that needs no choice from the user, per region,
 // at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation.
-import { KIND_NAMES, KINDS, RANGES, TAB_KINDS, validateParams, type Kind, type ParamSpec, type ParamsOf } from '../shared/kinds.ts';
+import {
+  KIND_NAMES,
+  KINDS,
+  RANGES,
+  TAB_KINDS,
+  validateParams,
+  type Kind,
+  type ParamSpec,
+  type ParamsOf,
+} from '../shared/kinds.ts';
 import { queryOf } from '../server/cache/key.ts';
 
 export interface WarmQuery {

@@ -39,7 +39,13 @@ describe('runWarmup', () => {
     const list = warmList();
     const seen: string[] = [];
     const summary = await runWarmup(path, { onProgress: (p) => seen.push(`${p.done}/${p.total} ${p.outcome}`) });
-    expect(summary).toMatchObject({ queries: list.length, computed: list.length, alreadyCached: 0, failed: 0, hitRateAfter: 1 });
+    expect(summary).toMatchObject({
+      queries: list.length,
+      computed: list.length,
+      alreadyCached: 0,
+      failed: 0,
+      hitRateAfter: 1,
+    });
     expect(summary.bytes).toBeGreaterThan(0);
     expect(seen).toHaveLength(list.length);
     expect(seen.at(-1)).toBe(`${list.length}/${list.length} computed`);
@@ -85,14 +91,18 @@ describe('runWarmup', () => {
     ticking = false;
     expect(maxInFlight).toBe(2);
     // Another macrotask ran between every pair of finished queries.
-    for (let i = 2; i < ticksAtProgress.length; i += 2) expect(ticksAtProgress[i]).toBeGreaterThan(ticksAtProgress[i - 2]);
+    for (let i = 2; i < ticksAtProgress.length; i += 2)
+      expect(ticksAtProgress[i]).toBeGreaterThan(ticksAtProgress[i - 2]);
     await path.cache.close();
   });
 
   it('counts a failing query and carries on', async () => {
     const path = await pathAt(tempDir());
     const list = [
-      { kind: 'station.output' as Kind, params: checked('station.output', { duid: 'NO_SUCH_UNIT', range: '24h' }) as ParamsOf<Kind> },
+      {
+        kind: 'station.output' as Kind,
+        params: checked('station.output', { duid: 'NO_SUCH_UNIT', range: '24h' }) as ParamsOf<Kind>,
+      },
       ...warmList().slice(0, 3),
     ];
     const failed: unknown[] = [];
@@ -121,7 +131,9 @@ describe('refreshHot', () => {
     for (let i = 0; i < 9; i++) await path.answer('generation.byFuel', fixed);
 
     // A new interval lands and the answer path moves to it.
-    await store.conn.run(`INSERT INTO price VALUES (${w0 + 300}, 'NSW1', 91.5, 8100), (${w0 + 300}, 'SA1', 71.25, 1450)`);
+    await store.conn.run(
+      `INSERT INTO price VALUES (${w0 + 300}, 'NSW1', 91.5, 8100), (${w0 + 300}, 'SA1', 71.25, 1450)`,
+    );
     const w1 = await path.refresh();
     expect(w1).toBe(w0 + 300);
 

@@ -15,7 +15,11 @@ export interface AnswerPath {
   /** The key `answer` would use right now (at the current watermark), or at `at`. */
   keyFor(kind: Kind, params: ParamsOf<Kind>, at?: Marks): CacheKey;
   /** The encoded `data` payload for (kind, params) at the current watermark (or at `at`), through the cache. */
-  answer(kind: Kind, params: ParamsOf<Kind>, at?: Marks): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
+  answer(
+    kind: Kind,
+    params: ParamsOf<Kind>,
+    at?: Marks,
+  ): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
 }
 
 export interface WarmupProgress {
@@ -55,7 +59,15 @@ export interface WarmupOptions {
 export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Promise<WarmupSummary> {
   const list = opts.list ?? warmList();
   const started = performance.now();
-  const summary: WarmupSummary = { queries: list.length, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 0 };
+  const summary: WarmupSummary = {
+    queries: list.length,
+    computed: 0,
+    alreadyCached: 0,
+    failed: 0,
+    seconds: 0,
+    bytes: 0,
+    hitRateAfter: 0,
+  };
   const progress = opts.quiet ? { running: 0, done: 0, total: 0 } : path.cache.stats.warmup;
   progress.running++;
   progress.done = 0;
@@ -139,7 +151,15 @@ export async function refreshHot(
   return summary;
 }
 
-const EMPTY: WarmupSummary = { queries: 0, computed: 0, alreadyCached: 0, failed: 0, seconds: 0, bytes: 0, hitRateAfter: 1 };
+const EMPTY: WarmupSummary = {
+  queries: 0,
+  computed: 0,
+  alreadyCached: 0,
+  failed: 0,
+  seconds: 0,
+  bytes: 0,
+  hitRateAfter: 1,
+};
 
 /** setImmediate, not a microtask: lets pending socket reads and timers run between warmup queries. */
 function yieldToIo(): Promise<void> {

@@ -12,10 +12,19 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ initialMs: 250, maxMs: 15_000, factor: 2, jitter: 0.5 });
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
+  initialMs: 250,
+  maxMs: 15_000,
+  factor: 2,
+  jitter: 0.5,
+});
 
 /** Delay before retry number `attempt` (0-based): min(max, initial × factor^attempt), less up to `jitter` of it. */
-export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(opts.maxMs, opts.initialMs * opts.factor ** Math.max(0, attempt));
   return Math.round(base * (1 - opts.jitter * random()));
 }

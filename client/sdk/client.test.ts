@@ -20,7 +20,10 @@ afterEach(async () => {
 async function setup() {
   const server = await fakeServer();
   const client = new NemClient({ url: server.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
-  cleanup.push(() => server.close(), () => client.close());
+  cleanup.push(
+    () => server.close(),
+    () => client.close(),
+  );
   return { server, client };
 }
 
@@ -87,7 +90,14 @@ describe('NemClient', () => {
 
     for (const ws of server.sockets) ws.terminate();
     await until(() => server.received.filter((f) => f.t === 'sub').length === 2, 'resubscription');
-    expect(server.received.at(-1)).toEqual({ t: 'sub', id: sub.id, kind: 'prices.current', params: {}, delta: true, since: '2026-04-01T00:05:00+10:00' });
+    expect(server.received.at(-1)).toEqual({
+      t: 'sub',
+      id: sub.id,
+      kind: 'prices.current',
+      params: {},
+      delta: true,
+      since: '2026-04-01T00:05:00+10:00',
+    });
     await until(() => client.state === 'open', 'reopen');
     expect(states.map((s) => s.state)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
     expect(states[2].reason).toMatch(/^closed/);
@@ -108,7 +118,11 @@ describe('NemClient', () => {
     server.answer = { data: { n: 3 }, watermark: '2026-04-01T00:15:00+10:00' };
     await server.reopen();
     await until(() => updates.length === 2, 'answer after restart');
-    expect(updates[1]).toMatchObject({ kind: 'result', data: { n: 3 }, meta: { watermark: '2026-04-01T00:15:00+10:00' } });
+    expect(updates[1]).toMatchObject({
+      kind: 'result',
+      data: { n: 3 },
+      meta: { watermark: '2026-04-01T00:15:00+10:00' },
+    });
   });
 
   it('does not step back when the answer after a reconnect is older than the push it already has', async () => {
@@ -124,7 +138,11 @@ describe('NemClient', () => {
     await until(() => client.state === 'open', 'reopen');
     server.push({ n: 3 }, '2026-04-01T00:15:00+10:00');
     await until(() => updates.length === 3, 'next push');
-    expect(updates.map((u) => u.meta.watermark)).toEqual(['2026-04-01T00:05:00+10:00', '2026-04-01T00:10:00+10:00', '2026-04-01T00:15:00+10:00']);
+    expect(updates.map((u) => u.meta.watermark)).toEqual([
+      '2026-04-01T00:05:00+10:00',
+      '2026-04-01T00:10:00+10:00',
+      '2026-04-01T00:15:00+10:00',
+    ]);
   });
 
   it('close() rejects pending queries and ends iterators', async () => {

@@ -7,7 +7,16 @@ import type { Kind } from '../../shared/kinds.ts';
 import type { ResultOf } from '../../shared/results.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { Subscription, type SubscriptionHandlers } from './subscription.ts';
-import { NemError, type Answer, type ClientOptions, type ConnectionState, type Params, type SocketConstructor, type SocketLike, type StateChange } from './types.ts';
+import {
+  NemError,
+  type Answer,
+  type ClientOptions,
+  type ConnectionState,
+  type Params,
+  type SocketConstructor,
+  type SocketLike,
+  type StateChange,
+} from './types.ts';
 
 export { Subscription, type Update, type SubscriptionHandlers } from './subscription.ts';
 export * from './types.ts';
@@ -173,7 +182,12 @@ export class NemClient {
   private receive(raw: unknown): void {
     let frame: ServerFrame;
     try {
-      const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : ArrayBuffer.isView(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
+      const bytes =
+        raw instanceof ArrayBuffer
+          ? new Uint8Array(raw)
+          : ArrayBuffer.isView(raw)
+            ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+            : undefined;
       if (!bytes) throw new Error('text frame');
       frame = decode(bytes) as ServerFrame;
     } catch {
@@ -190,12 +204,15 @@ export class NemClient {
           clearTimeout(q.timer);
           return q.resolve({ data: frame.data as ResultOf[Kind], meta: frame.meta });
         }
-        return this.subs.get(frame.id)?.deliver({ kind: 'result', data: frame.data as ResultOf[Kind], meta: frame.meta });
+        return this.subs
+          .get(frame.id)
+          ?.deliver({ kind: 'result', data: frame.data as ResultOf[Kind], meta: frame.meta });
       }
       case 'push': {
         const sub = this.subs.get(frame.id);
         if (!sub) return;
-        if (!('delta' in frame)) return sub.deliver({ kind: 'push', data: frame.data as ResultOf[Kind], meta: frame.meta });
+        if (!('delta' in frame))
+          return sub.deliver({ kind: 'push', data: frame.data as ResultOf[Kind], meta: frame.meta });
         // A delta against data this subscription does not hold (or a bad one): ask for the whole answer, once.
         if (!sub.deliverDelta(frame.base, frame.delta, frame.meta) && !sub.resyncing) this.send(sub.frame(true));
         return;

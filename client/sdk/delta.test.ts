@@ -26,7 +26,10 @@ async function setup(first: unknown) {
   const server = await fakeServer();
   server.answer = { data: first, watermark: W(5) };
   const client = new NemClient({ url: server.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
-  cleanup.push(() => server.close(), () => client.close());
+  cleanup.push(
+    () => server.close(),
+    () => client.close(),
+  );
   const updates: Update<'prices.history'>[] = [];
   const sub = client.sub('prices.history', { regions: ['SA1'] }, { onUpdate: (u) => updates.push(u) });
   await until(() => updates.length === 1, 'first result');
@@ -36,7 +39,12 @@ async function setup(first: unknown) {
   return { server, client, sub, updates, send };
 }
 
-const series = (start: number, values: number[]) => ({ time: values.map((_, i) => start + 300 * i), series: { SA1: values }, unit: '$/MWh', resolution: '5m' });
+const series = (start: number, values: number[]) => ({
+  time: values.map((_, i) => start + 300 * i),
+  series: { SA1: values },
+  unit: '$/MWh',
+  resolution: '5m',
+});
 
 describe('SDK push deltas', () => {
   it('asks for deltas and applies one whose base it holds, handing over the whole answer', async () => {
@@ -70,7 +78,14 @@ describe('SDK push deltas', () => {
     // Based on 00:10, which this subscriber never got (say a push was lost).
     send({ base: W(10), delta: { o: { unit: { r: 'wrong' } } }, meta: meta(W(15)) });
     await until(() => server.received.filter((f) => f.t === 'sub').length === 2, 'resubscription');
-    expect(server.received.at(-1)).toEqual({ t: 'sub', id: sub.id, kind: 'prices.history', params: { regions: ['SA1'] }, delta: true, since: W(5) });
+    expect(server.received.at(-1)).toEqual({
+      t: 'sub',
+      id: sub.id,
+      kind: 'prices.history',
+      params: { regions: ['SA1'] },
+      delta: true,
+      since: W(5),
+    });
     await until(() => updates.length === 2, 'the whole answer');
     expect(updates[1]).toEqual({ kind: 'result', data: now, meta: meta(W(15)) });
     expect(updates.some((u) => u.data.unit === 'wrong')).toBe(false);

@@ -21,7 +21,19 @@ export interface SubArgs {
   count: number | undefined;
 }
 
-const PARAM_FLAGS = ['region', 'regions', 'range', 'resolution', 'from', 'to', 'duid', 'station', 'q', 'fuels', 'limit'] as const;
+const PARAM_FLAGS = [
+  'region',
+  'regions',
+  'range',
+  'resolution',
+  'from',
+  'to',
+  'duid',
+  'station',
+  'q',
+  'fuels',
+  'limit',
+] as const;
 
 export function parseSubArgs(argv: string[], env: Record<string, string | undefined> = {}): SubArgs {
   let parsed;
@@ -42,7 +54,8 @@ export function parseSubArgs(argv: string[], env: Record<string, string | undefi
   }
   const { values, positionals } = parsed;
   if (values.help) throw new UsageError('');
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one kind only, got ${positionals.join(' ')}` : 'which kind?');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length ? `one kind only, got ${positionals.join(' ')}` : 'which kind?');
   const kind = positionals[0];
   if (!isKind(kind)) throw new UsageError(`unknown kind "${kind}"`);
   const schema: Record<string, ParamSpec> = KINDS[kind];
@@ -62,7 +75,8 @@ export function parseSubArgs(argv: string[], env: Record<string, string | undefi
   const params: Record<string, unknown> = {};
   for (const [name, value] of raw) {
     const spec = schema[name];
-    if (!spec) throw new UsageError(`${kind} has no parameter "${name}"; it takes ${Object.keys(schema).join(', ') || 'none'}`);
+    if (!spec)
+      throw new UsageError(`${kind} has no parameter "${name}"; it takes ${Object.keys(schema).join(', ') || 'none'}`);
     params[name] = coerce(name, spec, value);
   }
   const checked = validateParams(kind, params);
@@ -81,7 +95,10 @@ export function parseSubArgs(argv: string[], env: Record<string, string | undefi
 function coerce(name: string, spec: ParamSpec, value: string): unknown {
   switch (spec.type) {
     case 'enumList':
-      return value.split(',').map((s) => s.trim()).filter(Boolean);
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'int':
       return Number(value);
     case 'epoch': {

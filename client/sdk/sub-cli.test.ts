@@ -12,7 +12,12 @@ describe('parseSubArgs', () => {
       url: 'ws://h:1/ws',
       count: undefined,
     });
-    expect(parseSubArgs(['generation.byFuel', '--region', 'QLD1', '--param', 'resolution=30m', '--count', '2'], { HOST: '10.0.0.2', PORT: '8080' })).toEqual({
+    expect(
+      parseSubArgs(['generation.byFuel', '--region', 'QLD1', '--param', 'resolution=30m', '--count', '2'], {
+        HOST: '10.0.0.2',
+        PORT: '8080',
+      }),
+    ).toEqual({
       kind: 'generation.byFuel',
       params: { region: 'QLD1', resolution: '30m' },
       url: 'ws://10.0.0.2:8080/ws',
@@ -27,7 +32,9 @@ describe('parseSubArgs', () => {
 
   it('refuses unknown kinds, unknown parameters and bad values with a message', () => {
     expect(() => parseSubArgs(['nope'])).toThrow(/unknown kind "nope"/);
-    expect(() => parseSubArgs(['prices.current', '--region', 'SA1'])).toThrow(/prices.current has no parameter "region"/);
+    expect(() => parseSubArgs(['prices.current', '--region', 'SA1'])).toThrow(
+      /prices.current has no parameter "region"/,
+    );
     expect(() => parseSubArgs(['generation.mix', '--region', 'MARS'])).toThrow(/region must be one of/);
     expect(() => parseSubArgs(['generation.mix', '--param', 'oops'])).toThrow(/name=value/);
     expect(() => parseSubArgs([])).toThrow(UsageError);
@@ -40,7 +47,9 @@ describe('sub CLI', () => {
   afterEach(async () => server?.close());
 
   function run(args: string[]) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'client/sdk/sub-cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'client/sdk/sub-cli.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: string[] = [];
     let err = '';
     let partial = '';

@@ -18,10 +18,14 @@ function main(): void {
   let everOpen = false;
   client.onState((s) => {
     if (s.state === 'open') {
-      note(`${everOpen ? 'reconnected to' : 'connected to'} ${args.url} (session ${client.hello?.session}, watermark ${client.hello?.watermark})`);
+      note(
+        `${everOpen ? 'reconnected to' : 'connected to'} ${args.url} (session ${client.hello?.session}, watermark ${client.hello?.watermark})`,
+      );
       everOpen = true;
     } else if (s.state === 'reconnecting') {
-      note(`${everOpen && s.attempt === 1 ? 'connection lost' : 'cannot connect'} (${s.reason ?? 'no reason'}); retrying in ${s.delayMs} ms (attempt ${s.attempt})`);
+      note(
+        `${everOpen && s.attempt === 1 ? 'connection lost' : 'cannot connect'} (${s.reason ?? 'no reason'}); retrying in ${s.delayMs} ms (attempt ${s.attempt})`,
+      );
     }
   });
 
@@ -37,7 +41,9 @@ function main(): void {
 
   client.sub(args.kind, args.params, {
     onUpdate: (u) => {
-      process.stdout.write(`${JSON.stringify({ type: u.kind, kind: args.kind, watermark: u.meta.watermark, meta: u.meta, data: u.data })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ type: u.kind, kind: args.kind, watermark: u.meta.watermark, meta: u.meta, data: u.data })}\n`,
+      );
       if (args.count !== undefined && ++written >= args.count) stop(0);
     },
     onError: (err) => {

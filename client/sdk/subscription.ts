@@ -49,7 +49,13 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
   /** The frame to send; on a resend, `since` carries the watermark already held. */
   frame(resend = false): SubFrame {
     this.resync = resend && this.latest !== undefined;
-    const frame: SubFrame = { t: 'sub', id: this.id, kind: this.name, params: this.params as Record<string, unknown>, delta: true };
+    const frame: SubFrame = {
+      t: 'sub',
+      id: this.id,
+      kind: this.name,
+      params: this.params as Record<string, unknown>,
+      delta: true,
+    };
     if (resend && this.latest) frame.since = this.latest.meta.watermark;
     return frame;
   }

@@ -12,7 +12,11 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
 }
 
 /** Columnar series → CSV: one row per x, x formatted as NEM time (or hour of day). */
-export function seriesCsv(x: readonly number[], xKind: 'time' | 'hour', columns: readonly { label: string; values: readonly (number | null)[] }[]): string {
+export function seriesCsv(
+  x: readonly number[],
+  xKind: 'time' | 'hour',
+  columns: readonly { label: string; values: readonly (number | null)[] }[],
+): string {
   const header = [xKind === 'time' ? 'time_nem' : 'hour_nem', ...columns.map((c) => c.label)];
   const rows = x.map((t, j) => [xKind === 'time' ? toNemIso(t) : t, ...columns.map((c) => c.values[j])]);
   return toCsv(header, rows);
@@ -31,5 +35,8 @@ export function downloadText(filename: string, text: string, type = 'text/csv;ch
 
 /** A file-name-safe stem: "generation-NSW1-7d". */
 export function fileStem(...parts: (string | null | undefined)[]): string {
-  return parts.filter(Boolean).join('-').replace(/[^A-Za-z0-9._-]+/g, '_');
+  return parts
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]+/g, '_');
 }

@@ -4,16 +4,20 @@ const one = new Intl.NumberFormat('en-AU', { minimumFractionDigits: 1, maximumFr
 const two = new Intl.NumberFormat('en-AU', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const compact = new Intl.NumberFormat('en-AU', { notation: 'compact', maximumFractionDigits: 1 });
 
-const missing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || Number.isNaN(v);
+const missing = (v: number | null | undefined): v is null | undefined =>
+  v === null || v === undefined || Number.isNaN(v);
 
 export const fmtInt = (v: number | null | undefined) => (missing(v) ? '–' : int.format(v));
 export const fmtMw = (v: number | null | undefined) => (missing(v) ? '–' : `${int.format(v)} MW`);
-export const fmtGwh = (v: number | null | undefined) => (missing(v) ? '–' : Math.abs(v) < 10 ? two.format(v) : one.format(v));
+export const fmtGwh = (v: number | null | undefined) =>
+  missing(v) ? '–' : Math.abs(v) < 10 ? two.format(v) : one.format(v);
 export const fmtPct = (v: number | null | undefined) => (missing(v) ? '–' : `${one.format(v)}%`);
 /** $/MWh with cents: prices are quoted to the cent. */
-export const fmtPrice = (v: number | null | undefined) => (missing(v) ? '–' : `${v < 0 ? '−' : ''}$${two.format(Math.abs(v))}`);
+export const fmtPrice = (v: number | null | undefined) =>
+  missing(v) ? '–' : `${v < 0 ? '−' : ''}$${two.format(Math.abs(v))}`;
 /** Revenue: $1.2M, $350K. */
-export const fmtMoney = (v: number | null | undefined) => (missing(v) ? '–' : `${v < 0 ? '−' : ''}$${compact.format(Math.abs(v))}`);
+export const fmtMoney = (v: number | null | undefined) =>
+  missing(v) ? '–' : `${v < 0 ? '−' : ''}$${compact.format(Math.abs(v))}`;
 
 /** Axis tick labels: short, with k for thousands. */
 export function fmtAxis(v: number): string {

@@ -13,7 +13,14 @@ function nemUtc(epochS: number): Date {
 /** uPlot's `tzDate`: a Date whose LOCAL fields read as NEM wall-clock time, so axis ticks show NEM time. */
 export function nemTzDate(epochS: number): Date {
   const d = nemUtc(epochS);
-  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+  return new Date(
+    d.getUTCFullYear(),
+    d.getUTCMonth(),
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  );
 }
 
 /** "14:35" */

@@ -6,7 +6,10 @@ import type { Meta } from '../../shared/protocol.ts';
 import { NemError, type NemClient, type Subscription } from '../sdk/client.ts';
 
 /** The server's sentence without the "code: " NemError puts in front (the code itself if there is no sentence). */
-const withoutCode = (err: Error): string => (err instanceof NemError && err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) || err.code : err.message);
+const withoutCode = (err: Error): string =>
+  err instanceof NemError && err.message.startsWith(`${err.code}: `)
+    ? err.message.slice(err.code.length + 2) || err.code
+    : err.message;
 
 export class TabFeed implements ReactiveController {
   kind: Kind | null = null;

@@ -12,15 +12,26 @@ describe('url state', () => {
 
   it('falls back to defaults for each bad value without losing the good ones', () => {
     const v = parseView('?tab=nope&region=XX&range=3w&resolution=1s&regions=FOO,SA1&fuels=Coal,Plutonium');
-    expect(v).toMatchObject({ tab: DEFAULT_VIEW.tab, region: DEFAULT_VIEW.region, range: DEFAULT_VIEW.range, resolution: 'auto', regions: ['SA1'], fuels: ['Coal'] });
+    expect(v).toMatchObject({
+      tab: DEFAULT_VIEW.tab,
+      region: DEFAULT_VIEW.region,
+      range: DEFAULT_VIEW.range,
+      resolution: 'auto',
+      regions: ['SA1'],
+      fuels: ['Coal'],
+    });
   });
 
   it('round-trips a custom window in NEM time, readable in the address bar', () => {
-    const v = parseView('?tab=generation&region=VIC1&range=custom&from=2026-03-01T00:00&to=2026-03-08T12:30&resolution=30m');
+    const v = parseView(
+      '?tab=generation&region=VIC1&range=custom&from=2026-03-01T00:00&to=2026-03-08T12:30&resolution=30m',
+    );
     expect(v.range).toBe('custom');
     expect(v.from).toBe(Date.UTC(2026, 1, 28, 14, 0) / 1000); // 00:00 NEM = 14:00 UTC the day before
     expect(v.to! - v.from!).toBe(7.5 * 86400 + 1800);
-    expect(viewToSearch(v)).toBe('?tab=generation&region=VIC1&range=custom&from=2026-03-01T00:00&to=2026-03-08T12:30&resolution=30m');
+    expect(viewToSearch(v)).toBe(
+      '?tab=generation&region=VIC1&range=custom&from=2026-03-01T00:00&to=2026-03-08T12:30&resolution=30m',
+    );
     expect(parseView(viewToSearch(v))).toEqual(v);
   });
 
@@ -31,7 +42,10 @@ describe('url state', () => {
 
   it('a duid wins over a station name', () => {
     expect(parseView('?tab=stations&duid=BAYSW1&station=Bayswater')).toMatchObject({ duid: 'BAYSW1', station: null });
-    expect(parseView('?tab=stations&station=Bayswater%20Power%20Station')).toMatchObject({ duid: null, station: 'Bayswater Power Station' });
+    expect(parseView('?tab=stations&station=Bayswater%20Power%20Station')).toMatchObject({
+      duid: null,
+      station: 'Bayswater Power Station',
+    });
   });
 
   it('multi-region tabs follow the region unless regions are chosen', () => {

@@ -80,14 +80,17 @@ export function viewToSearch(v: ViewState): string {
     ['region', v.region],
     ['range', v.range],
   ];
-  if (v.range === 'custom' && v.from !== null && v.to !== null) parts.push(['from', toNemInput(v.from)], ['to', toNemInput(v.to)]);
+  if (v.range === 'custom' && v.from !== null && v.to !== null)
+    parts.push(['from', toNemInput(v.from)], ['to', toNemInput(v.to)]);
   if (v.regions) parts.push(['regions', v.regions.join(',')]);
   if (v.resolution !== 'auto') parts.push(['resolution', v.resolution]);
   if (v.duid) parts.push(['duid', v.duid]);
   else if (v.station) parts.push(['station', v.station]);
   if (v.fuels) parts.push(['fuels', v.fuels.join(',')]);
   // ':' and ',' are legal in a query string; leaving them unescaped keeps shared links readable.
-  return '?' + parts.map(([k, val]) => `${k}=${encodeURIComponent(val).replace(/%3A/g, ':').replace(/%2C/g, ',')}`).join('&');
+  return (
+    '?' + parts.map(([k, val]) => `${k}=${encodeURIComponent(val).replace(/%3A/g, ':').replace(/%2C/g, ',')}`).join('&')
+  );
 }
 
 /** `chosen` without `x` if it holds it, else with `x` added; kept in `all`'s order. */

@@ -54,7 +54,10 @@ function scribble(file: string, offset: number, length: number): void {
 const DAMAGES: [string, (file: string, size: number) => void][] = [
   ['both meta pages overwritten', (file) => scribble(file, 0, 8192)],
   ['the second meta page overwritten', (file) => scribble(file, 4096, 4096)],
-  ['the meta fields after the magic overwritten', (file) => (scribble(file, 0x28, 0x78), scribble(file, 4096 + 0x28, 0x78))],
+  [
+    'the meta fields after the magic overwritten',
+    (file) => (scribble(file, 0x28, 0x78), scribble(file, 4096 + 0x28, 0x78)),
+  ],
   ['truncated to half its pages', (file, size) => truncateSync(file, Math.floor(size / 8192) * 4096)],
   ['truncated mid-page', (file, size) => truncateSync(file, size - 1000)],
   ['truncated to a few bytes', (file) => truncateSync(file, 100)],

@@ -53,7 +53,6 @@ function fillUp(file: string): void {
   }
 }
 
-
 describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
   it('pauses writes with one warning and a metric, serves reads, survives a restart and resumes once there is room', async () => {
     writeFileSync(join(root, 'filler'), Buffer.alloc(16 << 20));
@@ -61,11 +60,18 @@ describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
     const info: string[] = [];
     const log: CacheLog = { warn: (_d, msg) => warn.push(msg), info: (_d, msg) => info.push(msg) };
     const dir = join(root, 'cache');
-    const open = () => new TieredCache({ lruBytes: 64 << 20, diskPath: dir, diskBytes: 64 << 20, log, diskRetryMs: 100 });
+    const open = () =>
+      new TieredCache({ lruBytes: 64 << 20, diskPath: dir, diskBytes: 64 << 20, log, diskRetryMs: 100 });
     let cache = open();
     const registry = new Registry();
     registerCacheMetrics(registry, () => cache);
-    const metric = async (name: string) => Number((await registry.metrics()).split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+    const metric = async (name: string) =>
+      Number(
+        (await registry.metrics())
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1],
+      );
 
     // 200 KB answers into ~4 MB of room: the disk refuses within a few dozen.
     let n = 0;
@@ -113,7 +119,12 @@ describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
   it('opens without a disk tier, with one warning, when the disk cannot even hold the lock file', async () => {
     fillUp(join(root, 'filler'));
     const warn: string[] = [];
-    const cache = new TieredCache({ lruBytes: 1 << 20, diskPath: join(root, 'fresh'), diskBytes: 64 << 20, log: { warn: (_d, m) => warn.push(m), info: () => undefined } });
+    const cache = new TieredCache({
+      lruBytes: 1 << 20,
+      diskPath: join(root, 'fresh'),
+      diskBytes: 64 << 20,
+      log: { warn: (_d, m) => warn.push(m), info: () => undefined },
+    });
     expect(cache.disk).toBeUndefined();
     expect(warn).toEqual([expect.stringMatching(/cannot open/)]);
     await cache.set('a', payloadFor(1));
@@ -127,18 +138,24 @@ describe.skipIf(!hasPrlimit())('a cache file that may not grow (prlimit --fsize:
   it('keeps the process alive: one warning, reads served, retries that fail again stay quiet', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nemlive-fsize-'));
     try {
-      const child = spawn('prlimit', [`--fsize=${4 << 20}`, process.execPath, '--import', 'tsx', FILLER, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('prlimit', [`--fsize=${4 << 20}`, process.execPath, '--import', 'tsx', FILLER, dir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code, output).toBe(0);
       const report = JSON.parse(output.split('\n').find((l) => l.startsWith('{'))!);
-      expect(report).toMatchObject({ warnings: [expect.stringMatching(/writes failing/)], writable: false, lruServed: true, diskServed: true });
+      expect(report).toMatchObject({
+        warnings: [expect.stringMatching(/writes failing/)],
+        writable: false,
+        lruServed: true,
+        diskServed: true,
+      });
       expect(report.writeErrors).toBeGreaterThanOrEqual(2); // the retry after the pause was made, and failed again
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
-

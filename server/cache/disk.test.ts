@@ -157,7 +157,9 @@ describe('DiskTier', () => {
   it('discards databases written by another format version on open', async () => {
     const path = tempDir();
     const raw = open({ path, maxDbs: 16 });
-    raw.openDB<Buffer, string>(`answers.v${DISK_FORMAT + 7}`, { encoding: 'binary' }).putSync('k', Buffer.from('old bytes'));
+    raw
+      .openDB<Buffer, string>(`answers.v${DISK_FORMAT + 7}`, { encoding: 'binary' })
+      .putSync('k', Buffer.from('old bytes'));
     await raw.close();
     const disk = openTier(path);
     expect(disk.get('k')).toBeUndefined();
@@ -178,7 +180,9 @@ describe('DiskTier', () => {
           const d = new DiskTier({ path: ${JSON.stringify(path)}, maxBytes: 64 << 20, onWritesFailing: failing });
           for (let n = ${start}; n < ${start + 200}; n++) { const p = d.set('k' + n, payloadFor(n)); if (n % 10 === 0) await p; }
           await d.close();`;
-        const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let err = '';
         proc.stderr.on('data', (d) => (err += d));
         proc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${err}`))));

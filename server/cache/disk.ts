@@ -79,7 +79,8 @@ export class DiskTier {
   private nextPauseMs = 0;
 
   constructor(opts: DiskTierOptions) {
-    if (!(opts.maxBytes >= 1 << 20)) throw new Error(`LMDB cache maxBytes must be at least 1 MiB, got ${opts.maxBytes}`);
+    if (!(opts.maxBytes >= 1 << 20))
+      throw new Error(`LMDB cache maxBytes must be at least 1 MiB, got ${opts.maxBytes}`);
     this.path = opts.path;
     this.maxBytes = opts.maxBytes;
     this.onEvict = opts.onEvict;
@@ -94,7 +95,12 @@ export class DiskTier {
     ensureLockFile(opts.path);
     // noSubdir: lmdb-js otherwise takes a path with a dot in its last part (mktemp's tmp.X1y2Z3) for a file name.
     // The map is address space, not disk: room to spare so LMDB never has to grow it under a writer.
-    this.root = openLmdb({ path: opts.path, noSubdir: false, maxDbs: 16, mapSize: Math.max(2 * opts.maxBytes, 64 << 20) });
+    this.root = openLmdb({
+      path: opts.path,
+      noSubdir: false,
+      maxDbs: 16,
+      mapSize: Math.max(2 * opts.maxBytes, 64 << 20),
+    });
     // A process killed while reading leaves its reader slot behind, pinning old pages: clear such slots.
     this.root.readerCheck();
     this.dropOtherFormats();
@@ -297,7 +303,11 @@ export class DiskTier {
   }
 
   /** Runs inside one write transaction (holding LMDB's writer lock across processes). */
-  private apply(puts: Map<string, Buffer>, touches: Map<string, number>, drops: Set<string>): { count: number; bytes: number } {
+  private apply(
+    puts: Map<string, Buffer>,
+    touches: Map<string, number>,
+    drops: Set<string>,
+  ): { count: number; bytes: number } {
     const evicted = { count: 0, bytes: 0 };
     for (const k of drops) {
       const raw = this.answers.getBinaryFast(k);
@@ -372,7 +382,10 @@ async function commitCause(err: unknown): Promise<Error> {
   const inner = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
   const outer = err instanceof Error ? err : new Error(String(err));
   if (!(inner instanceof Promise)) return outer;
-  const settled = inner.then(() => outer, (cause: unknown) => (cause instanceof Error ? cause : outer));
+  const settled = inner.then(
+    () => outer,
+    (cause: unknown) => (cause instanceof Error ? cause : outer),
+  );
   return Promise.race([settled, new Promise<Error>((resolve) => setTimeout(() => resolve(outer), 50))]);
 }
 

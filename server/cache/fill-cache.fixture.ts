@@ -12,7 +12,13 @@ export function bulky(n: number): Uint8Array {
 async function main(): Promise<void> {
   const warnings: string[] = [];
   const log: CacheLog = { warn: (_detail, msg) => warnings.push(msg), info: () => undefined };
-  const cache = new TieredCache({ lruBytes: 64 << 20, diskPath: process.argv[2], diskBytes: 64 << 20, log, diskRetryMs: 50 });
+  const cache = new TieredCache({
+    lruBytes: 64 << 20,
+    diskPath: process.argv[2],
+    diskBytes: 64 << 20,
+    log,
+    diskRetryMs: 50,
+  });
   const answer = bulky;
   let n = 0;
   while (n < 100 && cache.lmdbWritable()) await cache.set(`k${n}`, answer(n++));
@@ -21,7 +27,14 @@ async function main(): Promise<void> {
   const lruServed = cache.get(`k${n - 1}`)?.tier === 'lru';
   const first = cache.disk?.get('k0');
   const diskServed = first !== undefined && Buffer.compare(first, answer(0)) === 0;
-  const report = { warnings, writable: cache.lmdbWritable(), writeErrors: cache.lmdbWriteErrors(), lruServed, diskServed, written: n };
+  const report = {
+    warnings,
+    writable: cache.lmdbWritable(),
+    writeErrors: cache.lmdbWriteErrors(),
+    lruServed,
+    diskServed,
+    written: n,
+  };
   await cache.close();
   process.stdout.write(JSON.stringify(report) + '\n');
 }

@@ -26,7 +26,8 @@ export class HotTracker {
     }
     const q = bucket.get(key.query);
     if (q) q.count++;
-    else if (bucket.size < MAX_PER_WATERMARK) bucket.set(key.query, { kind: key.kind, params: key.params as ParamsOf<Kind>, count: 1 });
+    else if (bucket.size < MAX_PER_WATERMARK)
+      bucket.set(key.query, { kind: key.kind, params: key.params as ParamsOf<Kind>, count: 1 });
   }
 
   /**
@@ -35,7 +36,10 @@ export class HotTracker {
    * same watermark, the current one and the one before.
    */
   top(watermark: number, limit: number): HotQuery[] {
-    const marks = [...this.buckets.keys()].filter((w) => w <= watermark).sort((a, b) => b - a).slice(0, 2);
+    const marks = [...this.buckets.keys()]
+      .filter((w) => w <= watermark)
+      .sort((a, b) => b - a)
+      .slice(0, 2);
     const merged = new Map<string, HotQuery>();
     for (const w of marks) {
       for (const [id, q] of this.buckets.get(w)!) {

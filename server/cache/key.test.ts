@@ -10,8 +10,16 @@ const valid = (kind: 'prices.history' | 'generation.byFuel', raw: unknown) => {
 
 describe('makeKey', () => {
   it('gives equal keys for equal questions however they were written', () => {
-    const a = makeKey('prices.history', valid('prices.history', { regions: ['SA1', 'NSW1'], range: '7d' }), 1_700_000_000);
-    const b = makeKey('prices.history', valid('prices.history', { range: '7d', regions: ['NSW1', 'SA1', 'SA1'], resolution: 'auto' }), 1_700_000_000);
+    const a = makeKey(
+      'prices.history',
+      valid('prices.history', { regions: ['SA1', 'NSW1'], range: '7d' }),
+      1_700_000_000,
+    );
+    const b = makeKey(
+      'prices.history',
+      valid('prices.history', { range: '7d', regions: ['NSW1', 'SA1', 'SA1'], resolution: 'auto' }),
+      1_700_000_000,
+    );
     expect(a.text).toBe(b.text);
     expect(a.text).toContain('"range":"7d"'); // relative ranges stay named, not resolved to times
   });
@@ -32,18 +40,27 @@ describe('makeKey', () => {
     expect(k1.text).toBe(k2.text);
     expect(k1.watermark).toBeNull();
     const open = valid('generation.byFuel', { region: 'SA1', from: 1_699_990_000, to: 1_700_086_400 });
-    expect(makeKey('generation.byFuel', open, 1_700_000_000).text).not.toBe(makeKey('generation.byFuel', open, 1_700_000_300).text);
+    expect(makeKey('generation.byFuel', open, 1_700_000_000).text).not.toBe(
+      makeKey('generation.byFuel', open, 1_700_000_300).text,
+    );
   });
 
   it('keeps the watermark for a window ending less than a day before it: its last daily bucket is still filling', () => {
-    const recent = valid('generation.byFuel', { region: 'SA1', from: 1_699_000_000, to: 1_699_990_000, resolution: '1d' });
+    const recent = valid('generation.byFuel', {
+      region: 'SA1',
+      from: 1_699_000_000,
+      to: 1_699_990_000,
+      resolution: '1d',
+    });
     expect(makeKey('generation.byFuel', recent, 1_700_000_000).watermark).toBe(1_700_000_000);
     expect(makeKey('generation.byFuel', recent, 1_699_990_000 + 86_400).watermark).toBeNull();
   });
 
   it('separates store generations', () => {
     const p = valid('generation.byFuel', {});
-    expect(makeKey('generation.byFuel', p, 1, { generation: 'a' }).text).not.toBe(makeKey('generation.byFuel', p, 1, { generation: 'b' }).text);
+    expect(makeKey('generation.byFuel', p, 1, { generation: 'a' }).text).not.toBe(
+      makeKey('generation.byFuel', p, 1, { generation: 'b' }).text,
+    );
   });
 
   it('serialises members in sorted order and skips undefined ones', () => {

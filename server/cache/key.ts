@@ -26,7 +26,12 @@ export interface KeyOptions {
  * Builds the key for validated params (shared/kinds.ts validateParams output). Params are re-serialised with
  * sorted names, so hand-built params in any order give the same key; list order must already be canonical.
  */
-export function makeKey<K extends Kind>(kind: K, params: ParamsOf<K>, watermark: number, opts: KeyOptions = {}): CacheKey<K> {
+export function makeKey<K extends Kind>(
+  kind: K,
+  params: ParamsOf<K>,
+  watermark: number,
+  opts: KeyOptions = {},
+): CacheKey<K> {
   const query = queryOf(kind, params);
   const fixed = isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;

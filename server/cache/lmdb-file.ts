@@ -4,7 +4,18 @@
 //
 // Layout (lmdb-js's LMDB 0.9 fork, 64-bit): pages 0 and 1 each hold a page header (24 bytes) and a meta; with
 // overlappingSync a third meta sits at half a page (no header check there: LMDB only compares its txnid).
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const DATA_FILE = 'data.mdb';
@@ -63,8 +74,10 @@ export function lmdbFileProblem(dir: string): string | undefined {
     }
     const filePages = BigInt(size / pageSize);
     for (const m of metas) {
-      if (m.lastPage < 1n || m.lastPage >= filePages) return `meta (txn ${m.txnid}) uses page ${m.lastPage} but the file has ${filePages} pages`;
-      if (m.roots.some((r) => r !== NO_ROOT && (r < 2n || r > m.lastPage))) return `meta (txn ${m.txnid}) has a root page outside the file`;
+      if (m.lastPage < 1n || m.lastPage >= filePages)
+        return `meta (txn ${m.txnid}) uses page ${m.lastPage} but the file has ${filePages} pages`;
+      if (m.roots.some((r) => r !== NO_ROOT && (r < 2n || r > m.lastPage)))
+        return `meta (txn ${m.txnid}) has a root page outside the file`;
       if (m.pages > m.lastPage) return `meta (txn ${m.txnid}) counts more pages than the file has`;
     }
     return undefined;
@@ -122,7 +135,8 @@ function checkPage(buf: Buffer, pageNo: number): Meta | string {
   const flags = buf.readUInt16LE(18);
   if (!(flags & P_META)) return `page ${pageNo} is not a meta page`;
   if (buf.readUInt32LE(PAGE_HEADER) !== MAGIC) return `page ${pageNo} has no LMDB magic`;
-  if ((buf.readUInt32LE(PAGE_HEADER + 4) & 0xffff) !== DATA_VERSION) return `page ${pageNo} has an unknown LMDB version`;
+  if ((buf.readUInt32LE(PAGE_HEADER + 4) & 0xffff) !== DATA_VERSION)
+    return `page ${pageNo} has an unknown LMDB version`;
   const meta = parseMeta(buf.subarray(PAGE_HEADER));
   const p = meta.pageSize;
   if (p < 512 || p > 65536 || (p & (p - 1)) !== 0) return `page ${pageNo} has an impossible page size ${p}`;

@@ -30,7 +30,12 @@ export interface CacheGauges {
 
 /** Registers the cache metrics on `registry`; `source()` gives the live cache (undefined before it opens). */
 export function registerCacheMetrics(registry: Registry, source: () => CacheGauges | undefined): void {
-  const counter = (name: string, help: string, labelNames: string[], read: (g: CacheGauges) => Record<string, number>) => {
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (g: CacheGauges) => Record<string, number>,
+  ) => {
     const last = new Map<string, number>();
     new Counter({
       name,
@@ -55,9 +60,15 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
     lru: g.lruEvictions(),
     lmdb: g.lmdbEvictions(),
   }));
-  counter('nemlive_cache_corrupt_total', 'Damaged disk entries dropped instead of served', [], (g) => ({ '': g.lmdbCorrupt() }));
-  counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({ '': g.lmdbWriteErrors() }));
-  counter('nemlive_cache_hot_refresh_queries_total', 'Hot answers recomputed after new intervals', [], (g) => ({ '': g.stats.hotRefresh.queries }));
+  counter('nemlive_cache_corrupt_total', 'Damaged disk entries dropped instead of served', [], (g) => ({
+    '': g.lmdbCorrupt(),
+  }));
+  counter('nemlive_cache_disk_write_errors_total', 'Failed LMDB write transactions', [], (g) => ({
+    '': g.lmdbWriteErrors(),
+  }));
+  counter('nemlive_cache_hot_refresh_queries_total', 'Hot answers recomputed after new intervals', [], (g) => ({
+    '': g.stats.hotRefresh.queries,
+  }));
   new Gauge({
     name: 'nemlive_cache_bytes',
     help: 'Bytes held per cache tier (LMDB: pages in use)',

@@ -36,7 +36,10 @@ function answerAt(watermark: number): Uint8Array {
   const time = Array.from({ length: 2016 }, (_, i) => watermark - (2015 - i) * 300);
   return encode({
     time,
-    series: { Wind: time.map((t, i) => (i % 97 === 0 ? null : Math.sin(t / 3600) * 812.25)), Solar: time.map((t) => (t % 86400) / 71.5) },
+    series: {
+      Wind: time.map((t, i) => (i % 97 === 0 ? null : Math.sin(t / 3600) * 812.25)),
+      Solar: time.map((t) => (t % 86400) / 71.5),
+    },
     unit: 'MW',
     table: [{ fuel: 'Wind', avgMw: 412.5, gwh: 69.3, share: 41.2, vwap: 38.04 }],
   });
@@ -111,7 +114,8 @@ describe('TieredCache', () => {
 
   it('keeps the LRU within its byte cap while LMDB keeps what the LRU evicted', async () => {
     const cache = cacheAt(tempDir(), 1 << 20);
-    for (let w = 0; w < 40; w++) await cache.set(makeKey('generation.byFuel', params, 1_700_000_000 + w * 300), answerAt(1_700_000_000 + w * 300));
+    for (let w = 0; w < 40; w++)
+      await cache.set(makeKey('generation.byFuel', params, 1_700_000_000 + w * 300), answerAt(1_700_000_000 + w * 300));
     expect(cache.lru.bytes).toBeLessThanOrEqual(1 << 20);
     expect(cache.lru.evictions).toBeGreaterThan(0);
     const oldest = cache.get(makeKey('generation.byFuel', params, 1_700_000_000));

@@ -124,9 +124,13 @@ function openDisk(path: string, maxBytes: number, opts: TieredCacheOptions): Dis
       path,
       maxBytes,
       retryMs: opts.diskRetryMs,
-      onRebuilt: (problem) => log?.warn({ cacheDir: path, problem }, 'LMDB cache file was damaged: deleted, rebuilding the cache from empty'),
+      onRebuilt: (problem) =>
+        log?.warn({ cacheDir: path, problem }, 'LMDB cache file was damaged: deleted, rebuilding the cache from empty'),
       onWritesFailing: (err, retryMs) =>
-        log?.warn({ cacheDir: path, err, retryMs }, 'LMDB cache writes failing (disk full?): answers served from memory and DuckDB, retrying later'),
+        log?.warn(
+          { cacheDir: path, err, retryMs },
+          'LMDB cache writes failing (disk full?): answers served from memory and DuckDB, retrying later',
+        ),
       onWritesResumed: () => log?.info({ cacheDir: path }, 'LMDB cache writes resumed'),
     });
   } catch (err) {

@@ -14,7 +14,9 @@ import { openTestStore, type TestStore } from './test-data.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/aemo');
 // The monthly archives only: the older single-interval samples would stretch "all" back to 2019.
-const ARCHIVES = readdirSync(FIXTURES).filter((f) => /^PUBLIC_ARCHIVE.*\.zip$/i.test(f)).map((f) => join(FIXTURES, f));
+const ARCHIVES = readdirSync(FIXTURES)
+  .filter((f) => /^PUBLIC_ARCHIVE.*\.zip$/i.test(f))
+  .map((f) => join(FIXTURES, f));
 const REGISTRY = join(FIXTURES, 'NEM-Registration-and-Exemption-List__PU_and_Scheduled_Loads.derived.csv');
 
 /** D rows of one MMS table ("DISPATCH PRICE") as objects keyed by the I row's column names. */
@@ -26,7 +28,8 @@ function mmsRows(table: string): Record<string, string>[] {
       for (const line of new TextDecoder().decode(bytes).split(/\r?\n/)) {
         const f = line.split(',').map((x) => x.replace(/^"|"$/g, ''));
         if (f[0] === 'I') cols = `${f[1]} ${f[2]}` === table ? f : null;
-        else if (f[0] === 'D' && cols && `${f[1]} ${f[2]}` === table) out.push(Object.fromEntries(cols.map((c, i) => [c, f[i]])));
+        else if (f[0] === 'D' && cols && `${f[1]} ${f[2]}` === table)
+          out.push(Object.fromEntries(cols.map((c, i) => [c, f[i]])));
       }
     }
   }
@@ -43,7 +46,11 @@ const nemTime = (s: string) => {
 const price = mmsRows('DISPATCH PRICE')
   .filter((r) => r.INTERVENTION === '0')
   .map((r) => ({ ts: nemTime(r.SETTLEMENTDATE), region: r.REGIONID, rrp: Number(r.RRP) }));
-const scada = mmsRows('DISPATCH UNIT_SCADA').map((r) => ({ ts: nemTime(r.SETTLEMENTDATE), duid: r.DUID, mw: Number(r.SCADAVALUE) }));
+const scada = mmsRows('DISPATCH UNIT_SCADA').map((r) => ({
+  ts: nemTime(r.SETTLEMENTDATE),
+  duid: r.DUID,
+  mw: Number(r.SCADAVALUE),
+}));
 const flows = mmsRows('DISPATCH INTERCONNECTORRES')
   .filter((r) => r.INTERVENTION === '0')
   .map((r) => ({ ts: nemTime(r.SETTLEMENTDATE), id: r.INTERCONNECTORID, mw: Number(r.METEREDMWFLOW) }));
@@ -117,7 +124,10 @@ describe('catalogue over real AEMO files', () => {
 
   it("SA1's wind and gas in generation.byFuel are the two units' energy", async () => {
     const r = await q('generation.byFuel', { region: 'SA1', range: 'all' });
-    for (const [fuel, duid] of [['Wind', 'HDWF2'], ['Gas', 'AGLHAL']] as const) {
+    for (const [fuel, duid] of [
+      ['Wind', 'HDWF2'],
+      ['Gas', 'AGLHAL'],
+    ] as const) {
       const row = r.table.find((x) => x.fuel === fuel)!;
       near(row.gwh, sum(scada.filter((s) => s.duid === duid).map((s) => s.mw / 12)) / 1000, 0.00051);
     }

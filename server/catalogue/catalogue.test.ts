@@ -53,7 +53,12 @@ describe('prices', () => {
   it('bands split the intervals and their contributions add up to the mean', async () => {
     const r = await q('prices.bands', { range: 'all', regions: 'SA1' });
     const rrp = raw.price.filter((p) => p.region === 'SA1').map((p) => p.rrp);
-    const bands = [(x: number) => x < 0, (x: number) => x >= 0 && x <= 300, (x: number) => x > 300 && x <= 1000, (x: number) => x > 1000];
+    const bands = [
+      (x: number) => x < 0,
+      (x: number) => x >= 0 && x <= 300,
+      (x: number) => x > 300 && x <= 1000,
+      (x: number) => x > 1000,
+    ];
     const row = r.rows[0];
     bands.forEach((inBand, i) => {
       const members = rrp.filter(inBand);
@@ -125,9 +130,12 @@ describe('stations', () => {
     const r = await q('station.output', { station: 'big coal', range: 'all', resolution: '1d' });
     const day = (ts: number) => Math.floor((ts - 300 + 36000) / 86400) * 86400 - 36000;
     const perUnitDay = new Map<string, number[]>();
-    for (const s of raw.scada) if (s.duid.startsWith('COAL')) perUnitDay.set(`${s.duid}|${day(s.ts)}`, [...(perUnitDay.get(`${s.duid}|${day(s.ts)}`) ?? []), s.mw]);
+    for (const s of raw.scada)
+      if (s.duid.startsWith('COAL'))
+        perUnitDay.set(`${s.duid}|${day(s.ts)}`, [...(perUnitDay.get(`${s.duid}|${day(s.ts)}`) ?? []), s.mw]);
     const expected = new Map<number, number>();
-    for (const [k, mws] of perUnitDay) expected.set(Number(k.split('|')[1]), (expected.get(Number(k.split('|')[1])) ?? 0) + mean(mws));
+    for (const [k, mws] of perUnitDay)
+      expected.set(Number(k.split('|')[1]), (expected.get(Number(k.split('|')[1])) ?? 0) + mean(mws));
     expect(r.time).toContain(day(WATERMARK));
     r.time.forEach((t, i) => near(r.series.mw[i], expected.get(t)!, 0.051));
   });
@@ -216,7 +224,8 @@ describe('generation', () => {
   }
   for (const r of raw.rooftop) {
     if (r.type !== 'MEASUREMENT' || r.region === 'QLDC') continue;
-    for (let k = 0; k < 6; k++) if (r.ts - k * 300 <= WATERMARK) add(r.region, 'Rooftop Solar', r.ts - k * 300, r.mw, Math.max(0, r.mw));
+    for (let k = 0; k < 6; k++)
+      if (r.ts - k * 300 <= WATERMARK) add(r.region, 'Rooftop Solar', r.ts - k * 300, r.mw, Math.max(0, r.mw));
   }
   for (const x of raw.ic) {
     const [from, to] = x.id === 'V-SA' ? ['VIC1', 'SA1'] : ['NSW1', 'QLD1'];
@@ -287,13 +296,18 @@ describe('generation', () => {
     const mix = await q('generation.mix', { region: 'SA1' });
     expect(mix.time).toBe(WATERMARK);
     // rooftop is not published for the newest intervals: its latest half-hour stands in
-    const lastRoof = Math.max(...raw.rooftop.filter((x) => x.region === 'SA1' && x.type === 'MEASUREMENT').map((x) => x.ts));
+    const lastRoof = Math.max(
+      ...raw.rooftop.filter((x) => x.region === 'SA1' && x.type === 'MEASUREMENT').map((x) => x.ts),
+    );
     expect(lastRoof).toBeLessThan(WATERMARK);
     const mw = Object.fromEntries(mix.fuels.map((f) => [f.fuel, f.mw]));
     near(mw['Rooftop Solar'], at('SA1', 'Rooftop Solar', lastRoof)!.mw);
     near(mw.Wind, at('SA1', 'Wind', WATERMARK)!.mw);
     near(mw.Transmission, at('SA1', 'Transmission', WATERMARK)!.mw);
-    const gen = at('SA1', 'Wind', WATERMARK)!.gen + at('SA1', 'Battery', WATERMARK)!.gen + at('SA1', 'Rooftop Solar', lastRoof)!.gen;
+    const gen =
+      at('SA1', 'Wind', WATERMARK)!.gen +
+      at('SA1', 'Battery', WATERMARK)!.gen +
+      at('SA1', 'Rooftop Solar', lastRoof)!.gen;
     near(mix.totalMw, gen);
     near(mix.renewableSharePct, (100 * (gen - at('SA1', 'Battery', WATERMARK)!.gen)) / gen);
   });
@@ -320,6 +334,8 @@ describe('generation', () => {
     const from = T0 - 200 * 86400;
     await expect(q('generation.byFuel', { from, to: WATERMARK, resolution: '5m' })).resolves.toBeTruthy(); // clamped to the data
     const long = { ...ctx, firstTs: T0 - 200 * 86400 };
-    await expect(ask(long, 'generation.byFuel', { range: 'all', resolution: '5m' })).rejects.toThrow(/resolution 5m over this window gives \d+ points/);
+    await expect(ask(long, 'generation.byFuel', { range: 'all', resolution: '5m' })).rejects.toThrow(
+      /resolution 5m over this window gives \d+ points/,
+    );
   });
 });

@@ -15,7 +15,13 @@ export interface Long {
 }
 
 /** Spreads long rows into one column per name; names the rows never mention are left out (no all-null Coal for SA). */
-function spread<N extends string>(length: number, slot: (i: number) => number, rows: Long, order: readonly N[], digits: number): Record<N, Column> {
+function spread<N extends string>(
+  length: number,
+  slot: (i: number) => number,
+  rows: Long,
+  order: readonly N[],
+  digits: number,
+): Record<N, Column> {
   const byName = new Map<string, Column>();
   for (let i = 0; i < rows.name.length; i++) {
     const idx = slot(i);
@@ -33,7 +39,12 @@ function spread<N extends string>(length: number, slot: (i: number) => number, r
 }
 
 /** One column per name on the window's time axis, in `order`'s order. */
-export function pivot<N extends string>(sw: SeriesWindow, rows: Long & { ts: readonly number[] }, order: readonly N[], digits = 2): Record<N, Column> {
+export function pivot<N extends string>(
+  sw: SeriesWindow,
+  rows: Long & { ts: readonly number[] },
+  order: readonly N[],
+  digits = 2,
+): Record<N, Column> {
   return spread(sw.times.length, (i) => (rows.ts[i] - sw.first) / sw.step, rows, order, digits);
 }
 
@@ -46,7 +57,11 @@ export function column(sw: SeriesWindow, ts: readonly number[], value: readonly 
 export const HOURS: readonly number[] = Array.from({ length: 24 }, (_, h) => h);
 
 /** Hour-of-day columns (0..23) per name. */
-export function hourColumns<N extends string>(rows: Long & { hour: readonly number[] }, order: readonly N[], digits = 2): Record<N, Column> {
+export function hourColumns<N extends string>(
+  rows: Long & { hour: readonly number[] },
+  order: readonly N[],
+  digits = 2,
+): Record<N, Column> {
   return spread(24, (i) => rows.hour[i], rows, order, digits);
 }
 

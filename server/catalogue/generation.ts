@@ -17,9 +17,11 @@ import { dataWindow, dayOf, exactUnionSql, exactWindow, genSourceSql, rollupCut,
 export const REGION_FILTER = `(CASE WHEN $region = 'NEM' THEN fuel <> 'Transmission' ELSE region = $region END)`;
 const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });
 
-const SERIES_SQL = perRes((r) => `
+const SERIES_SQL = perRes(
+  (r) => `
 SELECT ts, fuel AS name, ${sumSql('mw')} AS value FROM ${genSourceSql(r)}
-WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL`);
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL`,
+);
 
 const TABLE_SQL = `
 WITH u AS (${exactUnionSql(
@@ -48,9 +50,11 @@ latest AS (
   QUALIFY row_number() OVER (PARTITION BY region, fuel ORDER BY ts DESC) = 1)
 SELECT (SELECT t FROM t) AS time, fuel, ${sumSql('mw')} AS mw, ${sumSql('gen_mw')} AS gen_mw FROM latest GROUP BY fuel`;
 
-const SHARE_SQL = perRes((r) => `
+const SHARE_SQL = perRes(
+  (r) => `
 SELECT ts, ${renewableShareSql()} AS value FROM ${genSourceSql(r)}
-WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`);
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`,
+);
 
 // Capacity counts the units that reported in the window, so a store holding a few units' SCADA still
 // gives meaningful percentages. Rooftop PV and interconnectors have no registered capacity here.
@@ -58,12 +62,15 @@ const CAPACITY_SQL = `
 SELECT fuel, ${sumSql('capacity_mw')} AS cap FROM units
 WHERE ($region = 'NEM' OR region = $region) AND duid IN (${REPORTED_SQL})
 GROUP BY fuel`;
-const UTILISATION_SQL = perRes((r) => `
+const UTILISATION_SQL = perRes(
+  (r) => `
 SELECT ts, fuel AS name, ${sumSql('gen_mw')} AS value FROM ${genSourceSql(r)}
-WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`);
+WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`,
+);
 
 type Long = { ts: number[]; name: string[]; value: number[] };
-const byFuel = (a: { fuel: string }, b: { fuel: string }) => FUELS.indexOf(a.fuel as Fuel) - FUELS.indexOf(b.fuel as Fuel);
+const byFuel = (a: { fuel: string }, b: { fuel: string }) =>
+  FUELS.indexOf(a.fuel as Fuel) - FUELS.indexOf(b.fuel as Fuel);
 
 export const generation: Pick<
   Catalogue,
@@ -72,10 +79,18 @@ export const generation: Pick<
   async 'generation.byFuel'(ctx, p) {
     const sw = seriesWindow(ctx, p);
     const region = p.region;
-    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], { first: sw.first, last: sw.last, region, ...rollupCut(ctx, sw.res) });
+    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], {
+      first: sw.first,
+      last: sw.last,
+      region,
+      ...rollupCut(ctx, sw.res),
+    });
     const price = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
-    const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, { ...ex.params, region });
+    const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, {
+      ...ex.params,
+      region,
+    });
     t.sort(byFuel); // before summing: rows come back in any order, and float addition depends on it
     const totalGen = t.reduce((s, x) => s + Math.max(0, x.gen_mwh), 0);
     const table: FuelRow[] = t.map((x) => ({
@@ -85,7 +100,14 @@ export const generation: Pick<
       sharePct: round(totalGen > 0 ? (100 * x.gen_mwh) / totalGen : 0) as number,
       vwPrice: round(priceReceived(x.revenue, x.mwh)),
     }));
-    return { time: sw.times, series: pivot(sw, c, FUELS, DIGITS.regionMw), unit: 'MW', resolution: sw.res, price, table };
+    return {
+      time: sw.times,
+      series: pivot(sw, c, FUELS, DIGITS.regionMw),
+      unit: 'MW',
+      resolution: sw.res,
+      price,
+      table,
+    };
   },
 
   async 'generation.timeOfDay'(ctx, p) {
@@ -101,7 +123,10 @@ export const generation: Pick<
   },
 
   async 'generation.mix'(ctx, p) {
-    const r = await rows<{ time: number | null; fuel: Fuel; mw: number; gen_mw: number }>(ctx.conn, MIX_SQL, { wm: ctx.watermark, region: p.region });
+    const r = await rows<{ time: number | null; fuel: Fuel; mw: number; gen_mw: number }>(ctx.conn, MIX_SQL, {
+      wm: ctx.watermark,
+      region: p.region,
+    });
     const fuels = r.sort(byFuel).map((x) => ({ fuel: x.fuel, mw: round(x.mw) as number }));
     const total = r.reduce((s, x) => s + x.gen_mw, 0);
     return {
@@ -115,9 +140,19 @@ export const generation: Pick<
 
   async 'renewables.share'(ctx, p) {
     const sw = seriesWindow(ctx, p);
-    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SHARE_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) });
+    const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SHARE_SQL[sw.res], {
+      first: sw.first,
+      last: sw.last,
+      region: p.region,
+      ...rollupCut(ctx, sw.res),
+    });
     const share = pivot(sw, { ts: c.ts, name: c.ts.map(() => 'share'), value: c.value }, ['share'] as const);
-    return { time: sw.times, series: { share: share.share ?? sw.times.map(() => null) }, unit: '%', resolution: sw.res };
+    return {
+      time: sw.times,
+      series: { share: share.share ?? sw.times.map(() => null) },
+      unit: '%',
+      resolution: sw.res,
+    };
   },
 
   async 'capacity.utilisation'(ctx, p) {
@@ -130,7 +165,12 @@ export const generation: Pick<
     });
     const capacityMw: Partial<Record<Fuel, number>> = {};
     for (const x of cap.sort(byFuel)) capacityMw[x.fuel] = round(x.cap) as number;
-    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) });
+    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], {
+      first: sw.first,
+      last: sw.last,
+      region: p.region,
+      ...rollupCut(ctx, sw.res),
+    });
     const mw = pivot(sw, c, FUELS, 6);
     const series: Partial<Record<Fuel, Column>> = {};
     for (const [fuel, col] of Object.entries(mw) as [Fuel, Column][]) {
@@ -140,4 +180,3 @@ export const generation: Pick<
     return { time: sw.times, series: series as Record<Fuel, Column>, unit: '%', resolution: sw.res, capacityMw };
   },
 };
-

@@ -22,7 +22,13 @@ export interface QueryContext {
 export type Handler<K extends Kind> = (ctx: QueryContext, params: ParamsOf<K>) => Promise<ResultOf[K]>;
 export type Catalogue = { [K in Kind]: Handler<K> };
 
-export const catalogue: Catalogue = Object.freeze({ ...prices, ...generation, ...stations, ...interconnectors, ...tabs });
+export const catalogue: Catalogue = Object.freeze({
+  ...prices,
+  ...generation,
+  ...stations,
+  ...interconnectors,
+  ...tabs,
+});
 
 export function runQuery<K extends Kind>(ctx: QueryContext, kind: K, params: ParamsOf<K>): Promise<ResultOf[K]> {
   return (catalogue[kind] as Handler<K>)(ctx, params);

@@ -15,7 +15,13 @@ SELECT ${bucketSql(res)} AS ts, id AS name, ${avgSql('mw')} AS value, ${avgSql('
 FROM interconnector WHERE ts > $lo AND ts <= $hi AND list_contains($ids, id) GROUP BY ALL`;
 const FLOWS_SQL = { '5m': flowsSql('5m'), '30m': flowsSql('30m'), '1d': flowsSql('1d') };
 
-type Rows = { ts: number[]; name: string[]; value: number[]; export_limit: (number | null)[]; import_limit: (number | null)[] };
+type Rows = {
+  ts: number[];
+  name: string[];
+  value: number[];
+  export_limit: (number | null)[];
+  import_limit: (number | null)[];
+};
 
 export const interconnectors: Pick<Catalogue, 'interconnectors.flows'> = {
   async 'interconnectors.flows'(ctx, p): Promise<InterconnectorFlows> {
@@ -30,7 +36,12 @@ export const interconnectors: Pick<Catalogue, 'interconnectors.flows'> = {
     const out: InterconnectorFlows['links'] = {};
     for (const ic of links) {
       if (!series[ic.id]) continue;
-      out[ic.id] = { from: ic.from as Region, to: ic.to as Region, exportLimit: exportLimit[ic.id] ?? empty(), importLimit: importLimit[ic.id] ?? empty() };
+      out[ic.id] = {
+        from: ic.from as Region,
+        to: ic.to as Region,
+        exportLimit: exportLimit[ic.id] ?? empty(),
+        importLimit: importLimit[ic.id] ?? empty(),
+      };
     }
     return { time: sw.times, series, unit: 'MW', resolution: sw.res, links: out };
   },

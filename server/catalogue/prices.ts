@@ -12,7 +12,8 @@ import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window
 import type { QueryContext } from './index.ts';
 
 const UNIT = '$/MWh';
-const byRegion = (a: { region: string }, b: { region: string }) => REGIONS.indexOf(a.region as Region) - REGIONS.indexOf(b.region as Region);
+const byRegion = (a: { region: string }, b: { region: string }) =>
+  REGIONS.indexOf(a.region as Region) - REGIONS.indexOf(b.region as Region);
 
 const CURRENT_SQL = `
 WITH p AS (SELECT ts, region, rrp FROM price WHERE ts > $wm - 2 * 86400 AND ts <= $wm),
@@ -59,11 +60,18 @@ WHERE ts > $from AND ts <= $to AND list_contains($regions, region) GROUP BY ALL`
 
 /** A region's RRP on a series axis (NEM: demand-weighted across regions), for charts that overlay price. */
 export async function priceColumn(ctx: QueryContext, sw: SeriesWindow, region: RegionChoice): Promise<Column> {
-  const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, REGION_PRICE_SQL[sw.res], { lo: sw.lo, hi: sw.hi, region });
+  const c = await columns<{ ts: number[]; value: number[] }>(ctx.conn, REGION_PRICE_SQL[sw.res], {
+    lo: sw.lo,
+    hi: sw.hi,
+    region,
+  });
   return column(sw, c.ts, c.value);
 }
 
-export const prices: Pick<Catalogue, 'prices.current' | 'prices.history' | 'prices.stats' | 'prices.bands' | 'prices.timeOfDay'> = {
+export const prices: Pick<
+  Catalogue,
+  'prices.current' | 'prices.history' | 'prices.stats' | 'prices.bands' | 'prices.timeOfDay'
+> = {
   async 'prices.current'(ctx) {
     const r = await rows<PriceNow>(ctx.conn, CURRENT_SQL, { wm: ctx.watermark });
     const out = r.sort(byRegion).map((x) => ({
@@ -79,13 +87,20 @@ export const prices: Pick<Catalogue, 'prices.current' | 'prices.history' | 'pric
 
   async 'prices.history'(ctx, p) {
     const sw = seriesWindow(ctx, p);
-    const c = await columns<{ ts: number[]; name: string[]; value: number[] }>(ctx.conn, HISTORY_SQL[sw.res], { lo: sw.lo, hi: sw.hi, regions: textList(p.regions) });
+    const c = await columns<{ ts: number[]; name: string[]; value: number[] }>(ctx.conn, HISTORY_SQL[sw.res], {
+      lo: sw.lo,
+      hi: sw.hi,
+      regions: textList(p.regions),
+    });
     return { time: sw.times, series: pivot(sw, c, p.regions), unit: UNIT, resolution: sw.res };
   },
 
   async 'prices.stats'(ctx, p) {
     const w = dataWindow(ctx, p);
-    type Raw = Omit<PriceStatsRow, 'timeWeighted' | 'demandWeighted' | 'p5' | 'p50' | 'p95'> & { dw: number | null; q: number[] };
+    type Raw = Omit<PriceStatsRow, 'timeWeighted' | 'demandWeighted' | 'p5' | 'p50' | 'p95'> & {
+      dw: number | null;
+      q: number[];
+    };
     const r = await rows<Raw>(ctx.conn, STATS_SQL, { from: w.from, to: w.to, regions: textList(p.regions) });
     const out: PriceStatsRow[] = r.sort(byRegion).map((x) => ({
       region: x.region,
@@ -107,11 +122,15 @@ export const prices: Pick<Catalogue, 'prices.current' | 'prices.history' | 'pric
 
   async 'prices.bands'(ctx, p) {
     const w = dataWindow(ctx, p);
-    const r = await rows<{ region: Region; n: number; total: number; counts: number[]; sums: number[] }>(ctx.conn, BAND_SQL, {
-      from: w.from,
-      to: w.to,
-      regions: textList(p.regions),
-    });
+    const r = await rows<{ region: Region; n: number; total: number; counts: number[]; sums: number[] }>(
+      ctx.conn,
+      BAND_SQL,
+      {
+        from: w.from,
+        to: w.to,
+        regions: textList(p.regions),
+      },
+    );
     const out = r.sort(byRegion).map((x) => ({
       region: x.region,
       sharePct: x.counts.map((c) => round((100 * c) / x.n) as number),
@@ -123,7 +142,11 @@ export const prices: Pick<Catalogue, 'prices.current' | 'prices.history' | 'pric
 
   async 'prices.timeOfDay'(ctx, p) {
     const w = dataWindow(ctx, p);
-    const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL, { from: w.from, to: w.to, regions: textList(p.regions) });
+    const c = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL, {
+      from: w.from,
+      to: w.to,
+      regions: textList(p.regions),
+    });
     return { hours: [...HOURS], series: hourColumns(c, p.regions), unit: UNIT };
   },
 };

@@ -58,17 +58,24 @@ function problem(v: unknown, path: string): string | null {
     }
     const step = RESOLUTION_SECONDS[o.resolution as keyof typeof RESOLUTION_SECONDS];
     if (!step) return `${path}.resolution is ${String(o.resolution)}`;
-    for (let i = 1; i < n; i++) if ((o.time[i] as number) - (o.time[i - 1] as number) !== step) return `${path}.time is not on a ${o.resolution} grid at ${i}`;
-    for (const key of ['price']) if (key in o && (o[key] as unknown[]).length !== n) return `${path}.${key} length differs from time`;
+    for (let i = 1; i < n; i++)
+      if ((o.time[i] as number) - (o.time[i - 1] as number) !== step)
+        return `${path}.time is not on a ${o.resolution} grid at ${i}`;
+    for (const key of ['price'])
+      if (key in o && (o[key] as unknown[]).length !== n) return `${path}.${key} length differs from time`;
     if (o.links) {
-      for (const [id, l] of Object.entries(o.links as Record<string, { exportLimit: unknown[]; importLimit: unknown[] }>)) {
-        if (l.exportLimit.length !== n || l.importLimit.length !== n) return `${path}.links.${id} limits differ in length from time`;
+      for (const [id, l] of Object.entries(
+        o.links as Record<string, { exportLimit: unknown[]; importLimit: unknown[] }>,
+      )) {
+        if (l.exportLimit.length !== n || l.importLimit.length !== n)
+          return `${path}.links.${id} limits differ in length from time`;
       }
     }
   }
   if (Array.isArray(o.hours)) {
     if (o.hours.length !== 24) return `${path}.hours has ${o.hours.length} entries`;
-    for (const [name, col] of Object.entries(o.series as Record<string, unknown[]>)) if (col.length !== 24) return `${path}.series.${name} is not 24 hours`;
+    for (const [name, col] of Object.entries(o.series as Record<string, unknown[]>))
+      if (col.length !== 24) return `${path}.series.${name} is not 24 hours`;
   }
   for (const [k, x] of Object.entries(o)) {
     const p = problem(x, `${path}.${k}`);
@@ -88,19 +95,19 @@ async function check(kind: Kind, raw: Record<string, unknown>, on: QueryContext 
 
 /** Every kind × every preset × every resolution, every region, and an explicit window off the 5-minute grid. */
 async function everyKind(on: QueryContext, duid: string, from: number, to: number): Promise<void> {
-    for (const kind of KIND_NAMES) {
-      const schema = KINDS[kind] as Record<string, unknown>;
-      const base: Record<string, unknown> = kind === 'station.output' ? { duid } : {};
-      const ranges = 'range' in schema ? RANGES : [undefined];
-      const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
-      for (const range of ranges) {
-        for (const resolution of resolutions) {
-          await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) }, on);
-        }
+  for (const kind of KIND_NAMES) {
+    const schema = KINDS[kind] as Record<string, unknown>;
+    const base: Record<string, unknown> = kind === 'station.output' ? { duid } : {};
+    const ranges = 'range' in schema ? RANGES : [undefined];
+    const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
+    for (const range of ranges) {
+      for (const resolution of resolutions) {
+        await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) }, on);
       }
-      if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region }, on);
-      if ('from' in schema) await check(kind, { ...base, from, to }, on);
     }
+    if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region }, on);
+    if ('from' in schema) await check(kind, { ...base, from, to }, on);
+  }
 }
 
 describe('result shapes', () => {
@@ -112,11 +119,24 @@ describe('result shapes', () => {
     await everyKind(demoCtx, 'ER01', demoCtx.watermark - 2 * 86400 + 17, demoCtx.watermark - 3600);
     // the demo has every fuel of every region: no series goes missing
     const nem = (await check('generation.byFuel', { region: 'NEM', range: '24h' }, demoCtx)) as { series: object };
-    expect(Object.keys(nem.series)).toEqual(['Coal', 'Gas', 'Hydro', 'Wind', 'Solar', 'Rooftop Solar', 'Biomass', 'Battery', 'Other']);
+    expect(Object.keys(nem.series)).toEqual([
+      'Coal',
+      'Gas',
+      'Hydro',
+      'Wind',
+      'Solar',
+      'Rooftop Solar',
+      'Biomass',
+      'Battery',
+      'Other',
+    ]);
   });
 
   it('series are non-empty and carry data where the store has it', async () => {
-    const r = (await check('generation.byFuel', { region: 'NEM', range: '7d' })) as { time: number[]; series: Record<string, unknown[]> };
+    const r = (await check('generation.byFuel', { region: 'NEM', range: '7d' })) as {
+      time: number[];
+      series: Record<string, unknown[]>;
+    };
     expect(r.time.length).toBeGreaterThan(800);
     expect(r.series.Coal.filter((x) => x !== null).length).toBe(r.time.length);
     const tab = (await check('tab.stations', { region: 'SA1' })) as { panels: { output: { station: string } } };

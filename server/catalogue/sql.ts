@@ -1,6 +1,12 @@
 // The one way handlers talk to DuckDB: SQL text is fixed at module load, user values are bound as parameters.
 // Results come back columnar (DuckDB's own column reader), so no row objects are built for big series.
-import { listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import {
+  listValue,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 export type Cols = Record<string, unknown[]>;
 /** Named parameters ($name in the SQL); every name must appear in the statement. */

@@ -10,7 +10,16 @@ import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures
 import { priceColumn } from './prices.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
-import { bucketSql, dataWindow, dayOf, exactUnionSql, exactWindow, rollupCut, seriesWindow, type Interval } from './window.ts';
+import {
+  bucketSql,
+  dataWindow,
+  dayOf,
+  exactUnionSql,
+  exactWindow,
+  rollupCut,
+  seriesWindow,
+  type Interval,
+} from './window.ts';
 
 /**
  * SQL: the DUIDs that reported in NEM days $d1..$d2 (inclusive stamps), up to the watermark: unit_1d for whole
@@ -78,7 +87,9 @@ async function resolveUnits(ctx: QueryContext, p: { duid?: string; station?: str
   const name = (byDuid ? p.duid : p.station) ?? '';
   const units = await rows<StationRow>(ctx.conn, byDuid ? UNITS_BY_DUID_SQL : UNITS_BY_STATION_SQL, { name });
   if (units.length === 0) {
-    throw new QueryError(`${byDuid ? 'no unit with DUID' : 'no station named'} "${name.slice(0, 120)}" (stations.search lists them)`);
+    throw new QueryError(
+      `${byDuid ? 'no unit with DUID' : 'no station named'} "${name.slice(0, 120)}" (stations.search lists them)`,
+    );
   }
   return units;
 }
@@ -119,7 +130,10 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
     });
     const rrp = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
-    const totals = await rows<{ duid: string; mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, { ...ex.params, duids });
+    const totals = await rows<{ duid: string; mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, {
+      ...ex.params,
+      duids,
+    });
     totals.sort((x, y) => (x.duid < y.duid ? -1 : 1)); // before summing: rows come back in any order
     const mwh = totals.reduce((s, t) => s + t.mwh, 0);
     const revenue = totals.reduce((s, t) => s + t.revenue, 0);
@@ -143,17 +157,25 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
       energyMwh: round(mwh, 1) as number,
       revenue: round(revenue, 0) as number,
       avgPriceReceived: round(priceReceived(revenue, mwh)),
-      timeOfDay: { hours: [...HOURS], series: { mw: hourColumns(tod, ['mw'] as const).mw ?? HOURS.map(() => null) }, unit: 'MW' },
+      timeOfDay: {
+        hours: [...HOURS],
+        series: { mw: hourColumns(tod, ['mw'] as const).mw ?? HOURS.map(() => null) },
+        unit: 'MW',
+      },
     };
   },
 
   async 'stations.table'(ctx, p) {
     const ex = exactWindow(dataWindow(ctx, p));
-    const r = await rows<{ region: Region; fuel: Fuel; station: string; duids: string[]; mwh: number; revenue: number; cap: number }>(
-      ctx.conn,
-      TABLE_SQL,
-      { ...ex.params, regions: textList(p.regions), fuels: textList(p.fuels) },
-    );
+    const r = await rows<{
+      region: Region;
+      fuel: Fuel;
+      station: string;
+      duids: string[];
+      mwh: number;
+      revenue: number;
+      cap: number;
+    }>(ctx.conn, TABLE_SQL, { ...ex.params, regions: textList(p.regions), fuels: textList(p.fuels) });
     const out: StationsTableRow[] = r.map((x) => ({
       region: x.region,
       fuel: x.fuel,
@@ -165,7 +187,13 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
       utilisationPct: round(capacityFactorPct(x.mwh, x.cap, ex.intervals)),
       capacityMw: round(x.cap) as number,
     }));
-    out.sort((a, b) => REGIONS.indexOf(a.region) - REGIONS.indexOf(b.region) || FUELS.indexOf(a.fuel) - FUELS.indexOf(b.fuel) || b.gwh - a.gwh || (a.station < b.station ? -1 : 1));
+    out.sort(
+      (a, b) =>
+        REGIONS.indexOf(a.region) - REGIONS.indexOf(b.region) ||
+        FUELS.indexOf(a.fuel) - FUELS.indexOf(b.fuel) ||
+        b.gwh - a.gwh ||
+        (a.station < b.station ? -1 : 1),
+    );
     return { rows: out };
   },
 };

@@ -28,19 +28,22 @@ const CASES: [Kind, Record<string, unknown>][] = [
 ];
 
 describe('tab plans', () => {
-  it.each(CASES)('%s %j: the panels spliced from their own answers are the bytes of the whole tab', async (kind, raw) => {
-    const p = checked(kind, raw);
-    const panels = tabPanels(kind, p);
-    expect(panels).toBeDefined();
-    const whole = encode(await runQuery(ctx, kind, p)).slice();
-    const parts: Uint8Array[] = [];
-    for (const x of panels!) parts.push(encode(await runQuery(ctx, x.kind, x.params)).slice());
-    const composed = panelsBytes(
-      panels!.map((x) => x.name),
-      parts,
-    );
-    expect(Buffer.from(composed).equals(Buffer.from(whole))).toBe(true);
-  });
+  it.each(CASES)(
+    '%s %j: the panels spliced from their own answers are the bytes of the whole tab',
+    async (kind, raw) => {
+      const p = checked(kind, raw);
+      const panels = tabPanels(kind, p);
+      expect(panels).toBeDefined();
+      const whole = encode(await runQuery(ctx, kind, p)).slice();
+      const parts: Uint8Array[] = [];
+      for (const x of panels!) parts.push(encode(await runQuery(ctx, x.kind, x.params)).slice());
+      const composed = panelsBytes(
+        panels!.map((x) => x.name),
+        parts,
+      );
+      expect(Buffer.from(composed).equals(Buffer.from(whole))).toBe(true);
+    },
+  );
 
   it('every tab region variant of tab.nem shares its region-independent panels (same kind, same canonical params)', () => {
     const plans = ['NEM', 'NSW1', 'SA1'].map((region) => tabPanels('tab.nem', checked('tab.nem', { region }))!);

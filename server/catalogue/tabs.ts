@@ -74,9 +74,14 @@ const PLANS: { [K in TabKind]: (p: ParamsOf<K>) => Panel[] | undefined } = {
   'tab.stations': (p) => {
     const unit = p.duid ? { duid: p.duid } : p.station ? { station: p.station } : undefined;
     if (!unit) return undefined;
-    return [panel('search', 'stations.search', { region: p.region }), panel('output', 'station.output', { ...unit, ...time(p) })];
+    return [
+      panel('search', 'stations.search', { region: p.region }),
+      panel('output', 'station.output', { ...unit, ...time(p) }),
+    ];
   },
-  'tab.generators': (p) => [panel('table', 'stations.table', { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) })],
+  'tab.generators': (p) => [
+    panel('table', 'stations.table', { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) }),
+  ],
 };
 
 /**
@@ -107,9 +112,18 @@ export const tabs: Pick<Catalogue, TabKind> = {
   async 'tab.stations'(ctx, p) {
     const list = tabPanels('tab.stations', p);
     if (list) return (await runPanels(ctx, list)) as Awaited<ReturnType<Handler<'tab.stations'>>>;
-    const search = await stations['stations.search'](ctx, panel('search', 'stations.search', { region: p.region }).params as ParamsOf<'stations.search'>);
+    const search = await stations['stations.search'](
+      ctx,
+      panel('search', 'stations.search', { region: p.region }).params as ParamsOf<'stations.search'>,
+    );
     const station = await largestStation(ctx, p.region, dataWindow(ctx, p));
-    const output = station === null ? null : await stations['station.output'](ctx, panel('output', 'station.output', { station, ...time(p) }).params as ParamsOf<'station.output'>);
+    const output =
+      station === null
+        ? null
+        : await stations['station.output'](
+            ctx,
+            panel('output', 'station.output', { station, ...time(p) }).params as ParamsOf<'station.output'>,
+          );
     return { panels: { search, output } };
   },
 };

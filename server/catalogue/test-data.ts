@@ -29,7 +29,7 @@ export interface Raw {
 }
 
 /** NEM hour of day (0–23) of an interval ending at ts. */
-export const nemHour = (ts: number) => Math.floor((((ts - 300 + 36000) % 86400) + 86400) % 86400 / 3600);
+export const nemHour = (ts: number) => Math.floor(((((ts - 300 + 36000) % 86400) + 86400) % 86400) / 3600);
 const solar = (ts: number) => Math.max(0, Math.sin(((nemHour(ts) + ((ts / 300) % 12) / 12 - 6) / 12) * Math.PI));
 
 /** The synthetic rows for `intervals` 5-minute intervals after T0. */
@@ -40,8 +40,18 @@ export function rawRows(intervals = INTERVALS): Raw {
     const sun = solar(ts);
     // Prices: a daily swing with negative middays in SA, and a spike every ~8 hours.
     const spike = i % 97 === 0 ? 1500 : i % 61 === 0 ? 450 : 0;
-    raw.price.push({ ts, region: 'NSW1', rrp: round2(80 + 40 * Math.sin(i / 20) - 60 * sun + spike), demand: 8000 + 500 * Math.cos(i / 40) });
-    raw.price.push({ ts, region: 'SA1', rrp: round2(60 + 30 * Math.cos(i / 15) - 120 * sun + spike / 2), demand: 1500 + 200 * Math.sin(i / 30) });
+    raw.price.push({
+      ts,
+      region: 'NSW1',
+      rrp: round2(80 + 40 * Math.sin(i / 20) - 60 * sun + spike),
+      demand: 8000 + 500 * Math.cos(i / 40),
+    });
+    raw.price.push({
+      ts,
+      region: 'SA1',
+      rrp: round2(60 + 30 * Math.cos(i / 15) - 120 * sun + spike / 2),
+      demand: 1500 + 200 * Math.sin(i / 30),
+    });
     raw.scada.push({ ts, duid: 'WINDA1', mw: round2(50 + 45 * Math.sin(i / 50)) });
     raw.scada.push({ ts, duid: 'BATTA1', mw: sun > 0.5 ? -30 : nemHour(ts) >= 17 && nemHour(ts) < 21 ? 40 : 0 });
     raw.scada.push({ ts, duid: 'COAL1', mw: 400 + (i % 10) });
@@ -85,8 +95,13 @@ export async function openTestStore(): Promise<TestStore> {
 }
 
 export async function fill(conn: DuckDBConnection, raw: Raw): Promise<void> {
-  const values = (rows: unknown[][]) => rows.map((r) => `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v))).join(',')})`).join(',');
-  await conn.run(`INSERT INTO units VALUES ${values(UNITS.map((u) => [u.duid, u.station, u.region, u.fuel, 'x', 'p', 'GENERATOR', u.cap, null]))}`);
+  const values = (rows: unknown[][]) =>
+    rows
+      .map((r) => `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v))).join(',')})`)
+      .join(',');
+  await conn.run(
+    `INSERT INTO units VALUES ${values(UNITS.map((u) => [u.duid, u.station, u.region, u.fuel, 'x', 'p', 'GENERATOR', u.cap, null]))}`,
+  );
   await conn.run(`INSERT INTO price VALUES ${values(raw.price.map((r) => [r.ts, r.region, r.rrp, r.demand]))}`);
   await conn.run(`INSERT INTO scada VALUES ${values(raw.scada.map((r) => [r.ts, r.duid, r.mw]))}`);
   await conn.run(`INSERT INTO interconnector VALUES ${values(raw.ic.map((r) => [r.ts, r.id, r.mw, r.exp, r.imp, 0]))}`);

@@ -18,7 +18,8 @@ function cases(): { kind: Kind; params: Record<string, unknown> }[] {
     const ranges = 'range' in spec ? ['24h', '7d', '30d'] : [undefined];
     const resolutions = 'resolution' in spec ? ['30m', '1d'] : [undefined];
     for (const range of ranges) {
-      for (const resolution of resolutions) out.push({ kind, params: { ...base, ...(range && { range }), ...(resolution && { resolution }) } });
+      for (const resolution of resolutions)
+        out.push({ kind, params: { ...base, ...(range && { range }), ...(resolution && { resolution }) } });
     }
   }
   return out;
@@ -26,11 +27,14 @@ function cases(): { kind: Kind; params: Record<string, unknown> }[] {
 
 /** Appends the synthetic rows for intervals after `after` (raw tables only) and refreshes their rollups, as ingest does. */
 async function append(conn: DuckDBConnection, raw: Raw, after: number): Promise<void> {
-  const values = (rows: unknown[][]) => rows.map((r) => `(${r.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(',')})`).join(',');
+  const values = (rows: unknown[][]) =>
+    rows.map((r) => `(${r.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(',')})`).join(',');
   const late = <T extends { ts: number }>(rows: T[]) => rows.filter((r) => r.ts > after);
   await conn.run(`INSERT INTO price VALUES ${values(late(raw.price).map((r) => [r.ts, r.region, r.rrp, r.demand]))}`);
   await conn.run(`INSERT INTO scada VALUES ${values(late(raw.scada).map((r) => [r.ts, r.duid, r.mw]))}`);
-  await conn.run(`INSERT INTO interconnector VALUES ${values(late(raw.ic).map((r) => [r.ts, r.id, r.mw, r.exp, r.imp, 0]))}`);
+  await conn.run(
+    `INSERT INTO interconnector VALUES ${values(late(raw.ic).map((r) => [r.ts, r.id, r.mw, r.exp, r.imp, 0]))}`,
+  );
   await conn.run(`INSERT INTO rooftop VALUES ${values(late(raw.rooftop).map((r) => [r.ts, r.region, r.type, r.mw]))}`);
   const last = Math.max(...raw.price.map((p) => p.ts));
   await refreshRollups(conn, after, last + 1800);

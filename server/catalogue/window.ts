@@ -1,7 +1,13 @@
 // Turns a kind's time params into the exact intervals and buckets to read. Windows are (from, to] on
 // interval-END stamps, clamped to the data the store holds. Series read whole buckets that overlap the
 // window (a 30-minute point is its bucket's mean even when the window starts mid-bucket); totals are exact.
-import { pickResolution, resolveWindow, RESOLUTION_SECONDS, type RangePreset, type Resolution } from '../../shared/kinds.ts';
+import {
+  pickResolution,
+  resolveWindow,
+  RESOLUTION_SECONDS,
+  type RangePreset,
+  type Resolution,
+} from '../../shared/kinds.ts';
 import { ROLLUP_MEANS } from '../store/rollups.ts';
 import { BUCKET_1D, BUCKET_30M } from '../store/schema.ts';
 import { QueryError } from './errors.ts';
@@ -71,7 +77,9 @@ export function seriesWindow(ctx: QueryContext, p: TimeParams): SeriesWindow {
   const last = stampOf[res](win.to);
   const points = (last - first) / step + 1;
   if (points > MAX_POINTS) {
-    throw new QueryError(`resolution ${res} over this window gives ${points} points (limit ${MAX_POINTS}); choose a coarser resolution or auto`);
+    throw new QueryError(
+      `resolution ${res} over this window gives ${points} points (limit ${MAX_POINTS}); choose a coarser resolution or auto`,
+    );
   }
   const times = new Array<number>(points);
   for (let i = 0; i < points; i++) times[i] = first + i * step;
@@ -86,7 +94,10 @@ export function seriesWindow(ctx: QueryContext, p: TimeParams): SeriesWindow {
  * Rollup buckets are only whole up to the last bucket end at or before the watermark; the one holding the
  * watermark may already include later intervals. Bound as $rcut (last whole bucket's stamp), $e (its end) and $wm.
  */
-export function rollupCut(ctx: QueryContext, res: Resolution): { rcut: number; e: number; wm: number } | Record<string, never> {
+export function rollupCut(
+  ctx: QueryContext,
+  res: Resolution,
+): { rcut: number; e: number; wm: number } | Record<string, never> {
   if (res === '5m') return {};
   const wm = ctx.watermark;
   if (res === '30m') {
@@ -127,7 +138,14 @@ export function exactWindow(win: Interval): ExactWindow {
   return {
     ...win,
     intervals,
-    params: { d1: firstMidnight, d2: lastMidnight - DAY, e1a: win.from, e1b: firstMidnight, e2a: lastMidnight, e2b: win.to },
+    params: {
+      d1: firstMidnight,
+      d2: lastMidnight - DAY,
+      e1a: win.from,
+      e1b: firstMidnight,
+      e2a: lastMidnight,
+      e2b: win.to,
+    },
   };
 }
 

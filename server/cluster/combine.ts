@@ -20,7 +20,8 @@ export async function combineMetrics(supervisor: unknown[], workers: unknown[][]
   const fix = (json: unknown[], keepLmdb: boolean): MetricJson[] =>
     (json as MetricJson[]).map((m) => {
       const aggregator = AGGREGATORS[m.name] ?? m.aggregator;
-      const values = m.name === 'nemlive_cache_bytes' && !keepLmdb ? m.values.filter((v) => v.labels.tier !== 'lmdb') : m.values;
+      const values =
+        m.name === 'nemlive_cache_bytes' && !keepLmdb ? m.values.filter((v) => v.labels.tier !== 'lmdb') : m.values;
       return { ...m, aggregator, values };
     });
   const all = [fix(supervisor, true), ...workers.map((w) => fix(w, false))];

@@ -30,7 +30,8 @@ export async function openCore(config: Readonly<Config>, lruMb: number, log: Log
   const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) });
   const pool = new LanePool(instance, DEFAULT_LIMITS.poolSize);
   const marks = await pool.withConn(readWatermark);
-  if (!marks) log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  if (!marks)
+    log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const cache = serverCache(config, lruMb, log);
   const gate = new Gate(config.maxColdQueries, config.maxQueuedQueries);

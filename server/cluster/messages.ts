@@ -67,6 +67,7 @@ export type FromWorker =
 
 /** The error a failed answer carries back to the worker, mapped by the router as if thrown locally. */
 export function errorFromReply(r: { code: string; message: string }): Error {
-  if (r.code !== 'internal' && (ERROR_CODES as readonly string[]).includes(r.code)) return new WireError(r.code as ErrorCode, r.message);
+  if (r.code !== 'internal' && (ERROR_CODES as readonly string[]).includes(r.code))
+    return new WireError(r.code as ErrorCode, r.message);
   return new Error(`supervisor: ${r.message}`);
 }

@@ -70,7 +70,10 @@ export class Relay implements PushCycle {
     const sent = this.workers.broadcast({ t, seq, ...marks });
     this.cycle = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.log.warn({ seq, waitingFor: this.waiting?.left.size }, 'cluster: workers slow to push a new interval; not waiting longer');
+        this.log.warn(
+          { seq, waitingFor: this.waiting?.left.size },
+          'cluster: workers slow to push a new interval; not waiting longer',
+        );
         finish();
       }, ACK_TIMEOUT_MS);
       const finish = () => {

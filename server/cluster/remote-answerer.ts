@@ -32,7 +32,12 @@ export class RemoteAnswerer extends Answerer {
     this.maxAsking = gate.maxQueue;
   }
 
-  override async answer<K extends Kind>(kind: K, params: ParamsOf<K>, helpers: ConnHolder | readonly ConnHolder[], at?: Marks): Promise<Answer> {
+  override async answer<K extends Kind>(
+    kind: K,
+    params: ParamsOf<K>,
+    helpers: ConnHolder | readonly ConnHolder[],
+    at?: Marks,
+  ): Promise<Answer> {
     const t0 = performance.now();
     const { version } = this.mkt;
     const { watermark, generation } = at ?? this.mkt;
@@ -52,7 +57,13 @@ export class RemoteAnswerer extends Answerer {
     }
   }
 
-  private askOnce(text: string, kind: Kind, params: ParamsOf<Kind>, at: Marks | undefined, owner: string | undefined): Promise<RemoteAnswer> {
+  private askOnce(
+    text: string,
+    kind: Kind,
+    params: ParamsOf<Kind>,
+    at: Marks | undefined,
+    owner: string | undefined,
+  ): Promise<RemoteAnswer> {
     let pending = this.asking.get(text);
     if (!pending) {
       if (this.asking.size >= this.maxAsking) throw this.queueFull;

@@ -106,7 +106,16 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     argv,
     init: (seat) => {
       const { watermark, firstTs, generation } = core.market;
-      return { t: 'init', seat, port, maxSessions: shareOf(config.maxSessions, n, seat), lruMb, workers: n, marks: { watermark, firstTs, generation }, testHooks };
+      return {
+        t: 'init',
+        seat,
+        port,
+        maxSessions: shareOf(config.maxSessions, n, seat),
+        lruMb,
+        workers: n,
+        marks: { watermark, firstTs, generation },
+        testHooks,
+      };
     },
     onMessage: (w, m) => {
       if (m.t === 'ready') {
@@ -138,7 +147,12 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   storeWatch.unref();
   let live: LiveHandle | undefined;
   try {
-    live = await startLive(core.instance, config, { market: core.market, pusher: relay, answerPath: core.answerPath, log });
+    live = await startLive(core.instance, config, {
+      market: core.market,
+      pusher: relay,
+      answerPath: core.answerPath,
+      log,
+    });
   } catch (err) {
     log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
   }
@@ -152,7 +166,12 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   let closing = false;
   // The workers answer /healthz on the app's port; HEALTH_PORT (any HTTP version) is answered here, for them all.
   const healthPort = config.healthPort
-    ? await listenHealth(config.host, config.healthPort, () => clusterHealth(core.market, store.state, workers, closing), log)
+    ? await listenHealth(
+        config.host,
+        config.healthPort,
+        () => clusterHealth(core.market, store.state, workers, closing),
+        log,
+      )
     : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const drainMs = Math.max(1000, config.shutdownTimeoutS * 1000 - 3000);
@@ -187,11 +206,22 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
 function clusterHealth(market: Market, store: StoreState, workers: WorkerSet, closing: boolean) {
   const serving = workers.ready;
   const status = closing ? 'shutting_down' : !store.ok ? 'degraded' : serving.length === 0 ? 'starting' : 'ok';
-  const h = { status, sessions: serving.reduce((n, w) => n + w.sessions, 0), workers: serving.length, watermark: market.hasData ? market.iso : null };
+  const h = {
+    status,
+    sessions: serving.reduce((n, w) => n + w.sessions, 0),
+    workers: serving.length,
+    watermark: market.hasData ? market.iso : null,
+  };
   return store.ok ? h : { ...h, store };
 }
 
-async function serve(core: Core, askers: AskOwners, w: Worker, m: Extract<FromWorker, { t: 'ask' }>, log: Logger): Promise<void> {
+async function serve(
+  core: Core,
+  askers: AskOwners,
+  w: Worker,
+  m: Extract<FromWorker, { t: 'ask' }>,
+  log: Logger,
+): Promise<void> {
   const { id, kind, params, at, owner } = m;
   // Read with the answer's own market read (same tick): the generation the bytes belong to.
   const generation = at?.generation ?? core.market.generation;

@@ -97,17 +97,29 @@ async function start(init: WorkerInit): Promise<void> {
   const base = loadConfig();
   const filesLimit = openFilesLimit();
   const maxSessions = sessionCap(init.maxSessions, filesLimit);
-  const config = Object.freeze({ ...base, port: init.port, maxSessions, lruMb: init.lruMb, warm: false, live: 'off', workers: 1 });
+  const config = Object.freeze({
+    ...base,
+    port: init.port,
+    maxSessions,
+    lruMb: init.lruMb,
+    warm: false,
+    live: 'off',
+    workers: 1,
+  });
   log = createLogger(config.logLevel).child({ worker: init.seat });
   if (maxSessions < init.maxSessions) {
-    const why = "this worker's share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer";
+    const why =
+      "this worker's share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer";
     log.warn({ share: init.maxSessions, openFilesLimit: filesLimit, admitted: maxSessions }, why);
   }
   testHooks = init.testHooks;
   try {
     handle = await startApp(config, {
       log,
-      remote: { marks: init.marks, answerer: (market, cache, gate) => new RemoteAnswerer(market, cache, gate, asker.ask) },
+      remote: {
+        marks: init.marks,
+        answerer: (market, cache, gate) => new RemoteAnswerer(market, cache, gate, asker.ask),
+      },
       health: (local) => workerHealth(local, init),
       metricsText: combinedMetrics,
     });

@@ -47,7 +47,10 @@ export class Worker {
   ) {
     this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     this.ready = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${seat} did not listen within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`worker ${seat} did not listen within ${START_TIMEOUT_MS / 1000} s`)),
+        START_TIMEOUT_MS,
+      );
       timer.unref();
       proc.on('message', (m: FromWorker) => {
         if (m.t === 'ready') {
@@ -55,7 +58,9 @@ export class Worker {
           resolve(m.port);
         } else if (m.t === 'failed') reject(new Error(`worker ${seat} could not start: ${m.message}`));
       });
-      void this.exited.then(({ code, signal }) => reject(new Error(`worker ${seat} exited (${signal ?? code}) before listening`)));
+      void this.exited.then(({ code, signal }) =>
+        reject(new Error(`worker ${seat} exited (${signal ?? code}) before listening`)),
+      );
     });
     this.ready.catch(() => undefined);
   }
@@ -118,7 +123,8 @@ export class WorkerSet {
   /** Sends to every worker serving or starting (a starting one applies it once it listens); returns the serving ones reached. */
   broadcast(msg: ToWorker): Worker[] {
     const reached: Worker[] = [];
-    for (const w of this.all) if ((w.state === 'ready' || w.state === 'booting') && w.send(msg) && w.state === 'ready') reached.push(w);
+    for (const w of this.all)
+      if ((w.state === 'ready' || w.state === 'booting') && w.send(msg) && w.state === 'ready') reached.push(w);
     return reached;
   }
 
@@ -172,7 +178,10 @@ export class WorkerSet {
     for (const w of this.ready) {
       if (w.missed >= MISSED_PINGS_LIMIT) {
         const silentS = w.missed * (PING_EVERY_MS / 1000);
-        this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, silentS }, 'worker stopped answering its heartbeat; killing it');
+        this.o.log.error(
+          { worker: w.seat, workerPid: w.proc.pid, silentS },
+          'worker stopped answering its heartbeat; killing it',
+        );
         w.proc.kill('SIGKILL');
         continue;
       }
@@ -186,7 +195,10 @@ export class WorkerSet {
     w.state = 'draining';
     w.send({ t: 'drain' });
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([w.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    const inTime = await Promise.race([
+      w.exited.then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (!inTime) {
       this.o.log.warn({ worker: w.seat, workerPid: w.proc.pid }, 'worker did not drain in time; killing it');
@@ -235,7 +247,10 @@ export class WorkerSet {
     const k = lived >= HEALTHY_AFTER_MS ? 0 : (this.failures.get(w.seat) ?? 0);
     this.failures.set(w.seat, k + 1);
     const delay = k === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (k - 1));
-    this.o.log.error({ worker: w.seat, workerPid: w.proc.pid, code, signal, livedS: Math.round(lived / 1000), restartInMs: delay }, 'worker died; starting a replacement');
+    this.o.log.error(
+      { worker: w.seat, workerPid: w.proc.pid, code, signal, livedS: Math.round(lived / 1000), restartInMs: delay },
+      'worker died; starting a replacement',
+    );
     const timer = setTimeout(() => {
       this.respawns.delete(timer);
       if (this.stopping) return;

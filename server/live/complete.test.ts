@@ -34,6 +34,13 @@ describe('csvHasEndMarker', () => {
 describe('isReportName', () => {
   it('takes zips and CSVs, never temporary or hidden names', () => {
     expect(['A.zip', 'B.CSV', 'c.csv'].map(isReportName)).toEqual([true, true, true]);
-    expect(['A.zip.part', 'B.CSV.tmp', '.C.zip', '~D.csv', 'E.txt', 'F.zip.crdownload'].map(isReportName)).toEqual([false, false, false, false, false, false]);
+    expect(['A.zip.part', 'B.CSV.tmp', '.C.zip', '~D.csv', 'E.txt', 'F.zip.crdownload'].map(isReportName)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -50,7 +50,9 @@ export class DemoFeed implements Feed {
     this.timer = setTimeout(() => {
       this.next += this.periodMs;
       this.running = this.step()
-        .catch((err: Error) => this.log.error({ err: err.message }, 'live: demo append failed; trying again next period'))
+        .catch((err: Error) =>
+          this.log.error({ err: err.message }, 'live: demo append failed; trying again next period'),
+        )
         .finally(() => {
           if (!this.active) return;
           if (this.next < performance.now()) this.next = performance.now() + this.periodMs; // fell behind: skip, do not burst

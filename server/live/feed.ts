@@ -42,7 +42,10 @@ export function parseLive(live: string): { kind: FeedKind; dir?: string; urls?: 
   if (live === 'off') return { kind: 'off' };
   if (live === 'demo') return { kind: 'demo' };
   if (live.startsWith('watch:')) return { kind: 'watch', dir: live.slice('watch:'.length) };
-  const urls = live.split(',').map((s) => s.trim()).filter(Boolean);
+  const urls = live
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (urls.length > 0 && urls.every((u) => /^https?:\/\//.test(u))) return { kind: 'http', urls };
   throw new Error(`LIVE=${JSON.stringify(live)} must be demo, off, watch:/path or http(s) URLs`);
 }
@@ -61,13 +64,21 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
     const meta = await readMeta(o.conn);
     if (meta.source !== 'demo') {
       // Made-up intervals after real AEMO data would be indistinguishable from it: refuse.
-      o.log.warn({ source: meta.source ?? 'none' }, 'live: LIVE=demo but the store does not hold the demo dataset; no replay (set LIVE=off, watch:… or a NEMWEB URL)');
+      o.log.warn(
+        { source: meta.source ?? 'none' },
+        'live: LIVE=demo but the store does not hold the demo dataset; no replay (set LIVE=off, watch:… or a NEMWEB URL)',
+      );
       return undefined;
     }
     const seed = meta.demo_seed !== undefined ? Number(meta.demo_seed) : DEFAULT_DEMO_SEED;
     return new DemoFeed(() => appendDemoInterval(o.conn, seed), o.replaySeconds * 1000, o.log, o.onBatch);
   }
-  const intake = new Intake(await Ledger.open(o.conn), (name, bytes) => ingestBuffer(o.conn, name, bytes), o.log, o.onBatch);
+  const intake = new Intake(
+    await Ledger.open(o.conn),
+    (name, bytes) => ingestBuffer(o.conn, name, bytes),
+    o.log,
+    o.onBatch,
+  );
   if (live.kind === 'watch') return new WatchFeed(live.dir!, intake, o.log, o.watch);
   return new HttpFeed(live.urls!, intake, o.log, o.http);
 }

@@ -16,7 +16,12 @@ let intake: Intake;
 beforeEach(async () => {
   h = await storeHarness();
   conn = await h.instance.connect();
-  intake = new Intake(await Ledger.open(h.conn), (name, bytes) => ingestBuffer(conn, name, bytes), h.log, (b) => void h.batches.push(b));
+  intake = new Intake(
+    await Ledger.open(h.conn),
+    (name, bytes) => ingestBuffer(conn, name, bytes),
+    h.log,
+    (b) => void h.batches.push(b),
+  );
 });
 afterEach(() => {
   conn.closeSync();
@@ -56,14 +61,30 @@ describe('Intake', () => {
     const b = dispatchIs(T0 + 300);
     const closed = conn;
     conn = await h.instance.connect();
-    const lost = new Intake(intake.ledger, (name, bytes) => ingestBuffer(closed, name, bytes), h.log, (x) => void h.batches.push(x));
+    const lost = new Intake(
+      intake.ledger,
+      (name, bytes) => ingestBuffer(closed, name, bytes),
+      h.log,
+      (x) => void h.batches.push(x),
+    );
     closed.closeSync();
-    for (let i = 0; i < 4; i++) expect(await lost.take([{ ...b, source: 'test' }, { ...a, source: 'test' }])).toEqual([]);
+    for (let i = 0; i < 4; i++)
+      expect(
+        await lost.take([
+          { ...b, source: 'test' },
+          { ...a, source: 'test' },
+        ]),
+      ).toEqual([]);
     // One failure per take, for the first file in name order: the second waits rather than landing first.
     expect(storeFailures().map((l) => [l.file, l.tries])).toEqual([1, 2, 3, 4].map((n) => [a.name, n]));
     expect([intake.ledger.get(a.name), intake.ledger.get(b.name)]).toEqual([undefined, undefined]);
 
-    expect(await intake.take([{ ...a, source: 'test' }, { ...b, source: 'test' }])).toEqual([a.name, b.name]);
+    expect(
+      await intake.take([
+        { ...a, source: 'test' },
+        { ...b, source: 'test' },
+      ]),
+    ).toEqual([a.name, b.name]);
     expect(await h.watermark()).toBe(T0 + 300);
   });
 
@@ -71,12 +92,23 @@ describe('Intake', () => {
     const a = dispatchIs(T0);
     const b = dispatchIs(T0 + 300);
     let broken = true; // an ingest bug that only this file triggers
-    const picky = new Intake(intake.ledger, (name, bytes) => (broken && name === a.name ? Promise.reject(new TypeError('boom')) : ingestBuffer(conn, name, bytes)), h.log, (x) => void h.batches.push(x));
-    const both = [{ ...a, source: 'test' }, { ...b, source: 'test' }];
+    const picky = new Intake(
+      intake.ledger,
+      (name, bytes) =>
+        broken && name === a.name ? Promise.reject(new TypeError('boom')) : ingestBuffer(conn, name, bytes),
+      h.log,
+      (x) => void h.batches.push(x),
+    );
+    const both = [
+      { ...a, source: 'test' },
+      { ...b, source: 'test' },
+    ];
     for (let i = 1; i < STALL_TRIES; i++) expect(await picky.take(both)).toEqual([]);
     expect(await picky.take(both)).toEqual([b.name]);
     expect(await h.watermark()).toBe(T0 + 300);
-    expect(h.lines.filter((l) => l.msg === 'live: a file keeps failing; later files go ahead of it')).toMatchObject([{ level: 50, file: a.name, tries: STALL_TRIES }]);
+    expect(h.lines.filter((l) => l.msg === 'live: a file keeps failing; later files go ahead of it')).toMatchObject([
+      { level: 50, file: a.name, tries: STALL_TRIES },
+    ]);
     expect(picky.wants(a.name, a.bytes.length)).toBe(true);
     broken = false;
     expect(await picky.take(both)).toEqual([a.name]);

@@ -16,7 +16,10 @@ export interface IncomingFile {
  * Stores one file (server/store/ingest.ts ingestBuffer). Throws having stored nothing: with `code` 'bad_file' when
  * the file is malformed; any other error is the store's (full disk, closed connection) and the file is retried.
  */
-export type IngestFn = (name: string, bytes: Uint8Array) => Promise<{ rows: Record<string, number>; window: { minTs: number; maxTs: number } | null }>;
+export type IngestFn = (
+  name: string,
+  bytes: Uint8Array,
+) => Promise<{ rows: Record<string, number>; window: { minTs: number; maxTs: number } | null }>;
 
 export interface Batch {
   source: string;
@@ -81,11 +84,16 @@ export class Intake {
         const tries = (this.failures.get(f.name) ?? 0) + 1;
         this.failures.set(f.name, tries);
         if (tries < STALL_TRIES) {
-          this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: the store failed; the file is tried again later');
+          this.log.error(
+            { file: f.name, source: f.source, err: (err as Error).message, tries },
+            'live: the store failed; the file is tried again later',
+          );
           break;
         }
-        this.log.error({ file: f.name, source: f.source, err: (err as Error).message, tries }, 'live: a file keeps failing; later files go ahead of it');
-
+        this.log.error(
+          { file: f.name, source: f.source, err: (err as Error).message, tries },
+          'live: a file keeps failing; later files go ahead of it',
+        );
       }
     }
     if (stored.length > 0) await this.onBatch({ source, files: stored, rows, window, ingestedAt: performance.now() });

@@ -31,7 +31,9 @@ describe('Ledger', () => {
     expect(again.wants('B.zip', 6)).toBe(true); // a bad file that changed gets another look
     await again.record('B.zip', '/in', 6, 'ok');
     expect(again.get('B.zip')).toEqual({ status: 'ok', size: 6 });
-    const rows = (await conn.runAndReadAll('SELECT name, status, detail FROM live_files ORDER BY name')).getRowObjectsJS();
+    const rows = (
+      await conn.runAndReadAll('SELECT name, status, detail FROM live_files ORDER BY name')
+    ).getRowObjectsJS();
     expect(rows).toEqual([
       { name: 'A.zip', status: 'ok', detail: null },
       { name: 'B.zip', status: 'ok', detail: null },

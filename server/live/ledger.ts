@@ -22,7 +22,9 @@ export class Ledger {
 
   static async open(conn: DuckDBConnection): Promise<Ledger> {
     await conn.run(CREATE);
-    const rows = (await conn.runAndReadAll('SELECT name, status, size::DOUBLE AS size FROM live_files')).getRowObjectsJS();
+    const rows = (
+      await conn.runAndReadAll('SELECT name, status, size::DOUBLE AS size FROM live_files')
+    ).getRowObjectsJS();
     const entries = new Map<string, LedgerEntry>();
     for (const r of rows) entries.set(String(r.name), { status: r.status as FileStatus, size: Number(r.size) });
     return new Ledger(conn, entries);

@@ -30,7 +30,10 @@ describe('parseListing', () => {
       <a href="PUBLIC_Z.zip.part">p</a> <a href="mailto:a@b.c">m</a> <a href="?C=N;O=D">sort</a>
       <a href="PUBLIC_Y_2.zip">again</a>`;
     expect(parseListing(html, 'http://127.0.0.1:8080/feed/')).toEqual([
-      { name: 'PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202604010000.zip', url: 'http://127.0.0.1:8080/feed/PUBLIC_ARCHIVE%23DISPATCHPRICE%23FILE01%23202604010000.zip' },
+      {
+        name: 'PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202604010000.zip',
+        url: 'http://127.0.0.1:8080/feed/PUBLIC_ARCHIVE%23DISPATCHPRICE%23FILE01%23202604010000.zip',
+      },
       { name: 'PUBLIC_X_1.CSV', url: 'http://127.0.0.1:8080/feed/a/PUBLIC_X_1.CSV' },
       { name: 'PUBLIC_Y_2.zip', url: 'http://127.0.0.1:8080/feed/PUBLIC_Y_2.zip' },
     ]);

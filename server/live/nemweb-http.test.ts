@@ -40,14 +40,21 @@ async function nemweb(): Promise<Nemweb> {
     if (!name) {
       const etag = `"${files.map((f) => f.name).join('|').length}-${files.length}"`;
       if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
-      const links = files.map((f) => ` Wednesday, April 1, 2026  9:40 AM        ${f.bytes.length} <A HREF="/${feed}/${encodeURIComponent(f.name)}">${f.name}</A><br>`);
+      const links = files.map(
+        (f) =>
+          ` Wednesday, April 1, 2026  9:40 AM        ${f.bytes.length} <A HREF="/${feed}/${encodeURIComponent(f.name)}">${f.name}</A><br>`,
+      );
       return void res
         .writeHead(200, { 'content-type': 'text/html', etag })
-        .end(`<html><body><H1>/${feed}/</H1><hr><pre><A HREF="/">[To Parent Directory]</A><br><br>${links.join('\n')}</pre><hr></body></html>`);
+        .end(
+          `<html><body><H1>/${feed}/</H1><hr><pre><A HREF="/">[To Parent Directory]</A><br><br>${links.join('\n')}</pre><hr></body></html>`,
+        );
     }
     const file = files.find((f) => f.name === name);
     if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/x-zip-compressed', 'content-length': file.bytes.length }).end(file.bytes);
+    res
+      .writeHead(200, { 'content-type': 'application/x-zip-compressed', 'content-length': file.bytes.length })
+      .end(file.bytes);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -137,7 +144,9 @@ describe('HttpFeed', () => {
     web.fail(/\.zip$/, 3); // the download fails all three tries
     const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, fast);
     expect(await feed.poll()).toEqual([]);
-    expect(logged('live: download failed; will try again next poll').map((l) => l.url)).toEqual([`${web.base}/f/${a.name}`]);
+    expect(logged('live: download failed; will try again next poll').map((l) => l.url)).toEqual([
+      `${web.base}/f/${a.name}`,
+    ]);
     web.fail(/^\/f\/$/, 3); // then the listing goes down too
     const before = web.requests.length;
     expect(await feed.poll()).toEqual([]);
@@ -180,7 +189,8 @@ describe('HttpFeed', () => {
     // A request timeout far beyond the test's own: only stop() aborting the download lets this test finish.
     const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, { ...fast, pollMs: 20, timeoutMs: 600_000 });
     feed.start();
-    for (let i = 0; i < 200 && !web.requests.some((r) => r.endsWith('.zip')); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && !web.requests.some((r) => r.endsWith('.zip')); i++)
+      await new Promise((r) => setTimeout(r, 10));
     await feed.stop();
     expect(h.batches).toHaveLength(0);
     expect(logged('live: download failed; will try again next poll')).toHaveLength(0); // a stop is not a failure

@@ -29,7 +29,10 @@ export interface HttpOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, url: string) {
+  constructor(
+    readonly status: number,
+    url: string,
+  ) {
     super(`HTTP ${status} from ${url}`);
   }
 }
@@ -61,8 +64,16 @@ export class HttpFeed implements Feed {
   ) {
     this.name = urls.join(',');
     this.o = {
-      pollMs: 30_000, timeoutMs: 15_000, retries: 2, retryBaseMs: 1000, window: 288, maxPerPoll: 24,
-      maxDownMs: 300_000, maxBytes: 256 * 1024 * 1024, fetch: globalThis.fetch, ...opts,
+      pollMs: 30_000,
+      timeoutMs: 15_000,
+      retries: 2,
+      retryBaseMs: 1000,
+      window: 288,
+      maxPerPoll: 24,
+      maxDownMs: 300_000,
+      maxBytes: 256 * 1024 * 1024,
+      fetch: globalThis.fetch,
+      ...opts,
     };
     for (const u of urls) this.sources.set(u, { failures: 0, listed: [] });
   }
@@ -102,7 +113,8 @@ export class HttpFeed implements Feed {
     const todo: { file: ListedFile; source: string }[] = [];
     for (const url of this.urls) {
       const listed = await this.list(url);
-      for (const file of listed.slice(-this.o.window)) if (this.intake.wants(file.name)) todo.push({ file, source: url });
+      for (const file of listed.slice(-this.o.window))
+        if (this.intake.wants(file.name)) todo.push({ file, source: url });
     }
     todo.sort((a, b) => (a.file.name < b.file.name ? -1 : 1));
     const files: IncomingFile[] = [];
@@ -113,8 +125,13 @@ export class HttpFeed implements Feed {
       } catch (err) {
         if (this.abort.signal.aborted) break;
         // Gone from the listing between listing and download (NEMWEB rotates Current): nothing to do.
-        if (err instanceof HttpError && err.status === 404) this.log.debug({ url: file.url }, 'live: file vanished before download');
-        else this.log.warn({ url: file.url, err: (err as Error).message }, 'live: download failed; will try again next poll');
+        if (err instanceof HttpError && err.status === 404)
+          this.log.debug({ url: file.url }, 'live: file vanished before download');
+        else
+          this.log.warn(
+            { url: file.url, err: (err as Error).message },
+            'live: download failed; will try again next poll',
+          );
       }
     }
     const stored = files.length ? await this.intake.take(files) : [];
@@ -143,7 +160,10 @@ export class HttpFeed implements Feed {
       if (this.abort.signal.aborted) return [];
       state.failures++;
       if (state.failures === 1) {
-        this.log.warn({ url, err: (err as Error).message }, `live: source down: ${url} (${(err as Error).message}); will keep polling, backing off to ${this.o.maxDownMs / 1000} s`);
+        this.log.warn(
+          { url, err: (err as Error).message },
+          `live: source down: ${url} (${(err as Error).message}); will keep polling, backing off to ${this.o.maxDownMs / 1000} s`,
+        );
       } else this.log.debug({ url, failures: state.failures, err: (err as Error).message }, 'live: source still down');
       return [];
     }
@@ -170,10 +190,14 @@ export class HttpFeed implements Feed {
         throw new HttpError(res.status, url);
       } catch (err) {
         const retriable = !(err instanceof HttpError) || err.status >= 500 || err.status === 429;
-        if (!retriable || attempt >= this.o.retries || this.abort.signal.aborted) throw describe(err as Error, this.o.timeoutMs);
+        if (!retriable || attempt >= this.o.retries || this.abort.signal.aborted)
+          throw describe(err as Error, this.o.timeoutMs);
         const delayMs = backoffDelay(attempt, { initialMs: this.o.retryBaseMs, maxMs: 30_000, factor: 2, jitter: 0.5 });
         const level = quiet ? 'debug' : 'warn';
-        this.log[level]({ url, attempt: attempt + 1, err: describe(err as Error, this.o.timeoutMs).message, delayMs }, 'live: request failed; retrying');
+        this.log[level](
+          { url, attempt: attempt + 1, err: describe(err as Error, this.o.timeoutMs).message, delayMs },
+          'live: request failed; retrying',
+        );
         await sleep(delayMs, this.abort.signal);
       }
     }

@@ -102,7 +102,11 @@ export class Pipeline {
     let aheadWritten: Promise<number> | undefined;
     // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
     if (!revised && market.hasData && marks.watermark > market.watermark) {
-      const at = { watermark: marks.watermark, firstTs: Math.min(market.firstTs, marks.firstTs), generation: market.generation };
+      const at = {
+        watermark: marks.watermark,
+        firstTs: Math.min(market.firstTs, marks.firstTs),
+        generation: market.generation,
+      };
       const ahead = pusher.pushAhead(at);
       aheadWritten = ahead.then(written);
       await within(ahead, deadline);
@@ -125,7 +129,10 @@ export class Pipeline {
     if (groups > 0) metrics.pushLatency.observe(latencyMs / 1000);
     const last = this.d.pusher.lastCycle;
     const cycle = last?.watermark === watermark ? last : undefined;
-    const left = cycle && (cycle.dropped || cycle.superseded || cycle.failed) ? { dropped: cycle.dropped, superseded: cycle.superseded, failed: cycle.failed } : {};
+    const left =
+      cycle && (cycle.dropped || cycle.superseded || cycle.failed)
+        ? { dropped: cycle.dropped, superseded: cycle.superseded, failed: cycle.failed }
+        : {};
     this.d.log.info(
       {
         watermark: wireWatermark(watermark),
@@ -158,7 +165,10 @@ export class Pipeline {
     const budget = AbortSignal.timeout(left);
     try {
       const s = await refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY });
-      this.d.log.debug({ ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) }, 'live: next interval precomputed');
+      this.d.log.debug(
+        { ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) },
+        'live: next interval precomputed',
+      );
     } catch (err) {
       this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand');
     }
@@ -218,7 +228,11 @@ export interface LiveHandle {
  * Starts the feed LIVE selects, wired to pushes. Returns undefined when there is none (LIVE=off). One per
  * deployment: with several workers, only the one elected to ingest calls this.
  */
-export async function startLive(instance: DuckDBInstance, config: LiveOptions, deps: PipelineDeps & Pick<FeedOptions, 'watch' | 'http'>): Promise<LiveHandle | undefined> {
+export async function startLive(
+  instance: DuckDBInstance,
+  config: LiveOptions,
+  deps: PipelineDeps & Pick<FeedOptions, 'watch' | 'http'>,
+): Promise<LiveHandle | undefined> {
   const conn = await instance.connect();
   const pipeline = new Pipeline(conn, deps);
   const onBatch = async (batch: Batch) => {

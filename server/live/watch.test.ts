@@ -30,7 +30,12 @@ describe('WatchFeed', () => {
     expect(await feed.poll()).toEqual([a.name]);
     expect(await h.watermark()).toBe(T0);
     expect(h.batches).toHaveLength(1);
-    expect(h.batches[0]).toMatchObject({ source: inbox, files: [a.name], rows: { price: 5 }, window: { minTs: T0, maxTs: T0 } });
+    expect(h.batches[0]).toMatchObject({
+      source: inbox,
+      files: [a.name],
+      rows: { price: 5 },
+      window: { minTs: T0, maxTs: T0 },
+    });
     expect(await feed.poll()).toEqual([]);
 
     const restarted = new WatchFeed(inbox, await h.restart(), h.log);
@@ -114,13 +119,19 @@ describe('WatchFeed', () => {
     const rows = Buffer.from(text.slice(2, -2).join('\r\n') + '\r\n');
     const rowBomb = {
       name: 'PUBLIC_DISPATCHIS_202604010940_0000000500000001.zip',
-      bytes: await streamZip('PUBLIC_DISPATCHIS_202604010940_0000000500000001.CSV', (function* () {
-        yield Buffer.from(text.slice(0, 2).join('\r\n') + '\r\n');
-        for (let n = 0; n < (16 * MB) / rows.length; n++) yield rows;
-        yield Buffer.from('C,"END OF REPORT",3\r\n');
-      })()),
+      bytes: await streamZip(
+        'PUBLIC_DISPATCHIS_202604010940_0000000500000001.CSV',
+        (function* () {
+          yield Buffer.from(text.slice(0, 2).join('\r\n') + '\r\n');
+          for (let n = 0; n < (16 * MB) / rows.length; n++) yield rows;
+          yield Buffer.from('C,"END OF REPORT",3\r\n');
+        })(),
+      ),
     };
-    const zeroBomb = { name: 'PUBLIC_DISPATCHIS_202604010940_0000000500000002.zip', bytes: await streamZip('ZEROS.CSV', zeros(64 * MB)) };
+    const zeroBomb = {
+      name: 'PUBLIC_DISPATCHIS_202604010940_0000000500000002.zip',
+      bytes: await streamZip('ZEROS.CSV', zeros(64 * MB)),
+    };
     const next = dispatchIs(T0 + 600);
     for (const f of [rowBomb, zeroBomb, next]) drop(f);
 

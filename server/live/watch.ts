@@ -58,7 +58,10 @@ export class WatchFeed implements Feed {
   start(): void {
     if (this.active) return;
     this.active = true;
-    this.log.info({ dir: this.dir, pollMs: this.pollMs, known: this.intake.ledger.size }, 'live: watching a folder for NEMWEB files');
+    this.log.info(
+      { dir: this.dir, pollMs: this.pollMs, known: this.intake.ledger.size },
+      'live: watching a folder for NEMWEB files',
+    );
     this.loop();
   }
 
@@ -80,10 +83,14 @@ export class WatchFeed implements Feed {
   async poll(): Promise<string[]> {
     let names: string[];
     try {
-      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isFile() && isReportName(d.name)).map((d) => d.name).sort();
+      names = (await readdir(this.dir, { withFileTypes: true }))
+        .filter((d) => d.isFile() && isReportName(d.name))
+        .map((d) => d.name)
+        .sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!this.missingLogged) this.log.warn({ dir: this.dir }, 'live: watch folder does not exist (yet); waiting for it');
+      if (!this.missingLogged)
+        this.log.warn({ dir: this.dir }, 'live: watch folder does not exist (yet); waiting for it');
       this.missingLogged = true;
       return [];
     }
@@ -120,7 +127,8 @@ export class WatchFeed implements Feed {
     if (!bytes || bytes.length !== st.size) return undefined; // vanished, or grew while being read
     const isZip = /\.zip$/i.test(name);
     const whole = isZip ? zipLooksComplete(bytes) : csvHasEndMarker(bytes);
-    if (whole) return { name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: this.dir };
+    if (whole)
+      return { name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: this.dir };
     if (stable >= this.incompletePolls) {
       const why = isZip ? 'zip without its central directory' : 'CSV without its END OF REPORT footer';
       await this.intake.reject(name, this.dir, st.size, `${why}, unchanged for ${stable} polls (truncated?)`);

@@ -59,7 +59,9 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     const conn = await instance.connect();
     try {
       await conn.run(SCHEMA_SQL);
-      await conn.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+      await conn.run(
+        `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      );
       // Cache keys name the store and its data version (server/store/version.ts), so a rebuilt DATA_DIR never
       // serves answers cached from the old one.
       await ensureIdentity(conn);

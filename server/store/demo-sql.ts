@@ -26,7 +26,9 @@ const INT = (n: number, what: string) => {
   return String(n);
 };
 const KIND = { coal: 1, solar: 2, wind: 3, gas: 4, hydro: 5, pump: 6, battery: 7, bio: 8, other: 9 } as const;
-const KIND_CODE = `CASE kind ${Object.entries(KIND).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} END::TINYINT`;
+const KIND_CODE = `CASE kind ${Object.entries(KIND)
+  .map(([k, v]) => `WHEN '${k}' THEN ${v}`)
+  .join(' ')} END::TINYINT`;
 
 /** Helpers as TEMP macros (per connection). u01 maps a hash to [0,1); vn is smooth value noise, knots at integers of x. */
 export const MACROS_SQL = `

@@ -6,7 +6,14 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERCONNECTORS, REGIONS, ROOFTOP_SUBREGIONS } from '../../shared/nem.ts';
 import { openStore, readWatermark } from './db.ts';
-import { appendDemoInterval, buildDemo, DEFAULT_DEMO_SEED, DEMO_WATERMARK, isDemoIncomplete, type DemoResult } from './demo.ts';
+import {
+  appendDemoInterval,
+  buildDemo,
+  DEFAULT_DEMO_SEED,
+  DEMO_WATERMARK,
+  isDemoIncomplete,
+  type DemoResult,
+} from './demo.ts';
 import { IC_PARAMS } from './demo-params.ts';
 import { loadRegistry, SEED_REGISTRY } from './registry.ts';
 
@@ -42,7 +49,9 @@ async function checksums(conn: DuckDBConnection, where = 'TRUE'): Promise<Record
   const out: Record<string, string> = {};
   for (const [table, expr] of Object.entries(CHECKSUMS)) {
     const w = table === 'units' || table === 'meta' ? 'TRUE' : where;
-    out[table] = String((await conn.runAndReadAll(`SELECT ${expr}, count(*) FROM ${table} WHERE ${w}`)).getRows()[0].join('/'));
+    out[table] = String(
+      (await conn.runAndReadAll(`SELECT ${expr}, count(*) FROM ${table} WHERE ${w}`)).getRows()[0].join('/'),
+    );
   }
   return out;
 }
@@ -55,14 +64,23 @@ const ROLLUPS: Record<string, { keys: string[]; values: string[] }> = {
   gen_1d: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'n'] },
   unit_1d: { keys: ['ts', 'duid'], values: ['mwh', 'revenue', 'n', 'max_mw'] },
 };
-async function rollupMismatches(x: DuckDBConnection, y: DuckDBConnection, where = 'TRUE'): Promise<Record<string, number>> {
+async function rollupMismatches(
+  x: DuckDBConnection,
+  y: DuckDBConnection,
+  where = 'TRUE',
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const [table, { keys, values }] of Object.entries(ROLLUPS)) {
     const file = join(root, `${table}-${Math.random().toString(36).slice(2)}.parquet`);
     await y.run(`COPY (SELECT * FROM ${table} WHERE ${where}) TO '${file}' (FORMAT parquet)`);
-    const differs = values.map((v) => `(a.${v} IS NULL) <> (b.${v} IS NULL) OR abs(a.${v} - b.${v}) > 1e-9 * greatest(1, abs(a.${v}))`).join(' OR ');
-    out[table] = await scalar(x, `SELECT count(*) FROM (SELECT * FROM ${table} WHERE ${where}) a
-      FULL JOIN read_parquet('${file}') b USING (${keys.join(', ')}) WHERE ${differs}`);
+    const differs = values
+      .map((v) => `(a.${v} IS NULL) <> (b.${v} IS NULL) OR abs(a.${v} - b.${v}) > 1e-9 * greatest(1, abs(a.${v}))`)
+      .join(' OR ');
+    out[table] = await scalar(
+      x,
+      `SELECT count(*) FROM (SELECT * FROM ${table} WHERE ${where}) a
+      FULL JOIN read_parquet('${file}') b USING (${keys.join(', ')}) WHERE ${differs}`,
+    );
   }
   return out;
 }
@@ -94,10 +112,24 @@ describe('buildDemo', () => {
     expect(built.rows).toEqual({ scada: n * units, price: n * 5, interconnector: n * 6, rooftop: (n / 6) * 10 });
     expect(await readWatermark(a)).toEqual({ watermark: DEMO_WATERMARK, firstTs: DEMO_WATERMARK - (n - 1) * 300 });
     expect(await scalar(a, 'SELECT count(DISTINCT duid) FROM scada')).toBe(units);
-    const meta = Object.fromEntries((await rows<{ key: string; value: string }>(a, 'SELECT key, value FROM meta')).map((r) => [r.key, r.value]));
-    expect(meta).toMatchObject({ demo_seed: String(DEFAULT_DEMO_SEED), demo_days: String(DAYS), demo_watermark: String(DEMO_WATERMARK), demo_status: 'complete' });
+    const meta = Object.fromEntries(
+      (await rows<{ key: string; value: string }>(a, 'SELECT key, value FROM meta')).map((r) => [r.key, r.value]),
+    );
+    expect(meta).toMatchObject({
+      demo_seed: String(DEFAULT_DEMO_SEED),
+      demo_days: String(DAYS),
+      demo_watermark: String(DEMO_WATERMARK),
+      demo_status: 'complete',
+    });
     expect(await isDemoIncomplete(a)).toBe(false);
-    expect(stages).toEqual(['setup', 'regions, weather, flows, prices', 'price, interconnector, rooftop rows', 'unit SCADA rows', 'rollups', 'checkpoint']);
+    expect(stages).toEqual([
+      'setup',
+      'regions, weather, flows, prices',
+      'price, interconnector, rooftop rows',
+      'unit SCADA rows',
+      'rollups',
+      'checkpoint',
+    ]);
   });
 
   it('is deterministic: same seed, same rows in every table; another seed differs; ranges agree where they overlap', async () => {
@@ -134,25 +166,33 @@ describe('demo plausibility', () => {
   const HOUR = '(((ts - 150 + 36000) % 86400) / 3600.0)';
 
   it('utility solar is zero at night and produces by day', async () => {
-    const [r] = await rows<{ night: number; noon: number }>(a, `SELECT
+    const [r] = await rows<{ night: number; noon: number }>(
+      a,
+      `SELECT
       max(mw) FILTER (${HOUR} < 4.5 OR ${HOUR} > 20.5) AS night, avg(mw) FILTER (${HOUR} BETWEEN 11.5 AND 12.5) AS noon
-      FROM scada JOIN units USING (duid) WHERE fuel = 'Solar'`);
+      FROM scada JOIN units USING (duid) WHERE fuel = 'Solar'`,
+    );
     expect(r.night).toBe(0);
     expect(r.noon).toBeGreaterThan(5);
   });
 
   it('batteries charge (negative MW) at midday and discharge at the evening peak on most days', async () => {
-    const days = await rows<{ midday: number; evening: number }>(a, `SELECT region, (ts - 300 + 36000) // 86400 AS day,
+    const days = await rows<{ midday: number; evening: number }>(
+      a,
+      `SELECT region, (ts - 300 + 36000) // 86400 AS day,
         avg(mw) FILTER (${HOUR} BETWEEN 11 AND 14) AS midday, avg(mw) FILTER (${HOUR} BETWEEN 18 AND 20) AS evening
-      FROM gen_5m WHERE fuel = 'Battery' GROUP BY ALL`);
+      FROM gen_5m WHERE fuel = 'Battery' GROUP BY ALL`,
+    );
     expect(days.length).toBeGreaterThanOrEqual(4 * DAYS); // TAS has no grid battery in the registry
     expect(days.filter((d) => d.midday < 0).length / days.length).toBeGreaterThan(0.8);
     expect(days.filter((d) => d.evening > 0).length / days.length).toBeGreaterThan(0.8);
   });
 
   it('every region has a price and demand for every interval', async () => {
-    const per = await rows<{ region: string; n: number; nulls: number }>(a,
-      `SELECT region, count(DISTINCT ts)::INTEGER AS n, count(*) FILTER (rrp IS NULL OR demand_mw IS NULL)::INTEGER AS nulls FROM price GROUP BY 1 ORDER BY 1`);
+    const per = await rows<{ region: string; n: number; nulls: number }>(
+      a,
+      `SELECT region, count(DISTINCT ts)::INTEGER AS n, count(*) FILTER (rrp IS NULL OR demand_mw IS NULL)::INTEGER AS nulls FROM price GROUP BY 1 ORDER BY 1`,
+    );
     expect(per.map((p) => p.region).sort()).toEqual([...REGIONS].sort());
     for (const p of per) expect(p).toMatchObject({ n: DAYS * 288, nulls: 0 });
   });
@@ -164,8 +204,10 @@ describe('demo plausibility', () => {
   });
 
   it('prices go negative in SA and VIC, spike above $1,000, and stay within the market limits', async () => {
-    const per = await rows<{ region: string; neg: number; max: number; min: number }>(a,
-      `SELECT region, avg((rrp < 0)::INTEGER) AS neg, max(rrp) AS max, min(rrp) AS min FROM price GROUP BY 1`);
+    const per = await rows<{ region: string; neg: number; max: number; min: number }>(
+      a,
+      `SELECT region, avg((rrp < 0)::INTEGER) AS neg, max(rrp) AS max, min(rrp) AS min FROM price GROUP BY 1`,
+    );
     const by = Object.fromEntries(per.map((p) => [p.region, p]));
     expect(by.SA1.neg).toBeGreaterThan(0.05);
     expect(by.VIC1.neg).toBeGreaterThan(0.05);
@@ -177,9 +219,19 @@ describe('demo plausibility', () => {
   });
 
   it('interconnector flows stay within their limits, which come from NEM-FACTS', async () => {
-    const links = await rows<{ id: string; over: number; n: number; max_exp: number; min_imp: number; max_mw: number; min_mw: number }>(a,
+    const links = await rows<{
+      id: string;
+      over: number;
+      n: number;
+      max_exp: number;
+      min_imp: number;
+      max_mw: number;
+      min_mw: number;
+    }>(
+      a,
       `SELECT id, count(*) FILTER (mw > export_limit + 0.001 OR mw < import_limit - 0.001)::INTEGER AS over, count(*)::INTEGER AS n,
-        max(export_limit) AS max_exp, min(import_limit) AS min_imp, max(mw) AS max_mw, min(mw) AS min_mw FROM interconnector GROUP BY 1`);
+        max(export_limit) AS max_exp, min(import_limit) AS min_imp, max(mw) AS max_mw, min(mw) AS min_mw FROM interconnector GROUP BY 1`,
+    );
     expect(links.map((l) => l.id).sort()).toEqual(INTERCONNECTORS.map((i) => i.id).sort());
     for (const l of links) {
       const p = IC_PARAMS.find((i) => i.id === l.id)!;
@@ -191,41 +243,56 @@ describe('demo plausibility', () => {
   });
 
   it('power flows toward the dearer region', async () => {
-    const [r] = await rows<{ agree: number; n: number }>(a, `
+    const [r] = await rows<{ agree: number; n: number }>(
+      a,
+      `
       WITH p AS (SELECT ts, region, rrp FROM price),
       f AS (SELECT i.ts, i.mw, pf.rrp AS p_from, pt.rrp AS p_to FROM interconnector i
         JOIN (VALUES ${INTERCONNECTORS.map((i) => `('${i.id}', '${i.from}', '${i.to}')`).join(', ')}) m(id, f, t) USING (id)
         JOIN p pf ON pf.ts = i.ts AND pf.region = m.f JOIN p pt ON pt.ts = i.ts AND pt.region = m.t)
-      SELECT avg((mw * (p_to - p_from) > 0)::INTEGER) AS agree, count(*)::INTEGER AS n FROM f WHERE abs(p_to - p_from) > 10 AND abs(mw) > 20`);
+      SELECT avg((mw * (p_to - p_from) > 0)::INTEGER) AS agree, count(*)::INTEGER AS n FROM f WHERE abs(p_to - p_from) > 10 AND abs(mw) > 20`,
+    );
     expect(r.n).toBeGreaterThan(100);
     expect(r.agree).toBeGreaterThan(0.9);
   });
 
   it('rooftop has the five parents and the five sub-regions, and gen_5m uses only the parent rows', async () => {
-    const regions = (await rows<{ region: string; n: number }>(a, `SELECT region, count(*)::INTEGER AS n FROM rooftop WHERE type = 'MEASUREMENT' GROUP BY 1`));
+    const regions = await rows<{ region: string; n: number }>(
+      a,
+      `SELECT region, count(*)::INTEGER AS n FROM rooftop WHERE type = 'MEASUREMENT' GROUP BY 1`,
+    );
     expect(regions.map((r) => r.region).sort()).toEqual([...REGIONS, ...ROOFTOP_SUBREGIONS].sort());
     for (const r of regions) expect(r.n).toBe(DAYS * 48);
-    const [cmp] = await rows<{ n: number; parent_diff: number; with_subs_diff: number }>(a, `
+    const [cmp] = await rows<{ n: number; parent_diff: number; with_subs_diff: number }>(
+      a,
+      `
       SELECT count(*)::INTEGER AS n, max(abs(g.mw - p.mw)) AS parent_diff, max(abs(g.mw - p.mw - s.mw)) AS with_subs_diff
       FROM gen_5m g
       JOIN rooftop p ON p.region = g.region AND p.ts = ((g.ts + 1799) // 1800) * 1800
       JOIN (SELECT ts, sum(mw) AS mw FROM rooftop WHERE region IN ('QLDC', 'QLDN', 'QLDS') GROUP BY ts) s ON s.ts = p.ts
-      WHERE g.region = 'QLD1' AND g.fuel = 'Rooftop Solar'`);
+      WHERE g.region = 'QLD1' AND g.fuel = 'Rooftop Solar'`,
+    );
     expect(cmp.n).toBe(DAYS * 288);
     expect(cmp.parent_diff).toBeLessThan(1e-9);
     expect(cmp.with_subs_diff).toBeGreaterThan(100); // sub-regions carry real MW; adding them would show
   });
 
   it('rollups agree: a day of gen_5m sums to gen_1d × n, and unit_1d to the raw SCADA', async () => {
-    const [r] = await rows<{ groups: number; worst: number }>(a, `
+    const [r] = await rows<{ groups: number; worst: number }>(
+      a,
+      `
       WITH d AS (SELECT ((ts - 300 + 36000) // 86400) * 86400 - 36000 AS day, region, fuel, sum(mw) AS mw, count(*) AS n FROM gen_5m GROUP BY ALL)
       SELECT count(*)::INTEGER AS groups, max(abs(d.mw - g.mw * g.n) / greatest(1, abs(d.mw))) AS worst
-      FROM d JOIN gen_1d g ON g.ts = d.day AND g.region = d.region AND g.fuel = d.fuel AND g.n = d.n`);
+      FROM d JOIN gen_1d g ON g.ts = d.day AND g.region = d.region AND g.fuel = d.fuel AND g.n = d.n`,
+    );
     expect(r.groups).toBe(await scalar(a, 'SELECT count(*) FROM gen_1d'));
     expect(r.worst).toBeLessThan(1e-9);
-    const [u] = await rows<{ worst: number }>(a, `
+    const [u] = await rows<{ worst: number }>(
+      a,
+      `
       WITH s AS (SELECT ((ts - 300 + 36000) // 86400) * 86400 - 36000 AS day, duid, sum(mw) / 12 AS mwh FROM scada GROUP BY ALL)
-      SELECT max(abs(s.mwh - u.mwh)) AS worst FROM s JOIN unit_1d u ON u.ts = s.day AND u.duid = s.duid`);
+      SELECT max(abs(s.mwh - u.mwh)) AS worst FROM s JOIN unit_1d u ON u.ts = s.day AND u.duid = s.duid`,
+    );
     expect(u.worst).toBeLessThan(1e-6);
   });
 });
@@ -249,7 +316,9 @@ describe('appendDemoInterval', () => {
     expect(await appendDemoInterval(e)).toBe(DEMO_WATERMARK + 600);
     expect((await readWatermark(e))?.watermark).toBe(DEMO_WATERMARK + 600);
     expect(await scalar(e, `SELECT count(*) FROM rooftop WHERE ts = ${DEMO_WATERMARK + 1800}`)).toBe(10);
-    expect(await scalar(e, `SELECT count(*) FROM gen_5m WHERE ts = ${DEMO_WATERMARK + 600} AND fuel = 'Rooftop Solar'`)).toBe(5);
+    expect(
+      await scalar(e, `SELECT count(*) FROM gen_5m WHERE ts = ${DEMO_WATERMARK + 600} AND fuel = 'Rooftop Solar'`),
+    ).toBe(5);
     expect(await scalar(e, `SELECT value FROM meta WHERE key = 'demo_watermark'`)).toBe(DEMO_WATERMARK + 600);
 
     // a second store appending the same intervals gets the same rows
@@ -260,7 +329,9 @@ describe('appendDemoInterval', () => {
     const fresh = `ts > ${DEMO_WATERMARK}`;
     expect(await checksums(f, fresh)).toEqual(await checksums(e, fresh));
     expect(await rollupMismatches(f, e, fresh)).toEqual(NONE);
-    expect(await scalar(f, `SELECT count(*) FROM scada WHERE ts = ${DEMO_WATERMARK + 600}`)).toBe(await scalar(f, 'SELECT count(*) FROM units'));
+    expect(await scalar(f, `SELECT count(*) FROM scada WHERE ts = ${DEMO_WATERMARK + 600}`)).toBe(
+      await scalar(f, 'SELECT count(*) FROM units'),
+    );
   });
 
   it('refuses to append to an empty store', async () => {

@@ -94,7 +94,14 @@ export async function buildDemo(conn: DuckDBConnection, opts: DemoOptions = {}):
   }
   await refreshRollups(conn, firstTs - INTERVAL_S, watermark);
   stage('rollups');
-  await writeMeta(conn, { demo_seed: seed, demo_days: days, demo_first_ts: firstTs, demo_watermark: watermark, source: 'demo', demo_status: 'complete' });
+  await writeMeta(conn, {
+    demo_seed: seed,
+    demo_days: days,
+    demo_first_ts: firstTs,
+    demo_watermark: watermark,
+    source: 'demo',
+    demo_status: 'complete',
+  });
   await conn.run('CHECKPOINT');
   stage('checkpoint');
   const rows = {
@@ -138,6 +145,8 @@ export async function appendDemoInterval(conn: DuckDBConnection, seed: number = 
 
 async function writeMeta(conn: DuckDBConnection, entries: Record<string, string | number>): Promise<void> {
   for (const [k, v] of Object.entries(entries)) {
-    await conn.run(`INSERT INTO meta VALUES ('${k}', '${String(v).replace(/'/g, "''")}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    await conn.run(
+      `INSERT INTO meta VALUES ('${k}', '${String(v).replace(/'/g, "''")}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
   }
 }

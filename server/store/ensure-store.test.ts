@@ -58,8 +58,14 @@ describe('ensureStore', () => {
       const lines: string[] = [];
       const s = await ensureStore({ ...config, dataDir: own }, { info: (m) => lines.push(m) }, { demo: false });
       const conn = await s.instance.connect();
-      const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0][0]);
-      expect({ built: s.built, watermark: s.watermark, price: await count('price'), units: await count('units') }).toEqual({ built: false, watermark: null, price: 0, units: 561 });
+      const count = async (table: string) =>
+        Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0][0]);
+      expect({
+        built: s.built,
+        watermark: s.watermark,
+        price: await count('price'),
+        units: await count('units'),
+      }).toEqual({ built: false, watermark: null, price: 0, units: 561 });
       expect(lines.some((l) => /no data yet: the live feed fills it/.test(l))).toBe(true);
       conn.closeSync();
       s.instance.closeSync();
@@ -73,7 +79,9 @@ describe('ensureStore', () => {
       const fx = join(import.meta.dirname, '../../test/fixtures/aemo');
       const before = await openStore({ dataDir: own, threads: 2 });
       const c0 = await before.instance.connect();
-      const archives = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE'].map((t) => join(fx, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`));
+      const archives = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE'].map((t) =>
+        join(fx, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`),
+      );
       expect((await ingestFiles(c0, archives)).rejected).toBe(0); // as an ingest without a registry left it
       c0.closeSync();
       before.instance.closeSync();

@@ -27,7 +27,11 @@ export async function ensureStore(
   log: StoreLog,
   opts: { demo?: boolean } = {},
 ): Promise<EnsuredStore> {
-  const { instance, path } = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+  const { instance, path } = await openStore({
+    dataDir: config.dataDir,
+    threads: config.threads,
+    memoryLimit: config.memoryLimit,
+  });
   const conn = await instance.connect();
   let built = false;
   let watermark: number | null;

@@ -20,7 +20,9 @@ describe('sumSql / avgSql', () => {
   it('add terms exactly, so every order gives the same bits', async () => {
     const orders = ['0.1, 0.2, -0.3', '-0.3, 0.2, 0.1', '0.2, -0.3, 0.1'];
     for (const rows of orders) {
-      const r = await one(`SELECT ${sumSql('x')} AS s, ${avgSql('x')} AS a FROM (SELECT unnest([${rows}]::DOUBLE[]) AS x)`);
+      const r = await one(
+        `SELECT ${sumSql('x')} AS s, ${avgSql('x')} AS a FROM (SELECT unnest([${rows}]::DOUBLE[]) AS x)`,
+      );
       expect(r.s).toBe(0);
       expect(r.a).toBe(0);
     }
@@ -31,7 +33,8 @@ describe('sumSql / avgSql', () => {
   });
 
   it('keeps SQL semantics: NULLs skipped, FILTER applied, NULL over no rows, integer terms never overflow', async () => {
-    const r = await one(`SELECT ${sumSql('x', 'x > 0')} AS pos, ${avgSql('x', 'x > 100')} AS none, ${avgSql('x')} AS a, ${sumSql('i')} AS big
+    const r =
+      await one(`SELECT ${sumSql('x', 'x > 0')} AS pos, ${avgSql('x', 'x > 100')} AS none, ${avgSql('x')} AS a, ${sumSql('i')} AS big
       FROM (VALUES (1.5::DOUBLE, 2000000000), (NULL, 2000000000), (-0.5, 1)) v(x, i)`);
     expect(r).toEqual({ pos: 1.5, none: null, a: 0.5, big: 4000000001 });
     expect(await one(`SELECT ${sumSql('x')} AS s FROM (SELECT 1.0::DOUBLE AS x WHERE false)`)).toEqual({ s: null });
@@ -39,7 +42,9 @@ describe('sumSql / avgSql', () => {
 
   it('gives the same bits over two million rows in parallel, run after run', async () => {
     // A table of several row groups, so threads scan it in parallel and each run combines their partial sums anew.
-    await conn.run(`CREATE TABLE t AS SELECT (i % 7)::INTEGER AS g, ((hash(i) % 100000) / 1000.0)::DOUBLE AS x FROM range(2000000) r(i)`);
+    await conn.run(
+      `CREATE TABLE t AS SELECT (i % 7)::INTEGER AS g, ((hash(i) % 100000) / 1000.0)::DOUBLE AS x FROM range(2000000) r(i)`,
+    );
     const sql = `SELECT g, ${sumSql('x')} AS s, ${avgSql('x')} AS a FROM t GROUP BY g ORDER BY g`;
     const first = JSON.stringify((await conn.runAndReadAll(sql)).getRowsJS());
     for (let i = 0; i < 5; i++) expect(JSON.stringify((await conn.runAndReadAll(sql)).getRowsJS())).toBe(first);

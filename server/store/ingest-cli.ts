@@ -40,7 +40,11 @@ async function main(): Promise<number> {
   let store;
   try {
     // Offline: every core unless DUCKDB_THREADS says otherwise (the server's default leaves a core to its event loop).
-    store = await openStore({ dataDir: config.dataDir, threads: process.env.DUCKDB_THREADS ? config.threads : undefined, memoryLimit: config.memoryLimit });
+    store = await openStore({
+      dataDir: config.dataDir,
+      threads: process.env.DUCKDB_THREADS ? config.threads : undefined,
+      memoryLimit: config.memoryLimit,
+    });
   } catch (err) {
     if (err instanceof StoreBusyError) {
       console.error(err.message);
@@ -51,11 +55,17 @@ async function main(): Promise<number> {
   const conn = await store.instance.connect();
   try {
     const seeded = await ensureRegistry(conn);
-    if (seeded) console.log(`registry: ${seeded.units} units from ${relative(process.cwd(), SEED_REGISTRY)} (AEMO's, shipped), as this store had none`);
+    if (seeded)
+      console.log(
+        `registry: ${seeded.units} units from ${relative(process.cwd(), SEED_REGISTRY)} (AEMO's, shipped), as this store had none`,
+      );
     const report = await ingestFiles(conn, paths, printFile);
     const files = report.files.length;
-    console.log(`total: ${files} file${files === 1 ? '' : 's'}, ${report.rejected} rejected, ${(report.ms / 1000).toFixed(2)} s, into ${store.path}`);
-    for (const [table, n] of Object.entries(report.rows)) console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
+    console.log(
+      `total: ${files} file${files === 1 ? '' : 's'}, ${report.rejected} rejected, ${(report.ms / 1000).toFixed(2)} s, into ${store.path}`,
+    );
+    for (const [table, n] of Object.entries(report.rows))
+      console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
     if (report.window) console.log(`  intervals ending ${span(report.window)}`);
     return report.rejected > 0 ? 1 : 0;
   } finally {
@@ -71,7 +81,8 @@ function printFile(r: FileReport): void {
   }
   const window = r.window ? `  ${span(r.window)}` : '';
   console.log(`${r.file}  (${(r.ms / 1000).toFixed(2)} s)${window}`);
-  for (const [table, n] of Object.entries(r.rows)) console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
+  for (const [table, n] of Object.entries(r.rows))
+    console.log(`  ${table.padEnd(16)}${fmt(n).padStart(12)} ${n === 1 ? 'row' : 'rows'}`);
   const skipped = Object.entries(r.skipped);
   if (skipped.length) console.log(`  skipped tables: ${skipped.map(([t, n]) => `${t} (${rows(n, fmt)})`).join(', ')}`);
   for (const note of r.notes) console.log(`  note: ${note}`);
@@ -79,7 +90,8 @@ function printFile(r: FileReport): void {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-AU');
-const span = (w: Window) => `${toNemIso(w.minTs).slice(0, 16).replace('T', ' ')} .. ${toNemIso(w.maxTs).slice(0, 16).replace('T', ' ')} NEM time`;
+const span = (w: Window) =>
+  `${toNemIso(w.minTs).slice(0, 16).replace('T', ' ')} .. ${toNemIso(w.maxTs).slice(0, 16).replace('T', ' ')} NEM time`;
 
 main().then(
   (code) => process.exit(code),

@@ -11,7 +11,16 @@ import { refreshRollups } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
 import { bumpIfRevising } from './version.ts';
 import { DEFAULT_LIMITS, InflateBudget, type IngestLimits, LineGuard } from './ingest-limits.ts';
-import { type ZipSource, ZipError, bufferSource, fileSource, inflateMember, isZip, listZip, readMember } from './zip.ts';
+import {
+  type ZipSource,
+  ZipError,
+  bufferSource,
+  fileSource,
+  inflateMember,
+  isZip,
+  listZip,
+  readMember,
+} from './zip.ts';
 
 export interface Window {
   minTs: number;
@@ -74,7 +83,10 @@ export async function importFile(
 /** Why a file was not stored: `bad_file` (it is malformed: skip it until it changes) or `store_failed` (retry). */
 export class IngestError extends Error {
   readonly code: 'bad_file' | 'store_failed';
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     const message = (cause as Error)?.message ?? String(cause);
     super(message.startsWith(file) ? message : `${file}: ${message}`, { cause });
     this.code = (cause as { code?: string })?.code === 'bad_file' ? 'bad_file' : 'store_failed';
@@ -109,9 +121,12 @@ export class FileImport {
   async feedBytes(name: string, bytes: Uint8Array): Promise<void> {
     if (isZip(bytes)) return this.feedZip(name, bufferSource(bytes), name);
     if (/\.zip$/i.test(name)) throw new ZipError(name, 'not a zip file');
-    await this.feedCsv(name, (function* () {
-      for (let p = 0; p < bytes.length; p += READ_SLICE) yield bytes.subarray(p, p + READ_SLICE);
-    })());
+    await this.feedCsv(
+      name,
+      (function* () {
+        for (let p = 0; p < bytes.length; p += READ_SLICE) yield bytes.subarray(p, p + READ_SLICE);
+      })(),
+    );
   }
 
   /** A file on disk, streamed: neither a CSV nor a zip is ever read whole. */
@@ -164,7 +179,8 @@ export class FileImport {
     return new MmsParser(name, (table) => {
       const sink = sinkFor(table, this.stages, this.dict, this.stats);
       const why = IGNORED[tableName(table)];
-      if (why && !this.report.notes.some((n) => n.startsWith(tableName(table)))) this.report.notes.push(`${tableName(table)} not imported: ${why}`);
+      if (why && !this.report.notes.some((n) => n.startsWith(tableName(table))))
+        this.report.notes.push(`${tableName(table)} not imported: ${why}`);
       return sink;
     });
   }
@@ -178,7 +194,10 @@ export class FileImport {
   async apply(): Promise<FileReport> {
     const { conn, report } = this;
     for (const s of Object.values(this.stages)) s.close();
-    if (this.stats.intervention) report.notes.push(`${rows(this.stats.intervention)} of the intervention pricing run left out (INTERVENTION != 0)`);
+    if (this.stats.intervention)
+      report.notes.push(
+        `${rows(this.stats.intervention)} of the intervention pricing run left out (INTERVENTION != 0)`,
+      );
     if (this.stats.blank) report.notes.push(`${rows(this.stats.blank)} left out: required value blank`);
     const live = TARGET_NAMES.filter((t) => this.stages[t].count > 0);
     if (live.length === 0) return report;
@@ -186,7 +205,9 @@ export class FileImport {
     const windows: Partial<Record<Target, Window>> = {};
     for (const t of live) {
       await conn.run(finalSql(t, this.stages[t]));
-      const r = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, min(ts) AS lo, max(ts) AS hi FROM ingest_fin_${t}`)).getRowObjectsJS()[0];
+      const r = (
+        await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, min(ts) AS lo, max(ts) AS hi FROM ingest_fin_${t}`)
+      ).getRowObjectsJS()[0];
       windows[t] = { minTs: Number(r.lo), maxTs: Number(r.hi) };
       report.rows[t] = Number(r.n);
       report.window = widen(report.window, windows[t]!);
@@ -212,12 +233,16 @@ export class FileImport {
 
   /** SCADA of a DUID missing from `units` is stored but cannot be counted under a fuel: say so. */
   private async noteUnknownDuids(): Promise<void> {
-    const r = (await this.conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, list(duid ORDER BY duid)[1:3] AS some
-      FROM (SELECT DISTINCT duid FROM ingest_fin_scada) WHERE duid NOT IN (SELECT duid FROM units)`)).getRowObjectsJS()[0];
+    const r = (
+      await this.conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, list(duid ORDER BY duid)[1:3] AS some
+      FROM (SELECT DISTINCT duid FROM ingest_fin_scada) WHERE duid NOT IN (SELECT duid FROM units)`)
+    ).getRowObjectsJS()[0];
     const n = Number(r.n);
     if (n > 0) {
       const some = (r.some as string[]).join(', ');
-      this.report.notes.push(`${n} DUID${n === 1 ? '' : 's'} not in the registry (${some}${n > 3 ? ', ...' : ''}): stored, but not in the fuel rollups until the registry lists them`);
+      this.report.notes.push(
+        `${n} DUID${n === 1 ? '' : 's'} not in the registry (${some}${n > 3 ? ', ...' : ''}): stored, but not in the fuel rollups until the registry lists them`,
+      );
     }
   }
 

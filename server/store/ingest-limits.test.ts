@@ -33,8 +33,9 @@ function aemoTime(ts: number): string {
   return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:00`;
 }
 const T0 = 1775000100; // 2026-04-01 09:35 NEM time
-const HEAD = 'C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC,2026/04/01,00:00:00,1,DISPATCHSCADA,1\r\n'
-  + 'I,DISPATCH,UNIT_SCADA,1,SETTLEMENTDATE,DUID,SCADAVALUE,LASTCHANGED\r\n';
+const HEAD =
+  'C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC,2026/04/01,00:00:00,1,DISPATCHSCADA,1\r\n' +
+  'I,DISPATCH,UNIT_SCADA,1,SETTLEMENTDATE,DUID,SCADAVALUE,LASTCHANGED\r\n';
 
 /** One interval of DISPATCH_UNIT_SCADA D rows for `duids` units. */
 function scadaRows(i: number, duids: number): string {
@@ -71,12 +72,16 @@ describe('a decompression bomb', () => {
     const report = await ingestFiles(conn, [path]);
     await expect(ingestBuffer(conn, 'PUBLIC_DISPATCHSCADA_BOMB.zip', bomb)).rejects.toMatchObject({
       code: 'bad_file',
-      message: expect.stringMatching(/PUBLIC_DISPATCHSCADA_BOMB\.zip \(PUBLIC_DISPATCHSCADA_BOMB\.CSV\): a line longer than 1 MB/),
+      message: expect.stringMatching(
+        /PUBLIC_DISPATCHSCADA_BOMB\.zip \(PUBLIC_DISPATCHSCADA_BOMB\.CSV\): a line longer than 1 MB/,
+      ),
     });
     const grew = peakRss() - before;
 
     expect(report.rejected).toBe(1);
-    expect(report.files[0].error).toMatch(/BOMB\.CSV\): a line longer than 1 MB \(not an AEMO CSV, or a zip bomb\); rejected/);
+    expect(report.files[0].error).toMatch(
+      /BOMB\.CSV\): a line longer than 1 MB \(not an AEMO CSV, or a zip bomb\); rejected/,
+    );
     expect(await scadaCount(conn)).toBe(12 * 50);
     // Reading it whole (as the old parser buffered the unbroken line) costs at least the 256 MB it inflates to.
     expect(grew).toBeLessThan(64 * MB);
@@ -86,21 +91,28 @@ describe('a decompression bomb', () => {
     const { conn, dir } = await freshStore();
     // 40 MB of SCADA rows, all valid: only the cap tells it from a big file. Repeated intervals are cheap to build.
     const block = Buffer.from(scadaRows(0, 500));
-    const bomb = await streamZip('BIG.CSV', (function* () {
-      yield Buffer.from(HEAD);
-      for (let n = 0; n < (40 * MB) / block.length; n++) yield block;
-      yield Buffer.from('C,"END OF REPORT",1\r\n');
-    })());
+    const bomb = await streamZip(
+      'BIG.CSV',
+      (function* () {
+        yield Buffer.from(HEAD);
+        for (let n = 0; n < (40 * MB) / block.length; n++) yield block;
+        yield Buffer.from('C,"END OF REPORT",1\r\n');
+      })(),
+    );
     const limits = { maxInflatedBytes: 8 * MB };
     const path = join(dir, 'BIG.zip');
     writeFileSync(path, bomb);
     const report = await ingestFiles(conn, [path], undefined, { limits });
     expect(report.files[0].error).toMatch(/BIG\.zip: inflates to more than 8 MB \(a zip bomb\?\); rejected/);
-    await expect(ingestBuffer(conn, 'BIG.zip', bomb, { limits }))
-      .rejects.toMatchObject({ code: 'bad_file', message: expect.stringMatching(/more than 8 MB/) });
+    await expect(ingestBuffer(conn, 'BIG.zip', bomb, { limits })).rejects.toMatchObject({
+      code: 'bad_file',
+      message: expect.stringMatching(/more than 8 MB/),
+    });
     expect(await scadaCount(conn)).toBe(0);
     // Under a cap it fits, the same file is good.
-    expect((await ingestBuffer(conn, 'BIG.zip', bomb, { limits: { maxInflatedBytes: 64 * MB } })).rows).toEqual({ scada: 500 });
+    expect((await ingestBuffer(conn, 'BIG.zip', bomb, { limits: { maxInflatedBytes: 64 * MB } })).rows).toEqual({
+      scada: 500,
+    });
   });
 
   it('whose header understates its size is refused as soon as it inflates past it', async () => {
@@ -108,19 +120,24 @@ describe('a decompression bomb', () => {
     const liar = await streamZip('LIAR.CSV', scadaCsv(50, 100), { declaredSize: 1000 });
     await expect(ingestBuffer(conn, 'LIAR.zip', liar)).rejects.toMatchObject({
       code: 'bad_file',
-      message: expect.stringMatching(/LIAR\.zip: LIAR\.CSV: zip member inflates past the 1000 bytes its header says \(corrupt\)/),
+      message: expect.stringMatching(
+        /LIAR\.zip: LIAR\.CSV: zip member inflates past the 1000 bytes its header says \(corrupt\)/,
+      ),
     });
   });
 
   it('nested in zips is refused the same way, and zips nested more than two deep are refused', async () => {
     const { conn } = await freshStore();
     const inner = await streamZip('BOMB.CSV', zeros(16 * MB));
-    await expect(ingestBuffer(conn, 'DAY.zip', zipSync({ 'A.zip': inner })))
-      .rejects.toThrow(/DAY\.zip \(A\.zip\) \(BOMB\.CSV\): a line longer than 1 MB/);
+    await expect(ingestBuffer(conn, 'DAY.zip', zipSync({ 'A.zip': inner }))).rejects.toThrow(
+      /DAY\.zip \(A\.zip\) \(BOMB\.CSV\): a line longer than 1 MB/,
+    );
     const csv = Buffer.concat([...scadaCsv(1, 3)]);
     const deep = zipSync({ 'a.zip': zipSync({ 'b.zip': zipSync({ 'c.zip': zipSync({ 'x.CSV': csv }) }) }) });
-    await expect(ingestBuffer(conn, 'DEEP.zip', deep))
-      .rejects.toMatchObject({ code: 'bad_file', message: expect.stringMatching(/zips nested more than 2 deep/) });
+    await expect(ingestBuffer(conn, 'DEEP.zip', deep)).rejects.toMatchObject({
+      code: 'bad_file',
+      message: expect.stringMatching(/zips nested more than 2 deep/),
+    });
     const two = zipSync({ 'a.zip': zipSync({ 'b.zip': zipSync({ 'x.CSV': csv }) }) });
     expect((await ingestBuffer(conn, 'TWO.zip', two)).rows).toEqual({ scada: 3 });
   });
@@ -134,9 +151,17 @@ describe('a zip without a CSV', () => {
     writeFileSync(join(dir, 'EMPTY.zip'), empty);
     writeFileSync(join(dir, 'README.zip'), readme);
     const report = await ingestFiles(conn, [join(dir, 'EMPTY.zip'), join(dir, 'README.zip')]);
-    expect(report.files.map((f) => f.error)).toEqual(['EMPTY.zip', 'README.zip'].map((n) => `${join(dir, n)}: zip holds no CSV file`));
-    for (const [name, bytes] of [['EMPTY.zip', empty], ['README.zip', readme]] as const) {
-      await expect(ingestBuffer(conn, name, bytes)).rejects.toMatchObject({ code: 'bad_file', message: `${name}: zip holds no CSV file` });
+    expect(report.files.map((f) => f.error)).toEqual(
+      ['EMPTY.zip', 'README.zip'].map((n) => `${join(dir, n)}: zip holds no CSV file`),
+    );
+    for (const [name, bytes] of [
+      ['EMPTY.zip', empty],
+      ['README.zip', readme],
+    ] as const) {
+      await expect(ingestBuffer(conn, name, bytes)).rejects.toMatchObject({
+        code: 'bad_file',
+        message: `${name}: zip holds no CSV file`,
+      });
     }
   });
 });
@@ -152,13 +177,16 @@ describe('a large valid file', () => {
     expect(report.files[0].error).toBeUndefined();
     expect(report.rows).toEqual({ scada: intervals * duids });
     expect(await scadaCount(conn)).toBe(intervals * duids);
-    const span = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi, count(DISTINCT duid)::INTEGER AS n FROM scada'))
-      .getRowObjectsJS()[0];
+    const span = (
+      await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi, count(DISTINCT duid)::INTEGER AS n FROM scada')
+    ).getRowObjectsJS()[0];
     expect([Number(span.lo), Number(span.hi), span.n]).toEqual([T0, T0 + (intervals - 1) * 300, duids]);
 
     // The same rows as a plain CSV replace what is stored (latest file wins) without adding any.
     writeFileSync(join(dir, 'PUBLIC_DISPATCHSCADA_LARGE.CSV'), Buffer.concat([...scadaCsv(intervals, duids)]));
-    expect((await ingestFiles(conn, [join(dir, 'PUBLIC_DISPATCHSCADA_LARGE.CSV')])).rows).toEqual({ scada: intervals * duids });
+    expect((await ingestFiles(conn, [join(dir, 'PUBLIC_DISPATCHSCADA_LARGE.CSV')])).rows).toEqual({
+      scada: intervals * duids,
+    });
     expect(await scadaCount(conn)).toBe(intervals * duids);
   });
 });
@@ -177,7 +205,9 @@ describe('npm run ingest on a bomb', () => {
       timeout: 120_000,
     });
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toContain(`REJECTED ${bomb} (BOMB.CSV): a line longer than 1 MB (not an AEMO CSV, or a zip bomb); rejected`);
+    expect(r.stderr).toContain(
+      `REJECTED ${bomb} (BOMB.CSV): a line longer than 1 MB (not an AEMO CSV, or a zip bomb); rejected`,
+    );
     expect(r.stdout).toMatch(/total: 2 files, 1 rejected.*\n {2}scada +10 rows\n/);
   });
 });

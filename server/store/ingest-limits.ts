@@ -24,7 +24,10 @@ export const DEFAULT_LIMITS: IngestLimits = {
 /** A file past one of the limits: bad (it is skipped until it changes), never a store failure. */
 export class FileLimitError extends Error {
   readonly code = 'bad_file';
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
   }
 }
@@ -38,7 +41,10 @@ export function formatBytes(n: number): string {
 /** Counts the bytes inflated from one file; throws once they pass the limit. */
 export class InflateBudget {
   private used = 0;
-  constructor(readonly file: string, private readonly max: number) {}
+  constructor(
+    readonly file: string,
+    private readonly max: number,
+  ) {}
 
   take(n: number): void {
     this.used += n;
@@ -55,7 +61,10 @@ export class InflateBudget {
 export class LineGuard {
   /** Bytes since the last line break. */
   private run = 0;
-  constructor(readonly file: string, private readonly max: number) {}
+  constructor(
+    readonly file: string,
+    private readonly max: number,
+  ) {}
 
   check(chunk: Uint8Array): void {
     const first = chunk.indexOf(10);
@@ -75,6 +84,9 @@ export class LineGuard {
   }
 
   private fail(): never {
-    throw new FileLimitError(this.file, `a line longer than ${formatBytes(this.max)} (not an AEMO CSV, or a zip bomb); rejected`);
+    throw new FileLimitError(
+      this.file,
+      `a line longer than ${formatBytes(this.max)} (not an AEMO CSV, or a zip bomb); rejected`,
+    );
   }
 }

@@ -22,18 +22,24 @@ afterAll(() => {
 });
 
 const cli = (args: string[]) =>
-  spawnSync(join(import.meta.dirname, '../../node_modules/.bin/tsx'), [join(import.meta.dirname, 'ingest-cli.ts'), ...args], {
-    encoding: 'utf8',
-    cwd: join(import.meta.dirname, '../..'),
-    env: { ...process.env, DATA_DIR: dir },
-    timeout: 120_000,
-  });
+  spawnSync(
+    join(import.meta.dirname, '../../node_modules/.bin/tsx'),
+    [join(import.meta.dirname, 'ingest-cli.ts'), ...args],
+    {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '../..'),
+      env: { ...process.env, DATA_DIR: dir },
+      timeout: 120_000,
+    },
+  );
 
 describe('npm run ingest into a new store, without a registry CSV', () => {
   it('loads the shipped registry first and says so, once', () => {
     const first = cli([SCADA, PRICE]);
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout.split('\n')[0]).toBe("registry: 561 units from server/store/seed/registry.csv (AEMO's, shipped), as this store had none");
+    expect(first.stdout.split('\n')[0]).toBe(
+      "registry: 561 units from server/store/seed/registry.csv (AEMO's, shipped), as this store had none",
+    );
     expect(first.stdout).not.toContain('not in the registry');
     const again = cli([SCADA]);
     expect(again.status, again.stderr).toBe(0);

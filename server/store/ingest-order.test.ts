@@ -15,12 +15,32 @@ import { openStore, readWatermark } from './db.ts';
 import { ingestFiles } from './ingest.ts';
 
 const AEMO = join(import.meta.dirname, '../../test/fixtures/aemo');
-const REGIONSUM = join(import.meta.dirname, '../../test/fixtures/aemo-regionsum/PUBLIC_ARCHIVE%23DISPATCHREGIONSUM%23FILE01%23202604010000.zip');
+const REGIONSUM = join(
+  import.meta.dirname,
+  '../../test/fixtures/aemo-regionsum/PUBLIC_ARCHIVE%23DISPATCHREGIONSUM%23FILE01%23202604010000.zip',
+);
 const REGISTRY = join(AEMO, 'NEM-Registration-and-Exemption-List__PU_and_Scheduled_Loads.derived.csv');
 /** The data files in name order, as a folder walk takes them (DISPATCHPRICE before DISPATCHREGIONSUM). */
-const DATA = [...readdirSync(AEMO).filter((n) => /\.(csv|zip)$/i.test(n)).map((n) => join(AEMO, n)).filter((p) => p !== REGISTRY), REGIONSUM]
-  .sort((a, b) => basename(a).localeCompare(basename(b)));
-const TABLES = ['units', 'scada', 'price', 'regionsum', 'trading_price', 'interconnector', 'rooftop', 'gen_5m', 'gen_30m', 'gen_1d', 'unit_1d'];
+const DATA = [
+  ...readdirSync(AEMO)
+    .filter((n) => /\.(csv|zip)$/i.test(n))
+    .map((n) => join(AEMO, n))
+    .filter((p) => p !== REGISTRY),
+  REGIONSUM,
+].sort((a, b) => basename(a).localeCompare(basename(b)));
+const TABLES = [
+  'units',
+  'scada',
+  'price',
+  'regionsum',
+  'trading_price',
+  'interconnector',
+  'rooftop',
+  'gen_5m',
+  'gen_30m',
+  'gen_1d',
+  'unit_1d',
+];
 
 /** The questions compared between the two stores: demand-weighted prices, fuel mixes, a unit, the tabs. */
 const QUESTIONS: [Kind, Record<string, unknown>][] = [
@@ -107,13 +127,33 @@ describe('import order', () => {
     const raw = rawRegionsum().filter((r) => r.INTERVENTION === '0');
     expect(raw).toHaveLength(2880);
     const num = (s: string) => (s === '' ? null : Number(s));
-    const want = raw.map((r) => JSON.stringify([nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.TOTALDEMAND, num(r.DEMAND_AND_NONSCHEDGEN),
-      num(r.NETINTERCHANGE), num(r.SS_SOLAR_UIGF), num(r.SS_WIND_UIGF), num(r.SS_SOLAR_CLEAREDMW), num(r.SS_WIND_CLEAREDMW),
-      num(r.SS_SOLAR_AVAILABILITY), num(r.SS_WIND_AVAILABILITY), num(r.BDU_CLEAREDMW_GEN), num(r.BDU_CLEAREDMW_LOAD)])).sort();
+    const want = raw
+      .map((r) =>
+        JSON.stringify([
+          nemTime(r.SETTLEMENTDATE),
+          r.REGIONID,
+          +r.TOTALDEMAND,
+          num(r.DEMAND_AND_NONSCHEDGEN),
+          num(r.NETINTERCHANGE),
+          num(r.SS_SOLAR_UIGF),
+          num(r.SS_WIND_UIGF),
+          num(r.SS_SOLAR_CLEAREDMW),
+          num(r.SS_WIND_CLEAREDMW),
+          num(r.SS_SOLAR_AVAILABILITY),
+          num(r.SS_WIND_AVAILABILITY),
+          num(r.BDU_CLEAREDMW_GEN),
+          num(r.BDU_CLEAREDMW_LOAD),
+        ]),
+      )
+      .sort();
     const demand = raw.map((r) => JSON.stringify([nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.TOTALDEMAND])).sort();
     for (const s of [forward, backward]) {
       expect(await contents(s.conn, 'regionsum')).toEqual(want);
-      const got = (await s.conn.runAndReadAll(`SELECT ts, region, demand_mw FROM price WHERE ts > ${nemTime('2026/01/01 00:00:00')}`)).getRowsJS();
+      const got = (
+        await s.conn.runAndReadAll(
+          `SELECT ts, region, demand_mw FROM price WHERE ts > ${nemTime('2026/01/01 00:00:00')}`,
+        )
+      ).getRowsJS();
       expect(got.map((r) => JSON.stringify(r)).sort()).toEqual(demand);
     }
   });

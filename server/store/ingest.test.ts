@@ -74,18 +74,41 @@ function expectedRows(): Record<string, unknown[][]> {
   const sort = (rows: unknown[][]) => rows.sort((a, b) => String(a.slice(0, 3)).localeCompare(String(b.slice(0, 3))));
   const num = (s: string) => (s === '' || s === undefined ? null : Number(s));
   const price = [
-    ...rawRows(PRICE, 'DISPATCH', 'PRICE').filter((r) => r.INTERVENTION === '0').map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP, null]),
-    ...rawRows(LEGACY, 'DREGION', '').filter((r) => r.INTERVENTION === '0').map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP, +r.TOTALDEMAND]),
+    ...rawRows(PRICE, 'DISPATCH', 'PRICE')
+      .filter((r) => r.INTERVENTION === '0')
+      .map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP, null]),
+    ...rawRows(LEGACY, 'DREGION', '')
+      .filter((r) => r.INTERVENTION === '0')
+      .map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP, +r.TOTALDEMAND]),
   ];
-  const ic = (r: Record<string, string>) => [nemTime(r.SETTLEMENTDATE), r.INTERCONNECTORID, +r.METEREDMWFLOW, num(r.EXPORTLIMIT), num(r.IMPORTLIMIT), num(r.MWLOSSES)];
-  const roof = (name: string) => rawRows(name, 'ROOFTOP', 'ACTUAL').filter((r) => r.POWER !== '').map((r) => [nemTime(r.INTERVAL_DATETIME), r.REGIONID, r.TYPE, +r.POWER]);
-  const trading = (name: string) => rawRows(name, 'TRADING', 'PRICE').map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP]);
+  const ic = (r: Record<string, string>) => [
+    nemTime(r.SETTLEMENTDATE),
+    r.INTERCONNECTORID,
+    +r.METEREDMWFLOW,
+    num(r.EXPORTLIMIT),
+    num(r.IMPORTLIMIT),
+    num(r.MWLOSSES),
+  ];
+  const roof = (name: string) =>
+    rawRows(name, 'ROOFTOP', 'ACTUAL')
+      .filter((r) => r.POWER !== '')
+      .map((r) => [nemTime(r.INTERVAL_DATETIME), r.REGIONID, r.TYPE, +r.POWER]);
+  const trading = (name: string) =>
+    rawRows(name, 'TRADING', 'PRICE').map((r) => [nemTime(r.SETTLEMENTDATE), r.REGIONID, +r.RRP]);
   return {
-    scada: sort(rawRows(SCADA, 'DISPATCH', 'UNIT_SCADA').map((r) => [nemTime(r.SETTLEMENTDATE), r.DUID, +r.SCADAVALUE])),
+    scada: sort(
+      rawRows(SCADA, 'DISPATCH', 'UNIT_SCADA').map((r) => [nemTime(r.SETTLEMENTDATE), r.DUID, +r.SCADAVALUE]),
+    ),
     price: sort(price),
     trading_price: sort([...trading(TRADING), ...trading(TRADINGIS)]),
-    interconnector: sort([...rawRows(IC, 'DISPATCH', 'INTERCONNECTORRES').filter((r) => r.INTERVENTION === '0').map(ic),
-      ...rawRows(LEGACY, 'DINT', '').filter((r) => r.INTERVENTION === '0').map(ic)]),
+    interconnector: sort([
+      ...rawRows(IC, 'DISPATCH', 'INTERCONNECTORRES')
+        .filter((r) => r.INTERVENTION === '0')
+        .map(ic),
+      ...rawRows(LEGACY, 'DINT', '')
+        .filter((r) => r.INTERVENTION === '0')
+        .map(ic),
+    ]),
     rooftop: sort([...roof(ROOF26), ...roof(ROOF19), ...roof(ROOF_LIVE)]),
   };
 }
@@ -122,12 +145,31 @@ async function storedRows(conn: DuckDBConnection, table: string): Promise<unknow
 /** Row count and an order-independent hash of every table, doubles rounded (rollup sums may reorder). */
 async function snapshot(conn: DuckDBConnection): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const tables = ['scada', 'price', 'trading_price', 'interconnector', 'rooftop', 'units', 'gen_5m', 'gen_30m', 'gen_1d', 'unit_1d'];
+  const tables = [
+    'scada',
+    'price',
+    'trading_price',
+    'interconnector',
+    'rooftop',
+    'units',
+    'gen_5m',
+    'gen_30m',
+    'gen_1d',
+    'unit_1d',
+  ];
   for (const t of tables) {
-    const cols = (await conn.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`))
+    const cols = (
+      await conn.runAndReadAll(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`,
+      )
+    )
       .getRows()
       .map(([c, type]) => (type === 'DOUBLE' ? `round(${c}, 6)` : String(c)));
-    const r = (await conn.runAndReadAll(`SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(${cols.join(', ')}))::VARCHAR, '') FROM ${t}`)).getRows();
+    const r = (
+      await conn.runAndReadAll(
+        `SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(${cols.join(', ')}))::VARCHAR, '') FROM ${t}`,
+      )
+    ).getRows();
     out[t] = String(r[0][0]);
   }
   return out;
@@ -145,7 +187,9 @@ describe('ingest of every AEMO fixture', () => {
 
   it('imports every file, with the expected rows per table per file', () => {
     expect(first.rejected).toBe(0);
-    const got = Object.fromEntries(first.files.filter((f) => !f.file.endsWith(REGISTRY)).map((f) => [f.file.split('/').pop(), f.rows]));
+    const got = Object.fromEntries(
+      first.files.filter((f) => !f.file.endsWith(REGISTRY)).map((f) => [f.file.split('/').pop(), f.rows]),
+    );
     expect(got).toEqual(EXPECTED);
     const registry = first.files.find((f) => f.file.endsWith(REGISTRY))!;
     expect(registry.error).toBeUndefined();
@@ -164,33 +208,63 @@ describe('ingest of every AEMO fixture', () => {
   it('spot-checks values against lines of the raw files', async () => {
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS()[0];
     // D,DISPATCH,UNIT_SCADA,1,2026/04/01 00:05:00,HDWF2,74.2,...
-    expect(await one(`SELECT mw FROM scada WHERE duid = 'HDWF2' AND ts = ${nemTime('2026/04/01 00:05:00')}`)).toEqual([74.2]);
+    expect(await one(`SELECT mw FROM scada WHERE duid = 'HDWF2' AND ts = ${nemTime('2026/04/01 00:05:00')}`)).toEqual([
+      74.2,
+    ]);
     // D,DISPATCH,PRICE,5,2026/05/01 00:00:00,1,SA1,20260430240,0,-2.01,...
-    expect(await one(`SELECT rrp FROM price WHERE region = 'SA1' AND ts = ${nemTime('2026/05/01 00:00:00')}`)).toEqual([-2.01]);
+    expect(await one(`SELECT rrp FROM price WHERE region = 'SA1' AND ts = ${nemTime('2026/05/01 00:00:00')}`)).toEqual([
+      -2.01,
+    ]);
     // D,DISPATCH,INTERCONNECTORRES,3,2026/04/01 00:05:00,1,VIC1-NSW1,...,0,1071.52734 (METERED),1052.36504 (MWFLOW),116.42667,...
-    expect(await one(`SELECT mw, export_limit, import_limit, losses FROM interconnector WHERE id = 'VIC1-NSW1' AND ts = ${nemTime('2026/04/01 00:05:00')}`))
-      .toEqual([1071.52734, 1052.36504, -84.00126, 116.42667]);
+    expect(
+      await one(
+        `SELECT mw, export_limit, import_limit, losses FROM interconnector WHERE id = 'VIC1-NSW1' AND ts = ${nemTime('2026/04/01 00:05:00')}`,
+      ),
+    ).toEqual([1071.52734, 1052.36504, -84.00126, 116.42667]);
     // TRADINGIS: D,TRADING,PRICE,3,"2024/03/03 13:35:00",1,VIC1,163,-67.1,...
-    expect(await one(`SELECT rrp FROM trading_price WHERE region = 'VIC1' AND ts = ${nemTime('2024/03/03 13:35:00')}`)).toEqual([-67.1]);
+    expect(
+      await one(`SELECT rrp FROM trading_price WHERE region = 'VIC1' AND ts = ${nemTime('2024/03/03 13:35:00')}`),
+    ).toEqual([-67.1]);
   });
 
   it('reads legacy DREGION (empty report field) into price with demand, and DINT into interconnector', async () => {
     const ts = nemTime('2024/03/15 19:45:00');
-    const rows = (await conn.runAndReadAll(`SELECT region, rrp, demand_mw FROM price WHERE ts = ${ts} ORDER BY region`)).getRowsJS();
-    expect(rows).toEqual([['NSW1', 88.88002, 8025.43], ['QLD1', 95.04872, 7998.56], ['SA1', 99.98, 1626.45], ['TAS1', 101.1, 1276.51], ['VIC1', 88.9334, 5283.06]]);
+    const rows = (
+      await conn.runAndReadAll(`SELECT region, rrp, demand_mw FROM price WHERE ts = ${ts} ORDER BY region`)
+    ).getRowsJS();
+    expect(rows).toEqual([
+      ['NSW1', 88.88002, 8025.43],
+      ['QLD1', 95.04872, 7998.56],
+      ['SA1', 99.98, 1626.45],
+      ['TAS1', 101.1, 1276.51],
+      ['VIC1', 88.9334, 5283.06],
+    ]);
     // D,DINT,,4,...,VIC1-NSW1,0,-119.18551,-138,-1.35187,0,0,-251.86254 (IMPORTLIMIT),911.38738 (EXPORTLIMIT),...
-    expect((await conn.runAndReadAll(`SELECT mw, export_limit, import_limit, losses FROM interconnector WHERE id = 'VIC1-NSW1' AND ts = ${ts}`)).getRowsJS())
-      .toEqual([[-119.18551, 911.38738, -251.86254, -1.35187]]);
+    expect(
+      (
+        await conn.runAndReadAll(
+          `SELECT mw, export_limit, import_limit, losses FROM interconnector WHERE id = 'VIC1-NSW1' AND ts = ${ts}`,
+        )
+      ).getRowsJS(),
+    ).toEqual([[-119.18551, 911.38738, -251.86254, -1.35187]]);
     const legacy = first.files.find((f) => f.file.endsWith(LEGACY))!;
     expect(legacy.skipped).toEqual({ 'DISPATCH CASESOLUTION': 1, TINT: 6, DCONS: 863 });
   });
 
   it('finds ROOFTOP columns by name whatever their order (2019 and 2026 layouts)', async () => {
     const q = (ts: string, region: string) =>
-      conn.runAndReadAll(`SELECT type, mw FROM rooftop WHERE region = '${region}' AND ts = ${nemTime(ts)} ORDER BY type`).then((r) => r.getRowsJS());
+      conn
+        .runAndReadAll(`SELECT type, mw FROM rooftop WHERE region = '${region}' AND ts = ${nemTime(ts)} ORDER BY type`)
+        .then((r) => r.getRowsJS());
     const raw = (name: string, ts: string, region: string) =>
-      rawRows(name, 'ROOFTOP', 'ACTUAL').filter((r) => r.INTERVAL_DATETIME === ts && r.REGIONID === region).map((r) => [r.TYPE, +r.POWER]).sort();
-    for (const [name, ts] of [[ROOF19, '2019/12/15 12:30:00'], [ROOF26, '2026/04/02 12:30:00']]) {
+      rawRows(name, 'ROOFTOP', 'ACTUAL')
+        .filter((r) => r.INTERVAL_DATETIME === ts && r.REGIONID === region)
+        .map((r) => [r.TYPE, +r.POWER])
+        .sort();
+    for (const [name, ts] of [
+      [ROOF19, '2019/12/15 12:30:00'],
+      [ROOF26, '2026/04/02 12:30:00'],
+    ]) {
       const want = raw(name, ts, 'NSW1');
       expect(want.length).toBe(2);
       expect((want[0][1] as number) > 0).toBe(true);
@@ -199,7 +273,9 @@ describe('ingest of every AEMO fixture', () => {
   });
 
   it('reports skipped tables and why', () => {
-    expect(first.files.find((f) => f.file.endsWith(DUDETAIL))!.skipped).toEqual({ 'PARTICIPANT_REGISTRATION DUDETAILSUMMARY': 34 });
+    expect(first.files.find((f) => f.file.endsWith(DUDETAIL))!.skipped).toEqual({
+      'PARTICIPANT_REGISTRATION DUDETAILSUMMARY': 34,
+    });
     const tis = first.files.find((f) => f.file.endsWith(TRADINGIS))!;
     expect(tis.skipped).toEqual({ 'TRADING INTERCONNECTORRES': 6 });
     expect(tis.notes.join()).toMatch(/TRADING INTERCONNECTORRES not imported/);
@@ -216,15 +292,25 @@ describe('ingest of every AEMO fixture', () => {
   it('stores rooftop sub-regions but never adds them to their parent region in the rollups', async () => {
     const stored = (await conn.runAndReadAll(`SELECT DISTINCT region FROM rooftop ORDER BY region`)).getRowsJS().flat();
     expect(stored).toEqual(expect.arrayContaining([...ROOFTOP_SUBREGIONS]));
-    const rollupRegions = (await conn.runAndReadAll(`SELECT DISTINCT region FROM gen_5m WHERE fuel = 'Rooftop Solar'`)).getRowsJS().flat();
+    const rollupRegions = (await conn.runAndReadAll(`SELECT DISTINCT region FROM gen_5m WHERE fuel = 'Rooftop Solar'`))
+      .getRowsJS()
+      .flat();
     expect(rollupRegions.every((r) => (REGIONS as readonly unknown[]).includes(r))).toBe(true);
     // QLD1 at 2019/12/15 12:30: the rollup carries QLD1's own MEASUREMENT value, not QLD1 + QLDC + QLDN + QLDS.
     const ts = nemTime('2019/12/15 12:30:00');
-    const raw = rawRows(ROOF19, 'ROOFTOP', 'ACTUAL').filter((r) => r.INTERVAL_DATETIME === '2019/12/15 12:30:00' && r.TYPE === 'MEASUREMENT');
+    const raw = rawRows(ROOF19, 'ROOFTOP', 'ACTUAL').filter(
+      (r) => r.INTERVAL_DATETIME === '2019/12/15 12:30:00' && r.TYPE === 'MEASUREMENT',
+    );
     const qld1 = +raw.find((r) => r.REGIONID === 'QLD1')!.POWER;
-    const subs = raw.filter((r) => r.REGIONID.startsWith('QLD') && r.REGIONID !== 'QLD1').reduce((s, r) => s + +r.POWER, 0);
+    const subs = raw
+      .filter((r) => r.REGIONID.startsWith('QLD') && r.REGIONID !== 'QLD1')
+      .reduce((s, r) => s + +r.POWER, 0);
     expect(subs).toBeGreaterThan(0);
-    const rolled = (await conn.runAndReadAll(`SELECT mw FROM gen_5m WHERE fuel = 'Rooftop Solar' AND region = 'QLD1' AND ts IN (${ts}, ${ts - 1500}) ORDER BY ts`)).getRowsJS();
+    const rolled = (
+      await conn.runAndReadAll(
+        `SELECT mw FROM gen_5m WHERE fuel = 'Rooftop Solar' AND region = 'QLD1' AND ts IN (${ts}, ${ts - 1500}) ORDER BY ts`,
+      )
+    ).getRowsJS();
     expect(rolled).toEqual([[qld1], [qld1]]);
   });
 
@@ -262,21 +348,46 @@ describe('ingest of variants', () => {
     const { conn } = await freshStore();
     await ingestFiles(conn, [fx(REGISTRY), fx(SCADA), fx(PRICE)]);
     const ts = nemTime('2026/04/01 00:05:00');
-    const file = (rows: string[]) => ['C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC', 'I,DISPATCH,UNIT_SCADA,1,SETTLEMENTDATE,DUID,SCADAVALUE,LASTCHANGED', ...rows, 'C,"END OF REPORT",9', ''].join('\n');
+    const file = (rows: string[]) =>
+      [
+        'C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC',
+        'I,DISPATCH,UNIT_SCADA,1,SETTLEMENTDATE,DUID,SCADAVALUE,LASTCHANGED',
+        ...rows,
+        'C,"END OF REPORT",9',
+        '',
+      ].join('\n');
     const row = (mw: number, lc: string) => `D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",HDWF2,${mw},"${lc}"`;
-    const mw = async () => (await conn.runAndReadAll(`SELECT mw FROM scada WHERE duid = 'HDWF2' AND ts = ${ts}`)).getRowsJS();
-    const rollup = async () => (await conn.runAndReadAll(`SELECT g.mw FROM gen_5m g JOIN units u ON u.region = g.region AND u.fuel = g.fuel WHERE u.duid = 'HDWF2' AND g.ts = ${ts}`)).getRowsJS();
+    const mw = async () =>
+      (await conn.runAndReadAll(`SELECT mw FROM scada WHERE duid = 'HDWF2' AND ts = ${ts}`)).getRowsJS();
+    const rollup = async () =>
+      (
+        await conn.runAndReadAll(
+          `SELECT g.mw FROM gen_5m g JOIN units u ON u.region = g.region AND u.fuel = g.fuel WHERE u.duid = 'HDWF2' AND g.ts = ${ts}`,
+        )
+      ).getRowsJS();
     const expectRollup = async () => {
-      const sum = (await conn.runAndReadAll(`SELECT sum(s.mw) FROM scada s JOIN units u USING (duid) JOIN units h ON h.duid = 'HDWF2' AND h.region = u.region AND h.fuel = u.fuel WHERE s.ts = ${ts}`)).getRowsJS();
+      const sum = (
+        await conn.runAndReadAll(
+          `SELECT sum(s.mw) FROM scada s JOIN units u USING (duid) JOIN units h ON h.duid = 'HDWF2' AND h.region = u.region AND h.fuel = u.fuel WHERE s.ts = ${ts}`,
+        )
+      ).getRowsJS();
       expect(await rollup()).toEqual(sum);
     };
     expect(await mw()).toEqual([[74.2]]);
 
-    const r = await ingestBuffer(conn, 'revisions.CSV', Buffer.from(file([row(10, '2026/04/01 00:00:30'), row(5, '2026/04/01 00:00:10'), row(7, '2026/04/01 00:00:20')])));
+    const r = await ingestBuffer(
+      conn,
+      'revisions.CSV',
+      Buffer.from(file([row(10, '2026/04/01 00:00:30'), row(5, '2026/04/01 00:00:10'), row(7, '2026/04/01 00:00:20')])),
+    );
     expect(r.rows).toEqual({ scada: 1 });
     expect(await mw()).toEqual([[10]]);
     await expectRollup();
-    await ingestBuffer(conn, 'ties.CSV', Buffer.from(file([row(11, '2026/04/01 00:00:30'), row(12, '2026/04/01 00:00:30')])));
+    await ingestBuffer(
+      conn,
+      'ties.CSV',
+      Buffer.from(file([row(11, '2026/04/01 00:00:30'), row(12, '2026/04/01 00:00:30')])),
+    );
     expect(await mw()).toEqual([[12]]);
     await ingestBuffer(conn, 'later.CSV', Buffer.from(file([row(20, '2026/04/01 00:00:01')])));
     expect(await mw()).toEqual([[20]]);
@@ -291,13 +402,18 @@ describe('ingest of variants', () => {
     // An intervention run repeats an interval with INTERVENTION = 1 and different numbers: it must not win.
     // Both tables have INTERVENTION at field 8 and the value (RRP, METEREDMWFLOW) at field 9.
     const withIntervention = (name: string) =>
-      csvTexts(name)[0].split('\n').flatMap((l) => {
-        if (!/^D,DISPATCH,(PRICE|INTERCONNECTORRES),/.test(l)) return [l];
-        const f = l.split(',');
-        return [l, [...f.slice(0, 8), '1', '-999', ...f.slice(10)].join(',')];
-      }).join('\n');
+      csvTexts(name)[0]
+        .split('\n')
+        .flatMap((l) => {
+          if (!/^D,DISPATCH,(PRICE|INTERCONNECTORRES),/.test(l)) return [l];
+          const f = l.split(',');
+          return [l, [...f.slice(0, 8), '1', '-999', ...f.slice(10)].join(',')];
+        })
+        .join('\n');
     const price = withIntervention(PRICE);
-    expect(price.split('\n').filter((l) => /^D,DISPATCH,PRICE,5,[^,]*,[^,]*,[^,]*,[^,]*,1,-999,/.test(l))).toHaveLength(2880);
+    expect(price.split('\n').filter((l) => /^D,DISPATCH,PRICE,5,[^,]*,[^,]*,[^,]*,[^,]*,1,-999,/.test(l))).toHaveLength(
+      2880,
+    );
     const r = await ingestBuffer(conn, 'price-intervention.CSV', Buffer.from(price));
     expect(r.rows).toEqual({ price: 2880 });
     expect(r.notes).toContain('2880 rows of the intervention pricing run left out (INTERVENTION != 0)');
@@ -310,15 +426,26 @@ describe('ingest of variants', () => {
     const { conn } = await freshStore();
     const ts = nemTime('2024/03/03 13:35:00');
     const dispatchIs = (rrp: number, regionsum: boolean) =>
-      ['C,NEMP.WORLD,DISPATCHIS,AEMO,PUBLIC',
+      [
+        'C,NEMP.WORLD,DISPATCHIS,AEMO,PUBLIC',
         'I,DISPATCH,PRICE,5,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,RRP,LASTCHANGED',
         `D,DISPATCH,PRICE,5,"2024/03/03 13:35:00",1,NSW1,20240303163,0,${rrp},"2024/03/03 13:30:04"`,
-        ...(regionsum ? ['I,DISPATCH,REGIONSUM,8,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,TOTALDEMAND,LASTCHANGED',
-          'D,DISPATCH,REGIONSUM,8,"2024/03/03 13:35:00",1,NSW1,20240303163,0,7012.5,"2024/03/03 13:30:04"',
-          'D,DISPATCH,REGIONSUM,8,"2024/03/03 13:35:00",1,NSW1,20240303163,1,1.5,"2024/03/03 13:30:04"'] : []),
-        'C,"END OF REPORT",9', ''].join('\r\n');
-    const price = async () => (await conn.runAndReadAll(`SELECT rrp, demand_mw FROM price WHERE ts = ${ts}`)).getRowsJS();
-    expect((await ingestBuffer(conn, 'a.CSV', Buffer.from(dispatchIs(50, true)))).rows).toEqual({ price: 1, regionsum: 1 });
+        ...(regionsum
+          ? [
+              'I,DISPATCH,REGIONSUM,8,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,TOTALDEMAND,LASTCHANGED',
+              'D,DISPATCH,REGIONSUM,8,"2024/03/03 13:35:00",1,NSW1,20240303163,0,7012.5,"2024/03/03 13:30:04"',
+              'D,DISPATCH,REGIONSUM,8,"2024/03/03 13:35:00",1,NSW1,20240303163,1,1.5,"2024/03/03 13:30:04"',
+            ]
+          : []),
+        'C,"END OF REPORT",9',
+        '',
+      ].join('\r\n');
+    const price = async () =>
+      (await conn.runAndReadAll(`SELECT rrp, demand_mw FROM price WHERE ts = ${ts}`)).getRowsJS();
+    expect((await ingestBuffer(conn, 'a.CSV', Buffer.from(dispatchIs(50, true)))).rows).toEqual({
+      price: 1,
+      regionsum: 1,
+    });
     expect(await price()).toEqual([[50, 7012.5]]);
     await ingestBuffer(conn, 'b.CSV', Buffer.from(dispatchIs(60, false)));
     expect(await price()).toEqual([[60, 7012.5]]);
@@ -329,16 +456,25 @@ describe('ingest of variants', () => {
     const text = (cols: string, vals: string) =>
       `C,x\nI,DISPATCH,INTERCONNECTORRES,9,SETTLEMENTDATE,INTERCONNECTORID,INTERVENTION,${cols}\nD,DISPATCH,INTERCONNECTORRES,9,2026/04/01 00:05:00,V-SA,0,${vals}\nC,"END OF REPORT",4\n`;
     await ingestBuffer(conn, 'mwflow.CSV', Buffer.from(text('MWFLOW,MWLOSSES', '123.5,4')));
-    expect((await conn.runAndReadAll('SELECT id, mw, export_limit, import_limit, losses FROM interconnector')).getRowsJS()).toEqual([['V-SA', 123.5, null, null, 4]]);
-    await expect(ingestBuffer(conn, 'noflow.CSV', Buffer.from(text('MWLOSSES', '4'))))
-      .rejects.toThrow('noflow.CSV: line 2: DISPATCH INTERCONNECTORRES: its I row has no METEREDMWFLOW or MWFLOW column');
+    expect(
+      (await conn.runAndReadAll('SELECT id, mw, export_limit, import_limit, losses FROM interconnector')).getRowsJS(),
+    ).toEqual([['V-SA', 123.5, null, null, 4]]);
+    await expect(ingestBuffer(conn, 'noflow.CSV', Buffer.from(text('MWLOSSES', '4')))).rejects.toThrow(
+      'noflow.CSV: line 2: DISPATCH INTERCONNECTORRES: its I row has no METEREDMWFLOW or MWFLOW column',
+    );
   });
 
   it('refreshes the rollups over every 5-minute interval a half-hour rooftop value covers', async () => {
     const { conn } = await freshStore();
     await ingestFiles(conn, [fx(ROOF19)]);
-    const halfHours = rawRows(ROOF19, 'ROOFTOP', 'ACTUAL').filter((r) => r.REGIONID === 'NSW1' && r.TYPE === 'MEASUREMENT').length;
-    const n = (await conn.runAndReadAll(`SELECT count(*)::INT, min(ts) FROM gen_5m WHERE fuel = 'Rooftop Solar' AND region = 'NSW1'`)).getRowsJS();
+    const halfHours = rawRows(ROOF19, 'ROOFTOP', 'ACTUAL').filter(
+      (r) => r.REGIONID === 'NSW1' && r.TYPE === 'MEASUREMENT',
+    ).length;
+    const n = (
+      await conn.runAndReadAll(
+        `SELECT count(*)::INT, min(ts) FROM gen_5m WHERE fuel = 'Rooftop Solar' AND region = 'NSW1'`,
+      )
+    ).getRowsJS();
     expect(n).toEqual([[halfHours * 6, nemTime('2019/12/01 00:05:00')]]);
   });
 
@@ -349,7 +485,9 @@ describe('ingest of variants', () => {
     const r = await ingestBuffer(conn, 'PUBLIC_TRADINGIS_DAY.zip', outer);
     expect(r.rows).toEqual({ trading_price: 5 });
     const scada = await ingestBuffer(conn, SCADA, readFileSync(fx(SCADA)));
-    expect(scada.notes).toEqual(['2 DUIDs not in the registry (AGLHAL, HDWF2): stored, but not in the fuel rollups until the registry lists them']);
+    expect(scada.notes).toEqual([
+      '2 DUIDs not in the registry (AGLHAL, HDWF2): stored, but not in the fuel rollups until the registry lists them',
+    ]);
     expect(r.window).toEqual({ minTs: nemTime('2024/03/03 13:35:00'), maxTs: nemTime('2024/03/03 13:35:00') });
     expect(r.notes).toContain('PUBLIC_TRADINGIS_DAY.zip (readme.txt): not a CSV, ignored');
   });
@@ -370,17 +508,37 @@ describe('bad files', () => {
 
     // Every bad file first changes the values of rows already stored, so a partial import would show.
     const lines = scadaCsv().split('\n');
-    const changed = lines.map((l, i) => (i >= 2 && l.startsWith('D,') ? l.replace(/,([^,]*),([^,]*)$/, ',999999,$2') : l));
+    const changed = lines.map((l, i) =>
+      i >= 2 && l.startsWith('D,') ? l.replace(/,([^,]*),([^,]*)$/, ',999999,$2') : l,
+    );
     const text = (ls: string[]) => Buffer.from(ls.join('\n'));
     const at = (lineNo: number, edit: (l: string) => string) => changed.map((l, i) => (i === lineNo - 1 ? edit(l) : l));
-    bad['width.CSV'] = { bytes: text(at(10, (l) => `${l},extra`)), error: /width\.CSV: line 10: expected 8 fields as in the I row at line 2, got 9/ };
-    bad['d-before-i.CSV'] = { bytes: text([changed[0], changed[2], changed[1], ...changed.slice(3)]), error: /d-before-i\.CSV: line 2: D row for DISPATCH UNIT_SCADA 1 before its I row/ };
-    bad['number.CSV'] = { bytes: text(at(50, (l) => l.replace(',999999,', ',12.3x,'))), error: /number\.CSV: line 50: SCADAVALUE: not a number: "12\.3x"/ };
-    bad['date.CSV'] = { bytes: text(at(60, (l) => l.replace(/,2026\/04\/(\d\d)/, ',2026/13/$1'))), error: /date\.CSV: line 60: SETTLEMENTDATE: not a date/ };
+    bad['width.CSV'] = {
+      bytes: text(at(10, (l) => `${l},extra`)),
+      error: /width\.CSV: line 10: expected 8 fields as in the I row at line 2, got 9/,
+    };
+    bad['d-before-i.CSV'] = {
+      bytes: text([changed[0], changed[2], changed[1], ...changed.slice(3)]),
+      error: /d-before-i\.CSV: line 2: D row for DISPATCH UNIT_SCADA 1 before its I row/,
+    };
+    bad['number.CSV'] = {
+      bytes: text(at(50, (l) => l.replace(',999999,', ',12.3x,'))),
+      error: /number\.CSV: line 50: SCADAVALUE: not a number: "12\.3x"/,
+    };
+    bad['date.CSV'] = {
+      bytes: text(at(60, (l) => l.replace(/,2026\/04\/(\d\d)/, ',2026/13/$1'))),
+      error: /date\.CSV: line 60: SETTLEMENTDATE: not a date/,
+    };
     const whole = changed.join('\n');
     const footerAt = whole.lastIndexOf('C,"END');
-    bad['cut-mid-row.CSV'] = { bytes: Buffer.from(whole.slice(0, footerAt - 20)), error: /cut-mid-row\.CSV: line 2882: truncated: its last line is cut off mid-row/ };
-    bad['no-footer.CSV'] = { bytes: Buffer.from(whole.slice(0, footerAt)), error: /no-footer\.CSV: line 2882: truncated: it ends without its C,"END OF REPORT" footer/ };
+    bad['cut-mid-row.CSV'] = {
+      bytes: Buffer.from(whole.slice(0, footerAt - 20)),
+      error: /cut-mid-row\.CSV: line 2882: truncated: its last line is cut off mid-row/,
+    };
+    bad['no-footer.CSV'] = {
+      bytes: Buffer.from(whole.slice(0, footerAt)),
+      error: /no-footer\.CSV: line 2882: truncated: it ends without its C,"END OF REPORT" footer/,
+    };
     // Stored (not deflated) so the flipped byte reaches the CRC check rather than the inflater.
     const stored = zipSync({ 'x.CSV': Buffer.from(whole) }, { level: 0 });
     const crc = Uint8Array.from(stored);
@@ -420,11 +578,15 @@ describe('bad files', () => {
 
 describe('npm run ingest (the CLI as a child process)', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(join(import.meta.dirname, '../../node_modules/.bin/tsx'), [join(import.meta.dirname, 'ingest-cli.ts'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    });
+    spawnSync(
+      join(import.meta.dirname, '../../node_modules/.bin/tsx'),
+      [join(import.meta.dirname, 'ingest-cli.ts'), ...args],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+        timeout: 120_000,
+      },
+    );
 
   it('prints rows per table per file and a total; exits 1 when a file was rejected, after importing the rest', async () => {
     const { dir } = await freshStore();
@@ -437,7 +599,9 @@ describe('npm run ingest (the CLI as a child process)', () => {
     expect(ok.stdout).toMatch(/\n {2}price +5 rows\n {2}interconnector +6 rows\n/);
     expect(ok.stdout).toMatch(/skipped tables: DISPATCH CASESOLUTION \(1 row\), TINT \(6 rows\), DCONS \(863 rows\)/);
     expect(ok.stdout).toMatch(/\n {2}scada +2,880 rows\n/);
-    expect(ok.stdout).toMatch(/total: 2 files, 0 rejected, .*\n {2}price +5 rows\n {2}interconnector +6 rows\n {2}scada +2,880 rows\n/);
+    expect(ok.stdout).toMatch(
+      /total: 2 files, 0 rejected, .*\n {2}price +5 rows\n {2}interconnector +6 rows\n {2}scada +2,880 rows\n/,
+    );
 
     const mixed = cli([badFile, fx(TRADINGIS)], { DATA_DIR: dataDir });
     expect(mixed.status).toBe(1);
@@ -450,7 +614,9 @@ describe('npm run ingest (the CLI as a child process)', () => {
     const r = cli([fx(SCADA)], { DATA_DIR: dir });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^the store .*nem\.duckdb is in use by another process/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^the store .*nem\.duckdb is in use by another process/),
+    ]);
   });
 
   it('exits 2 with usage when given no paths', () => {
@@ -461,7 +627,9 @@ describe('npm run ingest (the CLI as a child process)', () => {
 });
 
 it('fixtures: every AEMO sample (except the xlsx) is shipped, and credited', () => {
-  const shipped = readdirSync(FIXTURES).filter((n) => !n.startsWith('.')).sort();
+  const shipped = readdirSync(FIXTURES)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
   expect(shipped).toEqual([...ALL, REGISTRY, 'SOURCES.md'].sort());
   expect(readFileSync(fx('SOURCES.md'), 'utf8')).toContain('Source: AEMO');
 });

@@ -42,14 +42,24 @@ function serialized<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T>
  * Imports one downloaded file (CSV or zip bytes). Throws having stored nothing: `code` 'bad_file' when the file is
  * malformed or past a limit (a zip bomb), 'store_failed' when the store failed (try it again later).
  */
-export function ingestBuffer(conn: DuckDBConnection, name: string, bytes: Uint8Array, opts: IngestOptions = {}): Promise<FileReport> {
+export function ingestBuffer(
+  conn: DuckDBConnection,
+  name: string,
+  bytes: Uint8Array,
+  opts: IngestOptions = {},
+): Promise<FileReport> {
   return serialized(conn, () =>
-    importFile(conn, name, async (imp) => {
-      if (!isZip(bytes) && REGISTRY_HEADER.test(new TextDecoder().decode(bytes.subarray(0, 200)))) {
-        throw new MmsFormatError(name, 1, 'a registry CSV; import it with ingestFiles (a path)');
-      }
-      await imp.feedBytes(name, bytes);
-    }, opts.limits),
+    importFile(
+      conn,
+      name,
+      async (imp) => {
+        if (!isZip(bytes) && REGISTRY_HEADER.test(new TextDecoder().decode(bytes.subarray(0, 200)))) {
+          throw new MmsFormatError(name, 1, 'a registry CSV; import it with ingestFiles (a path)');
+        }
+        await imp.feedBytes(name, bytes);
+      },
+      opts.limits,
+    ),
   );
 }
 
@@ -74,16 +84,31 @@ export async function ingestFiles(
     try {
       for (const f of await expand(p)) todo.push({ path: f, registry: await isRegistry(f) });
     } catch (err) {
-      done({ file: p, rows: {}, skipped: {}, notes: [], window: null, ms: 0, error: `${p}: ${(err as Error).message}` });
+      done({
+        file: p,
+        rows: {},
+        skipped: {},
+        notes: [],
+        window: null,
+        ms: 0,
+        error: `${p}: ${(err as Error).message}`,
+      });
     }
   }
   todo.sort((a, b) => Number(b.registry) - Number(a.registry));
   for (const { path, registry } of todo) {
     const t0 = performance.now();
-    const run = () => (registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits));
+    const run = () =>
+      registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits);
     done(
       await serialized(conn, run).catch((err: Error) => ({
-        file: path, rows: {}, skipped: {}, notes: [], window: null, ms: performance.now() - t0, error: err.message,
+        file: path,
+        rows: {},
+        skipped: {},
+        notes: [],
+        window: null,
+        ms: performance.now() - t0,
+        error: err.message,
       })),
     );
   }
@@ -124,7 +149,10 @@ async function importRegistry(conn: DuckDBConnection, path: string): Promise<Fil
     const r = await loadRegistry(conn, path);
     report.rows.units = r.units;
     if (r.merged) report.notes.push(`${rows(r.merged)} merged into an earlier row with the same DUID`);
-    if (r.skipped.length) report.notes.push(`${rows(r.skipped.length)} skipped (${[...new Set(r.skipped.map((s) => s.reason))].join('; ')})`);
+    if (r.skipped.length)
+      report.notes.push(
+        `${rows(r.skipped.length)} skipped (${[...new Set(r.skipped.map((s) => s.reason))].join('; ')})`,
+      );
     // Units decide every rollup's fuel and region: recompute them over whatever SCADA is already stored.
     const span = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi FROM scada')).getRowObjectsJS()[0];
     if (span.lo !== null) await inTransaction(conn, () => refreshRollups(conn, Number(span.lo) - 300, Number(span.hi)));

@@ -5,8 +5,17 @@ import type { Dict, Stage, StageColumn } from './staging.ts';
 
 /** DISPATCH REGIONSUM's columns kept in `regionsum`, AEMO's names lower-cased; TOTALDEMAND first (required). */
 const REGIONSUM_COLUMNS = [
-  'TOTALDEMAND', 'DEMAND_AND_NONSCHEDGEN', 'NETINTERCHANGE', 'SS_SOLAR_UIGF', 'SS_WIND_UIGF', 'SS_SOLAR_CLEAREDMW',
-  'SS_WIND_CLEAREDMW', 'SS_SOLAR_AVAILABILITY', 'SS_WIND_AVAILABILITY', 'BDU_CLEAREDMW_GEN', 'BDU_CLEAREDMW_LOAD',
+  'TOTALDEMAND',
+  'DEMAND_AND_NONSCHEDGEN',
+  'NETINTERCHANGE',
+  'SS_SOLAR_UIGF',
+  'SS_WIND_UIGF',
+  'SS_SOLAR_CLEAREDMW',
+  'SS_WIND_CLEAREDMW',
+  'SS_SOLAR_AVAILABILITY',
+  'SS_WIND_AVAILABILITY',
+  'BDU_CLEAREDMW_GEN',
+  'BDU_CLEAREDMW_LOAD',
 ] as const;
 const lower = <S extends string>(s: S) => s.toLowerCase() as Lowercase<S>;
 
@@ -51,13 +60,43 @@ const IC_VALUES = [FLOW, 'EXPORTLIMIT', 'IMPORTLIMIT', 'MWLOSSES'] as const;
 
 export const SOURCES: Record<string, Source> = {
   'DISPATCH UNIT_SCADA': { target: 'scada', time: 'SETTLEMENTDATE', keys: ['DUID'], values: ['SCADAVALUE'] },
-  'DISPATCH PRICE': { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', null], intervention: true },
+  'DISPATCH PRICE': {
+    target: 'price',
+    time: 'SETTLEMENTDATE',
+    keys: ['REGIONID'],
+    values: ['RRP', null],
+    intervention: true,
+  },
   // Legacy "Dispatch_Reports" files: DREGION carries price and demand together.
-  DREGION: { target: 'price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP', 'TOTALDEMAND'], intervention: true },
-  'DISPATCH REGIONSUM': { target: 'regionsum', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: REGIONSUM_COLUMNS, intervention: true },
+  DREGION: {
+    target: 'price',
+    time: 'SETTLEMENTDATE',
+    keys: ['REGIONID'],
+    values: ['RRP', 'TOTALDEMAND'],
+    intervention: true,
+  },
+  'DISPATCH REGIONSUM': {
+    target: 'regionsum',
+    time: 'SETTLEMENTDATE',
+    keys: ['REGIONID'],
+    values: REGIONSUM_COLUMNS,
+    intervention: true,
+  },
   'TRADING PRICE': { target: 'trading_price', time: 'SETTLEMENTDATE', keys: ['REGIONID'], values: ['RRP'] },
-  'DISPATCH INTERCONNECTORRES': { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },
-  DINT: { target: 'interconnector', time: 'SETTLEMENTDATE', keys: ['INTERCONNECTORID'], values: IC_VALUES, intervention: true },
+  'DISPATCH INTERCONNECTORRES': {
+    target: 'interconnector',
+    time: 'SETTLEMENTDATE',
+    keys: ['INTERCONNECTORID'],
+    values: IC_VALUES,
+    intervention: true,
+  },
+  DINT: {
+    target: 'interconnector',
+    time: 'SETTLEMENTDATE',
+    keys: ['INTERCONNECTORID'],
+    values: IC_VALUES,
+    intervention: true,
+  },
   'ROOFTOP ACTUAL': { target: 'rooftop', time: 'INTERVAL_DATETIME', keys: ['REGIONID', 'TYPE'], values: ['POWER'] },
 };
 

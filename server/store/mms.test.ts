@@ -53,10 +53,17 @@ const TWO_TABLES = [
 describe('MmsParser', () => {
   it('reads several tables per file, with columns named by each I row', () => {
     const p = parse(TWO_TABLES);
-    expect(p.tables.map((t) => [t.name, t.line])).toEqual([['TRADING INTERCONNECTORRES', 2], ['TRADING PRICE', 4]]);
+    expect(p.tables.map((t) => [t.name, t.line])).toEqual([
+      ['TRADING INTERCONNECTORRES', 2],
+      ['TRADING PRICE', 4],
+    ]);
     expect(p.tables[1].columns).toEqual(['SETTLEMENTDATE', 'RUNNO', 'REGIONID', 'PERIODID', 'RRP']);
     expect(p.rows).toEqual([
-      { table: 'TRADING INTERCONNECTORRES', line: 3, values: ['2024/03/03 13:35:00', '1', 'N-Q-MNSP1', '163', '36.2', '17', '1.36', '2024/03/03 13:30:04'] },
+      {
+        table: 'TRADING INTERCONNECTORRES',
+        line: 3,
+        values: ['2024/03/03 13:35:00', '1', 'N-Q-MNSP1', '163', '36.2', '17', '1.36', '2024/03/03 13:30:04'],
+      },
       { table: 'TRADING PRICE', line: 5, values: ['2024/03/03 13:35:00', '1', 'NSW1', '163', '-40.01'] },
       { table: 'TRADING PRICE', line: 6, values: ['2024/03/03 13:35:00', '1', 'QLD1', '163', '-38.5'] },
     ]);
@@ -72,8 +79,14 @@ describe('MmsParser', () => {
   });
 
   it('counts the rows of skipped tables, including legacy tables with an empty report field', () => {
-    const text = ['I,DREGION,,3,SETTLEMENTDATE,REGIONID,RRP', 'D,DREGION,,3,"2024/03/15 19:45:00",NSW1,88.88002',
-      'I,TINT,,1,SETTLEMENTDATE,X', 'D,TINT,,1,"2024/03/15 19:45:00",1', 'D,TINT,,1,"2024/03/15 19:45:00",2', 'C,"END OF REPORT",6'].join('\r\n');
+    const text = [
+      'I,DREGION,,3,SETTLEMENTDATE,REGIONID,RRP',
+      'D,DREGION,,3,"2024/03/15 19:45:00",NSW1,88.88002',
+      'I,TINT,,1,SETTLEMENTDATE,X',
+      'D,TINT,,1,"2024/03/15 19:45:00",1',
+      'D,TINT,,1,"2024/03/15 19:45:00",2',
+      'C,"END OF REPORT",6',
+    ].join('\r\n');
     const p = parse(text, { skip: ['TINT'] });
     expect(p.rows).toEqual([{ table: 'DREGION', line: 2, values: ['2024/03/15 19:45:00', 'NSW1', '88.88002'] }]);
     expect(p.skipped).toEqual({ TINT: 2 });
@@ -88,12 +101,21 @@ describe('MmsParser', () => {
     lines.splice(6, 0, 'D,TRADING,INTERCONNECTORRES,2,"2024/03/03 13:35:00",1,V-SA,163,1,2,3,"2024/03/03 13:30:04"');
     const p = parse(lines.join('\n'));
     expect(p.rows.map((r) => [r.table, r.line])).toEqual([
-      ['TRADING INTERCONNECTORRES', 3], ['TRADING PRICE', 5], ['TRADING PRICE', 6], ['TRADING INTERCONNECTORRES', 7],
+      ['TRADING INTERCONNECTORRES', 3],
+      ['TRADING PRICE', 5],
+      ['TRADING PRICE', 6],
+      ['TRADING INTERCONNECTORRES', 7],
     ]);
   });
 
   it('rejects a D row before any I row, naming the file and line', () => {
-    const e = fails(['C,x', 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",AGLHAL,0,"2026/04/01 00:00:18"', 'C,"END OF REPORT",3'].join('\n'));
+    const e = fails(
+      [
+        'C,x',
+        'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",AGLHAL,0,"2026/04/01 00:00:18"',
+        'C,"END OF REPORT",3',
+      ].join('\n'),
+    );
     expect(e.message).toBe('test.csv: line 2: D row for DISPATCH UNIT_SCADA 1 before its I row');
   });
 
@@ -104,18 +126,31 @@ describe('MmsParser', () => {
   });
 
   it('rejects an unterminated quote and text after a closing quote', () => {
-    expect(fails(TWO_TABLES.replace('"2024/03/03 13:35:00",1,QLD1', '"2024/03/03 13:35:00,1,QLD1')).message).toMatch(/line 6: unterminated quoted field/);
-    expect(fails(TWO_TABLES.replace('"2024/03/03 13:35:00",1,QLD1', '"2024/03/03 13:35:00"x,1,QLD1')).message).toMatch(/line 6: text after a closing quote/);
+    expect(fails(TWO_TABLES.replace('"2024/03/03 13:35:00",1,QLD1', '"2024/03/03 13:35:00,1,QLD1')).message).toMatch(
+      /line 6: unterminated quoted field/,
+    );
+    expect(fails(TWO_TABLES.replace('"2024/03/03 13:35:00",1,QLD1', '"2024/03/03 13:35:00"x,1,QLD1')).message).toMatch(
+      /line 6: text after a closing quote/,
+    );
   });
 
   it('rejects lines that are not C, I or D rows', () => {
-    expect(fails(TWO_TABLES.replace('D,TRADING,PRICE,3,"2024/03/03 13:35:00",1,QLD1', 'X,TRADING,PRICE,3,"2024/03/03 13:35:00",1,QLD1')).message).toMatch(/line 6: not an MMS row/);
+    expect(
+      fails(
+        TWO_TABLES.replace(
+          'D,TRADING,PRICE,3,"2024/03/03 13:35:00",1,QLD1',
+          'X,TRADING,PRICE,3,"2024/03/03 13:35:00",1,QLD1',
+        ),
+      ).message,
+    ).toMatch(/line 6: not an MMS row/);
     expect(fails('<html>404 Not Found</html>\n').message).toMatch(/line 1: not an MMS row/);
   });
 
   it('rejects a file cut off mid-row, and one that ends without its footer', () => {
     const cut = TWO_TABLES.slice(0, TWO_TABLES.indexOf('QLD1') + 2);
-    expect(fails(cut).message).toBe('test.csv: line 6: truncated: its last line is cut off mid-row (expected 9 fields as in the I row at line 4, got 7)');
+    expect(fails(cut).message).toBe(
+      'test.csv: line 6: truncated: its last line is cut off mid-row (expected 9 fields as in the I row at line 4, got 7)',
+    );
     const cutAtComma = TWO_TABLES.slice(0, TWO_TABLES.indexOf('-38.5'));
     expect(fails(cutAtComma).message).toBe('test.csv: line 6: truncated: its last line is cut off mid-row');
     const noFooter = TWO_TABLES.slice(0, TWO_TABLES.indexOf('C,"END'));
@@ -155,7 +190,18 @@ describe('Fields', () => {
     const f = new Fields();
     const line = 'D,X,Y,1,"a,b","say ""hi""",,"",plain,';
     f.scan(`junk\n${line}\njunk`, 5, 5 + line.length);
-    expect(Array.from({ length: f.count }, (_, i) => f.get(i))).toEqual(['D', 'X', 'Y', '1', 'a,b', 'say "hi"', '', '', 'plain', '']);
+    expect(Array.from({ length: f.count }, (_, i) => f.get(i))).toEqual([
+      'D',
+      'X',
+      'Y',
+      '1',
+      'a,b',
+      'say "hi"',
+      '',
+      '',
+      'plain',
+      '',
+    ]);
     expect(f.equals(4, 'a,b')).toBe(true);
     expect(f.equals(4, 'a,c')).toBe(false);
     expect(f.equals(5, 'say "hi"')).toBe(false); // escaped fields are compared by get()
@@ -190,6 +236,7 @@ describe('parseNumber', () => {
     expect(parseNumber('0', 'MW')).toBe(0);
     expect(parseNumber('', 'MW')).toBeNull();
     expect(parseNumber('  ', 'MW')).toBeNull();
-    for (const bad of ['12.3x', 'NaN', 'Infinity', '1,2']) expect(() => parseNumber(bad, 'MW')).toThrow(/MW: not a number/);
+    for (const bad of ['12.3x', 'NaN', 'Infinity', '1,2'])
+      expect(() => parseNumber(bad, 'MW')).toThrow(/MW: not a number/);
   });
 });

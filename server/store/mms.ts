@@ -7,7 +7,11 @@ import { StoreError } from './db.ts';
 /** A file the parser refuses; names the file (and zip member) and the 1-based line. */
 export class MmsFormatError extends Error {
   readonly code = 'bad_file';
-  constructor(readonly file: string, readonly line: number, readonly detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+  ) {
     super(`${file}: line ${line}: ${detail}`);
   }
 }
@@ -100,7 +104,9 @@ export class Fields {
 
   private grow(): void {
     const cap = this.start.length * 2;
-    const start = new Int32Array(cap), end = new Int32Array(cap), escaped = new Uint8Array(cap);
+    const start = new Int32Array(cap),
+      end = new Int32Array(cap),
+      escaped = new Uint8Array(cap);
     start.set(this.start);
     end.set(this.end);
     escaped.set(this.escaped);
@@ -126,7 +132,10 @@ export class MmsParser {
   private lineNo = 0;
   private footerLine = 0;
 
-  constructor(readonly file: string, private readonly handler: TableHandler) {}
+  constructor(
+    readonly file: string,
+    private readonly handler: TableHandler,
+  ) {}
 
   /**
    * MMS files are ASCII; decoding as Latin-1 maps bytes to characters one to one, so a chunk boundary can never
@@ -182,7 +191,9 @@ export class MmsParser {
     if (this.footerLine) this.fail(`data after the END OF REPORT footer (line ${this.footerLine})`);
     const kind = text.charCodeAt(from);
     if (to - from < 2 || text.charCodeAt(from + 1) !== 44 /* , */ || (kind !== 67 && kind !== 68 && kind !== 73)) {
-      this.fail(`not an MMS row (expected C, I or D then a comma): ${JSON.stringify(text.slice(from, Math.min(to, from + 40)))}`);
+      this.fail(
+        `not an MMS row (expected C, I or D then a comma): ${JSON.stringify(text.slice(from, Math.min(to, from + 40)))}`,
+      );
     }
     if (kind === 68 /* D */) return this.dataRow(text, from, to, n);
     if (kind === 73 /* I */) return this.headerRow(text, from, to, n);

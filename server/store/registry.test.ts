@@ -6,7 +6,15 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
 import { ingestFiles } from './ingest.ts';
-import { ensureRegistry, loadRegistry, mapFuel, parseCsv, parseNumber, SEED_REGISTRY, type RegistryReport } from './registry.ts';
+import {
+  ensureRegistry,
+  loadRegistry,
+  mapFuel,
+  parseCsv,
+  parseNumber,
+  SEED_REGISTRY,
+  type RegistryReport,
+} from './registry.ts';
 import { readGeneration } from './version.ts';
 
 let dir: string;
@@ -14,7 +22,16 @@ let instance: DuckDBInstance;
 let conn: DuckDBConnection;
 let report: RegistryReport;
 
-type Unit = { duid: string; station: string; region: string; fuel: string; technology: string | null; dispatch_type: string | null; capacity_mw: number; storage_mwh: number | null };
+type Unit = {
+  duid: string;
+  station: string;
+  region: string;
+  fuel: string;
+  technology: string | null;
+  dispatch_type: string | null;
+  capacity_mw: number;
+  storage_mwh: number | null;
+};
 async function unit(duid: string): Promise<Unit | undefined> {
   const r = await conn.runAndReadAll(`SELECT * FROM units WHERE duid = $d`, { d: duid });
   return r.getRowObjectsJS()[0] as Unit | undefined;
@@ -40,7 +57,12 @@ describe('AEMO registry (shipped seed)', () => {
   it('writes one row per DUID and accounts for every CSV row', async () => {
     expect(report.rows).toBe(573);
     expect(report.skipped.filter((s) => s.reason === 'no DUID')).toHaveLength(9);
-    expect(report.skipped.map((s) => s.duid).filter(Boolean).sort()).toEqual(['BLNKTAS', 'BLNKVIC']);
+    expect(
+      report.skipped
+        .map((s) => s.duid)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['BLNKTAS', 'BLNKVIC']);
     expect(report.merged).toBe(1);
     expect(report.units).toBe(report.rows - report.skipped.length - report.merged);
     expect(await scalar('SELECT count(*) FROM units')).toBe(report.units);
@@ -52,10 +74,26 @@ describe('AEMO registry (shipped seed)', () => {
   });
 
   it('maps known units to their contract fuel, region and capacity', async () => {
-    expect(await unit('BW01')).toMatchObject({ station: 'Bayswater Power Station', region: 'NSW1', fuel: 'Coal', capacity_mw: 660 });
+    expect(await unit('BW01')).toMatchObject({
+      station: 'Bayswater Power Station',
+      region: 'NSW1',
+      fuel: 'Coal',
+      capacity_mw: 660,
+    });
     expect(await unit('LYA1')).toMatchObject({ region: 'VIC1', fuel: 'Coal', capacity_mw: 560 }); // brown coal
-    expect(await unit('HPR1')).toMatchObject({ region: 'SA1', fuel: 'Battery', capacity_mw: 150, storage_mwh: 194, dispatch_type: 'Bidirectional Unit' });
-    expect(await unit('HDWF2')).toMatchObject({ station: 'Hornsdale Wind Farm 2', region: 'SA1', fuel: 'Wind', capacity_mw: 102.4 });
+    expect(await unit('HPR1')).toMatchObject({
+      region: 'SA1',
+      fuel: 'Battery',
+      capacity_mw: 150,
+      storage_mwh: 194,
+      dispatch_type: 'Bidirectional Unit',
+    });
+    expect(await unit('HDWF2')).toMatchObject({
+      station: 'Hornsdale Wind Farm 2',
+      region: 'SA1',
+      fuel: 'Wind',
+      capacity_mw: 102.4,
+    });
     expect(await unit('MACARTH1')).toMatchObject({ region: 'VIC1', fuel: 'Wind', capacity_mw: 420 });
     expect(await unit('BROKENH1')).toMatchObject({ region: 'NSW1', fuel: 'Solar', capacity_mw: 53.76 });
     expect(await unit('PPCCGT')).toMatchObject({ region: 'SA1', fuel: 'Gas', capacity_mw: 478 }); // CCGT
@@ -71,7 +109,12 @@ describe('AEMO registry (shipped seed)', () => {
 
   it('keeps scheduled loads with the MW they consume and their station fuel', async () => {
     // Wivenhoe's pumps have '-' in every fuel column: they take the fuel of Wivenhoe's generating units
-    expect(await unit('PUMP1')).toMatchObject({ station: 'Wivenhoe Power Station', fuel: 'Hydro', dispatch_type: 'Load', capacity_mw: 240 });
+    expect(await unit('PUMP1')).toMatchObject({
+      station: 'Wivenhoe Power Station',
+      fuel: 'Hydro',
+      dispatch_type: 'Load',
+      capacity_mw: 240,
+    });
     expect(await unit('SHPUMP')).toMatchObject({ fuel: 'Hydro', dispatch_type: 'Load', capacity_mw: 240 });
     expect(await unit('SNOWYP')).toMatchObject({ fuel: 'Hydro', dispatch_type: 'Load', capacity_mw: 600 });
   });
@@ -82,7 +125,11 @@ describe('AEMO registry (shipped seed)', () => {
     expect(await unit('ERB01')).toMatchObject({ fuel: 'Battery', capacity_mw: 614.6 }); // 'ERB01 ' in the CSV
     expect(await unit('HASTING1')).toMatchObject({ fuel: 'Gas' }); // 'HASTING1\n' (ethane OCGT)
     expect(await unit('ALDGASF1')).toMatchObject({ station: 'Aldoga Solar Farm' });
-    expect(await scalar(`SELECT count(*) FROM units WHERE duid <> trim(duid) OR station <> trim(station) OR duid LIKE '%\n%'`)).toBe(0);
+    expect(
+      await scalar(
+        `SELECT count(*) FROM units WHERE duid <> trim(duid) OR station <> trim(station) OR duid LIKE '%\n%'`,
+      ),
+    ).toBe(0);
   });
 
   it('is idempotent', async () => {
@@ -125,7 +172,12 @@ describe('registry quirks (hand-made file)', () => {
   it('parses text numbers, falls back to Max Cap, merges duplicates and skips unusable rows', async () => {
     expect(rep).toMatchObject({ rows: 8, units: 4, merged: 1 });
     expect(rep.skipped.map((s) => s.reason)).toEqual(['no DUID', 'unknown region "WA1"', 'no capacity']);
-    expect(await unit('BIG1')).toMatchObject({ station: 'Big Coal', participant: 'Big Co, Ltd', fuel: 'Coal', capacity_mw: 1234.5 });
+    expect(await unit('BIG1')).toMatchObject({
+      station: 'Big Coal',
+      participant: 'Big Co, Ltd',
+      fuel: 'Coal',
+      capacity_mw: 1234.5,
+    });
     expect(await unit('LW1')).toMatchObject({ fuel: 'Wind', capacity_mw: 90, storage_mwh: null });
     expect(await unit('PVPUMP')).toMatchObject({ fuel: 'Hydro', dispatch_type: 'Load', capacity_mw: 250 });
     expect(await scalar('SELECT count(*) FROM units')).toBe(4); // the seed's rows were replaced, not added to
@@ -134,7 +186,10 @@ describe('registry quirks (hand-made file)', () => {
   it('leaves units unchanged when the file is missing or has no usable row', async () => {
     await expect(loadRegistry(conn, join(dir, 'missing.csv'))).rejects.toThrow(/cannot read registry .*missing\.csv/);
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, header + '\nP,X,NSW1,Generating Unit,Market,Scheduled,Wind,Wind,Renewable,Wind,1,N,-,1,1,0,,,,,\n');
+    writeFileSync(
+      bad,
+      header + '\nP,X,NSW1,Generating Unit,Market,Scheduled,Wind,Wind,Renewable,Wind,1,N,-,1,1,0,,,,,\n',
+    );
     await expect(loadRegistry(conn, bad)).rejects.toThrow(/no usable DUID rows/);
     writeFileSync(bad, 'Participant,DUID\nP,X\n');
     await expect(loadRegistry(conn, bad)).rejects.toThrow(/no "Station Name" column/);
@@ -144,8 +199,9 @@ describe('registry quirks (hand-made file)', () => {
 
 describe('ensureRegistry (a store without units gets the shipped registry)', () => {
   const FIXTURES = join(import.meta.dirname, '../../test/fixtures/aemo');
-  const ARCHIVES = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE', 'ROOFTOP_PV_ACTUAL', 'DISPATCHINTERCONNECTORRES']
-    .map((t) => join(FIXTURES, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`));
+  const ARCHIVES = ['DISPATCH_UNIT_SCADA', 'DISPATCHPRICE', 'ROOFTOP_PV_ACTUAL', 'DISPATCHINTERCONNECTORRES'].map((t) =>
+    join(FIXTURES, `PUBLIC_ARCHIVE%23${t}%23FILE01%23202604010000.zip`),
+  );
   const stores: DuckDBInstance[] = [];
   const fresh = async (): Promise<DuckDBConnection> => {
     const { instance: i } = await openStore({ dataDir: mkdtempSync(join(dir, 'store-')), threads: 1 });
@@ -156,7 +212,10 @@ describe('ensureRegistry (a store without units gets the shipped registry)', () 
   const rollups = async (c: DuckDBConnection) => {
     const out: Record<string, string[]> = {};
     for (const t of ['gen_5m', 'gen_30m', 'gen_1d', 'unit_1d']) {
-      out[t] = (await c.runAndReadAll(`SELECT * FROM ${t}`)).getRowsJS().map((r) => JSON.stringify(r)).sort();
+      out[t] = (await c.runAndReadAll(`SELECT * FROM ${t}`))
+        .getRowsJS()
+        .map((r) => JSON.stringify(r))
+        .sort();
     }
     return out;
   };
@@ -180,7 +239,10 @@ describe('ensureRegistry (a store without units gets the shipped registry)', () 
   it('never replaces units a store already has', async () => {
     const c = await fresh();
     const file = join(dir, 'one-unit.csv');
-    writeFileSync(file, 'Participant,Station Name,Region,Fuel Source - Primary,DUID,Reg Cap generation (MW)\nP,Solo,SA1,Wind,SOLO1,10\n');
+    writeFileSync(
+      file,
+      'Participant,Station Name,Region,Fuel Source - Primary,DUID,Reg Cap generation (MW)\nP,Solo,SA1,Wind,SOLO1,10\n',
+    );
     await loadRegistry(c, file);
     expect(await ensureRegistry(c)).toBeNull();
     expect((await c.runAndReadAll('SELECT duid FROM units')).getRowsJS()).toEqual([['SOLO1']]);
@@ -215,8 +277,12 @@ describe('helpers', () => {
     expect(mapFuel('Hydro', 'Water', 'Pump Storage')).toBe('Hydro');
     expect(mapFuel('Battery Storage', 'Wind', 'Battery and Inverter')).toBe('Battery');
     expect(mapFuel('Solar', 'solar', 'Photovoltalic Tracking Flat Panel')).toBe('Solar');
-    expect(mapFuel('Renewable/ Biomass / Waste', 'Landfill Methane / Landfill Gas', 'Spark Ignition Reciprocating Engine')).toBe('Biomass');
-    expect(mapFuel('Renewable/ Biomass / Waste and Fossil', 'Bagasse and Diesel', 'Steam Super Critical')).toBe('Biomass');
+    expect(
+      mapFuel('Renewable/ Biomass / Waste', 'Landfill Methane / Landfill Gas', 'Spark Ignition Reciprocating Engine'),
+    ).toBe('Biomass');
+    expect(mapFuel('Renewable/ Biomass / Waste and Fossil', 'Bagasse and Diesel', 'Steam Super Critical')).toBe(
+      'Biomass',
+    );
     expect(mapFuel(null, null, null)).toBeNull();
   });
 });

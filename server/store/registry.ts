@@ -91,7 +91,11 @@ export function parseNumber(v: string | undefined): number | null {
  * AEMO's fuel and technology columns → a contract fuel. Returns null when the row says nothing about its fuel
  * (the caller then borrows the fuel of the unit's station).
  */
-export function mapFuel(fuelPrimary: string | null, fuelDescriptor: string | null, techDescriptor: string | null): Fuel | null {
+export function mapFuel(
+  fuelPrimary: string | null,
+  fuelDescriptor: string | null,
+  techDescriptor: string | null,
+): Fuel | null {
   const fp = (fuelPrimary ?? '').toLowerCase();
   const fd = (fuelDescriptor ?? '').toLowerCase();
   const td = (techDescriptor ?? '').toLowerCase();
@@ -116,7 +120,8 @@ function columns(header: string[]) {
   const names = header.map((h) => h.trim().toLowerCase());
   const find = (name: string, required = true): number => {
     const i = names.indexOf(name.toLowerCase());
-    if (i < 0 && required) throw new Error(`registry CSV has no "${name}" column (found: ${header.map((h) => h.trim()).join(', ')})`);
+    if (i < 0 && required)
+      throw new Error(`registry CSV has no "${name}" column (found: ${header.map((h) => h.trim()).join(', ')})`);
     return i;
   };
   return {

@@ -8,7 +8,10 @@ import { BUCKET_1D, BUCKET_30M } from './schema.ts';
 /** The NEM regions as a SQL IN list. */
 export const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
 // Each interconnector adds its flow to the importing region and takes it from the exporting one.
-const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [`('${ic.id}', '${ic.from}', -1)`, `('${ic.id}', '${ic.to}', 1)`]).join(', ');
+const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [
+  `('${ic.id}', '${ic.from}', -1)`,
+  `('${ic.id}', '${ic.to}', 1)`,
+]).join(', ');
 
 /**
  * The gen_30m / gen_1d columns after the bucket, region and fuel, from gen_5m rows: mean MW, mean generation MW,

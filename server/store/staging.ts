@@ -1,7 +1,14 @@
 // A TEMP staging table filled through DuckDB's appender, 2,048-row data chunks at a time (one native call per
 // chunk, not per value). Columns are numbers only: strings are coded through a Dict, so parsed rows never
 // become JS objects. Rows are written straight into typed-array column buffers by the caller.
-import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  INTEGER,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+} from '@duckdb/node-api';
 import { StoreError } from './db.ts';
 
 const CHUNK = 2048; // DuckDB's vector size
@@ -75,7 +82,10 @@ export class Stage {
   private flush(): void {
     const n = this.pos;
     if (n === 0 || !this.appender) return;
-    const chunk = DuckDBDataChunk.create(this.columns.map((c) => (c.type === 'INTEGER' ? INTEGER : DOUBLE)), n);
+    const chunk = DuckDBDataChunk.create(
+      this.columns.map((c) => (c.type === 'INTEGER' ? INTEGER : DOUBLE)),
+      n,
+    );
     this.columns.forEach((c, i) => {
       const vector = chunk.getColumnVector(i);
       const buf = this.cols[i];
@@ -119,7 +129,10 @@ export class Dict {
     for (let start = 0; start < this.values.length; start += CHUNK) {
       const n = Math.min(CHUNK, this.values.length - start);
       const chunk = DuckDBDataChunk.create([INTEGER, VARCHAR], n);
-      chunk.setColumnValues(0, Array.from({ length: n }, (_, i) => start + i));
+      chunk.setColumnValues(
+        0,
+        Array.from({ length: n }, (_, i) => start + i),
+      );
       chunk.setColumnValues(1, this.values.slice(start, start + n));
       appender.appendDataChunk(chunk);
     }

@@ -61,14 +61,22 @@ describe('data version', () => {
 
   it('stays when a file only appends intervals after the watermark', async () => {
     const before = await version();
-    const r = await ingestBuffer(s.conn, 'append.CSV', new TextEncoder().encode(priceCsv([{ ts: WATERMARK + 300, region: 'SA1', rrp: 50 }])));
+    const r = await ingestBuffer(
+      s.conn,
+      'append.CSV',
+      new TextEncoder().encode(priceCsv([{ ts: WATERMARK + 300, region: 'SA1', rrp: 50 }])),
+    );
     expect(r.rows.price).toBe(1);
     expect(await version()).toBe(before);
   });
 
   it('goes up with a file that revises an interval at or before the watermark, in the same transaction', async () => {
     const before = await version();
-    await ingestBuffer(s.conn, 'revise.CSV', new TextEncoder().encode(priceCsv([{ ts: WATERMARK - 3000, region: 'SA1', rrp: 9999 }])));
+    await ingestBuffer(
+      s.conn,
+      'revise.CSV',
+      new TextEncoder().encode(priceCsv([{ ts: WATERMARK - 3000, region: 'SA1', rrp: 9999 }])),
+    );
     expect(await version()).toBe(before + 1);
     // A file that fails is rolled back whole: no bump either.
     const bad = priceCsv([{ ts: WATERMARK - 600, region: 'SA1', rrp: 1 }]).replace(',1,0,1,', ',1,0,not-a-number,');

@@ -34,7 +34,9 @@ export async function bumpIfRevising(conn: DuckDBConnection, minTs: number): Pro
 
 /** `store_id.data_version`: the cache-key generation for this store's current contents ('' for an old read-only store). */
 export async function readGeneration(conn: DuckDBConnection): Promise<string> {
-  const rows = (await conn.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')`)).getRowObjectsJS();
+  const rows = (
+    await conn.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')`)
+  ).getRowObjectsJS();
   const meta = Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
   if (meta.store_id === undefined) return '';
   return `${meta.store_id}.${meta.data_version ?? '0'}`;

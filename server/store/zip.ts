@@ -9,7 +9,10 @@ import type { InflateBudget } from './ingest-limits.ts';
 
 export class ZipError extends Error {
   readonly code = 'bad_file';
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
   }
 }
@@ -83,7 +86,8 @@ export async function listZip(src: ZipSource, file: string): Promise<ZipMember[]
   const cdSize = end.getUint32(12, true);
   const cdOffset = end.getUint32(16, true);
   if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError(file, 'ZIP64 archives are not supported');
-  if (cdOffset + cdSize > tailStart + eocd) throw new ZipError(file, 'corrupt zip: its central directory lies outside the file');
+  if (cdOffset + cdSize > tailStart + eocd)
+    throw new ZipError(file, 'corrupt zip: its central directory lies outside the file');
   const cd = await src.read(cdOffset, cdSize);
   const view = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
   const members: ZipMember[] = [];
@@ -103,7 +107,8 @@ export async function listZip(src: ZipSource, file: string): Promise<ZipMember[]
       headerOffset: view.getUint32(p + 42, true),
     };
     if (flags & 1) throw new ZipError(file, `${m.name}: encrypted zip members are not supported`);
-    if (m.size === 0xffffffff || m.compressedSize === 0xffffffff) throw new ZipError(file, 'ZIP64 archives are not supported');
+    if (m.size === 0xffffffff || m.compressedSize === 0xffffffff)
+      throw new ZipError(file, 'ZIP64 archives are not supported');
     members.push(m);
     p += 46 + nameLen + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
   }
@@ -114,11 +119,17 @@ export async function listZip(src: ZipSource, file: string): Promise<ZipMember[]
  * Yields a member's bytes in chunks. Throws ZipError on corrupt data, as soon as it inflates past its declared size,
  * and (after the last chunk) on a CRC or size mismatch; the budget throws once the file has inflated too much.
  */
-export async function* inflateMember(src: ZipSource, m: ZipMember, file: string, budget: InflateBudget): AsyncGenerator<Uint8Array> {
+export async function* inflateMember(
+  src: ZipSource,
+  m: ZipMember,
+  file: string,
+  budget: InflateBudget,
+): AsyncGenerator<Uint8Array> {
   const h = m.headerOffset;
   const header = await src.read(h, 30);
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  if (header.length < 30 || view.getUint32(0, true) !== 0x04034b50) throw new ZipError(file, `${m.name}: corrupt zip (bad local header)`);
+  if (header.length < 30 || view.getUint32(0, true) !== 0x04034b50)
+    throw new ZipError(file, `${m.name}: corrupt zip (bad local header)`);
   const start = h + 30 + view.getUint16(26, true) + view.getUint16(28, true);
   const end = start + m.compressedSize;
   if (end > src.size) throw new ZipError(file, `${m.name}: zip is truncated`);
@@ -127,7 +138,8 @@ export async function* inflateMember(src: ZipSource, m: ZipMember, file: string,
   const count = (chunk: Uint8Array) => {
     size += chunk.length;
     // Checked as it grows: a member that lies about its size is refused before it costs more than it declared.
-    if (size > m.size) throw new ZipError(file, `${m.name}: zip member inflates past the ${m.size} bytes its header says (corrupt)`);
+    if (size > m.size)
+      throw new ZipError(file, `${m.name}: zip member inflates past the ${m.size} bytes its header says (corrupt)`);
     budget.take(chunk.length);
     crc = crc32(chunk, crc);
   };
@@ -157,8 +169,9 @@ export async function* inflateMember(src: ZipSource, m: ZipMember, file: string,
   } else {
     throw new ZipError(file, `${m.name}: unsupported zip compression method ${m.method}`);
   }
-  if (size !== m.size) throw new ZipError(file, `${m.name}: zip member is ${size} bytes, its header says ${m.size} (corrupt)`);
-  if ((crc >>> 0) !== m.crc) throw new ZipError(file, `${m.name}: zip CRC mismatch (corrupt)`);
+  if (size !== m.size)
+    throw new ZipError(file, `${m.name}: zip member is ${size} bytes, its header says ${m.size} (corrupt)`);
+  if (crc >>> 0 !== m.crc) throw new ZipError(file, `${m.name}: zip CRC mismatch (corrupt)`);
 }
 
 async function* slices(src: ZipSource, start: number, end: number): AsyncGenerator<Uint8Array> {
@@ -166,8 +179,15 @@ async function* slices(src: ZipSource, start: number, end: number): AsyncGenerat
 }
 
 /** A whole member in one buffer (for zips nested inside zips, which NEMWEB's daily archives are), up to `max` bytes. */
-export async function readMember(src: ZipSource, m: ZipMember, file: string, budget: InflateBudget, max: number): Promise<Uint8Array> {
-  if (m.size > max) throw new ZipError(file, `${m.name}: a nested zip of ${m.size} bytes, more than the ${max} allowed`);
+export async function readMember(
+  src: ZipSource,
+  m: ZipMember,
+  file: string,
+  budget: InflateBudget,
+  max: number,
+): Promise<Uint8Array> {
+  if (m.size > max)
+    throw new ZipError(file, `${m.name}: a nested zip of ${m.size} bytes, more than the ${max} allowed`);
   const out = new Uint8Array(m.size);
   let p = 0;
   for await (const chunk of inflateMember(src, m, file, budget)) {

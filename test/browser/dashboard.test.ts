@@ -45,7 +45,9 @@ const search = (page: Page) => new URL(page.url()).searchParams;
 const span = (c: { firstX: number | null; lastX: number | null }) => (c.lastX ?? 0) - (c.firstX ?? 0);
 
 async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => !(document.querySelector('nem-app') as unknown as { feed: { loading: boolean } }).feed.loading);
+  await page.waitForFunction(
+    () => !(document.querySelector('nem-app') as unknown as { feed: { loading: boolean } }).feed.loading,
+  );
 }
 
 describe('dashboard tabs', () => {
@@ -66,7 +68,10 @@ describe('dashboard tabs', () => {
           expect(gen.labels.length).toBeGreaterThan(2);
           for (const l of gen.labels) expect(FUELS).toContain(l);
         }
-        if (tab !== 'stations') await expect.poll(async () => (await deepText(page, 'tbody tr')).length, { message: `${tab} table rows` }).toBeGreaterThan(0);
+        if (tab !== 'stations')
+          await expect
+            .poll(async () => (await deepText(page, 'tbody tr')).length, { message: `${tab} table rows` })
+            .toBeGreaterThan(0);
         await page.waitForTimeout(300); // let the last frame paint before the screenshot
         await page.screenshot({ path: join(ARTIFACTS, `${tab}-${scheme}.png`), fullPage: true });
       }
@@ -149,7 +154,11 @@ describe('dashboard tabs', () => {
     await waitForCharts(page, CHARTS.generation);
     const layers = await page.evaluate(() => {
       const tab = document.querySelector('nem-app')!.shadowRoot!.querySelector('tab-generation')!.shadowRoot!;
-      const u = (tab.querySelector('nem-chart') as unknown as { chart: { data: (number | null)[][]; series: { label?: string }[] } }).chart;
+      const u = (
+        tab.querySelector('nem-chart') as unknown as {
+          chart: { data: (number | null)[][]; series: { label?: string }[] };
+        }
+      ).chart;
       return u.series.slice(1).map((s, i) => {
         const vals = u.data[i + 1].filter((v): v is number => v !== null);
         return { label: s.label, min: Math.min(...vals), max: Math.max(...vals) };
@@ -178,8 +187,14 @@ describe('dashboard tabs', () => {
   });
 
   it('a window without data shows empty states, not blank or loading charts', async () => {
-    const { page, errors } = await open('/?tab=generation&region=NEM&range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00');
-    await expect.poll(async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length).toBe(CHARTS.generation);
+    const { page, errors } = await open(
+      '/?tab=generation&region=NEM&range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00',
+    );
+    await expect
+      .poll(
+        async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length,
+      )
+      .toBe(CHARTS.generation);
     expect(await deepText(page, '[role=status]')).toContain('No rows for this selection');
     expect((await charts(page)).every((c) => c.instance === 0)).toBe(true); // no uPlot drawn over nothing
     expect(errors).toEqual([]);
@@ -205,7 +220,9 @@ describe('dashboard tabs', () => {
     await page.locator('#tab-nem').focus();
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => search(page).get('tab')).toBe('generation');
-    expect(await page.evaluate(() => document.querySelector('nem-app')!.shadowRoot!.activeElement?.id)).toBe('tab-generation');
+    expect(await page.evaluate(() => document.querySelector('nem-app')!.shadowRoot!.activeElement?.id)).toBe(
+      'tab-generation',
+    );
     await page.keyboard.press('End');
     await expect.poll(() => search(page).get('tab')).toBe('generators');
     await page.keyboard.press('ArrowRight');
@@ -224,7 +241,9 @@ describe('dashboard tabs', () => {
     await waitForCharts(page, CHARTS.generation);
     const axis = await page.evaluate(() => {
       const app = document.querySelector('nem-app')!.shadowRoot!;
-      const chart = app.querySelector('tab-generation')!.shadowRoot!.querySelector('nem-chart') as unknown as { chart: { axes: { _splits: number[]; _values: string[] }[] } };
+      const chart = app.querySelector('tab-generation')!.shadowRoot!.querySelector('nem-chart') as unknown as {
+        chart: { axes: { _splits: number[]; _values: string[] }[] };
+      };
       return { splits: chart.chart.axes[0]._splits, values: chart.chart.axes[0]._values };
     });
     expect(axis.splits.length).toBeGreaterThan(2);
@@ -240,9 +259,14 @@ describe('dashboard tabs', () => {
   it("a chart's CSV download holds its data, one row per point, times in NEM time", async () => {
     const { page, errors } = await open('/?tab=prices&region=NEM&range=24h');
     const [price] = await waitForCharts(page, 2);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('nem-chart').first().locator('button', { hasText: 'CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('nem-chart').first().locator('button', { hasText: 'CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^prices-.*\.csv$/);
-    const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe(['time_nem', ...price.labels.map((l) => `${l} ($/MWh)`)].join(','));
     expect(lines).toHaveLength(price.points + 1);
     expect(lines[lines.length - 1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+10:00,/);
@@ -254,7 +278,11 @@ describe('dashboard tabs', () => {
     await waitForCharts(page, CHARTS.stations);
     const duid = (await deepText(page, 'li .duid'))[0];
     await page.locator('input[type=search]').fill(duid.slice(0, 4));
-    await expect.poll(async () => (await deepText(page, 'li .duid')).every((d) => d.toLowerCase().includes(duid.slice(0, 4).toLowerCase()))).toBe(true);
+    await expect
+      .poll(async () =>
+        (await deepText(page, 'li .duid')).every((d) => d.toLowerCase().includes(duid.slice(0, 4).toLowerCase())),
+      )
+      .toBe(true);
     await page.locator('li button', { hasText: duid }).first().click();
     await expect.poll(() => search(page).get('duid')).toBe(duid);
     await settled(page);
@@ -273,7 +301,8 @@ describe('dashboard tabs', () => {
     expect(await revenue.getAttribute('aria-sort')).toBe('descending');
     await revenue.press('Enter');
     expect(await revenue.getAttribute('aria-sort')).toBe('ascending');
-    const groups = async () => (await deepText(page, 'tr.group.l1 td:first-child')).map((t) => t.replace(/^[▾▸]\s*/, '').trim());
+    const groups = async () =>
+      (await deepText(page, 'tr.group.l1 td:first-child')).map((t) => t.replace(/^[▾▸]\s*/, '').trim());
     expect(await groups()).toContain('Coal');
     await page.locator('button.chip', { hasText: /^Coal$/ }).click();
     await expect.poll(() => search(page).get('fuels')).toBeTruthy();

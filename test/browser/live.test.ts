@@ -41,7 +41,15 @@ describe('live dashboard', () => {
     // Zoom the price chart the way a drag does: uPlot's setScale on x, through its hooks.
     const zoom = await page.evaluate(async () => {
       const tab = document.querySelector('nem-app')!.shadowRoot!.querySelector('tab-nem')!.shadowRoot!;
-      const u = (tab.querySelectorAll('nem-chart')[1] as unknown as { chart: { data: number[][]; setScale(k: string, s: { min: number; max: number }): void; scales: { x: { min: number; max: number } } } }).chart;
+      const u = (
+        tab.querySelectorAll('nem-chart')[1] as unknown as {
+          chart: {
+            data: number[][];
+            setScale(k: string, s: { min: number; max: number }): void;
+            scales: { x: { min: number; max: number } };
+          };
+        }
+      ).chart;
       const x = u.data[0];
       u.setScale('x', { min: x[10], max: x[60] });
       await new Promise((r) => setTimeout(r, 50)); // uPlot commits scale changes in a microtask batch
@@ -49,13 +57,17 @@ describe('live dashboard', () => {
     });
 
     await nextPush(page, start.pushes);
-    await expect.poll(async () => (await charts(page)).map((c) => c.checksum)).not.toEqual(before.map((c) => c.checksum));
+    await expect
+      .poll(async () => (await charts(page)).map((c) => c.checksum))
+      .not.toEqual(before.map((c) => c.checksum));
     const after = await charts(page);
     expect(after.map((c) => c.instance)).toEqual(before.map((c) => c.instance)); // setData, not a rebuild
     expect(after.every((c) => c.values > 0)).toBe(true);
     const scale = await page.evaluate(() => {
       const tab = document.querySelector('nem-app')!.shadowRoot!.querySelector('tab-nem')!.shadowRoot!;
-      const u = (tab.querySelectorAll('nem-chart')[1] as unknown as { chart: { scales: { x: { min: number; max: number } } } }).chart;
+      const u = (
+        tab.querySelectorAll('nem-chart')[1] as unknown as { chart: { scales: { x: { min: number; max: number } } } }
+      ).chart;
       return { min: u.scales.x.min, max: u.scales.x.max };
     });
     expect(zoom.max - zoom.min).toBeLessThan(86400 / 2);
@@ -79,7 +91,9 @@ describe('live dashboard', () => {
     await server.stop();
     const banner = page.locator('.banner[role=alert]');
     await expect.poll(() => banner.isVisible(), { timeout: 15_000 }).toBe(true);
-    expect(await banner.innerText()).toMatch(/Connection to the NEM Live server lost\.\s+(retrying in \d+ s|reconnecting now…)/);
+    expect(await banner.innerText()).toMatch(
+      /Connection to the NEM Live server lost\.\s+(retrying in \d+ s|reconnecting now…)/,
+    );
     expect(await liveText(page)).toMatch(/^(Offline|Connecting…)/);
     expect((await charts(page)).map((c) => c.values)).toEqual(before.map((c) => c.values));
     await page.screenshot({ path: `${import.meta.dirname}/../../test-artifacts/reconnecting.png` });

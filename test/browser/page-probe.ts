@@ -38,8 +38,18 @@ export function charts(page: Page): Promise<ChartSummary[]> {
       const x = u.data[0] as number[];
       let values = 0;
       let checksum = 0;
-      for (const col of u.data.slice(1)) for (const v of col) if (typeof v === 'number' && Number.isFinite(v)) (values++, (checksum += v));
-      return { heading, labels: u.series.slice(1).map((s) => s.label ?? ''), points: x.length, values, firstX: x[0] ?? null, lastX: x[x.length - 1] ?? null, checksum, instance: w.__ids!.get(u)! };
+      for (const col of u.data.slice(1))
+        for (const v of col) if (typeof v === 'number' && Number.isFinite(v)) (values++, (checksum += v));
+      return {
+        heading,
+        labels: u.series.slice(1).map((s) => s.label ?? ''),
+        points: x.length,
+        values,
+        firstX: x[0] ?? null,
+        lastX: x[x.length - 1] ?? null,
+        checksum,
+        instance: w.__ids!.get(u)!,
+      };
     });
   });
 }
@@ -71,10 +81,19 @@ export function deepText(page: Page, selector: string): Promise<string[]> {
 }
 
 /** The app's tab feed: which kind it follows and how many pushes it has had. */
-export function feed(page: Page): Promise<{ kind: string | null; pushes: number; watermark: string | null; loading: boolean }> {
+export function feed(
+  page: Page,
+): Promise<{ kind: string | null; pushes: number; watermark: string | null; loading: boolean }> {
   return page.evaluate(() => {
-    const app = document.querySelector('nem-app') as unknown as { feed: { kind: string | null; pushes: number; meta: { watermark: string } | null; loading: boolean } };
-    return { kind: app.feed.kind, pushes: app.feed.pushes, watermark: app.feed.meta?.watermark ?? null, loading: app.feed.loading };
+    const app = document.querySelector('nem-app') as unknown as {
+      feed: { kind: string | null; pushes: number; meta: { watermark: string } | null; loading: boolean };
+    };
+    return {
+      kind: app.feed.kind,
+      pushes: app.feed.pushes,
+      watermark: app.feed.meta?.watermark ?? null,
+      loading: app.feed.loading,
+    };
   });
 }
 

@@ -45,7 +45,11 @@ describe('push deltas', () => {
 
     const scrape = async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      return { delta: metric(text, 'nemlive_push_writes_total', 'form="delta"') || 0, full: metric(text, 'nemlive_push_writes_total', 'form="full"') || 0, bytes: metric(text, 'nemlive_push_bytes_total') };
+      return {
+        delta: metric(text, 'nemlive_push_writes_total', 'form="delta"') || 0,
+        full: metric(text, 'nemlive_push_writes_total', 'form="full"') || 0,
+        bytes: metric(text, 'nemlive_push_bytes_total'),
+      };
     };
     const before = await scrape();
     const ts = (await server.demo().step())!;
@@ -124,7 +128,11 @@ describe('push deltas', () => {
     const c = await TestClient.open(server.wsUrl);
     clients.push(c);
     c.send({ t: 'sub', id: 1, kind: 'prices.current', params: {}, delta: 'yes' });
-    expect(await c.next((f) => f.id === 1)).toMatchObject({ t: 'error', code: 'bad_request', message: expect.stringMatching(/delta must be true or false/) });
+    expect(await c.next((f) => f.id === 1)).toMatchObject({
+      t: 'error',
+      code: 'bad_request',
+      message: expect.stringMatching(/delta must be true or false/),
+    });
     expect((await c.request('sub', 'prices.current', {})).t).toBe('result');
   });
 });

@@ -41,16 +41,34 @@ describe('demo replay', () => {
   });
 
   it('`npm run sub` prints the result and a push as NDJSON and exits 0 after --count', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'client/sdk/sub-cli.ts', 'generation.mix', '--region', 'SA1', '--url', server.wsUrl, '--count', '2'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'client/sdk/sub-cli.ts',
+        'generation.mix',
+        '--region',
+        'SA1',
+        '--url',
+        server.wsUrl,
+        '--count',
+        '2',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, err).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; kind: string; watermark: string; data: { region: string } });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; kind: string; watermark: string; data: { region: string } });
     expect(lines.map((l) => [l.type, l.kind, l.data.region])).toEqual([
       ['result', 'generation.mix', 'SA1'],
       ['push', 'generation.mix', 'SA1'],

@@ -37,7 +37,10 @@ describe('an empty store under a real feed', () => {
 
       copyFileSync(join(FIXTURES, PRICE_ARCHIVE), join(inbox, PRICE_ARCHIVE));
       await until(() => server!.market.hasData, 'the file to set the watermark');
-      expect({ watermark: server.market.watermark, firstTs: server.market.firstTs }).toEqual({ watermark: MAY_1, firstTs: APRIL_1 + 300 });
+      expect({ watermark: server.market.watermark, firstTs: server.market.firstTs }).toEqual({
+        watermark: MAY_1,
+        firstTs: APRIL_1 + 300,
+      });
       expect((await healthz(server.url)).watermark).toBe('2026-05-01T00:00:00+10:00');
 
       const after = await client.query('prices.history', { regions: ['NSW1'], range: '24h', resolution: '5m' });

@@ -56,7 +56,11 @@ describe('fan-out', () => {
     for (const [i, s] of subs.entries()) {
       const pushes = s.frames.filter((f) => f.t === 'push');
       expect(pushes).toHaveLength(1);
-      expect(pushes[0]).toMatchObject({ id: i % 3, kind: QUESTIONS[i % QUESTIONS.length].kind, meta: { watermark: toNemIso(ts!) } });
+      expect(pushes[0]).toMatchObject({
+        id: i % 3,
+        kind: QUESTIONS[i % QUESTIONS.length].kind,
+        meta: { watermark: toNemIso(ts!) },
+      });
     }
     const text = await (await fetch(`${server.url}/metrics`)).text();
     // One publish per (question, client id) topic: 7 questions × 3 ids, not one send per socket.

@@ -28,7 +28,11 @@ export interface LiveServer extends AppHandle {
 }
 
 /** The real app over `store`; `env` sets config variables (LIVE, REPLAY_SECONDS, PORT …). */
-export async function startLiveServer(store: StoreDir, env: Record<string, string>, opts: AppOptions = {}): Promise<LiveServer> {
+export async function startLiveServer(
+  store: StoreDir,
+  env: Record<string, string>,
+  opts: AppOptions = {},
+): Promise<LiveServer> {
   const config = testConfig(store, env);
   const { log, lines } = captureLog();
   const app = await startApp(config, { log, ...opts });
@@ -64,7 +68,17 @@ export async function spawnLiveServer(store: StoreDir, env: Record<string, strin
   const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, '../../server/main.ts')], {
     cwd: join(HERE, '../..'),
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATA_DIR: store.dataDir, CACHE_DIR: store.cacheDir, HOST: '127.0.0.1', PORT: '0', WARM: '0', DUCKDB_THREADS: '1', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      DATA_DIR: store.dataDir,
+      CACHE_DIR: store.cacheDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      WARM: '0',
+      DUCKDB_THREADS: '1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
   });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
@@ -73,7 +87,11 @@ export async function spawnLiveServer(store: StoreDir, env: Record<string, strin
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   // main.ts prints "NEM Live: http://127.0.0.1:PORT" once listening.
-  await until(() => /NEM Live: http:\/\/\S+:\d+/.test(output) || exitCode !== undefined, 'the server to listen', 60_000);
+  await until(
+    () => /NEM Live: http:\/\/\S+:\d+/.test(output) || exitCode !== undefined,
+    'the server to listen',
+    60_000,
+  );
   if (exitCode !== undefined) throw new Error(`server exited with ${exitCode}:\n${output.slice(-2000)}`);
   const actual = Number(/NEM Live: http:\/\/\S+:(\d+)/.exec(output)![1]);
   return {

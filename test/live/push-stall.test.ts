@@ -23,7 +23,9 @@ beforeAll(async () => {
   server = await startLiveServer(store, { LIVE: 'demo', REPLAY_SECONDS: '3600' }, { cache: false });
   const conn = await server.instance.connect();
   try {
-    const rows = (await conn.runAndReadAll(`SELECT DISTINCT duid FROM scada ORDER BY duid LIMIT ${SOCKETS * PER_SOCKET}`)).getRowObjectsJS();
+    const rows = (
+      await conn.runAndReadAll(`SELECT DISTINCT duid FROM scada ORDER BY duid LIMIT ${SOCKETS * PER_SOCKET}`)
+    ).getRowObjectsJS();
     duids = rows.map((r) => String(r.duid));
   } finally {
     conn.closeSync();
@@ -44,8 +46,11 @@ async function privateSubscribers(): Promise<TestClient[]> {
       // A few at a time: a socket's queued cold questions are capped (MAX_SESSION_QUEUE).
       for (let from = 0; from < ids.length; from += 16) {
         const chunk = ids.slice(from, from + 16);
-        for (const [j, duid] of chunk.entries()) c.send({ t: 'sub', id: from + j, kind: 'station.output', params: { duid }, delta: true });
-        const answers = await Promise.all(chunk.map((_, j) => c.next((f) => f.id === from + j && (f.t === 'result' || f.t === 'error'), 60_000)));
+        for (const [j, duid] of chunk.entries())
+          c.send({ t: 'sub', id: from + j, kind: 'station.output', params: { duid }, delta: true });
+        const answers = await Promise.all(
+          chunk.map((_, j) => c.next((f) => f.id === from + j && (f.t === 'result' || f.t === 'error'), 60_000)),
+        );
         for (const a of answers) expect(a, JSON.stringify(a)).toMatchObject({ t: 'result' });
       }
       return c;
@@ -53,8 +58,14 @@ async function privateSubscribers(): Promise<TestClient[]> {
   );
 }
 
-const stationQueries = async () => metric(await (await fetch(`${server.url}/metrics`)).text(), 'nemlive_query_duration_seconds_count', 'kind="station.output"');
-const pushes = (cs: TestClient[], ts: number) => cs.reduce((n, c) => n + c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts)).length, 0);
+const stationQueries = async () =>
+  metric(
+    await (await fetch(`${server.url}/metrics`)).text(),
+    'nemlive_query_duration_seconds_count',
+    'kind="station.output"',
+  );
+const pushes = (cs: TestClient[], ts: number) =>
+  cs.reduce((n, c) => n + c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts)).length, 0);
 
 describe('distinct subscriptions and the live feed', () => {
   it('does not compute the groups of subscribers who left while the push run was going', async () => {
@@ -88,10 +99,20 @@ describe('distinct subscriptions and the live feed', () => {
     // At each advance, how many subscriptions the server had written the new interval into (it tracks what every
     // delta subscription holds).
     const heldAtAdvance: number[] = [];
-    const held = (ts: number) => [...server.sessions.values()].reduce((n, s) => n + [...s.subs.values()].filter((sub) => sub.held?.watermark === ts).length, 0);
+    const held = (ts: number) =>
+      [...server.sessions.values()].reduce(
+        (n, s) => n + [...s.subs.values()].filter((sub) => sub.held?.watermark === ts).length,
+        0,
+      );
     const stop = server.market.onAdvance((e) => heldAtAdvance.push(held(e.watermark)));
     try {
-      const batch = (ts: number) => ({ source: 'test', files: [], rows: {}, window: { minTs: ts, maxTs: ts }, ingestedAt: performance.now() });
+      const batch = (ts: number) => ({
+        source: 'test',
+        files: [],
+        rows: {},
+        window: { minTs: ts, maxTs: ts },
+        ingestedAt: performance.now(),
+      });
       const ts1 = await appendDemoInterval(conn);
       const first = (await pipeline.advance(batch(ts1)))!;
       expect(server.market.watermark).toBe(ts1);
@@ -108,12 +129,18 @@ describe('distinct subscriptions and the live feed', () => {
       // The first run stopped for the second; every subscriber got the second interval, most never the first.
       expect(o1.cycle?.superseded).toBeGreaterThan(0);
       expect(o2.cycle).toMatchObject({ planned: groups, superseded: 0, dropped: 0, failed: 0 });
-      await until(() => pushes(clients, ts2) === groups, `${groups} pushes of the second interval (have ${pushes(clients, ts2)})`, 60_000);
+      await until(
+        () => pushes(clients, ts2) === groups,
+        `${groups} pushes of the second interval (have ${pushes(clients, ts2)})`,
+        60_000,
+      );
       expect(pushes(clients, ts1)).toBeLessThan(groups);
       // Runs take turns: the second served first the groups the first had not reached (its first push to each
       // socket is for a question that socket did not get the first interval for).
       for (const c of clients) {
-        const gotFirst = new Set(c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts1)).map((f) => f.id));
+        const gotFirst = new Set(
+          c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts1)).map((f) => f.id),
+        );
         const firstOfSecond = c.frames.find((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts2))!;
         expect(gotFirst.has(firstOfSecond.id), `socket ${clients.indexOf(c)}: ${[...gotFirst].join(',')}`).toBe(false);
       }

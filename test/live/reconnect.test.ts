@@ -44,7 +44,11 @@ afterAll(async () => {
 describe('reconnect', () => {
   it('resubscribes after the socket dies and after a server restart, with the current answer at once and no duplicate', async () => {
     // The url is asked again at each reconnect, so it follows the restarted server to its new port.
-    const client = new NemClient({ url: () => server.wsUrl, WebSocket: TrackedSocket, backoff: { initialMs: 50, maxMs: 400 } });
+    const client = new NemClient({
+      url: () => server.wsUrl,
+      WebSocket: TrackedSocket,
+      backoff: { initialMs: 50, maxMs: 400 },
+    });
     const states: StateChange[] = [];
     client.onState((s) => states.push(s));
     const updates: Update<'prices.current'>[] = [];

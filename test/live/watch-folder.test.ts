@@ -35,7 +35,11 @@ describe('watched folder', () => {
     try {
       const updates: Update<'prices.history'>[] = [];
       // A fixed April window: the file revises the past (the watermark stays), so this answer must change.
-      client.sub('prices.history', { regions: ['NSW1', 'SA1'], from: APRIL_1, to: APRIL_1 + 86400, resolution: '5m' }, { onUpdate: (u) => updates.push(u) });
+      client.sub(
+        'prices.history',
+        { regions: ['NSW1', 'SA1'], from: APRIL_1, to: APRIL_1 + 86400, resolution: '5m' },
+        { onUpdate: (u) => updates.push(u) },
+      );
       await until(() => updates.length === 1, 'first result');
       expect((updates[0].data.series.NSW1 ?? []).filter((v) => v !== null)).toEqual([]);
 
@@ -60,7 +64,9 @@ describe('watched folder', () => {
     await until(() => ingested(server!).length > 0, 'the new file');
     expect(ingested(server)).toEqual([next.name]);
     const rows = await server.instance.connect().then(async (c) => {
-      const n = (await c.runAndReadAll("SELECT count(*)::INTEGER AS n FROM live_files WHERE status = 'ok'")).getRowObjectsJS()[0].n;
+      const n = (
+        await c.runAndReadAll("SELECT count(*)::INTEGER AS n FROM live_files WHERE status = 'ok'")
+      ).getRowObjectsJS()[0].n;
       c.closeSync();
       return n;
     });

@@ -38,7 +38,9 @@ describe('CACHE_DIR', () => {
     writeFileSync(file, 'x');
     const child = startServer({ dataDir: base.dataDir, cacheDir: join(file, 'cache') });
     expect((await child.exit).code).toBe(2);
-    expect(child.out().trim()).toBe(`nem-live: CACHE_DIR=${JSON.stringify(join(file, 'cache'))} cannot be created (${file} is in the way)`);
+    expect(child.out().trim()).toBe(
+      `nem-live: CACHE_DIR=${JSON.stringify(join(file, 'cache'))} cannot be created (${file} is in the way)`,
+    );
   });
 });
 

@@ -21,7 +21,10 @@ export interface Dirs {
 export async function demoDirs(days = 2, prefix = 'nemlive-prod-'): Promise<Dirs> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const dataDir = join(dir, 'data');
-  const store = await ensureStore({ dataDir, demoDays: days, threads: 1, memoryLimit: '1GB' }, { info: () => undefined });
+  const store = await ensureStore(
+    { dataDir, demoDays: days, threads: 1, memoryLimit: '1GB' },
+    { info: () => undefined },
+  );
   store.instance.closeSync();
   return { dir, dataDir, cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -30,7 +33,12 @@ export async function demoDirs(days = 2, prefix = 'nemlive-prod-'): Promise<Dirs
 export function copyDirs(from: Dirs, prefix = 'nemlive-prod-'): Dirs {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cpSync(from.dataDir, join(dir, 'data'), { recursive: true });
-  return { dir, dataDir: join(dir, 'data'), cacheDir: join(dir, 'cache'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    dataDir: join(dir, 'data'),
+    cacheDir: join(dir, 'cache'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface Child {
@@ -44,7 +52,11 @@ export interface Child {
 }
 
 /** `openFiles`: the server's open-files limit (soft and hard), set with prlimit before it starts. */
-export function startServer(dirs: Pick<Dirs, 'dataDir' | 'cacheDir'>, env: Record<string, string> = {}, opts: { openFiles?: number } = {}): Child {
+export function startServer(
+  dirs: Pick<Dirs, 'dataDir' | 'cacheDir'>,
+  env: Record<string, string> = {},
+  opts: { openFiles?: number } = {},
+): Child {
   const node = [process.execPath, '--import', 'tsx', join(ROOT, 'server/main.ts')];
   const argv = opts.openFiles === undefined ? node : ['prlimit', `--nofile=${opts.openFiles}`, ...node];
   const proc = spawn(argv[0], argv.slice(1), {
@@ -67,17 +79,24 @@ export function startServer(dirs: Pick<Dirs, 'dataDir' | 'cacheDir'>, env: Recor
   let text = '';
   proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     proc,
     out: () => text,
     exit,
     async listening(timeoutMs = 60_000) {
-      const url = await waitFor(() => /NEM Live: (http:\/\/\S+)/.exec(text)?.[1] ?? (proc.exitCode !== null ? 'exited' : undefined), (u) => u !== undefined, timeoutMs);
+      const url = await waitFor(
+        () => /NEM Live: (http:\/\/\S+)/.exec(text)?.[1] ?? (proc.exitCode !== null ? 'exited' : undefined),
+        (u) => u !== undefined,
+        timeoutMs,
+      );
       if (url === 'exited') throw new Error(`server exited before listening:\n${text.slice(-2000)}`);
       return url!;
     },
-    workerPids: () => [...text.matchAll(/"pid":(\d+),"worker":\d+,[^\n]*"msg":"worker listening"/g)].map((m) => Number(m[1])),
+    workerPids: () =>
+      [...text.matchAll(/"pid":(\d+),"worker":\d+,[^\n]*"msg":"worker listening"/g)].map((m) => Number(m[1])),
   };
 }
 

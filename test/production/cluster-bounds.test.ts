@@ -28,10 +28,18 @@ it('a socket on a worker past its cap of uncached questions gets overloaded, and
   const params = (n: number) => window(to, n);
   const n = 40;
   for (let i = 1; i <= n; i++) client.send({ t: 'query', id: `q${i}`, kind: 'prices.history', params: params(i) });
-  const got = await Promise.all(Array.from({ length: n }, (_, i) => client.next((f) => f.id === `q${i + 1}` && (f.t === 'result' || f.t === 'error'))));
+  const got = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      client.next((f) => f.id === `q${i + 1}` && (f.t === 'result' || f.t === 'error')),
+    ),
+  );
   const refused = got.filter((f) => f.t === 'error');
   expect(refused.length).toBeGreaterThan(0);
-  for (const f of refused) expect(f).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/this socket already has 12 uncached questions/) });
+  for (const f of refused)
+    expect(f).toMatchObject({
+      code: 'overloaded',
+      message: expect.stringMatching(/this socket already has 12 uncached questions/),
+    });
   expect(got.length - refused.length).toBeGreaterThanOrEqual(12);
   const again = await client.query('prices.history', params(Number(String(refused[0].id).slice(1))));
   expect(again.t).toBe('result');
@@ -42,10 +50,16 @@ it("another socket's question does not wait behind one socket's backlog at the s
   const [attacker, victim] = await Promise.all([TestClient.open(ws), TestClient.open(ws)]);
   const to = Date.parse(String(attacker.hello.watermark)) / 1000;
   const order: string[] = [];
-  const answered = (c: TestClient, id: string) => c.next((f) => f.id === id && (f.t === 'result' || f.t === 'error'), 60_000).then((f) => (order.push(id), f));
+  const answered = (c: TestClient, id: string) =>
+    c.next((f) => f.id === id && (f.t === 'result' || f.t === 'error'), 60_000).then((f) => (order.push(id), f));
   // 12 distinct cold tabs (the socket's cap; each several panel queries), then, as they queue, one from another socket.
   const backlog = Array.from({ length: 12 }, (_, i) => {
-    attacker.send({ t: 'query', id: `a${i}`, kind: 'tab.generation', params: { region: 'NEM', from: to - 86_400 - i * 300, to, resolution: '5m' } });
+    attacker.send({
+      t: 'query',
+      id: `a${i}`,
+      kind: 'tab.generation',
+      params: { region: 'NEM', from: to - 86_400 - i * 300, to, resolution: '5m' },
+    });
     return answered(attacker, `a${i}`);
   });
   await new Promise((r) => setTimeout(r, 20));

@@ -64,10 +64,16 @@ afterAll(async () => {
 describe('WORKERS=2', () => {
   it('spreads sockets over both workers on one port; each answers from the one store and pushes new intervals', async () => {
     const clients = await Promise.all(Array.from({ length: 16 }, () => TestClient.open(ws)));
-    const view = await waitFor(() => workers(url), (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 16);
+    const view = await waitFor(
+      () => workers(url),
+      (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 16,
+    );
     expect([...view.keys()].sort()).toEqual([0, 1]);
     for (const w of view.values()) expect(w.sessions, JSON.stringify([...view.values()])).toBeGreaterThan(0);
-    const total = await waitFor(async () => JSON.parse((await fetchFresh(`${url}/healthz`)).body).sessions as number, (n) => n === 16);
+    const total = await waitFor(
+      async () => JSON.parse((await fetchFresh(`${url}/healthz`)).body).sessions as number,
+      (n) => n === 16,
+    );
     expect(total).toBe(16);
 
     const params = { region: 'SA1', from: 1_761_800_000, to: 1_761_850_000 };
@@ -78,19 +84,29 @@ describe('WORKERS=2', () => {
     for (const p of pushes) expect(p.data.time).toBeGreaterThan(Date.parse(clients[0].hello.watermark) / 1000);
     // Workers push each interval ahead of the market, then advance without pushing it again: the next push is newer.
     const next = await Promise.all(clients.map((c) => c.next((f) => f.t === 'push' && f.id === 'now', 30_000)));
-    next.forEach((p, i) => expect(p.meta.watermark > pushes[i].meta.watermark, `${p.meta.watermark} after ${pushes[i].meta.watermark}`).toBe(true));
+    next.forEach((p, i) =>
+      expect(p.meta.watermark > pushes[i].meta.watermark, `${p.meta.watermark} after ${pushes[i].meta.watermark}`).toBe(
+        true,
+      ),
+    );
     await Promise.all(clients.map((c) => c.close()));
   });
 
   it('replaces a worker that crashes; the other keeps its sockets, and the dropped ones reconnect', async () => {
     const clients = await Promise.all(Array.from({ length: 12 }, () => TestClient.open(ws)));
-    const before = await waitFor(() => workers(url), (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 12);
+    const before = await waitFor(
+      () => workers(url),
+      (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 12,
+    );
     const doomed = before.get(0)!;
     expect(doomed.sessions).toBeGreaterThan(0);
     const closed: number[] = [];
     clients.forEach((c, i) => void c.closed.then(() => closed.push(i)));
     child.proc.kill('SIGUSR2'); // test hook: worker 0 throws from its event loop
-    await waitFor(() => closed.length, (n) => n === doomed.sessions);
+    await waitFor(
+      () => closed.length,
+      (n) => n === doomed.sessions,
+    );
     for (const i of closed) expect((await clients[i].closed).code).toBe(1006);
     const survivors = clients.filter((_, i) => !closed.includes(i));
     expect(survivors.length).toBe(12 - doomed.sessions);
@@ -100,40 +116,72 @@ describe('WORKERS=2', () => {
       expect((await again.query('prices.current')).t).toBe('result');
       await again.close();
     }
-    const after = await waitFor(() => workers(url), (v) => v.get(0)?.pid !== doomed.pid && v.size === 2);
+    const after = await waitFor(
+      () => workers(url),
+      (v) => v.get(0)?.pid !== doomed.pid && v.size === 2,
+    );
     expect(after.get(1)!.pid).toBe(before.get(1)!.pid);
     expect(alive(doomed.pid)).toBe(false);
     // Log lines of three processes arrive asynchronously.
-    await waitFor(() => child.out(), (out) => /"msg":"worker crashed; the supervisor replaces it"/.test(out) && /"msg":"worker replaced"/.test(out));
+    await waitFor(
+      () => child.out(),
+      (out) => /"msg":"worker crashed; the supervisor replaces it"/.test(out) && /"msg":"worker replaced"/.test(out),
+    );
     await Promise.all(survivors.map((c) => c.close()));
   });
 
   it('backs off when a replacement keeps dying soon after it started', async () => {
-    const deaths = () => [...child.out().matchAll(/"worker":0,"workerPid":\d+,"code":70,"signal":null,"livedS":\d+,"restartInMs":(\d+),"msg":"worker died/g)].map((m) => Number(m[1]));
+    const deaths = () =>
+      [
+        ...child
+          .out()
+          .matchAll(
+            /"worker":0,"workerPid":\d+,"code":70,"signal":null,"livedS":\d+,"restartInMs":(\d+),"msg":"worker died/g,
+          ),
+      ].map((m) => Number(m[1]));
     const before = deaths().length;
     for (const expected of [500, 1000]) {
       const pid = (await workers(url)).get(0)!.pid;
       child.proc.kill('SIGUSR2');
       await waitFor(deaths, (d) => d.length > before + (expected === 500 ? 0 : 1));
       expect(deaths().at(-1)).toBe(expected);
-      await waitFor(() => workers(url), (v) => v.size === 2 && v.get(0)!.pid !== pid);
+      await waitFor(
+        () => workers(url),
+        (v) => v.size === 2 && v.get(0)!.pid !== pid,
+      );
     }
   });
 
   it('kills and replaces a worker whose event loop stops (SIGSTOP); the other keeps its sockets and the port answers', async () => {
     const clients = await Promise.all(Array.from({ length: 8 }, () => TestClient.open(ws)));
-    const before = await waitFor(() => workers(url), (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 8);
+    const before = await waitFor(
+      () => workers(url),
+      (v) => [...v.values()].reduce((s, w) => s + w.sessions, 0) === 8,
+    );
     const frozen = before.get(1)!;
     const dropped: number[] = [];
     clients.forEach((c, i) => void c.closed.then(() => dropped.push(i)));
     // Frozen for real, from outside: the process keeps its listen socket and IPC channel but runs nothing.
     process.kill(frozen.pid, 'SIGSTOP');
     try {
-      const silent = new RegExp(`"workerPid":${frozen.pid},[^\\n]*"msg":"worker stopped answering its heartbeat; killing it"`);
-      await waitFor(() => child.out(), (out) => silent.test(out), 30_000);
-      await waitFor(() => dropped.length, (n) => n === frozen.sessions);
+      const silent = new RegExp(
+        `"workerPid":${frozen.pid},[^\\n]*"msg":"worker stopped answering its heartbeat; killing it"`,
+      );
+      await waitFor(
+        () => child.out(),
+        (out) => silent.test(out),
+        30_000,
+      );
+      await waitFor(
+        () => dropped.length,
+        (n) => n === frozen.sessions,
+      );
       // Only now ask over HTTP: a connection the kernel hands the stopped worker would hang until it is killed.
-      const after = await waitFor(() => workers(url), (v) => v.size === 2 && v.get(1)!.pid !== frozen.pid, 30_000);
+      const after = await waitFor(
+        () => workers(url),
+        (v) => v.size === 2 && v.get(1)!.pid !== frozen.pid,
+        30_000,
+      );
       expect(after.get(0)!.pid).toBe(before.get(0)!.pid);
       expect(alive(frozen.pid)).toBe(false);
     } finally {
@@ -167,7 +215,11 @@ describe('WORKERS=2', () => {
     })();
     const replacedBefore = (child.out().match(/"msg":"workers replaced"/g) ?? []).length;
     child.proc.kill('SIGHUP');
-    await waitFor(() => (child.out().match(/"msg":"workers replaced"/g) ?? []).length, (n) => n > replacedBefore, 60_000);
+    await waitFor(
+      () => (child.out().match(/"msg":"workers replaced"/g) ?? []).length,
+      (n) => n > replacedBefore,
+      60_000,
+    );
     polling = false;
     await poller;
     expect(polls).toBeGreaterThan(10);

@@ -59,19 +59,30 @@ it('survives kill -9 during ingest and cache writes: nothing committed is lost a
     const url = await child.listening();
     const c = await TestClient.open(`${url.replace('http', 'ws')}/ws`);
     const boot = iso(c.hello.watermark);
-    expect(boot, `round ${round}: the store lost intervals clients had seen (kills so far: ${kills.join(', ')})`).toBeGreaterThanOrEqual(told);
+    expect(
+      boot,
+      `round ${round}: the store lost intervals clients had seen (kills so far: ${kills.join(', ')})`,
+    ).toBeGreaterThanOrEqual(told);
     const stop = drive(c, (w) => (told = Math.max(told, w)));
     const ms = 200 + Math.floor(Math.random() * 2800);
     await new Promise((r) => setTimeout(r, ms));
     // The last round is killed only once some interval was seen: on a busy machine every random kill may come before
     // the replay's first push, and the check below needs the feed to have ingested between kills.
-    if (round === ROUNDS - 1) await waitFor(() => told, (w) => w > DEMO_WATERMARK, 60_000);
+    if (round === ROUNDS - 1)
+      await waitFor(
+        () => told,
+        (w) => w > DEMO_WATERMARK,
+        60_000,
+      );
     child.proc.kill('SIGKILL');
     expect((await child.exit).signal).toBe('SIGKILL');
     stop();
     kills.push(`${ms} ms (workers=${workers})`);
     // Workers follow their supervisor out (their IPC channel closes).
-    await waitFor(() => child.workerPids().filter(alive), (left) => left.length === 0);
+    await waitFor(
+      () => child.workerPids().filter(alive),
+      (left) => left.length === 0,
+    );
   }
   expect(told).toBeGreaterThan(DEMO_WATERMARK); // the feed did ingest between kills
 
@@ -89,10 +100,16 @@ it('survives kill -9 during ingest and cache writes: nothing committed is lost a
   expect(iso(c.hello.watermark)).toBe(fresh.watermark);
   for (let i = 0; i < QUESTIONS.length; i++) {
     expect(served[i].t, JSON.stringify(served[i]).slice(0, 300)).toBe('result');
-    expect(served[i].data, `${QUESTIONS[i].kind} from ${served[i].meta.cache} after kills at ${kills.join(', ')}`).toEqual(fresh.data[i]);
+    expect(
+      served[i].data,
+      `${QUESTIONS[i].kind} from ${served[i].meta.cache} after kills at ${kills.join(', ')}`,
+    ).toEqual(fresh.data[i]);
   }
   // The cache was exercised: some answers came back from LMDB written by the killed runs.
-  expect(served.some((f) => f.meta.cache === 'lmdb'), served.map((f) => f.meta.cache).join(',')).toBe(true);
+  expect(
+    served.some((f) => f.meta.cache === 'lmdb'),
+    served.map((f) => f.meta.cache).join(','),
+  ).toBe(true);
   const disk = new DiskTier({ path: dirs.cacheDir, maxBytes: 64 << 20 });
   try {
     expect(disk.audit().consistent).toBe(true);
@@ -101,5 +118,7 @@ it('survives kill -9 during ingest and cache writes: nothing committed is lost a
   } finally {
     await disk.close();
   }
-  console.log(`kill -9 at ${kills.join(', ')}; ${(told - DEMO_WATERMARK) / 300} intervals ingested; final answers: ${served.map((f) => f.meta.cache).join(',')}`);
+  console.log(
+    `kill -9 at ${kills.join(', ')}; ${(told - DEMO_WATERMARK) / 300} intervals ingested; final answers: ${served.map((f) => f.meta.cache).join(',')}`,
+  );
 }, 240_000); // seven server starts (half with two workers): ~40 s on a quiet machine, 60-90 s on a busy one

@@ -23,6 +23,9 @@ describe('default DuckDB budget', () => {
       expect(busy(b), `${cores} cores`).toBe(Math.max(1, cores - 1));
     }
     expect(duckdbBudget(2)).toEqual({ threads: 1, maxColdQueries: 1 });
-    expect(loadConfig([], { DUCKDB_THREADS: '2', MAX_COLD_QUERIES: '2' })).toMatchObject({ threads: 2, maxColdQueries: 2 });
+    expect(loadConfig([], { DUCKDB_THREADS: '2', MAX_COLD_QUERIES: '2' })).toMatchObject({
+      threads: 2,
+      maxColdQueries: 2,
+    });
   });
 });

@@ -15,7 +15,10 @@ export interface Question {
 }
 
 /** Each question's data at the store's current watermark (decoded), and that watermark. */
-export async function freshAnswers(dataDir: string, questions: Question[]): Promise<{ watermark: number; data: unknown[] }> {
+export async function freshAnswers(
+  dataDir: string,
+  questions: Question[],
+): Promise<{ watermark: number; data: unknown[] }> {
   const { instance } = await openStore({ dataDir, threads: 1 });
   const pool = new LanePool(instance, 1);
   try {

@@ -26,7 +26,15 @@ const QUESTIONS: Question[] = [
 ];
 
 async function serveAndAsk(dataDir: string, cacheDir: string): Promise<{ data: unknown; cache: string }[]> {
-  const config = loadConfig([], { DATA_DIR: dataDir, CACHE_DIR: cacheDir, PORT: '0', WARM: '0', LIVE: 'off', DUCKDB_THREADS: '1', LOG_LEVEL: 'silent' });
+  const config = loadConfig([], {
+    DATA_DIR: dataDir,
+    CACHE_DIR: cacheDir,
+    PORT: '0',
+    WARM: '0',
+    LIVE: 'off',
+    DUCKDB_THREADS: '1',
+    LOG_LEVEL: 'silent',
+  });
   const app = await startApp(config, { log: createLogger('silent') });
   const c = await TestClient.open(app.wsUrl);
   try {
@@ -46,7 +54,8 @@ async function serveAndAsk(dataDir: string, cacheDir: string): Promise<{ data: u
 /** The same questions computed straight from the store, no cache anywhere. */
 const fresh = async (dataDir: string) => (await freshAnswers(dataDir, QUESTIONS)).data;
 
-const maxOf = (stats: unknown) => (stats as { rows: { region: string; max: number }[] }).rows.find((r) => r.region === 'SA1')!.max;
+const maxOf = (stats: unknown) =>
+  (stats as { rows: { region: string; max: number }[] }).rows.find((r) => r.region === 'SA1')!.max;
 
 describe('cache keys across restarts', () => {
   it('an offline ingest revising past prices is never answered from the cache of the data before it', async () => {
@@ -58,7 +67,11 @@ describe('cache keys across restarts', () => {
     // `npm run ingest` while the server is stopped: one SA1 price inside the fixed window, revised.
     const { instance } = await openStore({ dataDir: store.dataDir, threads: 1 });
     const conn = await instance.connect();
-    await ingestBuffer(conn, 'revision.CSV', new TextEncoder().encode(priceCsv([{ ts: FROM + 7200, region: 'SA1', rrp: 12345.5 }])));
+    await ingestBuffer(
+      conn,
+      'revision.CSV',
+      new TextEncoder().encode(priceCsv([{ ts: FROM + 7200, region: 'SA1', rrp: 12345.5 }])),
+    );
     conn.closeSync();
     instance.closeSync();
 

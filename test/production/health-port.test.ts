@@ -25,7 +25,10 @@ beforeAll(async () => {
   dirs = await demoDirs(2, 'nemlive-health-port-');
 });
 
-describe.each([['one process', '1'], ['WORKERS=2', '2']])('HEALTH_PORT, %s', (_name, workers) => {
+describe.each([
+  ['one process', '1'],
+  ['WORKERS=2', '2'],
+])('HEALTH_PORT, %s', (_name, workers) => {
   let child: Child;
   let port: number;
   beforeAll(async () => {

@@ -21,7 +21,10 @@ afterAll(() => {
   extra.forEach((d) => d.remove());
 });
 
-async function serve(env: Record<string, string>, opts: { openFiles?: number } = {}): Promise<{ child: Child; url: string; ws: string }> {
+async function serve(
+  env: Record<string, string>,
+  opts: { openFiles?: number } = {},
+): Promise<{ child: Child; url: string; ws: string }> {
   const dirs = copyDirs(base, 'nemlive-limits-');
   extra.push(dirs);
   const child = startServer(dirs, { WORKERS: '2', ...env }, opts);
@@ -62,7 +65,13 @@ describe('session cap across workers', () => {
 describe('access and size limits, WORKERS=2', () => {
   let s: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    s = await serve({ AUTH_TOKEN: 's3cret', ALLOWED_ORIGINS: 'https://nem.example', MAX_PAYLOAD_BYTES: '1024', RATE_LIMIT: '5', RATE_BURST: '3' });
+    s = await serve({
+      AUTH_TOKEN: 's3cret',
+      ALLOWED_ORIGINS: 'https://nem.example',
+      MAX_PAYLOAD_BYTES: '1024',
+      RATE_LIMIT: '5',
+      RATE_BURST: '3',
+    });
   });
   afterAll(async () => {
     if (s) await stop(s.child);
@@ -116,16 +125,26 @@ describe('access and size limits, WORKERS=2', () => {
 describe('start-up refusals', () => {
   it('stops with one line naming the setting for bad or clashing limits', () => {
     const bad = (env: Record<string, string>) => () => loadConfig([], env);
-    expect(bad({ WORKERS: '4', MAX_SESSIONS: '3' })).toThrow(new ConfigError('MAX_SESSIONS=3 must be at least WORKERS=4 (each worker admits its share of the sessions)'));
+    expect(bad({ WORKERS: '4', MAX_SESSIONS: '3' })).toThrow(
+      new ConfigError('MAX_SESSIONS=3 must be at least WORKERS=4 (each worker admits its share of the sessions)'),
+    );
     expect(bad({ IDLE_TIMEOUT_S: '5' })).toThrow(/^IDLE_TIMEOUT_S="5" must be 0 \(off\) or from 8 to 960 seconds$/);
     expect(bad({ RATE_LIMIT: '0' })).toThrow(/^RATE_LIMIT="0" must be a whole number/);
-    expect(() => loadConfig(['--max-sessions', '1', '--workers', '2'], {})).toThrow(/^--max-sessions=1 must be at least --workers=2/);
-    expect(loadConfig([], { MAX_COLD_QUERIES: '3', SHUTDOWN_TIMEOUT_S: '20' })).toMatchObject({ maxColdQueries: 3, shutdownTimeoutS: 20, rateLimit: 200 });
+    expect(() => loadConfig(['--max-sessions', '1', '--workers', '2'], {})).toThrow(
+      /^--max-sessions=1 must be at least --workers=2/,
+    );
+    expect(loadConfig([], { MAX_COLD_QUERIES: '3', SHUTDOWN_TIMEOUT_S: '20' })).toMatchObject({
+      maxColdQueries: 3,
+      shutdownTimeoutS: 20,
+      rateLimit: 200,
+    });
   });
 
   it('refuses a port another server holds instead of sharing it', async () => {
     const holder = createServer();
-    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+    );
     try {
       const child = startServer(base, { PORT: String(port) });
       expect((await child.exit).code).toBe(1);
@@ -166,7 +185,8 @@ describe('at the open-files limit (ulimit -n 200, one process)', () => {
   });
 
   it('admits no more sessions than the limit leaves room for; the rest get `overloaded`', async () => {
-    const warned = /"maxSessions":20000,"openFilesLimit":200,"admitted":(\d+),"msg":"MAX_SESSIONS is above what the open-files limit allows/;
+    const warned =
+      /"maxSessions":20000,"openFilesLimit":200,"admitted":(\d+),"msg":"MAX_SESSIONS is above what the open-files limit allows/;
     expect(s.child.out()).toMatch(warned);
     const admitted = Number(/"admitted":(\d+)/.exec(s.child.out())![1]);
     expect(admitted).toBeLessThan(LIMIT);
@@ -184,24 +204,45 @@ describe('at the open-files limit (ulimit -n 200, one process)', () => {
     const sockets: Socket[] = [];
     // More than the limit: the kernel completes each handshake into the listen backlog whether or not it is accepted.
     await Promise.all(
-      Array.from({ length: LIMIT + 100 }, () => new Promise<void>((resolve) => {
-        const sock = connect(port, '127.0.0.1', () => resolve());
-        sock.on('error', () => resolve());
-        sockets.push(sock);
-      })),
+      Array.from(
+        { length: LIMIT + 100 },
+        () =>
+          new Promise<void>((resolve) => {
+            const sock = connect(port, '127.0.0.1', () => resolve());
+            sock.on('error', () => resolve());
+            sockets.push(sock);
+          }),
+      ),
     );
     try {
-      await waitFor(() => readdirSync(`/proc/${pid}/fd`).length, (n) => n >= LIMIT - 20);
+      await waitFor(
+        () => readdirSync(`/proc/${pid}/fd`).length,
+        (n) => n >= LIMIT - 20,
+      );
       const flooded = await runnableShare(pid, 2000);
       const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-      console.log(`fd exhaustion: event loop runnable ${pct(flooded.runnable)} of wall time, on CPU ${pct(flooded.cpu)}`);
+      console.log(
+        `fd exhaustion: event loop runnable ${pct(flooded.runnable)} of wall time, on CPU ${pct(flooded.cpu)}`,
+      );
       expect(flooded.runnable).toBeLessThan(0.5);
-      await waitFor(() => s.child.out(), (out) => /"limit":200,"port":\d+,"msg":"out of file descriptors/.test(out));
+      await waitFor(
+        () => s.child.out(),
+        (out) => /"limit":200,"port":\d+,"msg":"out of file descriptors/.test(out),
+      );
     } finally {
       for (const sock of sockets) sock.destroy();
     }
-    expect(await waitFor(() => healthStatus(s.url), (st) => st === 200, 30_000)).toBe(200);
-    await waitFor(() => s.child.out(), (out) => /"msg":"file descriptors free again: accepting connections"/.test(out));
+    expect(
+      await waitFor(
+        () => healthStatus(s.url),
+        (st) => st === 200,
+        30_000,
+      ),
+    ).toBe(200);
+    await waitFor(
+      () => s.child.out(),
+      (out) => /"msg":"file descriptors free again: accepting connections"/.test(out),
+    );
     const after = await runnableShare(pid, 1000);
     expect(after.runnable).toBeLessThan(0.5);
     const again = await TestClient.open(s.ws);

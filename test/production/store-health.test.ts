@@ -25,7 +25,8 @@ function damage(dataDir: string): void {
   const size = statSync(path).size;
   const fd = openSync(path, 'r+');
   try {
-    for (let at = Math.floor(size / 4); at < size * 0.9; at += 256 * 1024) writeSync(fd, randomBytes(4096), 0, 4096, at);
+    for (let at = Math.floor(size / 4); at < size * 0.9; at += 256 * 1024)
+      writeSync(fd, randomBytes(4096), 0, 4096, at);
   } finally {
     closeSync(fd);
   }
@@ -73,7 +74,10 @@ for (const workers of ['1', '2']) {
         const failed = answers.filter((a) => a.t === 'error' && a.code === 'internal');
         expect(failed.length, JSON.stringify(answers.map((a) => a.code ?? a.t))).toBeGreaterThan(0);
 
-        const after = await waitFor(() => healthz(url), (h) => h.status === 503);
+        const after = await waitFor(
+          () => healthz(url),
+          (h) => h.status === 503,
+        );
         expect(after.body.status).toBe('degraded');
         expect(after.body.store!.ok).toBe(false);
         expect(after.body.store!.reason).toMatch(/Corrupt database file/);

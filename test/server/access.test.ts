@@ -7,7 +7,9 @@ import { healthz, startTestServer, TestClient, upgradeStatus, waitFor, type Test
 describe('access', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { AUTH_TOKEN: 's3cret', ALLOWED_ORIGINS: 'https://nem.example, http://localhost:5006' } });
+    server = await startTestServer({
+      env: { AUTH_TOKEN: 's3cret', ALLOWED_ORIGINS: 'https://nem.example, http://localhost:5006' },
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -47,7 +49,11 @@ describe('idle sockets', () => {
       const dead = await TestClient.open(server.wsUrl);
       // Stops reading, so the server's pings go unanswered, like a peer behind a vanished NAT entry.
       (dead.ws as unknown as { _socket: Socket })._socket.pause();
-      await waitFor(() => healthz(server.url), (h) => h.sessions === 1, 60_000);
+      await waitFor(
+        () => healthz(server.url),
+        (h) => h.sessions === 1,
+        60_000,
+      );
       expect(server.sessions.get(alive.hello.session)).toBeDefined();
       expect(pings).toBeGreaterThan(0);
       expect((await alive.query('prices.current')).t).toBe('result');

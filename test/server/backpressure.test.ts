@@ -4,7 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { toNemIso } from '../../shared/nem.ts';
-import { addInterval, healthz, metric, startTestServer, TestClient, waitFor, type Frame, type TestServer } from './harness.ts';
+import {
+  addInterval,
+  healthz,
+  metric,
+  startTestServer,
+  TestClient,
+  waitFor,
+  type Frame,
+  type TestServer,
+} from './harness.ts';
 
 const BIG = { kind: 'tab.generation', params: { region: 'NEM', range: 'all', resolution: '5m' } }; // ~88 KB
 const MB = 1 << 20;
@@ -20,7 +29,9 @@ const metricsText = async (s: TestServer) => (await fetch(`${s.url}/metrics`)).t
 
 describe('slow readers', () => {
   it('a socket that falls behind is skipped for pushes and catches up with the latest state when it drains', async () => {
-    const server = await startTestServer({ limits: { ratePerSecond: 1e6, rateBurst: 1e6, behindBytes: 256 << 10, maxBackpressure: 256 * MB } });
+    const server = await startTestServer({
+      limits: { ratePerSecond: 1e6, rateBurst: 1e6, behindBytes: 256 << 10, maxBackpressure: 256 * MB },
+    });
     try {
       const sub = { regions: ['SA1'], range: '24h', resolution: '5m' };
       const slow = await TestClient.open(server.wsUrl);
@@ -52,7 +63,9 @@ describe('slow readers', () => {
       expect(caughtUp.data).toEqual(pushed.data);
       expect(session.stale).toBe(false);
       const big = slow.frames.filter((f) => f.t === 'result' && String(f.id).startsWith('big'));
-      console.log(`slow reader: ${sent} big queries sent while paused, ${big.length} answered before the catch-up push`);
+      console.log(
+        `slow reader: ${sent} big queries sent while paused, ${big.length} answered before the catch-up push`,
+      );
       // Result frames are built in one reused buffer (server/answer.ts sentNowFrame); what uWS buffered for this
       // socket must be its own copy: every frame intact, each id once, the same data as the reference answer.
       expect(big.length).toBeGreaterThan(0);
@@ -89,9 +102,14 @@ describe('slow readers', () => {
         await new Promise((r) => setTimeout(r, 10));
         peak = Math.max(peak, process.memoryUsage().rss);
       }
-      const h = await waitFor(() => healthz(server.url), (v) => v.sessions === 1 && v.duckdbConnections === 1);
+      const h = await waitFor(
+        () => healthz(server.url),
+        (v) => v.sessions === 1 && v.duckdbConnections === 1,
+      );
       expect(h.sessions).toBe(1);
-      console.log(`stuck reader closed after ${sent} queries (~${((sent * 88) / 1024).toFixed(0)} MB asked); RSS ${(rssBefore / MB).toFixed(0)} → peak ${(peak / MB).toFixed(0)} MB`);
+      console.log(
+        `stuck reader closed after ${sent} queries (~${((sent * 88) / 1024).toFixed(0)} MB asked); RSS ${(rssBefore / MB).toFixed(0)} → peak ${(peak / MB).toFixed(0)} MB`,
+      );
       expect(peak - rssBefore).toBeLessThan(64 * MB);
       expect(metric(await metricsText(server), 'nemlive_ws_send_dropped_total')).toBeGreaterThan(0);
       expect((await bystander.query('prices.current')).t).toBe('result');

@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(() => store.remove());
 
 const start = (env: Record<string, string> = {}) => startApp(testConfig(store, env), { log: createLogger('silent') });
-const queriesRun = async (kind: string) => metric(await registry.metrics(), 'nemlive_query_duration_seconds_count', `kind="${kind}"`) || 0;
+const queriesRun = async (kind: string) =>
+  metric(await registry.metrics(), 'nemlive_query_duration_seconds_count', `kind="${kind}"`) || 0;
 
 describe('cache through the server', () => {
   it('runs one query for the same question asked at once on 50 sockets, and sends all of them the same data', async () => {
@@ -46,7 +47,9 @@ describe('cache through the server', () => {
     expect(computed.meta.cache).toBe('db');
     const v = validateParams('tab.prices', params);
     if (!v.ok) throw new Error(v.message);
-    const stored = a.cache!.get(makeKey('tab.prices', v.params, a.market.watermark, { generation: a.market.generation }))!;
+    const stored = a.cache!.get(
+      makeKey('tab.prices', v.params, a.market.watermark, { generation: a.market.generation }),
+    )!;
     expect(Buffer.compare(Buffer.from(stored.bytes), Buffer.from(encode(computed.data)))).toBe(0);
     await c1.close();
     await a.close();

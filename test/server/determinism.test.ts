@@ -48,7 +48,9 @@ function question(kind: Kind, raw: Record<string, unknown>): Question {
  * coarser resolutions too, and the unit kinds warmup cannot list (they need a station) at every resolution.
  */
 function questions(stations: string[], duid: string): Question[] {
-  const out: Question[] = warmList().filter((q) => !('range' in q.params) || ['24h', '7d'].includes(q.params.range as string));
+  const out: Question[] = warmList().filter(
+    (q) => !('range' in q.params) || ['24h', '7d'].includes(q.params.range as string),
+  );
   for (const kind of TAB_KINDS) {
     for (const resolution of ['30m', '1d']) {
       for (const region of [{}, { region: 'QLD1' }, { regions: ['QLD1'] }]) {
@@ -61,7 +63,10 @@ function questions(stations: string[], duid: string): Question[] {
     for (const resolution of RESOLUTIONS) out.push(question('station.output', { station, range: '7d', resolution }));
     out.push(question('tab.stations', { station, range: '30d' }));
   }
-  out.push(question('station.output', { duid, range: '24h' }), question('tab.stations', { duid, range: '7d', resolution: '30m' }));
+  out.push(
+    question('station.output', { duid, range: '24h' }),
+    question('tab.stations', { duid, range: '7d', resolution: '30m' }),
+  );
   return out;
 }
 
@@ -86,7 +91,11 @@ async function answers(list: Question[]): Promise<string[]> {
 describe('answers are byte-identical across runs', () => {
   it('computes every kind twice on fresh connections and gets the same bytes', async () => {
     const conn = await store.connect();
-    const search = await runQuery(await context(conn), 'stations.search', question('stations.search', { limit: 6 }).params as ParamsOf<'stations.search'>);
+    const search = await runQuery(
+      await context(conn),
+      'stations.search',
+      question('stations.search', { limit: 6 }).params as ParamsOf<'stations.search'>,
+    );
     conn.closeSync();
     // The largest stations have several units: their output is a sum across units in every interval.
     const list = questions([...new Set(search.rows.map((r) => r.station))].slice(0, 3), search.rows[0].duid);

@@ -17,8 +17,15 @@ afterAll(async () => {
 });
 
 /** Sends raw bytes (or a value), expects an error frame, then proves the socket still answers. */
-async function expectError(frame: unknown, code: string, message: RegExp, opts: { binary?: boolean; id?: unknown } = {}): Promise<Frame> {
-  c.ws.send(frame instanceof Uint8Array || typeof frame === 'string' ? frame : encode(frame), { binary: opts.binary ?? typeof frame !== 'string' });
+async function expectError(
+  frame: unknown,
+  code: string,
+  message: RegExp,
+  opts: { binary?: boolean; id?: unknown } = {},
+): Promise<Frame> {
+  c.ws.send(frame instanceof Uint8Array || typeof frame === 'string' ? frame : encode(frame), {
+    binary: opts.binary ?? typeof frame !== 'string',
+  });
   const err = await c.next((f) => f.t === 'error');
   expect(err.code).toBe(code);
   expect(err.message).toMatch(message);
@@ -55,29 +62,68 @@ describe('error frames', () => {
     await expectError({ t: 'query', id: { a: 1 }, kind: 'prices.current' }, 'bad_request', /id must be/);
     await expectError({ t: 'query', id: 1.5, kind: 'prices.current' }, 'bad_request', /id must be/);
     await expectError({ t: 'query', id: 2 ** 60, kind: 'prices.current' }, 'bad_request', /id must be/);
-    await expectError({ t: 'query', id: 'x'.repeat(MAX_ID_LENGTH + 1), kind: 'prices.current' }, 'bad_request', /id must be/);
-    const huge = await expectError({ t: 'query', id: 'y'.repeat(40_000), kind: 'prices.current' }, 'bad_request', /id must be/);
+    await expectError(
+      { t: 'query', id: 'x'.repeat(MAX_ID_LENGTH + 1), kind: 'prices.current' },
+      'bad_request',
+      /id must be/,
+    );
+    const huge = await expectError(
+      { t: 'query', id: 'y'.repeat(40_000), kind: 'prices.current' },
+      'bad_request',
+      /id must be/,
+    );
     expect(huge).not.toHaveProperty('id'); // a bad id is never echoed
     await expectError({ t: 'query', id: 3 }, 'bad_request', /kind must be a string/, { id: 3 });
     await expectError({ t: 'query', id: 4, kind: 7 }, 'bad_request', /kind must be a string/, { id: 4 });
     await expectError({ t: 'unsub' }, 'bad_request', /unsub needs the id/);
-    await expectError({ t: 'query', id: 5, kind: 'prices.history', params: { regions: nested(20) } }, 'bad_request', /nests/);
+    await expectError(
+      { t: 'query', id: 5, kind: 'prices.history', params: { regions: nested(20) } },
+      'bad_request',
+      /nests/,
+    );
     const deep = new Uint8Array(6001).fill(0x91);
     deep[6000] = 1;
     await expectError(deep, 'bad_request', /nests/);
   });
 
   it('unknown_kind', async () => {
-    await expectError({ t: 'query', id: 'k', kind: 'prices.future' }, 'unknown_kind', /unknown kind "prices.future"/, { id: 'k' });
+    await expectError({ t: 'query', id: 'k', kind: 'prices.future' }, 'unknown_kind', /unknown kind "prices.future"/, {
+      id: 'k',
+    });
     await expectError({ t: 'sub', id: 'k2', kind: '__proto__' }, 'unknown_kind', /unknown kind/, { id: 'k2' });
   });
 
   it('bad_params: wrong values, unknown names, and what the catalogue refuses', async () => {
-    await expectError({ t: 'query', id: 1, kind: 'prices.history', params: { regions: ['XX1'] } }, 'bad_params', /regions must only contain/, { id: 1 });
-    await expectError({ t: 'query', id: 2, kind: 'generation.byFuel', params: { regoin: 'SA1' } }, 'bad_params', /unknown parameter "regoin"/, { id: 2 });
-    await expectError({ t: 'query', id: 3, kind: 'generation.byFuel', params: 'SA1' }, 'bad_params', /params must be a map/, { id: 3 });
-    await expectError({ t: 'query', id: 4, kind: 'station.output', params: { duid: 'NOSUCH9' } }, 'bad_params', /no unit with DUID "NOSUCH9"/, { id: 4 });
-    await expectError({ t: 'sub', id: 5, kind: 'station.output', params: { duid: 'NOSUCH9' } }, 'bad_params', /NOSUCH9/, { id: 5 });
+    await expectError(
+      { t: 'query', id: 1, kind: 'prices.history', params: { regions: ['XX1'] } },
+      'bad_params',
+      /regions must only contain/,
+      { id: 1 },
+    );
+    await expectError(
+      { t: 'query', id: 2, kind: 'generation.byFuel', params: { regoin: 'SA1' } },
+      'bad_params',
+      /unknown parameter "regoin"/,
+      { id: 2 },
+    );
+    await expectError(
+      { t: 'query', id: 3, kind: 'generation.byFuel', params: 'SA1' },
+      'bad_params',
+      /params must be a map/,
+      { id: 3 },
+    );
+    await expectError(
+      { t: 'query', id: 4, kind: 'station.output', params: { duid: 'NOSUCH9' } },
+      'bad_params',
+      /no unit with DUID "NOSUCH9"/,
+      { id: 4 },
+    );
+    await expectError(
+      { t: 'sub', id: 5, kind: 'station.output', params: { duid: 'NOSUCH9' } },
+      'bad_params',
+      /NOSUCH9/,
+      { id: 5 },
+    );
     // A refused sub leaves no subscription behind.
     expect(server.sessions.get(c.hello.session)!.subs.size).toBe(0);
   });
@@ -86,7 +132,12 @@ describe('error frames', () => {
     const conn = await server.instance.connect();
     await conn.run('ALTER TABLE interconnector RENAME TO interconnector_away');
     try {
-      await expectError({ t: 'query', id: 'i', kind: 'interconnectors.flows', params: { region: 'SA1' } }, 'internal', /logged/, { id: 'i' });
+      await expectError(
+        { t: 'query', id: 'i', kind: 'interconnectors.flows', params: { region: 'SA1' } },
+        'internal',
+        /logged/,
+        { id: 'i' },
+      );
     } finally {
       await conn.run('ALTER TABLE interconnector_away RENAME TO interconnector');
       conn.closeSync();
@@ -107,7 +158,10 @@ describe('error frames', () => {
     brute.send(new Uint8Array(limit * 3));
     expect((await brute.closed).code).toBe(1006);
     expect((await c.query('prices.current')).t).toBe('result');
-    await waitFor(() => healthz(server.url), (h) => h.sessions === 1 && h.duckdbConnections === 1);
+    await waitFor(
+      () => healthz(server.url),
+      (h) => h.sessions === 1 && h.duckdbConnections === 1,
+    );
   });
 
   it('counts error frames by code in /metrics', async () => {
@@ -145,12 +199,19 @@ describe('limits', () => {
       const a = await TestClient.open(s.wsUrl);
       const b = await TestClient.open(s.wsUrl);
       const third = await TestClient.open(s.wsUrl);
-      expect(third.hello).toMatchObject({ t: 'error', code: 'overloaded', message: expect.stringMatching(/cap of 2 sessions/) });
+      expect(third.hello).toMatchObject({
+        t: 'error',
+        code: 'overloaded',
+        message: expect.stringMatching(/cap of 2 sessions/),
+      });
       expect((await third.closed).code).toBe(1013);
       expect((await a.query('prices.current')).t).toBe('result');
       expect(await healthz(s.url)).toMatchObject({ sessions: 2, duckdbConnections: 2 });
       await b.close();
-      await waitFor(() => healthz(s.url), (h) => h.sessions === 1);
+      await waitFor(
+        () => healthz(s.url),
+        (h) => h.sessions === 1,
+      );
       const again = await TestClient.open(s.wsUrl);
       expect(again.hello.t).toBe('hello');
       await Promise.all([a.close(), again.close()]);
@@ -168,7 +229,8 @@ describe('limits', () => {
       const replies = await Promise.all(clients.map((cl, i) => cl.query(kinds[i])));
       const refused = replies.filter((f) => f.t === 'error');
       expect(refused.length).toBeGreaterThan(0);
-      for (const f of refused) expect(f).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/try again/) });
+      for (const f of refused)
+        expect(f).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/try again/) });
       expect((await clients[0].query('prices.current')).t).toBe('result');
       await Promise.all(clients.map((cl) => cl.close()));
     } finally {
@@ -183,7 +245,11 @@ describe('limits', () => {
       await cl.request('sub', 'prices.current', {}, 1);
       await cl.request('sub', 'generation.mix', {}, 2);
       const third = await cl.request('sub', 'tab.nem', {}, 3);
-      expect(third).toMatchObject({ t: 'error', code: 'bad_request', message: expect.stringMatching(/at most 2 subscriptions/) });
+      expect(third).toMatchObject({
+        t: 'error',
+        code: 'bad_request',
+        message: expect.stringMatching(/at most 2 subscriptions/),
+      });
       expect((await cl.request('sub', 'tab.nem', {}, 2)).t).toBe('result'); // reusing an id replaces, within the cap
       await cl.close();
     } finally {
@@ -203,7 +269,11 @@ describe('logging', () => {
         cl.send({ t: 'sub', id: i, kind: 'station.output', params: { duid: `NOSUCH${i}` } });
         for (let spin = 0; spin < 10_000 && s.pusher.count === 0; spin++) await new Promise(setImmediate);
         await s.pushUpdate();
-        expect(await cl.next((f) => f.id === i)).toMatchObject({ t: 'error', code: 'bad_params', message: expect.stringMatching(`NOSUCH${i}`) });
+        expect(await cl.next((f) => f.id === i)).toMatchObject({
+          t: 'error',
+          code: 'bad_params',
+          message: expect.stringMatching(`NOSUCH${i}`),
+        });
       }
       const refusals = lines.filter((l) => JSON.stringify(l).includes('NOSUCH'));
       expect(refusals.length).toBeGreaterThanOrEqual(10);

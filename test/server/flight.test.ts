@@ -18,7 +18,8 @@ afterAll(() => instance?.closeSync());
 
 /** Long enough to close a lane while it runs (seconds), and interruptible. */
 const SLOW = 'SELECT sum(a * 2)::DOUBLE AS s FROM range(2000000000) t(a)';
-const quick = async (conn: DuckDBConnection) => Number((await conn.runAndReadAll('SELECT 41 + 1 AS x')).getRowObjectsJS()[0].x);
+const quick = async (conn: DuckDBConnection) =>
+  Number((await conn.runAndReadAll('SELECT 41 + 1 AS x')).getRowObjectsJS()[0].x);
 
 function lane(counts = { open: 0 }) {
   return new ConnLane(instance, { opened: () => counts.open++, released: () => counts.open-- });
@@ -128,7 +129,12 @@ describe('limits', () => {
   it('token bucket: a burst, then the refill rate', () => {
     const limit = { perSecond: 10, burst: 3 };
     const b = newBucket(limit, 0);
-    expect([takeToken(b, limit, 0), takeToken(b, limit, 0), takeToken(b, limit, 0), takeToken(b, limit, 0)]).toEqual([true, true, true, false]);
+    expect([takeToken(b, limit, 0), takeToken(b, limit, 0), takeToken(b, limit, 0), takeToken(b, limit, 0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(takeToken(b, limit, 50)).toBe(false); // half a token
     expect(takeToken(b, limit, 100)).toBe(true);
     expect(takeToken(b, limit, 100_000)).toBe(true);
@@ -190,7 +196,7 @@ describe('fair gate', () => {
     expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 
-  it('finishes a started question (a tab\'s panels) before the next owner\'s, so a tab waits one round, not one per panel', async () => {
+  it("finishes a started question (a tab's panels) before the next owner's, so a tab waits one round, not one per panel", async () => {
     const g = new Gate(1, 1000);
     const [a, b, c] = [{}, {}, {}];
     const h = held();
@@ -204,12 +210,17 @@ describe('fair gate', () => {
     expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 
-  it('a question joined by another owner runs at the joiner\'s turn, on the joiner\'s connection', async () => {
+  it("a question joined by another owner runs at the joiner's turn, on the joiner's connection", async () => {
     const g = new Gate(1, 1000);
-    const [attacker, victim] = [{ name: 'attacker', closed: false }, { name: 'victim', closed: false }];
+    const [attacker, victim] = [
+      { name: 'attacker', closed: false },
+      { name: 'victim', closed: false },
+    ];
     const ran: string[] = [];
     const h = held();
-    const tickets = Array.from({ length: 6 }, (_, i) => g.enter([attacker], (o) => (ran.push(`a${i}@${o.name}`), h.task(`a${i}`)())));
+    const tickets = Array.from({ length: 6 }, (_, i) =>
+      g.enter([attacker], (o) => (ran.push(`a${i}@${o.name}`), h.task(`a${i}`)())),
+    );
     tickets[5].join([victim]); // the victim asks the attacker's last question
     expect(g.queued).toBe(5); // still one query waiting, not two
     while (h.started.length < 6) await h.finishOne();

@@ -20,16 +20,57 @@ const SEED = 20260401;
 function frames(count: number, rand: () => number): Uint8Array[] {
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const scalars = () => pick<unknown>([null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 40), NaN, '', 'NSW1', 'SA1', '24h', 'all', '5m', 'x'.repeat(int(300)), 'WINDA1', 1775000000, [], {}, ['SA1', 'NSW1'], [1, [2, [3]]], { a: { b: 1 } }, new Uint8Array(int(20)), new Date(0)]);
+  const scalars = () =>
+    pick<unknown>([
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      2 ** 53,
+      -(2 ** 40),
+      NaN,
+      '',
+      'NSW1',
+      'SA1',
+      '24h',
+      'all',
+      '5m',
+      'x'.repeat(int(300)),
+      'WINDA1',
+      1775000000,
+      [],
+      {},
+      ['SA1', 'NSW1'],
+      [1, [2, [3]]],
+      { a: { b: 1 } },
+      new Uint8Array(int(20)),
+      new Date(0),
+    ]);
   const randomValue = (depth: number): unknown => {
     if (depth > 3 || rand() < 0.6) return scalars();
     if (rand() < 0.5) return Array.from({ length: int(4) }, () => randomValue(depth + 1));
-    return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(['a', 'region', 'regions', 'range', 'from', 'to', '__proto__', 'constructor']), randomValue(depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: int(4) }, () => [
+        pick(['a', 'region', 'regions', 'range', 'from', 'to', '__proto__', 'constructor']),
+        randomValue(depth + 1),
+      ]),
+    );
   };
   const structuredFrame = () => {
     const kind = rand() < 0.8 ? pick(KIND_NAMES) : pick(['', 'tab.', 'prices', 'x'.repeat(100), 5, null]);
-    const schema = typeof kind === 'string' && kind in KINDS ? Object.keys((KINDS as Record<string, object>)[kind]) : [];
-    const params = rand() < 0.2 ? randomValue(0) : Object.fromEntries(Array.from({ length: int(4) }, () => [rand() < 0.8 && schema.length ? pick(schema) : pick(['zzz', 'limit', 'q']), randomValue(2)]));
+    const schema =
+      typeof kind === 'string' && kind in KINDS ? Object.keys((KINDS as Record<string, object>)[kind]) : [];
+    const params =
+      rand() < 0.2
+        ? randomValue(0)
+        : Object.fromEntries(
+            Array.from({ length: int(4) }, () => [
+              rand() < 0.8 && schema.length ? pick(schema) : pick(['zzz', 'limit', 'q']),
+              randomValue(2),
+            ]),
+          );
     const frame: Record<string, unknown> = {
       t: pick(['query', 'query', 'sub', 'unsub', 'hello', 'result', '', 3]),
       id: rand() < 0.9 ? pick<unknown>([int(50), `s${int(50)}`, -1, 1.25, null, 'x'.repeat(100), {}, []]) : undefined,
@@ -47,11 +88,19 @@ function frames(count: number, rand: () => number): Uint8Array[] {
     const frame = structuredFrame();
     const shared: unknown[] = ['SA1'];
     if (rand() < 0.5) shared.push(shared);
-    frame.params = pick<unknown>([{ regions: shared, fuels: shared }, new Set(['SA1']), new Date(0), [shared, shared, shared]]);
+    frame.params = pick<unknown>([
+      { regions: shared, fuels: shared },
+      new Set(['SA1']),
+      new Date(0),
+      [shared, shared, shared],
+    ]);
     return hostile.pack(frame);
   };
   const out: Uint8Array[] = [];
-  const valid = [encode({ t: 'query', id: 1, kind: 'prices.current' }), encode({ t: 'sub', id: 's', kind: 'tab.nem', params: { region: 'SA1' } })];
+  const valid = [
+    encode({ t: 'query', id: 1, kind: 'prices.current' }),
+    encode({ t: 'sub', id: 's', kind: 'tab.nem', params: { region: 'SA1' } }),
+  ];
   for (let i = 0; i < count; i++) {
     const r = rand();
     if (r < 0.25) {
@@ -94,7 +143,9 @@ describe('fuzzing a live server', () => {
     }
     const errors = clients.flatMap((c) => c.frames.filter((f) => f.t === 'error'));
     const codes = new Set(errors.map((f) => f.code));
-    console.log(`fuzz seed ${SEED}: ${clients.reduce((n, c) => n + c.frames.length, 0)} replies, error codes ${[...codes].join(' ')}`);
+    console.log(
+      `fuzz seed ${SEED}: ${clients.reduce((n, c) => n + c.frames.length, 0)} replies, error codes ${[...codes].join(' ')}`,
+    );
     expect(codes).toContain('bad_frame');
     expect(codes).toContain('bad_request');
     expect(codes).toContain('bad_params');
@@ -103,7 +154,10 @@ describe('fuzzing a live server', () => {
     expect((await healthz(server.url)).sessions).toBe(7);
 
     await Promise.all([...clients, reference].map((c) => c.close()));
-    await waitFor(() => healthz(server.url), (h) => h.sessions === 0 && h.duckdbConnections === 0);
+    await waitFor(
+      () => healthz(server.url),
+      (h) => h.sessions === 0 && h.duckdbConnections === 0,
+    );
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(metric(text, 'nemlive_subscriptions')).toBe(0);
     expect(metric(text, 'nemlive_cold_queries', 'state="queued"')).toBe(0);

@@ -25,7 +25,10 @@ export interface StoreDir {
 }
 
 /** A temp dir with a store under data/, filled by `load` (default: the catalogue's synthetic three days). */
-export async function makeStoreDir(prefix = 'nemlive-srv-', load: (conn: DuckDBConnection) => Promise<void> = (conn) => fill(conn, rawRows())): Promise<StoreDir> {
+export async function makeStoreDir(
+  prefix = 'nemlive-srv-',
+  load: (conn: DuckDBConnection) => Promise<void> = (conn) => fill(conn, rawRows()),
+): Promise<StoreDir> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const dataDir = join(dir, 'data');
   const { instance } = await openStore({ dataDir, threads: 1 });
@@ -46,7 +49,10 @@ export interface TestServer extends AppHandle {
 }
 
 /** A test app's config over `store`: a free loopback port, small caches, one DuckDB thread, no warmup, feed or log. */
-export function testConfig(store: { dataDir: string; cacheDir: string }, env: Record<string, string> = {}): Readonly<Config> {
+export function testConfig(
+  store: { dataDir: string; cacheDir: string },
+  env: Record<string, string> = {},
+): Readonly<Config> {
   return loadConfig([], {
     DATA_DIR: store.dataDir,
     CACHE_DIR: store.cacheDir,
@@ -115,7 +121,9 @@ export class TestClient {
   private nextId = 1;
 
   private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     ws.on('error', () => undefined); // an abrupt close is reported through `closed`
     ws.on('message', (data: Buffer) => {
       const frame = decode(data) as Frame;
@@ -149,14 +157,23 @@ export class TestClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; queued: ${JSON.stringify(this.frames.slice(-5)).slice(0, 400)}`));
+        reject(
+          new Error(
+            `no matching frame within ${timeoutMs} ms; queued: ${JSON.stringify(this.frames.slice(-5)).slice(0, 400)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
   }
 
   /** Sends a query (or sub) and waits for the result or error carrying its id. */
-  async request(t: 'query' | 'sub', kind: string, params?: unknown, id: string | number = this.nextId++): Promise<Frame> {
+  async request(
+    t: 'query' | 'sub',
+    kind: string,
+    params?: unknown,
+    id: string | number = this.nextId++,
+  ): Promise<Frame> {
     this.send({ t, id, kind, params });
     return this.next((f) => f.id === id && (f.t === 'result' || f.t === 'error'));
   }
@@ -198,7 +215,9 @@ export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boole
   }
 }
 
-export async function healthz(base: string): Promise<{ status: string; sessions: number; duckdbConnections: number; watermark: string }> {
+export async function healthz(
+  base: string,
+): Promise<{ status: string; sessions: number; duckdbConnections: number; watermark: string }> {
   const res = await fetch(`${base}/healthz`);
   return (await res.json()) as never;
 }

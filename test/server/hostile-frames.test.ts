@@ -6,7 +6,22 @@ import { demoDirs, startServer, type Child, type Dirs } from '../production/chil
 import { healthz, startTestServer, TestClient, type Frame, type TestServer } from './harness.ts';
 
 /** The issue's reproduction: {t: an array of k elements, each a structured-clone reference back to the array}. */
-const cyclicFrame = (k: number) => Uint8Array.from([0x81, 0xa1, 0x74, 0xd6, 0x69, 0, 0, 0, 1, 0xdc, 0, k, ...Array.from({ length: k }, () => [0xd6, 0x70, 0, 0, 0, 1]).flat()]);
+const cyclicFrame = (k: number) =>
+  Uint8Array.from([
+    0x81,
+    0xa1,
+    0x74,
+    0xd6,
+    0x69,
+    0,
+    0,
+    0,
+    1,
+    0xdc,
+    0,
+    k,
+    ...Array.from({ length: k }, () => [0xd6, 0x70, 0, 0, 0, 1]).flat(),
+  ]);
 
 describe('a server in its own process', () => {
   // Its own process: a frozen server must not freeze the test, which then fails and kills it.
@@ -52,7 +67,10 @@ describe('frames that cost more than they carry', () => {
     const wide = encode({ t: 'query', id: 1, kind: 'prices.history', params: { regions: new Array(60_000).fill(0) } });
     expect(wide.length).toBeLessThanOrEqual(server.config.maxPayloadBytes);
     c.send(wide);
-    expect(await c.next((f) => f.t === 'error')).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/more than 1024 values/) });
+    expect(await c.next((f) => f.t === 'error')).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/more than 1024 values/),
+    });
     expect((await c.query('prices.current')).t).toBe('result');
     await c.close();
   });

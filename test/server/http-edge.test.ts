@@ -29,21 +29,30 @@ function raw(request: string, untilClose = false): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(server.port, '127.0.0.1', () => socket.write(request));
     let text = '';
-    const timer = setTimeout(() => finish(new Error(`no complete response within 20 s; read ${JSON.stringify(text.slice(0, 200))}`)), 20_000);
+    const timer = setTimeout(
+      () => finish(new Error(`no complete response within 20 s; read ${JSON.stringify(text.slice(0, 200))}`)),
+      20_000,
+    );
     const finish = (err?: Error) => {
       clearTimeout(timer);
       socket.destroy();
       if (err) return reject(err);
       const [head] = text.split('\r\n\r\n');
       const [statusLine, ...lines] = head.split('\r\n');
-      const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = new Map(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       resolve({ status: Number(statusLine.split(' ')[1]), headers, text });
     };
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
       if (!untilClose && text.includes('\r\n\r\n')) finish();
     });
-    socket.on('close', () => (text.includes('\r\n\r\n') ? finish() : finish(new Error(`closed without a response; read ${JSON.stringify(text)}`))));
+    socket.on('close', () =>
+      text.includes('\r\n\r\n')
+        ? finish()
+        : finish(new Error(`closed without a response; read ${JSON.stringify(text)}`)),
+    );
     socket.on('error', () => undefined); // reported through close
   });
 }

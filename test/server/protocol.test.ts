@@ -15,11 +15,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const PARAMS: Partial<Record<Kind, Record<string, unknown>>> = { 'station.output': { duid: 'WINDA1' }, 'stations.search': { q: 'coal' } };
+const PARAMS: Partial<Record<Kind, Record<string, unknown>>> = {
+  'station.output': { duid: 'WINDA1' },
+  'stations.search': { q: 'coal' },
+};
 
 describe('encodeFrameWithData', () => {
   it('gives exactly the bytes of encoding the whole frame, and decode reads it', () => {
-    const head = { t: 'result', id: 'a', kind: 'prices.current', meta: { cache: 'db', ms: 1.25, watermark: toNemIso(1775000000) } };
+    const head = {
+      t: 'result',
+      id: 'a',
+      kind: 'prices.current',
+      meta: { cache: 'db', ms: 1.25, watermark: toNemIso(1775000000) },
+    };
     const data = { time: [1, 2, 3], series: { x: [1.5, null, -2] }, unit: '$/MWh' };
     const bytes = encodeFrameWithData(head, encode(data));
     expect(Buffer.from(bytes).equals(Buffer.from(encode({ ...head, data })))).toBe(true);
@@ -35,7 +43,12 @@ describe('encodeFrameWithData', () => {
   });
 
   it('writes into a given buffer when the frame fits, and into a new one when it does not', () => {
-    const head = { t: 'result', id: 7, kind: 'prices.current', meta: { cache: 'lru', ms: 0.1, watermark: toNemIso(1775000000) } };
+    const head = {
+      t: 'result',
+      id: 7,
+      kind: 'prices.current',
+      meta: { cache: 'lru', ms: 0.1, watermark: toNemIso(1775000000) },
+    };
     const data = encode({ rows: Array.from({ length: 50 }, (_, i) => i * 1.5) });
     const scratch = new Uint8Array(4096).fill(0xff);
     const inScratch = encodeFrameWithData(head, data, scratch);
@@ -55,7 +68,14 @@ describe('encodeFrameWithData', () => {
 describe('the socket', () => {
   it('says hello with the session, watermark, kinds and tabs', async () => {
     const c = await TestClient.open(server.wsUrl);
-    expect(c.hello).toEqual({ t: 'hello', v: PROTOCOL_VERSION, session: expect.any(String), watermark: server.market.iso, kinds: KIND_NAMES, tabs: TAB_KINDS });
+    expect(c.hello).toEqual({
+      t: 'hello',
+      v: PROTOCOL_VERSION,
+      session: expect.any(String),
+      watermark: server.market.iso,
+      kinds: KIND_NAMES,
+      tabs: TAB_KINDS,
+    });
     expect(c.hello.watermark).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+10:00$/);
     const other = await TestClient.open(server.wsUrl);
     expect(other.hello.session).not.toBe(c.hello.session);
@@ -71,7 +91,11 @@ describe('the socket', () => {
         const raw = PARAMS[kind] ?? {};
         const direct = decode(encode(await ask(ctx, kind, raw)));
         const frame = await c.query(kind, raw);
-        expect(frame, kind).toMatchObject({ t: 'result', kind, meta: { cache: expect.stringMatching(/^(lru|lmdb|db)$/), watermark: server.market.iso } });
+        expect(frame, kind).toMatchObject({
+          t: 'result',
+          kind,
+          meta: { cache: expect.stringMatching(/^(lru|lmdb|db)$/), watermark: server.market.iso },
+        });
         expect(frame.data, kind).toEqual(direct);
         expect(frame.meta.ms).toBeGreaterThanOrEqual(0);
       }

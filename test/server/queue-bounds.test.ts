@@ -13,7 +13,9 @@ const question = (n: number) => ({ regions: ['SA1', 'NSW1'], from: T0 + n * 300,
 /** Sends every question at once (one frame each, ids 1..n) and waits for each one's result or error. */
 async function askAll(client: TestClient, questions: object[]): Promise<Frame[]> {
   questions.forEach((params, i) => client.send({ t: 'query', id: i + 1, kind: 'prices.history', params }));
-  return Promise.all(questions.map((_, i) => client.next((f) => f.id === i + 1 && (f.t === 'result' || f.t === 'error'))));
+  return Promise.all(
+    questions.map((_, i) => client.next((f) => f.id === i + 1 && (f.t === 'result' || f.t === 'error'))),
+  );
 }
 
 /** Reads the cold-query gauges every few ms until `done` settles; the largest queue seen. */
@@ -31,7 +33,10 @@ async function peakQueued(server: TestServer, done: Promise<unknown>): Promise<n
 
 async function coldQueries(server: TestServer): Promise<{ running: number; queued: number }> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  return { running: metric(text, 'nemlive_cold_queries', 'state="running"'), queued: metric(text, 'nemlive_cold_queries', 'state="queued"') };
+  return {
+    running: metric(text, 'nemlive_cold_queries', 'state="running"'),
+    queued: metric(text, 'nemlive_cold_queries', 'state="queued"'),
+  };
 }
 
 describe('queued work per socket and in total', () => {
@@ -39,12 +44,19 @@ describe('queued work per socket and in total', () => {
     const server = await startTestServer({ limits: { maxColdQueries: 1, maxSessionQueue: 4 } });
     try {
       const client = await TestClient.open(server.wsUrl);
-      const replies = askAll(client, Array.from({ length: 40 }, (_, n) => question(n)));
+      const replies = askAll(
+        client,
+        Array.from({ length: 40 }, (_, n) => question(n)),
+      );
       const peak = await peakQueued(server, replies);
       const got = await replies;
       const refused = got.filter((f) => f.t === 'error');
       expect(refused.length).toBeGreaterThan(0);
-      for (const f of refused) expect(f).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/this socket already has 4 uncached questions/) });
+      for (const f of refused)
+        expect(f).toMatchObject({
+          code: 'overloaded',
+          message: expect.stringMatching(/this socket already has 4 uncached questions/),
+        });
       expect(got.length - refused.length).toBeGreaterThanOrEqual(4); // the first four are always admitted
       expect(peak).toBeLessThanOrEqual(4);
       expect(await coldQueries(server)).toEqual({ running: 0, queued: 0 });
@@ -61,12 +73,23 @@ describe('queued work per socket and in total', () => {
     const server = await startTestServer({ limits: { maxColdQueries: 1, maxQueuedQueries: 6, maxSessionQueue: 32 } });
     try {
       const clients = await Promise.all(Array.from({ length: 4 }, () => TestClient.open(server.wsUrl)));
-      const replies = Promise.all(clients.map((c, k) => askAll(c, Array.from({ length: 12 }, (_, n) => question(k * 12 + n)))));
+      const replies = Promise.all(
+        clients.map((c, k) =>
+          askAll(
+            c,
+            Array.from({ length: 12 }, (_, n) => question(k * 12 + n)),
+          ),
+        ),
+      );
       const peak = await peakQueued(server, replies);
       const got = (await replies).flat();
       const refused = got.filter((f) => f.t === 'error');
       expect(refused.length).toBeGreaterThan(0);
-      for (const f of refused) expect(f).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/too many queries are waiting; try again/) });
+      for (const f of refused)
+        expect(f).toMatchObject({
+          code: 'overloaded',
+          message: expect.stringMatching(/too many queries are waiting; try again/),
+        });
       expect(peak).toBeLessThanOrEqual(6);
       expect(await coldQueries(server)).toEqual({ running: 0, queued: 0 });
       await Promise.all(clients.map((c) => c.close()));
@@ -86,7 +109,10 @@ async function attackerAndVictim(server: TestServer) {
   const order: string[] = [];
   let firstAnswer!: () => void;
   const answered = new Promise<void>((r) => (firstAnswer = r));
-  for (const [name, c] of [['a', attacker], ['v', victim]] as const) {
+  for (const [name, c] of [
+    ['a', attacker],
+    ['v', victim],
+  ] as const) {
     c.ws.on('message', (data: Buffer) => {
       const f = decode(data) as Frame;
       if (f.t !== 'result' && f.t !== 'error') return;
@@ -107,7 +133,10 @@ describe('fair share', () => {
   it("one socket's deep queue does not hold up another's questions, not even one it had queued itself", async () => {
     const { attacker, victim, order, answered } = await attackerAndVictim(server);
     const COUNT = 100;
-    const attacked = askAll(attacker, Array.from({ length: COUNT }, (_, n) => question(n)));
+    const attacked = askAll(
+      attacker,
+      Array.from({ length: COUNT }, (_, n) => question(n)),
+    );
     await answered; // all its frames were read, and its queue is deep
     // The victim: a question of its own, and the attacker's last one (which joins the attacker's waiting query).
     victim.send({ t: 'query', id: 1, kind: 'prices.history', params: { ...question(0), from: T0 - 3600 } });

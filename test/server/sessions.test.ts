@@ -30,7 +30,10 @@ const MB = 1 << 20;
 describe('sessions and their connections', () => {
   it('200 concurrent sessions hold 200 DuckDB connections, and release all on close', async () => {
     const clients = await openMany(200);
-    const h = await waitFor(() => healthz(server.url), (v) => v.duckdbConnections === 200);
+    const h = await waitFor(
+      () => healthz(server.url),
+      (v) => v.duckdbConnections === 200,
+    );
     expect(h).toMatchObject({ status: 'ok', sessions: 200, duckdbConnections: 200 });
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(metric(text, 'nemlive_sessions')).toBe(200);
@@ -39,16 +42,26 @@ describe('sessions and their connections', () => {
     const replies = await Promise.all(clients.map((c, i) => c.query('stations.search', { q: `x${i}` })));
     expect(replies.every((f) => f.t === 'result')).toBe(true);
     await Promise.all(clients.map((c) => c.close()));
-    expect(await waitFor(() => healthz(server.url), (v) => v.sessions === 0 && v.duckdbConnections === 0)).toMatchObject({ sessions: 0, duckdbConnections: 0 });
+    expect(
+      await waitFor(
+        () => healthz(server.url),
+        (v) => v.sessions === 0 && v.duckdbConnections === 0,
+      ),
+    ).toMatchObject({ sessions: 0, duckdbConnections: 0 });
     const after = await (await fetch(`${server.url}/metrics`)).text();
     expect(metric(after, 'nemlive_duckdb_connections')).toBe(0);
   });
 
   it('a socket closed mid-query still releases its connection', async () => {
     const clients = await openMany(20);
-    clients.forEach((c, i) => c.send({ t: 'query', id: 1, kind: 'tab.generators', params: { regions: ['NSW1', 'SA1'].slice(0, 1 + (i % 2)) } }));
+    clients.forEach((c, i) =>
+      c.send({ t: 'query', id: 1, kind: 'tab.generators', params: { regions: ['NSW1', 'SA1'].slice(0, 1 + (i % 2)) } }),
+    );
     clients.forEach((c) => c.ws.terminate());
-    await waitFor(() => healthz(server.url), (v) => v.sessions === 0 && v.duckdbConnections === 0);
+    await waitFor(
+      () => healthz(server.url),
+      (v) => v.sessions === 0 && v.duckdbConnections === 0,
+    );
   });
 
   it("/metrics and /healthz report DuckDB's own memory (duckdb_memory())", async () => {
@@ -56,7 +69,10 @@ describe('sessions and their connections', () => {
     // The store's tables are read at start (watermark, generation): DuckDB holds some of their blocks.
     expect(bytes).toBeGreaterThan(0);
     expect(Number.isInteger(bytes)).toBe(true);
-    const h = await waitFor(() => healthz(server.url) as Promise<{ duckdbMemoryBytes?: number }>, (v) => v.duckdbMemoryBytes !== undefined);
+    const h = await waitFor(
+      () => healthz(server.url) as Promise<{ duckdbMemoryBytes?: number }>,
+      (v) => v.duckdbMemoryBytes !== undefined,
+    );
     expect(h.duckdbMemoryBytes).toBeGreaterThan(0);
   });
 
@@ -77,7 +93,10 @@ describe('sessions and their connections', () => {
         peak = Math.max(peak, (await healthz(server.url)).sessions);
         await Promise.all(clients.map((c) => c.close()));
       }
-      await waitFor(() => healthz(server.url), (v) => v.sessions === 0 && v.duckdbConnections === 0);
+      await waitFor(
+        () => healthz(server.url),
+        (v) => v.sessions === 0 && v.duckdbConnections === 0,
+      );
       return { peak, refs };
     };
     // Settle first: the first thousand compiles code (V8's optimised code and feedback, ~1 MB here, measured with a
@@ -92,7 +111,10 @@ describe('sessions and their connections', () => {
     const { peak, refs } = await thousand('b');
     // The server's own reclaim (500 closes, then quiet) runs in this process too; then one more full collection
     // so the figures do not depend on when it ran.
-    await waitFor(() => server.sessions.reclaims, (n) => n > reclaimsBefore);
+    await waitFor(
+      () => server.sessions.reclaims,
+      (n) => n > reclaimsBefore,
+    );
     reclaimHeap();
     const heapAfter = process.memoryUsage().heapUsed;
     const rssAfter = process.memoryUsage().rss;
@@ -119,7 +141,12 @@ describe('sessions and their connections', () => {
 describe('reclaim after many sockets go', () => {
   const fake = (id: string) => ({ id }) as Session;
   const quietMs = 30;
-  const options = (o: Partial<ReclaimOptions>): ReclaimOptions => ({ afterCloses: 1, quietMs, retryAboveBytes: Infinity, ...o });
+  const options = (o: Partial<ReclaimOptions>): ReclaimOptions => ({
+    afterCloses: 1,
+    quietMs,
+    retryAboveBytes: Infinity,
+    ...o,
+  });
 
   it('runs one full collection once enough sessions have closed and none opens or closes for a while', async () => {
     const seen: number[] = [];
@@ -131,7 +158,10 @@ describe('reclaim after many sockets go', () => {
     await new Promise((r) => setTimeout(r, quietMs * 5));
     expect(sessions.reclaims).toBe(0); // two closes are not enough
     sessions.delete(all[2]);
-    await waitFor(() => sessions.reclaims, (n) => n === 1);
+    await waitFor(
+      () => sessions.reclaims,
+      (n) => n === 1,
+    );
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeGreaterThan(0);
     // The count starts again: one more close does not run another.
@@ -169,7 +199,10 @@ describe('reclaim after many sockets go', () => {
     const one = fake('x');
     sessions.add(one);
     sessions.delete(one);
-    await waitFor(() => sessions.reclaims, (n) => n === 3);
+    await waitFor(
+      () => sessions.reclaims,
+      (n) => n === 3,
+    );
     await new Promise((r) => setTimeout(r, quietMs * 10));
     expect(sessions.reclaims).toBe(3);
   });

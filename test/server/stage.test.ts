@@ -35,7 +35,12 @@ describe('staged advance', () => {
       },
     };
     const conn = await server.instance.connect();
-    const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, answerPath: gated, log: createLogger('silent') });
+    const pipeline = new Pipeline(conn, {
+      market: server.market,
+      pusher: server.pusher,
+      answerPath: gated,
+      log: createLogger('silent'),
+    });
     const c = await TestClient.open(server.wsUrl);
     const late = await TestClient.open(server.wsUrl);
     const hist = { regions: ['SA1'], range: '24h', resolution: '5m' };
@@ -48,7 +53,13 @@ describe('staged advance', () => {
       const oldRrp = first.data.rows.find((r: { region: string }) => r.region === 'SA1').rrp;
 
       const next = await storeInterval(server, { SA1: 4321.5, NSW1: 99 });
-      const done = pipeline.onBatch({ source: 'test', files: [], rows: { price: 2 }, window: { minTs: next, maxTs: next }, ingestedAt: performance.now() });
+      const done = pipeline.onBatch({
+        source: 'test',
+        files: [],
+        rows: { price: 2 },
+        window: { minTs: next, maxTs: next },
+        ingestedAt: performance.now(),
+      });
       await waitFor(
         () => staged,
         (n) => n > 0,

@@ -45,11 +45,14 @@ interface Got {
 /** A raw request: the path goes on the wire exactly as written (fetch would normalise "..").*/
 function get(s: TestServer, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Got> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path, method, headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: s.port, path, method, headers: { 'accept-encoding': 'identity', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -91,7 +94,9 @@ describe('static files', () => {
     expect(refused.headers['content-encoding']).toBeUndefined();
     expect(refused.body.toString()).toBe(INDEX);
     // No variant on disk: identity, whatever is accepted.
-    expect((await get(server, '/style.css', { 'accept-encoding': 'gzip, br' })).headers['content-encoding']).toBeUndefined();
+    expect(
+      (await get(server, '/style.css', { 'accept-encoding': 'gzip, br' })).headers['content-encoding'],
+    ).toBeUndefined();
   });
 
   it('answers If-None-Match with 304, HEAD with headers only, other methods with 405', async () => {
@@ -152,6 +157,12 @@ describe('static files', () => {
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     const body = JSON.parse(r.body.toString());
     // The contract's fields exactly; duckdbMemoryBytes is our extra (the last duckdb_memory() sample).
-    expect(body).toEqual({ status: 'ok', sessions: 0, duckdbConnections: 0, watermark: server.market.iso, duckdbMemoryBytes: expect.any(Number) });
+    expect(body).toEqual({
+      status: 'ok',
+      sessions: 0,
+      duckdbConnections: 0,
+      watermark: server.market.iso,
+      duckdbMemoryBytes: expect.any(Number),
+    });
   });
 });

@@ -2,7 +2,15 @@
 // (server/catalogue/test-data.ts) in a fresh store with its query context, and comparisons for wire-rounded values.
 import { expect } from 'vitest';
 import { runQuery, type QueryContext } from '../../server/catalogue/index.ts';
-import { fill, openTestStore, rawRows, T0, WATERMARK, type Raw, type TestStore } from '../../server/catalogue/test-data.ts';
+import {
+  fill,
+  openTestStore,
+  rawRows,
+  T0,
+  WATERMARK,
+  type Raw,
+  type TestStore,
+} from '../../server/catalogue/test-data.ts';
 import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
 import type { ResultOf } from '../../shared/results.ts';
 
@@ -14,7 +22,11 @@ export function checked<K extends Kind>(kind: K, raw: Record<string, unknown> = 
 }
 
 /** `kind` answered on `ctx`, with `raw` checked first. */
-export function ask<K extends Kind>(ctx: QueryContext, kind: K, raw: Record<string, unknown> = {}): Promise<ResultOf[K]> {
+export function ask<K extends Kind>(
+  ctx: QueryContext,
+  kind: K,
+  raw: Record<string, unknown> = {},
+): Promise<ResultOf[K]> {
   return runQuery(ctx, kind, checked(kind, raw));
 }
 

@@ -8,7 +8,11 @@ export interface StreamZipOptions {
 }
 
 /** `parts` may repeat one buffer many times: it is deflated as it is read. */
-export async function streamZip(name: string, parts: Iterable<Uint8Array>, opts: StreamZipOptions = {}): Promise<Buffer> {
+export async function streamZip(
+  name: string,
+  parts: Iterable<Uint8Array>,
+  opts: StreamZipOptions = {},
+): Promise<Buffer> {
   const deflate = createDeflateRaw({ level: 6 });
   const out: Buffer[] = [];
   deflate.on('data', (c: Buffer) => out.push(c));

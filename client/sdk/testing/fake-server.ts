@@ -27,7 +27,8 @@ export async function fakeServer(port = 0): Promise<FakeServer> {
     answer: { data: { n: 1 }, watermark: '2026-04-01T00:05:00+10:00' },
     push(data, watermark) {
       server.answer = { data, watermark };
-      for (const [ws, ids] of subs) for (const id of ids) ws.send(encode({ t: 'push', id, kind: 'prices.current', data, meta: meta(watermark) }));
+      for (const [ws, ids] of subs)
+        for (const id of ids) ws.send(encode({ t: 'push', id, kind: 'prices.current', data, meta: meta(watermark) }));
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -50,9 +51,18 @@ export async function fakeServer(port = 0): Promise<FakeServer> {
         const f = decode(raw) as ClientFrame;
         received.push(f);
         if (f.t === 'unsub') return void subs.get(ws)!.delete(f.id);
-        if (f.kind === ('nope' as never)) return ws.send(encode({ t: 'error', id: f.id, code: 'unknown_kind', message: 'no such kind' }));
+        if (f.kind === ('nope' as never))
+          return ws.send(encode({ t: 'error', id: f.id, code: 'unknown_kind', message: 'no such kind' }));
         if (f.t === 'sub') subs.get(ws)!.add(f.id);
-        ws.send(encode({ t: 'result', id: f.id, kind: f.kind, data: server.answer.data, meta: meta(server.answer.watermark) }));
+        ws.send(
+          encode({
+            t: 'result',
+            id: f.id,
+            kind: f.kind,
+            data: server.answer.data,
+            meta: meta(server.answer.watermark),
+          }),
+        );
       });
     });
   }

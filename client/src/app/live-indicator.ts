@@ -8,7 +8,13 @@ import type { ConnectionState } from '../../sdk/client.ts';
 const STALE_S = 15 * 60;
 
 export class LiveIndicator extends LitElement {
-  static override properties = { state: { type: String }, watermark: { type: String }, now: { type: Number }, flash: { type: Boolean }, lastPush: { type: Number } };
+  static override properties = {
+    state: { type: String },
+    watermark: { type: String },
+    now: { type: Number },
+    flash: { type: Boolean },
+    lastPush: { type: Number },
+  };
   declare state: ConnectionState;
   declare watermark: string | null;
   /** Wall-clock seconds, ticked by the shell so the age stays current. */
@@ -69,12 +75,23 @@ export class LiveIndicator extends LitElement {
     const age = Number.isFinite(wm) ? Math.max(0, this.now - wm) : NaN;
     const open = this.state === 'open';
     const stale = open && age > STALE_S && !(this.lastPush > 0 && this.now - this.lastPush <= STALE_S);
-    const cls = open ? (stale ? 'stale' : `live${this.flash ? ' flash' : ''}`) : this.state === 'connecting' && !this.watermark ? '' : 'down';
+    const cls = open
+      ? stale
+        ? 'stale'
+        : `live${this.flash ? ' flash' : ''}`
+      : this.state === 'connecting' && !this.watermark
+        ? ''
+        : 'down';
     const label = open ? (stale ? 'Stale' : 'Live') : this.state === 'connecting' ? 'Connecting…' : 'Offline';
     return html`<span class="dot ${cls}" aria-hidden="true"></span>
-      <span role="status" aria-live="polite"><span class="state">${label}</span>${Number.isFinite(wm)
-          ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> · <span class="age">${fmtAge(age)}</span>`
-          : ''}</span>`;
+      <span role="status" aria-live="polite"
+        ><span class="state">${label}</span>${
+          Number.isFinite(wm)
+            ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> ·
+                <span class="age">${fmtAge(age)}</span>`
+            : ''
+        }</span
+      >`;
   }
 }
 customElements.define('live-indicator', LiveIndicator);

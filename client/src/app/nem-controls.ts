@@ -8,7 +8,15 @@ import { fromNemInput, toNemInput } from '../nem-time.ts';
 import { controlsFor, type ViewState } from '../url-state.ts';
 import { shortRegion } from '../tabs/adapt.ts';
 
-const RANGE_LABELS: Record<string, string> = { '24h': '24h', '7d': '7d', '30d': '30d', '90d': '90d', '1y': '1y', all: 'All', custom: 'Custom' };
+const RANGE_LABELS: Record<string, string> = {
+  '24h': '24h',
+  '7d': '7d',
+  '30d': '30d',
+  '90d': '90d',
+  '1y': '1y',
+  all: 'All',
+  custom: 'Custom',
+};
 const RES_LABELS: Record<string, string> = { auto: 'Auto', '5m': '5 min', '30m': '30 min', '1d': 'Daily' };
 
 export class NemControls extends LitElement {
@@ -82,28 +90,51 @@ export class NemControls extends LitElement {
       <div class="seg" role="group" aria-label="Region">
         ${REGION_CHOICES.map((r) => html`<button aria-pressed=${v.region === r ? 'true' : 'false'} title=${REGION_NAMES[r]} data-region=${r} @click=${() => this.emit({ region: r, regions: null })}>${shortRegion(r)}</button>`)}
       </div>
-      ${show.range
-        ? html`<div class="seg" role="group" aria-label="Time range">
-            ${[...RANGES, 'custom' as const].map((r) => html`<button aria-pressed=${v.range === r ? 'true' : 'false'} data-range=${r} @click=${() => this.pickRange(r)}>${RANGE_LABELS[r]}</button>`)}
-          </div>`
-        : html`<span class="note">Today: the last 24 hours to the latest interval</span>`}
+      ${
+        show.range
+          ? html`<div class="seg" role="group" aria-label="Time range">
+              ${[...RANGES, 'custom' as const].map((r) => html`<button aria-pressed=${v.range === r ? 'true' : 'false'} data-range=${r} @click=${() => this.pickRange(r)}>${RANGE_LABELS[r]}</button>`)}
+            </div>`
+          : html`<span class="note">Today: the last 24 hours to the latest interval</span>`
+      }
       ${show.range && v.range === 'custom' ? this.customInputs() : nothing}
-      ${show.resolution
-        ? html`<label
-            >Resolution
-            <select aria-label="Resolution" @change=${(e: Event) => this.emit({ resolution: (e.target as HTMLSelectElement).value as ViewState['resolution'] })}>
-              ${Object.entries(RES_LABELS).map(([k, label]) => html`<option value=${k} ?selected=${v.resolution === k}>${label}</option>`)}
-            </select></label
-          >`
-        : nothing}
+      ${
+        show.resolution
+          ? html`<label
+              >Resolution
+              <select
+                aria-label="Resolution"
+                @change=${(e: Event) => this.emit({ resolution: (e.target as HTMLSelectElement).value as ViewState['resolution'] })}
+              >
+                ${Object.entries(RES_LABELS).map(([k, label]) => html`<option value=${k} ?selected=${v.resolution === k}>${label}</option>`)}
+              </select></label
+            >`
+          : nothing
+      }
     `;
   }
 
   private customInputs() {
     const v = this.view;
     return html`<div class="group">
-      <label>From <input type="datetime-local" aria-label="From (NEM time)" .value=${v.from !== null ? toNemInput(v.from) : ''} @change=${this.onCustom} data-edge="from" /></label>
-      <label>To <input type="datetime-local" aria-label="To (NEM time)" .value=${v.to !== null ? toNemInput(v.to) : ''} @change=${this.onCustom} data-edge="to" /></label>
+      <label
+        >From
+        <input
+          type="datetime-local"
+          aria-label="From (NEM time)"
+          .value=${v.from !== null ? toNemInput(v.from) : ''}
+          @change=${this.onCustom}
+          data-edge="from"
+      /></label>
+      <label
+        >To
+        <input
+          type="datetime-local"
+          aria-label="To (NEM time)"
+          .value=${v.to !== null ? toNemInput(v.to) : ''}
+          @change=${this.onCustom}
+          data-edge="to"
+      /></label>
       <span class="note">NEM time (UTC+10)</span>
     </div>`;
   }

@@ -152,11 +152,23 @@ export class NemChart extends LitElement {
         <h3>${this.heading}</h3>
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span class="when">${this.when()}</span>
-        <button class="btn" title="Download this chart's data as CSV" ?disabled=${!d || empty} @click=${this.downloadCsv}>CSV</button>
+        <button
+          class="btn"
+          title="Download this chart's data as CSV"
+          ?disabled=${!d || empty}
+          @click=${this.downloadCsv}
+        >
+          CSV
+        </button>
       </div>
       <div class="legend" role="group" aria-label="Series">${d && !empty ? this.legend(d) : nothing}</div>
       <div class="plot" style="--h:${this.config.height ?? 260}px">
-        ${d === null ? html`<div class="skeleton" aria-hidden="true"></div><div class="overlay" role="status">Loading…</div>` : nothing}
+        ${
+          d === null
+            ? html`<div class="skeleton" aria-hidden="true"></div>
+                <div class="overlay" role="status">Loading…</div>`
+            : nothing
+        }
         ${empty ? html`<div class="overlay" role="status">No data for this selection</div>` : nothing}
       </div>
     </section>`;
@@ -165,7 +177,8 @@ export class NemChart extends LitElement {
   /** The index the legend describes: the cursor's, else the latest with any value. */
   private shownIndex(d: ChartData): number {
     if (this._idx !== null && this._idx < d.x.length) return this._idx;
-    for (let j = d.x.length - 1; j >= 0; j--) if (d.series.some((s) => s.values[j] !== null && s.values[j] !== undefined)) return j;
+    for (let j = d.x.length - 1; j >= 0; j--)
+      if (d.series.some((s) => s.values[j] !== null && s.values[j] !== undefined)) return j;
     return d.x.length - 1;
   }
 
@@ -173,7 +186,8 @@ export class NemChart extends LitElement {
     const d = this.data;
     if (!d || d.x.length === 0) return '';
     const x = d.x[this.shownIndex(d)];
-    if ((this.config.x ?? 'time') === 'hour') return `${String(x).padStart(2, '0')}:00–${String(x + 1).padStart(2, '0')}:00 NEM`;
+    if ((this.config.x ?? 'time') === 'hour')
+      return `${String(x).padStart(2, '0')}:00–${String(x + 1).padStart(2, '0')}:00 NEM`;
     return `${fmtNemDateTime(x)} NEM`;
   }
 
@@ -189,14 +203,25 @@ export class NemChart extends LitElement {
         seen.add(s.group);
         const members = d.series.flatMap((x, k) => (x.group === s.group ? [k] : []));
         const on = members.some((k) => !this._hidden.has(k));
-        return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.group.toLowerCase()}" @click=${() => this.toggle(...members)}>
+        return html`<button
+          class="item"
+          aria-pressed=${on ? 'true' : 'false'}
+          title="Show or hide ${s.group.toLowerCase()}"
+          @click=${() => this.toggle(...members)}
+        >
           <span class="swatch dashed"></span>${s.group}
         </button>`;
       }
       const on = !this._hidden.has(i);
       const unit = s.axis === 2 ? (this.config.unit2 ?? '') : this.config.unit;
-      return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.label}" @click=${() => this.toggle(i)}>
-        <span class="swatch" style="background:${s.color}"></span>${s.label} <span class="v">${fmtWithUnit(s.values[j], unit)}</span>
+      return html`<button
+        class="item"
+        aria-pressed=${on ? 'true' : 'false'}
+        title="Show or hide ${s.label}"
+        @click=${() => this.toggle(i)}
+      >
+        <span class="swatch" style="background:${s.color}"></span>${s.label}
+        <span class="v">${fmtWithUnit(s.values[j], unit)}</span>
       </button>`;
     });
   }
@@ -292,7 +317,10 @@ export class NemChart extends LitElement {
   private update_(d: ChartData): void {
     const u = this.chart!;
     const { aligned, layers } = alignData(this.config, d, this._hidden);
-    if (layers.length !== this.layers.length || layers.some((l, k) => l.src !== this.layers[k].src || l.sign !== this.layers[k].sign)) {
+    if (
+      layers.length !== this.layers.length ||
+      layers.some((l, k) => l.src !== this.layers[k].src || l.sign !== this.layers[k].sign)
+    ) {
       this.shape = ''; // a fuel started or stopped charging: the layer set changed, rebuild
       return this.draw();
     }
@@ -312,7 +340,14 @@ export class NemChart extends LitElement {
   private downloadCsv(): void {
     const d = this.data;
     if (!d) return;
-    const csv = seriesCsv(d.x, this.config.x ?? 'time', d.series.map((s) => ({ label: `${s.label} (${s.axis === 2 ? this.config.unit2 : this.config.unit})`, values: s.values })));
+    const csv = seriesCsv(
+      d.x,
+      this.config.x ?? 'time',
+      d.series.map((s) => ({
+        label: `${s.label} (${s.axis === 2 ? this.config.unit2 : this.config.unit})`,
+        values: s.values,
+      })),
+    );
     downloadText(`${this.config.csvName ?? (this.heading || 'chart')}.csv`, csv);
   }
 }

@@ -18,9 +18,16 @@ export interface Built {
 }
 
 /** The data in uPlot's shape; stacked charts get cumulative layers. Used for both create and setData. */
-export function alignData(config: ChartConfig, data: ChartData, hidden: ReadonlySet<number>): { aligned: uPlot.AlignedData; layers: Layer[]; bands: uPlot.Band[] } {
+export function alignData(
+  config: ChartConfig,
+  data: ChartData,
+  hidden: ReadonlySet<number>,
+): { aligned: uPlot.AlignedData; layers: Layer[]; bands: uPlot.Band[] } {
   if (config.type === 'stacked') {
-    const s = stackColumns(data.series.map((d) => d.values), hidden);
+    const s = stackColumns(
+      data.series.map((d) => d.values),
+      hidden,
+    );
     return { aligned: [data.x, ...s.columns] as uPlot.AlignedData, layers: s.layers, bands: s.bands };
   }
   const layers = data.series.map((_, src) => ({ src, sign: 1 as const }));
@@ -36,7 +43,16 @@ function axis(scale: string, side: 1 | 3 | 0 | 2, unit: string): uPlot.Axis {
     stroke: () => currentPalette().muted,
     grid: { show: side === 3, stroke: () => currentPalette().grid, width: 1 },
     ticks: { show: false },
-    values: (_u, splits) => splits.map((v) => (v === null ? '' : unit === '$/MWh' ? `${v < 0 ? '−' : ''}$${fmtAxis(Math.abs(v))}` : unit === '%' ? `${fmtAxis(v)}%` : fmtAxis(v))),
+    values: (_u, splits) =>
+      splits.map((v) =>
+        v === null
+          ? ''
+          : unit === '$/MWh'
+            ? `${v < 0 ? '−' : ''}$${fmtAxis(Math.abs(v))}`
+            : unit === '%'
+              ? `${fmtAxis(v)}%`
+              : fmtAxis(v),
+      ),
   };
 }
 
@@ -99,7 +115,12 @@ export function buildOptions(config: ChartConfig, data: ChartData, hidden: Reado
       grid: { stroke: () => currentPalette().grid, width: 1 },
       ticks: { show: false },
       space: isTime ? 70 : 30,
-      ...(isTime ? { values: timeValues } : { values: (_u: uPlot, splits: number[]) => splits.map((h) => `${String(h).padStart(2, '0')}:00`), incrs: [1, 2, 3, 6] }),
+      ...(isTime
+        ? { values: timeValues }
+        : {
+            values: (_u: uPlot, splits: number[]) => splits.map((h) => `${String(h).padStart(2, '0')}:00`),
+            incrs: [1, 2, 3, 6],
+          }),
     },
     axis('y', 3, config.unit),
   ];

@@ -147,28 +147,48 @@ export class NemTable extends LitElement {
         <h3>${this.heading}</h3>
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span style="flex:1"></span>
-        <button class="btn" title="Download this table as CSV" ?disabled=${!this.rows?.length} @click=${this.downloadCsv}>CSV</button>
+        <button
+          class="btn"
+          title="Download this table as CSV"
+          ?disabled=${!this.rows?.length}
+          @click=${this.downloadCsv}
+        >
+          CSV
+        </button>
       </div>
-      ${this.rows === null
-        ? html`<div class="empty" role="status">Loading…</div>`
-        : this.rows.length === 0
-          ? html`<div class="empty" role="status">No rows for this selection</div>`
-          : html`<div class="scroll">
-              <table>
-                <thead>
-                  <tr>${this.columns.map((c) => this.header(c))}</tr>
-                </thead>
-                <tbody>
-                  ${this.flatten(this.tree()).map((n) => this.row(n))}
-                </tbody>
-              </table>
-            </div>`}
+      ${
+        this.rows === null
+          ? html`<div class="empty" role="status">Loading…</div>`
+          : this.rows.length === 0
+            ? html`<div class="empty" role="status">No rows for this selection</div>`
+            : html`<div class="scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      ${this.columns.map((c) => this.header(c))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${this.flatten(this.tree()).map((n) => this.row(n))}
+                  </tbody>
+                </table>
+              </div>`
+      }
     </section>`;
   }
 
   private header(c: TableColumn) {
     const sort = this.sortKey === c.key ? (this.sortDir === 1 ? 'ascending' : 'descending') : 'none';
-    return html`<th class=${c.numeric ? 'num' : ''} scope="col" tabindex="0" aria-sort=${sort} @click=${() => this.sortBy(c)} @keydown=${(e: KeyboardEvent) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), this.sortBy(c))}>${c.label}</th>`;
+    return html`<th
+      class=${c.numeric ? 'num' : ''}
+      scope="col"
+      tabindex="0"
+      aria-sort=${sort}
+      @click=${() => this.sortBy(c)}
+      @keydown=${(e: KeyboardEvent) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), this.sortBy(c))}
+    >
+      ${c.label}
+    </th>`;
   }
 
   private sortBy(c: TableColumn): void {
@@ -182,12 +202,27 @@ export class NemTable extends LitElement {
   private row(n: Node) {
     const cells = this.columns.map((c, i) => {
       const v = i === 0 && n.children ? n.label : n.row[c.key];
-      const content = i === 0 && n.children ? v : c.format ? c.format(v, n.row) : v === null || v === undefined ? '–' : String(v);
-      const toggle = i === 0 && n.children ? html`<span class="toggle" aria-hidden="true">${this._collapsed.has(n.id) ? '▸' : '▾'}</span>` : nothing;
+      const content =
+        i === 0 && n.children ? v : c.format ? c.format(v, n.row) : v === null || v === undefined ? '–' : String(v);
+      const toggle =
+        i === 0 && n.children
+          ? html`<span class="toggle" aria-hidden="true">${this._collapsed.has(n.id) ? '▸' : '▾'}</span>`
+          : nothing;
       const indent = i === 0 ? `padding-left:${8 + n.level * 16}px` : '';
-      return html`<td class=${c.numeric ? 'num' : ''} style=${indent} @click=${i === 0 && n.children ? () => this.collapse(n.id) : null}>${toggle}${content}</td>`;
+      return html`<td
+        class=${c.numeric ? 'num' : ''}
+        style=${indent}
+        @click=${i === 0 && n.children ? () => this.collapse(n.id) : null}
+      >
+        ${toggle}${content}
+      </td>`;
     });
-    return html`<tr class=${n.children ? `group l${n.level}` : ''} aria-expanded=${n.children ? String(!this._collapsed.has(n.id)) : nothing}>${cells}</tr>`;
+    return html`<tr
+      class=${n.children ? `group l${n.level}` : ''}
+      aria-expanded=${n.children ? String(!this._collapsed.has(n.id)) : nothing}
+    >
+      ${cells}
+    </tr>`;
   }
 
   private collapse(id: string): void {
@@ -212,7 +247,10 @@ export class NemTable extends LitElement {
     const rows = this.rows ?? [];
     const g = this.grouping;
     const build = (rs: Row[], level: number, prefix: string): Node[] => {
-      if (!g || level >= g.by.length) return [...rs].sort(this.compare).map((row, i) => ({ id: `${prefix}/${i}`, label: '', level, row, children: null }));
+      if (!g || level >= g.by.length)
+        return [...rs]
+          .sort(this.compare)
+          .map((row, i) => ({ id: `${prefix}/${i}`, label: '', level, row, children: null }));
       const key = g.by[level];
       const groups = new Map<string, Row[]>();
       for (const r of rs) {
@@ -223,7 +261,13 @@ export class NemTable extends LitElement {
       const order = g.order?.[key];
       const nodes = [...groups].map(([label, members]) => {
         const id = `${prefix}/${label}`;
-        return { id, label: g.label?.(key, label) ?? label, level, row: g.total(members), children: build(members, level + 1, id) };
+        return {
+          id,
+          label: g.label?.(key, label) ?? label,
+          level,
+          row: g.total(members),
+          children: build(members, level + 1, id),
+        };
       });
       // Outer groups keep their natural order (NSW1…TAS1); inner ones follow the chosen sort.
       if (order && level === 0) nodes.sort((a, b) => rank(order, a.id.slice(1)) - rank(order, b.id.slice(1)));
@@ -244,7 +288,13 @@ export class NemTable extends LitElement {
   private downloadCsv(): void {
     const leaves = this.flatten(this.tree(), [], true).filter((n) => !n.children);
     const raw = (v: unknown) => (Array.isArray(v) ? v.join(' ') : v);
-    downloadText(`${this.csvName}.csv`, toCsv(this.columns.map((c) => c.label), leaves.map((n) => this.columns.map((c) => raw(n.row[c.key])))));
+    downloadText(
+      `${this.csvName}.csv`,
+      toCsv(
+        this.columns.map((c) => c.label),
+        leaves.map((n) => this.columns.map((c) => raw(n.row[c.key]))),
+      ),
+    );
   }
 }
 

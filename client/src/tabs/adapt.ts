@@ -1,7 +1,15 @@
 // Server results → <nem-chart> data and table cells: fuel and region colours from shared/nem.ts, fixed stacking
 // order, and empty fuels dropped so legends list only what is there.
 import { html } from 'lit';
-import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Region, type RegionChoice } from '../../../shared/nem.ts';
+import {
+  FUELS,
+  FUEL_COLOURS,
+  REGIONS,
+  REGION_COLOURS,
+  REGION_NAMES,
+  type Region,
+  type RegionChoice,
+} from '../../../shared/nem.ts';
 import type { Column, InterconnectorFlows, Series, TimeOfDay } from '../../../shared/results.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
 import type { TableColumn } from '../elements/nem-table.ts';
@@ -10,24 +18,44 @@ import type { TableColumn } from '../elements/nem-table.ts';
 export const shortRegion = (r: RegionChoice): string => r.replace(/1$/, '');
 
 /** A region with its colour swatch and full name. */
-export const regionCell = (r: Region) => html`<span class="swatch" style="background:${REGION_COLOURS[r]}"></span> ${REGION_NAMES[r]}`;
+export const regionCell = (r: Region) =>
+  html`<span class="swatch" style="background:${REGION_COLOURS[r]}"></span> ${REGION_NAMES[r]}`;
 
 /** The Region column of a per-region table, sorted in REGIONS order. */
-export const REGION_COLUMN: TableColumn = { key: 'region', label: 'Region', format: (v) => regionCell(v as Region), sortValue: (r) => REGIONS.indexOf(r.region as Region) };
+export const REGION_COLUMN: TableColumn = {
+  key: 'region',
+  label: 'Region',
+  format: (v) => regionCell(v as Region),
+  sortValue: (r) => REGIONS.indexOf(r.region as Region),
+};
 
 const hasValues = (c: Column | undefined): c is Column => !!c && c.some((v) => v !== null && v !== 0);
 
 /** Stack order is FUELS order (baseload at the bottom); fuels the answer lacks or that are all zero are left out. */
 export function fuelSeries(series: Record<string, Column>): ChartSeries[] {
-  return FUELS.filter((f) => hasValues(series[f])).map((f) => ({ label: f, color: FUEL_COLOURS[f], values: series[f] }));
+  return FUELS.filter((f) => hasValues(series[f])).map((f) => ({
+    label: f,
+    color: FUEL_COLOURS[f],
+    values: series[f],
+  }));
 }
 
 export function regionSeries(series: Record<string, Column>): ChartSeries[] {
-  return REGIONS.filter((r) => series[r]).map((r) => ({ label: shortRegion(r), color: REGION_COLOURS[r], values: series[r] }));
+  return REGIONS.filter((r) => series[r]).map((r) => ({
+    label: shortRegion(r),
+    color: REGION_COLOURS[r],
+    values: series[r],
+  }));
 }
 
-export const fuelChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in s ? s.time : s.hours, series: fuelSeries(s.series) });
-export const regionChart = (s: Series | TimeOfDay): ChartData => ({ x: 'time' in s ? s.time : s.hours, series: regionSeries(s.series) });
+export const fuelChart = (s: Series | TimeOfDay): ChartData => ({
+  x: 'time' in s ? s.time : s.hours,
+  series: fuelSeries(s.series),
+});
+export const regionChart = (s: Series | TimeOfDay): ChartData => ({
+  x: 'time' in s ? s.time : s.hours,
+  series: regionSeries(s.series),
+});
 
 /** The price line's colour: the region's own, or a neutral slate for the NEM (legible on both themes). */
 export function priceColour(r: Region | 'NEM'): string {
@@ -46,8 +74,26 @@ export function flowsChart(f: InterconnectorFlows): ChartData {
     const color = LINK_COLOURS[i % LINK_COLOURS.length];
     series.push({ label: id, color, values: f.series[id], width: 1.75 });
     const link = f.links?.[id];
-    if (link && hasValues(link.exportLimit)) series.push({ label: `${id} export limit`, color, values: link.exportLimit, dash: [4, 4], width: 1, hidden: many, group: 'Limits' });
-    if (link && hasValues(link.importLimit)) series.push({ label: `${id} import limit`, color, values: link.importLimit, dash: [2, 3], width: 1, hidden: many, group: 'Limits' });
+    if (link && hasValues(link.exportLimit))
+      series.push({
+        label: `${id} export limit`,
+        color,
+        values: link.exportLimit,
+        dash: [4, 4],
+        width: 1,
+        hidden: many,
+        group: 'Limits',
+      });
+    if (link && hasValues(link.importLimit))
+      series.push({
+        label: `${id} import limit`,
+        color,
+        values: link.importLimit,
+        dash: [2, 3],
+        width: 1,
+        hidden: many,
+        group: 'Limits',
+      });
   });
   return { x: f.time, series };
 }

@@ -13,7 +13,11 @@ import '../elements/nem-table.ts';
 type Panels = ResultOf['tab.generation']['panels'];
 
 const FUEL_COLUMNS: TableColumn[] = [
-  { key: 'fuel', label: 'Fuel', format: (v) => html`<span class="swatch" style="background:${FUEL_COLOURS[v as Fuel]}"></span> ${v}` },
+  {
+    key: 'fuel',
+    label: 'Fuel',
+    format: (v) => html`<span class="swatch" style="background:${FUEL_COLOURS[v as Fuel]}"></span> ${v}`,
+  },
   { key: 'avgMw', label: 'Avg MW', numeric: true, format: (v) => fmtMw(v as number).replace(' MW', '') },
   { key: 'gwh', label: 'GWh', numeric: true, format: (v) => fmtGwh(v as number) },
   { key: 'sharePct', label: 'Share', numeric: true, format: (v) => fmtPct(v as number) },

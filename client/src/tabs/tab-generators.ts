@@ -1,7 +1,15 @@
 // Generators tab: every station grouped region → fuel → station with energy, revenue, price received,
 // utilisation and capacity; region and fuel filters live in the URL.
 import { html } from 'lit';
-import { FUELS, FUEL_COLOURS, REGIONS, REGION_COLOURS, REGION_NAMES, type Fuel, type Region } from '../../../shared/nem.ts';
+import {
+  FUELS,
+  FUEL_COLOURS,
+  REGIONS,
+  REGION_COLOURS,
+  REGION_NAMES,
+  type Fuel,
+  type Region,
+} from '../../../shared/nem.ts';
 import type { ResultOf } from '../../../shared/results.ts';
 import { fmtGwh, fmtInt, fmtMoney, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
@@ -13,7 +21,12 @@ type Panels = ResultOf['tab.generators']['panels'];
 
 const COLUMNS: TableColumn[] = [
   { key: 'station', label: 'Station' },
-  { key: 'duids', label: 'Units', format: (v) => html`<span class="note">${(v as string[] | undefined)?.join(', ') ?? ''}</span>`, sortValue: (r) => (r.duids as string[] | undefined)?.length ?? 0 },
+  {
+    key: 'duids',
+    label: 'Units',
+    format: (v) => html`<span class="note">${(v as string[] | undefined)?.join(', ') ?? ''}</span>`,
+    sortValue: (r) => (r.duids as string[] | undefined)?.length ?? 0,
+  },
   { key: 'gwh', label: 'GWh', numeric: true, format: (v) => fmtGwh(v as number) },
   { key: 'revenue', label: 'Revenue', numeric: true, format: (v) => fmtMoney(v as number) },
   { key: 'avgPriceReceived', label: 'Price rec’d $/MWh', numeric: true, format: (v) => fmtPrice(v as number | null) },
@@ -39,7 +52,10 @@ const GROUPING: Grouping = {
       revenue,
       capacityMw: cap,
       avgPriceReceived: gwh > 0 ? revenue / (gwh * 1000) : null,
-      utilisationPct: capU > 0 ? withUtil.reduce((a, r) => a + (r.utilisationPct as number) * (r.capacityMw as number), 0) / capU : null,
+      utilisationPct:
+        capU > 0
+          ? withUtil.reduce((a, r) => a + (r.utilisationPct as number) * (r.capacityMw as number), 0) / capU
+          : null,
     };
   },
 };
@@ -73,7 +89,9 @@ export class TabGenerators extends TabBase<Panels> {
   }
 
   private chip(label: string, colour: string, on: boolean, click: () => void) {
-    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}><span class="swatch" style="background:${colour}"></span>${label}</button>`;
+    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}>
+      <span class="swatch" style="background:${colour}"></span>${label}
+    </button>`;
   }
 
   private toggleRegion(r: Region, chosen: Region[]): void {

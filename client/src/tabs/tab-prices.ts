@@ -99,7 +99,16 @@ export class TabPrices extends TabBase<Panels> {
         .data=${p ? regionChart(p.history) : null}
         ?loading=${this.loading}
       ></nem-chart>
-      <nem-table heading="Statistics" note="$/MWh over the window" .columns=${STATS_COLUMNS} .rows=${(p?.stats.rows ?? null) as Row[] | null} sortKey="region" .sortDir=${1} csvName=${stem('price-stats')} ?loading=${this.loading}></nem-table>
+      <nem-table
+        heading="Statistics"
+        note="$/MWh over the window"
+        .columns=${STATS_COLUMNS}
+        .rows=${(p?.stats.rows ?? null) as Row[] | null}
+        sortKey="region"
+        .sortDir=${1}
+        csvName=${stem('price-stats')}
+        ?loading=${this.loading}
+      ></nem-table>
       <div class="two">
         ${this.bandsPanel(p?.bands ?? null, stem('price-bands'))}
         <nem-chart
@@ -126,26 +135,46 @@ export class TabPrices extends TabBase<Panels> {
         <span class="note">share of time · contribution to mean</span>
         <button class="btn" ?disabled=${!b?.rows.length} @click=${() => b && this.bandsCsv(b, stem)}>CSV</button>
       </div>
-      ${!b
-        ? html`<div class="empty" role="status">Loading…</div>`
-        : b.rows.length === 0
-          ? html`<div class="empty" role="status">No prices in this window</div>`
-          : html`<div class="bands">
-              ${b.rows.map(
-                (r) => html`<span>${regionCell(r.region)}</span>
-                  <div class="stackbar" role="img" aria-label=${`${REGION_NAMES[r.region]}: ${PRICE_BANDS.map((n, i) => `${n} ${fmtPct(r.sharePct[i])}`).join(', ')}`}>
-                    ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}">${s >= 9 ? `${Math.round(s)}%` : ''}</span>`)}
-                  </div>
-                  <span class="num" title="mean price">${fmtPrice(r.mean)}</span>`,
-              )}
-            </div>
-            <div class="key">${PRICE_BANDS.map((n, i) => html`<span><span class="swatch" style="background:${BAND_COLOURS[i]}"></span>${n}</span>`)}</div>`}
+      ${
+        !b
+          ? html`<div class="empty" role="status">Loading…</div>`
+          : b.rows.length === 0
+            ? html`<div class="empty" role="status">No prices in this window</div>`
+            : html`<div class="bands">
+                  ${b.rows.map(
+                    (r) =>
+                      html`<span>${regionCell(r.region)}</span>
+                        <div
+                          class="stackbar"
+                          role="img"
+                          aria-label=${`${REGION_NAMES[r.region]}: ${PRICE_BANDS.map((n, i) => `${n} ${fmtPct(r.sharePct[i])}`).join(', ')}`}
+                        >
+                          ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}">${s >= 9 ? `${Math.round(s)}%` : ''}</span>`)}
+                        </div>
+                        <span class="num" title="mean price">${fmtPrice(r.mean)}</span>`,
+                  )}
+                </div>
+                <div class="key">
+                  ${PRICE_BANDS.map((n, i) => html`<span><span class="swatch" style="background:${BAND_COLOURS[i]}"></span>${n}</span>`)}
+                </div>`
+      }
     </section>`;
   }
 
   private bandsCsv(b: PricesBands, stem: string): void {
-    const header = ['region', ...b.bands.map((n) => `share ${n} %`), ...b.bands.map((n) => `contribution ${n} $/MWh`), 'mean $/MWh'];
-    downloadText(`${stem}.csv`, toCsv(header, b.rows.map((r) => [r.region, ...r.sharePct, ...r.contribution, r.mean])));
+    const header = [
+      'region',
+      ...b.bands.map((n) => `share ${n} %`),
+      ...b.bands.map((n) => `contribution ${n} $/MWh`),
+      'mean $/MWh',
+    ];
+    downloadText(
+      `${stem}.csv`,
+      toCsv(
+        header,
+        b.rows.map((r) => [r.region, ...r.sharePct, ...r.contribution, r.mean]),
+      ),
+    );
   }
 }
 customElements.define('tab-prices', TabPrices);

@@ -49,9 +49,20 @@ export async function storeHarness(): Promise<Harness> {
   const conn = await instance.connect();
   const { log, lines } = captureLog();
   const batches: Batch[] = [];
-  const make = async () => new Intake(await Ledger.open(conn), (n, b) => ingestBuffer(conn, n, b), log, (b) => void batches.push(b));
+  const make = async () =>
+    new Intake(
+      await Ledger.open(conn),
+      (n, b) => ingestBuffer(conn, n, b),
+      log,
+      (b) => void batches.push(b),
+    );
   const h: Harness = {
-    dir, instance, conn, batches, log, lines,
+    dir,
+    instance,
+    conn,
+    batches,
+    log,
+    lines,
     intake: await make(),
     restart: async () => (h.intake = await make()),
     watermark: async () => {

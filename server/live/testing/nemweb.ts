@@ -20,7 +20,7 @@ export interface NemwebFile {
 
 /** One DISPATCHIS interval ending at `ts`: a DISPATCH PRICE row per region with RRP = base + region index. */
 export function dispatchIs(ts: number, base = 50, opts: { zip?: boolean; seq?: number } = {}): NemwebFile {
-  const seq = String(opts.seq ?? 500000000 + Math.floor(ts / 300) % 100000000).padStart(16, '0');
+  const seq = String(opts.seq ?? 500000000 + (Math.floor(ts / 300) % 100000000)).padStart(16, '0');
   const when = `"${aemoTime(ts)}"`;
   const lines = [
     `C,NEMP.WORLD,DISPATCHIS,AEMO,PUBLIC,${aemoTime(ts).slice(0, 10)},${aemoTime(ts).slice(11)},${seq},DISPATCHIS,${seq}`,
@@ -37,6 +37,8 @@ export function dispatchIs(ts: number, base = 50, opts: { zip?: boolean; seq?: n
 /** A zip that looks whole but whose report lacks a required column: ingest must reject it and store nothing. */
 export function badDispatchIs(ts: number): NemwebFile {
   const csvName = `PUBLIC_DISPATCHIS_${stamp(ts)}_0000000999999999.CSV`;
-  const csv = strToU8(`C,NEMP.WORLD,DISPATCHIS\r\nI,DISPATCH,PRICE,5,SETTLEMENTDATE,REGIONID\r\nD,DISPATCH,PRICE,5,"${aemoTime(ts)}",NSW1\r\nC,"END OF REPORT",4\r\n`);
+  const csv = strToU8(
+    `C,NEMP.WORLD,DISPATCHIS\r\nI,DISPATCH,PRICE,5,SETTLEMENTDATE,REGIONID\r\nD,DISPATCH,PRICE,5,"${aemoTime(ts)}",NSW1\r\nC,"END OF REPORT",4\r\n`,
+  );
   return { name: csvName.replace(/\.CSV$/, '.zip'), bytes: zipSync({ [csvName]: csv }) };
 }
