@@ -96,8 +96,6 @@ async function serveFromWorkers(): Promise<Server> {
       )
       .finally(() => (restarting = false));
   });
-  // Test-only: a worker crash on demand, to check that it is replaced and the others keep serving.
-  if (process.env.NEMLIVE_TEST_HOOKS === '1') process.on('SIGUSR2', () => cluster.workers.crashOne());
   return cluster;
 }
 

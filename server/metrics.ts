@@ -24,13 +24,17 @@ const none: LiveSources = {
   coldQueries: () => ({ running: 0, queued: 0 }),
   cache: () => undefined,
 };
-let sources: LiveSources = none;
+const sources: LiveSources = { ...none };
 
-/** The running app's state, read at scrape time; returns the function that unbinds it. */
-export function bindSources(live: LiveSources): () => void {
-  sources = live;
+/**
+ * The running app's state, read at scrape time: each part binds what it owns (the core its queries, cache and DuckDB;
+ * the socket server its sessions). Returns the function that unbinds those sources.
+ */
+export function bindSources(live: Partial<LiveSources>): () => void {
+  const own = Object.entries(live) as [keyof LiveSources, LiveSources[keyof LiveSources]][];
+  for (const [key, fn] of own) Object.assign(sources, { [key]: fn });
   return () => {
-    if (sources === live) sources = none;
+    for (const [key, fn] of own) if (sources[key] === fn) Object.assign(sources, { [key]: none[key] });
   };
 }
 

@@ -20,7 +20,7 @@ import type { ConnHolder } from './lane.ts';
 import type { Logger } from './log.ts';
 import { wireWatermark, type Market } from './market.ts';
 import { metrics } from './metrics.ts';
-import type { Session, Subscription } from './session.ts';
+import type { Session } from './session.ts';
 
 /** What a push run did, per group pushed, in ms from the run's start (benchmarks print it), and what it left out. */
 export interface CycleReport {
@@ -61,14 +61,35 @@ export interface CycleReport {
   totalMs: number;
 }
 
+export interface Subscription {
+  id: RequestId;
+  /** The id as a map key: 1 and "1" are different ids. */
+  idKey: string;
+  kind: Kind;
+  params: ParamsOf<Kind>;
+  /** The question without the watermark (kind + canonical params): subscribers of one query share a group. */
+  query: string;
+  /** Push group key: one per (query, client id), so one push buffer serves every socket that used the same id. */
+  topic: string;
+  /** Subscribed to its topic (false until the first result is sent, and while the socket is behind). */
+  live: boolean;
+  /** The client applies push deltas (it sent `delta: true`). */
+  delta: boolean;
+  /**
+   * For a delta subscription: the answer last written to this socket for it (first result, push or catch-up), so a
+   * delta goes only where its base is known to be held; undefined until one was written.
+   */
+  held: Answer | undefined;
+}
+
 /** The sockets that subscribed to one question under one client id: they all get the same frame. */
 interface Topic {
   id: RequestId;
   idKey: string;
   /** Subscriptions using it, live or not yet. */
   subs: number;
-  /** Sessions whose subscription has had its first result (pushes go to these). */
-  live: Set<Session>;
+  /** Sessions whose subscription has had its first result (pushes go to these), with that subscription. */
+  live: Map<Session, Subscription>;
   /** How many of the live ones apply deltas. */
   deltas: number;
 }
@@ -91,6 +112,8 @@ export interface PusherOptions {
   log: Logger;
 }
 
+const NONE: ReadonlyMap<string, Subscription> = new Map();
+
 /** Groups computed and pushed at once by a run: a few, so requests at the gate wait behind a few push queries. */
 export const PUSH_SLOTS = 4;
 /** Longest stretch a run works without letting the event loop turn (cached answers resolve without one). */
@@ -110,8 +133,15 @@ interface Run {
   done: Promise<CycleReport>;
 }
 
+/**
+ * The one owner of subscriptions: the router asks it to add and remove them, a socket's eviction drops them all, and
+ * every push is fanned out from here (refresh → pushTopic → server/fanout.ts). Keeping a session's subscriptions and
+ * the groups they belong to in one object means they cannot disagree.
+ */
 export class Pusher {
   private readonly groups = new Map<string, Group>();
+  /** Each session's subscriptions by id key. */
+  private readonly bySession = new Map<Session, Map<string, Subscription>>();
   private readonly fanout: Fanout;
   /** The run in progress. */
   private run: Run | undefined;
@@ -140,9 +170,21 @@ export class Pusher {
     return this.run?.report;
   }
 
+  /** A session's subscriptions by id key (read-only: add, remove and dropSession change them). */
+  subscriptionsOf(session: Session): ReadonlyMap<string, Subscription> {
+    return this.bySession.get(session) ?? NONE;
+  }
+
+  /** The session's subscription under a client id key, if any. */
+  subscription(session: Session, idKey: string): Subscription | undefined {
+    return this.bySession.get(session)?.get(idKey);
+  }
+
   /** Registers a subscription; it starts receiving pushes later (goLive), after its first result is sent. */
   add(session: Session, sub: Subscription): void {
-    session.subs.set(sub.idKey, sub);
+    let subs = this.bySession.get(session);
+    if (!subs) this.bySession.set(session, (subs = new Map()));
+    subs.set(sub.idKey, sub);
     let group = this.groups.get(sub.query);
     if (!group) {
       group = { kind: sub.kind, params: sub.params, topics: new Map(), last: undefined };
@@ -150,11 +192,12 @@ export class Pusher {
     }
     const t = group.topics.get(sub.topic);
     if (t) t.subs++;
-    else group.topics.set(sub.topic, { id: sub.id, idKey: sub.idKey, subs: 1, live: new Set(), deltas: 0 });
+    else group.topics.set(sub.topic, { id: sub.id, idKey: sub.idKey, subs: 1, live: new Map(), deltas: 0 });
   }
 
   remove(session: Session, sub: Subscription): void {
-    if (session.subs.get(sub.idKey) === sub) session.subs.delete(sub.idKey);
+    const subs = this.bySession.get(session);
+    if (subs?.get(sub.idKey) === sub) subs.delete(sub.idKey);
     const group = this.groups.get(sub.query);
     const t = group?.topics.get(sub.topic);
     if (t && sub.live && t.live.delete(session) && sub.delta) t.deltas--;
@@ -164,21 +207,24 @@ export class Pusher {
     if (group.topics.size === 0) this.groups.delete(sub.query);
   }
 
-  /** A closing session leaves every group. */
+  /** A closing session leaves every group (its socket's way out: evict in server/socket-server.ts). */
   dropSession(session: Session): void {
-    for (const sub of [...session.subs.values()]) this.remove(session, sub);
+    const subs = this.bySession.get(session);
+    if (!subs) return;
+    for (const sub of [...subs.values()]) this.remove(session, sub);
+    this.bySession.delete(session);
   }
 
   /** After a subscription's first result went out: pushes reach it from now on; catch up if data arrived meanwhile. */
   goLive(session: Session, sub: Subscription, first: Answer): void {
-    if (session.closed || session.subs.get(sub.idKey) !== sub) return;
+    if (session.closed || this.subscription(session, sub.idKey) !== sub) return;
     // Only a new group takes its first answer as the last one sent: in a group that has one, a newer first answer
     // (computed after the market moved, before the push cycle's) must not make the cycle skip the older subscribers.
     if (!this.groups.get(sub.query)?.last) this.remember(sub.query, first);
     const t = this.groups.get(sub.query)?.topics.get(sub.topic);
     if (!t) return;
     sub.live = true;
-    t.live.add(session);
+    t.live.set(session, sub);
     if (sub.delta) t.deltas++;
     const at = this.marks();
     if (first.version !== this.o.market.version || (at && first.watermark < at.watermark))
@@ -189,7 +235,7 @@ export class Pusher {
   drained(session: Session): void {
     if (!session.stale || session.closed || session.bufferedAmount() > this.o.behindBytes / 2) return;
     session.stale = false;
-    for (const sub of session.subs.values()) if (sub.live) void this.sendLatest(session, sub);
+    for (const sub of this.subscriptionsOf(session).values()) if (sub.live) void this.sendLatest(session, sub);
   }
 
   /**
@@ -364,7 +410,7 @@ export class Pusher {
       if (frame && frame.length > full.length / 2) frame = undefined;
       plan = deltaPlan(t, prev, answer, full, frame);
     }
-    const d = await this.fanout.send(plan ?? full, t.live);
+    const d = await this.fanout.send(plan ?? full, t.live.keys());
     r.sockets += d.sent;
     r.deltas += plan?.deltas ?? 0;
     metrics.pushWrites.inc({ form: 'full' }, d.sent - (plan?.deltas ?? 0));
@@ -406,7 +452,7 @@ export class Pusher {
   private async sendLatest(session: Session, sub: Subscription): Promise<void> {
     try {
       const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool], this.marks());
-      if (session.closed || session.subs.get(sub.idKey) !== sub || session.stale) return;
+      if (session.closed || this.subscription(session, sub.idKey) !== sub || session.stale) return;
       if (session.send(sentNowFrame('push', sub.id, sub.kind, answer)) && sub.delta) sub.held = answer;
     } catch (err) {
       if (!session.closed) session.log.warn({ err, kind: sub.kind }, 'push: catching a socket up failed');
@@ -439,7 +485,7 @@ function servingOrder(groups: Map<string, Group>, at: Marks): [string, Group][] 
     for (const t of g.topics.values()) {
       sockets += t.live.size;
       if (!owner)
-        for (const s of t.live) {
+        for (const s of t.live.keys()) {
           owner = s;
           break;
         }
@@ -475,7 +521,7 @@ function deltaPlan(
   return {
     deltas: 0,
     frameFor(s) {
-      sub = s.subs.get(t.idKey);
+      sub = t.live.get(s);
       return delta && prev && sub?.delta && sub.live && holds(sub, prev) ? delta : full;
     },
     sent(_s, frame) {

@@ -16,8 +16,8 @@ import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, logFailure, rateLimited, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
-import type { Pusher } from './pusher.ts';
-import type { Session, Subscription } from './session.ts';
+import type { Pusher, Subscription } from './pusher.ts';
+import type { Session } from './session.ts';
 
 export interface RouterOptions {
   answerer: Answerer;
@@ -76,7 +76,7 @@ export class Router {
     const t = frame.t;
     if (t === 'unsub') {
       if (id === undefined) throw badRequest('unsub needs the id of the subscription');
-      const sub = session.subs.get(idKey(id));
+      const sub = this.o.pusher.subscription(session, idKey(id));
       if (sub) this.o.pusher.remove(session, sub);
       return;
     }
@@ -100,10 +100,10 @@ export class Router {
 
   private subscribe(session: Session, id: RequestId, kind: Kind, params: ParamsOf<Kind>, delta: boolean): void {
     const key = idKey(id);
-    const previous = session.subs.get(key);
+    const previous = this.o.pusher.subscription(session, key);
     if (previous)
       this.o.pusher.remove(session, previous); // the same id again replaces its subscription
-    else if (session.subs.size >= this.o.maxSubscriptions)
+    else if (this.o.pusher.subscriptionsOf(session).size >= this.o.maxSubscriptions)
       throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
     const query = queryOf(kind, params);
     const sub: Subscription = {
@@ -122,12 +122,12 @@ export class Router {
     this.o.answerer
       .answer(kind, params, session)
       .then((answer) => {
-        if (session.subs.get(key) !== sub) return; // unsubscribed or replaced while computing
+        if (this.o.pusher.subscription(session, key) !== sub) return; // unsubscribed or replaced while computing
         if (session.send(sentNowFrame('result', id, kind, answer)) && delta) sub.held = answer;
         this.o.pusher.goLive(session, sub, answer);
       })
       .catch((err: unknown) => {
-        if (session.subs.get(key) === sub) this.o.pusher.remove(session, sub);
+        if (this.o.pusher.subscription(session, key) === sub) this.o.pusher.remove(session, sub);
         this.fail(session, err, id);
       });
   }

@@ -1,9 +1,7 @@
-// One Session per socket: everything the socket owns (its DuckDB connection, subscriptions, rate-limit state,
-// current view, logger) and the one cleanup path, close(). Nothing here is visible to another session.
+// One Session per socket: what the socket owns (its DuckDB connection, rate-limit state, current view, logger).
+// Its subscriptions belong to the pusher (server/pusher.ts); a socket's way out is evict in server/socket-server.ts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import type { RequestId } from '../shared/protocol.ts';
-import type { Answer } from './answer.ts';
 import type { ConnHolder, ConnLane } from './lane.ts';
 import { newBucket, type Bucket, type RateLimit } from './limiter.ts';
 import type { Logger } from './log.ts';
@@ -15,33 +13,11 @@ export interface SocketData {
   id: string;
 }
 
-export interface Subscription {
-  id: RequestId;
-  /** The id as a map key: 1 and "1" are different ids. */
-  idKey: string;
-  kind: Kind;
-  params: ParamsOf<Kind>;
-  /** The question without the watermark (kind + canonical params): subscribers of one query share a group. */
-  query: string;
-  /** Push group key: one per (query, client id), so one push buffer serves every socket that used the same id. */
-  topic: string;
-  /** Subscribed to its topic (false until the first result is sent, and while the socket is behind). */
-  live: boolean;
-  /** The client applies push deltas (it sent `delta: true`). */
-  delta: boolean;
-  /**
-   * For a delta subscription: the answer last written to this socket for it (first result, push or catch-up), so a
-   * delta goes only where its base is known to be held; undefined until one was written.
-   */
-  held: Answer | undefined;
-}
-
 /** uWS send() statuses. */
 const DROPPED = 2;
 const framesOut = metrics.wsMessages.labels({ direction: 'out' });
 
 export class Session implements ConnHolder {
-  readonly subs = new Map<string, Subscription>();
   readonly bucket: Bucket;
   readonly openedAt = Date.now();
   /** The tab the client shows (its latest tab subscription), logged when the socket closes. */
@@ -102,14 +78,12 @@ export class Session implements ConnHolder {
   }
 
   /**
-   * The only cleanup path: drops subscriptions, interrupts a running query and closes the connection. Called by
-   * the socket's close handler (clean close, error, timeout, shutdown); idempotent. Resolves once the connection
-   * is closed. The socket must not be touched after this.
+   * Interrupts a running query and closes the connection; called by the socket's eviction (server/socket-server.ts)
+   * only. Idempotent; resolves once the connection is closed. The socket must not be touched after this.
    */
   close(): Promise<void> {
     if (this.done) return this.done;
     this.done = this.lane.close();
-    this.subs.clear();
     this.done.catch((err: unknown) => this.log.error({ err }, 'closing the DuckDB connection failed'));
     return this.done;
   }

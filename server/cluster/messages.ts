@@ -19,8 +19,6 @@ export interface WorkerInit {
   lruMb: number;
   workers: number;
   marks: Marks;
-  /** NEMLIVE_TEST_HOOKS=1: accept `crash`. */
-  testHooks: boolean;
 }
 
 export type AnswerReply =
@@ -44,9 +42,7 @@ export type ToWorker =
   /** Heartbeat: answer `pong` at once (workers.ts kills a worker that stays silent). */
   | { t: 'ping' }
   /** Stop accepting, close sockets with 1001, exit 0. */
-  | { t: 'drain' }
-  /** Test hook: throw from the event loop (an uncaught exception). */
-  | { t: 'crash' };
+  | { t: 'drain' };
 
 export type FromWorker =
   | { t: 'ready'; port: number }

@@ -1,12 +1,13 @@
 // WORKERS > 1: this process owns the store (the only DuckDB of the deployment), runs the live feed and the
 // warmup, answers the workers' cache misses, relays new intervals to them and combines their metrics; the worker
-// processes (workers.ts) serve the port. Boot: store (demo if empty) → workers listening → warmup in the background.
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import { bootWarmup } from '../../warmup/boot.ts';
+// processes (workers.ts) serve the port. Boot: the core (server/core.ts) → workers listening → the core's live feed
+// (pushed through the relay) and warmup.
 import type { WarmupSummary } from '../../warmup/run.ts';
 import type { Config } from '../config.ts';
+import { openCore, type Core } from '../core.ts';
 import { mapError } from '../errors.ts';
-import { startLive, type LiveHandle } from '../live/pipeline.ts';
+import { configLimits, DEFAULT_LIMITS } from '../limits.ts';
+import type { LiveHandle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';
 import type { Market } from '../market.ts';
 import { registry } from '../metrics.ts';
@@ -16,7 +17,6 @@ import { WS_PATH } from '../../shared/protocol.ts';
 import { freePort } from '../port.ts';
 import { AskOwners } from './ask-owner.ts';
 import { combineMetrics } from './combine.ts';
-import { openCore, type Core } from './core.ts';
 import type { FromWorker } from './messages.ts';
 import { Relay } from './relay.ts';
 import { WorkerSet, type Worker } from './workers.ts';
@@ -49,7 +49,9 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   const n = config.workers;
   // LRU_MB is the deployment's: the supervisor and each worker hold an equal part of it.
   const lruMb = Math.max(1, Math.floor(config.lruMb / (n + 1)));
-  const core = await openCore(config, lruMb, log);
+  const limits = { ...DEFAULT_LIMITS, ...configLimits(config) };
+  // No cap per socket here: each worker caps its own sockets' queues (MAX_SESSION_QUEUE).
+  const core = await openCore(config, { log, lruMb, limits: { ...limits, maxSessionQueue: Number.POSITIVE_INFINITY } });
   const store = storeHealth(core.instance);
   const askers = new AskOwners(core.pool);
   const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
@@ -99,7 +101,6 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     return combineMetrics(await registry.getMetricsAsJSON(), got);
   };
 
-  const testHooks = process.env.NEMLIVE_TEST_HOOKS === '1';
   const workers = new WorkerSet({
     seats: n,
     log,
@@ -114,7 +115,6 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
         lruMb,
         workers: n,
         marks: { watermark, firstTs, generation },
-        testHooks,
       };
     },
     onMessage: (w, m) => {
@@ -145,23 +145,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     storeSaid = now;
   }, STORE_WATCH_MS);
   storeWatch.unref();
-  let live: LiveHandle | undefined;
-  try {
-    live = await startLive(core.instance, config, {
-      market: core.market,
-      pusher: relay,
-      answerPath: core.answerPath,
-      log,
-    });
-  } catch (err) {
-    log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
-  }
-
-  const stopWarmup = new AbortController();
-  const warmed: Promise<WarmupSummary | undefined> =
-    config.warm && core.market.hasData
-      ? bootWarmup(core.answerPath, stopWarmup.signal, log)
-      : Promise.resolve(undefined);
+  await core.start(relay);
 
   let closing = false;
   // The workers answer /healthz on the app's port; HEALTH_PORT (any HTTP version) is answered here, for them all.
@@ -182,19 +166,17 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     wsUrl: `ws://${host}:${port}${WS_PATH}`,
     market: core.market,
     workers,
-    live,
-    warmed,
+    live: core.live,
+    warmed: core.warmed,
     restartWorkers: () => workers.rollingRestart(drainMs),
     close: () =>
       (closed ??= (async () => {
         closing = true;
-        stopWarmup.abort();
         clearInterval(storeWatch);
-        await live?.stop();
+        await core.stopFeeds();
         relay?.close();
         const drained = await workers.drainAll(drainMs);
-        await warmed;
-        await core.close();
+        await core.close(); // after the warmup it waits for
         await healthPort?.close();
         log.info({ drained }, 'server stopped');
         return drained;

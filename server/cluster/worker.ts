@@ -1,12 +1,18 @@
-// A worker process (WORKERS > 1): the uWS app on the shared port (SO_REUSEPORT spreads connections over the
-// workers) with its own sessions, pushes and LRU, reading the shared LMDB; no DuckDB. The supervisor sends the
-// data state to start from and every new interval; cache misses go to it. Started by workers.ts with fork().
-import { startApp, type AppHandle } from '../app.ts';
-import { loadConfig } from '../config.ts';
+// A worker process (WORKERS > 1): the socket server (server/socket-server.ts) on the shared port (SO_REUSEPORT
+// spreads connections over the workers) with its own sessions, pushes and LRU, reading the shared LMDB, answering
+// through a RemoteAnswerer; no DuckDB. The supervisor sends the data state to start from and every new interval;
+// cache misses go to it. Started by workers.ts with fork().
+import { serverCache } from '../cache/tiered.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { withStore, type Health } from '../health.ts';
 import { openFilesLimit, sessionCap } from '../fd-limit.ts';
+import { LanePool } from '../lane.ts';
+import { Gate } from '../limiter.ts';
+import { configLimits, DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
-import { registry } from '../metrics.ts';
+import { Market } from '../market.ts';
+import { bindSources, registry } from '../metrics.ts';
+import { startSocketServer, type SocketServer } from '../socket-server.ts';
 import type { StoreState } from '../store-health.ts';
 import type { FromWorker, Marks, ToWorker, WorkerInit } from './messages.ts';
 import { Asker, RemoteAnswerer } from './remote-answerer.ts';
@@ -32,14 +38,13 @@ process.on('disconnect', () => process.exit(0));
 
 const asker = new Asker(send);
 let log: Logger | undefined;
-let handle: AppHandle | undefined;
+let handle: { server: SocketServer; market: Market; close(): Promise<void> } | undefined;
 let draining: Promise<void> | undefined;
 const early: ToWorker[] = [];
 let totals: { sessions: number; workers: number } | undefined;
 let store: StoreState | undefined;
 const metricsWaiters = new Map<number, (text: string) => void>();
 let metricsId = 1;
-let testHooks = false;
 
 process.on('uncaughtException', (err) => die(err));
 process.on('unhandledRejection', (err) => die(err));
@@ -82,12 +87,6 @@ function onMessage(msg: ToWorker): void {
     case 'drain':
       void drain();
       break;
-    case 'crash':
-      if (!testHooks) break;
-      setImmediate(() => {
-        throw new Error('crash injected through the test hook (NEMLIVE_TEST_HOOKS=1)');
-      });
-      break;
     default:
       break;
   }
@@ -97,32 +96,15 @@ async function start(init: WorkerInit): Promise<void> {
   const base = loadConfig();
   const filesLimit = openFilesLimit();
   const maxSessions = sessionCap(init.maxSessions, filesLimit);
-  const config = Object.freeze({
-    ...base,
-    port: init.port,
-    maxSessions,
-    lruMb: init.lruMb,
-    warm: false,
-    live: 'off',
-    workers: 1,
-  });
+  const config = Object.freeze({ ...base, port: init.port, maxSessions, lruMb: init.lruMb });
   log = createLogger(config.logLevel).child({ worker: init.seat });
   if (maxSessions < init.maxSessions) {
     const why =
       "this worker's share of MAX_SESSIONS is above what the open-files limit allows (raise ulimit -n / LimitNOFILE); admitting fewer";
     log.warn({ share: init.maxSessions, openFilesLimit: filesLimit, admitted: maxSessions }, why);
   }
-  testHooks = init.testHooks;
   try {
-    handle = await startApp(config, {
-      log,
-      remote: {
-        marks: init.marks,
-        answerer: (market, cache, gate) => new RemoteAnswerer(market, cache, gate, asker.ask),
-      },
-      health: (local) => workerHealth(local, init),
-      metricsText: combinedMetrics,
-    });
+    handle = await serve(config, init, log);
   } catch (err) {
     log.fatal({ err }, 'worker could not start');
     flushLogs(log);
@@ -131,29 +113,66 @@ async function start(init: WorkerInit): Promise<void> {
   }
   reportLoad();
   // Logged before telling the supervisor, so this line precedes anything the supervisor does next (a drain).
-  log.info({ port: handle.port, watermark: handle.market.iso }, 'worker listening');
-  send({ t: 'ready', port: handle.port });
+  log.info({ port: handle.server.port, watermark: handle.market.iso }, 'worker listening');
+  send({ t: 'ready', port: handle.server.port });
   for (const msg of early.splice(0)) onMessage(msg);
+}
+
+/**
+ * The socket server over this worker's answer path: a market following the supervisor's, its LRU share over the
+ * shared LMDB, its own cold-query gate, and the supervisor behind them (RemoteAnswerer).
+ */
+async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): Promise<NonNullable<typeof handle>> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...configLimits(config) };
+  const market = new Market(init.marks.watermark, init.marks.firstTs, init.marks.generation);
+  const cache = serverCache(config, config.lruMb, log);
+  const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
+  // Lanes without a DuckDB: a push's recomputation, like any miss, goes to the supervisor.
+  const pool = new LanePool(undefined, limits.poolSize);
+  const unbind = bindSources({
+    coldQueries: () => ({ running: gate.running, queued: gate.queued }),
+    cache: () => cache,
+  });
+  const server = await startSocketServer({
+    config,
+    limits,
+    log,
+    market,
+    answerer: new RemoteAnswerer(market, cache, gate, asker.ask),
+    pool,
+    health: (local) => workerHealth(local, init),
+    metricsText: combinedMetrics,
+  });
+  return {
+    server,
+    market,
+    close: async () => {
+      await server.close();
+      await Promise.all([pool.close(), cache.close()]);
+      unbind();
+      log.info('server stopped');
+    },
+  };
 }
 
 /** The supervisor's new marks: this worker's market follows, and its subscribers get what changed. */
 function advance(seq: number, watermark: number, firstTs: number, generation: string): Promise<void> {
   return pushed(seq, async () => {
     handle!.market.advance(watermark, { firstTs, generation });
-    await handle!.pusher.idle();
+    await handle!.server.pusher.idle();
   });
 }
 
 /** The next interval, pushed to this worker's subscribers before the supervisor advances the market. */
 function ahead(seq: number, at: Marks): Promise<void> {
-  return pushed(seq, () => handle!.pusher.pushAhead(at));
+  return pushed(seq, () => handle!.server.pusher.pushAhead(at));
 }
 
 /** Runs a push and tells the supervisor once its frames are in the sockets (the loop turn after the cycle). */
 async function pushed(seq: number, push: () => Promise<void>): Promise<void> {
   await push();
   await new Promise((resolve) => setImmediate(resolve));
-  send({ t: 'pushed', seq, groups: handle!.pusher.groupCount });
+  send({ t: 'pushed', seq, groups: handle!.server.pusher.groupCount });
 }
 
 function workerHealth(local: Health, init: WorkerInit): Health {
@@ -189,7 +208,7 @@ function combinedMetrics(): Promise<string> {
 function reportLoad(): void {
   let last = -1;
   setInterval(() => {
-    const n = handle?.sessions.size ?? 0;
+    const n = handle?.server.sessions.size ?? 0;
     if (n !== last) send({ t: 'load', sessions: n });
     last = n;
   }, LOAD_EVERY_MS).unref();

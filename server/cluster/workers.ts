@@ -166,13 +166,6 @@ export class WorkerSet {
     return results.every(Boolean);
   }
 
-  /** Test hook (NEMLIVE_TEST_HOOKS=1): makes the lowest-seat worker throw from its event loop. */
-  crashOne(): Worker | undefined {
-    const w = this.ready.sort((a, b) => a.seat - b.seat)[0];
-    w?.send({ t: 'crash' });
-    return w;
-  }
-
   /** Pings every serving worker; kills one silent for too long (its exit starts the replacement, with backoff). */
   private beat(): void {
     for (const w of this.ready) {

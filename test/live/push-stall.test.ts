@@ -101,7 +101,7 @@ describe('distinct subscriptions and the live feed', () => {
     const heldAtAdvance: number[] = [];
     const held = (ts: number) =>
       [...server.sessions.values()].reduce(
-        (n, s) => n + [...s.subs.values()].filter((sub) => sub.held?.watermark === ts).length,
+        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
         0,
       );
     const stop = server.market.onAdvance((e) => heldAtAdvance.push(held(e.watermark)));

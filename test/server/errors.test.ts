@@ -125,7 +125,7 @@ describe('error frames', () => {
       { id: 5 },
     );
     // A refused sub leaves no subscription behind.
-    expect(server.sessions.get(c.hello.session)!.subs.size).toBe(0);
+    expect(server.pusher.subscriptionsOf(server.sessions.get(c.hello.session)!).size).toBe(0);
   });
 
   it('internal: a failing query is logged and reported without details, and the next one works', async () => {

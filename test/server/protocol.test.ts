@@ -160,7 +160,7 @@ describe('the socket', () => {
     const r = await c.request('sub', 'tab.nem', { region: 'NSW1' }, 'tab');
     expect(r.kind).toBe('tab.nem');
     const session = server.sessions.get(c.hello.session)!;
-    expect([...session.subs.values()].map((s) => s.kind)).toEqual(['tab.nem']);
+    expect([...server.pusher.subscriptionsOf(session).values()].map((s) => s.kind)).toEqual(['tab.nem']);
     expect(session.view).toEqual({ kind: 'tab.nem', params: { region: 'NSW1' } });
     await c.close();
   });

@@ -1,0 +1,142 @@
+// The store side of a deployment, in the one process that owns the DuckDB (the single server, or the cluster's
+// supervisor): store (the demo built into an empty one) → market at the stored watermark → cache → cold-query gate →
+// answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
+// Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { bootWarmup } from '../warmup/boot.ts';
+import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
+import { Answerer } from './answer.ts';
+import { serverCache, type TieredCache } from './cache/tiered.ts';
+import type { Config } from './config.ts';
+import { ConnLane, LanePool } from './lane.ts';
+import { Gate } from './limiter.ts';
+import type { Limits } from './limits.ts';
+import type { Logger } from './log.ts';
+import { wantsDemo, type FeedOptions } from './live/feed.ts';
+import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
+import { Market } from './market.ts';
+import { bindSources, DuckMemoryProbe } from './metrics.ts';
+import { readWatermark } from './store/db.ts';
+import { ensureStore } from './store/ensure-store.ts';
+import { readGeneration } from './store/version.ts';
+import { storeHealth, type StoreState } from './store-health.ts';
+
+export interface CoreOptions {
+  log: Logger;
+  limits: Pick<Limits, 'poolSize' | 'maxColdQueries' | 'maxQueuedQueries' | 'maxSessionQueue'>;
+  /** false: no cache, every answer from DuckDB. A given cache is flushed, not closed. Default: LRU + LMDB. */
+  cache?: TieredCache | false;
+  /** The default cache's LRU share (default LRU_MB: a supervisor holds a part of it). */
+  lruMb?: number;
+  /** Live-feed driver tuning (poll intervals), for tests and benchmarks. */
+  live?: Pick<FeedOptions, 'watch' | 'http'>;
+}
+
+export interface Core {
+  instance: DuckDBInstance;
+  /** App-owned connections for work no socket asked for (pushes, warmup). */
+  pool: LanePool;
+  market: Market;
+  cache: TieredCache | undefined;
+  answerer: Answerer;
+  /** The answer path for warmup and hot refresh (undefined without a cache). */
+  answerPath: AnswerPath | undefined;
+  /** The live feed LIVE selected, once start() ran (undefined for LIVE=off or when it failed to start). */
+  readonly live: LiveHandle | undefined;
+  /** Set once the boot warmup has finished. */
+  readonly warmup: WarmupSummary | undefined;
+  /** The boot warmup: resolves with its summary (undefined when WARM=0, without a cache or data, or interrupted). */
+  readonly warmed: Promise<WarmupSummary | undefined>;
+  /** The store's side of /healthz: DuckDB's memory as last sampled, and the store's state. */
+  health(): { duckdbMemoryBytes: number | undefined; store: StoreState };
+  /** Setting memory_limit (to the same value) makes DuckDB's and glibc's allocators hand free pages back. */
+  flushAllocator(): void;
+  /** Starts the boot warmup (in the background) and the live feed, whose new intervals `pusher` pushes. */
+  start(pusher: PushCycle): Promise<void>;
+  /** Interrupts the warmup and stops the live feed (the first step of a shutdown). */
+  stopFeeds(): Promise<void>;
+  /** stopFeeds, waits for the warmup, then closes the pool, the cache and DuckDB. */
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Readonly<Config>, o: CoreOptions): Promise<Core> {
+  const { log, limits } = o;
+  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) });
+  const pool = new LanePool(instance, limits.poolSize);
+  // Its own connection, so a scrape never queues behind a push recomputation on the pool.
+  const probeLane = new ConnLane(instance);
+  const duckMemory = new DuckMemoryProbe(probeLane);
+  const marks = await pool.withConn(readWatermark);
+  if (!marks)
+    log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
+  const ownCache = o.cache === undefined;
+  const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
+  const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
+  const answerer = new Answerer(market, cache, gate);
+  const answerPath = answerer.path(pool);
+  const unbind = bindSources({
+    coldQueries: () => ({ running: gate.running, queued: gate.queued }),
+    cache: () => cache,
+    // This process owns the DuckDB (with WORKERS > 1 the workers report 0 and /metrics sums).
+    duckdbMemory: () => duckMemory.read(),
+  });
+  void duckMemory.read(); // so the first /healthz has a figure
+
+  let live: LiveHandle | undefined;
+  let warmup: WarmupSummary | undefined;
+  const stopWarmup = new AbortController();
+  let warmed: Promise<WarmupSummary | undefined> = Promise.resolve(undefined);
+  let feedsStopped: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  const stopFeeds = () =>
+    (feedsStopped ??= (async () => {
+      stopWarmup.abort();
+      await live?.stop();
+    })());
+
+  return {
+    instance,
+    pool,
+    market,
+    cache,
+    answerer,
+    answerPath,
+    get live() {
+      return live;
+    },
+    get warmup() {
+      return warmup;
+    },
+    get warmed() {
+      return warmed;
+    },
+    health: () => ({ duckdbMemoryBytes: duckMemory.last, store: storeHealth(instance).state }),
+    flushAllocator: () => {
+      probeLane
+        .withConn((c) => c.run(`SET memory_limit = '${config.memoryLimit}'`))
+        .catch((err: unknown) => log.warn({ err }, 'allocator flush failed'));
+    },
+    async start(pusher) {
+      // After listening, so sockets are answered meanwhile (each warmup query yields to them).
+      if (config.warm && answerPath && market.hasData)
+        warmed = bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary));
+      try {
+        live = await startLive(instance, config, { market, pusher, answerPath, log, ...o.live });
+      } catch (err) {
+        log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
+      }
+    },
+    stopFeeds,
+    close: () =>
+      (closed ??= (async () => {
+        await stopFeeds();
+        await warmed;
+        await Promise.all([pool.close(), probeLane.close()]);
+        if (ownCache) await cache?.close();
+        else await cache?.flush();
+        instance.closeSync();
+        unbind();
+      })()),
+  };
+}
