@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { parseLive } from './live/setting.ts';
 
 export interface Config {
   port: number;
@@ -98,11 +99,6 @@ function statOrNone(path: string): Stats | undefined {
     throw err;
   }
 }
-const live: Parse<string> = (raw) => {
-  if (raw === 'demo' || raw === 'off' || /^watch:.+/.test(raw)) return raw;
-  if (/^https?:\/\/\S+$/.test(raw)) return raw;
-  throw new Error('must be demo, off, watch:/path or an http(s):// URL (several URLs separated by commas)');
-};
 const memory: Parse<string> = (raw) => {
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new Error('must be a size such as 4GB');
   return raw.trim();
@@ -134,11 +130,14 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     env: 'LIVE',
     flag: 'live',
     default: 'demo',
-    parse: (raw) =>
-      raw
+    parse: (raw) => {
+      const value = raw
         .split(',')
-        .map((s) => live(s.trim()))
-        .join(','),
+        .map((s) => s.trim())
+        .join(',');
+      parseLive(value);
+      return value;
+    },
   },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 300, parse: int(1, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },

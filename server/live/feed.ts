@@ -7,6 +7,7 @@ import { ingestBuffer } from '../store/ingest.ts';
 import { DemoFeed } from './demo.ts';
 import { Intake, type Batch } from './intake.ts';
 import { Ledger } from './ledger.ts';
+import { parseLive } from './setting.ts';
 import { HttpFeed, type HttpOptions } from './nemweb-http.ts';
 import { WatchFeed, type WatchOptions } from './watch.ts';
 
@@ -33,21 +34,6 @@ export interface FeedOptions {
   /** Driver tuning, for tests and benchmarks. */
   watch?: WatchOptions;
   http?: HttpOptions;
-}
-
-export type FeedKind = 'off' | 'demo' | 'watch' | 'http';
-
-/** Which driver a LIVE value selects, with its argument. */
-export function parseLive(live: string): { kind: FeedKind; dir?: string; urls?: string[] } {
-  if (live === 'off') return { kind: 'off' };
-  if (live === 'demo') return { kind: 'demo' };
-  if (live.startsWith('watch:')) return { kind: 'watch', dir: live.slice('watch:'.length) };
-  const urls = live
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (urls.length > 0 && urls.every((u) => /^https?:\/\//.test(u))) return { kind: 'http', urls };
-  throw new Error(`LIVE=${JSON.stringify(live)} must be demo, off, watch:/path or http(s) URLs`);
 }
 
 /** Whether an empty store gets the demo built into it: not when a real feed (watch, http) is to fill it. */
