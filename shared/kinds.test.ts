@@ -1,4 +1,5 @@
 // Parameter validation: clear refusals, and canonical params so equal queries share one cache key.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isKind, KIND_NAMES, pickResolution, resolveWindow, validateParams, type Kind } from './kinds.ts';
 
@@ -92,6 +93,12 @@ describe('validateParams', () => {
     }
     expect(isKind('tab.nem')).toBe(true);
     expect(isKind('toString')).toBe(false);
+  });
+
+  it("is documented: the README's kinds table has a row for every kind, in registry order", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| kind | parameters (defaults) |')).split('\n\n')[0];
+    expect([...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1])).toEqual(KIND_NAMES);
   });
 });
 

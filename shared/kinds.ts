@@ -6,8 +6,9 @@
 //
 // Adding a kind: its contract in shared/kinds/<family>.ts (`'family.name': { params, result: returns<Shape>() }`)
 // and its handler in server/catalogue/<family>.ts. The compiler refuses a kind without a handler, a handler without
-// a kind, and a tab panel whose kind's answer does not fit the tab's result. Then add its row to the README's kinds
-// table. A new family: those two modules, plus one line here and one in server/catalogue/index.ts.
+// a kind, and a tab panel whose kind's answer does not fit the tab's result. Then its row in the README's kinds
+// table (a test checks it). A new family: those two modules, plus an import and a spread here and in
+// server/catalogue/index.ts.
 import { GENERATION } from './kinds/generation.ts';
 import { INTERCONNECTORS } from './kinds/interconnectors.ts';
 import { PRICES } from './kinds/prices.ts';

@@ -9,7 +9,7 @@ export type ParamSpec =
   | { type: 'epoch' }
   | { type: 'int'; min: number; max: number; default: number }
   | { type: 'string'; maxLength: number; default?: string };
-export type Schema = Record<string, ParamSpec>;
+type Schema = Record<string, ParamSpec>;
 
 // The parameters most kinds share, so each is defined (and refused) the same way everywhere.
 export const region = { type: 'enum', values: REGION_CHOICES, default: 'NEM' } as const;
@@ -40,7 +40,7 @@ export type ParamValue<S> = S extends { type: 'enum'; values: readonly (infer V)
 
 declare const resultType: unique symbol;
 /** A kind's result type, carried for the compiler only: `returns<T>()` is an empty object at run time. */
-export interface Returns<T> {
+interface Returns<T> {
   readonly [resultType]?: T;
 }
 export const returns = <T>(): Returns<T> => ({});

@@ -9,7 +9,7 @@ import type { Series, TimeOfDay } from './series.ts';
 import type { StationOutput, StationsSearch, StationsTable } from './stations.ts';
 
 /** A tab's answer: its panels by name, in the order they go on the wire. */
-export interface Tab<Panels extends object> {
+interface Tab<Panels extends object> {
   panels: Panels;
 }
 

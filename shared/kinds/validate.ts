@@ -2,7 +2,7 @@
 // names sorted), so equal queries give equal cache keys. Refusals name the parameter and what it accepts.
 import type { Contract, ParamSpec } from './contract.ts';
 
-export type Checked = { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
+type Checked = { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
 
 const MAX_SPAN_S = 20 * 365 * 86400;
 const MIN_EPOCH = 946684800; // 2000-01-01: the NEM has no 5-minute data before it
