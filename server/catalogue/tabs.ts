@@ -29,7 +29,7 @@ type KindFor<R> = { [K in PanelKind]: ResultOf[K] extends R ? K : never }[PanelK
 /** One panel of a plan: a kind that fits, and its params as a client would send them. */
 type PanelPlan<R> = { [K in KindFor<R>]: { kind: K; params: Partial<ParamsOf<K>> } }[KindFor<R>];
 /** Every panel of a tab by name, in wire order. */
-type Plan<T extends TabKind> = { [N in keyof PanelsOf<T>]-?: PanelPlan<PanelsOf<T>[N]> };
+export type Plan<T extends TabKind> = { [N in keyof PanelsOf<T>]-?: PanelPlan<PanelsOf<T>[N]> };
 
 export interface Panel {
   name: string;

@@ -1,7 +1,7 @@
 // Time in a query: relative range presets, resolutions, and how both resolve against the data watermark.
 export const RANGES = ['24h', '7d', '30d', '90d', '1y', 'all'] as const;
 export type RangePreset = (typeof RANGES)[number];
-export const RANGE_SECONDS: Record<Exclude<RangePreset, 'all'>, number> = {
+const RANGE_SECONDS: Record<Exclude<RangePreset, 'all'>, number> = {
   '24h': 86400,
   '7d': 7 * 86400,
   '30d': 30 * 86400,
@@ -13,7 +13,7 @@ export type Resolution = Exclude<(typeof RESOLUTIONS)[number], 'auto'>;
 export const RESOLUTION_SECONDS: Record<Resolution, number> = { '5m': 300, '30m': 1800, '1d': 86400 };
 
 /** A window of time, (from, to]: interval-ending timestamps strictly after `from` up to and including `to`. */
-export interface Window {
+interface Window {
   from: number;
   to: number;
 }
