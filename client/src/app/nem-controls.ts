@@ -162,3 +162,9 @@ export class NemControls extends LitElement {
   }
 }
 customElements.define('nem-controls', NemControls);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-controls': NemControls;
+  }
+}

@@ -265,3 +265,9 @@ export class TabStations extends TabBase<Panels> {
   }
 }
 customElements.define('tab-stations', TabStations);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-stations': TabStations;
+  }
+}
