@@ -49,9 +49,9 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   const n = config.workers;
   // LRU_MB is the deployment's: the supervisor and each worker hold an equal part of it.
   const lruMb = Math.max(1, Math.floor(config.lruMb / (n + 1)));
-  const limits = { ...DEFAULT_LIMITS, ...configLimits(config) };
   // No cap per socket here: each worker caps its own sockets' queues (MAX_SESSION_QUEUE).
-  const core = await openCore(config, { log, lruMb, limits: { ...limits, maxSessionQueue: Number.POSITIVE_INFINITY } });
+  const limits = { ...DEFAULT_LIMITS, ...configLimits(config), maxSessionQueue: Number.POSITIVE_INFINITY };
+  const core = await openCore(config, { log, lruMb, limits });
   const store = storeHealth(core.instance);
   const askers = new AskOwners(core.pool);
   const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
@@ -176,7 +176,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
         await core.stopFeeds();
         relay?.close();
         const drained = await workers.drainAll(drainMs);
-        await core.close(); // after the warmup it waits for
+        await core.close(); // waits for the interrupted warmup, then closes the store
         await healthPort?.close();
         log.info({ drained }, 'server stopped');
         return drained;

@@ -148,7 +148,8 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
     market,
     close: async () => {
       await server.close();
-      await Promise.all([pool.close(), cache.close()]);
+      await pool.close();
+      await cache.close();
       unbind();
       log.info('server stopped');
     },
