@@ -71,7 +71,7 @@ export class Session implements ConnHolder {
     return this.done ? 0 : this.ws.getBufferedAmount();
   }
 
-  /** Closes the socket; uWS then calls the close handler, which calls close(). */
+  /** Closes the socket; uWS then calls the close handler, which evicts the session (server/socket-server.ts). */
   end(code: number, reason: string): void {
     if (this.done) return;
     this.ws.end(code, reason);
