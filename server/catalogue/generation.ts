@@ -5,7 +5,7 @@ import type { Resolution } from '../../shared/kinds.ts';
 import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { Column, FuelRow } from '../../shared/results.ts';
 import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Catalogue } from './handler.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';

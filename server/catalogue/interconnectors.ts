@@ -4,7 +4,7 @@ import type { Resolution } from '../../shared/kinds.ts';
 import { INTERCONNECTORS, type Region } from '../../shared/nem.ts';
 import type { Column, InterconnectorFlows } from '../../shared/results.ts';
 import { DIGITS, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Catalogue } from './handler.ts';
 import { avgSql } from '../store/fixed-sum.ts';
 import { columns, textList } from './sql.ts';
 import { bucketSql, seriesWindow } from './window.ts';

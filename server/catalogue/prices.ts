@@ -4,12 +4,11 @@ import type { Resolution } from '../../shared/kinds.ts';
 import { REGIONS, type Region, type RegionChoice } from '../../shared/nem.ts';
 import { PRICE_BANDS, type Column, type PriceNow, type PriceStatsRow } from '../../shared/results.ts';
 import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Catalogue, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window.ts';
-import type { QueryContext } from './index.ts';
 
 const UNIT = '$/MWh';
 const byRegion = (a: { region: string }, b: { region: string }) =>

@@ -6,7 +6,7 @@
 // connection: on 2 cores parallel queries would only queue.
 import { REGIONS } from '../../shared/nem.ts';
 import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { Catalogue, Handler, QueryContext } from './index.ts';
+import type { Catalogue, Handler, QueryContext } from './handler.ts';
 import { generation } from './generation.ts';
 import { interconnectors } from './interconnectors.ts';
 import { prices } from './prices.ts';
