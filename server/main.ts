@@ -8,7 +8,7 @@ import { openFilesLimit, sessionCap } from './fd-limit.ts';
 import { createLogger, flushLogs } from './log.ts';
 import { assertPortFree } from './port.ts';
 import { UwsNotNativeError } from './uws.ts';
-import type { WarmupSummary } from '../warmup/run.ts';
+import type { WarmupSummary } from './warmup/run.ts';
 
 // DuckDB queries run on libuv's thread pool; with its default 4 threads, file I/O stalls behind them. Set before
 // anything touches the pool (nothing does at import time).
