@@ -2,7 +2,7 @@
 // cache (browser HTTP cache and server cache both warm), in real Chromium against the real server.
 import { ensureClientBuilt, BUDGET_GZIP_BYTES } from '../client/build.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
-import { launchChromium } from '../test/browser/chromium.ts';
+import { launchChromium } from './chromium.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const MARK = 'nem:first-chart';

@@ -12,7 +12,7 @@ import { runQuery } from './catalogue/index.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded, SessionClosedError } from './errors.ts';
 import { Flight } from './flight.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import type { Gate } from './fair-gate.ts';
 import { wireWatermark, type Market } from './market.ts';
 import { metrics } from './metrics.ts';

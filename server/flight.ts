@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SessionClosedError } from './errors.ts';
 import type { Gate, Ticket } from './fair-gate.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import { metrics } from './metrics.ts';
 
 interface Entry<T> {

@@ -2,7 +2,7 @@
 import type { ErrorCode, Meta } from '../../shared/protocol.ts';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import type { ResultOf } from '../../shared/results.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../../shared/backoff.ts';
 
 /** The slice of the WebSocket API used here; the browser's WebSocket and `ws`'s both fit. */
 export interface SocketLike {

@@ -14,7 +14,8 @@ import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
-import { createFeed, type Feed, type FeedOptions } from './feed.ts';
+import type { Feed } from './driver.ts';
+import { createFeed, type FeedOptions } from './feed.ts';
 import type { Batch } from './intake.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */

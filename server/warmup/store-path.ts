@@ -9,7 +9,7 @@ import { makeKey } from '../cache/key.ts';
 import { ownBytes } from '../cache/lru.ts';
 import type { TieredCache } from '../cache/tiered.ts';
 import { Flight } from '../flight.ts';
-import type { ConnHolder } from '../lane.ts';
+import type { ConnHolder } from '../conn-holder.ts';
 import { readWatermark } from '../store/db.ts';
 import { readGeneration } from '../store/version.ts';
 
