@@ -1,7 +1,6 @@
 // What a catalogue handler is: the family files implement it, index.ts assembles them.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
 
 export interface QueryContext {
   conn: DuckDBConnection;

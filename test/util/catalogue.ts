@@ -11,8 +11,7 @@ import {
   type Raw,
   type TestStore,
 } from '../../server/catalogue/test-data.ts';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import { validateParams, type Kind, type ParamsOf, type ResultOf } from '../../shared/kinds.ts';
 
 /** `raw` validated and defaulted as the router would pass it on; throws naming the kind when it is refused. */
 export function checked<K extends Kind>(kind: K, raw: Record<string, unknown> = {}): ParamsOf<K> {

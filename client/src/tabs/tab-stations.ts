@@ -2,7 +2,8 @@
 // factor, energy, revenue, average price received and time-of-day profile.
 import { html, css, nothing } from 'lit';
 import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf, StationOutput, StationRow } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
+import type { StationOutput, StationRow } from '../../../shared/kinds/stations.ts';
 import type { NemClient } from '../../sdk/client.ts';
 import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
@@ -239,7 +240,10 @@ export class TabStations extends TabBase<Panels> {
     // Enter picks the first match; ArrowDown moves into the list.
     const first = this.renderRoot.querySelector<HTMLButtonElement>('li button');
     if (e.key === 'Enter' && first) first.click();
-    if (e.key === 'ArrowDown' && first) (e.preventDefault(), first.focus());
+    if (e.key === 'ArrowDown' && first) {
+      e.preventDefault();
+      first.focus();
+    }
   }
 
   private async search(q: string): Promise<void> {
@@ -265,3 +269,9 @@ export class TabStations extends TabBase<Panels> {
   }
 }
 customElements.define('tab-stations', TabStations);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-stations': TabStations;
+  }
+}
