@@ -2,7 +2,8 @@
 // socket server over it (server/socket-server.ts), plus HEALTH_PORT. Returns a handle; close() is the graceful
 // shutdown. (With WORKERS > 1 the same parts compose differently: server/cluster/.)
 import type { DuckDBInstance } from '@duckdb/node-api';
-import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
+import type { AnswerPath } from './answer-path.ts';
+import type { WarmupSummary } from './warmup/run.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import { openCore, type CoreOptions } from './core.ts';

@@ -3,8 +3,9 @@
 // answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
 // Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { bootWarmup } from '../warmup/boot.ts';
-import type { AnswerPath, WarmupSummary } from '../warmup/run.ts';
+import type { AnswerPath } from './answer-path.ts';
+import { bootWarmup } from './warmup/boot.ts';
+import type { WarmupSummary } from './warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';

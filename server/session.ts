@@ -2,7 +2,8 @@
 // Its subscriptions belong to the pusher (server/pusher.ts); a socket's way out is evict in server/socket-server.ts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import type { ConnHolder, ConnLane } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
+import type { ConnLane } from './lane.ts';
 import { newBucket, type Bucket, type RateLimit } from './limiter.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';

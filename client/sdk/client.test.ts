@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fakeServer } from './testing/fake-server.ts';
 import { NemClient, NemError, type StateChange, type Update } from './client.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 
 const until = async (cond: () => boolean, what: string) => {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));

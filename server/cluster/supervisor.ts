@@ -2,7 +2,7 @@
 // warmup, answers the workers' cache misses, relays new intervals to them and combines their metrics; the worker
 // processes (workers.ts) serve the port. Boot: the core (server/core.ts) → workers listening → the core's live feed
 // (pushed through the relay) and warmup.
-import type { WarmupSummary } from '../../warmup/run.ts';
+import type { WarmupSummary } from '../warmup/run.ts';
 import type { Config } from '../config.ts';
 import { openCore, type Core } from '../core.ts';
 import { mapError } from '../errors.ts';
