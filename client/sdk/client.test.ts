@@ -2,7 +2,7 @@
 // test/live/): answers, pushes, errors, reconnect with resubscription, and shutdown.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { fakeServer } from './testing/fake-server.ts';
+import { fakeServer } from '../../test/util/fake-server.ts';
 import { NemClient, NemError, type StateChange, type Update } from './client.ts';
 import { backoffDelay } from './backoff.ts';
 

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { diff } from '../../shared/delta.ts';
 import { encode } from '../../shared/protocol.ts';
 import { NemClient, type Update } from './client.ts';
-import { fakeServer } from './testing/fake-server.ts';
+import { fakeServer } from '../../test/util/fake-server.ts';
 
 const until = async (cond: () => boolean, what: string) => {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));

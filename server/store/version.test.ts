@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fill, rawRows, WATERMARK } from '../catalogue/test-data.ts';
+import { fill, rawRows, WATERMARK } from '../../test/util/synthetic-data.ts';
 import { Market } from '../market.ts';
 import { priceCsv } from '../../test/production/mms.ts';
 import { openStore } from './db.ts';

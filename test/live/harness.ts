@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
 import type { DemoFeed } from '../../server/live/demo.ts';
-import { captureLog, type LogLine } from '../../server/live/testing/harness.ts';
+import { captureLog, type LogLine } from '../util/capture-log.ts';
 import { demoDirs } from '../production/child.ts';
 import { makeStoreDir, testConfig, waitFor, type StoreDir } from '../server/harness.ts';
 
@@ -52,7 +52,7 @@ export async function until(ok: () => boolean | Promise<boolean>, what: string, 
   try {
     await waitFor(ok, Boolean, timeoutMs);
   } catch (err) {
-    throw new Error(`waiting for ${what}: ${(err as Error).message}`);
+    throw new Error(`waiting for ${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 

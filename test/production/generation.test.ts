@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../server/app.ts';
-import { fill, rawRows, WATERMARK } from '../../server/catalogue/test-data.ts';
+import { fill, rawRows, WATERMARK } from '../util/synthetic-data.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';

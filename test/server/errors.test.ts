@@ -2,7 +2,7 @@
 // usable afterwards, except after an oversize frame, which closes that socket only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, MAX_ID_LENGTH } from '../../shared/protocol.ts';
-import { captureLog } from '../../server/live/testing/harness.ts';
+import { captureLog } from '../util/capture-log.ts';
 import { healthz, metric, startTestServer, TestClient, waitFor, type Frame, type TestServer } from './harness.ts';
 
 let server: TestServer;

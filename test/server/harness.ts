@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import WebSocket from 'ws';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
-import { fill, rawRows } from '../../server/catalogue/test-data.ts';
+import { fill, rawRows } from '../util/synthetic-data.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';
@@ -14,6 +14,7 @@ import { refreshRollups } from '../../server/store/rollups.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { parseMetrics } from '../../soak/server-probe.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read frames' fields without narrowing each
 export type Frame = Record<string, any>;
 
 export interface StoreDir {

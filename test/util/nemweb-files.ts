@@ -1,7 +1,7 @@
-// Test support: small NEMWEB-style DISPATCHIS files for any interval, in AEMO's C/I/D layout, plain or zipped,
+// Small NEMWEB-style DISPATCHIS files for any interval, in AEMO's C/I/D layout, plain or zipped,
 // so live-feed tests can produce "the next interval" at will. Real AEMO samples cover the parsing; these cover time.
 import { strToU8, zipSync } from 'fflate';
-import { REGIONS } from '../../../shared/nem.ts';
+import { REGIONS } from '../../shared/nem.ts';
 
 const NEM_OFFSET_S = 10 * 3600;
 
