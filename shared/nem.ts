@@ -89,8 +89,3 @@ export function parseAemoTime(s: string): number {
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return NaN;
   return date.getTime() / 1000 - NEM_OFFSET_S;
 }
-
-/** Hour of day (0–23) in NEM time of the interval that ENDS at `epochS` (so 00:05 → hour 0, 00:00 → hour 23). */
-export function nemHourOfInterval(epochS: number): number {
-  return Math.floor(((((epochS - INTERVAL_S + NEM_OFFSET_S) % 86400) + 86400) % 86400) / 3600);
-}

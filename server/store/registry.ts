@@ -131,7 +131,6 @@ function columns(header: string[]) {
     dispatchType: find('Dispatch Type', false),
     fuelPrimary: find('Fuel Source - Primary'),
     fuelDescriptor: find('Fuel Source - Descriptor', false),
-    techPrimary: find('Technology Type - Primary', false),
     techDescriptor: find('Technology Type - Descriptor', false),
     duid: find('DUID'),
     regCap: find('Reg Cap generation (MW)'),
