@@ -1,5 +1,6 @@
 // Browser benchmark: the client bundle's size, and time from navigation to the first painted chart with a warm
 // cache (browser HTTP cache and server cache both warm), in real Chromium against the real server.
+import type { Page } from 'playwright-core';
 import { ensureClientBuilt, BUDGET_GZIP_BYTES } from '../client/build.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
 import { launchChromium } from '../test/browser/chromium.ts';
@@ -61,7 +62,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 }
 
 /** Navigates and returns ms from navigation start to the frame after the first uPlot chart was built. */
-async function firstChartMs(page: import('playwright-core').Page, url: string): Promise<number> {
+async function firstChartMs(page: Page, url: string): Promise<number> {
   await page.goto(url);
   await page.waitForFunction((m) => performance.getEntriesByName(m).length > 0, MARK, { timeout: 30_000 });
   return page.evaluate((m) => performance.getEntriesByName(m)[0].startTime, MARK);

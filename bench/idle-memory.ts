@@ -12,7 +12,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Memory {
   rssMB: number;
-  /** V8 heap in use and external (Buffer) memory, from prom-client's default metrics: what RSS holds outside them is native (uWS, DuckDB, allocator). */
+  /**
+   * V8 heap in use and external (Buffer) memory, from prom-client's default metrics: what RSS holds outside them is
+   * native (uWS, DuckDB, allocator).
+   */
   heapUsedMB: number | null;
   /** V8 heap held (committed): what of RSS V8 has not given back. */
   heapTotalMB: number | null;

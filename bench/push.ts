@@ -53,7 +53,10 @@ export interface Subscribers {
   close(): Promise<void>;
 }
 
-/** `n` subscribers on `url` (round robin over `subs`), PER_PROCESS to a process; throws, after closing them, when any failed. */
+/**
+ * `n` subscribers on `url` (round robin over `subs`), PER_PROCESS to a process; throws, after closing them, when any
+ * failed.
+ */
 export async function openSubscribers(url: string, n: number, subs: Question[], delta: boolean): Promise<Subscribers> {
   const children = await Promise.all(
     Array.from({ length: Math.ceil(n / PER_PROCESS) }, () => forkReady(join(ROOT, 'bench/push-client.ts'))),

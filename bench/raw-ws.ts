@@ -52,12 +52,11 @@ export class RawWs {
   static open(url: string, onMessage: (m: Message, ws: RawWs) => void): Promise<RawWs> {
     const target = new URL(url);
     return new Promise((resolve, reject) => {
-      let ws: RawWs | undefined;
       let handshake: Buffer | undefined = Buffer.alloc(0);
       const onRead = (n: number, buf: Uint8Array): boolean => {
         const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
         if (!handshake) {
-          ws!.feed(chunk);
+          ws.feed(chunk);
           return true;
         }
         handshake = Buffer.concat([handshake, chunk]);
@@ -71,8 +70,8 @@ export class RawWs {
           reject(new Error(`upgrade refused: ${status}`));
           return true;
         }
-        resolve(ws!);
-        if (rest.length) ws!.feed(rest);
+        resolve(ws);
+        if (rest.length) ws.feed(rest);
         return true;
       };
       const socket = connect({
@@ -81,7 +80,7 @@ export class RawWs {
         noDelay: true,
         onread: { buffer: READ_BUFFER, callback: onRead },
       });
-      ws = new RawWs(socket, onMessage);
+      const ws = new RawWs(socket, onMessage);
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.write(
@@ -92,7 +91,10 @@ export class RawWs {
     });
   }
 
-  /** One frame: binary for bytes, text for a string. Masked with a zero key (required of clients, leaves bytes as they are). */
+  /**
+   * One frame: binary for bytes, text for a string. Masked with a zero key (required of clients, leaves bytes as they
+   * are).
+   */
   send(data: Uint8Array | string, opcode = typeof data === 'string' ? OP_TEXT : OP_BINARY): void {
     // A copy: callers pass msgpackr's reused encode buffer, and a write the kernel cannot take at once is queued.
     const payload = Buffer.from(data);

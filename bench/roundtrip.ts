@@ -25,7 +25,9 @@ interface Measured {
   clientLoopDelayP99Ms: number;
 }
 
-/** Asks every query of the mix once, in order, so both servers start from warm DuckDB pages (and ours from a warm LRU). */
+/**
+ * Asks every query of the mix once, in order, so both servers start from warm DuckDB pages (and ours from a warm LRU).
+ */
 export async function prime(url: string, codec: 'msgpack' | 'json', mix: MixQuery[]): Promise<void> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => (ws.once('message', () => resolve()), ws.once('error', reject)));
@@ -131,7 +133,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const ours = await spawnServer({ ...common, warm: true, env: { RATE_LIMIT: '1000000', RATE_BURST: '1000000' } });
   let o: Measured;
   let paced: Measured;
-  let serverLag: number | null = null;
+  let serverLag: number | null;
   const analysts = ctx.quick ? 200 : 1000;
   try {
     await prime(ours.url, 'msgpack', mix);

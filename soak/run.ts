@@ -31,6 +31,7 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
   } catch (err) {
     throw new Error(
       `no server answers ${base}/healthz (${(err as Error).message}); start one with \`npm start\`, or pass --spawn`,
+      { cause: err },
     );
   }
   const children: ChildProcess[] = [];

@@ -110,7 +110,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
     if (opts.warm !== false) await waitForWarmup(base, opts.readyTimeoutMs ?? 600_000, () => exited === undefined);
   } catch (err) {
     await server.stop();
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.tail()}`);
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.tail()}`, { cause: err });
   }
   return server;
 }

@@ -234,7 +234,9 @@ export class DiskTier {
     this.touchTimer.unref();
   }
 
-  /** One writer loop per process: transactions run one after another, never merged by lmdb-js into one. Never rejects. */
+  /**
+   * One writer loop per process: transactions run one after another, never merged by lmdb-js into one. Never rejects.
+   */
   private drain(): Promise<void> {
     const run = this.writing.then(async () => {
       while (!this.closed && !this.paused() && (this.puts.size > 0 || this.touches.size > 0 || this.drops.size > 0)) {

@@ -143,7 +143,10 @@ function checkPage(buf: Buffer, pageNo: number): Meta | string {
   return meta;
 }
 
-/** MDB_meta: magic, version, address, mapsize, two MDB_db (48 bytes each; the first's md_pad is the page size), last page, txnid. */
+/**
+ * MDB_meta: magic, version, address, mapsize, two MDB_db (48 bytes each; the first's md_pad is the page size), last
+ * page, txnid.
+ */
 function parseMeta(m: Buffer): Meta {
   const db = (at: number) => ({
     pages: m.readBigUInt64LE(at + 8) + m.readBigUInt64LE(at + 16) + m.readBigUInt64LE(at + 24),

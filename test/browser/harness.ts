@@ -1,5 +1,6 @@
 // The server the browser tests drive: the real app (server/app.ts) in this process, started on an empty temp
-// DATA_DIR so it builds its own two-day demo (the `npm start` first-run path), serving the real client build. The page reaches it through a plain TCP relay on a fixed
+// DATA_DIR so it builds its own two-day demo (the `npm start` first-run path), serving the real client build. The page
+// reaches it through a plain TCP relay on a fixed
 // loopback port, so the app can be stopped and started again (on a fresh port) while the page's address stays the
 // same: here a port with a closed connection in TIME_WAIT cannot be bound again for a minute, even with SO_REUSEADDR.
 import { createServer, connect, type Socket } from 'node:net';

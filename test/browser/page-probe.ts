@@ -39,7 +39,11 @@ export function charts(page: Page): Promise<ChartSummary[]> {
       let values = 0;
       let checksum = 0;
       for (const col of u.data.slice(1))
-        for (const v of col) if (typeof v === 'number' && Number.isFinite(v)) (values++, (checksum += v));
+        for (const v of col)
+          if (typeof v === 'number' && Number.isFinite(v)) {
+            values++;
+            checksum += v;
+          }
       return {
         heading,
         labels: u.series.slice(1).map((s) => s.label ?? ''),

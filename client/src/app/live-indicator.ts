@@ -95,3 +95,9 @@ export class LiveIndicator extends LitElement {
   }
 }
 customElements.define('live-indicator', LiveIndicator);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'live-indicator': LiveIndicator;
+  }
+}

@@ -323,3 +323,9 @@ export class NemApp extends LitElement {
   }
 }
 customElements.define('nem-app', NemApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-app': NemApp;
+  }
+}

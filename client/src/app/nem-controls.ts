@@ -153,7 +153,8 @@ export class NemControls extends LitElement {
     const patch = input.dataset.edge === 'from' ? { from: t } : { to: t };
     const from = patch.from ?? this.view.from;
     const to = patch.to ?? this.view.to;
-    // An inverted window is ignored rather than sent: the inputs keep what the user typed, the view keeps its last valid window.
+    // An inverted window is ignored rather than sent: the inputs keep what the user typed, the view keeps its last
+    // valid window.
     if (from !== null && to !== null && from < to) this.emit({ range: 'custom', ...patch });
   }
 
@@ -162,3 +163,9 @@ export class NemControls extends LitElement {
   }
 }
 customElements.define('nem-controls', NemControls);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-controls': NemControls;
+  }
+}

@@ -352,3 +352,9 @@ export class NemChart extends LitElement {
   }
 }
 customElements.define('nem-chart', NemChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-chart': NemChart;
+  }
+}

@@ -1,6 +1,6 @@
 // Builds uPlot options for a <nem-chart>: NEM-time axis, theme-aware colours read at draw time, aligned axis
 // widths (so stacked charts line up), and stacking with negatives via bands.
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import { fmtAxis } from '../format.ts';
 import { fmtNemClock, fmtNemDay, fmtNemMonth, nemTzDate } from '../nem-time.ts';
 import { currentPalette } from '../theme.ts';

@@ -69,3 +69,9 @@ export class NemGauge extends LitElement {
   }
 }
 customElements.define('nem-gauge', NemGauge);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-gauge': NemGauge;
+  }
+}

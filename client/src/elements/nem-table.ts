@@ -303,3 +303,9 @@ function rank(order: readonly string[], v: string): number {
   return i < 0 ? order.length : i;
 }
 customElements.define('nem-table', NemTable);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nem-table': NemTable;
+  }
+}

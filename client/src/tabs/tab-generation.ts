@@ -84,3 +84,9 @@ export class TabGeneration extends TabBase<Panels> {
   }
 }
 customElements.define('tab-generation', TabGeneration);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-generation': TabGeneration;
+  }
+}

@@ -105,3 +105,9 @@ export class TabGenerators extends TabBase<Panels> {
   }
 }
 customElements.define('tab-generators', TabGenerators);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-generators': TabGenerators;
+  }
+}

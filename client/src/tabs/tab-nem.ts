@@ -164,3 +164,9 @@ export class TabNem extends TabBase<Panels> {
   }
 }
 customElements.define('tab-nem', TabNem);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-nem': TabNem;
+  }
+}

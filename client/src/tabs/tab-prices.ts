@@ -178,3 +178,9 @@ export class TabPrices extends TabBase<Panels> {
   }
 }
 customElements.define('tab-prices', TabPrices);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-prices': TabPrices;
+  }
+}

@@ -239,7 +239,10 @@ export class TabStations extends TabBase<Panels> {
     // Enter picks the first match; ArrowDown moves into the list.
     const first = this.renderRoot.querySelector<HTMLButtonElement>('li button');
     if (e.key === 'Enter' && first) first.click();
-    if (e.key === 'ArrowDown' && first) (e.preventDefault(), first.focus());
+    if (e.key === 'ArrowDown' && first) {
+      e.preventDefault();
+      first.focus();
+    }
   }
 
   private async search(q: string): Promise<void> {
@@ -265,3 +268,9 @@ export class TabStations extends TabBase<Panels> {
   }
 }
 customElements.define('tab-stations', TabStations);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tab-stations': TabStations;
+  }
+}
