@@ -205,17 +205,6 @@ export function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): 
   });
 }
 
-/** Polls `read` until `ok` holds (or throws after `timeoutMs`, with the last value). */
-export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function healthz(
   base: string,
 ): Promise<{ status: string; sessions: number; duckdbConnections: number; watermark: string }> {
