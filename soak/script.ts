@@ -1,10 +1,8 @@
 // The analyst's seeded script: what one simulated analyst does next, as a pure function of (seed, analyst index),
 // so a soak can be replayed exactly. The runner (analyst.ts) turns these actions into frames on a socket.
-import type { RangePreset } from '../shared/kinds.ts';
+import type { RangePreset, TabKind } from '../shared/kinds.ts';
 import type { RegionChoice } from '../shared/nem.ts';
 import { rng } from '../shared/rng.ts';
-
-export type TabKind = 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators';
 
 /** What the analyst is looking at; the runner keeps exactly one tab subscription open for it. */
 export interface View {

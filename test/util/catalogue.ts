@@ -3,8 +3,7 @@
 import { expect } from 'vitest';
 import { runQuery, type QueryContext } from '../../server/catalogue/index.ts';
 import { fill, openTestStore, rawRows, T0, WATERMARK, type Raw, type TestStore } from './synthetic-data.ts';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import { validateParams, type Kind, type ParamsOf, type ResultOf } from '../../shared/kinds.ts';
 
 /** `raw` validated and defaulted as the router would pass it on; throws naming the kind when it is refused. */
 export function checked<K extends Kind>(kind: K, raw: Record<string, unknown> = {}): ParamsOf<K> {

@@ -10,7 +10,8 @@ import {
   type Region,
   type RegionChoice,
 } from '../../../shared/nem.ts';
-import type { Column, InterconnectorFlows, Series, TimeOfDay } from '../../../shared/results.ts';
+import type { InterconnectorFlows } from '../../../shared/kinds/interconnectors.ts';
+import type { Column, Series, TimeOfDay } from '../../../shared/kinds/series.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
 import type { TableColumn } from '../elements/nem-table.ts';
 

@@ -10,7 +10,7 @@ import {
   type Fuel,
   type Region,
 } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtInt, fmtMoney, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';

@@ -2,7 +2,7 @@
 // underneath (one shared cursor), and the current mix with its renewable share.
 import { html, css } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';

@@ -2,7 +2,8 @@
 // time and contribution to the average) and the time-of-day profile.
 import { html, css } from 'lit';
 import { REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
-import { PRICE_BANDS, type ResultOf, type PricesBands } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
+import { PRICE_BANDS, type PricesBands } from '../../../shared/kinds/prices.ts';
 import { fmtInt, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';

@@ -2,7 +2,8 @@
 // factor, energy, revenue, average price received and time-of-day profile.
 import { html, css, nothing } from 'lit';
 import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf, StationOutput, StationRow } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
+import type { StationOutput, StationRow } from '../../../shared/kinds/stations.ts';
 import type { NemClient } from '../../sdk/client.ts';
 import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
