@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore } from '../server/store/db.ts';
 import { fill, rawRows } from '../test/util/synthetic-data.ts';
-import { warmList } from './list.ts';
+import { warmList } from '../server/warmup/list.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'nemlive-warmcli-'));
 const dataDir = join(root, 'data');

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { fakeServer } from '../../test/util/fake-server.ts';
 import { until } from '../../test/util/wait.ts';
 import { NemClient, NemError, type StateChange, type Update } from './client.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 
 let cleanup: (() => unknown)[] = [];
 afterEach(async () => {

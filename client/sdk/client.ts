@@ -4,7 +4,7 @@
 import { decode, encode, PROTOCOL_VERSION, WS_PATH } from '../../shared/protocol.ts';
 import type { ErrorCode, HelloFrame, QueryFrame, RequestId, ServerFrame, SubFrame } from '../../shared/protocol.ts';
 import type { Kind, ResultOf } from '../../shared/kinds.ts';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/backoff.ts';
 import { Subscription, type SubscriptionHandlers } from './subscription.ts';
 import {
   NemError,

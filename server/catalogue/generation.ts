@@ -6,7 +6,7 @@ import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { FuelRow, GenerationKind } from '../../shared/kinds/generation.ts';
 import type { Column } from '../../shared/kinds/series.ts';
 import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Handler } from './index.ts';
+import type { Handler } from './handler.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';

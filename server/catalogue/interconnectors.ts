@@ -5,7 +5,7 @@ import { INTERCONNECTORS, type Region } from '../../shared/nem.ts';
 import type { InterconnectorFlows, InterconnectorKind } from '../../shared/kinds/interconnectors.ts';
 import type { Column } from '../../shared/kinds/series.ts';
 import { DIGITS, pivot } from './columns.ts';
-import type { Handler } from './index.ts';
+import type { Handler } from './handler.ts';
 import { avgSql } from '../store/fixed-sum.ts';
 import { columns, textList } from './sql.ts';
 import { bucketSql, seriesWindow } from './window.ts';

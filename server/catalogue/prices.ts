@@ -5,12 +5,11 @@ import { REGIONS, type Region, type RegionChoice } from '../../shared/nem.ts';
 import { PRICE_BANDS, type PriceKind, type PriceNow, type PriceStatsRow } from '../../shared/kinds/prices.ts';
 import type { Column } from '../../shared/kinds/series.ts';
 import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Handler } from './index.ts';
+import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window.ts';
-import type { QueryContext } from './index.ts';
 
 const UNIT = '$/MWh';
 const byRegion = (a: { region: string }, b: { region: string }) =>

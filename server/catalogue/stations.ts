@@ -5,7 +5,7 @@ import { FUELS, REGIONS, type Fuel, type Region, type RegionChoice } from '../..
 import type { StationKind, StationOutput, StationRow, StationsTableRow } from '../../shared/kinds/stations.ts';
 import { column, HOURS, hourColumns, hourSql } from './columns.ts';
 import { QueryError } from './errors.ts';
-import type { Handler, QueryContext } from './index.ts';
+import type { Handler, QueryContext } from './handler.ts';
 import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';

@@ -18,7 +18,7 @@ import {
   type ResultOf,
   type TabKind,
 } from '../../shared/kinds.ts';
-import type { Handler, QueryContext } from './index.ts';
+import type { Handler, QueryContext } from './handler.ts';
 import { largestStation } from './stations.ts';
 import { dataWindow } from './window.ts';
 

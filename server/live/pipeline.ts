@@ -7,14 +7,15 @@
 // written for the interval, and logged then, so the feed and the watermark never wait for it. After a revision (not
 // staged) the market advances first and the pushes follow.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
-import type { Marks } from '../answer.ts';
+import type { AnswerPath, Marks } from '../answer-path.ts';
+import { refreshHot } from '../warmup/run.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
-import { createFeed, type Feed, type FeedOptions } from './feed.ts';
+import type { Feed } from './driver.ts';
+import { createFeed, type FeedOptions } from './feed.ts';
 import type { Batch } from './intake.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */

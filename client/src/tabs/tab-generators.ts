@@ -89,9 +89,7 @@ export class TabGenerators extends TabBase<Panels> {
   }
 
   private chip(label: string, colour: string, on: boolean, click: () => void) {
-    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}>
-      <span class="swatch" style="background:${colour}"></span>${label}
-    </button>`;
+    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}><span class="swatch" style="background:${colour}"></span>${label}</button>`;
   }
 
   private toggleRegion(r: Region, chosen: Region[]): void {

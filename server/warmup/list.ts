@@ -11,8 +11,8 @@ import {
   type Kind,
   type ParamSpec,
   type ParamsOf,
-} from '../shared/kinds.ts';
-import { queryOf } from '../server/cache/key.ts';
+} from '../../shared/kinds.ts';
+import { queryOf } from '../cache/key.ts';
 
 export interface WarmQuery {
   kind: Kind;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isTabKind, KIND_NAMES, RANGES, TAB_KINDS, validateParams } from '../shared/kinds.ts';
-import { REGION_CHOICES, REGIONS } from '../shared/nem.ts';
-import { canonicalJson } from '../server/cache/key.ts';
+import { isTabKind, KIND_NAMES, RANGES, TAB_KINDS, validateParams } from '../../shared/kinds.ts';
+import { REGION_CHOICES, REGIONS } from '../../shared/nem.ts';
+import { canonicalJson } from '../cache/key.ts';
 import { warmList } from './list.ts';
 
 describe('warmList', () => {
