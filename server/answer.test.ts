@@ -8,7 +8,7 @@ import { encode } from '../shared/protocol.ts';
 import { Answerer } from './answer.ts';
 import { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
-import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from './catalogue/test-data.ts';
+import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from '../test/util/synthetic-data.ts';
 import type { ConnHolder } from './conn-holder.ts';
 import { ConnLane } from './lane.ts';
 import { Gate } from './limiter.ts';

@@ -76,7 +76,7 @@ export interface ScriptOptions {
   /** Mean pause between an analyst's actions (a query every ~2 s by default, CONTRACT §6). */
   thinkMs: number;
 }
-export const DEFAULT_SCRIPT: ScriptOptions = { thinkMs: 2000 };
+const DEFAULT_SCRIPT: ScriptOptions = { thinkMs: 2000 };
 
 /** An endless, deterministic stream of actions for analyst `index` of a run seeded with `seed`. */
 export function* analystScript(

@@ -7,7 +7,7 @@ import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { panelsBytes } from '../answer.ts';
 import { runQuery, type QueryContext } from './index.ts';
 import { tabPanels, type Plan } from './tabs.ts';
-import { T0, type TestStore } from './test-data.ts';
+import { T0, type TestStore } from '../../test/util/synthetic-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;

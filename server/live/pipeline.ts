@@ -50,8 +50,8 @@ export interface PipelineDeps {
  * be precomputed: ~800 distinct questions through 2 cold-query slots do not all fit; what is left is pushed, or
  * computed on demand, after the advance.
  */
-export const STAGE_BUDGET_MS = 5000;
-/** Precomputing queries at once: the gate's default slots, so requests at the old watermark queue behind at most that. */
+const STAGE_BUDGET_MS = 5000;
+/** Queries precomputed at once: the gate's default slots, so requests at the old watermark wait behind at most that. */
 const STAGE_CONCURRENCY = 2;
 
 export interface PushOutcome {
@@ -59,7 +59,7 @@ export interface PushOutcome {
   revised: boolean;
   /** Subscribed questions when the batch arrived. */
   groups: number;
-  /** From the batch's commit until the last push for it was written into its socket (or a newer interval took over), ms. */
+  /** From the batch's commit until its last push was written into a socket (or a newer interval took over), ms. */
   latencyMs: number;
   /** The push run's own account, when this interval had one: when each group was ready and sent, what it left out. */
   cycle?: CycleReport;

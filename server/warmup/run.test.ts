@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { runQuery } from '../catalogue/index.ts';
-import { WATERMARK, type TestStore } from '../catalogue/test-data.ts';
+import { WATERMARK, type TestStore } from '../../test/util/synthetic-data.ts';
 import { TieredCache } from '../cache/tiered.ts';
 import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { storeAnswerPath, type StoreAnswerPath } from './store-path.ts';

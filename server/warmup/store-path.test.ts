@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../shared/protocol.ts';
 import { runQuery } from '../catalogue/index.ts';
-import type { TestStore } from '../catalogue/test-data.ts';
+import type { TestStore } from '../../test/util/synthetic-data.ts';
 import { TieredCache } from '../cache/tiered.ts';
 import { metrics } from '../metrics.ts';
 import { checked, syntheticStore } from '../../test/util/catalogue.ts';

@@ -7,7 +7,8 @@ import { toNemIso } from '../../shared/nem.ts';
 import { createLogger } from '../../server/log.ts';
 import { Pipeline } from '../../server/live/pipeline.ts';
 import type { AnswerPath } from '../../server/answer-path.ts';
-import { startTestServer, storeInterval, TestClient, waitFor, type TestServer } from './harness.ts';
+import { startTestServer, storeInterval, TestClient, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -41,7 +41,7 @@ export function fuelSeries(series: Record<string, Column>): ChartSeries[] {
   }));
 }
 
-export function regionSeries(series: Record<string, Column>): ChartSeries[] {
+function regionSeries(series: Record<string, Column>): ChartSeries[] {
   return REGIONS.filter((r) => series[r]).map((r) => ({
     label: shortRegion(r),
     color: REGION_COLOURS[r],
