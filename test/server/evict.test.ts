@@ -3,7 +3,8 @@
 // connection closes and its session goes; /metrics and the handle show nothing left of it.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { metric, startTestServer, TestClient, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 const BIG = { kind: 'tab.generation', params: { region: 'NEM', range: 'all', resolution: '5m' } }; // ~88 KB
 
