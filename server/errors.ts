@@ -37,7 +37,10 @@ export interface Mapped {
   internal: boolean;
 }
 
-/** Anything thrown → the wire code and message. Errors that carry a known wire `code` (e.g. the catalogue's QueryError) keep it. */
+/**
+ * Anything thrown → the wire code and message. Errors that carry a known wire `code` (e.g. the catalogue's QueryError)
+ * keep it.
+ */
 export function mapError(err: unknown): Mapped {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) && code !== 'internal') {

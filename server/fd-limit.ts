@@ -7,7 +7,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 /** Descriptors a server uses besides its sockets: DuckDB files and temp files, LMDB, logs, static files, pipes. */
 const BASE_FDS = 128;
 
-/** The soft open-files limit, from /proc/self/limits; undefined where there is none to read (not Linux) or unlimited. */
+/**
+ * The soft open-files limit, from /proc/self/limits; undefined where there is none to read (not Linux) or unlimited.
+ */
 export function openFilesLimit(path = '/proc/self/limits'): number | undefined {
   try {
     const line = readFileSync(path, 'utf8')
@@ -25,7 +27,9 @@ export function reserveSize(limit: number): number {
   return Math.min(64, Math.max(8, Math.floor(limit / 32)));
 }
 
-/** Free descriptors needed (besides the reserve) before listening again, so one reconnecting burst does not refill them. */
+/**
+ * Free descriptors needed (besides the reserve) before listening again, so one reconnecting burst does not refill them.
+ */
 export function resumeMargin(limit: number): number {
   return Math.min(1024, Math.max(16, Math.floor(limit / 16)));
 }

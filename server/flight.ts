@@ -79,7 +79,8 @@ export class Flight<T> {
         entry.ticket = this.gate.enter(open, work, question);
         return await entry.ticket.promise;
       } catch (err) {
-        // A helper that closed interrupted its query (or never ran it): the error is about the closing, not the question.
+        // A helper that closed interrupted its query (or never ran it): the error is about the closing, not the
+        // question.
         if (used ? !used.closed : !(err instanceof SessionClosedError)) throw err;
         entry.helpers = entry.helpers.filter((h) => h !== used && !h.closed);
       } finally {

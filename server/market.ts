@@ -8,7 +8,9 @@ export interface AdvanceEvent {
   watermark: number;
   /** 0 when the store held no data before. */
   previous: number;
-  /** Past intervals changed without the watermark moving (late or revised data): answers at this watermark are stale. */
+  /**
+   * Past intervals changed without the watermark moving (late or revised data): answers at this watermark are stale.
+   */
   revised: boolean;
 }
 export type AdvanceListener = (event: AdvanceEvent) => void;

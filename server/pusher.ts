@@ -240,7 +240,8 @@ export class Pusher {
 
   /**
    * Recomputes every group at the current marks (the ones pushed ahead, else the market's) and pushes what changed;
-   * resolves once the run's last socket is written (lastCycle says what it did), or once a newer run superseded it. A run at
+   * resolves once the run's last socket is written (lastCycle says what it did), or once a newer run superseded it. A
+   * run at
    * the same marks already under way is joined; one that already went through every group is not repeated after
    * an advance to the marks it was pushed ahead at.
    */
@@ -532,7 +533,10 @@ function deltaPlan(
   };
 }
 
-/** `{t:'push', id, kind, meta, base, delta}`: meta as answerFrame writes it, base the watermark of the answer it applies to. */
+/**
+ * `{t:'push', id, kind, meta, base, delta}`: meta as answerFrame writes it, base the watermark of the answer it applies
+ * to.
+ */
 function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta: Delta): Uint8Array {
   // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes this frame later.
   return new Uint8Array(

@@ -1,8 +1,9 @@
 // Loads uWebSockets.js and refuses the package's silent fallback: when the native binary fails to load (or
 // UWS_USE_FALLBACK is set) it swaps in a slow JS shim over `ws` with only a console warning (STACK.md).
 import { createRequire } from 'node:module';
+import type * as UwsModule from '@trufflesuite/uws-js-unofficial';
 
-export type Uws = typeof import('@trufflesuite/uws-js-unofficial');
+export type Uws = typeof UwsModule;
 export type {
   HttpRequest,
   HttpResponse,

@@ -8,7 +8,9 @@
 export interface ObjectDelta {
   o: Record<string, Delta>;
 }
-/** `prev.slice(drop, drop + keep).concat(tail)`: a window that slid by `drop`, kept `keep`, then new or revised values. */
+/**
+ * `prev.slice(drop, drop + keep).concat(tail)`: a window that slid by `drop`, kept `keep`, then new or revised values.
+ */
 export interface ArrayDelta {
   a: [drop: number, keep: number, tail: unknown[]];
 }

@@ -101,7 +101,7 @@ export class NemClient {
   }
 
   /** Stops a subscription; its iterator finishes. Safe to call twice. */
-  unsub(sub: Subscription<Kind> | Subscription<any>): void {
+  unsub<K extends Kind>(sub: Subscription<K>): void {
     if (!this.subs.delete(sub.id)) return;
     sub.finish();
     this.send({ t: 'unsub', id: sub.id });

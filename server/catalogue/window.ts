@@ -26,7 +26,10 @@ export interface TimeParams {
   resolution?: string;
 }
 
-/** Intervals (from, to], both on the 5-minute grid (from rounded down: ts > from is the same set), inside what the store holds; empty when to <= from. */
+/**
+ * Intervals (from, to], both on the 5-minute grid (from rounded down: ts > from is the same set), inside what the store
+ * holds; empty when to <= from.
+ */
 export interface Interval {
   from: number;
   to: number;

@@ -1,5 +1,6 @@
 // New intervals, supervisor → workers. The live pipeline first has every worker push the next interval ahead of
-// the market (pushAhead), then advances the supervisor's market; the relay tells every serving worker at once, and the pipeline's "push cycle done" waits until each has written its pushes (or died,
+// the market (pushAhead), then advances the supervisor's market; the relay tells every serving worker at once, and the
+// pipeline's "push cycle done" waits until each has written its pushes (or died,
 // or a bound passed), so push latency and the hot refresh that follows mean the same as with one process.
 import type { PushCycle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';

@@ -36,7 +36,10 @@ export interface ClusterHandle {
   warmed: Promise<WarmupSummary | undefined>;
   /** Replaces the workers one at a time without closing the port (SIGHUP). Resolves with how many were replaced. */
   restartWorkers(): Promise<number>;
-  /** Drains the workers (sockets closed with 1001), stops the feed, closes the store. True if every worker drained in time. */
+  /**
+   * Drains the workers (sockets closed with 1001), stops the feed, closes the store. True if every worker drained in
+   * time.
+   */
   close(): Promise<boolean>;
 }
 

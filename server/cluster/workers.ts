@@ -120,7 +120,10 @@ export class WorkerSet {
     }
   }
 
-  /** Sends to every worker serving or starting (a starting one applies it once it listens); returns the serving ones reached. */
+  /**
+   * Sends to every worker serving or starting (a starting one applies it once it listens); returns the serving ones
+   * reached.
+   */
   broadcast(msg: ToWorker): Worker[] {
     const reached: Worker[] = [];
     for (const w of this.all)

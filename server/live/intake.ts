@@ -26,7 +26,10 @@ export interface Batch {
   /** Files stored, in the order they were ingested. */
   files: string[];
   rows: Record<string, number>;
-  /** Interval-end times (epoch s) the batch wrote; a window at or before the old watermark is a late or revised interval. */
+  /**
+   * Interval-end times (epoch s) the batch wrote; a window at or before the old watermark is a late or revised
+   * interval.
+   */
   window: { minTs: number; maxTs: number } | null;
   /** performance.now() when the last file of the batch was committed: the start of push latency. */
   ingestedAt: number;

@@ -17,7 +17,10 @@ export interface HttpOptions {
   retries?: number;
   /** First retry delay, ms, doubling (default 1 s). */
   retryBaseMs?: number;
-  /** Only the newest N files of each listing are considered; older history is `npm run ingest`'s job (default 288, a day of 5-minute files). */
+  /**
+   * Only the newest N files of each listing are considered; older history is `npm run ingest`'s job (default 288, a day
+   * of 5-minute files).
+   */
   window?: number;
   /** Downloads per poll; the rest follow on the next, sooner, poll (default 24). */
   maxPerPoll?: number;

@@ -10,7 +10,9 @@ export const DB_FILE = 'nem.duckdb';
 
 export interface StoreOptions {
   dataDir: string;
-  /** DuckDB threads (default: every core; the server passes DUCKDB_THREADS, whose default leaves the event loop a core). */
+  /**
+   * DuckDB threads (default: every core; the server passes DUCKDB_THREADS, whose default leaves the event loop a core).
+   */
   threads?: number;
   /** e.g. '4GB' */
   memoryLimit?: string;
@@ -25,7 +27,9 @@ export class StoreBusyError extends Error {
   }
 }
 
-/** The store failed under a write (disk full, connection closed, out of memory): not the data's fault; try again later. */
+/**
+ * The store failed under a write (disk full, connection closed, out of memory): not the data's fault; try again later.
+ */
 export class StoreError extends Error {
   readonly code = 'store_failed';
   constructor(message: string, cause: unknown) {

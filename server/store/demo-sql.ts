@@ -30,7 +30,9 @@ const KIND_CODE = `CASE kind ${Object.entries(KIND)
   .map(([k, v]) => `WHEN '${k}' THEN ${v}`)
   .join(' ')} END::TINYINT`;
 
-/** Helpers as TEMP macros (per connection). u01 maps a hash to [0,1); vn is smooth value noise, knots at integers of x. */
+/**
+ * Helpers as TEMP macros (per connection). u01 maps a hash to [0,1); vn is smooth value noise, knots at integers of x.
+ */
 export const MACROS_SQL = `
 CREATE OR REPLACE TEMP MACRO demo_u01(a, b, c) AS (hash(a, b, c) >> 11)::DOUBLE / 9007199254740992.0;
 CREATE OR REPLACE TEMP MACRO demo_ss(f) AS f * f * (3 - 2 * f);
@@ -123,7 +125,9 @@ FROM (SELECT DISTINCT d FROM demo_t) t CROSS JOIN demo_units u WHERE u.kind = 'c
 `;
 }
 
-/** Region × interval: weather, demand, pre-trade balance (demo_a); flows (demo_flow); final dispatch and price (demo_r). */
+/**
+ * Region × interval: weather, demand, pre-trade balance (demo_a); flows (demo_flow); final dispatch and price (demo_r).
+ */
 export function regionSql(r: DemoRange): string {
   const s = INT(r.seed, 'seed');
   return `

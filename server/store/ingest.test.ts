@@ -215,7 +215,8 @@ describe('ingest of every AEMO fixture', () => {
     expect(await one(`SELECT rrp FROM price WHERE region = 'SA1' AND ts = ${nemTime('2026/05/01 00:00:00')}`)).toEqual([
       -2.01,
     ]);
-    // D,DISPATCH,INTERCONNECTORRES,3,2026/04/01 00:05:00,1,VIC1-NSW1,...,0,1071.52734 (METERED),1052.36504 (MWFLOW),116.42667,...
+    // D,DISPATCH,INTERCONNECTORRES,3,2026/04/01 00:05:00,1,VIC1-NSW1,...,0,1071.52734 (METERED),1052.36504
+    // (MWFLOW),116.42667,...
     expect(
       await one(
         `SELECT mw, export_limit, import_limit, losses FROM interconnector WHERE id = 'VIC1-NSW1' AND ts = ${nemTime('2026/04/01 00:05:00')}`,

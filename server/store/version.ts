@@ -18,7 +18,9 @@ export async function bumpDataVersion(conn: DuckDBConnection): Promise<void> {
     ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)`);
 }
 
-/** `store_id.data_version`: the cache-key generation for this store's current contents ('' for an old read-only store). */
+/**
+ * `store_id.data_version`: the cache-key generation for this store's current contents ('' for an old read-only store).
+ */
 export async function readGeneration(conn: DuckDBConnection): Promise<string> {
   const rows = (
     await conn.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')`)
