@@ -3,9 +3,8 @@
 // unit_1d rollups are maintained at ingest (rollups.ts) so dashboard queries never scan raw unit SCADA.
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
-// 2: \`regionsum\`. 3: \`unit_dispatch\`, \`unit_scada_limits\`, \`emission_factors\` and the \`unit_factor\` view.
-// Older stores get new tables from CREATE TABLE IF NOT
-// EXISTS when opened; nothing else changed.
+// Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
+// view. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
 export const SCHEMA_VERSION = 3;
