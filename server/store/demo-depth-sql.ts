@@ -5,67 +5,61 @@
 // region's surplus outlasts its exports and pumping: sunny middays at negative prices, links at their limits);
 // TOTALCLEARED is its SCADA; SEMIDISPATCHCAP = 1 where curtailment took something off.
 //
-// Batteries: ENERGY_STORAGE is a state of charge that integrates the SCADA, in closed form so that one appended
+// Batteries: ENERGY_STORAGE is a state of charge that integrates the SCADA, in closed form, so that one appended
 // interval needs nothing but itself. A battery's MW is cap × b × (ad × D(h) − ac × C(h)): b the region's cycle
-// intensity for the NEM day, D and C fixed discharge and charge shapes (demo_dsh, demo_csh). So within a day it
+// intensity for the NEM day, D and C fixed discharge and charge shapes (demo_dsh, demo_csh). So each day it
 // charges from midnight until one interval k (where ad × D overtakes ac × C, ~16:00) and discharges after, and
-// the MWh moved up to any interval i are cap × b / 12 × (prefix sums of D and C up to i): one 288-row table of
-// prefix sums per day (demo_bat_day) and a few constants per battery (demo_bat_units) give
+// the MWh it moved up to interval i are cap × b / 12 × prefix sums of D and C, the same every day:
 //   SOC(i) = S0 + η × MWh charged up to i − MWh discharged up to i ÷ η,
-// with η = √(MWh out ÷ MWh in of a day), which does not depend on b: every day ends at S0, where the next begins.
-// The round trip η² is what the demo's charge and discharge amplitudes imply (about 0.7–0.82). The SOC steps use the
-// unrounded MW, so they differ from −SCADA × 5/60 × η (or ÷ η) by at most the SCADA's rounding (0.0005 MW).
+// with η = √(a day's MWh out ÷ MWh in), which b does not change: every day ends at S0, where the next begins. The
+// round trip η² is what the demo's charge and discharge amplitudes imply (0.70–0.82). The steps use the unrounded
+// MW, so they differ from −SCADA × 5/60 × η (or ÷ η) by at most the SCADA's rounding (0.0005 MW).
 import { curtailableMw, roundMw, scadaMwSql, type DemoRange } from './demo-sql.ts';
 
-/** The per-day prefix sums and per-battery constants of the state of charge (TEMP tables; see above). */
+/**
+ * demo_bat_soc: per battery and interval i of a NEM day (0 = the one ending 00:05), S0 and Q(i), Q(i - 1) such that
+ * SOC after interval i = S0 + cap × b / 12 × Q(i). Q(i) = η × charged up to i for i ≤ k, η × charged up to k −
+ * discharged after k up to i ÷ η beyond, where charged and discharged are prefix sums of the demo's MW per MW and
+ * unit of b (ac × C − ad × D, its opposite). Q(287) = 0 bar rounding: η² is the day's discharged ÷ charged.
+ */
 function batterySetupSql(): string {
+  const h = '(range * 300 + 150) / 3600.0'; // the middle of interval i, as demo_t's h
   return `
-CREATE OR REPLACE TEMP TABLE demo_bat_day AS
-WITH s AS (SELECT range AS i, demo_dsh((range * 300 + 150) / 3600.0, 1) AS dd, demo_csh((range * 300 + 150) / 3600.0, 1) AS cc
-  FROM range(0, 288)),
-p AS (SELECT *, sum(dd) OVER (ORDER BY i) AS pd, sum(cc) OVER (ORDER BY i) AS pc FROM s)
-SELECT *, lag(pd, 1, 0) OVER (ORDER BY i) AS pd_prev, lag(pc, 1, 0) OVER (ORDER BY i) AS pc_prev FROM p;
-CREATE OR REPLACE TEMP TABLE demo_bat_units AS
-WITH x AS (
+CREATE OR REPLACE TEMP TABLE demo_bat_soc AS
+WITH s AS (SELECT range AS i, demo_dsh(${h}, 1) AS dd, demo_csh(${h}, 1) AS cc FROM range(0, 288)),
+p AS (SELECT *, sum(dd) OVER (ORDER BY i) AS pd, sum(cc) OVER (ORDER BY i) AS pc FROM s),
+x AS (
   -- a battery's one-way halves (a load-only or generator-only DUID) have no state of charge of their own
-  SELECT u.duid, u.cap, u.ad, u.ac, u.storage, max(b.i) FILTER (u.ad * b.dd < u.ac * b.cc) AS k
-  FROM demo_units u CROSS JOIN demo_bat_day b WHERE u.kind = 'battery' AND u.ad > 0 AND u.ac > 0 GROUP BY ALL),
+  SELECT u.duid, u.cap, u.ad, u.ac, u.storage, max(p.i) FILTER (u.ad * p.dd < u.ac * p.cc) AS k
+  FROM demo_units u CROSS JOIN p WHERE u.kind = 'battery' AND u.ad > 0 AND u.ac > 0 GROUP BY ALL),
 y AS (
-  SELECT x.*, b.pd AS pd_k, b.pc AS pc_k, ${charged('x', 'b.pd', 'b.pc')} AS c_in,
-    ${discharged('x', 'l.pd', 'l.pc', 'b.pd', 'b.pc')} AS d_out
-  FROM x JOIN demo_bat_day b ON b.i = x.k JOIN demo_bat_day l ON l.i = 287),
-z AS (SELECT *, sqrt(d_out / c_in) AS eta FROM y)
--- start-of-day MWh: 10% of storage, or less where the day's peak (largest when b = 1) could come near full
-SELECT duid, k, pd_k, pc_k, c_in, eta,
-  round(greatest(0, least(0.1 * storage, storage - eta * cap / 12 * c_in - 0.001)), 3) AS s0
-FROM z;
+  SELECT x.*, pk.pd AS pd_k, pk.pc AS pc_k, x.ac * pk.pc - x.ad * pk.pd AS c_in,
+    ${discharged('x', 'pe', 'pk.pd', 'pk.pc')} AS d_out
+  FROM x JOIN p pk ON pk.i = x.k JOIN p pe ON pe.i = 287),
+z AS (SELECT *, sqrt(d_out / c_in) AS eta FROM y),
+q AS (
+  SELECT z.duid, p.i,
+    -- start-of-day MWh: 10% of storage, or less where the day's peak (largest when b = 1) could come near full
+    round(greatest(0, least(0.1 * z.storage, z.storage - z.eta * z.cap / 12 * z.c_in - 0.001)), 3) AS s0,
+    CASE WHEN p.i <= z.k THEN z.eta * (z.ac * p.pc - z.ad * p.pd)
+      ELSE z.eta * z.c_in - ${discharged('z', 'p', 'z.pd_k', 'z.pc_k')} / z.eta END AS q
+  FROM z CROSS JOIN p)
+SELECT duid, i, s0, q, lag(q, 1, 0) OVER (PARTITION BY duid ORDER BY i) AS q_prev FROM q;
 `;
 }
 
-// Per MW of capacity and unit of b, in MW-intervals, from prefix sums pd and pc of D and C: what battery `u` charged
-// up to an interval (ac × ΣC − ad × ΣD), and what it discharged after interval k (prefix sums pdk, pck) up to one.
-// Spelled once, so the per-battery day totals and the per-interval values are the same doubles.
-const charged = (u: string, pd: string, pc: string) => `(${u}.ac * ${pc} - ${u}.ad * ${pd})`;
-const discharged = (u: string, pd: string, pc: string, pdk: string, pck: string) =>
-  `(${u}.ad * (${pd} - ${pdk}) - ${u}.ac * (${pc} - ${pck}))`;
-
-/** SOC after interval i (prev = '') or before it (prev = '_prev', the prefix sums up to i - 1). */
-function socSql(prev: '' | '_prev'): string {
-  const mwh = '(u.cap * r.bat_int / 12)';
-  const i = prev ? 'b.i - 1' : 'b.i';
-  const [pd, pc] = [`b.pd${prev}`, `b.pc${prev}`];
-  return `round(s.s0 + CASE WHEN ${i} <= s.k THEN s.eta * ${mwh} * ${charged('u', pd, pc)}
-    ELSE s.eta * ${mwh} * s.c_in - ${mwh} * ${discharged('u', pd, pc, 's.pd_k', 's.pc_k')} / s.eta END, 3)`;
-}
+/** Discharged after interval k (prefix sums pdk, pck) up to the interval of prefix sums p.pd, p.pc; spelled once. */
+const discharged = (u: string, p: string, pdk: string, pck: string) =>
+  `(${u}.ad * (${p}.pd - ${pdk}) - ${u}.ac * (${p}.pc - ${pck}))`;
 
 /** unit_dispatch rows of the batteries for the intervals of demo_r. */
 function batterySql(s: string): string {
+  const soc = (q: string) => `round(b.s0 + u.cap * r.bat_int / 12 * b.${q}, 3)`;
   return `
 SELECT r.ts, u.duid, ${scadaMwSql(s, ['battery'])} AS totalcleared, u.cap AS availability, 0 AS semidispatchcap,
-  NULL AS uigf, ${socSql('_prev')} AS initial_energy_storage, ${socSql('')} AS energy_storage
+  NULL AS uigf, ${soc('q_prev')} AS initial_energy_storage, ${soc('q')} AS energy_storage
 FROM demo_r r JOIN demo_units u ON u.region = r.region
-JOIN demo_bat_day b ON b.i = ((r.ts - 300 + 36000) % 86400) // 300
-LEFT JOIN demo_bat_units s ON s.duid = u.duid
+LEFT JOIN demo_bat_soc b ON b.duid = u.duid AND b.i = ((r.ts - 300 + 36000) % 86400) // 300
 WHERE u.kind = 'battery'`;
 }
 
@@ -100,8 +94,13 @@ export function depthSql(r: DemoRange): { setup: string; unitDispatch: string; r
           sum(greatest(-${kw('d.totalcleared')}, 0)) FILTER (u.kind = 'battery') AS bat_load
         FROM unit_dispatch d JOIN demo_units u USING (duid) WHERE d.ts BETWEEN ${r.from} AND ${r.to} GROUP BY ALL),
       ns AS (
-        SELECT r.ts, r.region, sum(${kw(scadaMwSql(s, ['solar', 'wind', 'hydro', 'bio']))}) AS kw
-        FROM demo_r r JOIN demo_units u ON u.region = r.region WHERE u.nonsched GROUP BY ALL)
+        SELECT ts, region, sum(kw) AS kw FROM (${(['solar', 'wind', 'hydro', 'bio'] as const)
+          .map(
+            (kind) => `SELECT r.ts, r.region, ${kw(scadaMwSql(s, [kind]))} AS kw
+          FROM demo_r r JOIN demo_units u ON u.region = r.region WHERE u.nonsched AND u.kind = '${kind}'`,
+          )
+          .join(' UNION ALL ')})
+        GROUP BY ALL)
       SELECT r.ts, r.region, r.demand_mw, round(r.demand_mw + ${mw('ns.kw')}, 3), round(-r.net_import, 3),
         ${mw('solar_uigf')}, ${mw('wind_uigf')}, ${mw('solar_mw')}, ${mw('wind_mw')}, ${mw('solar_av')}, ${mw('wind_av')},
         ${mw('bat_gen')}, ${mw('bat_load')}

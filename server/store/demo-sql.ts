@@ -286,14 +286,15 @@ function unitMw(s: string): Record<keyof typeof KIND, string> {
 export const roundMw = (mw: string, cap = 'u.cap') => `round(demo_clamp(${mw}, -${cap}, ${cap}), 3)`;
 
 /**
- * SCADA MW of unit `u` in region-interval `r` of demo_r. Only `kinds` are spelled out (others give NULL): a shorter
- * CASE where the caller filters units by kind.
+ * SCADA MW of unit `u` in region-interval `r` of demo_r. Only `kinds` are spelled out (others give NULL), for callers
+ * that filter units by kind: one kind needs no CASE, which DuckDB evaluates ~3× faster.
  */
 export function scadaMwSql(
   s: string,
   kinds: readonly (keyof typeof KIND)[] = Object.keys(KIND) as (keyof typeof KIND)[],
 ): string {
   const mw = unitMw(s);
+  if (kinds.length === 1) return roundMw(mw[kinds[0]]);
   return roundMw(`CASE u.k
         ${kinds.map((kind) => `WHEN ${KIND[kind]} THEN ${mw[kind]}`).join('\n        ')}
       END`);

@@ -82,8 +82,7 @@ async function dropTemps(conn: DuckDBConnection): Promise<void> {
     'demo_a',
     'demo_flow',
     'demo_r',
-    'demo_bat_day',
-    'demo_bat_units',
+    'demo_bat_soc',
   ]) {
     await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
   }
