@@ -31,7 +31,7 @@ const WEEK = 7 * 86400;
 const TICK_MS = 10;
 
 /** The n-th question of socket s: never asked before by any socket in this run (its window is unique). */
-export function attackQuestion(
+function attackQuestion(
   s: number,
   n: number,
   o: Pick<AttackOptions, 'watermark' | 'firstTs'>,
@@ -52,7 +52,7 @@ export function attackQuestion(
   }
 }
 
-export async function runAttack(o: AttackOptions): Promise<AttackReport> {
+async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const report: AttackReport = { sent: 0, results: 0, errors: {}, closed: 0 };
   const sockets = await Promise.all(
     Array.from({ length: o.sockets }, () =>

@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { ensureClientBuilt, BUDGET_GZIP_BYTES } from '../client/build.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
-import { launchChromium } from '../test/browser/chromium.ts';
+import { launchChromium } from './chromium.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const MARK = 'nem:first-chart';

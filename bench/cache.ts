@@ -6,9 +6,9 @@ import { makeKey } from '../server/cache/key.ts';
 import { TieredCache } from '../server/cache/tiered.ts';
 import { openStore } from '../server/store/db.ts';
 import { validateParams } from '../shared/kinds.ts';
-import { storeAnswerPath } from '../warmup/answer-path.ts';
-import { warmList } from '../warmup/list.ts';
-import { runWarmup } from '../warmup/run.ts';
+import { warmList } from '../server/warmup/list.ts';
+import { runWarmup } from '../server/warmup/run.ts';
+import { storeAnswerPath } from '../server/warmup/store-path.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -11,7 +11,7 @@ import { formatMarkdown, formatTable } from './table.ts';
 import type { BenchContext, BenchFn, BenchResult } from './types.ts';
 
 /** In run order; `store: false` modules need no data (they run even if the store cannot be built). */
-export const MODULES = [
+const MODULES = [
   { name: 'codec', store: false },
   { name: 'demo-build', store: false },
   { name: 'cold-queries', store: true },

@@ -47,7 +47,7 @@ export function typicalTabPayload(points = 2016, seed = 1): unknown {
 }
 
 /** Microseconds per call of `fn`, after a warm-up, over at least `minMs` of repetitions. */
-export function timePerOp(fn: () => unknown, minMs: number): number {
+function timePerOp(fn: () => unknown, minMs: number): number {
   for (let i = 0; i < 20; i++) fn();
   let n = 0;
   const start = process.hrtime.bigint();

@@ -32,7 +32,7 @@ export interface LoadReport {
   loopDelayP99Ms: number;
 }
 
-export async function runLoad(o: LoadOptions): Promise<LoadReport> {
+async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const cpu0 = process.cpuUsage();
   const hist = new Histogram();
   const errors: Record<string, number> = {};

@@ -115,7 +115,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes });
 }
 
-export async function runPush(
+async function runPush(
   ctx: BenchContext,
   o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> },
 ): Promise<BenchResult[]> {

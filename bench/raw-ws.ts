@@ -16,7 +16,7 @@ export interface Message {
   tail: Buffer;
 }
 
-export const OP_TEXT = 0x1;
+const OP_TEXT = 0x1;
 export const OP_BINARY = 0x2;
 const OP_CLOSE = 0x8;
 const OP_PING = 0x9;

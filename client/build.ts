@@ -1,7 +1,6 @@
 // Builds the browser app into client/dist/: one hashed, minified ES module, index.html pointing at it, gzip and
-// brotli variants of each, and manifest.json (sizes, the inputs it was built from). `ensureClientBuilt()` is what
-// `npm start` calls: it rebuilds only when the bundle is missing or any input is newer than it.
-import { build } from 'esbuild';
+// brotli variants of each, and manifest.json (sizes, the inputs it was built from). `npm start` runs it with
+// `--if-stale` first (ensureClientBuilt): it rebuilds only when the bundle is missing or any input is newer than it.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { mkdir, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -40,6 +39,8 @@ export async function buildClient(outDir = CLIENT_DIST): Promise<BuildResult> {
   const tmp = `${outDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
+    // Loaded here, not at the top: a production install without esbuild (a dev dependency) still starts.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: { app: ENTRY },
       bundle: true,
@@ -149,7 +150,21 @@ function kb(n: number): string {
   return `${(n / 1024).toFixed(1)} KB`;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+/**
+ * `--if-stale`, before the server starts: a bundle that cannot be built (esbuild not installed) is a warning, and
+ * client/dist is served as it is, rather than a server that does not start.
+ */
+async function buildIfStale(): Promise<void> {
+  try {
+    const built = await ensureClientBuilt();
+    if (built.rebuilt) console.error(`client bundle built: ${built.manifest.entry} in ${Math.round(built.ms)} ms`);
+  } catch (err) {
+    console.error(`could not build the client bundle (${(err as Error).message}); serving client/dist as it is`);
+  }
+}
+
+/** `npm run build:client`: always builds, and reports sizes against the budget (exit 1 over it). */
+async function buildAndReport(): Promise<void> {
   const { manifest, ms, dir } = await buildClient();
   const js = manifest.files[manifest.entry];
   console.log(`built ${relative(process.cwd(), dir)}/${manifest.entry} in ${ms.toFixed(0)} ms`);
@@ -162,4 +177,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     console.error('over the initial JS budget');
     process.exitCode = 1;
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  if (process.argv.includes('--if-stale')) await buildIfStale();
+  else await buildAndReport();
 }

@@ -5,17 +5,19 @@
 // their bytes into the tab's map.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
+import type { AnswerPath, Marks } from './answer-path.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded, SessionClosedError } from './errors.ts';
 import { Flight } from './flight.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import type { Gate } from './fair-gate.ts';
 import { wireWatermark, type Market } from './market.ts';
-import type { AnswerPath } from '../warmup/run.ts';
 import { metrics } from './metrics.ts';
+
+export type { Marks } from './answer-path.ts';
 
 export interface Answer {
   dataBytes: Uint8Array;
@@ -33,13 +35,6 @@ interface State {
   watermark: number;
   firstTs: number;
   version: number;
-  generation: string;
-}
-
-/** Marks to answer at instead of the market's: the pipeline computes the next interval's answers before advancing. */
-export interface Marks {
-  watermark: number;
-  firstTs: number;
   generation: string;
 }
 

@@ -2,12 +2,12 @@
 // every asker shares the answer. With a gate (server/fair-gate.ts) the query waits for a slot first, queued for
 // every asker, and runs on the connection of the asker whose turn came; without one, on the first asker's. If that
 // session closes mid-query (which interrupts it), the flight retries on the next asker still open, so followers
-// still get their answer. The offline answer path (warmup/answer-path.ts) uses it too, gateless, with its one
+// still get their answer. The offline answer path (warmup/store-path.ts) uses it too, gateless, with its one
 // connection as the only helper. Joins are counted in nemlive_flight_coalesced_total.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SessionClosedError } from './errors.ts';
 import type { Gate, Ticket } from './fair-gate.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import { metrics } from './metrics.ts';
 
 interface Entry<T> {

@@ -4,18 +4,9 @@
 // (fair-gate.ts) lets them run, so a lane's own queue holds at most its width of them, never a socket's backlog.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { keepStatements } from './catalogue/sql.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import { SessionClosedError } from './errors.ts';
 import { noteStoreError } from './store-health.ts';
-
-/** Something that lends a DuckDB connection; single flight retries on another holder when one closes. */
-export interface ConnHolder {
-  readonly closed: boolean;
-  /** App work no client asked for (server/fair-gate.ts): never refused, served after interactive work. */
-  readonly background?: boolean;
-  /** Queries it can run at once (default 1: one connection). */
-  readonly width?: number;
-  withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
-}
 
 export interface LaneHooks {
   /** The connection opened (counted as held). */

@@ -8,7 +8,7 @@ import { openFilesLimit, sessionCap } from './fd-limit.ts';
 import { createLogger, flushLogs } from './log.ts';
 import { assertPortFree } from './port.ts';
 import { UwsNotNativeError } from './uws.ts';
-import type { WarmupSummary } from '../warmup/run.ts';
+import type { WarmupSummary } from './warmup/run.ts';
 
 // DuckDB queries run on libuv's thread pool; with its default 4 threads, file I/O stalls behind them. Set before
 // anything touches the pool (nothing does at import time).
@@ -69,18 +69,6 @@ async function stop(signal: string): Promise<void> {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 
-/** Builds the browser bundle when it is missing or older than its sources (client/build.ts). A production install
- * without esbuild (a dev dependency) serves client/dist as shipped instead of failing to start. */
-async function ensureClient(): Promise<void> {
-  try {
-    const { ensureClientBuilt } = await import('../client/build.ts');
-    const built = await ensureClientBuilt();
-    if (built.rebuilt) log.info({ entry: built.manifest.entry, ms: Math.round(built.ms) }, 'client bundle built');
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'could not build the client bundle; serving client/dist as it is');
-  }
-}
-
 async function serveFromWorkers(): Promise<Server> {
   const cluster = await startCluster(config, log, process.argv.slice(2));
   let restarting = false;
@@ -103,7 +91,6 @@ async function serveFromWorkers(): Promise<Server> {
 
 try {
   await assertPortFree(config.host, config.port);
-  await ensureClient();
   server = config.workers > 1 ? await serveFromWorkers() : await startApp(config, { log });
   log.info({ url: server.url, ws: server.wsUrl, watermark: server.market.iso, workers: config.workers }, 'listening');
   process.stderr.write(`NEM Live: ${server.url}\n`);

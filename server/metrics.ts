@@ -2,7 +2,7 @@
 // live state (sessions, connections, cache) read it at scrape time through the sources bound by the app.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerCacheMetrics, type CacheGauges } from './cache/metrics.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });

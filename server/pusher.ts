@@ -16,7 +16,7 @@ import { decode, encode, type RequestId } from '../shared/protocol.ts';
 import { answerFrame, answerMeta, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { logFailure } from './errors.ts';
 import { Fanout, type Plan } from './fanout.ts';
-import type { ConnHolder } from './lane.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import type { Logger } from './log.ts';
 import { wireWatermark, type Market } from './market.ts';
 import { metrics } from './metrics.ts';

@@ -1,6 +1,7 @@
 // Parameter validation: clear refusals, and canonical params so equal queries share one cache key.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, isKind, KIND_NAMES, pickResolution, resolveWindow, validateParams, type Kind } from './kinds.ts';
+import { isKind, KIND_NAMES, pickResolution, resolveWindow, validateParams, type Kind } from './kinds.ts';
 
 function refuse(kind: Kind, params: unknown): string {
   const v = validateParams(kind, params);
@@ -12,7 +13,8 @@ function accept(kind: Kind, params: unknown): Record<string, unknown> {
   if (!v.ok) throw new Error(v.message);
   return v.params as Record<string, unknown>;
 }
-const key = (kind: Kind, params: unknown) => cacheKey(kind, accept(kind, params), 1000);
+/** The canonical params as text, member order included: equal queries must give equal text (and so equal keys). */
+const canonical = (kind: Kind, params: unknown) => JSON.stringify(accept(kind, params));
 const FROM = 1775000000;
 
 describe('validateParams', () => {
@@ -69,20 +71,19 @@ describe('validateParams', () => {
     expect(accept('station.output', { duid: ' AGLHAL ' }).duid).toBe('AGLHAL');
   });
 
-  it('gives equal queries equal cache keys: defaults filled, lists in schema order and de-duplicated, key order ignored', () => {
-    expect(key('prices.history', { regions: ['SA1', 'NSW1', 'SA1'] })).toBe(
-      key('prices.history', { regions: ['NSW1', 'SA1'] }),
+  it('gives equal queries equal canonical params: defaults filled, lists in schema order and de-duplicated, key order ignored', () => {
+    expect(canonical('prices.history', { regions: ['SA1', 'NSW1', 'SA1'] })).toBe(
+      canonical('prices.history', { regions: ['NSW1', 'SA1'] }),
     );
-    expect(key('prices.history', { regions: 'SA1' })).toBe(key('prices.history', { regions: ['SA1'] }));
-    expect(key('generation.byFuel', {})).toBe(
-      key('generation.byFuel', { resolution: 'auto', range: '24h', region: 'NEM' }),
+    expect(canonical('prices.history', { regions: 'SA1' })).toBe(canonical('prices.history', { regions: ['SA1'] }));
+    expect(canonical('generation.byFuel', {})).toBe(
+      canonical('generation.byFuel', { resolution: 'auto', range: '24h', region: 'NEM' }),
     );
-    expect(key('generation.byFuel', { range: '7d', region: 'SA1' })).toBe(
-      key('generation.byFuel', { region: 'SA1', range: '7d' }),
+    expect(canonical('generation.byFuel', { range: '7d', region: 'SA1' })).toBe(
+      canonical('generation.byFuel', { region: 'SA1', range: '7d' }),
     );
-    expect(key('generation.byFuel', { region: 'SA1' })).not.toBe(key('generation.byFuel', { region: 'VIC1' }));
-    expect(cacheKey('generation.mix', accept('generation.mix', {}), 1)).not.toBe(
-      cacheKey('generation.mix', accept('generation.mix', {}), 2),
+    expect(canonical('generation.byFuel', { region: 'SA1' })).not.toBe(
+      canonical('generation.byFuel', { region: 'VIC1' }),
     );
   });
 
@@ -92,6 +93,12 @@ describe('validateParams', () => {
     }
     expect(isKind('tab.nem')).toBe(true);
     expect(isKind('toString')).toBe(false);
+  });
+
+  it("is documented: the README's kinds table has a row for every kind, in registry order", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| kind | parameters (defaults) |')).split('\n\n')[0];
+    expect([...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1])).toEqual(KIND_NAMES);
   });
 });
 

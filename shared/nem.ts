@@ -17,6 +17,7 @@ export const REGION_NAMES: Record<RegionChoice, string> = {
 
 /** Rooftop PV sub-regions AEMO publishes alongside their parents; never summed into them. */
 export const ROOFTOP_SUBREGIONS = ['QLDC', 'QLDN', 'QLDS', 'TASN', 'TASS'] as const;
+export type RooftopSubregion = (typeof ROOFTOP_SUBREGIONS)[number];
 
 /** Fuel names, in the stacking order charts use (baseload at the bottom, net import on top). */
 export const FUELS = [
@@ -78,7 +79,7 @@ export function toNemIso(epochS: number): string {
   return new Date((epochS + NEM_OFFSET_S) * 1000).toISOString().slice(0, 19) + '+10:00';
 }
 
-/** AEMO's "2026/04/01 00:05:00" (NEM time) → epoch seconds. Returns NaN when it does not parse or names no real time. */
+/** AEMO's "2026/04/01 00:05:00" (NEM time) → epoch seconds; NaN when it does not parse or names no real time. */
 export function parseAemoTime(s: string): number {
   const m = /^"?(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})"?$/.exec(s.trim());
   if (!m) return NaN;
@@ -88,9 +89,4 @@ export function parseAemoTime(s: string): number {
   // Date.UTC rolls month 13 or 31 April over into the next; years below 100 mean 19xx to it.
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return NaN;
   return date.getTime() / 1000 - NEM_OFFSET_S;
-}
-
-/** Hour of day (0–23) in NEM time of the interval that ENDS at `epochS` (so 00:05 → hour 0, 00:00 → hour 23). */
-export function nemHourOfInterval(epochS: number): number {
-  return Math.floor(((((epochS - INTERVAL_S + NEM_OFFSET_S) % 86400) + 86400) % 86400) / 3600);
 }

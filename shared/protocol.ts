@@ -102,7 +102,7 @@ export const MAX_ID_LENGTH = 64;
 /** A client frame is a map of scalars and short lists: the server refuses more before decoding it. */
 export const CLIENT_FRAME_LIMITS: PlainLimits = { maxDepth: 8, maxValues: 1024 };
 /** Server frames carry whole answers (any number of values), never deeply nested. */
-export const FRAME_LIMITS: PlainLimits = { maxDepth: 64, maxValues: Infinity };
+const FRAME_LIMITS: PlainLimits = { maxDepth: 64, maxValues: Infinity };
 
 // Plain maps, no records/structures: frames are self-describing, so any msgpack client (Python, Go) can read them.
 // Float64 numbers stay exact; `int64AsType: 'number'` keeps BigInt out of decoded data.

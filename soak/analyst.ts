@@ -38,7 +38,7 @@ export function newStats(): Stats {
   };
 }
 
-export function recordError(stats: Stats, code: string, message: string): void {
+function recordError(stats: Stats, code: string, message: string): void {
   stats.errors[code] = (stats.errors[code] ?? 0) + 1;
   const line = `${code}: ${message}`.slice(0, 200);
   if (stats.errorSamples.length < 10 && !stats.errorSamples.includes(line)) stats.errorSamples.push(line);

@@ -17,8 +17,8 @@ export interface SoakOptions {
   help: boolean;
 }
 
-export const MAX_SOCKETS = 20_000;
-export const MAX_DURATION_S = 3600;
+const MAX_SOCKETS = 20_000;
+const MAX_DURATION_S = 3600;
 
 export const USAGE = `usage: npm run soak -- --sockets N --duration S [options]
 

@@ -3,19 +3,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SoakOptions } from './args.ts';
 import { buildSoakJson, mergeReports, progressLine, type SoakJson } from './report.ts';
 import { httpBase, sampleServer, waitForIdle, type ServerSample } from './server-probe.ts';
 import type { ShareOptions, ShareReport, WorkerMessage } from './worker.ts';
 
-export interface RunOptions {
-  url: string;
-  sockets: number;
-  durationS: number;
-  rampS: number;
-  seed: number;
-  procs: number;
-  thinkMs: number;
-  settleS: number;
+export interface RunOptions extends Pick<
+  SoakOptions,
+  'url' | 'sockets' | 'durationS' | 'rampS' | 'seed' | 'procs' | 'thinkMs' | 'settleS'
+> {
   /** Called about once a second with a one-line status. */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;

@@ -1,10 +1,8 @@
 // The analyst's seeded script: what one simulated analyst does next, as a pure function of (seed, analyst index),
 // so a soak can be replayed exactly. The runner (analyst.ts) turns these actions into frames on a socket.
-import type { RangePreset } from '../shared/kinds.ts';
+import type { RangePreset, TabKind } from '../shared/kinds.ts';
 import type { RegionChoice } from '../shared/nem.ts';
 import { rng } from '../shared/rng.ts';
-
-export type TabKind = 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators';
 
 /** What the analyst is looking at; the runner keeps exactly one tab subscription open for it. */
 export interface View {
@@ -78,7 +76,7 @@ export interface ScriptOptions {
   /** Mean pause between an analyst's actions (a query every ~2 s by default, CONTRACT §6). */
   thinkMs: number;
 }
-export const DEFAULT_SCRIPT: ScriptOptions = { thinkMs: 2000 };
+const DEFAULT_SCRIPT: ScriptOptions = { thinkMs: 2000 };
 
 /** An endless, deterministic stream of actions for analyst `index` of a run seeded with `seed`. */
 export function* analystScript(

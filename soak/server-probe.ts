@@ -19,11 +19,6 @@ export function httpBase(wsUrl: string): string {
   return u.origin;
 }
 
-export function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Prometheus text format → samples keyed by `name` or `name{labels}` exactly as written. */
 export function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verdict } from './report.ts';
 import { ensureDemoStore } from './demo-store.ts';
 import { runSoak } from './run.ts';
-import { freePort, ROOT, spawnServer, type SpawnedServer } from './spawn-server.ts';
+import { freePort } from '../server/port.ts';
+import { ROOT, spawnServer, type SpawnedServer } from './spawn-server.ts';
 
 let dir: string;
 let server: SpawnedServer;
@@ -101,7 +102,7 @@ describe('soak against a real server', () => {
   }, 120_000);
 
   it('the CLI exits non-zero with a clear message when no server answers', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const out = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'soak/cli.ts', '--sockets', '1', '--duration', '1', '--url', `ws://127.0.0.1:${port}/ws`],

@@ -1,9 +1,9 @@
 // Starts this project's server (server/main.ts) as a child process on a free loopback port with its own
 // DATA_DIR and CACHE_DIR, for CI soaks and benchmarks; stop() ends it with SIGTERM and waits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../server/port.ts';
 import { metricSum, parseMetrics, waitForServer } from './server-probe.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,20 +36,8 @@ export interface SpawnedServer {
   stop(): Promise<number | null>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const args = [
     '--import',
     'tsx',

@@ -44,7 +44,7 @@ export interface ShareReport {
 export type WorkerMessage =
   { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
 
-export function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
+function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
   const cpu = process.cpuUsage(cpuStart);
   const { latency, latencyByTier: t, ...rest } = stats;
   const latencyByTier = { lru: t.lru.snapshot(), lmdb: t.lmdb.snapshot(), db: t.db.snapshot() };
@@ -61,7 +61,7 @@ export function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
 }
 
 /** Runs its analysts from startAt until startAt + durationMs (or until `abort`), then closes every socket. */
-export async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): Promise<void> {
+async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): Promise<void> {
   const analysts: Analyst[] = [];
   const runs: Promise<void>[] = [];
   const timers: NodeJS.Timeout[] = [];

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore } from '../server/store/db.ts';
-import { fill, rawRows } from '../server/catalogue/test-data.ts';
-import { warmList } from './list.ts';
+import { fill, rawRows } from '../test/util/synthetic-data.ts';
+import { warmList } from '../server/warmup/list.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'nemlive-warmcli-'));
 const dataDir = join(root, 'data');

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.ts';
 import { TieredCache } from '../server/cache/tiered.ts';
 import { DB_FILE, openStore, StoreBusyError } from '../server/store/db.ts';
-import { storeAnswerPath } from './answer-path.ts';
-import { runWarmup, type WarmupProgress, type WarmupSummary } from './run.ts';
-import type { WarmQuery } from './list.ts';
+import type { WarmQuery } from '../server/warmup/list.ts';
+import { runWarmup, type WarmupProgress, type WarmupSummary } from '../server/warmup/run.ts';
+import { storeAnswerPath } from '../server/warmup/store-path.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();

@@ -2,14 +2,10 @@
 // test/live/): answers, pushes, errors, reconnect with resubscription, and shutdown.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { fakeServer } from './testing/fake-server.ts';
+import { fakeServer } from '../../test/util/fake-server.ts';
+import { until } from '../../test/util/wait.ts';
 import { NemClient, NemError, type StateChange, type Update } from './client.ts';
-import { backoffDelay } from './backoff.ts';
-
-const until = async (cond: () => boolean, what: string) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-};
+import { backoffDelay } from '../../shared/backoff.ts';
 
 let cleanup: (() => unknown)[] = [];
 afterEach(async () => {

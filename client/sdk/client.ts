@@ -3,9 +3,8 @@
 // `ws` itself, so bundles for the browser stay dependency-free.
 import { decode, encode, PROTOCOL_VERSION, WS_PATH } from '../../shared/protocol.ts';
 import type { ErrorCode, HelloFrame, QueryFrame, RequestId, ServerFrame, SubFrame } from '../../shared/protocol.ts';
-import type { Kind } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import type { Kind, ResultOf } from '../../shared/kinds.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/backoff.ts';
 import { Subscription, type SubscriptionHandlers } from './subscription.ts';
 import {
   NemError,

@@ -6,12 +6,9 @@ import WebSocket from 'ws';
 import { diff } from '../../shared/delta.ts';
 import { encode } from '../../shared/protocol.ts';
 import { NemClient, type Update } from './client.ts';
-import { fakeServer } from './testing/fake-server.ts';
+import { fakeServer } from '../../test/util/fake-server.ts';
+import { until } from '../../test/util/wait.ts';
 
-const until = async (cond: () => boolean, what: string) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-};
 const W = (m: number) => `2026-04-01T00:${String(m).padStart(2, '0')}:00+10:00`;
 const meta = (watermark: string) => ({ cache: 'lru', ms: 0.1, watermark });
 

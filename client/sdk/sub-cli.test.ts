@@ -1,7 +1,7 @@
 // `npm run sub`: argument parsing, and the real CLI process against a protocol server on loopback.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeServer, type FakeServer } from './testing/fake-server.ts';
+import { fakeServer, type FakeServer } from '../../test/util/fake-server.ts';
 import { parseSubArgs, UsageError } from './sub-args.ts';
 
 describe('parseSubArgs', () => {

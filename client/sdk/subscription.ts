@@ -3,8 +3,7 @@
 import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { encode } from '../../shared/protocol.ts';
 import type { Meta, SubFrame } from '../../shared/protocol.ts';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
 import { Channel } from './channel.ts';
 
 /** `kind` says how the update came: the answer to (re)subscribing, or a push after new data. */

@@ -1,8 +1,7 @@
 // The SDK's public types: the socket it needs, connection states, options and its error class.
 import type { ErrorCode, Meta } from '../../shared/protocol.ts';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
+import type { BackoffOptions } from '../../shared/backoff.ts';
 
 /** The slice of the WebSocket API used here; the browser's WebSocket and `ws`'s both fit. */
 export interface SocketLike {

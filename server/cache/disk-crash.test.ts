@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { payloadFor } from './crash-writer.fixture.ts';
+import { payloadFor } from '../../test/util/cache/crash-writer.ts';
 import { DiskTier } from './disk.ts';
 
-const WRITER = new URL('./crash-writer.fixture.ts', import.meta.url).pathname;
+const WRITER = new URL('../../test/util/cache/crash-writer.ts', import.meta.url).pathname;
 const CAP = 6 << 20; // small, so eviction sweeps are running too when the kill lands
 const dir = mkdtempSync(join(tmpdir(), 'nemlive-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,11 +5,11 @@ import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, statSync, tru
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { payloadFor } from './crash-writer.fixture.ts';
+import { payloadFor } from '../../test/util/cache/crash-writer.ts';
 import { DiskTier } from './disk.ts';
 import { lmdbFileProblem } from './lmdb-file.ts';
 
-const OPENER = new URL('./open-cache.fixture.ts', import.meta.url).pathname;
+const OPENER = new URL('../../test/util/cache/open-cache.ts', import.meta.url).pathname;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { payloadFor } from './crash-writer.fixture.ts';
-import { bulky } from './fill-cache.fixture.ts';
+import { payloadFor } from '../../test/util/cache/crash-writer.ts';
+import { bulky } from '../../test/util/cache/fill-cache.ts';
 import { registerCacheMetrics } from './metrics.ts';
 import { TieredCache, type CacheLog } from './tiered.ts';
 
-const FILLER = new URL('./fill-cache.fixture.ts', import.meta.url).pathname;
+const FILLER = new URL('../../test/util/cache/fill-cache.ts', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'nemlive-full-'));
 const mounted = tryMount(root);
 afterAll(() => {

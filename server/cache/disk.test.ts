@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { payloadFor } from './crash-writer.fixture.ts';
+import { payloadFor } from '../../test/util/cache/crash-writer.ts';
 import { DiskTier } from './disk.ts';
 import { DISK_FORMAT, HEADER_BYTES } from './envelope.ts';
 
@@ -175,7 +175,7 @@ describe('DiskTier', () => {
     const child = (start: number) =>
       new Promise<void>((resolve, reject) => {
         const script = `import { DiskTier } from ${JSON.stringify(new URL('./disk.ts', import.meta.url).pathname)};
-          import { payloadFor } from ${JSON.stringify(new URL('./crash-writer.fixture.ts', import.meta.url).pathname)};
+          import { payloadFor } from ${JSON.stringify(new URL('../../test/util/cache/crash-writer.ts', import.meta.url).pathname)};
           const failing = (e) => { console.error('writes failing:', e); process.exitCode = 1; };
           const d = new DiskTier({ path: ${JSON.stringify(path)}, maxBytes: 64 << 20, onWritesFailing: failing });
           for (let n = ${start}; n < ${start + 200}; n++) { const p = d.set('k' + n, payloadFor(n)); if (n % 10 === 0) await p; }

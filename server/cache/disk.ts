@@ -405,7 +405,7 @@ function pageBytes(size: number): number {
   return Math.ceil((size + 64) / 4096) * 4096;
 }
 
-export function storedKey(key: string): string {
+function storedKey(key: string): string {
   if (key.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(key) <= MAX_KEY_BYTES) return key;
   return '#' + createHash('sha256').update(key).digest('base64url');
 }

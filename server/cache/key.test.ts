@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { validateParams } from '../../shared/kinds.ts';
 import { canonicalJson, makeKey } from './key.ts';
 
-const valid = (kind: 'prices.history' | 'generation.byFuel', raw: unknown) => {
+const valid = <K extends 'prices.history' | 'generation.byFuel' | 'generation.mix'>(kind: K, raw: unknown) => {
   const v = validateParams(kind, raw);
   if (!v.ok) throw new Error(v.message);
   return v.params;
 };
+const text = (kind: 'prices.history' | 'generation.byFuel', raw: unknown) => makeKey(kind, valid(kind, raw), 1000).text;
 
 describe('makeKey', () => {
   it('gives equal keys for equal questions however they were written', () => {
@@ -22,6 +23,14 @@ describe('makeKey', () => {
     );
     expect(a.text).toBe(b.text);
     expect(a.text).toContain('"range":"7d"'); // relative ranges stay named, not resolved to times
+    expect(text('prices.history', { regions: 'SA1' })).toBe(text('prices.history', { regions: ['SA1'] }));
+    expect(text('generation.byFuel', {})).toBe(
+      text('generation.byFuel', { resolution: 'auto', range: '24h', region: 'NEM' }),
+    );
+    expect(text('generation.byFuel', { range: '7d', region: 'SA1' })).toBe(
+      text('generation.byFuel', { region: 'SA1', range: '7d' }),
+    );
+    expect(text('generation.byFuel', { region: 'SA1' })).not.toBe(text('generation.byFuel', { region: 'VIC1' }));
   });
 
   it('changes with the watermark for relative ranges, so a new interval never serves the old answer', () => {
@@ -31,6 +40,8 @@ describe('makeKey', () => {
     expect(before.text).not.toBe(after.text);
     expect(before.query).toBe(after.query);
     expect(after.watermark).toBe(1_700_000_300);
+    const mix = valid('generation.mix', {});
+    expect(makeKey('generation.mix', mix, 1).text).not.toBe(makeKey('generation.mix', mix, 2).text);
   });
 
   it('omits the watermark for a fixed window that ends before it, and keeps it when the window reaches it', () => {

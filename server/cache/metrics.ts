@@ -7,11 +7,6 @@ export class CacheStats {
   warmup = { running: 0, done: 0, total: 0 };
   /** Recomputations of the most asked questions after each new interval. */
   hotRefresh = { runs: 0, queries: 0 };
-
-  hitRate(): number {
-    const hits = this.hits.lru + this.hits.lmdb;
-    return hits + this.misses === 0 ? 0 : hits / (hits + this.misses);
-  }
 }
 
 /** What the exporter reads from the running cache at scrape time. */

@@ -1,5 +1,5 @@
 // The cache facade: LRU in front of LMDB. What goes in and out is the encoded `data` payload of a result frame,
-// so a hit is a lookup and a send. Computing a miss is the caller's (server/answer.ts, warmup/answer-path.ts),
+// so a hit is a lookup and a send. Computing a miss is the caller's (server/answer.ts, warmup/store-path.ts),
 // through server/flight.ts's single flight.
 import { DiskTier } from './disk.ts';
 import { HotTracker } from './hot.ts';

@@ -10,7 +10,7 @@ import { ask, mean, MW, near, sum } from '../../test/util/catalogue.ts';
 import { ingestFiles } from '../store/ingest.ts';
 import { readWatermark } from '../store/db.ts';
 import type { QueryContext } from './index.ts';
-import { openTestStore, type TestStore } from './test-data.ts';
+import { openTestStore, type TestStore } from '../../test/util/synthetic-data.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/aemo');
 // The monthly archives only: the older single-interval samples would stretch "all" back to 2019.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kind } from '../../shared/kinds.ts';
 import { ask, mean, MW, near, sum, syntheticStore } from '../../test/util/catalogue.ts';
 import { QueryError, type QueryContext } from './index.ts';
-import { nemHour, rawRows, T0, UNITS, WATERMARK, type Raw, type TestStore } from './test-data.ts';
+import { nemHour, rawRows, T0, UNITS, WATERMARK, type Raw, type TestStore } from '../../test/util/synthetic-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;

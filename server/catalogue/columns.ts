@@ -1,5 +1,5 @@
 // Shapes long SQL results (stamp, name, value) into uPlot-ready columns on a fixed axis, `null` for gaps.
-import type { Column } from '../../shared/results.ts';
+import type { Column } from '../../shared/kinds/series.ts';
 import { round } from './sql.ts';
 import type { SeriesWindow } from './window.ts';
 

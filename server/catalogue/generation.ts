@@ -3,9 +3,10 @@
 // summed and Transmission is left out: interconnector flows net to ~0 across the NEM (only losses remain).
 import type { Resolution } from '../../shared/kinds.ts';
 import { FUELS, type Fuel } from '../../shared/nem.ts';
-import type { Column, FuelRow } from '../../shared/results.ts';
+import type { FuelRow, GenerationKind } from '../../shared/kinds/generation.ts';
+import type { Column } from '../../shared/kinds/series.ts';
 import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Handler } from './handler.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';
@@ -72,10 +73,7 @@ type Long = { ts: number[]; name: string[]; value: number[] };
 const byFuel = (a: { fuel: string }, b: { fuel: string }) =>
   FUELS.indexOf(a.fuel as Fuel) - FUELS.indexOf(b.fuel as Fuel);
 
-export const generation: Pick<
-  Catalogue,
-  'generation.byFuel' | 'generation.timeOfDay' | 'generation.mix' | 'renewables.share' | 'capacity.utilisation'
-> = {
+export const generation = {
   async 'generation.byFuel'(ctx, p) {
     const sw = seriesWindow(ctx, p);
     const region = p.region;
@@ -179,4 +177,4 @@ export const generation: Pick<
     }
     return { time: sw.times, series: series as Record<Fuel, Column>, unit: '%', resolution: sw.res, capacityMw };
   },
-};
+} satisfies { [K in GenerationKind]: Handler<K> };

@@ -1,34 +1,21 @@
-// The query catalogue: one handler per kind (CONTRACT §4). The router validates params (shared/kinds.ts)
-// and calls runQuery; handlers bind parameters into prepared SQL and return columnar, uPlot-ready data.
+// The query catalogue: one handler per kind (CONTRACT §4), each family's module implementing the contracts of its
+// shared/kinds/<family>.ts. The router validates params (shared/kinds.ts) and calls runQuery; handlers bind
+// parameters into prepared SQL and return columnar, uPlot-ready data.
 // A handler throws QueryError (code bad_params) for a well-formed query it cannot answer; anything else is a bug.
-import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
 import { generation } from './generation.ts';
+import type { Catalogue, Handler, QueryContext } from './handler.ts';
 import { interconnectors } from './interconnectors.ts';
 import { prices } from './prices.ts';
 import { stations } from './stations.ts';
 import { tabs } from './tabs.ts';
 
 export { QueryError } from './errors.ts';
+export type { QueryContext } from './handler.ts';
 
-export interface QueryContext {
-  conn: DuckDBConnection;
-  /** Latest interval in the store and the first one, epoch seconds (interval end). */
-  watermark: number;
-  firstTs: number;
-}
-
-export type Handler<K extends Kind> = (ctx: QueryContext, params: ParamsOf<K>) => Promise<ResultOf[K]>;
-export type Catalogue = { [K in Kind]: Handler<K> };
-
-export const catalogue: Catalogue = Object.freeze({
-  ...prices,
-  ...generation,
-  ...stations,
-  ...interconnectors,
-  ...tabs,
-});
+// One spread per family (shared/kinds.ts registers the same families' contracts); tabs compose the other kinds.
+const panels = { ...prices, ...generation, ...stations, ...interconnectors };
+const catalogue = Object.freeze({ ...panels, ...tabs(panels) }) satisfies Catalogue;
 
 export function runQuery<K extends Kind>(ctx: QueryContext, kind: K, params: ParamsOf<K>): Promise<ResultOf[K]> {
   return (catalogue[kind] as Handler<K>)(ctx, params);

@@ -2,9 +2,10 @@
 // export and import limits, from the raw 5-minute table (six rows per interval) bucketed like the rollups.
 import type { Resolution } from '../../shared/kinds.ts';
 import { INTERCONNECTORS, type Region } from '../../shared/nem.ts';
-import type { Column, InterconnectorFlows } from '../../shared/results.ts';
+import type { InterconnectorFlows, InterconnectorKind } from '../../shared/kinds/interconnectors.ts';
+import type { Column } from '../../shared/kinds/series.ts';
 import { DIGITS, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Handler } from './handler.ts';
 import { avgSql } from '../store/fixed-sum.ts';
 import { columns, textList } from './sql.ts';
 import { bucketSql, seriesWindow } from './window.ts';
@@ -23,7 +24,7 @@ type Rows = {
   import_limit: (number | null)[];
 };
 
-export const interconnectors: Pick<Catalogue, 'interconnectors.flows'> = {
+export const interconnectors = {
   async 'interconnectors.flows'(ctx, p): Promise<InterconnectorFlows> {
     const sw = seriesWindow(ctx, p);
     const links = INTERCONNECTORS.filter((ic) => p.region === 'NEM' || ic.from === p.region || ic.to === p.region);
@@ -45,4 +46,4 @@ export const interconnectors: Pick<Catalogue, 'interconnectors.flows'> = {
     }
     return { time: sw.times, series, unit: 'MW', resolution: sw.res, links: out };
   },
-};
+} satisfies { [K in InterconnectorKind]: Handler<K> };

@@ -2,14 +2,14 @@
 // (5 rows per interval: small enough that rollups would not pay for themselves).
 import type { Resolution } from '../../shared/kinds.ts';
 import { REGIONS, type Region, type RegionChoice } from '../../shared/nem.ts';
-import { PRICE_BANDS, type Column, type PriceNow, type PriceStatsRow } from '../../shared/results.ts';
+import { PRICE_BANDS, type PriceKind, type PriceNow, type PriceStatsRow } from '../../shared/kinds/prices.ts';
+import type { Column } from '../../shared/kinds/series.ts';
 import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
-import type { Catalogue } from './index.ts';
+import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window.ts';
-import type { QueryContext } from './index.ts';
 
 const UNIT = '$/MWh';
 const byRegion = (a: { region: string }, b: { region: string }) =>
@@ -68,10 +68,7 @@ export async function priceColumn(ctx: QueryContext, sw: SeriesWindow, region: R
   return column(sw, c.ts, c.value);
 }
 
-export const prices: Pick<
-  Catalogue,
-  'prices.current' | 'prices.history' | 'prices.stats' | 'prices.bands' | 'prices.timeOfDay'
-> = {
+export const prices = {
   async 'prices.current'(ctx) {
     const r = await rows<PriceNow>(ctx.conn, CURRENT_SQL, { wm: ctx.watermark });
     const out = r.sort(byRegion).map((x) => ({
@@ -149,4 +146,4 @@ export const prices: Pick<
     });
     return { hours: [...HOURS], series: hourColumns(c, p.regions), unit: UNIT };
   },
-};
+} satisfies { [K in PriceKind]: Handler<K> };

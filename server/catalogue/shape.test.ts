@@ -9,7 +9,7 @@ import { readWatermark } from '../store/db.ts';
 import { buildDemo } from '../store/demo.ts';
 import { loadRegistry } from '../store/registry.ts';
 import { runQuery, type QueryContext } from './index.ts';
-import { openTestStore, T0, type TestStore } from './test-data.ts';
+import { openTestStore, T0, type TestStore } from '../../test/util/synthetic-data.ts';
 
 const REGISTRY = new URL('../store/seed/registry.csv', import.meta.url).pathname;
 let store: TestStore;

@@ -8,7 +8,7 @@ import { encode } from '../../shared/protocol.ts';
 import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { runQuery, type QueryContext } from './index.ts';
 import { columns, keepStatements } from './sql.ts';
-import { T0, type TestStore } from './test-data.ts';
+import { T0, type TestStore } from '../../test/util/synthetic-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;

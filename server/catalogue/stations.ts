@@ -2,10 +2,10 @@
 // These are the only kinds that read raw SCADA: station.output at 5m/30m and the partial-day edges of a window
 // (a few hundred thousand rows at most). Whole days come from unit_1d, so a year-long table reads ~150k rows.
 import { FUELS, REGIONS, type Fuel, type Region, type RegionChoice } from '../../shared/nem.ts';
-import type { StationOutput, StationRow, StationsTableRow } from '../../shared/results.ts';
+import type { StationKind, StationOutput, StationRow, StationsTableRow } from '../../shared/kinds/stations.ts';
 import { column, HOURS, hourColumns, hourSql } from './columns.ts';
 import { QueryError } from './errors.ts';
-import type { Catalogue, QueryContext } from './index.ts';
+import type { Handler, QueryContext } from './handler.ts';
 import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
@@ -51,7 +51,8 @@ const OUTPUT_SQL = {
   '30m': `WITH per AS (SELECT ts, ${sumSql('mw')} AS mw FROM scada WHERE ts > $lo AND ts <= $hi AND list_contains($duids, duid) GROUP BY ts)
 SELECT ${bucketSql('30m')} AS ts, ${avgSql('mw')} AS value FROM per GROUP BY ALL`,
   // A day's mean MW per unit is its energy over the intervals it reported.
-  // The day holding the watermark is summed from SCADA as refreshRollups would: its unit_1d row may hold later intervals.
+  // The day holding the watermark is summed from SCADA as refreshRollups would: its unit_1d row may hold later
+  // intervals.
   '1d': `SELECT ts, ${sumSql('mwh * 12.0 / n')} AS value FROM (
   SELECT ts, mwh, n FROM unit_1d WHERE ts <= $rcut AND ts >= $lo AND ts < $hi AND list_contains($duids, duid)
   UNION ALL SELECT ts, mwh, n FROM (SELECT ${bucketSql('1d', 's.ts')} AS ts, s.duid, ${sumSql('s.mw')} / 12 AS mwh, count(*)::INTEGER AS n
@@ -105,7 +106,7 @@ export async function largestStation(ctx: QueryContext, region: RegionChoice, wi
   return r[0]?.station ?? null;
 }
 
-export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 'stations.table'> = {
+export const stations = {
   async 'stations.search'(ctx, p) {
     const r = await rows<StationRow>(ctx.conn, SEARCH_SQL, { q: p.q, region: p.region, limit: p.limit });
     return { q: p.q, rows: r.map((x) => ({ ...x, capacityMw: round(x.capacityMw) as number })) };
@@ -196,4 +197,4 @@ export const stations: Pick<Catalogue, 'stations.search' | 'station.output' | 's
     );
     return { rows: out };
   },
-};
+} satisfies { [K in StationKind]: Handler<K> };

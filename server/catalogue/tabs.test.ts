@@ -6,8 +6,8 @@ import { encode } from '../../shared/protocol.ts';
 import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { panelsBytes } from '../answer.ts';
 import { runQuery, type QueryContext } from './index.ts';
-import { tabPanels } from './tabs.ts';
-import { T0, type TestStore } from './test-data.ts';
+import { tabPanels, type Plan } from './tabs.ts';
+import { T0, type TestStore } from '../../test/util/synthetic-data.ts';
 
 let store: TestStore;
 let ctx: QueryContext;
@@ -60,5 +60,19 @@ describe('tab plans', () => {
       else expect(tabPanels(kind, p)?.length).toBeGreaterThan(0);
     }
     expect(tabPanels('prices.current', checked('prices.current', {}))).toBeUndefined();
+  });
+
+  it("types a plan against the tab's result: the compiler refuses a panel too many, too few, or one that misfits", () => {
+    const table = { kind: 'stations.table' as const, params: { regions: ['SA1' as const] } };
+    const plans = [
+      { table } satisfies Plan<'tab.generators'>,
+      // @ts-expect-error tab.generators answers no panel called `extra`
+      { table, extra: table } satisfies Plan<'tab.generators'>,
+      // @ts-expect-error stations.search's answer is no StationsTable
+      { table: { kind: 'stations.search', params: {} } } satisfies Plan<'tab.generators'>,
+      // @ts-expect-error the `table` panel is missing
+      {} satisfies Plan<'tab.generators'>,
+    ];
+    expect(plans).toHaveLength(4); // what this test checks, tsc checks (npm test runs it first)
   });
 });

@@ -1,20 +1,35 @@
 // Tab kinds: everything one dashboard tab shows, composed from the other kinds so each number has one source.
-// A tab is a list of panels, each (name, kind, canonical params): `tabPanels` gives that list, the handlers here
+// A tab is a set of panels, each (name, kind, canonical params): `tabPanels` gives that list, the handlers here
 // run it, and the server's answer path composes the same list from its cache (server/answer.ts), so a panel that
-// several tabs share (tab.nem's prices for all six regions) is computed once per watermark. Panel names are those
-// of ResultOf in shared/results.ts (the client reads them). Panels run one after another on the session's
-// connection: on 2 cores parallel queries would only queue.
+// several tabs share (tab.nem's prices for all six regions) is computed once per watermark. Panels run one after
+// another on the session's connection: on 2 cores parallel queries would only queue.
+//
+// A tab's plan lives here, with the implementation, not with its contract in shared/kinds/tabs.ts: which kinds fill
+// a tab is the server's business (the client reads the panels, never how they were made), tab.stations needs a
+// store lookup to choose its station, and a plan's params are made canonical by validateParams, which the contract
+// modules cannot import (the registry imports them). The compiler still checks a plan against the contract: its
+// panels are exactly the tab's result's panel names, and each panel's kind answers that panel's type.
 import { REGIONS } from '../../shared/nem.ts';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { Catalogue, Handler, QueryContext } from './index.ts';
-import { generation } from './generation.ts';
-import { interconnectors } from './interconnectors.ts';
-import { prices } from './prices.ts';
-import { largestStation, stations } from './stations.ts';
+import {
+  isTabKind,
+  validateParams,
+  type Kind,
+  type ParamsOf,
+  type ResultOf,
+  type TabKind,
+} from '../../shared/kinds.ts';
+import type { Handler, QueryContext } from './handler.ts';
+import { largestStation } from './stations.ts';
 import { dataWindow } from './window.ts';
 
-export type TabKind = 'tab.nem' | 'tab.generation' | 'tab.prices' | 'tab.stations' | 'tab.generators';
 type PanelKind = Exclude<Kind, TabKind>;
+type PanelsOf<T extends TabKind> = ResultOf[T]['panels'];
+/** The kinds whose answer fits a panel of type R. */
+type KindFor<R> = { [K in PanelKind]: ResultOf[K] extends R ? K : never }[PanelKind];
+/** One panel of a plan: a kind that fits, and its params as a client would send them. */
+type PanelPlan<R> = { [K in KindFor<R>]: { kind: K; params: Partial<ParamsOf<K>> } }[KindFor<R>];
+/** Every panel of a tab by name, in wire order. */
+export type Plan<T extends TabKind> = { [N in keyof PanelsOf<T>]-?: PanelPlan<PanelsOf<T>[N]> };
 
 export interface Panel {
   name: string;
@@ -22,66 +37,66 @@ export interface Panel {
   params: ParamsOf<PanelKind>;
 }
 
-const parts = { ...prices, ...generation, ...stations, ...interconnectors } as Pick<Catalogue, PanelKind>;
-
 /** A panel with canonical params for its kind; a failure here is a bug in this file, not the user's input. */
-function panel<K extends PanelKind>(name: string, kind: K, raw: Record<string, unknown>): Panel {
+function panel<K extends PanelKind>(name: string, kind: K, raw: Partial<ParamsOf<K>>) {
   const v = validateParams(kind, raw);
   if (!v.ok) throw new Error(`tab panel ${kind}: ${v.message}`);
-  return { name, kind, params: v.params as ParamsOf<PanelKind> };
+  return { name, kind, params: v.params };
 }
 
+type Time = Partial<Pick<ParamsOf<'prices.history'>, 'range' | 'from' | 'to' | 'resolution'>>;
 /** The time params a tab passes on to its panels (an explicit from/to replaces the preset). */
-function time(p: { range?: string; from?: number; to?: number; resolution?: string }): Record<string, unknown> {
-  const out: Record<string, unknown> = p.from !== undefined ? { from: p.from, to: p.to } : { range: p.range };
+function time(p: Time): Time {
+  const out: Time = p.from !== undefined ? { from: p.from, to: p.to } : { range: p.range };
   if (p.resolution !== undefined) out.resolution = p.resolution;
   return out;
 }
-const noResolution = ({ resolution: _, ...rest }: Record<string, unknown>) => rest;
+const noResolution = ({ resolution: _, ...rest }: Time) => rest;
 
-const PLANS: { [K in TabKind]: (p: ParamsOf<K>) => Panel[] | undefined } = {
-  'tab.nem': (p) => {
-    const day = { range: '24h' };
-    return [
-      panel('prices', 'prices.current', {}),
-      panel('mix', 'generation.mix', { region: p.region }),
-      panel('generation', 'generation.byFuel', { region: p.region, ...day }),
-      panel('price', 'prices.history', { regions: [...REGIONS], ...day }),
-      panel('renewables', 'renewables.share', { region: p.region, ...day }),
-    ];
+// Each plan names its return type: TypeScript checks a returned object literal for extra members only then.
+const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
+  'tab.nem': (p): Plan<'tab.nem'> => {
+    const day = { range: '24h' } as const;
+    return {
+      prices: { kind: 'prices.current', params: {} },
+      mix: { kind: 'generation.mix', params: { region: p.region } },
+      generation: { kind: 'generation.byFuel', params: { region: p.region, ...day } },
+      price: { kind: 'prices.history', params: { regions: [...REGIONS], ...day } },
+      renewables: { kind: 'renewables.share', params: { region: p.region, ...day } },
+    };
   },
-  'tab.generation': (p) => {
+  'tab.generation': (p): Plan<'tab.generation'> => {
     const t = time(p);
     const region = p.region;
-    return [
-      panel('generation', 'generation.byFuel', { region, ...t }),
-      panel('utilisation', 'capacity.utilisation', { region, ...t }),
-      panel('flows', 'interconnectors.flows', { region, ...t }),
-      panel('timeOfDay', 'generation.timeOfDay', { region, ...noResolution(t) }),
-    ];
+    return {
+      generation: { kind: 'generation.byFuel', params: { region, ...t } },
+      utilisation: { kind: 'capacity.utilisation', params: { region, ...t } },
+      flows: { kind: 'interconnectors.flows', params: { region, ...t } },
+      timeOfDay: { kind: 'generation.timeOfDay', params: { region, ...noResolution(t) } },
+    };
   },
-  'tab.prices': (p) => {
+  'tab.prices': (p): Plan<'tab.prices'> => {
     const t = time(p);
     const regions = p.regions;
-    return [
-      panel('history', 'prices.history', { regions, ...t }),
-      panel('stats', 'prices.stats', { regions, ...noResolution(t) }),
-      panel('bands', 'prices.bands', { regions, ...noResolution(t) }),
-      panel('timeOfDay', 'prices.timeOfDay', { regions, ...noResolution(t) }),
-    ];
+    return {
+      history: { kind: 'prices.history', params: { regions, ...t } },
+      stats: { kind: 'prices.stats', params: { regions, ...noResolution(t) } },
+      bands: { kind: 'prices.bands', params: { regions, ...noResolution(t) } },
+      timeOfDay: { kind: 'prices.timeOfDay', params: { regions, ...noResolution(t) } },
+    };
   },
   // With nothing chosen the tab shows the region's largest station, which takes a query to find: no fixed plan.
-  'tab.stations': (p) => {
+  'tab.stations': (p): Plan<'tab.stations'> | undefined => {
     const unit = p.duid ? { duid: p.duid } : p.station ? { station: p.station } : undefined;
     if (!unit) return undefined;
-    return [
-      panel('search', 'stations.search', { region: p.region }),
-      panel('output', 'station.output', { ...unit, ...time(p) }),
-    ];
+    return {
+      search: { kind: 'stations.search', params: { region: p.region } },
+      output: { kind: 'station.output', params: { ...unit, ...time(p) } },
+    };
   },
-  'tab.generators': (p) => [
-    panel('table', 'stations.table', { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) }),
-  ],
+  'tab.generators': (p): Plan<'tab.generators'> => ({
+    table: { kind: 'stations.table', params: { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) } },
+  }),
 };
 
 /**
@@ -89,41 +104,40 @@ const PLANS: { [K in TabKind]: (p: ParamsOf<K>) => Panel[] | undefined } = {
  * tab, and for tab.stations with no station chosen (its default is looked up in the store).
  */
 export function tabPanels(kind: Kind, params: ParamsOf<Kind>): Panel[] | undefined {
-  const plan = (PLANS as Record<string, ((p: ParamsOf<Kind>) => Panel[] | undefined) | undefined>)[kind];
-  return plan?.(params);
+  if (!isTabKind(kind)) return undefined;
+  const plan = (PLANS[kind] as (p: ParamsOf<Kind>) => Record<string, PanelPlan<unknown>> | undefined)(params);
+  return plan && Object.entries(plan).map(([name, x]) => panel(name, x.kind, x.params) as Panel);
 }
 
-async function runPanels(ctx: QueryContext, list: Panel[]): Promise<{ panels: Record<string, unknown> }> {
-  const panels: Record<string, unknown> = {};
-  for (const x of list) panels[x.name] = await (parts[x.kind] as Handler<PanelKind>)(ctx, x.params);
-  return { panels };
+/** The tab kinds' handlers, composing the other kinds' (handed in by the catalogue, which lists every family). */
+export function tabs(parts: { [K in PanelKind]: Handler<K> }): { [K in TabKind]: Handler<K> } {
+  async function runPanels(ctx: QueryContext, list: Panel[]): Promise<{ panels: Record<string, unknown> }> {
+    const panels: Record<string, unknown> = {};
+    for (const x of list) panels[x.name] = await (parts[x.kind] as Handler<PanelKind>)(ctx, x.params);
+    return { panels };
+  }
+  const planned = <K extends TabKind>(kind: K) =>
+    (async (ctx: QueryContext, p: ParamsOf<K>) => runPanels(ctx, tabPanels(kind, p)!)) as unknown as Handler<K>;
+
+  return {
+    'tab.nem': planned('tab.nem'),
+    'tab.generation': planned('tab.generation'),
+    'tab.prices': planned('tab.prices'),
+    'tab.generators': planned('tab.generators'),
+
+    async 'tab.stations'(ctx, p) {
+      const list = tabPanels('tab.stations', p);
+      if (list) return (await runPanels(ctx, list)) as ResultOf['tab.stations'];
+      const search = await parts['stations.search'](
+        ctx,
+        panel('search', 'stations.search', { region: p.region }).params,
+      );
+      const station = await largestStation(ctx, p.region, dataWindow(ctx, p));
+      const output =
+        station === null
+          ? null
+          : await parts['station.output'](ctx, panel('output', 'station.output', { station, ...time(p) }).params);
+      return { panels: { search, output } };
+    },
+  };
 }
-
-function planned<K extends TabKind>(kind: K): Handler<K> {
-  return (async (ctx: QueryContext, p: ParamsOf<K>) => runPanels(ctx, tabPanels(kind, p)!)) as unknown as Handler<K>;
-}
-
-export const tabs: Pick<Catalogue, TabKind> = {
-  'tab.nem': planned('tab.nem'),
-  'tab.generation': planned('tab.generation'),
-  'tab.prices': planned('tab.prices'),
-  'tab.generators': planned('tab.generators'),
-
-  async 'tab.stations'(ctx, p) {
-    const list = tabPanels('tab.stations', p);
-    if (list) return (await runPanels(ctx, list)) as Awaited<ReturnType<Handler<'tab.stations'>>>;
-    const search = await stations['stations.search'](
-      ctx,
-      panel('search', 'stations.search', { region: p.region }).params as ParamsOf<'stations.search'>,
-    );
-    const station = await largestStation(ctx, p.region, dataWindow(ctx, p));
-    const output =
-      station === null
-        ? null
-        : await stations['station.output'](
-            ctx,
-            panel('output', 'station.output', { station, ...time(p) }).params as ParamsOf<'station.output'>,
-          );
-    return { panels: { search, output } };
-  },
-};

@@ -6,7 +6,7 @@ import { KIND_NAMES, KINDS, type Kind } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { refreshRollups } from '../store/rollups.ts';
 import { ask, syntheticStore } from '../../test/util/catalogue.ts';
-import { rawRows, T0, type Raw, type TestStore } from './test-data.ts';
+import { rawRows, T0, type Raw, type TestStore } from '../../test/util/synthetic-data.ts';
 import type { QueryContext } from './index.ts';
 
 /** Each kind with typical params: ranges 24h/7d/30d × resolutions 30m/1d where the kind takes them. */
@@ -25,7 +25,7 @@ function cases(): { kind: Kind; params: Record<string, unknown> }[] {
   return out;
 }
 
-/** Appends the synthetic rows for intervals after `after` (raw tables only) and refreshes their rollups, as ingest does. */
+/** Appends the synthetic rows after interval `after` (raw tables only) and refreshes their rollups, as ingest does. */
 async function append(conn: DuckDBConnection, raw: Raw, after: number): Promise<void> {
   const values = (rows: unknown[][]) =>
     rows.map((r) => `(${r.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(',')})`).join(',');

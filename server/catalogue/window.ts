@@ -11,7 +11,7 @@ import {
 import { ROLLUP_MEANS } from '../store/rollups.ts';
 import { BUCKET_1D, BUCKET_30M } from '../store/schema.ts';
 import { QueryError } from './errors.ts';
-import type { QueryContext } from './index.ts';
+import type { QueryContext } from './handler.ts';
 
 const DAY = 86400;
 const NEM_OFFSET = 36000;

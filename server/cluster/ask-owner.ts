@@ -5,7 +5,7 @@
 // asking socket is an interactive owner of its own (its own turn, its own cap of open questions) whose queries run on
 // the pool's connections.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ConnHolder } from '../lane.ts';
+import type { ConnHolder } from '../conn-holder.ts';
 
 class AskOwner implements ConnHolder {
   readonly background = false;

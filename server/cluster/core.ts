@@ -2,7 +2,7 @@
 // market, and the answer path every worker's cache misses end in (single flight and the cold-query gate are
 // therefore deployment-wide), with its own LRU share in front of the shared LMDB.
 import type { DuckDBInstance } from '@duckdb/node-api';
-import type { AnswerPath } from '../../warmup/run.ts';
+import type { AnswerPath } from '../answer-path.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { Answerer } from '../answer.ts';
 import { serverCache } from '../cache/tiered.ts';

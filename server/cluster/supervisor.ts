@@ -2,8 +2,8 @@
 // warmup, answers the workers' cache misses, relays new intervals to them and combines their metrics; the worker
 // processes (workers.ts) serve the port. Boot: store (demo if empty) → workers listening → warmup in the background.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import { bootWarmup } from '../../warmup/boot.ts';
-import type { WarmupSummary } from '../../warmup/run.ts';
+import { bootWarmup } from '../warmup/boot.ts';
+import type { WarmupSummary } from '../warmup/run.ts';
 import type { Config } from '../config.ts';
 import { mapError } from '../errors.ts';
 import { startLive, type LiveHandle } from '../live/pipeline.ts';

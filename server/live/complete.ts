@@ -2,7 +2,7 @@
 import { findEocd } from '../store/zip.ts';
 
 /** Temporary names that downloaders and copy tools use until a file is whole. */
-export function isTemporaryName(name: string): boolean {
+function isTemporaryName(name: string): boolean {
   return /\.(tmp|part|partial|crdownload|download|swp)$/i.test(name) || name.startsWith('.') || name.startsWith('~');
 }
 

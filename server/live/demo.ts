@@ -2,7 +2,7 @@
 // without a network. The interval itself comes from the demo generator (server/store/demo.ts), same seed, same
 // style; this module only keeps time. Steps never overlap: a slow append delays the next one instead.
 import type { Logger } from 'pino';
-import type { Feed, OnBatch } from './feed.ts';
+import type { Feed, OnBatch } from './driver.ts';
 
 /** Appends the next interval and says which (epoch s, interval end). */
 export type AppendInterval = () => Promise<number>;

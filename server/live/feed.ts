@@ -1,26 +1,14 @@
-// A live feed brings new intervals into the store; the pipeline turns each batch into pushes. One feed runs per
-// deployment (with WORKERS > 1, only the elected process starts it), so feeds start and stop on their own.
+// The live feed LIVE asks for: which driver (driver.ts says what one is) and its construction.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { appendDemoInterval, DEFAULT_DEMO_SEED } from '../store/demo.ts';
 import { ingestBuffer } from '../store/ingest.ts';
 import { DemoFeed } from './demo.ts';
-import { Intake, type Batch } from './intake.ts';
+import type { Feed, OnBatch } from './driver.ts';
+import { Intake } from './intake.ts';
 import { Ledger } from './ledger.ts';
 import { HttpFeed, type HttpOptions } from './nemweb-http.ts';
 import { WatchFeed, type WatchOptions } from './watch.ts';
-
-export interface Feed {
-  /** For logs and metrics: demo, watch:/path, or the URLs polled. */
-  readonly name: string;
-  /** Begins feeding; calling it twice is harmless. */
-  start(): void;
-  /** Stops feeding and waits for a step in progress to finish. Safe to call twice. */
-  stop(): Promise<void>;
-}
-
-export type { Batch } from './intake.ts';
-export type OnBatch = (batch: Batch) => void | Promise<void>;
 
 export interface FeedOptions {
   /** `demo`, `off`, `watch:/path`, or comma-separated http(s) URLs (server/config.ts has checked it). */

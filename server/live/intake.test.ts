@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestBuffer } from '../store/ingest.ts';
 import { Intake, STALL_TRIES } from './intake.ts';
 import { Ledger } from './ledger.ts';
-import { storeHarness, type Harness } from './testing/harness.ts';
-import { badDispatchIs, dispatchIs } from './testing/nemweb.ts';
+import { storeHarness, type Harness } from '../../test/util/live-store.ts';
+import { badDispatchIs, dispatchIs } from '../../test/util/nemweb-files.ts';
 
 const T0 = 1775000100; // 2026-04-01 09:35 NEM time, a 5-minute boundary
 let h: Harness;

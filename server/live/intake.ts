@@ -2,7 +2,7 @@
 // order (time order for NEMWEB names, so a revision lands after what it revises), record each outcome, and report
 // the batch once so subscribers get one push per batch, not one per file.
 import type { Logger } from 'pino';
-import { widen } from '../store/ingest-file.ts';
+import { widen } from '../store/window.ts';
 import type { Ledger } from './ledger.ts';
 
 export interface IncomingFile {

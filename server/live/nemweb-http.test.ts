@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFeed } from './nemweb-http.ts';
-import { badDispatchIs, dispatchIs, type NemwebFile } from './testing/nemweb.ts';
-import { storeHarness, type Harness } from './testing/harness.ts';
+import { badDispatchIs, dispatchIs, type NemwebFile } from '../../test/util/nemweb-files.ts';
+import { storeHarness, type Harness } from '../../test/util/live-store.ts';
 
 const T0 = 1775000100;
 

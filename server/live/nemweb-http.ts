@@ -3,8 +3,8 @@
 // listing, a bounded look-back, and a longer interval while a source is down. Every request has a timeout and a
 // few retries with backoff; one clear line says when a source goes down and when it is back.
 import type { Logger } from 'pino';
-import { backoffDelay } from '../../client/sdk/backoff.ts';
-import type { Feed } from './feed.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
+import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
 import { parseListing, type ListedFile } from './listing.ts';
 

@@ -7,14 +7,15 @@
 // written for the interval, and logged then, so the feed and the watermark never wait for it. After a revision (not
 // staged) the market advances first and the pushes follow.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { refreshHot, type AnswerPath } from '../../warmup/run.ts';
-import type { Marks } from '../answer.ts';
+import type { AnswerPath, Marks } from '../answer-path.ts';
+import { refreshHot } from '../warmup/run.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
-import { createFeed, type Feed, type FeedOptions } from './feed.ts';
+import type { Feed } from './driver.ts';
+import { createFeed, type FeedOptions } from './feed.ts';
 import type { Batch } from './intake.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
@@ -49,8 +50,8 @@ export interface PipelineDeps {
  * be precomputed: ~800 distinct questions through 2 cold-query slots do not all fit; what is left is pushed, or
  * computed on demand, after the advance.
  */
-export const STAGE_BUDGET_MS = 5000;
-/** Precomputing queries at once: the gate's default slots, so requests at the old watermark queue behind at most that. */
+const STAGE_BUDGET_MS = 5000;
+/** Queries precomputed at once: the gate's default slots, so requests at the old watermark wait behind at most that. */
 const STAGE_CONCURRENCY = 2;
 
 export interface PushOutcome {
@@ -58,7 +59,7 @@ export interface PushOutcome {
   revised: boolean;
   /** Subscribed questions when the batch arrived. */
   groups: number;
-  /** From the batch's commit until the last push for it was written into its socket (or a newer interval took over), ms. */
+  /** From the batch's commit until its last push was written into a socket (or a newer interval took over), ms. */
   latencyMs: number;
   /** The push run's own account, when this interval had one: when each group was ready and sent, what it left out. */
   cycle?: CycleReport;

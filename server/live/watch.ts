@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { formatBytes } from '../store/ingest-limits.ts';
 import { csvHasEndMarker, isReportName, zipLooksComplete } from './complete.ts';
-import type { Feed } from './feed.ts';
+import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
 
 export interface WatchOptions {

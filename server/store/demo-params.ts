@@ -1,6 +1,6 @@
 // The demo's fixed choices: where it ends, the seed, and per-region / per-interconnector figures taken from
 // ../shared/NEM-FACTS.md (sources there) or calibrated so the generated year reproduces those figures.
-import type { InterconnectorId, Region } from '../../shared/nem.ts';
+import type { InterconnectorId, Region, RooftopSubregion } from '../../shared/nem.ts';
 
 /** The demo always ends at 2026-10-31 24:00 NEM time (= 2026-11-01T00:00+10:00), so every build is identical. */
 export const DEMO_WATERMARK = Date.UTC(2026, 9, 31, 14, 0, 0) / 1000;
@@ -142,7 +142,7 @@ export const REGION_PARAMS: readonly RegionParams[] = [
 ];
 
 /** Rooftop sub-regions: parent and typical share of the parent's rooftop MW (*estimate*: by installed systems). */
-export const ROOFTOP_SPLIT: readonly { region: string; parent: Region; share: number }[] = [
+export const ROOFTOP_SPLIT: readonly { region: RooftopSubregion; parent: Region; share: number }[] = [
   { region: 'QLDS', parent: 'QLD1', share: 0.72 },
   { region: 'QLDC', parent: 'QLD1', share: 0.16 },
   { region: 'QLDN', parent: 'QLD1', share: 0.12 },
@@ -154,7 +154,7 @@ export interface InterconnectorParams {
   id: InterconnectorId;
   /** Short column name used in the generating SQL. */
   col: string;
-  /** FACTS §4: forward (first → second region) and reverse limits, MW. import_limit is stored negative, as AEMO does. */
+  /** FACTS §4: forward (first → second region) and reverse limits, MW (import_limit stored negative, as AEMO does). */
   exportLimit: number;
   importLimit: number;
   /** Share of a corridor's transfer carried by this link where two links run in parallel (by their limits). */

@@ -3,14 +3,15 @@
 // the rollups for the window the file touched. Any error rolls the whole file back, so nothing stored is lost.
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { inTransaction } from './db.ts';
+import { inTransaction, readWatermark } from './db.ts';
 import { CDEII_TABLE, FactorRows } from './emission-factors.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
 import { refreshRollups } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
-import { bumpDataVersion, bumpIfRevising } from './version.ts';
+import { bumpDataVersion } from './version.ts';
+import { widen, type Window } from './window.ts';
 import { DEFAULT_LIMITS, InflateBudget, type IngestLimits, LineGuard } from './ingest-limits.ts';
 import {
   type ZipSource,
@@ -22,11 +23,6 @@ import {
   listZip,
   readMember,
 } from './zip.ts';
-
-export interface Window {
-  minTs: number;
-  maxTs: number;
-}
 
 export interface FileReport {
   file: string;
@@ -313,6 +309,15 @@ async function keepStoredColumns(conn: DuckDBConnection, t: Target, w: Window): 
 /** `1 row`, `2 rows`; `show` formats the number (the CLI groups digits). */
 export const rows = (n: number, show: (n: number) => string = String) => `${show(n)} row${n === 1 ? '' : 's'}`;
 
-export function widen(a: Window | null, b: Window): Window {
-  return a ? { minTs: Math.min(a.minTs, b.minTs), maxTs: Math.max(a.maxTs, b.maxTs) } : { ...b };
+/**
+ * Bumps the version when a write about to happen reaches back to `minTs` at or before the stored watermark (a late
+ * file, a revision, SCADA landing after its prices): the rule the live pipeline uses to mark a revision. Run it
+ * inside the write's transaction, before the write (it compares with the watermark the write may move).
+ */
+async function bumpIfRevising(conn: DuckDBConnection, minTs: number): Promise<boolean> {
+  if (!Number.isFinite(minTs)) throw new TypeError(`minTs must be a number, got ${minTs}`);
+  const wm = await readWatermark(conn);
+  if (Math.floor(minTs) > (wm?.watermark ?? -1)) return false;
+  await bumpDataVersion(conn);
+  return true;
 }

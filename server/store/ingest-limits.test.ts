@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { zipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { aemoTime } from '../../test/util/nemweb-files.ts';
 import { streamZip, zeros } from '../../test/util/zip-stream.ts';
 import { openStore } from './db.ts';
 import { ingestBuffer, ingestFiles } from './ingest.ts';
@@ -27,11 +28,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const pad = (n: number) => String(n).padStart(2, '0');
-function aemoTime(ts: number): string {
-  const d = new Date((ts + 10 * 3600) * 1000);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:00`;
-}
 const T0 = 1775000100; // 2026-04-01 09:35 NEM time
 const HEAD =
   'C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC,2026/04/01,00:00:00,1,DISPATCHSCADA,1\r\n' +

@@ -2,7 +2,7 @@
 // a REGIONSUM file writes its demand onto the price rows already stored, and a PRICE file takes the demand of the
 // regionsum rows already stored. The dashboard reads demand from price.demand_mw (demand-weighted prices).
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Window } from './ingest-file.ts';
+import type { Window } from './window.ts';
 
 const within = (col: string, w: Window) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
 

@@ -131,7 +131,6 @@ function columns(header: string[]) {
     dispatchType: find('Dispatch Type', false),
     fuelPrimary: find('Fuel Source - Primary'),
     fuelDescriptor: find('Fuel Source - Descriptor', false),
-    techPrimary: find('Technology Type - Primary', false),
     techDescriptor: find('Technology Type - Descriptor', false),
     duid: find('DUID'),
     regCap: find('Reg Cap generation (MW)'),
@@ -230,19 +229,19 @@ export function readRegistry(csvPath: string): ReturnType<typeof parseRegistry> 
   try {
     text = readFileSync(csvPath, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read registry ${csvPath}: ${(err as Error).message}`);
+    throw new Error(`cannot read registry ${csvPath}: ${(err as Error).message}`, { cause: err });
   }
   let parsed: ReturnType<typeof parseRegistry>;
   try {
     parsed = parseRegistry(text);
   } catch (err) {
-    throw new Error(`registry ${csvPath}: ${(err as Error).message}`);
+    throw new Error(`registry ${csvPath}: ${(err as Error).message}`, { cause: err });
   }
   if (parsed.units.length === 0) throw new Error(`registry ${csvPath}: no usable DUID rows; units left unchanged`);
   return parsed;
 }
 
-/** Replaces the contents of `units` with the registry at `csvPath`, in one transaction (bulk append). Rollups untouched. */
+/** Replaces the rows of `units` with the registry at `csvPath` in one transaction (bulk append); rollups untouched. */
 export async function loadRegistry(conn: DuckDBConnection, csvPath: string): Promise<RegistryReport> {
   const parsed = readRegistry(csvPath);
   await inTransaction(conn, () => writeUnits(conn, parsed.units));

@@ -4,7 +4,6 @@
 // current watermark. Appending intervals after the watermark does not bump it: the watermark is in the key.
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { readWatermark } from './db.ts';
 
 /** Writes `store_id` and `data_version` when missing (a new store, or one made before they existed). */
 export async function ensureIdentity(conn: DuckDBConnection): Promise<void> {
@@ -17,19 +16,6 @@ export async function ensureIdentity(conn: DuckDBConnection): Promise<void> {
 export async function bumpDataVersion(conn: DuckDBConnection): Promise<void> {
   await conn.run(`INSERT INTO meta VALUES ('data_version', '1')
     ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)`);
-}
-
-/**
- * Bumps the version when a write about to happen reaches back to `minTs` at or before the stored watermark (a late
- * file, a revision, SCADA landing after its prices): the rule the live pipeline uses to mark a revision. Run it
- * inside the write's transaction, before the write (it compares with the watermark the write may move).
- */
-export async function bumpIfRevising(conn: DuckDBConnection, minTs: number): Promise<boolean> {
-  if (!Number.isFinite(minTs)) throw new TypeError(`minTs must be a number, got ${minTs}`);
-  const wm = await readWatermark(conn);
-  if (Math.floor(minTs) > (wm?.watermark ?? -1)) return false;
-  await bumpDataVersion(conn);
-  return true;
 }
 
 /** `store_id.data_version`: the cache-key generation for this store's current contents ('' for an old read-only store). */

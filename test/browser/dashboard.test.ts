@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { FUELS, NEM_OFFSET_S } from '../../shared/nem.ts';
-import { launchChromium } from './chromium.ts';
+import { launchChromium } from '../../bench/chromium.ts';
 import { startServer, type TestServer } from './harness.ts';
 import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe.ts';
 

@@ -3,7 +3,7 @@
 // resubscribes and carries on without a reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium.ts';
+import { launchChromium } from '../../bench/chromium.ts';
 import { startServer, type TestServer } from './harness.ts';
 import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe.ts';
 

@@ -9,7 +9,8 @@ import { applyDelta, type Delta } from '../../shared/delta.ts';
 import { toNemIso } from '../../shared/nem.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { metric, TestClient, type Frame } from '../server/harness.ts';
-import { startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 const TAB = { kind: 'tab.nem', params: { region: 'SA1' } };
 

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NemClient, type Update } from '../../client/sdk/client.ts';
-import { startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 let store: StoreDir;
 let server: LiveServer;

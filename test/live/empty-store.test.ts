@@ -4,7 +4,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthz, TestClient } from '../server/harness.ts';
-import { FIXTURES, startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { FIXTURES, startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 const PRICE_ARCHIVE = 'PUBLIC_ARCHIVE%23DISPATCHPRICE%23FILE01%23202604010000.zip';
 const MAY_1 = 1777557600; // 2026-05-01 00:00 NEM time: the April archive's last interval end, months before today

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decode, encode } from '../../shared/protocol.ts';
 import { toNemIso } from '../../shared/nem.ts';
-import { startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 const N = 1000;
 const QUESTIONS = [

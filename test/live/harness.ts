@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
 import type { DemoFeed } from '../../server/live/demo.ts';
-import { captureLog, type LogLine } from '../../server/live/testing/harness.ts';
+import { captureLog, type LogLine } from '../util/capture-log.ts';
 import { demoDirs } from '../production/child.ts';
-import { makeStoreDir, testConfig, waitFor, type StoreDir } from '../server/harness.ts';
+import { makeStoreDir, testConfig, type StoreDir } from '../server/harness.ts';
+import { until } from '../util/wait.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(HERE, '../fixtures/aemo');
@@ -45,15 +46,6 @@ export async function startLiveServer(
       return app.live.feed as DemoFeed;
     },
   };
-}
-
-/** Polls until `ok()` (or throws after `timeoutMs`, naming what was awaited). */
-export async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  try {
-    await waitFor(ok, Boolean, timeoutMs);
-  } catch (err) {
-    throw new Error(`waiting for ${what}: ${(err as Error).message}`);
-  }
 }
 
 export interface ChildServer {

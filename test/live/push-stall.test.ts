@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNemIso } from '../../shared/nem.ts';
 import { Pipeline, type Advanced } from '../../server/live/pipeline.ts';
-import { captureLog } from '../../server/live/testing/harness.ts';
+import { captureLog } from '../util/capture-log.ts';
 import { PUSH_SLOTS } from '../../server/pusher.ts';
 import { appendDemoInterval } from '../../server/store/demo.ts';
 import { metric, TestClient } from '../server/harness.ts';
-import { startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 const SOCKETS = 4;
 const PER_SOCKET = 64;

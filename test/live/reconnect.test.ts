@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NemClient, type StateChange, type Update } from '../../client/sdk/client.ts';
-import { dispatchIs } from '../../server/live/testing/nemweb.ts';
+import { dispatchIs } from '../util/nemweb-files.ts';
 import { openStore, readWatermark } from '../../server/store/db.ts';
 import { ingestBuffer } from '../../server/store/ingest.ts';
 import { toNemIso } from '../../shared/nem.ts';
-import { spawnLiveServer, storeDir, until, type ChildServer, type StoreDir } from './harness.ts';
+import { spawnLiveServer, storeDir, type ChildServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 /** `ws`, remembering each socket the SDK opens so the test can kill it like a dropped network would. */
 const opened: WebSocket[] = [];

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NemClient, type Update } from '../../client/sdk/client.ts';
-import { badDispatchIs, dispatchIs } from '../../server/live/testing/nemweb.ts';
-import { FIXTURES, startLiveServer, storeDir, until, type LiveServer, type StoreDir } from './harness.ts';
+import { badDispatchIs, dispatchIs } from '../util/nemweb-files.ts';
+import { FIXTURES, startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
+import { until } from '../util/wait.ts';
 
 const PRICE_ARCHIVE = 'PUBLIC_ARCHIVE%23DISPATCHPRICE%23FILE01%23202604010000.zip';
 const APRIL_1 = 1774965600; // 2026-04-01 00:00 NEM time

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/db.ts';
-import { TestClient, waitFor } from '../server/harness.ts';
+import { TestClient } from '../server/harness.ts';
 import { alive, demoDirs, startServer, type Child, type Dirs } from './child.ts';
+import { waitFor } from '../util/wait.ts';
 
 interface WorkerView {
   id: number;
@@ -111,7 +112,7 @@ describe('WORKERS=2', () => {
     const survivors = clients.filter((_, i) => !closed.includes(i));
     expect(survivors.length).toBe(12 - doomed.sessions);
     for (const c of survivors) expect((await c.query('prices.current')).t).toBe('result');
-    for (const i of closed) {
+    for (const _ of closed) {
       const again = await TestClient.open(ws);
       expect((await again.query('prices.current')).t).toBe('result');
       await again.close();

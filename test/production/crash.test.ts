@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DiskTier } from '../../server/cache/disk.ts';
 import { DEMO_WATERMARK } from '../../server/store/demo.ts';
-import { TestClient, waitFor, type Frame } from '../server/harness.ts';
+import { TestClient, type Frame } from '../server/harness.ts';
 import { alive, demoDirs, startServer, type Dirs } from './child.ts';
 import { freshAnswers, type Question } from './fresh.ts';
+import { waitFor } from '../util/wait.ts';
 
 const ROUNDS = 6;
 const FIRST = DEMO_WATERMARK - (2 * 288 - 1) * 300;
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => dirs?.remove());
 
-/** Keeps a socket busy (subscriptions pushed every interval, queries in a loop); reports the newest watermark it saw. */
+/** Keeps a socket busy (subscriptions pushed every interval, queries in a loop); reports the newest watermark seen. */
 function drive(c: TestClient, seen: (watermark: number) => void): () => void {
   let on = true;
   c.ws.on('message', () => undefined);

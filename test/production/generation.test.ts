@@ -4,14 +4,14 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../server/app.ts';
-import { fill, rawRows, WATERMARK } from '../../server/catalogue/test-data.ts';
+import { fill, rawRows, WATERMARK } from '../util/synthetic-data.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';
 import { ingestBuffer } from '../../server/store/ingest.ts';
 import { makeStoreDir, TestClient } from '../server/harness.ts';
 import { freshAnswers, type Question } from './fresh.ts';
-import { priceCsv } from './mms.ts';
+import { priceCsv } from '../util/nemweb-files.ts';
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => dirs.forEach((d) => d.remove()));

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { encode } from '../../shared/protocol.ts';
-import { metric, TestClient, upgradeStatus, waitFor } from '../server/harness.ts';
+import { metric, TestClient, upgradeStatus } from '../server/harness.ts';
 import { copyDirs, demoDirs, startServer, type Child, type Dirs } from './child.ts';
+import { waitFor } from '../util/wait.ts';
 
 let base: Dirs;
 const extra: Dirs[] = [];
@@ -155,7 +156,10 @@ describe('start-up refusals', () => {
   });
 });
 
-/** Share of wall time the process's main (event loop) thread was running or waiting to run: ~1 when it spins, whatever the machine's load. */
+/**
+ * Share of wall time the process's main (event loop) thread was running or waiting to run: ~1 when it spins,
+ * whatever the machine's load.
+ */
 async function runnableShare(pid: number, ms: number): Promise<{ runnable: number; cpu: number }> {
   const read = () => readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
   const [run0, wait0] = read();

@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metric, TestClient, waitFor } from '../server/harness.ts';
+import { metric, TestClient } from '../server/harness.ts';
 import { copyDirs, demoDirs, startServer, type Dirs } from './child.ts';
+import { waitFor } from '../util/wait.ts';
 
 let base: Dirs;
 const made: Dirs[] = [];

@@ -2,7 +2,8 @@
 // (and /metrics), automatic pings that keep a live idle socket open, and reaping of a dead one.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthz, startTestServer, TestClient, upgradeStatus, waitFor, type TestServer } from './harness.ts';
+import { healthz, startTestServer, TestClient, upgradeStatus, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 describe('access', () => {
   let server: TestServer;

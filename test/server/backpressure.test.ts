@@ -4,16 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { toNemIso } from '../../shared/nem.ts';
-import {
-  addInterval,
-  healthz,
-  metric,
-  startTestServer,
-  TestClient,
-  waitFor,
-  type Frame,
-  type TestServer,
-} from './harness.ts';
+import { addInterval, healthz, metric, startTestServer, TestClient, type Frame, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 const BIG = { kind: 'tab.generation', params: { region: 'NEM', range: 'all', resolution: '5m' } }; // ~88 KB
 const MB = 1 << 20;

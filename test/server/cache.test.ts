@@ -7,7 +7,7 @@ import { createLogger } from '../../server/log.ts';
 import { registry } from '../../server/metrics.ts';
 import { validateParams } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
-import { warmList } from '../../warmup/list.ts';
+import { warmList } from '../../server/warmup/list.ts';
 import { makeStoreDir, metric, TestClient, testConfig } from './harness.ts';
 
 let store: Awaited<ReturnType<typeof makeStoreDir>>;

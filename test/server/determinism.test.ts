@@ -12,7 +12,7 @@ import { DB_FILE, readWatermark } from '../../server/store/db.ts';
 import { ensureStore } from '../../server/store/ensure-store.ts';
 import { KIND_NAMES, RESOLUTIONS, TAB_KINDS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
-import { warmList } from '../../warmup/list.ts';
+import { warmList } from '../../server/warmup/list.ts';
 
 const THREADS = 4;
 const DAYS = 7;

@@ -2,8 +2,9 @@
 // usable afterwards, except after an oversize frame, which closes that socket only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, MAX_ID_LENGTH } from '../../shared/protocol.ts';
-import { captureLog } from '../../server/live/testing/harness.ts';
-import { healthz, metric, startTestServer, TestClient, waitFor, type Frame, type TestServer } from './harness.ts';
+import { captureLog } from '../util/capture-log.ts';
+import { healthz, metric, startTestServer, TestClient, type Frame, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 let server: TestServer;
 let c: TestClient;

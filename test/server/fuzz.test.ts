@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_NAMES, KINDS } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { rng } from '../../shared/rng.ts';
-import { healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { healthz, metric, startTestServer, TestClient, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 let server: TestServer;
 beforeAll(async () => {

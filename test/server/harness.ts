@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import WebSocket from 'ws';
 import { startApp, type AppHandle, type AppOptions } from '../../server/app.ts';
-import { fill, rawRows } from '../../server/catalogue/test-data.ts';
+import { fill, rawRows } from '../util/synthetic-data.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { openStore } from '../../server/store/db.ts';
@@ -14,6 +14,7 @@ import { refreshRollups } from '../../server/store/rollups.ts';
 import { decode, encode } from '../../shared/protocol.ts';
 import { parseMetrics } from '../../soak/server-probe.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read frames' fields without narrowing each
 export type Frame = Record<string, any>;
 
 export interface StoreDir {
@@ -202,17 +203,6 @@ export function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): 
     });
     ws.on('error', () => undefined);
   });
-}
-
-/** Polls `read` until `ok` holds (or throws after `timeoutMs`, with the last value). */
-export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export async function healthz(

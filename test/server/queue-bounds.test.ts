@@ -3,7 +3,7 @@
 // and nemlive_cold_queries{state="queued"} counts every waiting query and never passes the caps; one socket's deep
 // queue delays another's question by about one query, also when that question is one the first socket queued.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { T0, WATERMARK } from '../../server/catalogue/test-data.ts';
+import { T0, WATERMARK } from '../util/synthetic-data.ts';
 import { decode } from '../../shared/protocol.ts';
 import { metric, startTestServer, TestClient, type Frame, type TestServer } from './harness.ts';
 

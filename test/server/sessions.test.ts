@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../server/session.ts';
 import { reclaimHeap, Sessions, type ReclaimOptions } from '../../server/sessions.ts';
-import { healthz, metric, startTestServer, TestClient, waitFor, type TestServer } from './harness.ts';
+import { healthz, metric, startTestServer, TestClient, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNemIso } from '../../shared/nem.ts';
 import { createLogger } from '../../server/log.ts';
 import { Pipeline } from '../../server/live/pipeline.ts';
-import type { AnswerPath } from '../../warmup/run.ts';
-import { startTestServer, storeInterval, TestClient, waitFor, type TestServer } from './harness.ts';
+import type { AnswerPath } from '../../server/answer-path.ts';
+import { startTestServer, storeInterval, TestClient, type TestServer } from './harness.ts';
+import { waitFor } from '../util/wait.ts';
 
 let server: TestServer;
 beforeAll(async () => {

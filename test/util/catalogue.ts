@@ -1,18 +1,9 @@
 // What tests of the catalogue share: params checked as the router checks them, the synthetic three days
-// (server/catalogue/test-data.ts) in a fresh store with its query context, and comparisons for wire-rounded values.
+// (synthetic-data.ts) in a fresh store with its query context, and comparisons for wire-rounded values.
 import { expect } from 'vitest';
 import { runQuery, type QueryContext } from '../../server/catalogue/index.ts';
-import {
-  fill,
-  openTestStore,
-  rawRows,
-  T0,
-  WATERMARK,
-  type Raw,
-  type TestStore,
-} from '../../server/catalogue/test-data.ts';
-import { validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
-import type { ResultOf } from '../../shared/results.ts';
+import { fill, openTestStore, rawRows, T0, WATERMARK, type Raw, type TestStore } from './synthetic-data.ts';
+import { validateParams, type Kind, type ParamsOf, type ResultOf } from '../../shared/kinds.ts';
 
 /** `raw` validated and defaulted as the router would pass it on; throws naming the kind when it is refused. */
 export function checked<K extends Kind>(kind: K, raw: Record<string, unknown> = {}): ParamsOf<K> {

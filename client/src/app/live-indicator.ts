@@ -84,14 +84,11 @@ export class LiveIndicator extends LitElement {
         : 'down';
     const label = open ? (stale ? 'Stale' : 'Live') : this.state === 'connecting' ? 'Connecting…' : 'Offline';
     return html`<span class="dot ${cls}" aria-hidden="true"></span>
-      <span role="status" aria-live="polite"
-        ><span class="state">${label}</span>${
-          Number.isFinite(wm)
-            ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> ·
-                <span class="age">${fmtAge(age)}</span>`
-            : ''
-        }</span
-      >`;
+      <span role="status" aria-live="polite"><span class="state">${label}</span>${
+        Number.isFinite(wm)
+          ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> · <span class="age">${fmtAge(age)}</span>`
+          : ''
+      }</span>`;
   }
 }
 customElements.define('live-indicator', LiveIndicator);

@@ -203,51 +203,24 @@ export class NemApp extends LitElement {
     return html`
       <header>
         <div class="brand">
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="var(--accent)" />
-          </svg>
+          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" fill="var(--accent)" /></svg>
           NEM Live
         </div>
         <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
           ${TABS.map(
             (t) =>
-              html`<button
-                role="tab"
-                id="tab-${t.id}"
-                aria-selected=${t.id === v.tab ? 'true' : 'false'}
-                aria-controls="panel"
-                tabindex=${t.id === v.tab ? 0 : -1}
-                @click=${() => this.go(t.id)}
-              >
-                ${t.label}
-              </button>`,
+              html`<button role="tab" id="tab-${t.id}" aria-selected=${t.id === v.tab ? 'true' : 'false'} aria-controls="panel" tabindex=${t.id === v.tab ? 0 : -1} @click=${() => this.go(t.id)}>${t.label}</button>`,
           )}
         </nav>
         <div class="right">
-          <live-indicator
-            .state=${this.conn.state as ConnectionState}
-            .watermark=${watermark}
-            .now=${this.now}
-            .lastPush=${this.lastPushAt}
-            ?flash=${this.flash}
-          ></live-indicator>
-          <button
-            class="btn"
-            @click=${this.toggleTheme}
-            title="Switch between light and dark"
-            aria-label="Toggle dark theme"
-          >
-            ${effectiveTheme() === 'dark' ? '☀ Light' : '☾ Dark'}
-          </button>
+          <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} .lastPush=${this.lastPushAt} ?flash=${this.flash}></live-indicator>
+          <button class="btn" @click=${this.toggleTheme} title="Switch between light and dark" aria-label="Toggle dark theme">${effectiveTheme() === 'dark' ? '☀ Light' : '☾ Dark'}</button>
         </div>
       </header>
       <nem-controls .view=${v} .watermark=${isoToEpoch(watermark)}></nem-controls>
       ${this.banner()}
       <main role="tabpanel" id="panel" aria-labelledby="tab-${v.tab}">${this.tabElement(tab.id, tab.kind)}</main>
-      <footer>
-        Source: AEMO market data (NEM time, UTC+10; intervals are stamped at their end). Drag across a chart to zoom,
-        double-click to reset.
-      </footer>
+      <footer>Source: AEMO market data (NEM time, UTC+10; intervals are stamped at their end). Drag across a chart to zoom, double-click to reset.</footer>
     `;
   }
 
@@ -259,9 +232,7 @@ export class NemApp extends LitElement {
     if (this.feed.error && !panels && id !== 'stations') {
       return html`<section class="panel refused" role="status">
         <p>This view could not be shown.</p>
-        <button class="btn" @click=${() => this.go(id, true)}>
-          Reset ${TABS.find((t) => t.id === id)!.label} to its defaults
-        </button>
+        <button class="btn" @click=${() => this.go(id, true)}>Reset ${TABS.find((t) => t.id === id)!.label} to its defaults</button>
       </section>`;
     }
     switch (id) {
@@ -272,13 +243,7 @@ export class NemApp extends LitElement {
       case 'prices':
         return html`<tab-prices .panels=${panels} .view=${this.view} ?loading=${loading}></tab-prices>`;
       case 'stations':
-        return html`<tab-stations
-          .panels=${panels}
-          .view=${this.view}
-          .client=${this.client}
-          .error=${this.feed.error}
-          ?loading=${loading}
-        ></tab-stations>`;
+        return html`<tab-stations .panels=${panels} .view=${this.view} .client=${this.client} .error=${this.feed.error} ?loading=${loading}></tab-stations>`;
       case 'generators':
         return html`<tab-generators .panels=${panels} .view=${this.view} ?loading=${loading}></tab-generators>`;
     }
@@ -292,12 +257,8 @@ export class NemApp extends LitElement {
     const secs = c.retryAt ? Math.max(0, Math.ceil((c.retryAt - this.now * 1000) / 1000)) : 0;
     const retry = c.state === 'connecting' || secs === 0 ? 'reconnecting now…' : `retrying in ${secs} s`;
     return html`<div class="banner" role="alert" data-conn=${c.state}>
-      <strong
-        >${this.everOpen ? 'Connection to the NEM Live server lost.' : 'Cannot reach the NEM Live server.'}</strong
-      >
-      <span
-        >${retry}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ''}.${this.everOpen ? ' Charts show the last data received and catch up when it is back.' : ''}</span
-      >
+      <strong>${this.everOpen ? 'Connection to the NEM Live server lost.' : 'Cannot reach the NEM Live server.'}</strong>
+      <span>${retry}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ''}.${this.everOpen ? ' Charts show the last data received and catch up when it is back.' : ''}</span>
     </div>`;
   }
 

@@ -93,22 +93,19 @@ export class NemControls extends LitElement {
       ${
         show.range
           ? html`<div class="seg" role="group" aria-label="Time range">
-              ${[...RANGES, 'custom' as const].map((r) => html`<button aria-pressed=${v.range === r ? 'true' : 'false'} data-range=${r} @click=${() => this.pickRange(r)}>${RANGE_LABELS[r]}</button>`)}
-            </div>`
+            ${[...RANGES, 'custom' as const].map((r) => html`<button aria-pressed=${v.range === r ? 'true' : 'false'} data-range=${r} @click=${() => this.pickRange(r)}>${RANGE_LABELS[r]}</button>`)}
+          </div>`
           : html`<span class="note">Today: the last 24 hours to the latest interval</span>`
       }
       ${show.range && v.range === 'custom' ? this.customInputs() : nothing}
       ${
         show.resolution
           ? html`<label
-              >Resolution
-              <select
-                aria-label="Resolution"
-                @change=${(e: Event) => this.emit({ resolution: (e.target as HTMLSelectElement).value as ViewState['resolution'] })}
-              >
-                ${Object.entries(RES_LABELS).map(([k, label]) => html`<option value=${k} ?selected=${v.resolution === k}>${label}</option>`)}
-              </select></label
-            >`
+            >Resolution
+            <select aria-label="Resolution" @change=${(e: Event) => this.emit({ resolution: (e.target as HTMLSelectElement).value as ViewState['resolution'] })}>
+              ${Object.entries(RES_LABELS).map(([k, label]) => html`<option value=${k} ?selected=${v.resolution === k}>${label}</option>`)}
+            </select></label
+          >`
           : nothing
       }
     `;
@@ -117,24 +114,8 @@ export class NemControls extends LitElement {
   private customInputs() {
     const v = this.view;
     return html`<div class="group">
-      <label
-        >From
-        <input
-          type="datetime-local"
-          aria-label="From (NEM time)"
-          .value=${v.from !== null ? toNemInput(v.from) : ''}
-          @change=${this.onCustom}
-          data-edge="from"
-      /></label>
-      <label
-        >To
-        <input
-          type="datetime-local"
-          aria-label="To (NEM time)"
-          .value=${v.to !== null ? toNemInput(v.to) : ''}
-          @change=${this.onCustom}
-          data-edge="to"
-      /></label>
+      <label>From <input type="datetime-local" aria-label="From (NEM time)" .value=${v.from !== null ? toNemInput(v.from) : ''} @change=${this.onCustom} data-edge="from" /></label>
+      <label>To <input type="datetime-local" aria-label="To (NEM time)" .value=${v.to !== null ? toNemInput(v.to) : ''} @change=${this.onCustom} data-edge="to" /></label>
       <span class="note">NEM time (UTC+10)</span>
     </div>`;
   }

@@ -152,23 +152,11 @@ export class NemChart extends LitElement {
         <h3>${this.heading}</h3>
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span class="when">${this.when()}</span>
-        <button
-          class="btn"
-          title="Download this chart's data as CSV"
-          ?disabled=${!d || empty}
-          @click=${this.downloadCsv}
-        >
-          CSV
-        </button>
+        <button class="btn" title="Download this chart's data as CSV" ?disabled=${!d || empty} @click=${this.downloadCsv}>CSV</button>
       </div>
       <div class="legend" role="group" aria-label="Series">${d && !empty ? this.legend(d) : nothing}</div>
       <div class="plot" style="--h:${this.config.height ?? 260}px">
-        ${
-          d === null
-            ? html`<div class="skeleton" aria-hidden="true"></div>
-                <div class="overlay" role="status">Loading…</div>`
-            : nothing
-        }
+        ${d === null ? html`<div class="skeleton" aria-hidden="true"></div><div class="overlay" role="status">Loading…</div>` : nothing}
         ${empty ? html`<div class="overlay" role="status">No data for this selection</div>` : nothing}
       </div>
     </section>`;
@@ -203,25 +191,14 @@ export class NemChart extends LitElement {
         seen.add(s.group);
         const members = d.series.flatMap((x, k) => (x.group === s.group ? [k] : []));
         const on = members.some((k) => !this._hidden.has(k));
-        return html`<button
-          class="item"
-          aria-pressed=${on ? 'true' : 'false'}
-          title="Show or hide ${s.group.toLowerCase()}"
-          @click=${() => this.toggle(...members)}
-        >
+        return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.group.toLowerCase()}" @click=${() => this.toggle(...members)}>
           <span class="swatch dashed"></span>${s.group}
         </button>`;
       }
       const on = !this._hidden.has(i);
       const unit = s.axis === 2 ? (this.config.unit2 ?? '') : this.config.unit;
-      return html`<button
-        class="item"
-        aria-pressed=${on ? 'true' : 'false'}
-        title="Show or hide ${s.label}"
-        @click=${() => this.toggle(i)}
-      >
-        <span class="swatch" style="background:${s.color}"></span>${s.label}
-        <span class="v">${fmtWithUnit(s.values[j], unit)}</span>
+      return html`<button class="item" aria-pressed=${on ? 'true' : 'false'} title="Show or hide ${s.label}" @click=${() => this.toggle(i)}>
+        <span class="swatch" style="background:${s.color}"></span>${s.label} <span class="v">${fmtWithUnit(s.values[j], unit)}</span>
       </button>`;
     });
   }

@@ -1,7 +1,7 @@
 // Stacked areas with negatives: positive parts stack upward from zero, negative parts (battery charging, net
 // export) stack downward from zero, so a fuel that is both appears as two layers and nothing cancels out.
 import type uPlot from 'uplot';
-import type { Column } from '../../../shared/results.ts';
+import type { Column } from '../../../shared/kinds/series.ts';
 
 export interface Layer {
   /** Index of the input series this layer draws. */

@@ -1,5 +1,5 @@
 // What <nem-chart> is given: columnar data (x plus named columns) and how to draw it.
-import type { Column } from '../../../shared/results.ts';
+import type { Column } from '../../../shared/kinds/series.ts';
 
 export interface ChartSeries {
   label: string;

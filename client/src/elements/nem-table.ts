@@ -147,14 +147,7 @@ export class NemTable extends LitElement {
         <h3>${this.heading}</h3>
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span style="flex:1"></span>
-        <button
-          class="btn"
-          title="Download this table as CSV"
-          ?disabled=${!this.rows?.length}
-          @click=${this.downloadCsv}
-        >
-          CSV
-        </button>
+        <button class="btn" title="Download this table as CSV" ?disabled=${!this.rows?.length} @click=${this.downloadCsv}>CSV</button>
       </div>
       ${
         this.rows === null
@@ -162,33 +155,22 @@ export class NemTable extends LitElement {
           : this.rows.length === 0
             ? html`<div class="empty" role="status">No rows for this selection</div>`
             : html`<div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      ${this.columns.map((c) => this.header(c))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${this.flatten(this.tree()).map((n) => this.row(n))}
-                  </tbody>
-                </table>
-              </div>`
+              <table>
+                <thead>
+                  <tr>${this.columns.map((c) => this.header(c))}</tr>
+                </thead>
+                <tbody>
+                  ${this.flatten(this.tree()).map((n) => this.row(n))}
+                </tbody>
+              </table>
+            </div>`
       }
     </section>`;
   }
 
   private header(c: TableColumn) {
     const sort = this.sortKey === c.key ? (this.sortDir === 1 ? 'ascending' : 'descending') : 'none';
-    return html`<th
-      class=${c.numeric ? 'num' : ''}
-      scope="col"
-      tabindex="0"
-      aria-sort=${sort}
-      @click=${() => this.sortBy(c)}
-      @keydown=${(e: KeyboardEvent) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), this.sortBy(c))}
-    >
-      ${c.label}
-    </th>`;
+    return html`<th class=${c.numeric ? 'num' : ''} scope="col" tabindex="0" aria-sort=${sort} @click=${() => this.sortBy(c)} @keydown=${(e: KeyboardEvent) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), this.sortBy(c))}>${c.label}</th>`;
   }
 
   private sortBy(c: TableColumn): void {
@@ -209,20 +191,9 @@ export class NemTable extends LitElement {
           ? html`<span class="toggle" aria-hidden="true">${this._collapsed.has(n.id) ? '▸' : '▾'}</span>`
           : nothing;
       const indent = i === 0 ? `padding-left:${8 + n.level * 16}px` : '';
-      return html`<td
-        class=${c.numeric ? 'num' : ''}
-        style=${indent}
-        @click=${i === 0 && n.children ? () => this.collapse(n.id) : null}
-      >
-        ${toggle}${content}
-      </td>`;
+      return html`<td class=${c.numeric ? 'num' : ''} style=${indent} @click=${i === 0 && n.children ? () => this.collapse(n.id) : null}>${toggle}${content}</td>`;
     });
-    return html`<tr
-      class=${n.children ? `group l${n.level}` : ''}
-      aria-expanded=${n.children ? String(!this._collapsed.has(n.id)) : nothing}
-    >
-      ${cells}
-    </tr>`;
+    return html`<tr class=${n.children ? `group l${n.level}` : ''} aria-expanded=${n.children ? String(!this._collapsed.has(n.id)) : nothing}>${cells}</tr>`;
   }
 
   private collapse(id: string): void {

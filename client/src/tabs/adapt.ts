@@ -10,7 +10,8 @@ import {
   type Region,
   type RegionChoice,
 } from '../../../shared/nem.ts';
-import type { Column, InterconnectorFlows, Series, TimeOfDay } from '../../../shared/results.ts';
+import type { InterconnectorFlows } from '../../../shared/kinds/interconnectors.ts';
+import type { Column, Series, TimeOfDay } from '../../../shared/kinds/series.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
 import type { TableColumn } from '../elements/nem-table.ts';
 
@@ -40,7 +41,7 @@ export function fuelSeries(series: Record<string, Column>): ChartSeries[] {
   }));
 }
 
-export function regionSeries(series: Record<string, Column>): ChartSeries[] {
+function regionSeries(series: Record<string, Column>): ChartSeries[] {
   return REGIONS.filter((r) => series[r]).map((r) => ({
     label: shortRegion(r),
     color: REGION_COLOURS[r],

@@ -2,7 +2,7 @@
 // utilisation, interconnector flows with limits, and the time-of-day profile.
 import { html } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES, type Fuel } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
 import { flowsChart, fuelChart, fuelSeries, priceColour, shortRegion } from './adapt.ts';

@@ -10,7 +10,7 @@ import {
   type Fuel,
   type Region,
 } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtInt, fmtMoney, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';
@@ -89,9 +89,7 @@ export class TabGenerators extends TabBase<Panels> {
   }
 
   private chip(label: string, colour: string, on: boolean, click: () => void) {
-    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}>
-      <span class="swatch" style="background:${colour}"></span>${label}
-    </button>`;
+    return html`<button class="chip" aria-pressed=${on ? 'true' : 'false'} @click=${click}><span class="swatch" style="background:${colour}"></span>${label}</button>`;
   }
 
   private toggleRegion(r: Region, chosen: Region[]): void {

@@ -2,7 +2,7 @@
 // underneath (one shared cursor), and the current mix with its renewable share.
 import { html, css } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
@@ -26,8 +26,7 @@ const COLUMNS: TableColumn[] = [
       const rrp = v as number;
       const prev = r.prev as number | null;
       const arrow = prev === null || prev === rrp ? '' : rrp > prev ? '▲' : '▼';
-      return html`<span class="price ${priceClass(rrp)}">${fmtPrice(rrp)}</span>
-        <span class="delta" title="previous interval ${fmtPrice(prev)}">${arrow}</span>`;
+      return html`<span class="price ${priceClass(rrp)}">${fmtPrice(rrp)}</span> <span class="delta" title="previous interval ${fmtPrice(prev)}">${arrow}</span>`;
     },
   },
   { key: 'avg1h', label: '1 h avg', numeric: true, format: (v) => fmtPrice(v as number) },
@@ -126,38 +125,22 @@ export class TabNem extends TabBase<Panels> {
         <h3>Now</h3>
         <span class="note">${mix ? `${REGION_NAMES[mix.region]} · ${fmtNemClock(mix.time)} NEM` : ''}</span>
       </div>
-      <nem-gauge
-        .value=${mix ? mix.renewableSharePct : null}
-        label="renewable share"
-        color=${FUEL_COLOURS.Wind}
-      ></nem-gauge>
+      <nem-gauge .value=${mix ? mix.renewableSharePct : null} label="renewable share" color=${FUEL_COLOURS.Wind}></nem-gauge>
       ${
         mix
           ? html`<div class="mix" role="table" aria-label="Generation by fuel now">
-              ${mix.fuels
-                .filter((f) => f.mw !== 0)
-                .map(
-                  (f) =>
-                    html`<div class="mix-row" role="row">
-                      <span role="cell"
-                        ><span class="swatch" style="background:${FUEL_COLOURS[f.fuel]}"></span> ${f.fuel}</span
-                      >
-                      <span class="bar" aria-hidden="true"
-                        ><span
-                          style="width:${(Math.abs(f.mw) / max) * 100}%;background:${FUEL_COLOURS[f.fuel]};opacity:${f.mw < 0 ? 0.45 : 1}"
-                        ></span
-                      ></span>
-                      <span class="num" role="cell">${fmtMw(f.mw)}</span>
-                      <span class="num note" role="cell"
-                        >${mix.totalMw > 0 && f.mw > 0 ? fmtPct((f.mw / mix.totalMw) * 100) : ''}</span
-                      >
-                    </div>`,
-                )}
-              <div class="mix-row total" role="row">
-                <span role="cell">Total</span><span></span><span class="num" role="cell">${fmtMw(mix.totalMw)}</span
-                ><span></span>
-              </div>
-            </div>`
+            ${mix.fuels
+              .filter((f) => f.mw !== 0)
+              .map(
+                (f) => html`<div class="mix-row" role="row">
+                  <span role="cell"><span class="swatch" style="background:${FUEL_COLOURS[f.fuel]}"></span> ${f.fuel}</span>
+                  <span class="bar" aria-hidden="true"><span style="width:${(Math.abs(f.mw) / max) * 100}%;background:${FUEL_COLOURS[f.fuel]};opacity:${f.mw < 0 ? 0.45 : 1}"></span></span>
+                  <span class="num" role="cell">${fmtMw(f.mw)}</span>
+                  <span class="num note" role="cell">${mix.totalMw > 0 && f.mw > 0 ? fmtPct((f.mw / mix.totalMw) * 100) : ''}</span>
+                </div>`,
+              )}
+            <div class="mix-row total" role="row"><span role="cell">Total</span><span></span><span class="num" role="cell">${fmtMw(mix.totalMw)}</span><span></span></div>
+          </div>`
           : html`<div class="empty" role="status">Loading…</div>`
       }
     </section>`;

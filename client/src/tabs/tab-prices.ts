@@ -2,7 +2,8 @@
 // time and contribution to the average) and the time-of-day profile.
 import { html, css } from 'lit';
 import { REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
-import { PRICE_BANDS, type ResultOf, type PricesBands } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
+import { PRICE_BANDS, type PricesBands } from '../../../shared/kinds/prices.ts';
 import { fmtInt, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';
@@ -99,16 +100,7 @@ export class TabPrices extends TabBase<Panels> {
         .data=${p ? regionChart(p.history) : null}
         ?loading=${this.loading}
       ></nem-chart>
-      <nem-table
-        heading="Statistics"
-        note="$/MWh over the window"
-        .columns=${STATS_COLUMNS}
-        .rows=${(p?.stats.rows ?? null) as Row[] | null}
-        sortKey="region"
-        .sortDir=${1}
-        csvName=${stem('price-stats')}
-        ?loading=${this.loading}
-      ></nem-table>
+      <nem-table heading="Statistics" note="$/MWh over the window" .columns=${STATS_COLUMNS} .rows=${(p?.stats.rows ?? null) as Row[] | null} sortKey="region" .sortDir=${1} csvName=${stem('price-stats')} ?loading=${this.loading}></nem-table>
       <div class="two">
         ${this.bandsPanel(p?.bands ?? null, stem('price-bands'))}
         <nem-chart
@@ -141,22 +133,15 @@ export class TabPrices extends TabBase<Panels> {
           : b.rows.length === 0
             ? html`<div class="empty" role="status">No prices in this window</div>`
             : html`<div class="bands">
-                  ${b.rows.map(
-                    (r) =>
-                      html`<span>${regionCell(r.region)}</span>
-                        <div
-                          class="stackbar"
-                          role="img"
-                          aria-label=${`${REGION_NAMES[r.region]}: ${PRICE_BANDS.map((n, i) => `${n} ${fmtPct(r.sharePct[i])}`).join(', ')}`}
-                        >
-                          ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}">${s >= 9 ? `${Math.round(s)}%` : ''}</span>`)}
-                        </div>
-                        <span class="num" title="mean price">${fmtPrice(r.mean)}</span>`,
-                  )}
-                </div>
-                <div class="key">
-                  ${PRICE_BANDS.map((n, i) => html`<span><span class="swatch" style="background:${BAND_COLOURS[i]}"></span>${n}</span>`)}
-                </div>`
+              ${b.rows.map(
+                (r) => html`<span>${regionCell(r.region)}</span>
+                  <div class="stackbar" role="img" aria-label=${`${REGION_NAMES[r.region]}: ${PRICE_BANDS.map((n, i) => `${n} ${fmtPct(r.sharePct[i])}`).join(', ')}`}>
+                    ${r.sharePct.map((s, i) => html`<span title=${`${PRICE_BANDS[i]}: ${fmtPct(s)} of time, ${fmtPrice(r.contribution[i])} of the mean`} style="width:${s}%;background:${BAND_COLOURS[i]}">${s >= 9 ? `${Math.round(s)}%` : ''}</span>`)}
+                  </div>
+                  <span class="num" title="mean price">${fmtPrice(r.mean)}</span>`,
+              )}
+            </div>
+            <div class="key">${PRICE_BANDS.map((n, i) => html`<span><span class="swatch" style="background:${BAND_COLOURS[i]}"></span>${n}</span>`)}</div>`
       }
     </section>`;
   }

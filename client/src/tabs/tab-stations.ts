@@ -2,7 +2,8 @@
 // factor, energy, revenue, average price received and time-of-day profile.
 import { html, css, nothing } from 'lit';
 import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf, StationOutput, StationRow } from '../../../shared/results.ts';
+import type { ResultOf } from '../../../shared/kinds.ts';
+import type { StationOutput, StationRow } from '../../../shared/kinds/stations.ts';
 import type { NemClient } from '../../sdk/client.ts';
 import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
@@ -123,14 +124,7 @@ export class TabStations extends TabBase<Panels> {
     return html`<div class="layout side">
       <section class="panel finder" aria-label="Find a station">
         <div class="panel-head"><h3>Find a station or unit</h3></div>
-        <input
-          type="search"
-          placeholder="DUID or station name, e.g. BAYSW1 or Bayswater"
-          aria-label="Search stations"
-          .value=${this._q}
-          @input=${this.onInput}
-          @keydown=${this.onSearchKey}
-        />
+        <input type="search" placeholder="DUID or station name, e.g. BAYSW1 or Bayswater" aria-label="Search stations" .value=${this._q} @input=${this.onInput} @keydown=${this.onSearchKey} />
         ${this.results(p)}
       </section>
       <div class="stack">${out ? this.detail(out) : this.placeholder(p)}</div>
@@ -144,31 +138,21 @@ export class TabStations extends TabBase<Panels> {
     if (rows.length === 0) return html`<div class="empty" role="status">No station or unit matches “${this._q}”</div>`;
     return html`<ul aria-label="Stations">
       ${rows.map(
-        (r) =>
-          html`<li>
-            <button
-              aria-current=${r.duid === this.view.duid ? 'true' : 'false'}
-              @click=${() => this.navigate({ duid: r.duid, station: null })}
-            >
-              <span class="duid">${r.duid}</span><span class="num sub">${fmtMw(r.capacityMw)}</span>
-              <span class="sub">${r.station}</span
-              ><span class="sub"
-                ><span class="swatch" style="background:${FUEL_COLOURS[r.fuel]}"></span> ${r.fuel} ·
-                ${shortRegion(r.region)}</span
-              >
-            </button>
-          </li>`,
+        (r) => html`<li>
+          <button aria-current=${r.duid === this.view.duid ? 'true' : 'false'} @click=${() => this.navigate({ duid: r.duid, station: null })}>
+            <span class="duid">${r.duid}</span><span class="num sub">${fmtMw(r.capacityMw)}</span>
+            <span class="sub">${r.station}</span><span class="sub"><span class="swatch" style="background:${FUEL_COLOURS[r.fuel]}"></span> ${r.fuel} · ${shortRegion(r.region)}</span>
+          </button>
+        </li>`,
       )}
     </ul>`;
   }
 
   private placeholder(p: Panels | null) {
     const picked = this.view.duid ?? this.view.station;
-    return html`<section class="panel">
-      <div class="empty" role="status">
-        ${this.error ? `Cannot show ${picked ?? 'this view'}: ${this.error}` : !p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
-      </div>
-    </section>`;
+    return html`<section class="panel"><div class="empty" role="status">
+      ${this.error ? `Cannot show ${picked ?? 'this view'}: ${this.error}` : !p ? 'Loading…' : picked ? `No output found for ${picked} in this window.` : 'Pick a unit from the list to see its output, revenue and the price it received.'}
+    </div></section>`;
   }
 
   private detail(o: StationOutput) {
@@ -177,13 +161,8 @@ export class TabStations extends TabBase<Panels> {
     return html`<section class="panel">
         <div class="title">
           <strong>${name}</strong>
-          <span class="note"
-            >${byStation ? `${o.duids.length} unit${o.duids.length === 1 ? '' : 's'}: ${o.duids.join(', ')}` : o.station}</span
-          >
-          <span class="note"
-            ><span class="swatch" style="background:${FUEL_COLOURS[o.fuel]}"></span> ${o.fuel} ·
-            ${REGION_NAMES[o.region]}</span
-          >
+          <span class="note">${byStation ? `${o.duids.length} unit${o.duids.length === 1 ? '' : 's'}: ${o.duids.join(', ')}` : o.station}</span>
+          <span class="note"><span class="swatch" style="background:${FUEL_COLOURS[o.fuel]}"></span> ${o.fuel} · ${REGION_NAMES[o.region]}</span>
           <span style="flex:1"></span>
           ${byStation ? nothing : html`<button class="btn" @click=${() => this.navigate({ duid: null, station: o.station })}>Whole station</button>`}
         </div>

@@ -1,32 +1,15 @@
-// Test support: a real store in a temp folder with an Intake wired to the real ingest, and a logger whose lines the
-// test can read.
+// A real store in a temp folder with an Intake wired to the real ingest (for the live feed's tests), logging to lines
+// the test can read.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { pino, type Logger } from 'pino';
-import { openStore } from '../../store/db.ts';
-import { ingestBuffer } from '../../store/ingest.ts';
-import { Intake, type Batch } from '../intake.ts';
-import { Ledger } from '../ledger.ts';
-
-export interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
-export function captureLog(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as LogLine);
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), lines };
-}
+import type { Logger } from 'pino';
+import { openStore } from '../../server/store/db.ts';
+import { ingestBuffer } from '../../server/store/ingest.ts';
+import { Intake, type Batch } from '../../server/live/intake.ts';
+import { Ledger } from '../../server/live/ledger.ts';
+import { captureLog, type LogLine } from './capture-log.ts';
 
 export interface Harness {
   dir: string;

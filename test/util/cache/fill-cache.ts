@@ -1,8 +1,8 @@
-// Test helper (spawned by disk-full.test.ts under a file-size limit): writes answers until the disk tier refuses,
+// Spawned by server/cache/disk-full.test.ts under a file-size limit: writes answers until the disk tier refuses,
 // waits out the pause, tries again, and prints one JSON line of what it saw. Exits 0 unless something crashed it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { TieredCache, type CacheLog } from './tiered.ts';
+import { TieredCache, type CacheLog } from '../../../server/cache/tiered.ts';
 
 /** A 200 KB answer whose bytes follow from n (LMDB stores it as is: 50 of them exceed a 4 MB disk). */
 export function bulky(n: number): Uint8Array {

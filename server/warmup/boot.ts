@@ -1,7 +1,8 @@
 // The boot warmup of a single server (server/app.ts) and of a cluster's supervisor alike: it runs in the background
 // after listening and logs its summary, or its failure (answers are then computed on first request).
-import type { Logger } from '../server/log.ts';
-import { runWarmup, type AnswerPath, type WarmupSummary } from './run.ts';
+import type { Logger } from '../log.ts';
+import type { AnswerPath } from '../answer-path.ts';
+import { runWarmup, type WarmupSummary } from './run.ts';
 
 /** Resolves with the summary; undefined when the warmup failed or `signal` stopped it (a shutdown). */
 export function bootWarmup(path: AnswerPath, signal: AbortSignal, log: Logger): Promise<WarmupSummary | undefined> {

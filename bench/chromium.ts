@@ -1,5 +1,5 @@
 // Launches Debian's Chromium through playwright-core (no browser downloads here): the flags keep it quiet and
-// offline apart from the page under test. Shared by the browser tests and bench/browser.ts.
+// offline apart from the page under test. Shared by bench/browser.ts and the browser tests (test/browser/).
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 

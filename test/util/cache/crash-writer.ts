@@ -1,7 +1,7 @@
-// Test helper (spawned by disk-crash.test.ts): writes deterministic entries into a DiskTier as fast as it can
+// Spawned by server/cache/disk-crash.test.ts: writes deterministic entries into a DiskTier as fast as it can
 // until killed. Every entry's bytes are a function of its number, so a reader can verify what survived.
 import { fileURLToPath } from 'node:url';
-import { DiskTier } from './disk.ts';
+import { DiskTier } from '../../../server/cache/disk.ts';
 
 /** The payload for entry n: length and content both derived from n. */
 export function payloadFor(n: number): Uint8Array {

@@ -1,17 +1,17 @@
 // The answer path outside a running server (the warmup CLI, benchmarks, tests): the same steps the router
 // takes — canonical key at the store's watermark, cache, single flight, catalogue, msgpack — on one connection.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import { encode } from '../shared/protocol.ts';
-import { runQuery } from '../server/catalogue/index.ts';
-import { makeKey } from '../server/cache/key.ts';
-import { ownBytes } from '../server/cache/lru.ts';
-import type { TieredCache } from '../server/cache/tiered.ts';
-import { Flight } from '../server/flight.ts';
-import type { ConnHolder } from '../server/lane.ts';
-import { readWatermark } from '../server/store/db.ts';
-import { readGeneration } from '../server/store/version.ts';
-import type { AnswerPath } from './run.ts';
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import type { AnswerPath } from '../answer-path.ts';
+import { encode } from '../../shared/protocol.ts';
+import { runQuery } from '../catalogue/index.ts';
+import { makeKey } from '../cache/key.ts';
+import { ownBytes } from '../cache/lru.ts';
+import type { TieredCache } from '../cache/tiered.ts';
+import { Flight } from '../flight.ts';
+import type { ConnHolder } from '../conn-holder.ts';
+import { readWatermark } from '../store/db.ts';
+import { readGeneration } from '../store/version.ts';
 
 export interface StoreAnswerPath extends AnswerPath {
   watermark: number;

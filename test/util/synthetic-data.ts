@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { openStore } from '../store/db.ts';
-import { refreshRollups } from '../store/rollups.ts';
+import { openStore } from '../../server/store/db.ts';
+import { refreshRollups } from '../../server/store/rollups.ts';
 
 /** 2026-04-01 03:00 NEM time: not a midnight, so windows have partial-day edges. */
 export const T0 = Date.UTC(2026, 2, 31, 17, 0, 0) / 1000;

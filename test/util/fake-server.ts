@@ -1,8 +1,8 @@
-// Test support: a small server that speaks the wire protocol over `ws` on loopback, with knobs the SDK tests need
+// A small server that speaks the wire protocol over `ws` on loopback, with knobs the SDK tests need
 // (push on demand, kill sockets, restart on the same port). The real server is exercised in test/live/.
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { decode, encode, type ClientFrame } from '../../../shared/protocol.ts';
+import { decode, encode, type ClientFrame } from '../../shared/protocol.ts';
 
 export interface FakeServer {
   url: string;

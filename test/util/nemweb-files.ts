@@ -1,14 +1,11 @@
-// Test support: small NEMWEB-style DISPATCHIS files for any interval, in AEMO's C/I/D layout, plain or zipped,
-// so live-feed tests can produce "the next interval" at will. Real AEMO samples cover the parsing; these cover time.
+// Small NEMWEB-style DISPATCHIS files for any interval, in AEMO's C/I/D layout, plain or zipped, so tests can
+// produce "the next interval" or revise past prices at will. Real AEMO samples cover the parsing; these cover time.
 import { strToU8, zipSync } from 'fflate';
-import { REGIONS } from '../../../shared/nem.ts';
-
-const NEM_OFFSET_S = 10 * 3600;
+import { REGIONS, toNemIso } from '../../shared/nem.ts';
 
 /** AEMO's "2026/04/01 00:05:00" for an epoch second (NEM time). */
 export function aemoTime(ts: number): string {
-  const d = new Date((ts + NEM_OFFSET_S) * 1000).toISOString();
-  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)} ${d.slice(11, 19)}`;
+  return toNemIso(ts).slice(0, 19).replace('T', ' ').replace(/-/g, '/');
 }
 const stamp = (ts: number) => aemoTime(ts).replace(/[/ :]/g, '').slice(0, 12);
 
@@ -41,4 +38,16 @@ export function badDispatchIs(ts: number): NemwebFile {
     `C,NEMP.WORLD,DISPATCHIS\r\nI,DISPATCH,PRICE,5,SETTLEMENTDATE,REGIONID\r\nD,DISPATCH,PRICE,5,"${aemoTime(ts)}",NSW1\r\nC,"END OF REPORT",4\r\n`,
   );
   return { name: csvName.replace(/\.CSV$/, '.zip'), bytes: zipSync({ [csvName]: csv }) };
+}
+
+/** A DISPATCH PRICE CSV: one row per (ts, region, rrp). */
+export function priceCsv(rows: { ts: number; region: string; rrp: number }[]): string {
+  const lines = [
+    'C,NEMP.WORLD,DISPATCHIS,AEMO,PUBLIC,2026/04/01,00:00:00,0000000000000001,DISPATCHIS,0000000000000001',
+    'I,DISPATCH,PRICE,5,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,RRP,LASTCHANGED',
+    ...rows.map((r) => `D,DISPATCH,PRICE,5,"${aemoTime(r.ts)}",1,${r.region},1,0,${r.rrp},"${aemoTime(r.ts)}"`),
+    `C,"END OF REPORT",${rows.length + 3}`,
+    '',
+  ];
+  return lines.join('\r\n');
 }

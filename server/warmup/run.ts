@@ -2,25 +2,10 @@
 // (cache → single flight → DuckDB → encode → both tiers), so what it stores is exactly what a client would get.
 // It never hogs the process: a bounded number of queries at a time, and a macrotask yield between them so
 // socket traffic interleaves.
-import type { Kind, ParamsOf } from '../shared/kinds.ts';
-import type { CacheTier } from '../shared/protocol.ts';
-import type { Marks } from '../server/answer.ts';
-import type { CacheKey } from '../server/cache/key.ts';
-import type { TieredCache } from '../server/cache/tiered.ts';
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import type { AnswerPath, Marks } from '../answer-path.ts';
+import type { TieredCache } from '../cache/tiered.ts';
 import { warmList, type WarmQuery } from './list.ts';
-
-/** The server's answer path, as warmup needs it. */
-export interface AnswerPath {
-  cache: TieredCache;
-  /** The key `answer` would use right now (at the current watermark), or at `at`. */
-  keyFor(kind: Kind, params: ParamsOf<Kind>, at?: Marks): CacheKey;
-  /** The encoded `data` payload for (kind, params) at the current watermark (or at `at`), through the cache. */
-  answer(
-    kind: Kind,
-    params: ParamsOf<Kind>,
-    at?: Marks,
-  ): Promise<{ dataBytes: Uint8Array; tier: CacheTier; ms: number }>;
-}
 
 export interface WarmupProgress {
   done: number;
@@ -112,7 +97,10 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
   return summary;
 }
 
-/** Hot questions refreshed per new interval: the distinct questions of ~1,000 analysts' open tabs fit; the pipeline's time budget bounds the work. */
+/**
+ * Hot questions refreshed per new interval: the distinct questions of ~1,000 analysts' open tabs fit; the pipeline's
+ * time budget bounds the work.
+ */
 export const HOT_LIMIT = 256;
 const refreshed = new WeakMap<TieredCache, string>();
 

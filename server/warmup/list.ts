@@ -2,6 +2,7 @@
 // every tab kind × region × range preset, then every other kind that needs no choice from the user, per region,
 // at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation.
 import {
+  isTabKind,
   KIND_NAMES,
   KINDS,
   RANGES,
@@ -10,8 +11,8 @@ import {
   type Kind,
   type ParamSpec,
   type ParamsOf,
-} from '../shared/kinds.ts';
-import { queryOf } from '../server/cache/key.ts';
+} from '../../shared/kinds.ts';
+import { queryOf } from '../cache/key.ts';
 
 export interface WarmQuery {
   kind: Kind;
@@ -30,7 +31,7 @@ export function warmList(): WarmQuery[] {
     seen.add(id);
     out.push({ kind, params: v.params as ParamsOf<Kind> });
   };
-  const commonKinds = KIND_NAMES.filter((k) => !TAB_KINDS.includes(k));
+  const commonKinds = KIND_NAMES.filter((k) => !isTabKind(k));
   const defaultRange = rangeDefault();
   const rangesFirstDefault = [defaultRange, ...RANGES.filter((r) => r !== defaultRange)];
   for (const range of rangesFirstDefault) {

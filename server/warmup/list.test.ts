@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KIND_NAMES, RANGES, TAB_KINDS, validateParams } from '../shared/kinds.ts';
-import { REGION_CHOICES, REGIONS } from '../shared/nem.ts';
-import { canonicalJson } from '../server/cache/key.ts';
+import { isTabKind, KIND_NAMES, RANGES, TAB_KINDS, validateParams } from '../../shared/kinds.ts';
+import { REGION_CHOICES, REGIONS } from '../../shared/nem.ts';
+import { canonicalJson } from '../cache/key.ts';
 import { warmList } from './list.ts';
 
 describe('warmList', () => {
@@ -29,7 +29,7 @@ describe('warmList', () => {
   });
 
   it('adds every other kind that needs no user choice, per region, and nothing that cannot validate', () => {
-    for (const kind of KIND_NAMES.filter((k) => !TAB_KINDS.includes(k) && k !== 'station.output'))
+    for (const kind of KIND_NAMES.filter((k) => !isTabKind(k) && k !== 'station.output'))
       expect(
         has(kind, () => true),
         kind,

@@ -1,8 +1,8 @@
-// Test helper (spawned by disk-damage.test.ts): opens the cache in CACHE_DIR argv[2] the way the server does, in its
+// Spawned by server/cache/disk-damage.test.ts: opens the cache in CACHE_DIR argv[2] the way the server does, in its
 // own process so that a crash inside LMDB fails the test instead of killing vitest. Prints one JSON line: the
 // warnings logged, the entries found, and whether a new answer was stored and read back after a reopen.
 import { fileURLToPath } from 'node:url';
-import { TieredCache, type CacheLog } from './tiered.ts';
+import { TieredCache, type CacheLog } from '../../../server/cache/tiered.ts';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];

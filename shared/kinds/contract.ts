@@ -1,0 +1,56 @@
+// What a kind's contract is written in: a parameter schema (the client's input, validated by validate.ts) and the
+// type of its answer. Family modules (prices.ts, generation.ts, …) write one contract per kind with these parts.
+import { FUELS, REGIONS, REGION_CHOICES } from '../nem.ts';
+import { RANGES, RESOLUTIONS } from './window.ts';
+
+export type ParamSpec =
+  | { type: 'enum'; values: readonly string[]; default?: string }
+  | { type: 'enumList'; values: readonly string[]; default: readonly string[] }
+  | { type: 'epoch' }
+  | { type: 'int'; min: number; max: number; default: number }
+  | { type: 'string'; maxLength: number; default?: string };
+type Schema = Record<string, ParamSpec>;
+
+// The parameters most kinds share, so each is defined (and refused) the same way everywhere.
+export const region = { type: 'enum', values: REGION_CHOICES, default: 'NEM' } as const;
+export const regions = { type: 'enumList', values: REGIONS, default: REGIONS } as const;
+export const fuels = { type: 'enumList', values: FUELS, default: FUELS } as const;
+const range = { type: 'enum', values: RANGES, default: '24h' } as const;
+const epoch = { type: 'epoch' } as const;
+const resolution = { type: 'enum', values: RESOLUTIONS, default: 'auto' } as const;
+export const timeParams = { range, from: epoch, to: epoch } as const;
+export const seriesParams = { ...timeParams, resolution } as const;
+export const unitParams = {
+  duid: { type: 'string', maxLength: 32 },
+  station: { type: 'string', maxLength: 120 },
+} as const;
+
+/** The canonical value of a parameter of spec S (after validation). */
+export type ParamValue<S> = S extends { type: 'enum'; values: readonly (infer V)[] }
+  ? V
+  : S extends { type: 'enumList'; values: readonly (infer V)[] }
+    ? V[]
+    : S extends { type: 'epoch' }
+      ? number | undefined
+      : S extends { type: 'int' }
+        ? number
+        : S extends { type: 'string'; default: string }
+          ? string
+          : string | undefined;
+
+declare const resultType: unique symbol;
+/** A kind's result type, carried for the compiler only: `returns<T>()` is an empty object at run time. */
+interface Returns<T> {
+  readonly [resultType]?: T;
+}
+export const returns = <T>(): Returns<T> => ({});
+export type ResultIn<C> = C extends { result: Returns<infer T> } ? T : never;
+
+export interface Contract<T = unknown> {
+  params: Schema;
+  result: Returns<T>;
+  /** A rule across parameters, given the canonical values; returns the refusal's message. */
+  check?: (params: Record<string, unknown>) => string | undefined;
+}
+/** A family's contracts, by kind name. */
+export type Contracts = Record<string, Contract>;

@@ -1,0 +1,67 @@
+// Station kinds: finding a station or unit, one station's output, and the table of every station.
+import type { Fuel, Region } from '../nem.ts';
+import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contracts } from './contract.ts';
+import type { Series, TimeOfDay } from './series.ts';
+
+export interface StationRow {
+  duid: string;
+  station: string;
+  region: Region;
+  fuel: Fuel;
+  capacityMw: number;
+}
+export interface StationsSearch {
+  q: string;
+  rows: StationRow[];
+}
+
+export interface StationOutput extends Series<'mw' | 'rrp'> {
+  duids: string[];
+  station: string;
+  region: Region;
+  fuel: Fuel;
+  capacityMw: number;
+  capacityFactorPct: number | null;
+  energyMwh: number;
+  revenue: number;
+  avgPriceReceived: number | null;
+  timeOfDay: TimeOfDay<'mw'>;
+}
+
+export interface StationsTableRow {
+  region: Region;
+  fuel: Fuel;
+  station: string;
+  duids: string[];
+  gwh: number;
+  revenue: number;
+  avgPriceReceived: number | null;
+  utilisationPct: number | null;
+  capacityMw: number;
+}
+export interface StationsTable {
+  rows: StationsTableRow[];
+}
+
+export const STATIONS = {
+  'stations.search': {
+    params: {
+      q: { type: 'string', maxLength: 64, default: '' },
+      region,
+      limit: { type: 'int', min: 1, max: 500, default: 50 },
+    },
+    result: returns<StationsSearch>(),
+  },
+  'station.output': {
+    params: { ...unitParams, ...seriesParams },
+    result: returns<StationOutput>(),
+    check: (p) =>
+      !p.duid === !p.station
+        ? 'give exactly one of duid or station'
+        : p.duid === ''
+          ? 'duid must not be empty'
+          : undefined,
+  },
+  'stations.table': { params: { regions, fuels, ...timeParams }, result: returns<StationsTable>() },
+} as const satisfies Contracts;
+export type StationKind = keyof typeof STATIONS;

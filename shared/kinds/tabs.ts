@@ -1,0 +1,51 @@
+// Tab kinds: everything one dashboard tab shows, as named panels, each the answer of another kind (the server
+// composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
+import type { Fuel, Region } from '../nem.ts';
+import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
+import type { InterconnectorFlows } from './interconnectors.ts';
+import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
+import type { Series, TimeOfDay } from './series.ts';
+import type { StationOutput, StationsSearch, StationsTable } from './stations.ts';
+
+/** A tab's answer: its panels by name, in the order they go on the wire. */
+interface Tab<Panels extends object> {
+  panels: Panels;
+}
+
+export const TABS = {
+  'tab.nem': {
+    params: { region },
+    result: returns<
+      Tab<{
+        prices: PricesCurrent;
+        mix: GenerationMix;
+        generation: GenerationByFuel;
+        price: Series<Region>;
+        renewables: Series<'share'>;
+      }>
+    >(),
+  },
+  'tab.generation': {
+    params: { region, ...seriesParams },
+    result: returns<
+      Tab<{
+        generation: GenerationByFuel;
+        utilisation: CapacityUtilisation;
+        flows: InterconnectorFlows;
+        timeOfDay: TimeOfDay<Fuel>;
+      }>
+    >(),
+  },
+  'tab.prices': {
+    params: { regions, ...seriesParams },
+    result:
+      returns<Tab<{ history: Series<Region>; stats: PricesStats; bands: PricesBands; timeOfDay: TimeOfDay<Region> }>>(),
+  },
+  // With no station chosen, the region's largest one (output null when the region has none).
+  'tab.stations': {
+    params: { region, ...unitParams, ...seriesParams },
+    result: returns<Tab<{ search: StationsSearch; output: StationOutput | null }>>(),
+  },
+  'tab.generators': { params: { regions, fuels, ...timeParams }, result: returns<Tab<{ table: StationsTable }>>() },
+} as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;
