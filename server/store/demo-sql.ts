@@ -9,7 +9,8 @@
 //   demo_a                  per region × interval: weather, demand, rooftop, pre-trade balance and price signal
 //   demo_flow               per interconnector × interval: flow toward the dearer region, within limits
 //   demo_r                  per region × interval: net import, flexible dispatch, curtailment, final price
-// and the INSERTs that turn those into price, interconnector, rooftop and scada rows.
+// and the INSERTs that turn those into price, interconnector, rooftop and scada rows. demo-depth-sql.ts adds the
+// market-depth rows (unit_dispatch, regionsum) from the same stages.
 import { flowSql, LOSS_FACTOR, NET_IMPORT, NUM } from './demo-flows.ts';
 import { IC_PARAMS, PRICE_CAP, PRICE_FLOOR, REGION_PARAMS, ROOFTOP_SPLIT } from './demo-params.ts';
 import { REGION_LIST } from './rollups.ts';
@@ -48,6 +49,9 @@ CREATE OR REPLACE TEMP MACRO demo_cloud(s, r, th) AS 1 - 0.7 * demo_clamp((demo_
 -- a coal unit is on unless its 6-day block (staggered per unit) drew a forced outage or its 30-day block an overhaul
 CREATE OR REPLACE TEMP MACRO demo_avail(s, uid, d) AS
   CASE WHEN demo_u01(s, uid * 8 + 1, (d + uid % 6) // 6) < 0.07 OR demo_u01(s, uid * 8 + 2, (d + uid % 30) // 30) < 0.04 THEN 0 ELSE 1 END;
+-- batteries: the shares of their discharge and charge amplitudes at hour h, given the day's cycle intensity b
+CREATE OR REPLACE TEMP MACRO demo_dsh(h, b) AS demo_bump(h, 18.8, 1.4) * b;
+CREATE OR REPLACE TEMP MACRO demo_csh(h, b) AS demo_bump(h, 12.4, 2.0) * b;
 `;
 
 /** Per-run constants: region and interconnector parameters, the unit list with demo parameters, regional capacities. */
@@ -71,7 +75,10 @@ WITH u AS (
       WHEN fuel = 'Battery' THEN 'battery' WHEN fuel = 'Biomass' THEN 'bio' ELSE 'other' END AS kind,
     coalesce(technology, '') ILIKE '%combined cycle%' AS ccgt, dispatch_type,
     -- hours of storage at full output; unknown → 2 h (FACTS §2: 1.5–2 h typical)
-    demo_clamp(coalesce(storage_mwh, 2 * capacity_mw) / capacity_mw, 0.5, 4) AS hours
+    demo_clamp(coalesce(storage_mwh, 2 * capacity_mw) / capacity_mw, 0.5, 4) AS hours,
+    -- MWh a battery holds: as registered, or what its demo output assumes where that is more (unknown → 2 h;
+    -- one unit, DALNTH1, registers 0.41 h and is cycled as if it had 0.5 h)
+    greatest(coalesce(storage_mwh, 2 * capacity_mw), 0.5 * capacity_mw) AS storage
   FROM units WHERE region IN (${REGION_LIST}) AND capacity_mw > 0),
 v AS (
   SELECT *,
@@ -85,7 +92,11 @@ v AS (
   FROM u)
 SELECT *, coalesce(sum(cap) OVER (PARTITION BY region, kind ORDER BY merit, duid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum,
   -- the kind as a small integer: the per-row CASE in the SCADA insert compares it ~50 M times
-  ${KIND_CODE} AS k
+  ${KIND_CODE} AS k,
+  -- the registry has no classification column: wind and solar farms of 30 MW or more are semi-scheduled (AEMO's
+  -- threshold); smaller wind, solar, hydro and biomass units are non-scheduled
+  kind IN ('solar', 'wind') AND cap >= 30 AS semi,
+  kind IN ('solar', 'wind', 'hydro', 'bio') AND cap < 30 AS nonsched
 FROM v;
 CREATE OR REPLACE TEMP TABLE demo_cap AS
 SELECT p.region,
@@ -103,14 +114,9 @@ FROM demo_rp p LEFT JOIN demo_units u USING (region) GROUP BY p.region;
 `;
 }
 
-/** The interval grid and per-day coal availability for a range. */
-export function timeSql(r: DemoRange): string {
-  const s = INT(r.seed, 'seed');
-  const from = INT(r.from, 'from');
-  const to = INT(r.to, 'to');
-  return `
-CREATE OR REPLACE TEMP TABLE demo_t AS
-WITH g AS (SELECT range AS ts, ((range + 1799) // 1800) * 1800 AS b30 FROM range(${from}, ${to} + 1, 300))
+/** One row per interval END from..to (inclusive): its NEM hour h (of the interval's middle), NEM day d and more. */
+export function gridSql(from: number, to: number): string {
+  return `WITH g AS (SELECT range AS ts, ((range + 1799) // 1800) * 1800 AS b30 FROM range(${INT(from, 'from')}, ${INT(to, 'to')} + 1, 300))
 SELECT ts::INTEGER AS ts, b30::INTEGER AS b30,
   (ts - 150) / 3600.0 AS th, (b30 - 900) / 3600.0 AS th30,
   ((ts - 150 + 36000) % 86400) / 3600.0 AS h,
@@ -118,7 +124,14 @@ SELECT ts::INTEGER AS ts, b30::INTEGER AS b30,
   (ts - 150 + 36000) // 86400 AS d,
   -- season angle: 0 at mid-January (midsummer), pi at mid-July
   2 * pi() * ((ts - 150 + 36000) / 86400.0 - 20468) / 365.25 AS ang
-FROM g;
+FROM g`;
+}
+
+/** The interval grid and per-day coal availability for a range. */
+export function timeSql(r: DemoRange): string {
+  const s = INT(r.seed, 'seed');
+  return `
+CREATE OR REPLACE TEMP TABLE demo_t AS ${gridSql(r.from, r.to)};
 CREATE OR REPLACE TEMP TABLE demo_coalav AS
 SELECT u.region, t.d, round(sum(u.cap * demo_avail(${s}, u.uid, t.d) ORDER BY u.duid), 6) AS cav
 FROM (SELECT DISTINCT d FROM demo_t) t CROSS JOIN demo_units u WHERE u.kind = 'coal' GROUP BY ALL;
@@ -212,7 +225,7 @@ f AS (
       ELSE (55 + 450 * xp / cap_t + 3000 * pow(greatest(0, xp / cap_t - 0.3), 2)) * (1 + 0.5 * demo_bump(h, 18.7, 1.5)) END)
       * (0.97 + 0.06 * pn) AS p_raw
   FROM e)
-SELECT ts, region, th, h, d, n, xp / cap_t AS tau,
+SELECT ts, region, th, h, d, n, xp / cap_t AS tau, bat_int,
   round(demand_mw, 3) AS demand_mw, roof, s_av, w_av, coal_mw, net_import, xp,
   round(demo_clamp(CASE WHEN ev THEN 1000 + (${PRICE_CAP} - 1000) * pow(n, 6) ELSE p_raw + abs(p_raw) * loss_f END,
     ${PRICE_FLOOR}, ${PRICE_CAP}), 2) AS rrp,
@@ -225,20 +238,40 @@ SELECT ts, region, th, h, d, n, xp / cap_t AS tau,
   CASE WHEN pump > 0 THEN pump_mw / pump ELSE 0 END AS pump_lvl,
   -- liquid-fuel peakers run only when the market is short or in a price event
   CASE WHEN other > 0 THEN greatest(oth_mw / other, CASE WHEN ev THEN 0.7 ELSE 0 END) ELSE 0 END AS oth_lvl,
-  demo_bump(h, 18.8, 1.4) * bat_int AS dsh, demo_bump(h, 12.4, 2.0) * bat_int AS csh
+  demo_dsh(h, bat_int) AS dsh, demo_csh(h, bat_int) AS csh
 FROM f
 ORDER BY ts, region;
 `;
 }
 
+/**
+ * Wind and solar MW as `mw(cap, pre × kept × post)`, kept = the share left after curtailment: split so that what the
+ * weather allowed (kept = 1) and what was dispatched can share the costly pre and post (demo-depth-sql.ts).
+ */
+export function curtailableMw(s: string) {
+  return {
+    solar: {
+      pre: 'u.cap * u.e * r.scf',
+      post: `(0.985 + 0.03 * demo_u01(${s}, u.uid, r.ts))`,
+      mw: (_cap: string, x: string) => x,
+    },
+    // each farm sees its own gusts on top of the regional weather
+    wind: {
+      pre: `r.wcf * u.e * (0.75 + 0.5 * demo_vn(${s}, u.uid, r.th / 10))`,
+      post: `(0.98 + 0.04 * demo_u01(${s}, u.uid, r.ts))`,
+      mw: (cap: string, x: string) => `${cap} * least(0.97, ${x})`,
+    },
+  };
+}
+
 /** MW of one unit in one interval, by kind, from its region's levels in demo_r (clamped to ±capacity by the caller). */
 function unitMw(s: string): Record<keyof typeof KIND, string> {
+  const { solar, wind } = curtailableMw(s);
   return {
     // available units follow the region's coal level; out-of-service ones (outage blocks) are at zero
     coal: `u.cap * demo_avail(${s}, u.uid, r.d) * r.coal_lvl * (0.99 + 0.02 * demo_u01(${s}, u.uid, r.ts))`,
-    solar: `u.cap * u.e * r.scf * (1 - r.curt) * (0.985 + 0.03 * demo_u01(${s}, u.uid, r.ts))`,
-    // each farm sees its own gusts on top of the regional weather
-    wind: `u.cap * least(0.97, r.wcf * u.e * (0.75 + 0.5 * demo_vn(${s}, u.uid, r.th / 10)) * (1 - r.curt) * (0.98 + 0.04 * demo_u01(${s}, u.uid, r.ts)))`,
+    solar: solar.mw('u.cap', `${solar.pre} * (1 - r.curt) * ${solar.post}`),
+    wind: wind.mw('u.cap', `${wind.pre} * (1 - r.curt) * ${wind.post}`),
     // merit order: a unit runs once the region's gas need exceeds the capacity ahead of it
     gas: `greatest(0, r.gas_mw - u.cum)`,
     hydro: `u.cap * r.hyd_lvl * (0.7 + 0.6 * demo_vn(${s}, u.uid, r.th / 36))`,
@@ -247,6 +280,24 @@ function unitMw(s: string): Record<keyof typeof KIND, string> {
     bio: `u.cap * (0.4 + 0.3 * demo_vn(${s}, u.uid, r.th / 72))`,
     other: `u.cap * r.oth_lvl`,
   };
+}
+
+/** SCADA MW as stored: 3 decimals, within ±capacity (`cap`). */
+export const roundMw = (mw: string, cap = 'u.cap') => `round(demo_clamp(${mw}, -${cap}, ${cap}), 3)`;
+
+/**
+ * SCADA MW of unit `u` in region-interval `r` of demo_r. Only `kinds` are spelled out (others give NULL), for callers
+ * that filter units by kind: one kind needs no CASE, which DuckDB evaluates ~3× faster.
+ */
+export function scadaMwSql(
+  s: string,
+  kinds: readonly (keyof typeof KIND)[] = Object.keys(KIND) as (keyof typeof KIND)[],
+): string {
+  const mw = unitMw(s);
+  if (kinds.length === 1) return roundMw(mw[kinds[0]]);
+  return roundMw(`CASE u.k
+        ${kinds.map((kind) => `WHEN ${KIND[kind]} THEN ${mw[kind]}`).join('\n        ')}
+      END`);
 }
 
 /** Rows for the raw tables from the stages above. Rooftop rows are written at the first interval of their half hour. */
@@ -269,11 +320,7 @@ export function insertSql(r: DemoRange): { price: string; interconnector: string
       ORDER BY 1, 2`,
     // one statement (not one per kind) so rows arrive roughly in ts order and zone maps keep row groups to ~2 days
     scada: `INSERT INTO scada
-      SELECT r.ts, u.duid, round(demo_clamp(CASE u.k
-        ${Object.entries(unitMw(s))
-          .map(([kind, mw]) => `WHEN ${KIND[kind as keyof typeof KIND]} THEN ${mw}`)
-          .join('\n        ')}
-      END, -u.cap, u.cap), 3) AS mw
+      SELECT r.ts, u.duid, ${scadaMwSql(s)} AS mw
       FROM demo_r r JOIN demo_units u ON u.region = r.region`,
   };
 }

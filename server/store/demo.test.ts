@@ -43,6 +43,10 @@ const CHECKSUMS: Record<string, string> = {
   price: 'sum(hash(ts, region, rrp, demand_mw))',
   interconnector: 'sum(hash(ts, id, mw, export_limit, import_limit, losses))',
   rooftop: 'sum(hash(ts, region, type, mw))',
+  regionsum: `sum(hash(ts, region, totaldemand, demand_and_nonschedgen, netinterchange, ss_solar_uigf, ss_wind_uigf,
+    ss_solar_clearedmw, ss_wind_clearedmw, ss_solar_availability, ss_wind_availability, bdu_clearedmw_gen, bdu_clearedmw_load))`,
+  unit_dispatch: `sum(hash(ts, duid, totalcleared, availability, semidispatchcap, uigf, initial_energy_storage,
+    energy_storage))`,
   meta: `sum(hash(key, value)) FILTER (key LIKE 'demo%')`,
 };
 async function checksums(conn: DuckDBConnection, where = 'TRUE'): Promise<Record<string, string>> {
@@ -107,9 +111,21 @@ describe('buildDemo', () => {
   it('writes every unit for every interval up to the fixed watermark, and records the build in meta', async () => {
     const n = DAYS * 288;
     const units = await scalar(a, 'SELECT count(*) FROM units');
+    // unit_dispatch: wind and solar farms of 30 MW or more (semi-scheduled) and batteries
+    const dispatched = await scalar(
+      a,
+      `SELECT count(*) FROM units WHERE fuel = 'Battery' OR (fuel IN ('Wind', 'Solar') AND capacity_mw >= 30)`,
+    );
     expect(built.watermark).toBe(DEMO_WATERMARK);
     expect(new Date(DEMO_WATERMARK * 1000).toISOString()).toBe('2026-10-31T14:00:00.000Z'); // 2026-11-01 00:00 NEM time
-    expect(built.rows).toEqual({ scada: n * units, price: n * 5, interconnector: n * 6, rooftop: (n / 6) * 10 });
+    expect(built.rows).toEqual({
+      scada: n * units,
+      price: n * 5,
+      interconnector: n * 6,
+      rooftop: (n / 6) * 10,
+      unit_dispatch: n * dispatched,
+      regionsum: n * 5,
+    });
     expect(await readWatermark(a)).toEqual({ watermark: DEMO_WATERMARK, firstTs: DEMO_WATERMARK - (n - 1) * 300 });
     expect(await scalar(a, 'SELECT count(DISTINCT duid) FROM scada')).toBe(units);
     const meta = Object.fromEntries(
@@ -127,6 +143,7 @@ describe('buildDemo', () => {
       'regions, weather, flows, prices',
       'price, interconnector, rooftop rows',
       'unit SCADA rows',
+      'unit dispatch, region summary rows',
       'rollups',
       'checkpoint',
     ]);
@@ -142,7 +159,7 @@ describe('buildDemo', () => {
     const c = await store('c');
     await buildDemo(c, { days: 2 });
     const lastTwoDays = `ts > ${DEMO_WATERMARK - 2 * 86400}`;
-    const raw = ['scada', 'price', 'interconnector', 'rooftop'];
+    const raw = ['scada', 'price', 'interconnector', 'rooftop', 'regionsum', 'unit_dispatch'];
     const pick = (x: Record<string, string>) => Object.fromEntries(raw.map((t) => [t, x[t]]));
     expect(pick(await checksums(c, lastTwoDays))).toEqual(pick(await checksums(a, lastTwoDays)));
 
@@ -306,7 +323,9 @@ describe('appendDemoInterval', () => {
     // regenerate the last bulk interval through the append path: identical rows
     const last = `ts = ${DEMO_WATERMARK}`;
     const before = await checksums(e, last);
-    for (const t of ['scada', 'price', 'interconnector']) await e.run(`DELETE FROM ${t} WHERE ${last}`);
+    for (const t of ['scada', 'price', 'interconnector', 'regionsum', 'unit_dispatch']) {
+      await e.run(`DELETE FROM ${t} WHERE ${last}`);
+    }
     expect(await appendDemoInterval(e)).toBe(DEMO_WATERMARK);
     expect(await checksums(e, last)).toEqual(before);
     expect(await rollupMismatches(e, d1, `ts >= ${DEMO_WATERMARK - 86400}`)).toEqual(NONE);

@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction, readWatermark } from './db.ts';
+import { CDEII_TABLE, FactorRows } from './emission-factors.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
@@ -94,6 +95,7 @@ export class FileImport {
   private readonly stats: SinkStats = { intervention: 0, blank: 0 };
   private readonly report: FileReport;
   private readonly budget: InflateBudget;
+  private readonly factors = new FactorRows();
   /** CSVs parsed so far (a zip without one is refused). */
   private csvs = 0;
 
@@ -173,6 +175,7 @@ export class FileImport {
 
   private parser(name: string): MmsParser {
     return new MmsParser(name, (table) => {
+      if (tableName(table) === CDEII_TABLE) return this.factors.sink(table);
       const sink = sinkFor(table, this.stages, this.dict, this.stats);
       const why = IGNORED[tableName(table)];
       if (why && !this.report.notes.some((n) => n.startsWith(tableName(table))))
@@ -196,6 +199,7 @@ export class FileImport {
       );
     if (this.stats.blank) report.notes.push(`${rows(this.stats.blank)} left out: required value blank`);
     const live = TARGET_NAMES.filter((t) => this.stages[t].count > 0);
+    if (this.factors.size > 0) await this.applyFactors();
     if (live.length === 0) return report;
     await this.dict.write(conn, 'ingest_dict');
     const windows: Partial<Record<Target, Window>> = {};
@@ -225,6 +229,14 @@ export class FileImport {
       if (to > from) await refreshRollups(conn, from, to);
     });
     return report;
+  }
+
+  /** CDEII emission factors: every stored answer may change (past emissions too), so the data version moves. */
+  private async applyFactors(): Promise<void> {
+    await inTransaction(this.conn, async () => {
+      this.report.rows.emission_factors = await this.factors.store(this.conn);
+      await bumpDataVersion(this.conn);
+    });
   }
 
   /** SCADA of a DUID missing from `units` is stored but cannot be counted under a fuel: say so. */
@@ -273,11 +285,25 @@ async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promis
   const range = (col: string) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
   const { keys, values } = TARGETS[t];
   if (t === 'price') await demandForStagedPrices(conn, w);
+  if (t === 'unit_dispatch') await keepStoredColumns(conn, t, w);
   const match = ['ts', ...keys].map((k) => `${t}.${k} = f.${k}`).join(' AND ');
   await conn.run(`DELETE FROM ${t} USING ingest_fin_${t} f WHERE ${range(`${t}.ts`)} AND ${match}`);
   const cols = ['ts', ...keys, ...values].join(', ');
   await conn.run(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM ingest_fin_${t}`);
   if (t === 'regionsum') await demandOntoPrices(conn, w);
+}
+
+/**
+ * A source with fewer columns (the Daily report's DUNIT) must not blank what a fuller one (NEXT_DAY_DISPATCH's
+ * UNIT_SOLUTION) stored for the same unit and interval, whichever file comes first: blanks take the stored values.
+ */
+async function keepStoredColumns(conn: DuckDBConnection, t: Target, w: Window): Promise<void> {
+  const { keys, values } = TARGETS[t];
+  const match = ['ts', ...keys].map((k) => `s.${k} = f.${k}`).join(' AND ');
+  const set = values.map((v) => `${v} = coalesce(f.${v}, s.${v})`).join(', ');
+  await conn.run(
+    `UPDATE ingest_fin_${t} f SET ${set} FROM ${t} s WHERE s.ts BETWEEN ${w.minTs} AND ${w.maxTs} AND ${match}`,
+  );
 }
 
 /** `1 row`, `2 rows`; `show` formats the number (the CLI groups digits). */

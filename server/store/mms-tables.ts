@@ -17,6 +17,15 @@ const REGIONSUM_COLUMNS = [
   'BDU_CLEAREDMW_GEN',
   'BDU_CLEAREDMW_LOAD',
 ] as const;
+/** DISPATCH UNIT_SOLUTION's columns kept in `unit_dispatch`; TOTALCLEARED first (required). */
+const UNIT_COLUMNS = [
+  'TOTALCLEARED',
+  'AVAILABILITY',
+  'SEMIDISPATCHCAP',
+  'UIGF',
+  'INITIAL_ENERGY_STORAGE',
+  'ENERGY_STORAGE',
+] as const;
 const lower = <S extends string>(s: S) => s.toLowerCase() as Lowercase<S>;
 
 /** Staging targets, each a store table. No target depends on another having been imported first (regionsum.ts). */
@@ -27,6 +36,8 @@ export const TARGETS = {
   interconnector: { keys: ['id'], values: ['mw', 'export_limit', 'import_limit', 'losses'] },
   rooftop: { keys: ['region', 'type'], values: ['mw'] },
   regionsum: { keys: ['region'], values: REGIONSUM_COLUMNS.map(lower) },
+  unit_dispatch: { keys: ['duid'], values: UNIT_COLUMNS.map(lower) },
+  unit_scada_limits: { keys: ['duid', 'type'], values: ['mw'] },
 } as const satisfies Record<string, { keys: readonly string[]; values: readonly string[] }>;
 export type Target = keyof typeof TARGETS;
 
@@ -96,6 +107,27 @@ export const SOURCES: Record<string, Source> = {
     keys: ['INTERCONNECTORID'],
     values: IC_VALUES,
     intervention: true,
+  },
+  'DISPATCH UNIT_SOLUTION': {
+    target: 'unit_dispatch',
+    time: 'SETTLEMENTDATE',
+    keys: ['DUID'],
+    values: UNIT_COLUMNS,
+    intervention: true,
+  },
+  // The Daily report's per-unit table: the same solution, fewer columns.
+  DUNIT: {
+    target: 'unit_dispatch',
+    time: 'SETTLEMENTDATE',
+    keys: ['DUID'],
+    values: ['TOTALCLEARED', 'AVAILABILITY', null, null, null, null],
+    intervention: true,
+  },
+  'DEMAND INTERMITTENT_GEN_SCADA': {
+    target: 'unit_scada_limits',
+    time: 'RUN_DATETIME',
+    keys: ['DUID', 'SCADA_TYPE'],
+    values: ['SCADA_VALUE'],
   },
   'ROOFTOP ACTUAL': { target: 'rooftop', time: 'INTERVAL_DATETIME', keys: ['REGIONID', 'TYPE'], values: ['POWER'] },
 };

@@ -3,8 +3,11 @@
 // unit_1d rollups are maintained at ingest (rollups.ts) so dashboard queries never scan raw unit SCADA.
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
-// 2: \`regionsum\`. Older stores get it from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
-export const SCHEMA_VERSION = 2;
+// Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
+// view. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
+import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
+
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -30,6 +33,19 @@ CREATE TABLE IF NOT EXISTS regionsum (ts INTEGER NOT NULL, region VARCHAR NOT NU
   demand_and_nonschedgen DOUBLE, netinterchange DOUBLE, ss_solar_uigf DOUBLE, ss_wind_uigf DOUBLE,
   ss_solar_clearedmw DOUBLE, ss_wind_clearedmw DOUBLE, ss_solar_availability DOUBLE, ss_wind_availability DOUBLE,
   bdu_clearedmw_gen DOUBLE, bdu_clearedmw_load DOUBLE);
+
+-- DISPATCH UNIT_SOLUTION (NEXT_DAY_DISPATCH) or the Daily report's DUNIT, intervention = 0 only, per unit per interval:
+-- totalcleared = the dispatch target (MW), availability = MW the unit could run at, semidispatchcap = 1 when a
+-- semi-scheduled unit was capped below its forecast, uigf = the unconstrained forecast of a wind or solar unit (MW),
+-- initial_energy_storage / energy_storage = a battery's MWh at the start / end of the interval. Curtailment of a
+-- unit is uigf - totalcleared where capped. Blank where a file's version lacks a column (DUNIT has the first two).
+CREATE TABLE IF NOT EXISTS unit_dispatch (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, totalcleared DOUBLE NOT NULL,
+  availability DOUBLE, semidispatchcap DOUBLE, uigf DOUBLE, initial_energy_storage DOUBLE, energy_storage DOUBLE);
+
+-- DEMAND INTERMITTENT_GEN_SCADA (NEXT_DAY_INTERMITTENT_GEN_SCADA): what a wind or solar unit told the dispatch engine,
+-- ts = the run's interval end; type ELAV = MW available from its turbines or inverters, LOCL = a local limit (MW).
+CREATE TABLE IF NOT EXISTS unit_scada_limits (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, type VARCHAR NOT NULL,
+  mw DOUBLE NOT NULL);
 
 -- TRADING PRICE (30-minute before 5MS, 5-minute since Oct 2021). Kept apart: dashboards use dispatch prices.
 CREATE TABLE IF NOT EXISTS trading_price (ts INTEGER NOT NULL, region VARCHAR NOT NULL, rrp DOUBLE NOT NULL);
@@ -58,7 +74,7 @@ CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL,
 -- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW.
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
-`;
+${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
 export const BUCKET_30M = (ts: string) => `((${ts} + 1799) // 1800) * 1800`;

@@ -1,0 +1,87 @@
+// Emission factors, t CO2-e per MWh sent out, per unit. AEMO's CDEII file (CO2EII_AVAILABLE_GENERATORS.CSV) gives
+// one per genset; a store without it (the demo) uses a factor per technology. `unit_factor` (a view) is the one
+// place queries read a unit's factor from: CDEII's where imported, else its technology's, and says which.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { parseNumber, type MmsTable, type RowSink } from './mms.ts';
+
+/** The MMS table of AEMO's CDEII "available generators" file. */
+export const CDEII_TABLE = 'CO2EII PUBLISHING';
+
+/**
+ * Factors by technology, for units CDEII does not list. First match wins: `tech` is tested against the registry's
+ * technology text ("<technology descriptor> / <fuel descriptor>", e.g. "Steam Sub-Critical / Brown Coal"), lower-cased.
+ * Values are typical of what CDEII publishes for such units (e.g. Bayswater BW01 black coal 0.91, Appin coal mine
+ * gas 0.563; Loy Yang and Yallourn brown coal 1.1–1.3; combined-cycle gas about 0.4, open-cycle 0.55–0.7); wind,
+ * solar, hydro and batteries emit nothing where they send out, and biomass is counted as AEMO counts it, at zero.
+ */
+export const TECHNOLOGY_FACTORS: readonly { tech: RegExp; factor: number; label: string }[] = [
+  { tech: /brown coal/, factor: 1.2, label: 'brown coal steam' },
+  { tech: /super critical.*black coal|black coal.*super critical/, factor: 0.83, label: 'black coal, supercritical' },
+  { tech: /black coal/, factor: 0.93, label: 'black coal, subcritical' },
+  { tech: /coal seam methane|coal mine gas|ethane/, factor: 0.56, label: 'coal seam or mine gas' },
+  { tech: /combined cycle/, factor: 0.4, label: 'gas, combined cycle' },
+  { tech: /diesel|kerosene|fuel oil/, factor: 0.8, label: 'liquid fuel' },
+  { tech: /reciprocating.*natural gas|natural gas.*reciprocating/, factor: 0.55, label: 'gas engine' },
+  { tech: /steam.*natural gas/, factor: 0.6, label: 'gas, steam' },
+  { tech: /natural gas|ocgt|open cycle/, factor: 0.62, label: 'gas, open cycle' },
+];
+
+/**
+ * The technology factor of a unit as a SQL expression over `units` (aliased `u`): coal or gas without a known
+ * technology gets the common kind's factor, anything else without a match 0.
+ */
+function technologySql(): string {
+  const arms = TECHNOLOGY_FACTORS.map(
+    (f) =>
+      `WHEN regexp_matches(lower(coalesce(u.technology, '')), '${f.tech.source.replace(/'/g, "''")}') THEN ${f.factor}`,
+  );
+  // Only fossil fuels have a technology factor: a biomass unit "Steam Sub-Critical / Bagasse" must not match coal.
+  return `CASE WHEN u.fuel NOT IN ('Coal', 'Gas', 'Other') THEN 0 ${arms.join(' ')}
+    WHEN u.fuel = 'Coal' THEN 0.93 WHEN u.fuel = 'Gas' THEN 0.62 ELSE 0 END`;
+}
+
+export const EMISSION_SCHEMA_SQL = `
+-- CDEII: t CO2-e per MWh sent out, the mean over a DUID's gensets, as published.
+CREATE TABLE IF NOT EXISTS emission_factors (duid VARCHAR PRIMARY KEY, factor DOUBLE NOT NULL, gensets INTEGER NOT NULL);
+CREATE OR REPLACE VIEW unit_factor AS
+  SELECT u.duid, coalesce(e.factor, ${technologySql()}) AS factor,
+         CASE WHEN e.factor IS NULL THEN 'technology' ELSE 'CDEII' END AS source
+  FROM units u LEFT JOIN emission_factors e USING (duid);
+`;
+
+/** Collects CDEII rows (DUID → its gensets' factors) while a file is parsed. */
+export class FactorRows {
+  readonly byDuid = new Map<string, number[]>();
+
+  get size(): number {
+    return this.byDuid.size;
+  }
+
+  /** Null for CDEII's other file, CO2EII_SUMMARY_RESULTS, which shares the table name but has no per-unit columns. */
+  sink(table: MmsTable): RowSink | null {
+    const duidField = table.field('DUID');
+    const factorField = table.field('CO2E_EMISSIONS_FACTOR');
+    if (duidField < 0 || factorField < 0) return null;
+    return (f) => {
+      const duid = f.get(duidField).trim();
+      const factor = parseNumber(f.get(factorField), 'CO2E_EMISSIONS_FACTOR');
+      if (!duid || factor === null) return;
+      if (factor < 0 || factor > 5) throw new Error(`CO2E_EMISSIONS_FACTOR ${factor} for ${duid} is not t/MWh`);
+      const list = this.byDuid.get(duid);
+      if (list) list.push(factor);
+      else this.byDuid.set(duid, [factor]);
+    };
+  }
+
+  /** Replaces the stored factors of the DUIDs seen (in the caller's transaction). */
+  async store(conn: DuckDBConnection): Promise<number> {
+    const rows = [...this.byDuid].map(([duid, fs]) => {
+      const mean = fs.reduce((a, b) => a + b, 0) / fs.length;
+      return `('${duid.replace(/'/g, "''")}', ${mean}, ${fs.length})`;
+    });
+    for (let i = 0; i < rows.length; i += 500) {
+      await conn.run(`INSERT OR REPLACE INTO emission_factors VALUES ${rows.slice(i, i + 500).join(', ')}`);
+    }
+    return rows.length;
+  }
+}
