@@ -1,11 +1,6 @@
 // Emission factors, t CO2-e per MWh sent out, per unit. AEMO's CDEII file (CO2EII_AVAILABLE_GENERATORS.CSV) gives
 // one per genset; a store without it (the demo) uses a factor per technology. `unit_factor` (a view) is the one
 // place queries read a unit's factor from: CDEII's where imported, else its technology's, and says which.
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { parseNumber, type MmsTable, type RowSink } from './mms.ts';
-
-/** The MMS table of AEMO's CDEII "available generators" file. */
-export const CDEII_TABLE = 'CO2EII PUBLISHING';
 
 /**
  * Factors by technology, for units CDEII does not list. First match wins: `tech` is tested against the registry's
@@ -48,40 +43,3 @@ CREATE OR REPLACE VIEW unit_factor AS
          CASE WHEN e.factor IS NULL THEN 'technology' ELSE 'CDEII' END AS source
   FROM units u LEFT JOIN emission_factors e USING (duid);
 `;
-
-/** Collects CDEII rows (DUID → its gensets' factors) while a file is parsed. */
-export class FactorRows {
-  readonly byDuid = new Map<string, number[]>();
-
-  get size(): number {
-    return this.byDuid.size;
-  }
-
-  /** Null for CDEII's other file, CO2EII_SUMMARY_RESULTS, which shares the table name but has no per-unit columns. */
-  sink(table: MmsTable): RowSink | null {
-    const duidField = table.field('DUID');
-    const factorField = table.field('CO2E_EMISSIONS_FACTOR');
-    if (duidField < 0 || factorField < 0) return null;
-    return (f) => {
-      const duid = f.get(duidField).trim();
-      const factor = parseNumber(f.get(factorField), 'CO2E_EMISSIONS_FACTOR');
-      if (!duid || factor === null) return;
-      if (factor < 0 || factor > 5) throw new Error(`CO2E_EMISSIONS_FACTOR ${factor} for ${duid} is not t/MWh`);
-      const list = this.byDuid.get(duid);
-      if (list) list.push(factor);
-      else this.byDuid.set(duid, [factor]);
-    };
-  }
-
-  /** Replaces the stored factors of the DUIDs seen (in the caller's transaction). */
-  async store(conn: DuckDBConnection): Promise<number> {
-    const rows = [...this.byDuid].map(([duid, fs]) => {
-      const mean = fs.reduce((a, b) => a + b, 0) / fs.length;
-      return `('${duid.replace(/'/g, "''")}', ${mean}, ${fs.length})`;
-    });
-    for (let i = 0; i < rows.length; i += 500) {
-      await conn.run(`INSERT OR REPLACE INTO emission_factors VALUES ${rows.slice(i, i + 500).join(', ')}`);
-    }
-    return rows.length;
-  }
-}

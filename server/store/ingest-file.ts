@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction, readWatermark } from './db.ts';
-import { CDEII_TABLE, FactorRows } from './emission-factors.ts';
+import { CDEII_TABLE, FactorRows } from './cdeii.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
