@@ -64,6 +64,9 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     reclaim: opts.reclaim,
     onReclaim: core.flushAllocator,
     storeHealth: core.health,
+  }).catch(async (err: unknown) => {
+    await core.close(); // the store is open already: a server that refused its limits or port must not keep it
+    throw err;
   });
   const healthPort = config.healthPort
     ? await listenHealth(config.host, config.healthPort, server.health, log)

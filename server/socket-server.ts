@@ -76,6 +76,9 @@ const DRAIN_MS = 10_000;
 
 export async function startSocketServer(o: SocketServerOptions): Promise<SocketServer> {
   const { config, limits, log, market, answerer } = o;
+  // uWS aborts the whole process (std::terminate) on these; refuse them with an error instead.
+  if (limits.idleTimeoutS !== 0 && !(limits.idleTimeoutS >= 8))
+    throw new RangeError(`idleTimeoutS must be 0 (off) or at least 8, got ${limits.idleTimeoutS}`);
   const uws = loadUws();
   const app = uws.App();
   const sessions = new Sessions({

@@ -2,7 +2,17 @@
 // (and /metrics), automatic pings that keep a live idle socket open, and reaping of a dead one.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthz, startTestServer, TestClient, upgradeStatus, type TestServer } from './harness.ts';
+import { startApp } from '../../server/app.ts';
+import { createLogger } from '../../server/log.ts';
+import {
+  healthz,
+  makeStoreDir,
+  startTestServer,
+  TestClient,
+  testConfig,
+  upgradeStatus,
+  type TestServer,
+} from './harness.ts';
 import { waitFor } from '../util/wait.ts';
 
 describe('access', () => {
@@ -62,6 +72,22 @@ describe('idle sockets', () => {
       await alive.close();
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('idle timeout limits', () => {
+  it('refuses an idle timeout uWS would abort the process on, and lets go of the store', async () => {
+    const store = await makeStoreDir();
+    try {
+      const config = testConfig(store);
+      const log = createLogger('silent');
+      for (const idleTimeoutS of [1, 7])
+        await expect(startApp(config, { log, limits: { idleTimeoutS } })).rejects.toThrow(RangeError);
+      const app = await startApp(config, { log }); // the refused starts closed what they opened
+      await app.close();
+    } finally {
+      store.remove();
     }
   });
 });
