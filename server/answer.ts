@@ -1,9 +1,8 @@
 // The answer path, one function: (kind, canonical params) at the current watermark → the msgpack bytes of the
 // `data` payload, from the cache (LRU → LMDB) or computed once (admitted per asker → single flight → fair, bounded
 // gate → catalogue → encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is
-// composed from its
-// panels' answers (each through this same path, so panels shared by several tabs are computed once) by splicing
-// their bytes into the tab's map.
+// composed from its panels' answers (each through this same path, so panels shared by several tabs are computed once)
+// by splicing their bytes into the tab's map.
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
 import type { AnswerPath, Marks } from './answer-path.ts';

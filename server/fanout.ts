@@ -4,8 +4,8 @@
 // 10,000 sockets, measured). Frames go out in the order they were handed in, in slices of about a millisecond with a
 // macrotask between slices, so DuckDB completions and the next answers are handled while thousands of sockets are
 // written (5 ms slices held back the tabs still being computed: 10,000 tab subscribers' p95 went 215–222 → 190 ms). A
-// push may come in two forms (full, and a delta for sockets that hold the previous answer): a plan then
-// picks each socket's frame as its turn comes and hears which sends succeeded.
+// push may come in two forms (full, and a delta for sockets that hold the previous answer): a plan then picks each
+// socket's frame as its turn comes and hears which sends succeeded.
 import { metrics } from './metrics.ts';
 
 /** What a push needs of a socket (a Session). */

@@ -241,9 +241,8 @@ export class Pusher {
   /**
    * Recomputes every group at the current marks (the ones pushed ahead, else the market's) and pushes what changed;
    * resolves once the run's last socket is written (lastCycle says what it did), or once a newer run superseded it. A
-   * run at
-   * the same marks already under way is joined; one that already went through every group is not repeated after
-   * an advance to the marks it was pushed ahead at.
+   * run at the same marks already under way is joined; one that already went through every group is not repeated
+   * after an advance to the marks it was pushed ahead at.
    */
   async pushUpdate(): Promise<void> {
     const at = this.marks() ?? this.marketMarks();
