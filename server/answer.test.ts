@@ -11,7 +11,7 @@ import { runQuery } from './catalogue/index.ts';
 import { fill, openTestStore, rawRows, T0, WATERMARK, type TestStore } from '../test/util/synthetic-data.ts';
 import type { ConnHolder } from './conn-holder.ts';
 import { ConnLane } from './lane.ts';
-import { Gate } from './limiter.ts';
+import { Gate } from './fair-gate.ts';
 import { Market } from './market.ts';
 import { metrics } from './metrics.ts';
 

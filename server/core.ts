@@ -10,7 +10,7 @@ import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import { ConnLane, LanePool } from './lane.ts';
-import { Gate } from './limiter.ts';
+import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
 import { wantsDemo, type FeedOptions } from './live/feed.ts';

@@ -1,5 +1,5 @@
-// Bounds on work. A token bucket per session (a flood gets `rate_limited`, never a slower server for others) and
-// the fair, bounded gate on concurrent catalogue queries (fair-gate.ts). Checks return values, not exceptions.
+// A token bucket per session: a flood gets `rate_limited`, never a slower server for others. (The bound on
+// concurrent catalogue queries is the gate in fair-gate.ts.) Checks return values, not exceptions.
 
 export interface Bucket {
   tokens: number;
@@ -27,6 +27,3 @@ export function takeToken(bucket: Bucket, limit: RateLimit, now = performance.no
   bucket.tokens -= 1;
   return true;
 }
-
-/** The cold-query gate lives in fair-gate.ts; existing importers find it here. */
-export { Gate } from './fair-gate.ts';

@@ -11,8 +11,12 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import { Counter, Gauge } from 'prom-client';
 import { registry } from './metrics.ts';
 
-/** DuckDB's error classes that say the file or the database is unwell (not a bad query, an interrupt or a cap). */
-const STORAGE_FAILURE = /^(IO|FATAL|INTERNAL) Error\b|Corrupt database file|database has been invalidated/i;
+/**
+ * DuckDB's errors that say the file, its disk or the database is unwell (not a bad query, an interrupt or a cap). A
+ * full disk fails a commit as "TransactionContext Error: Failed to commit: Could not write file …: No space left…".
+ */
+const STORAGE_FAILURE =
+  /^(IO|FATAL|INTERNAL) Error\b|Corrupt database file|database has been invalidated|No space left on device|Could not write file/i;
 /** A failure keeps the store degraded this long: damage does not heal, and a store failing now and then is not ok. */
 const DEGRADED_FOR_MS = 10 * 60_000;
 

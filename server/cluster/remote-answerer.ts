@@ -6,7 +6,7 @@ import type { CacheTier } from '../../shared/protocol.ts';
 import { Answerer, type Answer, type Marks } from '../answer.ts';
 import type { TieredCache } from '../cache/tiered.ts';
 import type { ConnHolder } from '../conn-holder.ts';
-import type { Gate } from '../limiter.ts';
+import type { Gate } from '../fair-gate.ts';
 import type { Market } from '../market.ts';
 import { errorFromReply, type AnswerReply, type FromWorker } from './messages.ts';
 

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { withStore, type Health } from '../health.ts';
 import { openFilesLimit, sessionCap } from '../fd-limit.ts';
 import { LanePool } from '../lane.ts';
-import { Gate } from '../limiter.ts';
+import { Gate } from '../fair-gate.ts';
 import { configLimits, DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
 import { Market } from '../market.ts';

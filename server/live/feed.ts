@@ -19,6 +19,8 @@ export interface FeedOptions {
   conn: DuckDBConnection;
   log: Logger;
   onBatch: OnBatch;
+  /** A write the store refused (a full or failing disk): /healthz reports it (server/store-health.ts). */
+  onStoreError?: (err: unknown) => void;
   /** Driver tuning, for tests and benchmarks. */
   watch?: WatchOptions;
   http?: HttpOptions;
@@ -45,16 +47,30 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
       return undefined;
     }
     const seed = meta.demo_seed !== undefined ? Number(meta.demo_seed) : DEFAULT_DEMO_SEED;
-    return new DemoFeed(() => appendDemoInterval(o.conn, seed), o.replaySeconds * 1000, o.log, o.onBatch);
+    return new DemoFeed(
+      () => noted(appendDemoInterval(o.conn, seed), o.onStoreError),
+      o.replaySeconds * 1000,
+      o.log,
+      o.onBatch,
+    );
   }
   const intake = new Intake(
     await Ledger.open(o.conn),
-    (name, bytes) => ingestBuffer(o.conn, name, bytes),
+    (name, bytes) => noted(ingestBuffer(o.conn, name, bytes), o.onStoreError),
     o.log,
     o.onBatch,
   );
   if (live.kind === 'watch') return new WatchFeed(live.dir!, intake, o.log, o.watch);
   return new HttpFeed(live.urls!, intake, o.log, o.http);
+}
+
+/** Passes a failed write to `note` (a bad file is the file's fault, not the store's), then rethrows it. */
+function noted<T>(write: Promise<T>, note: ((err: unknown) => void) | undefined): Promise<T> {
+  return write.catch((err: unknown) => {
+    // IngestError names the file in its message; the store's own words are its cause's
+    if ((err as { code?: string }).code !== 'bad_file') note?.((err as { cause?: unknown }).cause ?? err);
+    throw err;
+  });
 }
 
 async function readMeta(conn: DuckDBConnection): Promise<Record<string, string>> {

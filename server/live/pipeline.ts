@@ -15,6 +15,7 @@ import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
 import type { Feed } from './driver.ts';
+import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
 import type { Batch } from './intake.ts';
 
@@ -248,7 +249,15 @@ export async function startLive(
   };
   let feed: Feed | undefined;
   try {
-    feed = await createFeed({ ...config, conn, log: deps.log, onBatch, watch: deps.watch, http: deps.http });
+    feed = await createFeed({
+      ...config,
+      conn,
+      log: deps.log,
+      onBatch,
+      onStoreError: (err) => noteStoreError(instance, err),
+      watch: deps.watch,
+      http: deps.http,
+    });
   } finally {
     if (!feed) conn.closeSync();
   }

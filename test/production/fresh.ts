@@ -1,7 +1,7 @@
 // Answers computed straight from a store, with no cache anywhere: what a served answer must equal.
 import { Answerer } from '../../server/answer.ts';
 import { LanePool } from '../../server/lane.ts';
-import { Gate } from '../../server/limiter.ts';
+import { Gate } from '../../server/fair-gate.ts';
 import { Market } from '../../server/market.ts';
 import { openStore, readWatermark } from '../../server/store/db.ts';
 import { readGeneration } from '../../server/store/version.ts';

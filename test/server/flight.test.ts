@@ -8,7 +8,8 @@ import { SessionClosedError } from '../../server/errors.ts';
 import { Flight } from '../../server/flight.ts';
 import { ConnLane } from '../../server/lane.ts';
 import { BACKGROUND_EVERY, type GateOwner } from '../../server/fair-gate.ts';
-import { Gate, newBucket, takeToken } from '../../server/limiter.ts';
+import { newBucket, takeToken } from '../../server/limiter.ts';
+import { Gate } from '../../server/fair-gate.ts';
 
 let instance: DuckDBInstance;
 beforeAll(async () => {
