@@ -199,10 +199,14 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   healthPort: { env: 'HEALTH_PORT', flag: 'health-port', default: 0, parse: int(0, 65535) },
 };
 
-/** Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. */
+/**
+ * Flags win over environment variables; `--no-warm` and `--warm` are the boolean flag forms. `defaults` replaces
+ * the server's defaults for a tool whose needs differ (offline ingest uses every core).
+ */
 export function loadConfig(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
+  defaults: Partial<Config> = {},
 ): Readonly<Config> {
   const flags = parseFlags(argv);
   const out: Record<string, unknown> = {};
@@ -210,7 +214,7 @@ export function loadConfig(
     const fromFlag = flags.get(opt.flag);
     const raw = fromFlag ?? env[opt.env];
     if (raw === undefined || raw === '') {
-      out[key] = opt.default;
+      out[key] = Object.hasOwn(defaults, key) ? defaults[key] : opt.default;
       continue;
     }
     try {

@@ -2,6 +2,7 @@
 // table per file and a total. A store with no unit registry first gets the shipped one, as `npm start` gives it, so
 // SCADA is named and counted under its fuel whatever files are passed. Exit 1 if any file was rejected (the good ones
 // are still imported) or the store is held by another process; 2 on a usage or config error.
+import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { ConfigError, loadConfig, positionalArgs } from '../config.ts';
 import { toNemIso } from '../../shared/nem.ts';
@@ -24,7 +25,8 @@ async function main(): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig(argv);
+    // Offline: every core unless DUCKDB_THREADS or --threads says otherwise (the server leaves one to its event loop).
+    config = loadConfig(argv, process.env, { threads: cpus().length });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -39,10 +41,9 @@ async function main(): Promise<number> {
   }
   let store;
   try {
-    // Offline: every core unless DUCKDB_THREADS says otherwise (the server's default leaves a core to its event loop).
     store = await openStore({
       dataDir: config.dataDir,
-      threads: process.env.DUCKDB_THREADS ? config.threads : undefined,
+      threads: config.threads,
       memoryLimit: config.memoryLimit,
     });
   } catch (err) {

@@ -28,4 +28,11 @@ describe('default DuckDB budget', () => {
       maxColdQueries: 2,
     });
   });
+
+  it("takes a tool's own default (ingest: every core), which --threads and DUCKDB_THREADS still override", () => {
+    expect(loadConfig([], {}, { threads: 7 }).threads).toBe(7);
+    expect(loadConfig(['--threads', '3'], {}, { threads: 7 }).threads).toBe(3);
+    expect(loadConfig(['--threads=3'], { DUCKDB_THREADS: '5' }, { threads: 7 }).threads).toBe(3);
+    expect(loadConfig([], { DUCKDB_THREADS: '5' }, { threads: 7 }).threads).toBe(5);
+  });
 });
