@@ -48,6 +48,8 @@ export interface SocketServerOptions {
   health?: (local: Health) => Health;
   /** The /metrics text (a cluster worker answers with every process's metrics combined). */
   metricsText?: () => Promise<string>;
+  /** After a socket's eviction (a cluster worker tells the supervisor, which drops the socket's waiting questions). */
+  onEvicted?: (session: Session) => void;
 }
 
 export interface SocketServer {
@@ -109,6 +111,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000, view: session.view }, 'socket closed');
     pusher.dropSession(session);
     void session.close();
+    o.onEvicted?.(session);
   };
 
   app.ws<SocketData>(WS_PATH, {

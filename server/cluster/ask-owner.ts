@@ -10,9 +10,11 @@ import type { ConnHolder } from '../conn-holder.ts';
 class AskOwner implements ConnHolder {
   readonly background = false;
   readonly width = 1;
+  /** The socket left its worker: the gate drops what it still has waiting. */
+  gone = false;
   constructor(private readonly pool: ConnHolder) {}
   get closed(): boolean {
-    return this.pool.closed;
+    return this.gone || this.pool.closed;
   }
   withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.pool.withConn(fn);
@@ -24,6 +26,12 @@ export class AskOwners {
   private readonly owners = new Map<string, { owner: AskOwner; asks: number }>();
 
   constructor(private readonly pool: ConnHolder) {}
+
+  /** The socket left: its questions not yet started are refused (SessionClosedError); a running one finishes. */
+  close(key: string): void {
+    const e = this.owners.get(key);
+    if (e) e.owner.gone = true;
+  }
 
   async run<T>(key: string, fn: (owner: ConnHolder) => Promise<T>): Promise<T> {
     let e = this.owners.get(key);

@@ -53,6 +53,8 @@ export type FromWorker =
    * `owner`: the asking socket's session id (absent for the worker's own pushes), its turn at the supervisor's gate.
    */
   | { t: 'ask'; id: number; kind: Kind; params: ParamsOf<Kind>; at?: Marks; owner?: string }
+  /** The socket `owner` (a session id) is gone: its questions still waiting at the supervisor are dropped. */
+  | { t: 'gone'; owner: string }
   /** The push cycle for advance (or ahead) `seq` has been written to the sockets. */
   | { t: 'pushed'; seq: number; groups: number }
   | { t: 'collected'; id: number; json: unknown[] }

@@ -5,7 +5,7 @@
 import type { WarmupSummary } from '../warmup/run.ts';
 import type { Config } from '../config.ts';
 import { openCore, type Core } from '../core.ts';
-import { mapError } from '../errors.ts';
+import { mapError, SessionClosedError } from '../errors.ts';
 import { configLimits, DEFAULT_LIMITS } from '../limits.ts';
 import type { LiveHandle } from '../live/pipeline.ts';
 import type { Logger } from '../log.ts';
@@ -72,6 +72,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   };
   const onMessage = (w: Worker, m: FromWorker) => {
     if (m.t === 'ask') void serve(core, askers, w, m, log);
+    else if (m.t === 'gone') askers.close(`${w.id}/${m.owner}`);
     else if (m.t === 'pushed') relay?.pushed(w, m.seq, m.groups);
     else if (m.t === 'load') broadcastTotals();
     else if (m.t === 'collected') {
@@ -219,7 +220,9 @@ async function serve(
     w.send({ t: 'answer', id, ok: true, bytes: a.dataBytes, tier: a.tier, watermark: a.watermark, generation });
   } catch (err) {
     const m = mapError(err);
-    if (m.internal) log.error({ err, kind, worker: w.seat }, 'answering a worker failed');
+    // A socket that left (or a shutdown) drops its waiting questions: expected, not a failure to log.
+    if (m.internal && !(err instanceof SessionClosedError))
+      log.error({ err, kind, worker: w.seat }, 'answering a worker failed');
     w.send({ t: 'answer', id, ok: false, code: m.code, message: m.message });
   }
 }

@@ -142,6 +142,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
     pool,
     health: (local) => workerHealth(local, init),
     metricsText: combinedMetrics,
+    onEvicted: (session) => send({ t: 'gone', owner: session.id }),
   });
   return {
     server,

@@ -3,7 +3,8 @@
 // forwarded every miss, and the supervisor answered them all as one first-come queue, so one socket could queue
 // unbounded work and hold everyone else's questions (and the live feed) behind it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TestClient } from '../server/harness.ts';
+import { metric, TestClient } from '../server/harness.ts';
+import { waitFor } from '../util/wait.ts';
 import { demoDirs, startServer, type Child } from './child.ts';
 
 let child: Child;
@@ -70,4 +71,26 @@ it("another socket's question does not wait behind one socket's backlog at the s
   // Sockets take turns: the victim's question goes after about one of the backlog's, not after all twelve.
   expect(order.indexOf('v'), order.join(' ')).toBeLessThan(6);
   await Promise.all([attacker.close(), victim.close()]);
+});
+
+it('the questions of sockets that left are dropped at the supervisor, not computed for nobody', async () => {
+  const sockets = await Promise.all(Array.from({ length: 8 }, () => TestClient.open(ws)));
+  const to = Date.parse(String(sockets[0].hello.watermark)) / 1000;
+  // 8 sockets × 12 distinct cold tabs (each several panel queries through one cold slot): many seconds of work.
+  sockets.forEach((c, s) => {
+    for (let i = 0; i < 12; i++)
+      c.send({
+        t: 'query',
+        id: `g${i}`,
+        kind: 'tab.generation',
+        params: { region: 'NEM', from: to - 86_400 - (s * 12 + i + 20) * 300, to, resolution: '5m' },
+      });
+  });
+  const url = ws.replace('ws', 'http').replace(/\/ws$/, '');
+  const queued = async () =>
+    metric(await (await fetch(`${url}/metrics`)).text(), 'nemlive_cold_queries', 'state="queued"');
+  await waitFor(queued, (n) => n > 0, 10_000);
+  await Promise.all(sockets.map((c) => c.close()));
+  // What was running finishes; nothing that waited is started after its socket left.
+  await waitFor(queued, (n) => n === 0, 3_000);
 });
