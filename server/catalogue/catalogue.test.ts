@@ -339,3 +339,37 @@ describe('generation', () => {
     );
   });
 });
+
+describe('demand', () => {
+  it('operational is the price rows’ demand (the NEM’s their sum); underlying adds rooftop; buckets are means', async () => {
+    const at5 = await q('demand.history', { region: 'NEM', from: FROM, to: TO, resolution: '5m' });
+    const sa5 = await q('demand.history', { region: 'SA1', from: FROM, to: TO, resolution: '5m' });
+    const roof = await q('generation.byFuel', { region: 'NEM', from: FROM, to: TO, resolution: '5m' });
+    expect(at5.unit).toBe('MW');
+    expect(at5.time.length).toBeGreaterThan(600);
+    at5.time.forEach((ts, i) => {
+      const ps = raw.price.filter((p) => p.ts === ts);
+      near(at5.series.operational[i], sum(ps.map((p) => p.demand)), 0.051);
+      near(sa5.series.operational[i], ps.find((p) => p.region === 'SA1')!.demand, 0.051);
+      // Rooftop as the generation mix counts it (held over its half hour), so the two kinds agree.
+      const rooftop = roof.series['Rooftop Solar']?.[roof.time.indexOf(ts)] ?? 0;
+      near(at5.series.underlying[i], at5.series.operational[i]! + rooftop, MW + 0.051);
+    });
+    const at30 = await q('demand.history', {
+      region: 'NEM',
+      from: T0 + 36 * 1800,
+      to: T0 + 72 * 1800,
+      resolution: '30m',
+    });
+    const fine = await q('demand.history', {
+      region: 'NEM',
+      from: T0 + 36 * 1800,
+      to: T0 + 72 * 1800,
+      resolution: '5m',
+    });
+    at30.time.forEach((end, i) => {
+      const inBucket = fine.time.map((ts, j) => (ts > end - 1800 && ts <= end ? j : -1)).filter((j) => j >= 0);
+      near(at30.series.operational[i], mean(inBucket.map((j) => fine.series.operational[j]!)), 0.051);
+    });
+  });
+});
