@@ -9,16 +9,16 @@
  * gas 0.563; Loy Yang and Yallourn brown coal 1.1–1.3; combined-cycle gas about 0.4, open-cycle 0.55–0.7); wind,
  * solar, hydro and batteries emit nothing where they send out, and biomass is counted as AEMO counts it, at zero.
  */
-export const TECHNOLOGY_FACTORS: readonly { tech: RegExp; factor: number; label: string }[] = [
-  { tech: /brown coal/, factor: 1.2, label: 'brown coal steam' },
-  { tech: /super critical.*black coal|black coal.*super critical/, factor: 0.83, label: 'black coal, supercritical' },
-  { tech: /black coal/, factor: 0.93, label: 'black coal, subcritical' },
-  { tech: /coal seam methane|coal mine gas|ethane/, factor: 0.56, label: 'coal seam or mine gas' },
-  { tech: /combined cycle/, factor: 0.4, label: 'gas, combined cycle' },
-  { tech: /diesel|kerosene|fuel oil/, factor: 0.8, label: 'liquid fuel' },
-  { tech: /reciprocating.*natural gas|natural gas.*reciprocating/, factor: 0.55, label: 'gas engine' },
-  { tech: /steam.*natural gas/, factor: 0.6, label: 'gas, steam' },
-  { tech: /natural gas|ocgt|open cycle/, factor: 0.62, label: 'gas, open cycle' },
+const TECHNOLOGY_FACTORS: readonly { tech: RegExp; factor: number }[] = [
+  { tech: /brown coal/, factor: 1.2 }, // brown coal steam
+  { tech: /super critical.*black coal|black coal.*super critical/, factor: 0.83 }, // black coal, supercritical
+  { tech: /black coal/, factor: 0.93 }, // black coal, subcritical
+  { tech: /coal seam methane|coal mine gas|ethane/, factor: 0.56 }, // coal seam or mine gas
+  { tech: /combined cycle/, factor: 0.4 }, // gas, combined cycle
+  { tech: /diesel|kerosene|fuel oil/, factor: 0.8 }, // liquid fuel
+  { tech: /reciprocating.*natural gas|natural gas.*reciprocating/, factor: 0.55 }, // gas engine
+  { tech: /steam.*natural gas/, factor: 0.6 }, // gas, steam
+  { tech: /natural gas|ocgt|open cycle/, factor: 0.62 }, // gas, open cycle
 ];
 
 /**

@@ -285,7 +285,7 @@ async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promis
   const range = (col: string) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
   const { keys, values } = TARGETS[t];
   if (t === 'price') await demandForStagedPrices(conn, w);
-  if (t === 'unit_dispatch') await keepStoredColumns(conn, t, w);
+  if ('keepStored' in TARGETS[t]) await keepStoredColumns(conn, t, w);
   const match = ['ts', ...keys].map((k) => `${t}.${k} = f.${k}`).join(' AND ');
   await conn.run(`DELETE FROM ${t} USING ingest_fin_${t} f WHERE ${range(`${t}.ts`)} AND ${match}`);
   const cols = ['ts', ...keys, ...values].join(', ');
@@ -294,8 +294,8 @@ async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promis
 }
 
 /**
- * A source with fewer columns (the Daily report's DUNIT) must not blank what a fuller one (NEXT_DAY_DISPATCH's
- * UNIT_SOLUTION) stored for the same unit and interval, whichever file comes first: blanks take the stored values.
+ * For a target fed by sources of different widths (TARGETS' `keepStored`): a blank in the staged row takes the stored
+ * value for that key and interval, so the narrower file never erases the fuller one's columns, in either order.
  */
 async function keepStoredColumns(conn: DuckDBConnection, t: Target, w: Window): Promise<void> {
   const { keys, values } = TARGETS[t];

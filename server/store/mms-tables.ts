@@ -36,9 +36,10 @@ export const TARGETS = {
   interconnector: { keys: ['id'], values: ['mw', 'export_limit', 'import_limit', 'losses'] },
   rooftop: { keys: ['region', 'type'], values: ['mw'] },
   regionsum: { keys: ['region'], values: REGIONSUM_COLUMNS.map(lower) },
-  unit_dispatch: { keys: ['duid'], values: UNIT_COLUMNS.map(lower) },
+  // The Daily report's DUNIT has two of these columns: its blanks must not replace what UNIT_SOLUTION stored.
+  unit_dispatch: { keys: ['duid'], values: UNIT_COLUMNS.map(lower), keepStored: true },
   unit_scada_limits: { keys: ['duid', 'type'], values: ['mw'] },
-} as const satisfies Record<string, { keys: readonly string[]; values: readonly string[] }>;
+} as const satisfies Record<string, { keys: readonly string[]; values: readonly string[]; keepStored?: true }>;
 export type Target = keyof typeof TARGETS;
 
 /** Staging layout: ts, key codes, values, then LASTCHANGED and file order (both decide the latest revision). */
