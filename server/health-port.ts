@@ -2,6 +2,7 @@
 // the newest build on npm) parses only `HTTP/1.1` request lines, so an HTTP/1.0 check, one without a Host or one with
 // more than 48 headers gets no response there at all (held until its 10 s timeout). Off unless HEALTH_PORT is set.
 import { createServer, type Server } from 'node:http';
+import { JSON_TYPE } from './health.ts';
 import type { Logger } from './log.ts';
 
 /** What the port reports: the same body as the app's /healthz; 200 while `status` is "ok", else 503. */
@@ -21,11 +22,7 @@ export function listenHealth(host: string, port: number, read: ReadHealth, log: 
     }
     const h = read();
     const body = JSON.stringify(h);
-    res.writeHead(h.status === 'ok' ? 200 : 503, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Length': Buffer.byteLength(body),
-    });
+    res.writeHead(h.status === 'ok' ? 200 : 503, { ...JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   // A checker gets its answer in one round trip; nothing here is worth holding a socket for.

@@ -40,7 +40,7 @@ export function withStore(h: Health, closing: boolean): Health {
   return { ...h, status: closing ? 'shutting_down' : h.store && !h.store.ok ? 'degraded' : 'ok' };
 }
 
-const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+export const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
 
 export function healthHandler(read: () => Health) {
   return (res: HttpResponse, req: HttpRequest): void => {

@@ -92,16 +92,20 @@ export function lmdbFileProblem(dir: string): string | undefined {
  * a damaged one, as before.
  */
 function inUse(dir: string): boolean {
-  let inode: number;
+  let id: string;
   let locks: string;
   try {
-    inode = statSync(join(dir, LOCK_FILE)).ino;
+    const { dev, ino } = statSync(join(dir, LOCK_FILE));
+    // Linux's dev_t: major in bits 8–19 (and above 32), minor in bits 0–7 and 20–31; printed as hex.
+    const major = Number((BigInt(dev) >> 8n) & 0xfffn) | Number((BigInt(dev) >> 32n) & ~0xfffn);
+    const minor = Number(BigInt(dev) & 0xffn) | Number((BigInt(dev) >> 12n) & 0xfff00n);
+    const hex = (n: number) => n.toString(16).padStart(2, '0');
+    id = ` ${hex(major)}:${hex(minor)}:${ino} `;
     locks = readFileSync('/proc/locks', 'utf8');
   } catch {
     return false;
   }
-  const suffix = `:${inode} `;
-  return locks.split('\n').some((line) => line.includes(suffix));
+  return locks.split('\n').some((line) => line.includes(id));
 }
 
 /** The lock file lmdb-js makes for its 126 reader slots (a larger one just holds more). */

@@ -1,7 +1,6 @@
 // Generation kinds: by fuel (series + table), time of day, latest mix, renewable share, capacity utilisation.
 // All read the region × fuel rollups (gen_5m / gen_30m / gen_1d), never raw SCADA. For the NEM the regions are
 // summed and Transmission is left out: interconnector flows net to ~0 across the NEM (only losses remain).
-import type { Resolution } from '../../shared/kinds.ts';
 import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { FuelRow, GenerationKind } from '../../shared/kinds/generation.ts';
 import type { Column } from '../../shared/kinds/series.ts';
@@ -12,11 +11,19 @@ import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows } from './sql.ts';
-import { dataWindow, dayOf, exactUnionSql, exactWindow, genSourceSql, rollupCut, seriesWindow } from './window.ts';
+import {
+  dataWindow,
+  dayOf,
+  exactUnionSql,
+  exactWindow,
+  genSourceSql,
+  perRes,
+  rollupCut,
+  seriesWindow,
+} from './window.ts';
 
 /** SQL filter on a gen_* row for the `$region` param. */
 export const REGION_FILTER = `(CASE WHEN $region = 'NEM' THEN fuel <> 'Transmission' ELSE region = $region END)`;
-const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });
 
 const SERIES_SQL = perRes(
   (r) => `

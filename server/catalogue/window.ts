@@ -161,3 +161,6 @@ export function exactUnionSql(daily: string, fiveMin: string, fiveTs = 'ts'): st
   UNION ALL ${fiveMin} AND ${fiveTs} > $e1a AND ${fiveTs} <= $e1b
   UNION ALL ${fiveMin} AND ${fiveTs} > $e2a AND ${fiveTs} <= $e2b`;
 }
+
+/** One SQL text per resolution, built once. */
+export const perRes = (f: (r: Resolution) => string) => ({ '5m': f('5m'), '30m': f('30m'), '1d': f('1d') });

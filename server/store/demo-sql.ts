@@ -115,7 +115,7 @@ FROM demo_rp p LEFT JOIN demo_units u USING (region) GROUP BY p.region;
 }
 
 /** One row per interval END from..to (inclusive): its NEM hour h (of the interval's middle), NEM day d and more. */
-export function gridSql(from: number, to: number): string {
+function gridSql(from: number, to: number): string {
   return `WITH g AS (SELECT range AS ts, ((range + 1799) // 1800) * 1800 AS b30 FROM range(${INT(from, 'from')}, ${INT(to, 'to')} + 1, 300))
 SELECT ts::INTEGER AS ts, b30::INTEGER AS b30,
   (ts - 150) / 3600.0 AS th, (b30 - 900) / 3600.0 AS th30,

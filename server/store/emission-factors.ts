@@ -9,16 +9,20 @@
  * gas 0.563; Loy Yang and Yallourn brown coal 1.1–1.3; combined-cycle gas about 0.4, open-cycle 0.55–0.7); wind,
  * solar, hydro and batteries emit nothing where they send out, and biomass is counted as AEMO counts it, at zero.
  */
+/** Coal or gas whose technology the registry does not say: the commonest kind's factor. */
+const SUBCRITICAL_COAL = 0.93;
+const OPEN_CYCLE_GAS = 0.62;
+
 const TECHNOLOGY_FACTORS: readonly { tech: RegExp; factor: number }[] = [
   { tech: /brown coal/, factor: 1.2 }, // brown coal steam
   { tech: /super critical.*black coal|black coal.*super critical/, factor: 0.83 }, // black coal, supercritical
-  { tech: /black coal/, factor: 0.93 }, // black coal, subcritical
+  { tech: /black coal/, factor: SUBCRITICAL_COAL },
   { tech: /coal seam methane|coal mine gas|ethane/, factor: 0.56 }, // coal seam or mine gas
   { tech: /combined cycle/, factor: 0.4 }, // gas, combined cycle
   { tech: /diesel|kerosene|fuel oil/, factor: 0.8 }, // liquid fuel
   { tech: /reciprocating.*natural gas|natural gas.*reciprocating/, factor: 0.55 }, // gas engine
   { tech: /steam.*natural gas/, factor: 0.6 }, // gas, steam
-  { tech: /natural gas|ocgt|open cycle/, factor: 0.62 }, // gas, open cycle
+  { tech: /natural gas|ocgt|open cycle/, factor: OPEN_CYCLE_GAS },
 ];
 
 /**
@@ -32,7 +36,7 @@ function technologySql(): string {
   );
   // Only fossil fuels have a technology factor: a biomass unit "Steam Sub-Critical / Bagasse" must not match coal.
   return `CASE WHEN u.fuel NOT IN ('Coal', 'Gas', 'Other') THEN 0 ${arms.join(' ')}
-    WHEN u.fuel = 'Coal' THEN 0.93 WHEN u.fuel = 'Gas' THEN 0.62 ELSE 0 END`;
+    WHEN u.fuel = 'Coal' THEN ${SUBCRITICAL_COAL} WHEN u.fuel = 'Gas' THEN ${OPEN_CYCLE_GAS} ELSE 0 END`;
 }
 
 export const EMISSION_SCHEMA_SQL = `

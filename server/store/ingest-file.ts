@@ -199,9 +199,8 @@ export class FileImport {
       );
     if (this.stats.blank) report.notes.push(`${rows(this.stats.blank)} left out: required value blank`);
     const live = TARGET_NAMES.filter((t) => this.stages[t].count > 0);
-    if (this.factors.size > 0) await this.applyFactors();
-    if (live.length === 0) return report;
-    await this.dict.write(conn, 'ingest_dict');
+    if (live.length === 0 && this.factors.size === 0) return report;
+    if (live.length > 0) await this.dict.write(conn, 'ingest_dict');
     const windows: Partial<Record<Target, Window>> = {};
     for (const t of live) {
       await conn.run(finalSql(t, this.stages[t]));
@@ -216,8 +215,14 @@ export class FileImport {
     let from = Infinity;
     let to = -Infinity;
     await inTransaction(conn, async () => {
-      // Before the writes: a file reaching back to the stored watermark changes answers already cached.
-      await bumpIfRevising(conn, report.window!.minTs);
+      // CDEII factors change past emissions too: every stored answer may change.
+      if (this.factors.size > 0) {
+        report.rows.emission_factors = await this.factors.store(conn);
+        await bumpDataVersion(conn);
+      } else if (report.window) {
+        // Before the writes: a file reaching back to the stored watermark changes answers already cached.
+        await bumpIfRevising(conn, report.window.minTs);
+      }
       for (const t of live) {
         const w = windows[t]!;
         await applyTarget(conn, t, w);
@@ -229,14 +234,6 @@ export class FileImport {
       if (to > from) await refreshRollups(conn, from, to);
     });
     return report;
-  }
-
-  /** CDEII emission factors: every stored answer may change (past emissions too), so the data version moves. */
-  private async applyFactors(): Promise<void> {
-    await inTransaction(this.conn, async () => {
-      this.report.rows.emission_factors = await this.factors.store(this.conn);
-      await bumpDataVersion(this.conn);
-    });
   }
 
   /** SCADA of a DUID missing from `units` is stored but cannot be counted under a fuel: say so. */

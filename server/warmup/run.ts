@@ -101,7 +101,7 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
  * Hot questions refreshed per new interval: the distinct questions of ~1,000 analysts' open tabs fit; the pipeline's
  * time budget bounds the work.
  */
-export const HOT_LIMIT = 256;
+const HOT_LIMIT = 256;
 const refreshed = new WeakMap<TieredCache, string>();
 
 /**
