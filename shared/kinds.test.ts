@@ -1,7 +1,7 @@
 // Parameter validation: clear refusals, and canonical params so equal queries share one cache key.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isKind, KIND_NAMES, pickResolution, resolveWindow, validateParams, type Kind } from './kinds.ts';
+import { ABOUT, isKind, KIND_NAMES, pickResolution, resolveWindow, validateParams, type Kind } from './kinds.ts';
 
 function refuse(kind: Kind, params: unknown): string {
   const v = validateParams(kind, params);
@@ -99,6 +99,14 @@ describe('validateParams', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('| kind | parameters (defaults) |')).split('\n\n')[0];
     expect([...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1])).toEqual(KIND_NAMES);
+  });
+
+  it('says how each kind is computed, in a sentence or two the dashboard can show', () => {
+    for (const kind of KIND_NAMES) {
+      expect(ABOUT[kind].length, kind).toBeGreaterThan(30);
+      expect(ABOUT[kind].length, kind).toBeLessThan(400);
+      expect(ABOUT[kind], kind).toMatch(/[.)]$/);
+    }
   });
 });
 

@@ -40,6 +40,11 @@ export const KINDS = Object.fromEntries(Object.entries(CONTRACTS).map(([kind, c]
   [K in Kind]: Contracts[K]['params'];
 };
 export const KIND_NAMES = Object.keys(CONTRACTS) as Kind[];
+/** How each kind's answer is computed, in words for the user (the dashboard shows it beside the panel). */
+export const ABOUT = Object.fromEntries(Object.entries(CONTRACTS).map(([kind, c]) => [kind, c.about])) as Record<
+  Kind,
+  string
+>;
 export const isTabKind = (kind: Kind): kind is TabKind => kind.startsWith('tab.');
 export const TAB_KINDS = KIND_NAMES.filter(isTabKind);
 

@@ -49,6 +49,8 @@ export type ResultIn<C> = C extends { result: Returns<infer T> } ? T : never;
 export interface Contract<T = unknown> {
   params: Schema;
   result: Returns<T>;
+  /** How the answer is computed, in a sentence or two for the user: the dashboard shows it beside the panel. */
+  about: string;
   /** A rule across parameters, given the canonical values; returns the refusal's message. */
   check?: (params: Record<string, unknown>) => string | undefined;
 }

@@ -8,6 +8,11 @@ export const DEMAND_SERIES = ['operational', 'underlying'] as const;
 export type DemandSeries = (typeof DEMAND_SERIES)[number];
 
 export const DEMAND = {
-  'demand.history': { params: { region, ...seriesParams }, result: returns<Series<DemandSeries>>() },
+  'demand.history': {
+    about:
+      "Operational demand = AEMO's TOTALDEMAND (what scheduled and semi-scheduled generation plus net imports supply); underlying = operational + rooftop solar. The NEM is the sum of the regions.",
+    params: { region, ...seriesParams },
+    result: returns<Series<DemandSeries>>(),
+  },
 } as const satisfies Contracts;
 export type DemandKind = keyof typeof DEMAND;

@@ -31,10 +31,33 @@ export interface CapacityUtilisation extends Series<Fuel> {
 }
 
 export const GENERATION = {
-  'generation.byFuel': { params: { region, ...seriesParams }, result: returns<GenerationByFuel>() },
-  'generation.timeOfDay': { params: { region, ...timeParams }, result: returns<TimeOfDay<Fuel>>() },
-  'generation.mix': { params: { region }, result: returns<GenerationMix>() },
-  'renewables.share': { params: { region, ...seriesParams }, result: returns<Series<'share'>>() },
-  'capacity.utilisation': { params: { region, ...seriesParams }, result: returns<CapacityUtilisation>() },
+  'generation.byFuel': {
+    about:
+      "Mean MW per fuel (SCADA per unit, rooftop solar from AEMO's half-hourly estimate, net imports as Transmission); energy = MW × 5/60 MWh per interval; battery charging and pumping stack below zero.",
+    params: { region, ...seriesParams },
+    result: returns<GenerationByFuel>(),
+  },
+  'generation.timeOfDay': {
+    about: 'Mean MW per fuel by hour of day in NEM time (UTC+10), over the window.',
+    params: { region, ...timeParams },
+    result: returns<TimeOfDay<Fuel>>(),
+  },
+  'generation.mix': {
+    about:
+      "Each fuel's MW in the latest interval and its share of total generation (charging, pumping and imports excluded).",
+    params: { region },
+    result: returns<GenerationMix>(),
+  },
+  'renewables.share': {
+    about:
+      '(Wind + Solar + Rooftop Solar + Hydro + Biomass) ÷ total generation, with battery charging and pumping excluded.',
+    params: { region, ...seriesParams },
+    result: returns<Series<'share'>>(),
+  },
+  'capacity.utilisation': {
+    about: 'Mean output ÷ registered capacity per fuel.',
+    params: { region, ...seriesParams },
+    result: returns<CapacityUtilisation>(),
+  },
 } as const satisfies Contracts;
 export type GenerationKind = keyof typeof GENERATION;

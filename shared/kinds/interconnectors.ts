@@ -9,6 +9,11 @@ export interface InterconnectorFlows extends Series {
 }
 
 export const INTERCONNECTORS = {
-  'interconnectors.flows': { params: { region, ...seriesParams }, result: returns<InterconnectorFlows>() },
+  'interconnectors.flows': {
+    about:
+      "Metered flow (MW) per interconnector, positive in the direction of the first-named region, with AEMO's dispatch import and export limits.",
+    params: { region, ...seriesParams },
+    result: returns<InterconnectorFlows>(),
+  },
 } as const satisfies Contracts;
 export type InterconnectorKind = keyof typeof INTERCONNECTORS;

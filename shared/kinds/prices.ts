@@ -44,10 +44,32 @@ export interface PricesBands {
 }
 
 export const PRICES = {
-  'prices.current': { params: {}, result: returns<PricesCurrent>() },
-  'prices.history': { params: { regions, ...seriesParams }, result: returns<Series<Region>>() },
-  'prices.stats': { params: { regions, ...timeParams }, result: returns<PricesStats>() },
-  'prices.bands': { params: { regions, ...timeParams }, result: returns<PricesBands>() },
-  'prices.timeOfDay': { params: { regions, ...timeParams }, result: returns<TimeOfDay<Region>>() },
+  'prices.current': {
+    about:
+      "Each region's latest 5-minute dispatch price (RRP), the one before it, and its mean over the last hour and 24 hours.",
+    params: {},
+    result: returns<PricesCurrent>(),
+  },
+  'prices.history': {
+    about: 'Dispatch price (RRP) per region; a 30-minute or daily point is the mean of its 5-minute prices.',
+    params: { regions, ...seriesParams },
+    result: returns<Series<Region>>(),
+  },
+  'prices.stats': {
+    about:
+      'Over the window: mean, time-weighted mean, demand-weighted mean (Σ RRP × demand ÷ Σ demand), min, max, percentiles and counts of negative and >$300 intervals.',
+    params: { regions, ...timeParams },
+    result: returns<PricesStats>(),
+  },
+  'prices.bands': {
+    about: "Share of 5-minute intervals in each price band, and each band's contribution to the window's mean price.",
+    params: { regions, ...timeParams },
+    result: returns<PricesBands>(),
+  },
+  'prices.timeOfDay': {
+    about: 'Mean dispatch price by hour of day in NEM time (UTC+10), over the window.',
+    params: { regions, ...timeParams },
+    result: returns<TimeOfDay<Region>>(),
+  },
 } as const satisfies Contracts;
 export type PriceKind = keyof typeof PRICES;

@@ -45,6 +45,8 @@ export interface StationsTable {
 
 export const STATIONS = {
   'stations.search': {
+    about:
+      "Units from AEMO's registry whose DUID or station name contains the text: exact DUID first, then names starting with it.",
     params: {
       q: { type: 'string', maxLength: 64, default: '' },
       region,
@@ -53,6 +55,7 @@ export const STATIONS = {
     result: returns<StationsSearch>(),
   },
   'station.output': {
+    about: "A unit's or a station's SCADA output (MW) with its region's price; energy = MW × 5/60 MWh.",
     params: { ...unitParams, ...seriesParams },
     result: returns<StationOutput>(),
     check: (p) =>
@@ -62,6 +65,11 @@ export const STATIONS = {
           ? 'duid must not be empty'
           : undefined,
   },
-  'stations.table': { params: { regions, fuels, ...timeParams }, result: returns<StationsTable>() },
+  'stations.table': {
+    about:
+      'Per station over the window: energy (Σ MW × 5/60), revenue (Σ MW × RRP × 5/60), price received (revenue ÷ energy) and utilisation (mean MW ÷ registered MW).',
+    params: { regions, fuels, ...timeParams },
+    result: returns<StationsTable>(),
+  },
 } as const satisfies Contracts;
 export type StationKind = keyof typeof STATIONS;

@@ -15,6 +15,7 @@ interface Tab<Panels extends object> {
 
 export const TABS = {
   'tab.nem': {
+    about: 'Every panel of the NEM tab, each the answer of the kind that fills it.',
     params: { region },
     result: returns<
       Tab<{
@@ -27,6 +28,7 @@ export const TABS = {
     >(),
   },
   'tab.generation': {
+    about: 'Every panel of the Generation tab, each the answer of the kind that fills it.',
     params: { region, ...seriesParams },
     result: returns<
       Tab<{
@@ -38,14 +40,20 @@ export const TABS = {
     >(),
   },
   'tab.prices': {
+    about: 'Every panel of the Prices tab, each the answer of the kind that fills it.',
     params: { regions, ...seriesParams },
     result:
       returns<Tab<{ history: Series<Region>; stats: PricesStats; bands: PricesBands; timeOfDay: TimeOfDay<Region> }>>(),
   },
   // With no station chosen, the region's largest one (output null when the region has none).
   'tab.stations': {
+    about: 'Every panel of the Stations tab, each the answer of the kind that fills it.',
     params: { region, ...unitParams, ...seriesParams },
     result: returns<Tab<{ search: StationsSearch; output: StationOutput | null }>>(),
   },
-  'tab.generators': { params: { regions, fuels, ...timeParams }, result: returns<Tab<{ table: StationsTable }>>() },
+  'tab.generators': {
+    about: 'Every panel of the Generators tab, each the answer of the kind that fills it.',
+    params: { regions, fuels, ...timeParams },
+    result: returns<Tab<{ table: StationsTable }>>(),
+  },
 } as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;

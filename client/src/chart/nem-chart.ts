@@ -8,6 +8,7 @@ import { shared } from '../styles.ts';
 import { fmtWithUnit } from '../format.ts';
 import { fmtNemDateTime } from '../nem-time.ts';
 import { downloadText, seriesCsv } from '../csv.ts';
+import '../elements/nem-about.ts';
 import { AXIS_WIDTH, alignData, buildOptions } from './options.ts';
 import type { Layer } from './stack.ts';
 import type { ChartConfig, ChartData } from './types.ts';
@@ -23,6 +24,7 @@ export class NemChart extends LitElement {
   static override properties = {
     heading: { type: String },
     note: { type: String },
+    about: { type: String },
     config: { attribute: false },
     data: { attribute: false },
     loading: { type: Boolean, reflect: true },
@@ -31,6 +33,8 @@ export class NemChart extends LitElement {
   };
   declare heading: string;
   declare note: string;
+  /** How the data is computed (the kind's `about`), behind an ⓘ beside the heading. */
+  declare about: string;
   declare config: ChartConfig;
   declare data: ChartData | null;
   declare loading: boolean;
@@ -50,6 +54,7 @@ export class NemChart extends LitElement {
     super();
     this.heading = '';
     this.note = '';
+    this.about = '';
     this.config = { unit: '' };
     this.data = null;
     this.loading = false;
@@ -150,6 +155,7 @@ export class NemChart extends LitElement {
     return html`<section class="panel" aria-label=${this.heading}>
       <div class="panel-head">
         <h3>${this.heading}</h3>
+        ${this.about ? html`<nem-about text=${this.about}></nem-about>` : nothing}
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span class="when">${this.when()}</span>
         <button class="btn" title="Download this chart's data as CSV" ?disabled=${!d || empty} @click=${this.downloadCsv}>CSV</button>

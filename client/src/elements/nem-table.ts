@@ -3,6 +3,7 @@
 import { LitElement, html, css, nothing, type TemplateResult } from 'lit';
 import { shared } from '../styles.ts';
 import { downloadText, toCsv } from '../csv.ts';
+import './nem-about.ts';
 
 export type Row = Record<string, unknown>;
 export interface TableColumn {
@@ -37,6 +38,7 @@ export class NemTable extends LitElement {
   static override properties = {
     heading: { type: String },
     note: { type: String },
+    about: { type: String },
     columns: { attribute: false },
     rows: { attribute: false },
     grouping: { attribute: false },
@@ -48,6 +50,8 @@ export class NemTable extends LitElement {
   };
   declare heading: string;
   declare note: string;
+  /** How the data is computed (the kind's `about`), behind an ⓘ beside the heading. */
+  declare about: string;
   declare columns: TableColumn[];
   declare rows: Row[] | null;
   declare grouping: Grouping | null;
@@ -61,6 +65,7 @@ export class NemTable extends LitElement {
     super();
     this.heading = '';
     this.note = '';
+    this.about = '';
     this.columns = [];
     this.rows = null;
     this.grouping = null;
@@ -145,6 +150,7 @@ export class NemTable extends LitElement {
     return html`<section class="panel" aria-label=${this.heading}>
       <div class="panel-head">
         <h3>${this.heading}</h3>
+        ${this.about ? html`<nem-about text=${this.about}></nem-about>` : nothing}
         ${this.note ? html`<span class="note">${this.note}</span>` : nothing}
         <span style="flex:1"></span>
         <button class="btn" title="Download this table as CSV" ?disabled=${!this.rows?.length} @click=${this.downloadCsv}>CSV</button>

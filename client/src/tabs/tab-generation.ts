@@ -2,7 +2,7 @@
 // utilisation, interconnector flows with limits, and the time-of-day profile.
 import { html } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES, type Fuel } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/kinds.ts';
+import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
 import { flowsChart, fuelChart, fuelSeries, priceColour, shortRegion } from './adapt.ts';
@@ -34,6 +34,7 @@ export class TabGeneration extends TabBase<Panels> {
         <div class="stack">
           <nem-chart
             heading="Generation by fuel"
+            about=${ABOUT['generation.byFuel']}
             note=${`${REGION_NAMES[region]} · MW${g ? ` · ${g.resolution}` : ''}`}
             .config=${{ type: 'stacked', unit: 'MW', sync: 'gen', height: 340, csvName: this.stem('generation') }}
             .data=${g ? fuelChart(g) : null}
@@ -41,6 +42,7 @@ export class TabGeneration extends TabBase<Panels> {
           ></nem-chart>
           <nem-chart
             heading="Price"
+            about=${ABOUT['generation.byFuel']}
             note=${region === 'NEM' ? 'demand-weighted · $/MWh' : '$/MWh'}
             .config=${{ unit: '$/MWh', sync: 'gen', height: 170, csvName: this.stem('generation-price') }}
             .data=${g ? { x: g.time, series: [{ label: shortRegion(region), color: priceColour(region), values: g.price }] } : null}
@@ -49,6 +51,7 @@ export class TabGeneration extends TabBase<Panels> {
         </div>
         <nem-table
           heading="By fuel"
+          about=${ABOUT['generation.byFuel']}
           note="in this window"
           .columns=${FUEL_COLUMNS}
           .rows=${(g?.table ?? null) as Row[] | null}
@@ -60,6 +63,7 @@ export class TabGeneration extends TabBase<Panels> {
       <div class="two">
         <nem-chart
           heading="Capacity utilisation"
+          about=${ABOUT['capacity.utilisation']}
           note="output ÷ registered capacity"
           .config=${{ unit: '%', height: 240, sync: 'gen', csvName: this.stem('utilisation') }}
           .data=${p ? { x: p.utilisation.time, series: fuelSeries(p.utilisation.series).filter((s) => s.label !== 'Transmission') } : null}
@@ -67,6 +71,7 @@ export class TabGeneration extends TabBase<Panels> {
         ></nem-chart>
         <nem-chart
           heading="Interconnector flows"
+          about=${ABOUT['interconnectors.flows']}
           note="MW · positive = from first-named region"
           .config=${{ unit: 'MW', height: 240, sync: 'gen', csvName: this.stem('flows') }}
           .data=${p ? flowsChart(p.flows) : null}
@@ -75,6 +80,7 @@ export class TabGeneration extends TabBase<Panels> {
       </div>
       <nem-chart
         heading="Time of day"
+        about=${ABOUT['generation.timeOfDay']}
         note="mean MW by hour, NEM time"
         .config=${{ type: 'stacked', x: 'hour', unit: 'MW', height: 240, csvName: this.stem('generation-time-of-day') }}
         .data=${p ? fuelChart(p.timeOfDay) : null}

@@ -10,7 +10,7 @@ import {
   type Fuel,
   type Region,
 } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/kinds.ts';
+import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtInt, fmtMoney, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
 import { TabBase } from './tab-base.ts';
@@ -77,6 +77,7 @@ export class TabGenerators extends TabBase<Panels> {
       <nem-table
         style="--table-max-height: max(360px, calc(100vh - 290px))"
         heading="Generators"
+        about=${ABOUT['stations.table']}
         note="region → fuel → station · click a column to sort, a group to fold"
         .columns=${COLUMNS}
         .rows=${rows}

@@ -2,7 +2,7 @@
 // underneath (one shared cursor), and the current mix with its renewable share.
 import { html, css } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/kinds.ts';
+import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
@@ -81,6 +81,7 @@ export class TabNem extends TabBase<Panels> {
       <div class="stack">
         <nem-chart
           heading="Generation by fuel"
+          about=${ABOUT['generation.byFuel']}
           note=${`${REGION_NAMES[region]} · last 24 h · MW`}
           .config=${{ type: 'stacked', unit: 'MW', sync: 'nem', height: 300, csvName: this.stem('generation', region) }}
           .data=${p ? fuelChart(p.generation) : null}
@@ -88,6 +89,7 @@ export class TabNem extends TabBase<Panels> {
         ></nem-chart>
         <nem-chart
           heading="Spot price"
+          about=${ABOUT['prices.history']}
           note="$/MWh"
           .config=${{ unit: '$/MWh', sync: 'nem', height: 190, csvName: this.stem('price', region) }}
           .data=${p ? regionChart(p.price) : null}
@@ -95,6 +97,7 @@ export class TabNem extends TabBase<Panels> {
         ></nem-chart>
         <nem-chart
           heading="Renewable share"
+          about=${ABOUT['renewables.share']}
           note="% of generation"
           .config=${{ unit: '%', sync: 'nem', height: 130, csvName: this.stem('renewables', region) }}
           .data=${p ? { x: p.renewables.time, series: [{ label: 'Renewables', color: FUEL_COLOURS.Wind, values: p.renewables.series.share, fill: true }] } : null}
@@ -104,6 +107,7 @@ export class TabNem extends TabBase<Panels> {
       <div class="stack">
         <nem-table
           heading="Spot price"
+          about=${ABOUT['prices.current']}
           note=${p ? `interval ending ${fmtNemClock(p.prices.time)} NEM` : ''}
           .columns=${COLUMNS}
           .rows=${filtered}

@@ -2,7 +2,7 @@
 // time and contribution to the average) and the time-of-day profile.
 import { html, css } from 'lit';
 import { REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/kinds.ts';
+import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { PRICE_BANDS, type PricesBands } from '../../../shared/kinds/prices.ts';
 import { fmtInt, fmtPct, fmtPrice } from '../format.ts';
 import { regionsOf, toggleIn } from '../url-state.ts';
@@ -95,16 +95,18 @@ export class TabPrices extends TabBase<Panels> {
       </div>
       <nem-chart
         heading="Spot price"
+        about=${ABOUT['prices.history']}
         note=${`$/MWh${p ? ` · ${p.history.resolution}` : ''}`}
         .config=${{ unit: '$/MWh', height: 320, csvName: stem('prices') }}
         .data=${p ? regionChart(p.history) : null}
         ?loading=${this.loading}
       ></nem-chart>
-      <nem-table heading="Statistics" note="$/MWh over the window" .columns=${STATS_COLUMNS} .rows=${(p?.stats.rows ?? null) as Row[] | null} sortKey="region" .sortDir=${1} csvName=${stem('price-stats')} ?loading=${this.loading}></nem-table>
+      <nem-table heading="Statistics" about=${ABOUT['prices.stats']} note="$/MWh over the window" .columns=${STATS_COLUMNS} .rows=${(p?.stats.rows ?? null) as Row[] | null} sortKey="region" .sortDir=${1} csvName=${stem('price-stats')} ?loading=${this.loading}></nem-table>
       <div class="two">
         ${this.bandsPanel(p?.bands ?? null, stem('price-bands'))}
         <nem-chart
           heading="Time of day"
+          about=${ABOUT['prices.timeOfDay']}
           note="mean $/MWh by hour, NEM time"
           .config=${{ unit: '$/MWh', x: 'hour', height: 240, csvName: stem('price-time-of-day') }}
           .data=${p ? regionChart(p.timeOfDay) : null}

@@ -2,7 +2,7 @@
 // factor, energy, revenue, average price received and time-of-day profile.
 import { html, css, nothing } from 'lit';
 import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
-import type { ResultOf } from '../../../shared/kinds.ts';
+import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import type { StationOutput, StationRow } from '../../../shared/kinds/stations.ts';
 import type { NemClient } from '../../sdk/client.ts';
 import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
@@ -174,6 +174,7 @@ export class TabStations extends TabBase<Panels> {
       </section>
       <nem-chart
         heading="Output and price"
+        about=${ABOUT['station.output']}
         note=${`MW · ${o.region} $/MWh · ${o.resolution}`}
         .config=${{ unit: 'MW', unit2: '$/MWh', height: 320, csvName: this.stem(`output-${name}`, o.region) }}
         .data=${{
@@ -193,6 +194,7 @@ export class TabStations extends TabBase<Panels> {
       ></nem-chart>
       <nem-chart
         heading="Time of day"
+        about=${ABOUT['station.output']}
         note="mean MW by hour, NEM time"
         .config=${{ unit: 'MW', x: 'hour', height: 220, csvName: this.stem(`output-time-of-day-${name}`, o.region) }}
         .data=${{ x: o.timeOfDay.hours, series: [{ label: 'Output', color: FUEL_COLOURS[o.fuel], values: o.timeOfDay.series.mw, fill: true }] }}
