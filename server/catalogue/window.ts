@@ -117,7 +117,7 @@ export function rollupCut(
  */
 export function genSourceSql(res: Resolution): string {
   if (res === '5m') return 'gen_5m';
-  return `(SELECT ts, region, fuel, mw, gen_mw, revenue, n FROM ${GEN_TABLE[res]} WHERE ts <= $rcut
+  return `(SELECT ts, region, fuel, mw, gen_mw, revenue, n, co2 FROM ${GEN_TABLE[res]} WHERE ts <= $rcut
   UNION ALL SELECT ${bucketSql(res)} AS ts, region, fuel, ${ROLLUP_MEANS} FROM gen_5m WHERE ts > $e AND ts <= $wm GROUP BY ALL) AS g`;
 }
 

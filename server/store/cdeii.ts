@@ -2,6 +2,7 @@
 // stored per DUID in `emission_factors` (read through the `unit_factor` view, emission-factors.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseNumber, type MmsTable, type RowSink } from './mms.ts';
+import { refreshAllRollups } from './rollups.ts';
 
 /** The MMS table of the CDEII files. */
 export const CDEII_TABLE = 'CO2EII PUBLISHING';
@@ -30,7 +31,10 @@ export class FactorRows {
     };
   }
 
-  /** Replaces the stored factors of the DUIDs seen (in the caller's transaction). */
+  /**
+   * Replaces the stored factors of the DUIDs seen and recomputes the rollups' emissions over everything stored with
+   * them (in the caller's transaction, so a failing file changes neither).
+   */
   async store(conn: DuckDBConnection): Promise<number> {
     const rows = [...this.byDuid].map(([duid, fs]) => {
       const mean = fs.reduce((a, b) => a + b, 0) / fs.length;
@@ -39,6 +43,7 @@ export class FactorRows {
     for (let i = 0; i < rows.length; i += 500) {
       await conn.run(`INSERT OR REPLACE INTO emission_factors VALUES ${rows.slice(i, i + 500).join(', ')}`);
     }
+    await refreshAllRollups(conn);
     return rows.length;
   }
 }

@@ -3,8 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { migrateStore } from './migrate.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
+
+export { inTransaction } from './transaction.ts';
 
 export const DB_FILE = 'nem.duckdb';
 
@@ -63,6 +66,7 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     const conn = await instance.connect();
     try {
       await conn.run(SCHEMA_SQL);
+      await migrateStore(conn);
       await conn.run(
         `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );
@@ -82,21 +86,4 @@ export async function readWatermark(conn: DuckDBConnection): Promise<{ watermark
   const row = reader.getRowObjectsJS()[0] as { wm: number | null; first: number | null };
   if (row.wm === null || row.first === null) return null;
   return { watermark: Number(row.wm), firstTs: Number(row.first) };
-}
-
-/** Runs `fn` between BEGIN and COMMIT; any error rolls back and is rethrown (naming a failed rollback too). */
-export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    const result = await fn();
-    await conn.run('COMMIT');
-    return result;
-  } catch (err) {
-    try {
-      await conn.run('ROLLBACK');
-    } catch (rollbackErr) {
-      (err as Error).message += ` (and the rollback failed: ${(rollbackErr as Error).message})`;
-    }
-    throw err;
-  }
 }

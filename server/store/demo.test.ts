@@ -63,10 +63,10 @@ async function checksums(conn: DuckDBConnection, where = 'TRUE'): Promise<Record
 // Rollups are sums that DuckDB evaluates in parallel, in a varying order, so the last bits may differ between
 // runs: compare them row by row (via Parquet, as two open stores cannot attach each other) within 1e-9 relative.
 const ROLLUPS: Record<string, { keys: string[]; values: string[] }> = {
-  gen_5m: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue'] },
-  gen_30m: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'n'] },
-  gen_1d: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'n'] },
-  unit_1d: { keys: ['ts', 'duid'], values: ['mwh', 'revenue', 'n', 'max_mw'] },
+  gen_5m: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'co2'] },
+  gen_30m: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'n', 'co2'] },
+  gen_1d: { keys: ['ts', 'region', 'fuel'], values: ['mw', 'gen_mw', 'revenue', 'n', 'co2'] },
+  unit_1d: { keys: ['ts', 'duid'], values: ['mwh', 'revenue', 'n', 'max_mw', 'co2'] },
 };
 async function rollupMismatches(
   x: DuckDBConnection,

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { INTERVAL_S, REGIONS, type Fuel } from '../../shared/nem.ts';
+import { REGIONS, type Fuel } from '../../shared/nem.ts';
 import { inTransaction } from './db.ts';
-import { refreshRollups } from './rollups.ts';
+import { refreshAllRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
 
 export interface UnitRow {
@@ -258,8 +258,7 @@ export async function replaceRegistry(conn: DuckDBConnection, csvPath: string): 
   await inTransaction(conn, async () => {
     await bumpDataVersion(conn);
     await writeUnits(conn, parsed.units);
-    const span = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi FROM scada')).getRowObjectsJS()[0];
-    if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - INTERVAL_S, Number(span.hi));
+    await refreshAllRollups(conn);
   });
   return parsed.report;
 }

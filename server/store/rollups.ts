@@ -15,10 +15,12 @@ const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [
 
 /**
  * The gen_30m / gen_1d columns after the bucket, region and fuel, from gen_5m rows: mean MW, mean generation MW,
- * revenue, intervals. Sums are order-independent (fixed-sum.ts), so replicas and the catalogue's partial buckets
- * (catalogue/window.ts) get the same bits.
+ * revenue, intervals, t CO2-e. Sums are order-independent (fixed-sum.ts), so replicas and the catalogue's partial
+ * buckets (catalogue/window.ts) get the same bits.
  */
-export const ROLLUP_MEANS = `${avgSql('mw')} AS mw, ${avgSql('gen_mw')} AS gen_mw, ${sumSql('revenue')} AS revenue, count(*)::INTEGER AS n`;
+export const ROLLUP_MEANS = `${avgSql('mw')} AS mw, ${avgSql('gen_mw')} AS gen_mw, ${sumSql('revenue')} AS revenue, count(*)::INTEGER AS n, ${sumSql('co2')} AS co2`;
+/** SQL: t CO2-e of a unit's 5-minute SCADA `mw` at `factor` t/MWh (what it sends out; charging emits nothing here). */
+const co2Sql = (mw: string, factor: string) => `greatest(${mw}, 0) * ${factor}`;
 
 function int(n: number, what: string): number {
   if (!Number.isInteger(n)) throw new Error(`rollups: ${what} must be whole epoch seconds, got ${n}`);
@@ -44,9 +46,10 @@ INSERT INTO gen_5m
 WITH p AS (SELECT ts, region, rrp FROM price WHERE ts > ${from} AND ts <= ${to}),
 units_part AS (
   -- one RRP per (ts, region), so Σ mw × rrp = rrp × Σ mw: join prices after aggregating (~35% less work on a year)
-  SELECT a.ts, a.region, a.fuel, a.mw, a.gen_mw, a.mw * p.rrp / 12 AS revenue
-  FROM (SELECT s.ts, u.region, u.fuel, ${sumSql('s.mw')} AS mw, ${sumSql('greatest(s.mw, 0)')} AS gen_mw
-    FROM scada s JOIN units u USING (duid)
+  SELECT a.ts, a.region, a.fuel, a.mw, a.gen_mw, a.mw * p.rrp / 12 AS revenue, a.co2
+  FROM (SELECT s.ts, u.region, u.fuel, ${sumSql('s.mw')} AS mw, ${sumSql('greatest(s.mw, 0)')} AS gen_mw,
+      ${sumSql(co2Sql('s.mw', 'f.factor'))} / 12 AS co2
+    FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
     WHERE s.ts > ${from} AND s.ts <= ${to}
     GROUP BY ALL) a
   LEFT JOIN p ON p.ts = a.ts AND p.region = a.region),
@@ -57,21 +60,21 @@ roof AS (
 roof_part AS (
   -- a half-hour value ending at T stands for the six 5-minute intervals ending T-25min .. T
   SELECT r.ts - k.range * 300 AS ts, r.region, 'Rooftop Solar' AS fuel, r.mw, greatest(r.mw, 0) AS gen_mw,
-         r.mw * p.rrp / 12 AS revenue
+         r.mw * p.rrp / 12 AS revenue, 0.0 AS co2
   FROM roof r CROSS JOIN range(0, 6) k
   LEFT JOIN p ON p.ts = r.ts - k.range * 300 AND p.region = r.region
   WHERE r.ts - k.range * 300 > ${from} AND r.ts - k.range * 300 <= ${to}),
 ic_part AS (
   -- net import; not generation, so gen_mw = 0 and sum(gen_mw) over all fuels is total generation
   SELECT i.ts, m.region, 'Transmission' AS fuel, ${sumSql('i.mw * m.sign')} AS mw, 0.0 AS gen_mw,
-         ${sumSql('i.mw * m.sign * p.rrp')} / 12 AS revenue
+         ${sumSql('i.mw * m.sign * p.rrp')} / 12 AS revenue, 0.0 AS co2
   FROM interconnector i JOIN (VALUES ${IC_SIGNS}) m(id, region, sign) USING (id)
   LEFT JOIN p ON p.ts = i.ts AND p.region = m.region
   WHERE i.ts > ${from} AND i.ts <= ${to}
   GROUP BY ALL)
-SELECT ts, region, fuel, mw, gen_mw, revenue FROM units_part
-UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue FROM roof_part
-UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue FROM ic_part
+SELECT ts, region, fuel, mw, gen_mw, revenue, co2 FROM units_part
+UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue, co2 FROM roof_part
+UNION ALL SELECT ts, region, fuel, mw, gen_mw, revenue, co2 FROM ic_part
 ORDER BY ts, region, fuel;
 
 DELETE FROM gen_30m WHERE ts >= ${b30Lo} AND ts <= ${b30Hi};
@@ -88,10 +91,24 @@ GROUP BY ALL ORDER BY d, region, fuel;
 
 DELETE FROM unit_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
 INSERT INTO unit_1d
-SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql('s.mw')} / 12, ${sumSql('s.mw * p.rrp')} / 12, count(*)::INTEGER, max(s.mw)
-FROM scada s JOIN units u USING (duid)
+SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql('s.mw')} / 12, ${sumSql('s.mw * p.rrp')} / 12, count(*)::INTEGER, max(s.mw),
+  ${sumSql(co2Sql('s.mw', 'f.factor'))} / 12
+FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
 GROUP BY ALL ORDER BY d, s.duid;
 `);
+}
+
+/**
+ * Recomputes every rollup over all the intervals the store has rolled up or holds SCADA for: after a change that
+ * reaches back in time (a unit's region or fuel, an emission factor, a new rollup column). Runs in the caller's
+ * transaction if one is open.
+ */
+export async function refreshAllRollups(conn: DuckDBConnection): Promise<void> {
+  const span = (
+    await conn.runAndReadAll(`SELECT min(lo) AS lo, max(hi) AS hi FROM (
+      SELECT min(ts) AS lo, max(ts) AS hi FROM scada UNION ALL SELECT min(ts), max(ts) FROM gen_5m)`)
+  ).getRowObjectsJS()[0];
+  if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - 300, Number(span.hi));
 }

@@ -4,10 +4,11 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
+// view; 4 the rollups' `co2` column. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and new
+// columns from migrate.ts.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -62,18 +63,20 @@ CREATE TABLE IF NOT EXISTS rooftop (ts INTEGER NOT NULL, region VARCHAR NOT NULL
 
 -- Rollup: per region × fuel × 5-minute interval. Includes 'Rooftop Solar' (each half-hour value held over its
 -- six intervals) and 'Transmission' (net import). mw = net MW; gen_mw = generation only (charging/pumping and
--- exports excluded: the renewable-share denominator); revenue = Σ unit MW × region RRP × 5/60.
+-- exports excluded: the renewable-share denominator); revenue = Σ unit MW × region RRP × 5/60; co2 = t CO2-e emitted
+-- in the interval, Σ max(unit MW, 0) × the unit's factor (unit_factor) × 5/60 (0 for rooftop solar and for imports:
+-- their emissions count where they were generated).
 CREATE TABLE IF NOT EXISTS gen_5m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
-  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE);
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, co2 DOUBLE);
 -- Same at 30 minutes (ts = bucket end) and per NEM day (ts = NEM midnight starting the day): averages of the
--- 5-minute values over n intervals, revenue summed.
+-- 5-minute values over n intervals, revenue and co2 summed.
 CREATE TABLE IF NOT EXISTS gen_30m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
-  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL);
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, co2 DOUBLE);
 CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
-  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL);
--- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW.
+  mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, co2 DOUBLE);
+-- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW, t CO2-e.
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
-  mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
+  mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE, co2 DOUBLE);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */

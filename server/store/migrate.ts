@@ -1,0 +1,39 @@
+// Brings a store written by an older NEM Live up to SCHEMA_VERSION when it is opened for writing. New tables come
+// from SCHEMA_SQL's CREATE TABLE IF NOT EXISTS; what that cannot do, new columns of existing tables, is done here,
+// with the values they would have had, so an old store answers every kind as a store built today would.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from './transaction.ts';
+import { refreshAllRollups } from './rollups.ts';
+import { bumpDataVersion } from './version.ts';
+
+/** Version 4 added t CO2-e to the rollups (rollups.ts fills it). */
+const CO2_TABLES = ['gen_5m', 'gen_30m', 'gen_1d', 'unit_1d'] as const;
+
+/** The schema version the store was last opened with, or null for a store being created. */
+async function storedVersion(conn: DuckDBConnection): Promise<number | null> {
+  const rows = (await conn.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`)).getRows();
+  return rows.length > 0 ? Number(rows[0][0]) : null;
+}
+
+async function missingCo2(conn: DuckDBConnection): Promise<number> {
+  const list = CO2_TABLES.map((t) => `'${t}'`).join(', ');
+  const r = await conn.runAndReadAll(`SELECT ${CO2_TABLES.length} - count(*)::INTEGER FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name IN (${list}) AND column_name = 'co2'`);
+  return Number(r.getRows()[0][0]);
+}
+
+/**
+ * Adds the rollups' co2 column to a store older than version 4 (or one that lost it) and computes it over the
+ * whole stored range, in one transaction; bumps the data version, so answers cached before are not served again.
+ * Returns whether it did anything.
+ */
+export async function migrateStore(conn: DuckDBConnection): Promise<boolean> {
+  const version = await storedVersion(conn);
+  if ((version === null || version >= 4) && (await missingCo2(conn)) === 0) return false;
+  await inTransaction(conn, async () => {
+    for (const t of CO2_TABLES) await conn.run(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS co2 DOUBLE`);
+    await refreshAllRollups(conn);
+    await bumpDataVersion(conn);
+  });
+  return true;
+}
