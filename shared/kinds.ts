@@ -10,6 +10,7 @@
 // table (a test checks it). A new family: those two modules, plus an import and a spread here and in
 // server/catalogue/index.ts.
 import { DEMAND } from './kinds/demand.ts';
+import { EMISSIONS } from './kinds/emissions.ts';
 import { GENERATION } from './kinds/generation.ts';
 import { INTERCONNECTORS } from './kinds/interconnectors.ts';
 import { PRICES } from './kinds/prices.ts';
@@ -19,7 +20,7 @@ import type { ParamValue, ResultIn } from './kinds/contract.ts';
 import { checkParams } from './kinds/validate.ts';
 
 // Spread in the order kinds are listed (hello frame, warmup, `npm run sub`'s usage).
-const CONTRACTS = { ...PRICES, ...GENERATION, ...DEMAND, ...STATIONS, ...INTERCONNECTORS, ...TABS };
+const CONTRACTS = { ...PRICES, ...GENERATION, ...DEMAND, ...EMISSIONS, ...STATIONS, ...INTERCONNECTORS, ...TABS };
 type Contracts = typeof CONTRACTS;
 
 export type { ParamSpec } from './kinds/contract.ts';

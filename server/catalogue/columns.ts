@@ -5,9 +5,10 @@ import type { SeriesWindow } from './window.ts';
 
 /**
  * Wire precision of series. Region and NEM MW series are GW-scale: decimals there add nothing a chart can show but
- * double the msgpack payload (a float64 is 9 bytes, a small integer 1–3), so they go in whole MW.
+ * double the msgpack payload (a float64 is 9 bytes, a small integer 1–3), so they go in whole MW. Emissions: tonnes
+ * to 0.1 t, intensity (t/MWh) to 4 decimals.
  */
-export const DIGITS = { regionMw: 0 } as const;
+export const DIGITS = { regionMw: 0, tonnes: 1, intensity: 4 } as const;
 
 export interface Long {
   name: readonly string[];

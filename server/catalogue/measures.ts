@@ -1,4 +1,5 @@
-// The one definition of energy, revenue, price received, capacity factor and renewable share (CONTRACT §4).
+// The one definition of energy, revenue, price received, capacity factor, renewable share and emissions intensity
+// (CONTRACT §4).
 // Every handler that reports one of these goes through here, in SQL or in JS.
 import { RENEWABLE_FUELS } from '../../shared/nem.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
@@ -39,6 +40,11 @@ export const demandWeightedSql = (rrp = 'rrp', demand = 'demand_mw') =>
 /** Average price received, $/MWh: revenue ÷ energy; null when the net energy is not positive. */
 export function priceReceived(revenue: number, mwh: number): number | null {
   return mwh > 1e-9 ? revenue / mwh : null;
+}
+
+/** Emissions intensity, t CO2-e per MWh: tonnes ÷ energy; null when the energy is not positive. */
+export function intensityOf(tonnes: number, mwh: number): number | null {
+  return mwh > 1e-9 ? tonnes / mwh : null;
 }
 
 /**

@@ -6,8 +6,9 @@ import type { StationKind, StationOutput, StationRow, StationsTableRow } from '.
 import { column, HOURS, hourColumns, hourSql } from './columns.ts';
 import { QueryError } from './errors.ts';
 import type { Handler, QueryContext } from './handler.ts';
-import { capacityFactorPct, mwhSql, priceReceived, revenueSql } from './measures.ts';
+import { capacityFactorPct, intensityOf, mwhSql, priceReceived, revenueSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
+import { emissionRateSql } from '../store/emission-factors.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
 import {
@@ -60,12 +61,18 @@ SELECT ${bucketSql('30m')} AS ts, ${avgSql('mw')} AS value FROM per GROUP BY ALL
 ) WHERE ts >= $lo AND ts < $hi GROUP BY ts`,
 };
 
-// Totals over the exact window: whole days from unit_1d, the edges from SCADA × the unit's regional price.
-const unitTotalsSql = (filter: (duid: string) => string) => `
-SELECT duid, ${sumSql('mwh')} AS mwh, coalesce(${sumSql('revenue')}, 0) AS revenue FROM (${exactUnionSql(
-  `SELECT duid, mwh, revenue FROM unit_1d WHERE ${filter('duid')}`,
-  `SELECT s.duid, ${mwhSql('s.mw')} AS mwh, ${revenueSql('s.mw', 'p.rrp')} AS revenue
-   FROM scada s JOIN units u USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region WHERE ${filter('s.duid')}`,
+/**
+ * SQL: per unit over the exact window (exactWindow's params), energy (MWh), revenue ($) and t CO2-e: whole days from
+ * unit_1d, the edges from SCADA × the unit's regional price and emission factor. `filter` selects the DUIDs.
+ */
+export const unitTotalsSql = (filter: (duid: string) => string) => `
+SELECT duid, ${sumSql('mwh')} AS mwh, coalesce(${sumSql('revenue')}, 0) AS revenue, coalesce(${sumSql('co2')}, 0) AS co2
+FROM (${exactUnionSql(
+  `SELECT duid, mwh, revenue, co2 FROM unit_1d WHERE ${filter('duid')}`,
+  `SELECT s.duid, ${mwhSql('s.mw')} AS mwh, ${revenueSql('s.mw', 'p.rrp')} AS revenue,
+     ${mwhSql(emissionRateSql('s.mw', 'f.factor'))} AS co2
+   FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
+   LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region WHERE ${filter('s.duid')}`,
   's.ts',
 )}) GROUP BY duid`;
 const OUTPUT_TOTALS_SQL = unitTotalsSql((d) => `list_contains($duids, ${d})`);
@@ -131,13 +138,18 @@ export const stations = {
     });
     const rrp = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
-    const totals = await rows<{ duid: string; mwh: number; revenue: number }>(ctx.conn, OUTPUT_TOTALS_SQL, {
-      ...ex.params,
-      duids,
-    });
+    const totals = await rows<{ duid: string; mwh: number; revenue: number; co2: number }>(
+      ctx.conn,
+      OUTPUT_TOTALS_SQL,
+      {
+        ...ex.params,
+        duids,
+      },
+    );
     totals.sort((x, y) => (x.duid < y.duid ? -1 : 1)); // before summing: rows come back in any order
     const mwh = totals.reduce((s, t) => s + t.mwh, 0);
     const revenue = totals.reduce((s, t) => s + t.revenue, 0);
+    const co2 = totals.reduce((s, t) => s + t.co2, 0);
     const tod = await columns<{ hour: number[]; name: string[]; value: number[] }>(ctx.conn, TIME_OF_DAY_SQL, {
       from: Math.max(sw.from, sw.to - TIME_OF_DAY_MAX_S),
       to: sw.to,
@@ -158,6 +170,8 @@ export const stations = {
       energyMwh: round(mwh, 1) as number,
       revenue: round(revenue, 0) as number,
       avgPriceReceived: round(priceReceived(revenue, mwh)),
+      co2T: round(co2, 1) as number,
+      intensity: round(intensityOf(co2, mwh), 4),
       timeOfDay: {
         hours: [...HOURS],
         series: { mw: hourColumns(tod, ['mw'] as const).mw ?? HOURS.map(() => null) },

@@ -39,6 +39,12 @@ function technologySql(): string {
     WHEN u.fuel = 'Coal' THEN ${SUBCRITICAL_COAL} WHEN u.fuel = 'Gas' THEN ${OPEN_CYCLE_GAS} ELSE 0 END`;
 }
 
+/**
+ * SQL: t CO2-e per hour of a unit running at `mw` with `factor` t/MWh (a 5-minute interval's tonnes are this × 5/60).
+ * Only what it sends out counts: a battery charging or a unit drawing auxiliary load emits nothing here.
+ */
+export const emissionRateSql = (mw: string, factor: string) => `greatest(${mw}, 0) * ${factor}`;
+
 export const EMISSION_SCHEMA_SQL = `
 -- CDEII: t CO2-e per MWh sent out, the mean over a DUID's gensets, as published.
 CREATE TABLE IF NOT EXISTS emission_factors (duid VARCHAR PRIMARY KEY, factor DOUBLE NOT NULL, gensets INTEGER NOT NULL);

@@ -2,6 +2,7 @@
 // Ingest and the demo builder call it after every write; it is the only code that writes rollups.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
+import { emissionRateSql } from './emission-factors.ts';
 import { avgSql, sumSql } from './fixed-sum.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
 
@@ -19,8 +20,6 @@ const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [
  * buckets (catalogue/window.ts) get the same bits.
  */
 export const ROLLUP_MEANS = `${avgSql('mw')} AS mw, ${avgSql('gen_mw')} AS gen_mw, ${sumSql('revenue')} AS revenue, count(*)::INTEGER AS n, ${sumSql('co2')} AS co2`;
-/** SQL: t CO2-e of a unit's 5-minute SCADA `mw` at `factor` t/MWh (what it sends out; charging emits nothing here). */
-const co2Sql = (mw: string, factor: string) => `greatest(${mw}, 0) * ${factor}`;
 
 function int(n: number, what: string): number {
   if (!Number.isInteger(n)) throw new Error(`rollups: ${what} must be whole epoch seconds, got ${n}`);
@@ -48,7 +47,7 @@ units_part AS (
   -- one RRP per (ts, region), so Σ mw × rrp = rrp × Σ mw: join prices after aggregating (~35% less work on a year)
   SELECT a.ts, a.region, a.fuel, a.mw, a.gen_mw, a.mw * p.rrp / 12 AS revenue, a.co2
   FROM (SELECT s.ts, u.region, u.fuel, ${sumSql('s.mw')} AS mw, ${sumSql('greatest(s.mw, 0)')} AS gen_mw,
-      ${sumSql(co2Sql('s.mw', 'f.factor'))} / 12 AS co2
+      ${sumSql(emissionRateSql('s.mw', 'f.factor'))} / 12 AS co2
     FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
     WHERE s.ts > ${from} AND s.ts <= ${to}
     GROUP BY ALL) a
@@ -92,7 +91,7 @@ GROUP BY ALL ORDER BY d, region, fuel;
 DELETE FROM unit_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
 INSERT INTO unit_1d
 SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql('s.mw')} / 12, ${sumSql('s.mw * p.rrp')} / 12, count(*)::INTEGER, max(s.mw),
-  ${sumSql(co2Sql('s.mw', 'f.factor'))} / 12
+  ${sumSql(emissionRateSql('s.mw', 'f.factor'))} / 12
 FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}

@@ -25,6 +25,9 @@ export interface StationOutput extends Series<'mw' | 'rrp'> {
   energyMwh: number;
   revenue: number;
   avgPriceReceived: number | null;
+  /** t CO2-e over the window, and t per MWh of its energy (null when it produced nothing). */
+  co2T: number;
+  intensity: number | null;
   timeOfDay: TimeOfDay<'mw'>;
 }
 
@@ -55,7 +58,8 @@ export const STATIONS = {
     result: returns<StationsSearch>(),
   },
   'station.output': {
-    about: "A unit's or a station's SCADA output (MW) with its region's price; energy = MW × 5/60 MWh.",
+    about:
+      "A unit's or a station's SCADA output (MW) with its region's price; energy = MW × 5/60 MWh; t CO2-e = output sent out (MW ≥ 0) × the unit's emission factor × 5/60 (AEMO's CDEII factor, else its technology's); intensity = t ÷ energy.",
     params: { ...unitParams, ...seriesParams },
     result: returns<StationOutput>(),
     check: (p) =>
