@@ -27,6 +27,9 @@ function cases(duid: string): Case[] {
     { kind: 'generation.mix', label: 'NEM', params: { region: 'NEM' } },
     { kind: 'renewables.share', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'capacity.utilisation', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'emissions.history', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'emissions.stations', label: 'all 30d', params: month },
+    { kind: 'emissions.compare', label: 'NEM', params: { region: 'NEM' } },
     { kind: 'stations.search', label: '"wind"', params: { q: 'wind' } },
     { kind: 'station.output', label: `${duid} 30d`, params: { duid, ...month } },
     { kind: 'stations.table', label: 'all 30d', params: month },
@@ -42,6 +45,8 @@ function cases(duid: string): Case[] {
     { kind: 'station.output', label: `${duid} 1y`, params: { duid, ...year } },
     { kind: 'stations.table', label: 'all 1y', params: year },
     { kind: 'tab.generation', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    { kind: 'emissions.history', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    { kind: 'emissions.stations', label: 'all 1y', params: year },
   ];
 }
 

@@ -19,6 +19,11 @@ export const fmtPrice = (v: number | null | undefined) =>
 export const fmtMoney = (v: number | null | undefined) =>
   missing(v) ? '–' : `${v < 0 ? '−' : ''}$${compact.format(Math.abs(v))}`;
 
+/** Emissions: 1.2M t, 350K t. */
+export const fmtTonnes = (v: number | null | undefined) => (missing(v) ? '–' : `${compact.format(v)} t`);
+/** Emissions intensity, t CO2-e per MWh, to the kilogram. */
+export const fmtIntensity = (v: number | null | undefined) => (missing(v) ? '–' : `${v.toFixed(3)} t/MWh`);
+
 /** Axis tick labels: short, with k for thousands. */
 export function fmtAxis(v: number): string {
   const a = Math.abs(v);

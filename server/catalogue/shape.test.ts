@@ -32,7 +32,7 @@ afterAll(() => {
 
 const PANELS: Partial<Record<Kind, string[]>> = {
   'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables'],
-  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay'],
+  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'emissions'],
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],

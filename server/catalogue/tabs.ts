@@ -73,6 +73,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       utilisation: { kind: 'capacity.utilisation', params: { region, ...t } },
       flows: { kind: 'interconnectors.flows', params: { region, ...t } },
       timeOfDay: { kind: 'generation.timeOfDay', params: { region, ...noResolution(t) } },
+      emissions: { kind: 'emissions.history', params: { region, ...t } },
     };
   },
   'tab.prices': (p): Plan<'tab.prices'> => {

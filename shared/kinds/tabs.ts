@@ -2,6 +2,7 @@
 // composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { EmissionsHistory } from './emissions.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
 import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
@@ -36,6 +37,7 @@ export const TABS = {
         utilisation: CapacityUtilisation;
         flows: InterconnectorFlows;
         timeOfDay: TimeOfDay<Fuel>;
+        emissions: EmissionsHistory;
       }>
     >(),
   },

@@ -1,9 +1,9 @@
 // Generation tab: stacked MW by fuel with the price underneath (shared cursor), the per-fuel table, capacity
-// utilisation, interconnector flows with limits, and the time-of-day profile.
+// utilisation, interconnector flows with limits, the time-of-day profile, and emissions by fuel with their intensity.
 import { html } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES, type Fuel } from '../../../shared/nem.ts';
 import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
-import { fmtGwh, fmtMw, fmtPct, fmtPrice } from '../format.ts';
+import { fmtGwh, fmtIntensity, fmtMw, fmtPct, fmtPrice, fmtTonnes } from '../format.ts';
 import { TabBase } from './tab-base.ts';
 import { flowsChart, fuelChart, fuelSeries, priceColour, shortRegion } from './adapt.ts';
 import type { Row, TableColumn } from '../elements/nem-table.ts';
@@ -11,6 +11,8 @@ import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
 
 type Panels = ResultOf['tab.generation']['panels'];
+/** A raspberry red: legible on the light and the dark theme, and unlike any fuel's colour. */
+const INTENSITY_COLOUR = '#b5446e';
 
 const FUEL_COLUMNS: TableColumn[] = [
   {
@@ -84,6 +86,33 @@ export class TabGeneration extends TabBase<Panels> {
         note="mean MW by hour, NEM time"
         .config=${{ type: 'stacked', x: 'hour', unit: 'MW', height: 240, csvName: this.stem('generation-time-of-day') }}
         .data=${p ? fuelChart(p.timeOfDay) : null}
+        ?loading=${this.loading}
+      ></nem-chart>
+      ${this.emissions(p?.emissions)}
+    </div>`;
+  }
+
+  /** Tonnes by fuel stacked, the intensity of all generation under them on the same cursor. */
+  private emissions(e: Panels['emissions'] | undefined) {
+    const region = this.view.region;
+    const total = e
+      ? ` · ${fmtTonnes(e.totalT)} CO2-e, ${fmtIntensity(e.totalMWh > 0 ? e.totalT / e.totalMWh : null)} in this window`
+      : '';
+    return html`<div class="stack" aria-label="Emissions">
+      <nem-chart
+        heading="Emissions by fuel"
+        about=${ABOUT['emissions.history']}
+        note=${`${REGION_NAMES[region]} · t CO2-e per ${e?.resolution ?? 'interval'}${total}`}
+        .config=${{ type: 'stacked', unit: 't', sync: 'gen', height: 240, csvName: this.stem('emissions') }}
+        .data=${e ? fuelChart(e) : null}
+        ?loading=${this.loading}
+      ></nem-chart>
+      <nem-chart
+        heading="Emissions intensity"
+        about=${ABOUT['emissions.history']}
+        note="t CO2-e per MWh generated"
+        .config=${{ unit: 't/MWh', sync: 'gen', height: 150, csvName: this.stem('emissions-intensity') }}
+        .data=${e ? { x: e.time, series: [{ label: 'Intensity', color: INTENSITY_COLOUR, values: e.intensity }] } : null}
         ?loading=${this.loading}
       ></nem-chart>
     </div>`;

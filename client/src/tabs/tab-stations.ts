@@ -5,7 +5,7 @@ import { FUEL_COLOURS, REGION_COLOURS, REGION_NAMES } from '../../../shared/nem.
 import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import type { StationOutput, StationRow } from '../../../shared/kinds/stations.ts';
 import type { NemClient } from '../../sdk/client.ts';
-import { fmtInt, fmtMoney, fmtMw, fmtPct, fmtPrice } from '../format.ts';
+import { fmtInt, fmtIntensity, fmtMoney, fmtMw, fmtPct, fmtPrice, fmtTonnes } from '../format.ts';
 import { TabBase } from './tab-base.ts';
 import { shortRegion } from './adapt.ts';
 import '../chart/nem-chart.ts';
@@ -170,6 +170,7 @@ export class TabStations extends TabBase<Panels> {
           ${this.kpi('Capacity', fmtMw(o.capacityMw))} ${this.kpi('Capacity factor', fmtPct(o.capacityFactorPct))}
           ${this.kpi('Energy', `${fmtInt(o.energyMwh)} MWh`)} ${this.kpi('Revenue', fmtMoney(o.revenue))}
           ${this.kpi('Avg price received', o.avgPriceReceived === null ? '–' : `${fmtPrice(o.avgPriceReceived)}/MWh`)}
+          ${this.kpi('Emissions', `${fmtTonnes(o.co2T)} CO2-e`)} ${this.kpi('Emissions intensity', fmtIntensity(o.intensity))}
         </div>
       </section>
       <nem-chart
