@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseLive } from './live/setting.ts';
+import { NEMWEB_URL, parseLive } from './live/setting.ts';
 
 export interface Config {
   port: number;
@@ -16,6 +16,8 @@ export interface Config {
   demoEnd: 'now' | number;
   warm: boolean;
   live: string;
+  /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
+  nemwebUrl: string;
   /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
   replaySeconds: number;
   lruMb: number;
@@ -153,6 +155,15 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
         .join(',');
       parseLive(value);
       return value;
+    },
+  },
+  nemwebUrl: {
+    env: 'NEMWEB_URL',
+    flag: 'nemweb-url',
+    default: NEMWEB_URL,
+    parse: (raw) => {
+      if (!/^https?:\/\/\S+$/.test(raw)) throw new Error('must be an http(s):// URL');
+      return raw;
     },
   },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },
