@@ -7,9 +7,9 @@
 // conditional GETs, a bounded look-back, a longer interval while a source is down; every request has a timeout and a
 // few retries with backoff; one clear line says when a source goes down and when it is back.
 import type { Logger } from 'pino';
-import { backoffDelay } from '../../shared/backoff.ts';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
+import { getWithRetries, HttpError } from './http-get.ts';
 import { parseListing, type ListedFile } from './listing.ts';
 import { nextListing, stampsOf } from './rhythm.ts';
 
@@ -40,15 +40,6 @@ export interface HttpOptions {
   now?: () => number;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    url: string,
-  ) {
-    super(`HTTP ${status} from ${url}`);
-  }
-}
-
 interface SourceState {
   failures: number;
   etag?: string;
@@ -57,8 +48,6 @@ interface SourceState {
   /** When it was last listed, wall-clock ms (0: never). */
   polledAt: number;
 }
-
-const USER_AGENT = 'nem-live (self-hosted NEM dashboard; polls politely)';
 
 export class HttpFeed implements Feed {
   readonly name: string;
@@ -212,41 +201,17 @@ export class HttpFeed implements Feed {
     return bytes;
   }
 
-  /** GET with a timeout and retries on 5xx, 429, timeouts and network errors; 4xx fails at once. */
-  private async request(url: string, headers: Record<string, string>, quiet: boolean): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]);
-        const res = await this.o.fetch(url, { headers: { 'user-agent': USER_AGENT, ...headers }, signal });
-        if (res.ok || res.status === 304) return res;
-        await res.body?.cancel();
-        throw new HttpError(res.status, url);
-      } catch (err) {
-        const retriable = !(err instanceof HttpError) || err.status >= 500 || err.status === 429;
-        if (!retriable || attempt >= this.o.retries || this.abort.signal.aborted)
-          throw describe(err as Error, this.o.timeoutMs);
-        const delayMs = backoffDelay(attempt, { initialMs: this.o.retryBaseMs, maxMs: 30_000, factor: 2, jitter: 0.5 });
-        const level = quiet ? 'debug' : 'warn';
-        this.log[level](
-          { url, attempt: attempt + 1, err: describe(err as Error, this.o.timeoutMs).message, delayMs },
+  /** GET with a timeout and retries (http-get.ts); retries are logged, quietly while a source is known down. */
+  private request(url: string, headers: Record<string, string>, quiet: boolean): Promise<Response> {
+    return getWithRetries(url, {
+      ...this.o,
+      headers,
+      signal: this.abort.signal,
+      onRetry: (attempt, err, delayMs) =>
+        this.log[quiet ? 'debug' : 'warn'](
+          { url, attempt, err: err.message, delayMs },
           'live: request failed; retrying',
-        );
-        await sleep(delayMs, this.abort.signal);
-      }
-    }
+        ),
+    });
   }
-}
-
-function describe(err: Error, timeoutMs: number): Error {
-  if (err.name === 'TimeoutError') return new Error(`timed out after ${timeoutMs} ms`);
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (err.message === 'fetch failed' && cause) return new Error(`fetch failed: ${cause.code ?? cause.message}`);
-  return err;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }
