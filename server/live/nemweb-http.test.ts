@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFeed } from './nemweb-http.ts';
 import { badDispatchIs, dispatchIs, type NemwebFile } from '../../test/util/nemweb-files.ts';
 import { storeHarness, type Harness } from '../../test/util/live-store.ts';
+import { until } from '../../test/util/wait.ts';
 
 const T0 = 1775000100;
 
@@ -194,5 +195,37 @@ describe('HttpFeed', () => {
     await feed.stop();
     expect(h.batches).toHaveLength(0);
     expect(logged('live: download failed; will try again next poll')).toHaveLength(0); // a stop is not a failure
+  });
+
+  it("follows AEMO's rhythm: takes a newly listed interval within fastMs, then rests until the next is due", async () => {
+    // T0 is on the 5-minute grid; the wall clock runs from just after the interval ending T0 + 600 ends.
+    const start = performance.now();
+    const wall = { now: () => (T0 + 600 + 8) * 1000 + performance.now() - start };
+    web.feeds.set('f', [dispatchIs(T0), dispatchIs(T0 + 300)]);
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, {
+      ...fast,
+      pollMs: 60_000,
+      fastMs: 40,
+      now: wall.now,
+    });
+    feed.start();
+    try {
+      await until(() => h.batches.length === 1, 'the first listing taken');
+      const before = web.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      const asked = web.requests.length - before;
+      expect(asked).toBeGreaterThan(2); // the next interval is due: asked often (conditional listings)
+      const c = dispatchIs(T0 + 600);
+      web.feeds.get('f')!.push(c);
+      // Taken long before a pollMs (60 s, beyond until's 20 s): by the fast rhythm.
+      await until(() => h.batches.length === 2, 'the new interval taken');
+      expect(await h.watermark()).toBe(T0 + 600);
+      // Now nothing is due until T0 + 900 ends, minutes away: no more requests.
+      const rested = web.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(web.requests.length).toBe(rested);
+    } finally {
+      await feed.stop();
+    }
   });
 });

@@ -87,3 +87,9 @@ export async function readWatermark(conn: DuckDBConnection): Promise<{ watermark
   if (row.wm === null || row.first === null) return null;
   return { watermark: Number(row.wm), firstTs: Number(row.first) };
 }
+
+/** The store's meta table as a map (demo settings, source, store id). */
+export async function readMeta(conn: DuckDBConnection): Promise<Record<string, string>> {
+  const rows = (await conn.runAndReadAll('SELECT key, value FROM meta')).getRowObjectsJS();
+  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
+}

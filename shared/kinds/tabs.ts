@@ -2,6 +2,7 @@
 // composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { DemandRecords, DemandSeries } from './demand.ts';
 import type { EmissionsHistory } from './emissions.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
@@ -25,6 +26,8 @@ export const TABS = {
         generation: GenerationByFuel;
         price: Series<Region>;
         renewables: Series<'share'>;
+        demand: Series<DemandSeries>;
+        records: DemandRecords;
       }>
     >(),
   },
@@ -37,6 +40,7 @@ export const TABS = {
         utilisation: CapacityUtilisation;
         flows: InterconnectorFlows;
         timeOfDay: TimeOfDay<Fuel>;
+        demand: Series<DemandSeries>;
         emissions: EmissionsHistory;
       }>
     >(),
