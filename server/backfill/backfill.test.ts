@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/db.ts';
 import { ingestFiles } from '../store/ingest.ts';
 import { ensureRegistry } from '../store/registry.ts';
-import { dispatchIs } from '../../test/util/nemweb-files.ts';
-import { nemwebSite, type NemwebSite } from '../../test/util/nemweb-site.ts';
+import { dispatchIs } from '../../bench/nemweb/files.ts';
+import { nemwebSite, type NemwebSite } from '../../bench/nemweb/site.ts';
 import { backfill, type BackfillOptions } from './run.ts';
 import { monthlyFolder } from './plan.ts';
 

@@ -1,8 +1,8 @@
 // The HTTP poller against a NEMWEB-style listing served by node:http on loopback, into a real store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFeed } from './nemweb-http.ts';
-import { badDispatchIs, dispatchIs } from '../../test/util/nemweb-files.ts';
-import { nemwebSite as nemweb, type NemwebSite as Nemweb } from '../../test/util/nemweb-site.ts';
+import { badDispatchIs, dispatchIs } from '../../bench/nemweb/files.ts';
+import { nemwebSite as nemweb, type NemwebSite as Nemweb } from '../../bench/nemweb/site.ts';
 import { storeHarness, type Harness } from '../../test/util/live-store.ts';
 import { until } from '../../test/util/wait.ts';
 

@@ -1,8 +1,8 @@
-// A NEMWEB-like site on loopback for the live poller's and the backfill's tests: IIS-style listings, files, ETags for
-// conditional listings, a log of requests and injected faults.
+// A NEMWEB-like site on loopback for the live poller's and the backfill's tests and the freshness benchmark: IIS-style
+// listings, files, ETags for conditional listings, a log of requests and injected faults.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NemwebFile } from './nemweb-files.ts';
+import type { NemwebFile } from './files.ts';
 
 /**
  * Serves /<folder>/ as an IIS listing of its files and /<folder>/<name> as the file, where a folder is any path
