@@ -15,7 +15,8 @@ import { column, DIGITS, HOURS, hourSql } from './columns.ts';
 import type { Handler } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
-import { bucketSql, dataWindow, perRes, seriesWindow } from './window.ts';
+import { mwhSql } from './measures.ts';
+import { bucketSql, dataWindow, exactUnionSql, exactWindow, perRes, seriesWindow } from './window.ts';
 
 /** SQL: curtailed MW of a (UIGF, cleared) pair; 0 where either is missing. */
 const curtailedSql = (uigf: string, cleared: string) => `coalesce(greatest(${uigf} - ${cleared}, 0), 0)`;
@@ -45,7 +46,7 @@ per AS (SELECT * FROM rs UNION ALL SELECT * FROM ud)`;
 
 // The series' buckets (means of the per-interval sums over the regions) and, in a row with a NULL ts, the totals
 // over the exact window ($from, $to]: one pass over the rows for both.
-export const HISTORY_SQL = perRes(
+const HISTORY_SQL = perRes(
   (res) => `
 WITH ${REGION_ROWS},
 t AS (SELECT ts, ${sumSql('wu')} AS wu, ${sumSql('wc')} AS wc, ${sumSql('su')} AS su, ${sumSql('sc')} AS sc FROM per GROUP BY ts)
@@ -69,12 +70,17 @@ SELECT p.rrp < 0 AS negative, count(*)::INTEGER AS intervals,
   coalesce(${sumSql(WIND)}, 0) / 12.0 AS wind, coalesce(${sumSql(SOLAR)}, 0) / 12.0 AS solar
 FROM per JOIN price p USING (ts, region) GROUP BY ALL`;
 
+// Whole NEM days from the unit_curtailment_1d rollup, the partial days at either edge from unit_dispatch.
 const UNITS_SQL = `
-SELECT d.duid, u.station, u.region, u.fuel, ${sumSql(curtailedSql('d.uigf', 'd.totalcleared'))} / 12.0 AS curtailed,
-  ${sumSql('d.uigf')} / 12.0 AS available, count(*) FILTER (d.semidispatchcap = 1)::INTEGER AS capped
-FROM unit_dispatch d JOIN units u USING (duid)
-WHERE d.ts > $from AND d.ts <= $to AND d.uigf IS NOT NULL AND u.fuel IN ('Wind', 'Solar') AND list_contains($regions, u.region)
-GROUP BY ALL ORDER BY curtailed DESC, d.duid LIMIT $limit`;
+WITH t AS (${exactUnionSql(
+  'SELECT duid, available_mwh AS available, curtailed_mwh AS curtailed, capped FROM unit_curtailment_1d WHERE TRUE',
+  `SELECT duid, ${mwhSql('uigf')}, ${mwhSql(curtailedSql('uigf', 'totalcleared'))}, (semidispatchcap = 1)::INTEGER
+   FROM unit_dispatch WHERE uigf IS NOT NULL`,
+)})
+SELECT t.duid, u.station, u.region, u.fuel, ${sumSql('t.curtailed')} AS curtailed, ${sumSql('t.available')} AS available,
+  sum(t.capped)::INTEGER AS capped
+FROM t JOIN units u USING (duid) WHERE u.fuel IN ('Wind', 'Solar') AND list_contains($regions, u.region)
+GROUP BY ALL ORDER BY curtailed DESC, t.duid LIMIT $limit`;
 
 const regionList = (r: RegionChoice) => textList(r === 'NEM' ? REGIONS : [r]);
 const pct = (part: number, whole: number) => (whole > 0 ? round((100 * part) / whole) : null);
@@ -144,7 +150,7 @@ export const curtailment = {
       curtailed: number;
       available: number;
       capped: number;
-    }>(ctx.conn, UNITS_SQL, { from: w.from, to: w.to, regions: textList(p.regions), limit: p.limit });
+    }>(ctx.conn, UNITS_SQL, { ...exactWindow(w).params, regions: textList(p.regions), limit: p.limit });
     return {
       rows: r.map((x) => ({
         duid: x.duid,

@@ -12,7 +12,7 @@ import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** Charts each tab draws (stations: output and its time of day, for the default station). */
-const CHARTS: Record<string, number> = { nem: 3, generation: 5, prices: 2, stations: 2, generators: 0 };
+const CHARTS: Record<string, number> = { nem: 3, generation: 5, prices: 2, stations: 2, generators: 0, curtailment: 3 };
 
 let server: TestServer;
 let browser: Browser;
