@@ -217,6 +217,7 @@ async function written(): Promise<number> {
 export interface LiveOptions {
   live: string;
   replaySeconds: number;
+  nemwebUrl: string;
 }
 
 export interface LiveHandle {

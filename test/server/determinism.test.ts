@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../server/catalogue/index.ts';
 import { DB_FILE, readWatermark } from '../../server/store/db.ts';
 import { ensureStore } from '../../server/store/ensure-store.ts';
-import { KIND_NAMES, RESOLUTIONS, TAB_KINDS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import {
+  KIND_NAMES,
+  KINDS,
+  RESOLUTIONS,
+  TAB_KINDS,
+  validateParams,
+  type Kind,
+  type ParamsOf,
+} from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { warmList } from '../../server/warmup/list.ts';
 
@@ -49,7 +57,10 @@ function question(kind: Kind, raw: Record<string, unknown>): Question {
  */
 function questions(stations: string[], duid: string): Question[] {
   const out: Question[] = warmList().filter(
-    (q) => !('range' in q.params) || ['24h', '7d'].includes(q.params.range as string),
+    (q) =>
+      !('range' in q.params) ||
+      ['24h', '7d'].includes(q.params.range as string) ||
+      q.params.range === (KINDS[q.kind] as { range?: { default?: string } }).range?.default,
   );
   for (const kind of TAB_KINDS) {
     for (const resolution of ['30m', '1d']) {
