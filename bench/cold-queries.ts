@@ -45,6 +45,14 @@ function cases(duid: string): Case[] {
     { kind: 'station.output', label: `${duid} 1y`, params: { duid, ...year } },
     { kind: 'stations.table', label: 'all 1y', params: year },
     { kind: 'tab.generation', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    ...(['curtailment.history', 'curtailment.timeOfDay', 'curtailment.prices', 'tab.curtailment'] as const).flatMap(
+      (kind) => [
+        { kind, label: 'NEM 30d', params: { region: 'NEM', ...month } },
+        { kind, label: 'NEM 1y', params: { region: 'NEM', ...year } },
+      ],
+    ),
+    { kind: 'curtailment.units', label: 'all regions 30d', params: month },
+    { kind: 'curtailment.units', label: 'all regions 1y', params: year },
   ];
 }
 

@@ -10,6 +10,7 @@ export const TABS = [
   { id: 'prices', label: 'Prices', kind: 'tab.prices' },
   { id: 'stations', label: 'Stations', kind: 'tab.stations' },
   { id: 'generators', label: 'Generators', kind: 'tab.generators' },
+  { id: 'curtailment', label: 'Curtailment', kind: 'tab.curtailment' },
 ] as const satisfies readonly { id: string; label: string; kind: Kind }[];
 export type TabId = (typeof TABS)[number]['id'];
 export type RangeChoice = RangePreset | 'custom';
@@ -125,10 +126,12 @@ export function tabRequest(v: ViewState): { kind: Kind; params: Record<string, u
     }
     case 'generators':
       return { kind: 'tab.generators', params: { regions: regionsOf(v), fuels: v.fuels ?? [...FUELS], ...time } };
+    case 'curtailment':
+      return { kind: 'tab.curtailment', params: { region: v.region, ...time, resolution: v.resolution } };
   }
 }
 
 /** Which controls a tab uses, so the bar shows only what changes the view. */
 export function controlsFor(tab: TabId): { range: boolean; resolution: boolean } {
-  return { range: tab !== 'nem', resolution: tab === 'generation' || tab === 'prices' || tab === 'stations' };
+  return { range: tab !== 'nem', resolution: ['generation', 'prices', 'stations', 'curtailment'].includes(tab) };
 }

@@ -31,11 +31,12 @@ afterAll(() => {
 });
 
 const PANELS: Partial<Record<Kind, string[]>> = {
-  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables'],
-  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay'],
+  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records'],
+  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'demand'],
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
+  'tab.curtailment': ['history', 'timeOfDay', 'units', 'prices'],
 };
 
 /** Walks a result and returns the first problem found, or null. */

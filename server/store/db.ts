@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { fillNewRollups } from './rollups.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -63,6 +64,7 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     const conn = await instance.connect();
     try {
       await conn.run(SCHEMA_SQL);
+      await fillNewRollups(conn);
       await conn.run(
         `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );

@@ -1,4 +1,4 @@
-// Keeps the gen_* and unit_1d rollups equal to what the raw tables say, for a window of intervals.
+// Keeps the gen_*, unit_1d and unit_curtailment_1d rollups equal to what the raw tables say, for a window of intervals.
 // Ingest and the demo builder call it after every write; it is the only code that writes rollups.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
@@ -93,5 +93,31 @@ FROM scada s JOIN units u USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
 GROUP BY ALL ORDER BY d, s.duid;
-`);
+${curtailmentRollupSql(dayLo, dayHi)}`);
+}
+
+/** SQL: replaces the unit_curtailment_1d rows of NEM days dayLo..dayHi (day-start stamps) from unit_dispatch. */
+function curtailmentRollupSql(dayLo: number, dayHi: number): string {
+  return `
+DELETE FROM unit_curtailment_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO unit_curtailment_1d
+SELECT ${BUCKET_1D('ts')} AS d, duid, ${sumSql('uigf')} / 12, ${sumSql('greatest(uigf - totalcleared, 0)')} / 12,
+  count(*) FILTER (semidispatchcap = 1)::INTEGER, count(*)::INTEGER
+FROM unit_dispatch WHERE ts > ${dayLo} AND ts <= ${dayHi + 86400} AND uigf IS NOT NULL
+GROUP BY ALL ORDER BY d, duid;`;
+}
+
+/**
+ * Fills a rollup that a store made before it existed lacks (unit_curtailment_1d, schema 4) from its raw rows, once:
+ * a store whose unit_dispatch has rows with a UIGF but whose rollup is empty.
+ */
+export async function fillNewRollups(conn: DuckDBConnection): Promise<void> {
+  const empty = (await conn.runAndReadAll('SELECT count(*) = 0 FROM unit_curtailment_1d')).getRows()[0][0];
+  if (!empty) return;
+  const [lo, hi] = (
+    await conn.runAndReadAll('SELECT min(ts), max(ts) FROM unit_dispatch WHERE uigf IS NOT NULL')
+  ).getRows()[0];
+  if (lo === null || hi === null) return;
+  const day = (ts: number) => Math.floor((ts - 300 + 36000) / 86400) * 86400 - 36000;
+  await conn.run(curtailmentRollupSql(day(Number(lo)), day(Number(hi))));
 }

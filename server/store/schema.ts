@@ -4,10 +4,11 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
+// view; 4 the `unit_curtailment_1d` rollup. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened
+// (and a new rollup is filled from its raw rows then: rollups.ts fillNewRollups); nothing else changed.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -74,6 +75,10 @@ CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL,
 -- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW.
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
+-- Rollup of unit_dispatch's rows with a UIGF (semi-scheduled wind and solar) per unit per NEM day: MWh available
+-- (Σ UIGF × 5/60), MWh curtailed (Σ max(UIGF − TOTALCLEARED, 0) × 5/60), intervals capped (SEMIDISPATCHCAP = 1), rows.
+CREATE TABLE IF NOT EXISTS unit_curtailment_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
+  available_mwh DOUBLE NOT NULL, curtailed_mwh DOUBLE NOT NULL, capped INTEGER NOT NULL, n INTEGER NOT NULL);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */

@@ -2,6 +2,7 @@
 // composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { CurtailmentFuel, CurtailmentHistory, CurtailmentPrices, CurtailmentUnits } from './curtailment.ts';
 import type { DemandRecords, DemandSeries } from './demand.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
@@ -59,5 +60,18 @@ export const TABS = {
     about: 'Every panel of the Generators tab, each the answer of the kind that fills it.',
     params: { regions, fuels, ...timeParams },
     result: returns<Tab<{ table: StationsTable }>>(),
+  },
+  // The top curtailed units of the region (all five for the NEM).
+  'tab.curtailment': {
+    about: 'Every panel of the Curtailment tab, each the answer of the kind that fills it.',
+    params: { region, ...seriesParams },
+    result: returns<
+      Tab<{
+        history: CurtailmentHistory;
+        timeOfDay: TimeOfDay<CurtailmentFuel>;
+        units: CurtailmentUnits;
+        prices: CurtailmentPrices;
+      }>
+    >(),
   },
 } as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;

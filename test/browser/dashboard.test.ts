@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { FUELS, NEM_OFFSET_S } from '../../shared/nem.ts';
 import { launchChromium } from '../../bench/chromium.ts';
+import { TABS } from '../../client/src/url-state.ts';
 import { startServer, type TestServer } from './harness.ts';
 import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** Charts each tab draws (stations: output and its time of day, for the default station). */
-const CHARTS: Record<string, number> = { nem: 4, generation: 5, prices: 2, stations: 2, generators: 0 };
+const CHARTS: Record<string, number> = { nem: 4, generation: 5, prices: 2, stations: 2, generators: 0, curtailment: 3 };
 
 let server: TestServer;
 let browser: Browser;
@@ -225,12 +226,13 @@ describe('dashboard tabs', () => {
     expect(await page.evaluate(() => document.querySelector('nem-app')!.shadowRoot!.activeElement?.id)).toBe(
       'tab-generation',
     );
+    const last = TABS[TABS.length - 1].id;
     await page.keyboard.press('End');
-    await expect.poll(() => search(page).get('tab')).toBe('generators');
+    await expect.poll(() => search(page).get('tab')).toBe(last);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => search(page).get('tab')).toBe('nem');
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(() => search(page).get('tab')).toBe('generators');
+    await expect.poll(() => search(page).get('tab')).toBe(last);
     await page.keyboard.press('Home');
     await expect.poll(() => search(page).get('tab')).toBe('nem');
     expect(await page.locator('#tab-nem').getAttribute('tabindex')).toBe('0');
