@@ -97,6 +97,19 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
   'tab.generators': (p): Plan<'tab.generators'> => ({
     table: { kind: 'stations.table', params: { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) } },
   }),
+  'tab.batteries': (p): Plan<'tab.batteries'> => {
+    const t = time(p);
+    const region = p.region;
+    const short = p.from === undefined && (p.range === '24h' || p.range === '7d');
+    return {
+      fleet: { kind: 'batteries.fleet', params: { region, ...t } },
+      table: {
+        kind: 'batteries.table',
+        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+      },
+      arbitrage: { kind: 'batteries.arbitrage', params: { region, ...noResolution(short ? { range: '30d' } : t) } },
+    };
+  },
 };
 
 /**
@@ -124,6 +137,7 @@ export function tabs(parts: { [K in PanelKind]: Handler<K> }): { [K in TabKind]:
     'tab.generation': planned('tab.generation'),
     'tab.prices': planned('tab.prices'),
     'tab.generators': planned('tab.generators'),
+    'tab.batteries': planned('tab.batteries'),
 
     async 'tab.stations'(ctx, p) {
       const list = tabPanels('tab.stations', p);

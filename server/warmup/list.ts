@@ -36,7 +36,9 @@ export function warmList(): WarmQuery[] {
   const rangesFirstDefault = [defaultRange, ...RANGES.filter((r) => r !== defaultRange)];
   for (const range of rangesFirstDefault) {
     for (const kind of TAB_KINDS) for (const raw of regionChoices(kind)) add(kind, withRange(kind, raw, range));
-    if (range === defaultRange) for (const kind of commonKinds) for (const raw of regionChoices(kind)) add(kind, raw);
+    // a common kind at its own default range, in that range's turn (batteries.arbitrage's is 30d)
+    for (const kind of commonKinds.filter((k) => (rangeOf(k) ?? defaultRange) === range))
+      for (const raw of regionChoices(kind)) add(kind, raw);
   }
   return out;
 }
@@ -56,10 +58,16 @@ function withRange(kind: Kind, raw: Record<string, unknown>, range: string): Rec
   return schema.range ? { ...raw, range } : raw;
 }
 
+/** A kind's default range preset; undefined when it takes none. */
+function rangeOf(kind: Kind): string | undefined {
+  const spec = (KINDS[kind] as Record<string, ParamSpec>).range;
+  return spec?.type === 'enum' ? spec.default : undefined;
+}
+
 function rangeDefault(): string {
   for (const kind of KIND_NAMES) {
-    const spec = (KINDS[kind] as Record<string, ParamSpec>).range;
-    if (spec?.type === 'enum' && spec.default) return spec.default;
+    const range = rangeOf(kind);
+    if (range) return range;
   }
   return RANGES[0];
 }

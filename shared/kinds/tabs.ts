@@ -2,6 +2,7 @@
 // composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
 import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
@@ -55,5 +56,11 @@ export const TABS = {
     about: 'Every panel of the Generators tab, each the answer of the kind that fills it.',
     params: { regions, fuels, ...timeParams },
     result: returns<Tab<{ table: StationsTable }>>(),
+  },
+  // The daily arbitrage covers the tab's window, or the 30 days before the watermark when that window is shorter.
+  'tab.batteries': {
+    about: 'Every panel of the Batteries tab, each the answer of the kind that fills it.',
+    params: { region, ...seriesParams },
+    result: returns<Tab<{ fleet: BatteriesFleet; table: BatteriesTable; arbitrage: BatteriesArbitrage }>>(),
   },
 } as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;

@@ -1,0 +1,294 @@
+// Battery kinds. Fleet MW and the daily arbitrage read the region × fuel rollups (gen_*: for the Battery fuel,
+// gen_mw = Σ max(MW, 0) and mw − gen_mw = Σ min(MW, 0) per interval, and one RRP per region and interval makes
+// Σ max(MW, 0) × RRP = gen_mw × RRP); the per-battery table and one battery's state of charge read raw SCADA, and
+// states of charge read unit_dispatch's ENERGY_STORAGE.
+//
+// The estimated state of charge (a battery without AEMO's ENERGY_STORAGE in the window): E(t) = Σ −MW × 5/60 over
+// the window's intervals up to t (charging adds), with E = 0 before the first; the window's lowest E is taken as
+// empty, so SOC(t) = E(t) − min(0, min E), capped at the storage MWh. No losses are counted, so over long windows it
+// drifts toward full; it never leaves 0..storage.
+import { REGIONS, type Region } from '../../shared/nem.ts';
+import type { BatteriesNow, BatteryKind, BatteryRow, SocSource } from '../../shared/kinds/batteries.ts';
+import { column } from './columns.ts';
+import { QueryError } from './errors.ts';
+import type { Handler, QueryContext } from './handler.ts';
+import { mwhSql, revenueSql } from './measures.ts';
+import { avgSql, sumSql } from '../store/fixed-sum.ts';
+import { columns, round, rows, textList } from './sql.ts';
+import { bucketSql, dataWindow, genSourceSql, perRes, rollupCut, seriesWindow } from './window.ts';
+
+const IN_REGION = `($region = 'NEM' OR region = $region)`;
+/** The batteries with a registered storage MWh in $region: those a fleet state of charge can count. */
+const STORED_FLEET = `SELECT duid, storage_mwh FROM units WHERE fuel = 'Battery' AND storage_mwh > 0 AND ${IN_REGION}`;
+
+const FLEET_MW_SQL = perRes(
+  (r) => `
+SELECT ts, ${sumSql('gen_mw')} AS discharging, ${sumSql('mw - gen_mw')} AS charging FROM ${genSourceSql(r)}
+WHERE ts BETWEEN $first AND $last AND fuel = 'Battery' AND ${IN_REGION} GROUP BY ts`,
+);
+const FLEET_SOC_SQL = perRes(
+  (r) => `
+WITH per AS (SELECT d.ts, ${sumSql('d.energy_storage')} AS soc, ${sumSql('b.storage_mwh')} AS storage
+  FROM unit_dispatch d JOIN (${STORED_FLEET}) b USING (duid)
+  WHERE d.ts > $lo AND d.ts <= $hi AND d.energy_storage IS NOT NULL GROUP BY d.ts)
+SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS soc, ${avgSql('storage')} AS storage FROM per GROUP BY ALL`,
+);
+// AEMO's state of charge comes with NEXT_DAY_DISPATCH, a day after the intervals: the latest within a week.
+const NOW_MW_SQL = `
+SELECT ts, ${sumSql('gen_mw')} AS discharging, ${sumSql('mw - gen_mw')} AS charging FROM gen_5m
+WHERE ts = (SELECT max(ts) FROM gen_5m WHERE ts > $wm - 3600 AND ts <= $wm AND fuel = 'Battery' AND ${IN_REGION})
+  AND fuel = 'Battery' AND ${IN_REGION} GROUP BY ts`;
+const NOW_SOC_SQL = `
+WITH d AS (SELECT d.ts, d.energy_storage, b.storage_mwh FROM unit_dispatch d JOIN (${STORED_FLEET}) b USING (duid)
+  WHERE d.ts > $wm - 7 * 86400 AND d.ts <= $wm AND d.energy_storage IS NOT NULL)
+SELECT ts, ${sumSql('energy_storage')} AS soc, ${sumSql('storage_mwh')} AS storage FROM d
+WHERE ts = (SELECT max(ts) FROM d) GROUP BY ts`;
+
+/** SQL: the batteries' SCADA in (`$from`, `$to`] with their region's RRP (NULL where the store has no price). */
+const scadaSql = (units: string) => `
+SELECT s.ts, s.duid, s.mw, p.rrp FROM scada s JOIN (${units}) b USING (duid)
+LEFT JOIN price p ON p.ts = s.ts AND p.region = b.region WHERE s.ts > $from AND s.ts <= $to`;
+
+/** SQL: each battery's latest AEMO state of charge in (`$from`, `$to`]. */
+const aemoSocSql = (duids: string) => `
+SELECT duid, max(ts) AS ts, arg_max(energy_storage, ts) AS soc FROM unit_dispatch
+WHERE ts > $from AND ts <= $to AND energy_storage IS NOT NULL AND duid IN (${duids}) GROUP BY duid`;
+
+/** SQL: the running E(t) of the estimate (see the top of this file) over rows (ts, duid, mw), in fixed point like
+ * sumSql so any evaluation order gives the same bits. */
+const runningSql = (rowsSql: string) => `
+SELECT duid, ts, sum((-mw * 1e6)::BIGINT) OVER (PARTITION BY duid ORDER BY ts ROWS UNBOUNDED PRECEDING)::DOUBLE / 12e6 AS e
+FROM (${rowsSql})`;
+
+const BATTERY_UNITS = `SELECT duid, station, region, capacity_mw, storage_mwh FROM units
+  WHERE fuel = 'Battery' AND list_contains($regions, region)`;
+// Charge terms use −min(MW, 0) so energy in and its cost are positive; the prices count only priced intervals.
+const TABLE_SQL = `
+WITH s AS (${scadaSql(BATTERY_UNITS)}),
+t AS (SELECT duid,
+    ${sumSql(mwhSql('greatest(-mw, 0)'))} AS in_mwh, ${sumSql(mwhSql('greatest(mw, 0)'))} AS out_mwh,
+    ${sumSql('greatest(-mw, 0) * rrp')} / nullif(${sumSql('greatest(-mw, 0)', 'rrp IS NOT NULL')}, 0) AS charge_price,
+    ${sumSql('greatest(mw, 0) * rrp')} / nullif(${sumSql('greatest(mw, 0)', 'rrp IS NOT NULL')}, 0) AS discharge_price,
+    coalesce(${sumSql(revenueSql('mw', 'rrp'))}, 0) AS net_revenue
+  FROM s GROUP BY duid),
+aemo AS (${aemoSocSql('SELECT duid FROM t')}),
+est AS (SELECT duid, arg_max(e, ts) AS e_last, least(0, min(e)) AS e_min
+  FROM (${runningSql('SELECT ts, duid, mw FROM s WHERE duid NOT IN (SELECT duid FROM aemo)')}) GROUP BY duid)
+SELECT u.duid, u.station, u.region, u.capacity_mw AS cap, u.storage_mwh AS storage, t.in_mwh, t.out_mwh, t.charge_price,
+  t.discharge_price, t.net_revenue, aemo.ts AS aemo_ts, aemo.soc AS aemo_soc, est.e_last - est.e_min AS est_soc
+FROM t JOIN (${BATTERY_UNITS}) u USING (duid) LEFT JOIN aemo USING (duid) LEFT JOIN est USING (duid)`;
+
+// Per day of the window: sums of 5-minute rows, so the days add up to the window's totals exactly.
+const ARBITRAGE_SQL = `
+WITH g AS (SELECT g.ts, g.gen_mw - g.mw AS charging, g.gen_mw AS discharging, p.rrp FROM gen_5m g
+  LEFT JOIN price p ON p.ts = g.ts AND p.region = g.region
+    WHERE g.ts > $from AND g.ts <= $to AND g.fuel = 'Battery' AND ($region = 'NEM' OR g.region = $region))
+SELECT ${bucketSql('1d')} AS ts, ${sumSql(mwhSql('charging'))} AS in_mwh, ${sumSql(mwhSql('discharging'))} AS out_mwh,
+  coalesce(${sumSql(revenueSql('charging', 'rrp'))}, 0) AS cost, coalesce(${sumSql(revenueSql('discharging', 'rrp'))}, 0) AS revenue
+FROM g GROUP BY ALL`;
+const FLEET_SQL = `SELECT count(*)::INTEGER AS units, coalesce(${sumSql('capacity_mw')}, 0) AS cap,
+  coalesce(${sumSql('storage_mwh')}, 0) AS storage FROM units WHERE fuel = 'Battery' AND ${IN_REGION}`;
+
+const SOC_UNITS_SQL = `SELECT duid, station, region, capacity_mw AS cap, storage_mwh AS storage FROM units
+WHERE fuel = 'Battery' AND (upper(duid) = upper($duid) OR lower(station) = lower($station)) ORDER BY duid`;
+const SOC_MW_SQL = perRes(
+  (r) => `
+WITH per AS (SELECT ts, ${sumSql('mw')} AS mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts)
+SELECT ${bucketSql(r)} AS ts, ${avgSql('mw')} AS value FROM per GROUP BY ALL`,
+);
+// A station's state of charge counts only the intervals where every one of its batteries has one.
+const SOC_AEMO_SQL = perRes(
+  (r) => `
+WITH per AS (SELECT ts, ${sumSql('energy_storage')} AS soc FROM unit_dispatch
+  WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) AND energy_storage IS NOT NULL
+  GROUP BY ts HAVING count(*) = len($duids))
+SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS value FROM per GROUP BY ALL`,
+);
+const SOC_EST_SQL = perRes(
+  (r) => `
+WITH per AS (SELECT ts, ${sumSql('mw')} AS mw, 'x' AS duid FROM scada
+  WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts),
+e AS (${runningSql('SELECT ts, duid, mw FROM per')}),
+-- $storage = 0: not registered, nothing to cap at
+soc AS (SELECT ts, e - least(0, min(e) OVER ()) AS raw, CASE WHEN $storage > 0 THEN least($storage, raw) ELSE raw END AS soc FROM e)
+SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS value FROM soc GROUP BY ALL`,
+);
+const HAS_AEMO_SQL = `SELECT count(*)::INTEGER AS n FROM unit_dispatch
+WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) AND energy_storage IS NOT NULL`;
+
+const pct = (soc: number | null, storage: number | null) =>
+  soc !== null && storage !== null && storage > 0 ? round((100 * soc) / storage, 1) : null;
+
+async function fleetNow(ctx: QueryContext, region: string): Promise<BatteriesNow | null> {
+  const [mw] = await rows<{ ts: number; discharging: number; charging: number }>(ctx.conn, NOW_MW_SQL, {
+    wm: ctx.watermark,
+    region,
+  });
+  if (!mw) return null;
+  const [soc] = await rows<{ ts: number; soc: number; storage: number }>(ctx.conn, NOW_SOC_SQL, {
+    wm: ctx.watermark,
+    region,
+  });
+  return {
+    ts: mw.ts,
+    dischargingMw: round(mw.discharging, 0) as number,
+    chargingMw: round(mw.charging, 0) as number,
+    socTs: soc?.ts ?? null,
+    socMwh: round(soc?.soc, 0),
+    storageMwh: round(soc?.storage, 0),
+    socPct: pct(soc?.soc ?? null, soc?.storage ?? null),
+  };
+}
+
+interface TableSqlRow {
+  duid: string;
+  station: string;
+  region: Region;
+  cap: number;
+  storage: number | null;
+  in_mwh: number;
+  out_mwh: number;
+  charge_price: number | null;
+  discharge_price: number | null;
+  net_revenue: number;
+  aemo_ts: number | null;
+  aemo_soc: number | null;
+  est_soc: number | null;
+}
+
+function tableRow(x: TableSqlRow, to: number): BatteryRow {
+  const storage = x.storage !== null && x.storage > 0 ? x.storage : null;
+  const source: SocSource | null = x.aemo_soc !== null ? 'aemo' : x.est_soc !== null ? 'estimated' : null;
+  const clamped = source === 'estimated' && storage !== null && (x.est_soc as number) > storage;
+  const soc = source === 'aemo' ? x.aemo_soc : clamped ? storage : x.est_soc;
+  const spread =
+    x.charge_price !== null && x.discharge_price !== null ? round(x.discharge_price - x.charge_price) : null;
+  return {
+    duid: x.duid,
+    station: x.station,
+    region: x.region,
+    capacityMw: round(x.cap) as number,
+    storageMwh: round(storage),
+    inMwh: round(x.in_mwh, 1) as number,
+    outMwh: round(x.out_mwh, 1) as number,
+    chargePrice: round(x.charge_price),
+    dischargePrice: round(x.discharge_price),
+    spread,
+    netRevenue: round(x.net_revenue, 0) as number,
+    cycles: storage !== null ? round(x.out_mwh / storage, 2) : null,
+    socTs: source === 'aemo' ? x.aemo_ts : source === 'estimated' ? to : null,
+    socMwh: round(soc, 1),
+    socPct: pct(soc, storage),
+    socSource: source,
+    socClamped: clamped,
+  };
+}
+
+export const batteries = {
+  async 'batteries.fleet'(ctx, p) {
+    const sw = seriesWindow(ctx, p);
+    const mw = await columns<{ ts: number[]; discharging: number[]; charging: number[] }>(
+      ctx.conn,
+      FLEET_MW_SQL[sw.res],
+      { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) },
+    );
+    const soc = await columns<{ ts: number[]; soc: number[]; storage: number[] }>(ctx.conn, FLEET_SOC_SQL[sw.res], {
+      lo: sw.lo,
+      hi: sw.hi,
+      region: p.region,
+    });
+    return {
+      time: sw.times,
+      series: { discharging: column(sw, mw.ts, mw.discharging, 1), charging: column(sw, mw.ts, mw.charging, 1) },
+      unit: 'MW',
+      resolution: sw.res,
+      socMwh: column(sw, soc.ts, soc.soc, 1),
+      storageMwh: column(sw, soc.ts, soc.storage, 1),
+      now: await fleetNow(ctx, p.region),
+    };
+  },
+
+  async 'batteries.table'(ctx, p) {
+    const win = dataWindow(ctx, p);
+    const r = await rows<TableSqlRow>(ctx.conn, TABLE_SQL, {
+      from: win.from,
+      to: win.to,
+      regions: textList(p.regions),
+    });
+    const out = r.map((x) => tableRow(x, win.to));
+    out.sort(
+      (a, b) =>
+        REGIONS.indexOf(a.region) - REGIONS.indexOf(b.region) || b.outMwh - a.outMwh || (a.duid < b.duid ? -1 : 1),
+    );
+    return { rows: out };
+  },
+
+  async 'batteries.arbitrage'(ctx, p) {
+    const win = dataWindow(ctx, p);
+    const sw = seriesWindow(ctx, { from: win.from, to: win.to, resolution: '1d' });
+    const c = await columns<{ ts: number[]; in_mwh: number[]; out_mwh: number[]; cost: number[]; revenue: number[] }>(
+      ctx.conn,
+      ARBITRAGE_SQL,
+      { from: win.from, to: win.to, region: p.region },
+    );
+    const [fleet] = await rows<{ units: number; cap: number; storage: number }>(ctx.conn, FLEET_SQL, {
+      region: p.region,
+    });
+    const net = c.revenue.map((v, i) => v - c.cost[i]);
+    return {
+      time: sw.times,
+      series: {
+        inMwh: column(sw, c.ts, c.in_mwh, 1),
+        outMwh: column(sw, c.ts, c.out_mwh, 1),
+        chargeCost: column(sw, c.ts, c.cost, 0),
+        dischargeRevenue: column(sw, c.ts, c.revenue, 0),
+        net: column(sw, c.ts, net, 0),
+      },
+      unit: '$',
+      resolution: '1d',
+      fleet: { units: fleet.units, capacityMw: round(fleet.cap) as number, storageMwh: round(fleet.storage) as number },
+    };
+  },
+
+  async 'battery.soc'(ctx, p) {
+    const units = await rows<{ duid: string; station: string; region: Region; cap: number; storage: number | null }>(
+      ctx.conn,
+      SOC_UNITS_SQL,
+      { duid: p.duid ?? '', station: p.station ?? '' },
+    );
+    if (units.length === 0) {
+      const what =
+        p.duid !== undefined ? `no battery with DUID "${p.duid}"` : `no battery at a station named "${p.station}"`;
+      throw new QueryError(`${what.slice(0, 160)} (batteries.table lists them)`);
+    }
+    const sw = seriesWindow(ctx, p);
+    const duids = textList(units.map((u) => u.duid));
+    const known = units.every((u) => u.storage !== null && u.storage > 0);
+    const storage = known ? units.reduce((s, u) => s + (u.storage as number), 0) : null;
+    const span = { from: sw.lo, to: sw.hi, duids };
+    const mw = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SOC_MW_SQL[sw.res], span);
+    const [{ n }] = await rows<{ n: number }>(ctx.conn, HAS_AEMO_SQL, span);
+    const source: SocSource | null = n > 0 ? 'aemo' : mw.ts.length > 0 ? 'estimated' : null;
+    const soc =
+      source === null
+        ? { ts: [], value: [] }
+        : await columns<{ ts: number[]; value: number[] }>(
+            ctx.conn,
+            source === 'aemo' ? SOC_AEMO_SQL[sw.res] : SOC_EST_SQL[sw.res],
+            source === 'aemo' ? span : { ...span, storage: storage ?? 0 },
+          );
+    return {
+      time: sw.times,
+      series: { mw: column(sw, mw.ts, mw.value) },
+      unit: 'MW',
+      resolution: sw.res,
+      duids: units.map((u) => u.duid),
+      station: units[0].station,
+      region: units[0].region,
+      capacityMw: round(units.reduce((s, u) => s + u.cap, 0)) as number,
+      storageMwh: round(storage),
+      socMwh: column(sw, soc.ts, soc.value, 1),
+      socSource: source,
+    };
+  },
+} satisfies { [K in BatteryKind]: Handler<K> };
