@@ -66,6 +66,10 @@ function questions(stations: string[], duid: string): Question[] {
   out.push(
     question('station.output', { duid, range: '24h' }),
     question('tab.stations', { duid, range: '7d', resolution: '30m' }),
+    // battery.soc needs a battery: one unit, and a station of two (AEMO's state of charge summed)
+    question('battery.soc', { duid: 'ERB01', range: '24h' }),
+    question('battery.soc', { station: 'Supernode BESS', range: '7d', resolution: '30m' }),
+    question('batteries.arbitrage', { range: '7d' }), // its default (30d) is longer than the store
   );
   return out;
 }
