@@ -50,6 +50,9 @@ const socChart = (s: BatterySoc): ChartData => ({
   ],
 });
 
+// The unit cells render inside <nem-table>'s shadow root, where this tab's styles do not reach.
+const LINK = 'border:0;background:none;padding:0;cursor:pointer;color:var(--accent);font:inherit;font-weight:600';
+
 const SOURCE = { aemo: 'AEMO', estimated: 'estimated' } as const;
 
 export class TabBatteries extends TabBase<Panels> {
@@ -90,18 +93,6 @@ export class TabBatteries extends TabBase<Panels> {
         font-weight: 650;
         font-variant-numeric: tabular-nums;
       }
-      .link {
-        border: 0;
-        background: none;
-        padding: 0;
-        cursor: pointer;
-        color: var(--accent);
-        font: inherit;
-        text-align: left;
-      }
-      .link[aria-current='true'] {
-        font-weight: 650;
-      }
       .title {
         display: flex;
         gap: 10px;
@@ -116,7 +107,7 @@ export class TabBatteries extends TabBase<Panels> {
       key: 'duid',
       label: 'Unit',
       format: (v, r) =>
-        html`<button class="link" aria-current=${v === this.view.duid ? 'true' : 'false'} title="Show ${v}'s state of charge" @click=${() => this.pick(v as string)}>${v}</button><br /><span class="note">${r.station}</span>`,
+        html`<button class="link" style=${LINK} aria-current=${v === this.view.duid ? 'true' : 'false'} title="Show ${v}'s state of charge" @click=${() => this.pick(v as string)}>${v}</button><br /><span class="note">${r.station}</span>`,
     },
     REGION_COLUMN,
     { key: 'capacityMw', label: 'MW', numeric: true, format: (v) => fmtInt(v as number) },
@@ -188,7 +179,7 @@ export class TabBatteries extends TabBase<Panels> {
     return html`<section class="panel" aria-label="Fleet battery state">
       <div class="panel-head"><h3>Fleet now</h3><span class="note">${fmtNemDateTime(n.ts)}</span></div>
       <div class="kpis">
-        ${this.kpi('Discharging', fmtMw(n.dischargingMw))} ${this.kpi('Charging', fmtMw(-n.chargingMw))}
+        ${this.kpi('Discharging', fmtMw(n.dischargingMw))} ${this.kpi('Charging', fmtMw(Math.abs(n.chargingMw)))}
         ${this.kpi('State of charge', n.socPct === null ? '–' : fmtPct(n.socPct), n.socTs === null ? 'no AEMO state of charge' : `${fmtInt(n.socMwh)} of ${fmtInt(n.storageMwh)} MWh · AEMO, ${fmtNemDateTime(n.socTs)}`)}
       </div>
     </section>`;
