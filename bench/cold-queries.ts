@@ -27,6 +27,8 @@ function cases(duid: string, battery: string): Case[] {
     { kind: 'generation.mix', label: 'NEM', params: { region: 'NEM' } },
     { kind: 'renewables.share', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'capacity.utilisation', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'demand.history', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'demand.records', label: 'NEM all', params: { region: 'NEM' } },
     { kind: 'batteries.fleet', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'batteries.table', label: 'all 30d', params: month },
     { kind: 'batteries.arbitrage', label: 'NEM 30d', params: { region: 'NEM', ...month } },
@@ -43,6 +45,7 @@ function cases(duid: string, battery: string): Case[] {
     { kind: 'tab.batteries', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     // The longest windows a user can pick with the heavier kinds.
     { kind: 'generation.byFuel', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    { kind: 'demand.history', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'prices.stats', label: 'all regions 1y', params: year },
     { kind: 'station.output', label: `${duid} 1y`, params: { duid, ...year } },
     { kind: 'stations.table', label: 'all 1y', params: year },

@@ -372,4 +372,43 @@ describe('demand', () => {
       near(at30.series.operational[i], mean(inBucket.map((j) => fine.series.operational[j]!)), 0.051);
     });
   });
+
+  it('records: each hour of day’s highest and lowest 5-minute demand and when, today’s hourly means, the extremes', async () => {
+    const r = await q('demand.records', { region: 'NEM' });
+    expect(r.series).toBe('operational');
+    // Independently: the NEM's demand per interval from the raw price rows.
+    const byTs = new Map<number, number>();
+    for (const p of raw.price) byTs.set(p.ts, (byTs.get(p.ts) ?? 0) + p.demand);
+    const all = [...byTs].sort((a, b) => a[0] - b[0]);
+    const today = Math.floor((WATERMARK - 300 + 36000) / 86400) * 86400 - 36000;
+    for (let h = 0; h < 24; h++) {
+      const at = all.filter(([ts]) => nemHour(ts) === h);
+      const hi = Math.max(...at.map(([, mw]) => mw));
+      const lo = Math.min(...at.map(([, mw]) => mw));
+      near(r.hours.series.max[h], hi, MW);
+      near(r.hours.series.min[h], lo, MW);
+      expect(r.maxTime[h]).toBe(at.find(([, mw]) => mw === hi)![0]);
+      expect(r.minTime[h]).toBe(at.find(([, mw]) => mw === lo)![0]);
+      near(r.hours.series.mean[h], mean(at.map(([, mw]) => mw)), MW);
+      const t = at.filter(([ts]) => ts > today);
+      if (t.length) near(r.hours.series.today[h], mean(t.map(([, mw]) => mw)), MW);
+      else expect(r.hours.series.today[h]).toBeNull();
+    }
+    const top = all.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const bottom = all.reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect(r.max).toEqual({ mw: Math.round(top[1]), time: top[0] });
+    expect(r.min).toEqual({ mw: Math.round(bottom[1]), time: bottom[0] });
+    expect(r.latest).toMatchObject({ time: WATERMARK, mw: Math.round(byTs.get(WATERMARK)!), hour: nemHour(WATERMARK) });
+    expect(r.latest!.hourMax.mw).toBe(r.hours.series.max[nemHour(WATERMARK)]);
+  });
+
+  it('records agree with history: underlying extremes are the extremes of its 5-minute series', async () => {
+    const r = await q('demand.records', { region: 'SA1', series: 'underlying', from: FROM, to: TO });
+    const h = await q('demand.history', { region: 'SA1', from: FROM, to: TO, resolution: '5m' });
+    const u = h.series.underlying.map((v, i) => [h.time[i], v!] as const);
+    const top = u.reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(r.max!.time).toBe(top[0]);
+    near(r.max!.mw, top[1], MW + 0.051);
+    expect(r.latest!.time).toBe(Math.floor(TO / 300) * 300);
+  });
 });

@@ -63,6 +63,8 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       generation: { kind: 'generation.byFuel', params: { region: p.region, ...day } },
       price: { kind: 'prices.history', params: { regions: [...REGIONS], ...day } },
       renewables: { kind: 'renewables.share', params: { region: p.region, ...day } },
+      demand: { kind: 'demand.history', params: { region: p.region, ...day } },
+      records: { kind: 'demand.records', params: { region: p.region } },
     };
   },
   'tab.generation': (p): Plan<'tab.generation'> => {
@@ -73,6 +75,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       utilisation: { kind: 'capacity.utilisation', params: { region, ...t } },
       flows: { kind: 'interconnectors.flows', params: { region, ...t } },
       timeOfDay: { kind: 'generation.timeOfDay', params: { region, ...noResolution(t) } },
+      demand: { kind: 'demand.history', params: { region, ...t } },
     };
   },
   'tab.prices': (p): Plan<'tab.prices'> => {

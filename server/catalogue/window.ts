@@ -39,6 +39,10 @@ export interface Interval {
 export function dayOf(ts: number): number {
   return Math.floor((ts - STEP + NEM_OFFSET) / DAY) * DAY - NEM_OFFSET;
 }
+/** NEM hour of day (0..23) of the interval ending at `ts`, as hourSql (columns.ts) computes it in SQL. */
+export function hourOf(ts: number): number {
+  return Math.floor(((((ts - STEP + NEM_OFFSET) % DAY) + DAY) % DAY) / 3600);
+}
 const stampOf: Record<Resolution, (ts: number) => number> = {
   '5m': (ts) => ts,
   '30m': (ts) => Math.ceil(ts / 1800) * 1800,

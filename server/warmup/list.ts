@@ -36,9 +36,7 @@ export function warmList(): WarmQuery[] {
   const rangesFirstDefault = [defaultRange, ...RANGES.filter((r) => r !== defaultRange)];
   for (const range of rangesFirstDefault) {
     for (const kind of TAB_KINDS) for (const raw of regionChoices(kind)) add(kind, withRange(kind, raw, range));
-    // a common kind at its own default range, in that range's turn (batteries.arbitrage's is 30d)
-    for (const kind of commonKinds.filter((k) => (rangeOf(k) ?? defaultRange) === range))
-      for (const raw of regionChoices(kind)) add(kind, raw);
+    if (range === defaultRange) for (const kind of commonKinds) for (const raw of regionChoices(kind)) add(kind, raw);
   }
   return out;
 }
@@ -58,16 +56,10 @@ function withRange(kind: Kind, raw: Record<string, unknown>, range: string): Rec
   return schema.range ? { ...raw, range } : raw;
 }
 
-/** A kind's default range preset; undefined when it takes none. */
-function rangeOf(kind: Kind): string | undefined {
-  const spec = (KINDS[kind] as Record<string, ParamSpec>).range;
-  return spec?.type === 'enum' ? spec.default : undefined;
-}
-
 function rangeDefault(): string {
   for (const kind of KIND_NAMES) {
-    const range = rangeOf(kind);
-    if (range) return range;
+    const spec = (KINDS[kind] as Record<string, ParamSpec>).range;
+    if (spec?.type === 'enum' && spec.default) return spec.default;
   }
   return RANGES[0];
 }

@@ -3,6 +3,7 @@
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
 import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
+import type { DemandRecords, DemandSeries } from './demand.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
 import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
@@ -25,6 +26,8 @@ export const TABS = {
         generation: GenerationByFuel;
         price: Series<Region>;
         renewables: Series<'share'>;
+        demand: Series<DemandSeries>;
+        records: DemandRecords;
       }>
     >(),
   },
@@ -37,6 +40,7 @@ export const TABS = {
         utilisation: CapacityUtilisation;
         flows: InterconnectorFlows;
         timeOfDay: TimeOfDay<Fuel>;
+        demand: Series<DemandSeries>;
       }>
     >(),
   },

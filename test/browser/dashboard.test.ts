@@ -13,7 +13,7 @@ import { TABS } from '../../client/src/url-state.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** Charts each tab draws (stations: output and its time of day, for the default station). */
-const CHARTS: Record<string, number> = { nem: 3, generation: 5, prices: 2, stations: 2, generators: 0, batteries: 2 };
+const CHARTS: Record<string, number> = { nem: 4, generation: 5, prices: 2, stations: 2, generators: 0, batteries: 2 };
 
 let server: TestServer;
 let browser: Browser;
@@ -67,7 +67,9 @@ describe('dashboard tabs', () => {
         if (tab === 'nem' || tab === 'generation') {
           const gen = got.find((c) => c.heading === 'Generation by fuel')!;
           expect(gen.labels.length).toBeGreaterThan(2);
-          for (const l of gen.labels) expect(FUELS).toContain(l);
+          const lines = ['Demand (underlying)', 'Demand (operational)'];
+          for (const l of gen.labels) expect([...FUELS, ...lines]).toContain(l);
+          expect(gen.labels.slice(-2)).toEqual(lines);
         }
         if (tab !== 'stations')
           await expect

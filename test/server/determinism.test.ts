@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../server/catalogue/index.ts';
 import { DB_FILE, readWatermark } from '../../server/store/db.ts';
 import { ensureStore } from '../../server/store/ensure-store.ts';
-import { KIND_NAMES, RESOLUTIONS, TAB_KINDS, validateParams, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import {
+  KIND_NAMES,
+  KINDS,
+  RESOLUTIONS,
+  TAB_KINDS,
+  validateParams,
+  type Kind,
+  type ParamsOf,
+} from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { warmList } from '../../server/warmup/list.ts';
 
@@ -49,7 +57,10 @@ function question(kind: Kind, raw: Record<string, unknown>): Question {
  */
 function questions(stations: string[], duid: string): Question[] {
   const out: Question[] = warmList().filter(
-    (q) => !('range' in q.params) || ['24h', '7d'].includes(q.params.range as string),
+    (q) =>
+      !('range' in q.params) ||
+      ['24h', '7d'].includes(q.params.range as string) ||
+      q.params.range === (KINDS[q.kind] as { range?: { default?: string } }).range?.default,
   );
   for (const kind of TAB_KINDS) {
     for (const resolution of ['30m', '1d']) {
@@ -69,7 +80,6 @@ function questions(stations: string[], duid: string): Question[] {
     // battery.soc needs a battery: one unit, and a station of two (AEMO's state of charge summed)
     question('battery.soc', { duid: 'ERB01', range: '24h' }),
     question('battery.soc', { station: 'Supernode BESS', range: '7d', resolution: '30m' }),
-    question('batteries.arbitrage', { range: '7d' }), // its default (30d) is longer than the store
   );
   return out;
 }

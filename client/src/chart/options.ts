@@ -24,9 +24,11 @@ export function alignData(
   hidden: ReadonlySet<number>,
 ): { aligned: uPlot.AlignedData; layers: Layer[]; bands: uPlot.Band[] } {
   if (config.type === 'stacked') {
+    const over = new Set(data.series.flatMap((d, i) => (d.over ? [i] : [])));
     const s = stackColumns(
       data.series.map((d) => d.values),
       hidden,
+      over,
     );
     return { aligned: [data.x, ...s.columns] as uPlot.AlignedData, layers: s.layers, bands: s.bands };
   }
@@ -93,15 +95,16 @@ export function buildOptions(config: ChartConfig, data: ChartData, hidden: Reado
   for (let k = 0; k < layers.length; k++) {
     const src = data.series[layers[k].src];
     const firstOfSign = k === 0 || layers[k - 1].sign !== layers[k].sign;
+    const fills = stacked && !layers[k].over;
     series.push({
       label: src.label,
       scale: src.axis === 2 ? 'y2' : 'y',
       stroke: src.color,
       // Stacked layers are drawn as fills only: a stroke would outline every layer, even empty ones on top.
-      width: stacked ? 0 : (src.width ?? 1.5),
+      width: fills ? 0 : (src.width ?? 1.5),
       dash: src.dash,
-      fill: stacked ? src.color + 'd9' : src.fill ? src.color + '33' : undefined,
-      fillTo: stacked && firstOfSign ? 0 : undefined,
+      fill: fills ? src.color + 'd9' : src.fill ? src.color + '33' : undefined,
+      fillTo: fills && firstOfSign ? 0 : undefined,
       show: !hidden.has(layers[k].src),
       points: { show: false },
       spanGaps: false,

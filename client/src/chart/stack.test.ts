@@ -45,4 +45,16 @@ describe('stackColumns', () => {
     expect(s.columns).toEqual([[-10], [-15]]);
     expect(s.bands).toEqual([{ series: [1, 2] }]);
   });
+
+  it('draws an over series as its own line after the stack, leaving the stack and its gaps alone', () => {
+    const demand = [180, 150, null];
+    const s = stackColumns([[100, 100, 100], demand, [50, 60, null]], new Set(), new Set([1]));
+    expect(s.layers).toEqual([
+      { src: 0, sign: 1 },
+      { src: 2, sign: 1 },
+      { src: 1, sign: 1, over: true },
+    ]);
+    expect(s.columns).toEqual([[100, 100, 100], [150, 160, 100], demand]);
+    expect(s.bands).toEqual([{ series: [2, 1] }]);
+  });
 });

@@ -7,6 +7,8 @@ export interface Layer {
   /** Index of the input series this layer draws. */
   src: number;
   sign: 1 | -1;
+  /** Drawn as its own line over the stack (demand over generation), not stacked. */
+  over?: true;
 }
 
 export interface Stacked {
@@ -17,9 +19,14 @@ export interface Stacked {
   bands: uPlot.Band[];
 }
 
-export function stackColumns(values: readonly Column[], hidden: ReadonlySet<number> = new Set()): Stacked {
+/** `over`: series drawn as lines over the stack, after its layers; the stack and its gaps ignore them. */
+export function stackColumns(
+  values: readonly Column[],
+  hidden: ReadonlySet<number> = new Set(),
+  over: ReadonlySet<number> = new Set(),
+): Stacked {
   const n = values[0]?.length ?? 0;
-  const visible = values.map((_, i) => i).filter((i) => !hidden.has(i));
+  const visible = values.map((_, i) => i).filter((i) => !hidden.has(i) && !over.has(i));
   // An instant where every visible series is missing is a gap, not a zero.
   const gap = new Array<boolean>(n);
   for (let j = 0; j < n; j++) gap[j] = visible.every((i) => values[i][j] === null || values[i][j] === undefined);
@@ -47,6 +54,10 @@ export function stackColumns(values: readonly Column[], hidden: ReadonlySet<numb
     if (layers[k].sign !== layers[k - 1].sign) continue; // the first layer of each sign fills to zero instead
     // Series index = layer index + 1 (uPlot's 0 is x). Upward layers sit on the previous; downward hang below it.
     bands.push(layers[k].sign === 1 ? { series: [k + 1, k] } : { series: [k, k + 1] });
+  }
+  for (const i of over) {
+    layers.push({ src: i, sign: 1, over: true });
+    columns.push(values[i]);
   }
   return { columns, layers, bands };
 }

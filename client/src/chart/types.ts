@@ -9,6 +9,8 @@ export interface ChartSeries {
   axis?: 1 | 2;
   dash?: number[];
   width?: number;
+  /** Stacked charts: draw this series as a line over the stack instead of stacking it (demand over generation). */
+  over?: boolean;
   /** Line charts: shade under this series. */
   fill?: boolean;
   /** Starts hidden (the legend can show it): for secondary lines such as limits. */

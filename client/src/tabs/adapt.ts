@@ -10,6 +10,7 @@ import {
   type Region,
   type RegionChoice,
 } from '../../../shared/nem.ts';
+import type { DemandSeries } from '../../../shared/kinds/demand.ts';
 import type { InterconnectorFlows } from '../../../shared/kinds/interconnectors.ts';
 import type { Column, Series, TimeOfDay } from '../../../shared/kinds/series.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
@@ -57,6 +58,34 @@ export const regionChart = (s: Series | TimeOfDay): ChartData => ({
   x: 'time' in s ? s.time : s.hours,
   series: regionSeries(s.series),
 });
+
+/** Demand's line colour: apart from every fuel's, legible on both themes. */
+export const DEMAND_COLOUR = '#d61f8c';
+
+/**
+ * A generation stack with demand drawn over it. The stack holds rooftop solar and net imports, so its top is
+ * underlying demand (plus losses): that line is shown; operational demand (what AEMO's TOTALDEMAND reports, rooftop
+ * left out) is one legend click away. Both kinds answer on the same time axis for the same window.
+ */
+export function withDemand(stack: ChartData, demand: Series<DemandSeries>): ChartData {
+  const line = (label: string, values: Column, hidden: boolean): ChartSeries => ({
+    label,
+    color: DEMAND_COLOUR,
+    values,
+    over: true,
+    width: 1.75,
+    hidden,
+    ...(hidden ? { dash: [5, 4] } : {}),
+  });
+  return {
+    x: stack.x,
+    series: [
+      ...stack.series,
+      line('Demand (underlying)', demand.series.underlying, false),
+      line('Demand (operational)', demand.series.operational, true),
+    ],
+  };
+}
 
 /** The price line's colour: the region's own, or a neutral slate for the NEM (legible on both themes). */
 export function priceColour(r: Region | 'NEM'): string {

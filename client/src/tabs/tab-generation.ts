@@ -5,7 +5,7 @@ import { FUEL_COLOURS, REGION_NAMES, type Fuel } from '../../../shared/nem.ts';
 import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtGwh, fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { TabBase } from './tab-base.ts';
-import { flowsChart, fuelChart, fuelSeries, priceColour, shortRegion } from './adapt.ts';
+import { flowsChart, fuelChart, withDemand, fuelSeries, priceColour, shortRegion } from './adapt.ts';
 import type { Row, TableColumn } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
@@ -37,7 +37,7 @@ export class TabGeneration extends TabBase<Panels> {
             about=${ABOUT['generation.byFuel']}
             note=${`${REGION_NAMES[region]} · MW${g ? ` · ${g.resolution}` : ''}`}
             .config=${{ type: 'stacked', unit: 'MW', sync: 'gen', height: 340, csvName: this.stem('generation') }}
-            .data=${g ? fuelChart(g) : null}
+            .data=${g && p ? withDemand(fuelChart(g), p.demand) : null}
             ?loading=${this.loading}
           ></nem-chart>
           <nem-chart

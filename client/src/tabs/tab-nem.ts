@@ -6,7 +6,8 @@ import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
-import { REGION_COLUMN, fuelChart, regionChart } from './adapt.ts';
+import { demandPanel } from './nem-panels.ts';
+import { REGION_COLUMN, fuelChart, withDemand, regionChart } from './adapt.ts';
 import type { TableColumn, Row } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
@@ -63,6 +64,20 @@ export class TabNem extends TabBase<Panels> {
         inset: 0 auto 0 0;
         border-radius: 3px;
       }
+      .facts {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 3px 10px;
+        margin: 8px 0 0;
+        font-size: 12px;
+      }
+      .facts dt {
+        color: var(--muted);
+      }
+      .facts dd {
+        margin: 0;
+        font-variant-numeric: tabular-nums;
+      }
       .total {
         border-top: 1px solid var(--border);
         padding-top: 6px;
@@ -84,7 +99,7 @@ export class TabNem extends TabBase<Panels> {
           about=${ABOUT['generation.byFuel']}
           note=${`${REGION_NAMES[region]} · last 24 h · MW`}
           .config=${{ type: 'stacked', unit: 'MW', sync: 'nem', height: 300, csvName: this.stem('generation', region) }}
-          .data=${p ? fuelChart(p.generation) : null}
+          .data=${p ? withDemand(fuelChart(p.generation), p.demand) : null}
           ?loading=${this.loading}
         ></nem-chart>
         <nem-chart
@@ -116,7 +131,7 @@ export class TabNem extends TabBase<Panels> {
           csvName=${this.stem('prices-now', region)}
           ?loading=${this.loading}
         ></nem-table>
-        ${this.mixPanel(p)}
+        ${this.mixPanel(p)} ${demandPanel(p?.records, region, this.loading, this.stem('demand-by-hour', region))}
       </div>
     </div>`;
   }
