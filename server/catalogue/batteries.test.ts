@@ -77,15 +77,20 @@ function totals(u: Unit, from: number, to: number) {
 }
 
 describe('batteries.table', () => {
-  it("equals each battery's raw SCADA × price sums: energy in and out, prices, spread, net revenue and cycles", async () => {
-    const from = ctx.watermark - 2 * 86400;
-    const t = await ask(ctx, 'batteries.table', { from, to: ctx.watermark });
+  // Whole NEM days (read from battery_1d), and a window with partial days at both ends (their SCADA).
+  it.each([
+    [2 * 86400, 0],
+    [2 * 86400 + 3 * 3600 + 25 * 60, 5 * 3600 + 10 * 60],
+  ])("equals each battery's raw SCADA × price sums over (wm − %i, wm − %i]", async (back, end) => {
+    const from = ctx.watermark - back;
+    const to = ctx.watermark - end;
+    const t = await ask(ctx, 'batteries.table', { from, to });
     const byDuid = new Map(t.rows.map((r) => [r.duid, r]));
     expect(t.rows.length).toBe(scada.size);
     let moving = 0;
     for (const u of units.filter((x) => scada.has(x.duid))) {
       const row = byDuid.get(u.duid)!;
-      const x = totals(u, from, ctx.watermark);
+      const x = totals(u, from, to);
       near(row.inMwh, x.inMwh, 0.051);
       near(row.outMwh, x.outMwh, 0.051);
       near(row.netRevenue, x.revenue - x.cost, 0.51);

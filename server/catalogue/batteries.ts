@@ -1,12 +1,12 @@
 // Battery kinds. Fleet MW and the daily arbitrage read the region × fuel rollups (gen_*: for the Battery fuel,
 // gen_mw = Σ max(MW, 0) and mw − gen_mw = Σ min(MW, 0) per interval, and one RRP per region and interval makes
-// Σ max(MW, 0) × RRP = gen_mw × RRP); the per-battery table and one battery's state of charge read raw SCADA, and
-// states of charge read unit_dispatch's ENERGY_STORAGE.
+// Σ max(MW, 0) × RRP = gen_mw × RRP); the per-battery table reads the battery_1d rollup for whole days and SCADA for
+// the edges; one battery's series and the states of charge read SCADA and unit_dispatch's ENERGY_STORAGE.
 //
-// The estimated state of charge (a battery without AEMO's ENERGY_STORAGE in the window): E(t) = Σ −MW × 5/60 over
-// the window's intervals up to t (charging adds), with E = 0 before the first; the window's lowest E is taken as
-// empty, so SOC(t) = E(t) − min(0, min E), capped at the storage MWh. No losses are counted, so over long windows it
-// drifts toward full; it never leaves 0..storage.
+// The estimated state of charge (a battery without AEMO's ENERGY_STORAGE): E(t) = Σ −MW × 5/60 over the intervals
+// from the window's start (the table's latest value: its last 7 days at most) up to t, charging adds, E = 0 before
+// the first; that span's lowest E is taken as empty, so SOC(t) = E(t) − min(0, min E), capped at the storage MWh. No
+// losses are counted, so over long spans it drifts toward full; it never leaves 0..storage.
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import type { BatteriesNow, BatteryKind, BatteryRow, SocSource } from '../../shared/kinds/batteries.ts';
 import { column } from './columns.ts';
@@ -15,7 +15,16 @@ import type { Handler, QueryContext } from './handler.ts';
 import { mwhSql, revenueSql } from './measures.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
-import { bucketSql, dataWindow, genSourceSql, perRes, rollupCut, seriesWindow } from './window.ts';
+import {
+  bucketSql,
+  dataWindow,
+  exactUnionSql,
+  exactWindow,
+  genSourceSql,
+  perRes,
+  rollupCut,
+  seriesWindow,
+} from './window.ts';
 
 const IN_REGION = `($region = 'NEM' OR region = $region)`;
 /** The batteries with a registered storage MWh in $region: those a fleet state of charge can count. */
@@ -44,39 +53,46 @@ WITH d AS (SELECT d.ts, d.energy_storage, b.storage_mwh FROM unit_dispatch d JOI
 SELECT ts, ${sumSql('energy_storage')} AS soc, ${sumSql('storage_mwh')} AS storage FROM d
 WHERE ts = (SELECT max(ts) FROM d) GROUP BY ts`;
 
-/** SQL: the batteries' SCADA in (`$from`, `$to`] with their region's RRP (NULL where the store has no price). */
-const scadaSql = (units: string) => `
-SELECT s.ts, s.duid, s.mw, p.rrp FROM scada s JOIN (${units}) b USING (duid)
-LEFT JOIN price p ON p.ts = s.ts AND p.region = b.region WHERE s.ts > $from AND s.ts <= $to`;
-
-/** SQL: each battery's latest AEMO state of charge in (`$from`, `$to`]. */
-const aemoSocSql = (duids: string) => `
-SELECT duid, max(ts) AS ts, arg_max(energy_storage, ts) AS soc FROM unit_dispatch
-WHERE ts > $from AND ts <= $to AND energy_storage IS NOT NULL AND duid IN (${duids}) GROUP BY duid`;
-
 /** SQL: the running E(t) of the estimate (see the top of this file) over rows (ts, duid, mw), in fixed point like
  * sumSql so any evaluation order gives the same bits. */
 const runningSql = (rowsSql: string) => `
 SELECT duid, ts, sum((-mw * 1e6)::BIGINT) OVER (PARTITION BY duid ORDER BY ts ROWS UNBOUNDED PRECEDING)::DOUBLE / 12e6 AS e
 FROM (${rowsSql})`;
 
-const BATTERY_UNITS = `SELECT duid, station, region, capacity_mw, storage_mwh FROM units
-  WHERE fuel = 'Battery' AND list_contains($regions, region)`;
-// Charge terms use −min(MW, 0) so energy in and its cost are positive; the prices count only priced intervals.
+const CHARGE = 'greatest(-s.mw, 0)';
+const DISCHARGE = 'greatest(s.mw, 0)';
+const priced = (x: string) => `CASE WHEN p.rrp IS NOT NULL THEN ${mwhSql(x)} END`;
+// Totals over the exact window: whole days from battery_1d, the edges from SCADA × the unit's regional price, the
+// same terms (charge terms use −min(MW, 0), so energy in and its cost are positive; prices count priced MWh only).
+// AEMO's state of charge: the latest in the window's last week ($soc_from), as it comes a day late.
 const TABLE_SQL = `
-WITH s AS (${scadaSql(BATTERY_UNITS)}),
-t AS (SELECT duid,
-    ${sumSql(mwhSql('greatest(-mw, 0)'))} AS in_mwh, ${sumSql(mwhSql('greatest(mw, 0)'))} AS out_mwh,
-    ${sumSql('greatest(-mw, 0) * rrp')} / nullif(${sumSql('greatest(-mw, 0)', 'rrp IS NOT NULL')}, 0) AS charge_price,
-    ${sumSql('greatest(mw, 0) * rrp')} / nullif(${sumSql('greatest(mw, 0)', 'rrp IS NOT NULL')}, 0) AS discharge_price,
-    coalesce(${sumSql(revenueSql('mw', 'rrp'))}, 0) AS net_revenue
-  FROM s GROUP BY duid),
-aemo AS (${aemoSocSql('SELECT duid FROM t')}),
-est AS (SELECT duid, arg_max(e, ts) AS e_last, least(0, min(e)) AS e_min
-  FROM (${runningSql('SELECT ts, duid, mw FROM s WHERE duid NOT IN (SELECT duid FROM aemo)')}) GROUP BY duid)
-SELECT u.duid, u.station, u.region, u.capacity_mw AS cap, u.storage_mwh AS storage, t.in_mwh, t.out_mwh, t.charge_price,
-  t.discharge_price, t.net_revenue, aemo.ts AS aemo_ts, aemo.soc AS aemo_soc, est.e_last - est.e_min AS est_soc
-FROM t JOIN (${BATTERY_UNITS}) u USING (duid) LEFT JOIN aemo USING (duid) LEFT JOIN est USING (duid)`;
+WITH b AS (SELECT duid, station, region, capacity_mw, storage_mwh FROM units WHERE fuel = 'Battery' AND list_contains($regions, region)),
+parts AS (${exactUnionSql(
+  `SELECT duid, in_mwh, out_mwh, in_cost, out_revenue, in_priced_mwh, out_priced_mwh FROM battery_1d
+   WHERE duid IN (SELECT duid FROM b)`,
+  `SELECT s.duid, ${mwhSql(CHARGE)}, ${mwhSql(DISCHARGE)}, ${revenueSql(CHARGE, 'p.rrp')}, ${revenueSql(DISCHARGE, 'p.rrp')},
+     ${priced(CHARGE)}, ${priced(DISCHARGE)}
+   FROM scada s JOIN b USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = b.region WHERE s.mw IS NOT NULL`,
+  's.ts',
+)}),
+t AS (SELECT duid, ${sumSql('in_mwh')} AS in_mwh, ${sumSql('out_mwh')} AS out_mwh,
+    ${sumSql('in_cost')} / nullif(${sumSql('in_priced_mwh')}, 0) AS charge_price,
+    ${sumSql('out_revenue')} / nullif(${sumSql('out_priced_mwh')}, 0) AS discharge_price,
+    coalesce(${sumSql('out_revenue')}, 0) - coalesce(${sumSql('in_cost')}, 0) AS net_revenue
+  FROM parts GROUP BY duid),
+aemo AS (SELECT duid, max(ts) AS ts, arg_max(energy_storage, ts) AS soc FROM unit_dispatch
+  WHERE ts > $soc_from AND ts <= $to AND energy_storage IS NOT NULL AND duid IN (SELECT duid FROM t) GROUP BY duid)
+SELECT b.duid, b.station, b.region, b.capacity_mw AS cap, b.storage_mwh AS storage, t.in_mwh, t.out_mwh, t.charge_price,
+  t.discharge_price, t.net_revenue, aemo.ts AS aemo_ts, aemo.soc AS aemo_soc
+FROM t JOIN b USING (duid) LEFT JOIN aemo USING (duid)`;
+/** The estimate's latest value per battery, over (`$from`, `$to`]. */
+const ESTIMATE_SQL = `
+SELECT duid, arg_max(e, ts) - least(0, min(e)) AS soc
+FROM (${runningSql('SELECT ts, duid, mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid)')})
+GROUP BY duid`;
+/** The table's latest state of charge looks back this far at most: AEMO's comes a day late, and an estimate over a
+ * longer window drifts (no losses counted) and reads more SCADA than the rest of the table. */
+const LATEST_SOC_S = 7 * 86400;
 
 // Per day of the window: sums of 5-minute rows, so the days add up to the window's totals exactly.
 const ARBITRAGE_SQL = `
@@ -153,10 +169,9 @@ interface TableSqlRow {
   net_revenue: number;
   aemo_ts: number | null;
   aemo_soc: number | null;
-  est_soc: number | null;
 }
 
-function tableRow(x: TableSqlRow, to: number): BatteryRow {
+function tableRow(x: TableSqlRow & { est_soc: number | null }, to: number): BatteryRow {
   const storage = x.storage !== null && x.storage > 0 ? x.storage : null;
   const source: SocSource | null = x.aemo_soc !== null ? 'aemo' : x.est_soc !== null ? 'estimated' : null;
   const clamped = source === 'estimated' && storage !== null && (x.est_soc as number) > storage;
@@ -209,13 +224,25 @@ export const batteries = {
   },
 
   async 'batteries.table'(ctx, p) {
-    const win = dataWindow(ctx, p);
+    const ex = exactWindow(dataWindow(ctx, p));
+    const socFrom = Math.max(ex.from, ex.to - LATEST_SOC_S);
     const r = await rows<TableSqlRow>(ctx.conn, TABLE_SQL, {
-      from: win.from,
-      to: win.to,
+      ...ex.params,
+      to: ex.to,
+      soc_from: socFrom,
       regions: textList(p.regions),
     });
-    const out = r.map((x) => tableRow(x, win.to));
+    const missing = r.filter((x) => x.aemo_soc === null).map((x) => x.duid);
+    const est =
+      missing.length === 0
+        ? []
+        : await rows<{ duid: string; soc: number }>(ctx.conn, ESTIMATE_SQL, {
+            from: socFrom,
+            to: ex.to,
+            duids: textList(missing),
+          });
+    const estimate = new Map(est.map((e) => [e.duid, e.soc]));
+    const out = r.map((x) => tableRow({ ...x, est_soc: estimate.get(x.duid) ?? null }, ex.to));
     out.sort(
       (a, b) =>
         REGIONS.indexOf(a.region) - REGIONS.indexOf(b.region) || b.outMwh - a.outMwh || (a.duid < b.duid ? -1 : 1),

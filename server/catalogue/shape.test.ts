@@ -36,6 +36,7 @@ const PANELS: Partial<Record<Kind, string[]>> = {
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
+  'tab.batteries': ['fleet', 'table', 'arbitrage'],
 };
 
 /** Walks a result and returns the first problem found, or null. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { refreshBatteryRollup } from './rollups.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -63,6 +64,7 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     const conn = await instance.connect();
     try {
       await conn.run(SCHEMA_SQL);
+      await fillNewRollups(conn);
       await conn.run(
         `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );
@@ -74,6 +76,20 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     }
   }
   return { instance, path };
+}
+
+/** A store made before a rollup existed gets it from the raw rows it already holds (battery_1d: version 4). */
+async function fillNewRollups(conn: DuckDBConnection): Promise<void> {
+  const [meta] = (
+    await conn.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`)
+  ).getRowObjectsJS() as { value: string }[];
+  if (meta === undefined || Number(meta.value) >= 4) return;
+  const [span] = (await conn.runAndReadAll('SELECT min(ts) AS lo, max(ts) AS hi FROM scada')).getRowObjectsJS() as {
+    lo: number | null;
+    hi: number | null;
+  }[];
+  if (span.lo === null || span.hi === null) return;
+  await inTransaction(conn, () => refreshBatteryRollup(conn, Number(span.lo) - 300, Number(span.hi)));
 }
 
 /** The data watermark (latest interval with prices) and the first interval, epoch seconds; null when empty. */

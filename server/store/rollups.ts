@@ -35,8 +35,7 @@ export async function refreshRollups(conn: DuckDBConnection, from: number, to: n
   if (to <= from) return;
   const b30Lo = Math.ceil((from + 300) / 1800) * 1800;
   const b30Hi = Math.ceil(to / 1800) * 1800;
-  const dayLo = Math.floor((from + 36000) / 86400) * 86400 - 36000; // the day holding the interval ending from+300
-  const dayHi = Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000;
+  const { dayLo, dayHi } = daysOf(from, to);
 
   await conn.run(`
 DELETE FROM gen_5m WHERE ts > ${from} AND ts <= ${to};
@@ -93,5 +92,39 @@ FROM scada s JOIN units u USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
 GROUP BY ALL ORDER BY d, s.duid;
-`);
+${batteryRollupSql(dayLo, dayHi)}`);
+}
+
+/** The NEM days (their start stamps, inclusive) holding intervals (from, to]. */
+function daysOf(from: number, to: number): { dayLo: number; dayHi: number } {
+  return {
+    dayLo: Math.floor((from + 36000) / 86400) * 86400 - 36000, // the day holding the interval ending from+300
+    dayHi: Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000,
+  };
+}
+
+/** Recomputes battery_1d alone for the days holding intervals (from, to]: an older store's first fill (db.ts). */
+export async function refreshBatteryRollup(conn: DuckDBConnection, from: number, to: number): Promise<void> {
+  const { dayLo, dayHi } = daysOf(int(from, 'from'), int(to, 'to'));
+  await conn.run(batteryRollupSql(dayLo, dayHi));
+}
+
+/**
+ * SQL: battery_1d for the NEM days starting dayLo..dayHi from SCADA and prices; the charge terms use −min(MW, 0),
+ * so energy in and its cost are positive.
+ */
+function batteryRollupSql(dayLo: number, dayHi: number): string {
+  const charge = 'greatest(-s.mw, 0)';
+  const discharge = 'greatest(s.mw, 0)';
+  return `
+DELETE FROM battery_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO battery_1d
+SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql(charge)} / 12, ${sumSql(discharge)} / 12,
+  ${sumSql(`${charge} * p.rrp`)} / 12, ${sumSql(`${discharge} * p.rrp`)} / 12,
+  ${sumSql(charge, 'p.rrp IS NOT NULL')} / 12, ${sumSql(discharge, 'p.rrp IS NOT NULL')} / 12, count(*)::INTEGER
+FROM scada s JOIN units u USING (duid)
+LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
+WHERE u.fuel = 'Battery' AND s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
+GROUP BY ALL ORDER BY d, s.duid;
+`;
 }

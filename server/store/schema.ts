@@ -4,10 +4,11 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
+// view; 4 the `battery_1d` rollup (filled from the stored SCADA when an older store is first opened: db.ts).
+// Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -74,6 +75,11 @@ CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL,
 -- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW.
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
+-- Rollup: per battery (fuel Battery) per NEM day, each direction apart: MWh charged (in, positive) and discharged
+-- (out), $ paid charging and earned discharging (Σ MW × RRP × 5/60), the MWh of each that had a price, intervals.
+CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
+  out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
+  n INTEGER NOT NULL);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */

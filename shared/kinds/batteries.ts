@@ -86,7 +86,7 @@ export const BATTERIES = {
   },
   'batteries.table': {
     about:
-      "Per battery unit (DUID), SCADA × region RRP: MWh in and out, volume-weighted charge and discharge price, spread = their difference, net revenue = Σ MW × RRP × 5/60, cycles = MWh out ÷ storage MWh. State of charge: AEMO's latest ENERGY_STORAGE, else estimated from SCADA integrated over the window (no losses, its lowest point empty, capped at storage).",
+      "Per battery unit (DUID), SCADA × region RRP: MWh in and out, volume-weighted charge and discharge price, spread = their difference, net revenue = Σ MW × RRP × 5/60, cycles = MWh out ÷ storage MWh. State of charge: AEMO's latest ENERGY_STORAGE, else estimated from SCADA integrated over the window's last 7 days at most (no losses, lowest point empty, capped at storage).",
     params: { regions, ...timeParams },
     result: returns<BatteriesTable>(),
   },
