@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startApp, type AppHandle } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
-import { appendDemoInterval } from '../server/store/demo.ts';
+import { appendDemo } from '../server/store/demo.ts';
 import { ROOT } from '../soak/spawn-server.ts';
 import { ask, forkReady } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
@@ -136,8 +136,7 @@ async function runPush(
   const out: BenchResult[] = [];
   try {
     for (const [name, mix] of Object.entries(o.mixes))
-      for (const n of o.sizes)
-        out.push(...(await measure(ctx, app, n, o.rounds, name, mix, () => appendDemoInterval(conn))));
+      for (const n of o.sizes) out.push(...(await measure(ctx, app, n, o.rounds, name, mix, () => appendDemo(conn))));
   } finally {
     conn.closeSync();
     await app.close();

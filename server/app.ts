@@ -57,6 +57,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     limits,
     log,
     market: core.market,
+    feed: core.feed,
     answerer: core.answerer,
     pool: core.pool,
     instance: core.instance,

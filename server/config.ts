@@ -11,8 +11,12 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   demoDays: number;
+  /** The demo's last interval when one is built: 'now' (the last whole interval before start; the live demo then
+   * follows the wall clock) or a fixed interval end, epoch s (reproducible: same seed, same end, same bytes). */
+  demoEnd: 'now' | number;
   warm: boolean;
   live: string;
+  /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
   replaySeconds: number;
   lruMb: number;
   lmdbMb: number;
@@ -125,6 +129,18 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   dataDir: { env: 'DATA_DIR', flag: 'data-dir', default: './data', parse: text },
   cacheDir: { env: 'CACHE_DIR', flag: 'cache-dir', default: './cache', parse: folder },
   demoDays: { env: 'DEMO_DAYS', flag: 'demo-days', default: 365, parse: int(1, 3660) },
+  demoEnd: {
+    env: 'DEMO_END',
+    flag: 'demo-end',
+    default: 'now',
+    parse: (raw) => {
+      if (raw === 'now') return 'now';
+      const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw) / 1000;
+      if (!Number.isFinite(t) || !/^\d+$|[zZ]$|[+-]\d\d:?\d\d$/.test(raw))
+        throw new Error('must be now, epoch seconds, or an ISO-8601 time with its offset (2026-11-01T00:00+10:00)');
+      return Math.floor(t / 300) * 300;
+    },
+  },
   warm: { env: 'WARM', flag: 'warm', default: true, parse: bool },
   live: {
     env: 'LIVE',
@@ -139,7 +155,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       return value;
     },
   },
-  replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 300, parse: int(1, 86400) },
+  replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },
   lmdbMb: { env: 'LMDB_MB', flag: 'lmdb-mb', default: 1024, parse: int(8, 1048576) },
   logLevel: {

@@ -13,7 +13,8 @@ import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
-import { wantsDemo, type FeedOptions } from './live/feed.ts';
+import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
+import type { FeedInfo } from '../shared/protocol.ts';
 import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
@@ -38,6 +39,8 @@ export interface Core {
   /** App-owned connections for work no socket asked for (pushes, warmup). */
   pool: LanePool;
   market: Market;
+  /** What clients are told about the live feed (the hello frame). */
+  feed: FeedInfo;
   cache: TieredCache | undefined;
   answerer: Answerer;
   /** The answer path for warmup and hot refresh (undefined without a cache). */
@@ -62,7 +65,11 @@ export interface Core {
 
 export async function openCore(config: Readonly<Config>, o: CoreOptions): Promise<Core> {
   const { log, limits } = o;
-  const { instance } = await ensureStore(config, { info: (msg) => log.info(msg) }, { demo: wantsDemo(config.live) });
+  const { instance, followsClock } = await ensureStore(
+    config,
+    { info: (msg) => log.info(msg) },
+    { demo: wantsDemo(config.live) },
+  );
   const pool = new LanePool(instance, limits.poolSize);
   // Its own connection, so a scrape never queues behind a push recomputation on the pool.
   const probeLane = new ConnLane(instance);
@@ -100,6 +107,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     instance,
     pool,
     market,
+    feed: feedInfo(config.live, config.replaySeconds, followsClock),
     cache,
     answerer,
     answerPath,

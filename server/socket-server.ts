@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { KIND_NAMES, TAB_KINDS } from '../shared/kinds.ts';
-import { encode, PROTOCOL_VERSION, WS_PATH, type HelloFrame } from '../shared/protocol.ts';
+import { encode, PROTOCOL_VERSION, WS_PATH, type FeedInfo, type HelloFrame } from '../shared/protocol.ts';
 import type { Answerer } from './answer.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
 import type { Config } from './config.ts';
@@ -31,6 +31,8 @@ export interface SocketServerOptions {
   limits: Limits;
   log: Logger;
   market: Market;
+  /** Told to every client in its hello (default: no feed). */
+  feed?: FeedInfo;
   answerer: Answerer;
   /** Connections for recomputing pushes (the core's pool; a cluster worker's holds none). */
   pool: ConnHolder;
@@ -186,6 +188,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
       t: 'hello',
       v: PROTOCOL_VERSION,
       session: id,
+      feed: o.feed ?? { source: 'off' },
       watermark: market.iso,
       kinds: KIND_NAMES,
       tabs: TAB_KINDS,

@@ -73,6 +73,8 @@ export type InterconnectorId = (typeof INTERCONNECTORS)[number]['id'];
 /** NEM time is UTC+10 all year (no daylight saving). */
 export const NEM_OFFSET_S = 10 * 3600;
 export const INTERVAL_S = 300;
+/** The last whole 5-minute interval (its end, epoch s) at wall-clock time `nowMs`. */
+export const lastWholeInterval = (nowMs: number): number => Math.floor(nowMs / 1000 / INTERVAL_S) * INTERVAL_S;
 
 /** Epoch seconds → ISO-8601 in NEM time, e.g. 2026-04-01T00:05:00+10:00. */
 export function toNemIso(epochS: number): string {

@@ -31,10 +31,22 @@ export interface Meta {
 /** Ids are the client's own: a number or a short string, echoed back. */
 export type RequestId = number | string;
 
+/**
+ * Where new intervals come from, so a client can say what it shows: 'demo' = synthetic data following the wall clock
+ * (live now), 'replay' = synthetic data stepping one interval every `everySeconds` (ahead of or behind the clock,
+ * never called live), 'aemo' = AEMO's files (NEMWEB or a watched folder), 'off' = nothing new arrives.
+ */
+export interface FeedInfo {
+  source: 'demo' | 'replay' | 'aemo' | 'off';
+  everySeconds?: number;
+}
+
 export interface HelloFrame {
   t: 'hello';
   v: number;
   session: string;
+  /** Absent from servers before it was added. */
+  feed?: FeedInfo;
   /** ISO-8601 NEM time (+10:00) of the data watermark; '' while the store holds no data yet. */
   watermark: string;
   kinds: Kind[];

@@ -1,7 +1,7 @@
 // What the supervisor and its worker processes say to each other over the IPC channel (advanced serialisation,
 // so answer bytes travel as binary). One union per direction; `t` names the message.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
-import { ERROR_CODES, type CacheTier, type ErrorCode } from '../../shared/protocol.ts';
+import { ERROR_CODES, type CacheTier, type ErrorCode, type FeedInfo } from '../../shared/protocol.ts';
 import type { Marks } from '../answer.ts';
 import { WireError } from '../errors.ts';
 import type { StoreState } from '../store-health.ts';
@@ -19,6 +19,7 @@ export interface WorkerInit {
   lruMb: number;
   workers: number;
   marks: Marks;
+  feed: FeedInfo;
 }
 
 export type AnswerReply =

@@ -119,6 +119,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
         lruMb,
         workers: n,
         marks: { watermark, firstTs, generation },
+        feed: core.feed,
       };
     },
     onMessage: (w, m) => {

@@ -138,6 +138,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
     limits,
     log,
     market,
+    feed: init.feed,
     answerer: new RemoteAnswerer(market, cache, gate, asker.ask),
     pool,
     health: (local) => workerHealth(local, init),

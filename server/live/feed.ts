@@ -1,9 +1,11 @@
 // The live feed LIVE asks for: which driver (driver.ts says what one is) and its construction.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { appendDemoInterval, DEFAULT_DEMO_SEED } from '../store/demo.ts';
+import { appendDemo, DEFAULT_DEMO_SEED } from '../store/demo.ts';
+import { readMeta } from '../store/db.ts';
 import { ingestBuffer } from '../store/ingest.ts';
-import { DemoFeed } from './demo.ts';
+import { DemoFeed, type DemoPace } from './demo.ts';
+import type { FeedInfo } from '../../shared/protocol.ts';
 import type { Feed, OnBatch } from './driver.ts';
 import { Intake } from './intake.ts';
 import { Ledger } from './ledger.ts';
@@ -48,8 +50,9 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
     }
     const seed = meta.demo_seed !== undefined ? Number(meta.demo_seed) : DEFAULT_DEMO_SEED;
     return new DemoFeed(
-      () => noted(appendDemoInterval(o.conn, seed), o.onStoreError),
-      o.replaySeconds * 1000,
+      (to) => noted(appendDemo(o.conn, seed, to), o.onStoreError),
+      Number(meta.demo_watermark),
+      demoPace(meta.demo_follows_clock === '1', o.replaySeconds),
       o.log,
       o.onBatch,
     );
@@ -64,6 +67,25 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
   return new HttpFeed(live.urls!, intake, o.log, o.http);
 }
 
+/**
+ * How the demo moves: with the wall clock when its store was built to 'now' and no replay pace is asked for; else
+ * one interval per REPLAY_SECONDS (300 when unset: a store built to a fixed end replays at the real pace, behind the
+ * clock).
+ */
+function demoPace(followsClock: boolean, replaySeconds: number): DemoPace {
+  if (replaySeconds === 0 && followsClock) return { clock: true };
+  return { clock: false, periodMs: (replaySeconds || 300) * 1000 };
+}
+
+/** What the hello frame tells clients about the feed (shared/protocol.ts FeedInfo). */
+export function feedInfo(live: string, replaySeconds: number, followsClock: boolean): FeedInfo {
+  const { kind } = parseLive(live);
+  if (kind === 'off') return { source: 'off' };
+  if (kind !== 'demo') return { source: 'aemo' };
+  const pace = demoPace(followsClock, replaySeconds);
+  return pace.clock ? { source: 'demo' } : { source: 'replay', everySeconds: pace.periodMs / 1000 };
+}
+
 /** Passes a failed write to `note` (a bad file is the file's fault, not the store's), then rethrows it. */
 function noted<T>(write: Promise<T>, note: ((err: unknown) => void) | undefined): Promise<T> {
   return write.catch((err: unknown) => {
@@ -71,9 +93,4 @@ function noted<T>(write: Promise<T>, note: ((err: unknown) => void) | undefined)
     if ((err as { code?: string }).code !== 'bad_file') note?.((err as { cause?: unknown }).cause ?? err);
     throw err;
   });
-}
-
-async function readMeta(conn: DuckDBConnection): Promise<Record<string, string>> {
-  const rows = (await conn.runAndReadAll('SELECT key, value FROM meta')).getRowObjectsJS();
-  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
 }

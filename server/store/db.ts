@@ -116,3 +116,9 @@ export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise
     throw err;
   }
 }
+
+/** The store's meta table as a map (demo settings, source, store id). */
+export async function readMeta(conn: DuckDBConnection): Promise<Record<string, string>> {
+  const rows = (await conn.runAndReadAll('SELECT key, value FROM meta')).getRowObjectsJS();
+  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
+}

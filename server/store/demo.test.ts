@@ -6,14 +6,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERCONNECTORS, REGIONS, ROOFTOP_SUBREGIONS } from '../../shared/nem.ts';
 import { openStore, readWatermark } from './db.ts';
-import {
-  appendDemoInterval,
-  buildDemo,
-  DEFAULT_DEMO_SEED,
-  DEMO_WATERMARK,
-  isDemoIncomplete,
-  type DemoResult,
-} from './demo.ts';
+import { appendDemo, buildDemo, DEFAULT_DEMO_SEED, DEMO_WATERMARK, isDemoIncomplete, type DemoResult } from './demo.ts';
 import { IC_PARAMS } from './demo-params.ts';
 import { loadRegistry, SEED_REGISTRY } from './registry.ts';
 
@@ -314,7 +307,7 @@ describe('demo plausibility', () => {
   });
 });
 
-describe('appendDemoInterval', () => {
+describe('appendDemo', () => {
   it('advances the watermark by one interval, deterministically, with the same rows a bulk build makes', async () => {
     const e = await store('e');
     await buildDemo(e, { days: 1 });
@@ -326,13 +319,13 @@ describe('appendDemoInterval', () => {
     for (const t of ['scada', 'price', 'interconnector', 'regionsum', 'unit_dispatch']) {
       await e.run(`DELETE FROM ${t} WHERE ${last}`);
     }
-    expect(await appendDemoInterval(e)).toBe(DEMO_WATERMARK);
+    expect(await appendDemo(e)).toBe(DEMO_WATERMARK);
     expect(await checksums(e, last)).toEqual(before);
     expect(await rollupMismatches(e, d1, `ts >= ${DEMO_WATERMARK - 86400}`)).toEqual(NONE);
 
     // then two new intervals; the first opens a half hour, so its rooftop half-hour row is written with it
-    expect(await appendDemoInterval(e)).toBe(DEMO_WATERMARK + 300);
-    expect(await appendDemoInterval(e)).toBe(DEMO_WATERMARK + 600);
+    expect(await appendDemo(e)).toBe(DEMO_WATERMARK + 300);
+    expect(await appendDemo(e)).toBe(DEMO_WATERMARK + 600);
     expect((await readWatermark(e))?.watermark).toBe(DEMO_WATERMARK + 600);
     expect(await scalar(e, `SELECT count(*) FROM rooftop WHERE ts = ${DEMO_WATERMARK + 1800}`)).toBe(10);
     expect(
@@ -343,8 +336,8 @@ describe('appendDemoInterval', () => {
     // a second store appending the same intervals gets the same rows
     const f = await store('f');
     await buildDemo(f, { days: 1 });
-    await appendDemoInterval(f);
-    await appendDemoInterval(f);
+    await appendDemo(f);
+    await appendDemo(f);
     const fresh = `ts > ${DEMO_WATERMARK}`;
     expect(await checksums(f, fresh)).toEqual(await checksums(e, fresh));
     expect(await rollupMismatches(f, e, fresh)).toEqual(NONE);
@@ -353,8 +346,30 @@ describe('appendDemoInterval', () => {
     );
   });
 
+  it('appends a range of intervals exactly as a bulk build to that end makes them, and ends where asked', async () => {
+    const end = DEMO_WATERMARK + 40 * 300; // crosses half hours and hours, with the rooftop rows they open
+    const a = await store('range-append');
+    await buildDemo(a, { days: 1 });
+    expect(await appendDemo(a, undefined, end)).toBe(end);
+    expect(await appendDemo(a, undefined, end)).toBe(end); // nothing due: nothing written twice
+    const b = await store('range-built');
+    const built = await buildDemo(b, { days: 1, end, followsClock: true });
+    expect(built).toMatchObject({ watermark: end, firstTs: end - 287 * 300 });
+    expect(await scalar(b, `SELECT value FROM meta WHERE key = 'demo_follows_clock'`)).toBe(1);
+    // Every table's new rows (meta differs: b's first interval is later)
+    const fresh = async (c: DuckDBConnection) =>
+      Object.entries(await checksums(c, `ts > ${DEMO_WATERMARK}`)).filter(([table]) => table !== 'meta');
+    expect(await fresh(a)).toEqual(await fresh(b));
+    expect(await rollupMismatches(a, b, `ts >= ${DEMO_WATERMARK}`)).toEqual(NONE);
+    expect(
+      await scalar(a, `SELECT count(*) FROM (SELECT ts, region FROM price GROUP BY ALL HAVING count(*) > 1)`),
+    ).toBe(0);
+    await expect(buildDemo(b, { days: 1, end: end + 1 })).rejects.toThrow(/5-minute grid/);
+    await expect(appendDemo(a, undefined, end + 301)).rejects.toThrow(/5-minute grid/);
+  });
+
   it('refuses to append to an empty store', async () => {
     const g = await store('g');
-    await expect(appendDemoInterval(g)).rejects.toThrow(/no prices yet/);
+    await expect(appendDemo(g)).rejects.toThrow(/no prices yet/);
   });
 });

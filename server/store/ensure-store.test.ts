@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
 import { DEMO_WATERMARK } from './demo.ts';
-import { ensureStore } from './ensure-store.ts';
+import { CATCH_UP_DAYS, ensureStore } from './ensure-store.ts';
+import { lastWholeInterval } from '../../shared/nem.ts';
 import { ingestFiles } from './ingest.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nem-ensure-'));
@@ -103,5 +104,84 @@ describe('ensureStore', () => {
     } finally {
       rmSync(own, { recursive: true, force: true });
     }
+  });
+
+  describe('a demo that follows the clock (DEMO_END=now, the default)', () => {
+    const own = mkdtempSync(join(tmpdir(), 'nem-ensure-clock-'));
+    afterAll(() => rmSync(own, { recursive: true, force: true }));
+    const clock = { ...config, dataDir: own, demoEnd: 'now' as const };
+    async function run(): Promise<{
+      wm: number;
+      lines: string[];
+      followsClock: boolean;
+      intervals: number;
+      dupes: number;
+    }> {
+      const lines: string[] = [];
+      const s = await ensureStore(clock, { info: (m) => lines.push(m) });
+      const conn = await s.instance.connect();
+      const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0][0]);
+      const out = {
+        wm: s.watermark!,
+        lines,
+        followsClock: s.followsClock,
+        intervals: await one('SELECT count(DISTINCT ts) FROM price'),
+        dupes: await one('SELECT count(*) FROM (SELECT ts, region FROM price GROUP BY ALL HAVING count(*) > 1)'),
+      };
+      conn.closeSync();
+      s.instance.closeSync();
+      return out;
+    }
+    /** Takes the store's last `n` intervals away, as if the server had been stopped that long ago. */
+    async function rewind(n: number): Promise<number> {
+      const { instance } = await openStore({ dataDir: own, threads: 2 });
+      const conn = await instance.connect();
+      const wm = Number((await conn.runAndReadAll('SELECT max(ts) FROM price')).getRows()[0][0]);
+      const cut = wm - n * 300;
+      for (const t of ['scada', 'price', 'interconnector', 'rooftop', 'regionsum', 'unit_dispatch'])
+        await conn.run(`DELETE FROM ${t} WHERE ts > ${cut}`);
+      await conn.run(`DELETE FROM gen_5m WHERE ts > ${cut}`);
+      await conn.run(`UPDATE meta SET value = '${cut}' WHERE key = 'demo_watermark'`);
+      conn.closeSync();
+      instance.closeSync();
+      return cut;
+    }
+
+    it('ends at the last whole interval before start, then catches up a pause exactly once', async () => {
+      const before = lastWholeInterval(Date.now());
+      const built = await run();
+      expect(built.wm).toBeGreaterThanOrEqual(before);
+      expect(built.wm).toBeLessThanOrEqual(lastWholeInterval(Date.now()));
+      expect(built).toMatchObject({ followsClock: true, intervals: 288, dupes: 0 });
+
+      await rewind(12);
+      const from = lastWholeInterval(Date.now());
+      const caught = await run();
+      expect(caught.wm).toBeGreaterThanOrEqual(from);
+      const missed = 12 + (caught.wm - built.wm) / 300;
+      expect(caught.lines).toEqual([expect.stringMatching(new RegExp(`^demo: caught up ${missed} intervals missed`))]);
+      expect(caught).toMatchObject({ intervals: 288 + (caught.wm - built.wm) / 300, dupes: 0 });
+
+      const again = await run(); // nothing missed (unless a boundary just passed): no second copy
+      expect(again.dupes).toBe(0);
+      expect(again.intervals).toBe(caught.intervals + (again.wm - caught.wm) / 300);
+    });
+
+    it(`is rebuilt ending now when more than ${CATCH_UP_DAYS} days behind`, async () => {
+      const cut = await rewind(0);
+      const { instance } = await openStore({ dataDir: own, threads: 2 });
+      const conn = await instance.connect();
+      // The whole store moved back in time: as if it had last run long ago.
+      const shift = (CATCH_UP_DAYS + 1) * 86400;
+      for (const t of ['scada', 'price', 'interconnector', 'rooftop', 'regionsum', 'unit_dispatch', 'gen_5m'])
+        await conn.run(`UPDATE ${t} SET ts = ts - ${shift}`);
+      await conn.run(`UPDATE meta SET value = '${cut - shift}' WHERE key = 'demo_watermark'`);
+      conn.closeSync();
+      instance.closeSync();
+      const s = await run();
+      expect(s.lines[0]).toMatch(/days behind the clock \(over \d+\): rebuilding it to end now/);
+      expect(s.wm).toBeGreaterThanOrEqual(cut);
+      expect(s).toMatchObject({ followsClock: true, intervals: 288, dupes: 0 });
+    });
   });
 });

@@ -38,6 +38,7 @@ export async function startServer(opts: { live?: boolean } = {}): Promise<TestSe
     loadConfig([], {
       DATA_DIR: dataDir,
       DEMO_DAYS: String(DEMO_DAYS),
+      DEMO_END: '2026-11-01T00:00+10:00', // pinned: the same data (and screenshots) on every run
       CACHE_DIR: join(dir, 'cache'),
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -74,7 +74,7 @@ describe('live dashboard', () => {
     expect(scale).toEqual(zoom);
     const now = await feed(page);
     expect(now.watermark! > start.watermark!, `${now.watermark} after ${start.watermark}`).toBe(true);
-    expect(await liveText(page)).toMatch(/^(Live|Stale) · data to .+ NEM · /);
+    expect(await liveText(page)).toMatch(/^Demo replay · data to .+ NEM · one interval every 60 min$/);
     expect(await liveText(page)).toContain(now.watermark!.slice(11, 16)); // the indicator shows the new interval's time
     expect(errors).toEqual([]);
     await page.close();
@@ -114,7 +114,7 @@ describe('live dashboard', () => {
 
     await server.restart();
     await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(0);
-    expect(await liveText(page)).toMatch(/^(Live|Stale)/);
+    expect(await liveText(page)).toMatch(/^Demo replay/);
     // Resubscribed: new data reaches the page again without a reload.
     await nextPush(page, (await feed(page)).pushes);
     expect((await charts(page)).every((c) => c.values > 0)).toBe(true);

@@ -23,6 +23,8 @@ describe('demo replay', () => {
     const client = new NemClient({ url: server.wsUrl, WebSocket });
     try {
       const updates: Update<'prices.current'>[] = [];
+      // A replay says so: the dashboard calls it a replay, not live (its data runs ahead of the clock here).
+      expect((await client.connect()).feed).toEqual({ source: 'replay', everySeconds: 1 });
       const sub = client.sub('prices.current', {}, { onUpdate: (u) => updates.push(u) });
       await until(() => updates.some((u) => u.kind === 'push'), 'a push');
       const [first, push] = [updates[0], updates.find((u) => u.kind === 'push')!];

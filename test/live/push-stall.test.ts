@@ -8,7 +8,7 @@ import { toNemIso } from '../../shared/nem.ts';
 import { Pipeline, type Advanced } from '../../server/live/pipeline.ts';
 import { captureLog } from '../util/capture-log.ts';
 import { PUSH_SLOTS } from '../../server/pusher.ts';
-import { appendDemoInterval } from '../../server/store/demo.ts';
+import { appendDemo } from '../../server/store/demo.ts';
 import { metric, TestClient } from '../server/harness.ts';
 import { startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
 import { until } from '../util/wait.ts';
@@ -114,12 +114,12 @@ describe('distinct subscriptions and the live feed', () => {
         window: { minTs: ts, maxTs: ts },
         ingestedAt: performance.now(),
       });
-      const ts1 = await appendDemoInterval(conn);
+      const ts1 = await appendDemo(conn);
       const first = (await pipeline.advance(batch(ts1)))!;
       expect(server.market.watermark).toBe(ts1);
       // The next interval arrives while the first one's run is still going.
       expect(server.pusher.running?.watermark).toBe(ts1);
-      const ts2 = await appendDemoInterval(conn);
+      const ts2 = await appendDemo(conn);
       const second: Advanced = (await pipeline.advance(batch(ts2)))!;
       expect(server.market.watermark).toBe(ts2);
       const [o1, o2] = await Promise.all([first.pushed, second.pushed]);

@@ -134,6 +134,12 @@ describe('start-up refusals', () => {
     expect(() => loadConfig(['--max-sessions', '1', '--workers', '2'], {})).toThrow(
       /^--max-sessions=1 must be at least --workers=2/,
     );
+    expect(bad({ DEMO_END: '2026-11-01T00:00' })).toThrow(
+      /^DEMO_END="2026-11-01T00:00" must be now, epoch seconds, or/,
+    );
+    expect(loadConfig([], {}).demoEnd).toBe('now');
+    expect(loadConfig([], { DEMO_END: '2026-11-01T00:07+10:00' }).demoEnd).toBe(Date.UTC(2026, 9, 31, 14, 5) / 1000);
+    expect(loadConfig(['--demo-end', '1790000100'], {}).demoEnd).toBe(1790000100);
     expect(loadConfig([], { MAX_COLD_QUERIES: '3', SHUTDOWN_TIMEOUT_S: '20' })).toMatchObject({
       maxColdQueries: 3,
       shutdownTimeoutS: 20,

@@ -72,6 +72,7 @@ describe('the socket', () => {
       t: 'hello',
       v: PROTOCOL_VERSION,
       session: expect.any(String),
+      feed: { source: 'off' }, // LIVE=off: the header shows the data as static, never stale
       watermark: server.market.iso,
       kinds: KIND_NAMES,
       tabs: TAB_KINDS,

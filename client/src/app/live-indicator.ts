@@ -1,8 +1,11 @@
-// The live indicator: connection state, the data watermark in NEM time, and how old it is.
+// The live indicator: connection state, the data watermark in NEM time, and how old it is. What the data is comes
+// from the server's hello: a demo replay (stepping at its own pace) is called a replay, never live or stale, and a
+// server with no feed shows its data as static.
 import { LitElement, html, css } from 'lit';
 import { shared } from '../styles.ts';
 import { fmtAge, fmtNemDateTime, isoToEpoch } from '../nem-time.ts';
 import type { ConnectionState } from '../../sdk/client.ts';
+import type { FeedInfo } from '../../../shared/protocol.ts';
 
 /** Older than this and the data is called stale: two missed 5-minute intervals. */
 const STALE_S = 15 * 60;
@@ -14,6 +17,7 @@ export class LiveIndicator extends LitElement {
     now: { type: Number },
     flash: { type: Boolean },
     lastPush: { type: Number },
+    feed: { attribute: false },
   };
   declare state: ConnectionState;
   declare watermark: string | null;
@@ -23,6 +27,8 @@ export class LiveIndicator extends LitElement {
   declare flash: boolean;
   /** Wall-clock seconds of the last push (0: none yet). A replay of older data is live while it keeps moving. */
   declare lastPush: number;
+  /** From the hello; undefined before it (or from an older server): judged by age alone. */
+  declare feed: FeedInfo | undefined;
 
   static override styles = [
     shared,
@@ -74,19 +80,38 @@ export class LiveIndicator extends LitElement {
     const wm = isoToEpoch(this.watermark);
     const age = Number.isFinite(wm) ? Math.max(0, this.now - wm) : NaN;
     const open = this.state === 'open';
-    const stale = open && age > STALE_S && !(this.lastPush > 0 && this.now - this.lastPush <= STALE_S);
+    const source = this.feed?.source;
+    const moving = this.lastPush > 0 && this.now - this.lastPush <= STALE_S;
+    const stale = open && source !== 'replay' && source !== 'off' && age > STALE_S && !moving;
     const cls = open
       ? stale
         ? 'stale'
-        : `live${this.flash ? ' flash' : ''}`
+        : source === 'off'
+          ? ''
+          : `live${this.flash ? ' flash' : ''}`
       : this.state === 'connecting' && !this.watermark
         ? ''
         : 'down';
-    const label = open ? (stale ? 'Stale' : 'Live') : this.state === 'connecting' ? 'Connecting…' : 'Offline';
+    const label = open
+      ? stale
+        ? 'Stale'
+        : source === 'replay'
+          ? 'Demo replay'
+          : source === 'off'
+            ? 'Static'
+            : source === 'demo'
+              ? 'Live demo'
+              : 'Live'
+      : this.state === 'connecting'
+        ? 'Connecting…'
+        : 'Offline';
+    const every = this.feed?.everySeconds ?? 300;
+    const pace =
+      every < 120 ? `${every} s` : every < 7200 ? `${Math.round(every / 60)} min` : `${Math.round(every / 3600)} h`;
     return html`<span class="dot ${cls}" aria-hidden="true"></span>
       <span role="status" aria-live="polite"><span class="state">${label}</span>${
         Number.isFinite(wm)
-          ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> · <span class="age">${fmtAge(age)}</span>`
+          ? html` · data to <time datetime=${this.watermark!}>${fmtNemDateTime(wm)} NEM</time> · <span class="age">${source === 'replay' ? `one interval every ${pace}` : fmtAge(age)}</span>`
           : ''
       }</span>`;
   }

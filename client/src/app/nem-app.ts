@@ -214,7 +214,7 @@ export class NemApp extends LitElement {
           )}
         </nav>
         <div class="right">
-          <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} .lastPush=${this.lastPushAt} ?flash=${this.flash}></live-indicator>
+          <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} .lastPush=${this.lastPushAt} .feed=${this.client.hello?.feed} ?flash=${this.flash}></live-indicator>
           <button class="btn" @click=${this.toggleTheme} title="Switch between light and dark" aria-label="Toggle dark theme">${effectiveTheme() === 'dark' ? '☀ Light' : '☾ Dark'}</button>
         </div>
       </header>
