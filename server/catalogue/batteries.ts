@@ -1,7 +1,7 @@
-// Battery kinds. Fleet MW and the daily arbitrage read the region × fuel rollups (gen_*: for the Battery fuel,
-// gen_mw = Σ max(MW, 0) and mw − gen_mw = Σ min(MW, 0) per interval, and one RRP per region and interval makes
-// Σ max(MW, 0) × RRP = gen_mw × RRP); the per-battery table reads the battery_1d rollup for whole days and SCADA for
-// the edges; one battery's series and the states of charge read SCADA and unit_dispatch's ENERGY_STORAGE.
+// Battery kinds. Fleet MW reads the region × fuel rollups (gen_*: for the Battery fuel, gen_mw = Σ max(MW, 0) and
+// mw − gen_mw = Σ min(MW, 0) per interval); the per-battery table and the daily arbitrage read the battery_1d rollup
+// for whole days and SCADA for the edges; one battery's series and the states of charge read SCADA and
+// unit_dispatch's ENERGY_STORAGE.
 //
 // The estimated state of charge (a battery without AEMO's ENERGY_STORAGE): E(t) = Σ −MW × 5/60 over the intervals
 // from the window's start (the table's latest value: its last 7 days at most) up to t, charging adds, E = 0 before
@@ -62,19 +62,23 @@ FROM (${rowsSql})`;
 const CHARGE = 'greatest(-s.mw, 0)';
 const DISCHARGE = 'greatest(s.mw, 0)';
 const priced = (x: string) => `CASE WHEN p.rrp IS NOT NULL THEN ${mwhSql(x)} END`;
-// Totals over the exact window: whole days from battery_1d, the edges from SCADA × the unit's regional price, the
-// same terms (charge terms use −min(MW, 0), so energy in and its cost are positive; prices count priced MWh only).
+/**
+ * SQL: per battery of CTE `b` (duid, region) and NEM day, its sums over the exact window (exactWindow's params):
+ * whole days from battery_1d, the edges from SCADA × the unit's regional price with the same terms (charge terms use
+ * −min(MW, 0), so energy in and its cost are positive; the priced MWh are the prices' denominators).
+ */
+const PARTS_SQL = exactUnionSql(
+  `SELECT ts AS day, duid, in_mwh, out_mwh, in_cost, out_revenue, in_priced_mwh, out_priced_mwh FROM battery_1d
+   WHERE duid IN (SELECT duid FROM b)`,
+  `SELECT ${bucketSql('1d', 's.ts')}, s.duid, ${mwhSql(CHARGE)}, ${mwhSql(DISCHARGE)}, ${revenueSql(CHARGE, 'p.rrp')},
+     ${revenueSql(DISCHARGE, 'p.rrp')}, ${priced(CHARGE)}, ${priced(DISCHARGE)}
+   FROM scada s JOIN b USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = b.region WHERE s.mw IS NOT NULL`,
+  's.ts',
+);
 // AEMO's state of charge: the latest in the window's last week ($soc_from), as it comes a day late.
 const TABLE_SQL = `
 WITH b AS (SELECT duid, station, region, capacity_mw, storage_mwh FROM units WHERE fuel = 'Battery' AND list_contains($regions, region)),
-parts AS (${exactUnionSql(
-  `SELECT duid, in_mwh, out_mwh, in_cost, out_revenue, in_priced_mwh, out_priced_mwh FROM battery_1d
-   WHERE duid IN (SELECT duid FROM b)`,
-  `SELECT s.duid, ${mwhSql(CHARGE)}, ${mwhSql(DISCHARGE)}, ${revenueSql(CHARGE, 'p.rrp')}, ${revenueSql(DISCHARGE, 'p.rrp')},
-     ${priced(CHARGE)}, ${priced(DISCHARGE)}
-   FROM scada s JOIN b USING (duid) LEFT JOIN price p ON p.ts = s.ts AND p.region = b.region WHERE s.mw IS NOT NULL`,
-  's.ts',
-)}),
+parts AS (${PARTS_SQL}),
 t AS (SELECT duid, ${sumSql('in_mwh')} AS in_mwh, ${sumSql('out_mwh')} AS out_mwh,
     ${sumSql('in_cost')} / nullif(${sumSql('in_priced_mwh')}, 0) AS charge_price,
     ${sumSql('out_revenue')} / nullif(${sumSql('out_priced_mwh')}, 0) AS discharge_price,
@@ -94,14 +98,13 @@ GROUP BY duid`;
  * longer window drifts (no losses counted) and reads more SCADA than the rest of the table. */
 const LATEST_SOC_S = 7 * 86400;
 
-// Per day of the window: sums of 5-minute rows, so the days add up to the window's totals exactly.
+// Per day of the window, so the days add up to the table's totals over the same window.
 const ARBITRAGE_SQL = `
-WITH g AS (SELECT g.ts, g.gen_mw - g.mw AS charging, g.gen_mw AS discharging, p.rrp FROM gen_5m g
-  LEFT JOIN price p ON p.ts = g.ts AND p.region = g.region
-    WHERE g.ts > $from AND g.ts <= $to AND g.fuel = 'Battery' AND ($region = 'NEM' OR g.region = $region))
-SELECT ${bucketSql('1d')} AS ts, ${sumSql(mwhSql('charging'))} AS in_mwh, ${sumSql(mwhSql('discharging'))} AS out_mwh,
-  coalesce(${sumSql(revenueSql('charging', 'rrp'))}, 0) AS cost, coalesce(${sumSql(revenueSql('discharging', 'rrp'))}, 0) AS revenue
-FROM g GROUP BY ALL`;
+WITH b AS (SELECT duid, region FROM units WHERE fuel = 'Battery' AND ${IN_REGION}),
+parts AS (${PARTS_SQL})
+SELECT day AS ts, ${sumSql('in_mwh')} AS in_mwh, ${sumSql('out_mwh')} AS out_mwh, coalesce(${sumSql('in_cost')}, 0) AS cost,
+  coalesce(${sumSql('out_revenue')}, 0) AS revenue
+FROM parts GROUP BY day`;
 const FLEET_SQL = `SELECT count(*)::INTEGER AS units, coalesce(${sumSql('capacity_mw')}, 0) AS cap,
   coalesce(${sumSql('storage_mwh')}, 0) AS storage FROM units WHERE fuel = 'Battery' AND ${IN_REGION}`;
 
@@ -256,7 +259,7 @@ export const batteries = {
     const c = await columns<{ ts: number[]; in_mwh: number[]; out_mwh: number[]; cost: number[]; revenue: number[] }>(
       ctx.conn,
       ARBITRAGE_SQL,
-      { from: win.from, to: win.to, region: p.region },
+      { ...exactWindow(win).params, region: p.region },
     );
     const [fleet] = await rows<{ units: number; cap: number; storage: number }>(ctx.conn, FLEET_SQL, {
       region: p.region,

@@ -31,8 +31,8 @@ afterAll(() => {
 });
 
 const PANELS: Partial<Record<Kind, string[]>> = {
-  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables'],
-  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay'],
+  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records'],
+  'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'demand'],
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
