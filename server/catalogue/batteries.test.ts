@@ -143,6 +143,36 @@ describe('batteries.fleet', () => {
     near(f.now!.socPct, (100 * socAt.get(ctx.watermark)!.soc) / socAt.get(ctx.watermark)!.storage, 0.051);
   });
 
+  it("per day: Σ over batteries of each one's daily mean ENERGY_STORAGE (battery_1d, and raw for the last day)", async () => {
+    const f = await ask(ctx, 'batteries.fleet', { region: 'QLD1', range: '7d', resolution: '1d' });
+    const raw = await all<{ ts: number; duid: string; soc: number; storage: number }>(`
+      SELECT d.ts, d.duid, d.energy_storage AS soc, u.storage_mwh AS storage FROM unit_dispatch d JOIN units u USING (duid)
+      WHERE u.region = 'QLD1' AND u.fuel = 'Battery' AND u.storage_mwh > 0 AND d.energy_storage IS NOT NULL`);
+    const per = new Map<string, { sum: number; n: number; storage: number }>();
+    for (const r of raw) {
+      const k = `${dayOf(r.ts)}|${r.duid}`;
+      const x = per.get(k) ?? { sum: 0, n: 0, storage: r.storage };
+      x.sum += r.soc;
+      x.n++;
+      per.set(k, x);
+    }
+    const day = new Map<number, { soc: number; storage: number }>();
+    for (const [k, x] of per) {
+      const d = Number(k.split('|')[0]);
+      const y = day.get(d) ?? { soc: 0, storage: 0 };
+      y.soc += x.sum / x.n;
+      y.storage += x.storage;
+      day.set(d, y);
+    }
+    expect(f.time.length).toBeGreaterThanOrEqual(DAYS);
+    f.time.forEach((ts, i) => {
+      const want = day.get(ts);
+      if (!want) return expect(f.socMwh[i]).toBeNull();
+      near(f.socMwh[i], want.soc, 0.051);
+      near(f.storageMwh[i], want.storage, 0.051);
+    });
+  });
+
   it('the NEM is the sum of the regions, bucket by bucket', async () => {
     const nem = await ask(ctx, 'batteries.fleet', { range: '7d', resolution: '1d' });
     const regions = await Promise.all(

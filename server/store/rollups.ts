@@ -119,12 +119,19 @@ function batteryRollupSql(dayLo: number, dayHi: number): string {
   return `
 DELETE FROM battery_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
 INSERT INTO battery_1d
-SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql(charge)} / 12, ${sumSql(discharge)} / 12,
-  ${sumSql(`${charge} * p.rrp`)} / 12, ${sumSql(`${discharge} * p.rrp`)} / 12,
-  ${sumSql(charge, 'p.rrp IS NOT NULL')} / 12, ${sumSql(discharge, 'p.rrp IS NOT NULL')} / 12, count(*)::INTEGER
-FROM scada s JOIN units u USING (duid)
-LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
-WHERE u.fuel = 'Battery' AND s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
-GROUP BY ALL ORDER BY d, s.duid;
+WITH e AS (
+  SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql(charge)} / 12 AS in_mwh, ${sumSql(discharge)} / 12 AS out_mwh,
+    ${sumSql(`${charge} * p.rrp`)} / 12 AS in_cost, ${sumSql(`${discharge} * p.rrp`)} / 12 AS out_revenue,
+    ${sumSql(charge, 'p.rrp IS NOT NULL')} / 12 AS in_priced, ${sumSql(discharge, 'p.rrp IS NOT NULL')} / 12 AS out_priced,
+    count(*)::INTEGER AS n
+  FROM scada s JOIN units u USING (duid)
+  LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
+  WHERE u.fuel = 'Battery' AND s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
+  GROUP BY ALL),
+soc AS (
+  SELECT ${BUCKET_1D('ts')} AS d, duid, ${avgSql('energy_storage')} AS soc_mwh, count(*)::INTEGER AS soc_n FROM unit_dispatch
+  WHERE energy_storage IS NOT NULL AND ts > ${dayLo} AND ts <= ${dayHi + 86400} GROUP BY ALL)
+SELECT e.d, e.duid, in_mwh, out_mwh, in_cost, out_revenue, in_priced, out_priced, n, soc.soc_mwh, soc.soc_n
+FROM e LEFT JOIN soc USING (d, duid) ORDER BY e.d, e.duid;
 `;
 }

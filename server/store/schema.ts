@@ -76,10 +76,11 @@ CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL,
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE);
 -- Rollup: per battery (fuel Battery) per NEM day, each direction apart: MWh charged (in, positive) and discharged
--- (out), $ paid charging and earned discharging (Σ MW × RRP × 5/60), the MWh of each that had a price, intervals.
+-- (out), $ paid charging and earned discharging (Σ MW × RRP × 5/60), the MWh of each that had a price, SCADA
+-- intervals, and the mean of unit_dispatch's ENERGY_STORAGE (MWh) over the soc_n intervals that have it.
 CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
   out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
-  n INTEGER NOT NULL);
+  n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
