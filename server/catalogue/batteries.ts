@@ -9,7 +9,6 @@
 // losses are counted, so over long spans it drifts toward full; it never leaves 0..storage.
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import type { BatteriesNow, BatteryKind, BatteryRow, SocSource } from '../../shared/kinds/batteries.ts';
-import type { Resolution } from '../../shared/kinds.ts';
 import { column } from './columns.ts';
 import { QueryError } from './errors.ts';
 import type { Handler, QueryContext } from './handler.ts';
@@ -36,21 +35,24 @@ const FLEET_MW_SQL = perRes(
 SELECT ts, ${sumSql('gen_mw')} AS discharging, ${sumSql('mw - gen_mw')} AS charging FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND fuel = 'Battery' AND ${IN_REGION} GROUP BY ts`,
 );
-// Per bucket, Σ over the batteries of each one's mean ENERGY_STORAGE in it. Whole days come from battery_1d; the day
-// holding the watermark from unit_dispatch, as refreshRollups would (its rollup row may hold later intervals).
-const fleetSocRawSql = (r: Resolution, lo: string, hi: string) => `
-SELECT ${bucketSql(r, 'd.ts')} AS ts, d.duid, ${avgSql('d.energy_storage')} AS soc, any_value(b.storage_mwh) AS storage
+// Per bucket, the mean over its intervals of Σ ENERGY_STORAGE (and Σ storage MWh) of the batteries that have one.
+// Whole days come from battery_1d as Σ over batteries of each one's daily mean (the same when every battery reports
+// every interval, as AEMO's files do), the day holding the watermark from unit_dispatch (its rollup row may hold
+// later intervals).
+const perIntervalSocSql = (lo: string, hi: string) => `
+SELECT d.ts, ${sumSql('d.energy_storage')} AS soc, ${sumSql('b.storage_mwh')} AS storage
 FROM unit_dispatch d JOIN (${STORED_FLEET}) b USING (duid)
-WHERE d.ts > ${lo} AND d.ts <= ${hi} AND d.energy_storage IS NOT NULL GROUP BY ALL`;
-const FLEET_SOC_SQL = perRes((r) => {
-  const per =
-    r === '1d'
-      ? `SELECT r.ts, r.duid, r.soc_mwh AS soc, b.storage_mwh AS storage FROM battery_1d r JOIN (${STORED_FLEET}) b USING (duid)
-         WHERE r.ts >= $lo AND r.ts < $hi AND r.ts <= $rcut AND r.soc_mwh IS NOT NULL
-         UNION ALL ${fleetSocRawSql(r, 'greatest($lo, $e)', 'least($hi, $wm)')}`
-      : fleetSocRawSql(r, '$lo', '$hi');
-  return `SELECT ts, ${sumSql('soc')} AS soc, ${sumSql('storage')} AS storage FROM (${per}) GROUP BY ts`;
-});
+WHERE d.ts > ${lo} AND d.ts <= ${hi} AND d.energy_storage IS NOT NULL GROUP BY d.ts`;
+const FLEET_SOC_SQL = perRes((r) =>
+  r === '1d'
+    ? `SELECT ts, ${sumSql('soc')} AS soc, ${sumSql('storage')} AS storage FROM (
+  SELECT r.ts, r.soc_mwh AS soc, b.storage_mwh AS storage FROM battery_1d r JOIN (${STORED_FLEET}) b USING (duid)
+  WHERE r.ts >= $lo AND r.ts < $hi AND r.ts <= $rcut AND r.soc_mwh IS NOT NULL) GROUP BY ts
+UNION ALL SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')}, ${avgSql('storage')}
+FROM (${perIntervalSocSql('greatest($lo, $e)', 'least($hi, $wm)')}) GROUP BY ALL`
+    : `SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS soc, ${avgSql('storage')} AS storage
+FROM (${perIntervalSocSql('$lo', '$hi')}) GROUP BY ALL`,
+);
 // AEMO's state of charge comes with NEXT_DAY_DISPATCH, a day after the intervals: the latest within a week.
 const NOW_MW_SQL = `
 SELECT ts, ${sumSql('gen_mw')} AS discharging, ${sumSql('mw - gen_mw')} AS charging FROM gen_5m

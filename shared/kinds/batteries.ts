@@ -80,7 +80,7 @@ const month = { type: 'enum', values: RANGES, default: '30d' } as const;
 export const BATTERIES = {
   'batteries.fleet': {
     about:
-      "Fleet battery MW from SCADA: discharging = Σ max(MW, 0), charging = Σ min(MW, 0) over the region's (or the NEM's) batteries, bucket means. State of charge = Σ over batteries with a registered storage MWh of each one's mean AEMO ENERGY_STORAGE (MWh) in the bucket, against Σ their storage MWh. 'Now' is the latest interval (state of charge: AEMO's latest, it comes a day late).",
+      "Fleet battery MW from SCADA: discharging = Σ max(MW, 0), charging = Σ min(MW, 0) over the region's (or the NEM's) batteries, bucket means. State of charge = Σ AEMO's ENERGY_STORAGE (MWh) of the batteries with one and a registered storage MWh, against Σ their storage MWh, bucket means. 'Now' is the latest interval (state of charge: AEMO's latest, it comes a day late).",
     params: { region, ...seriesParams },
     result: returns<BatteriesFleet>(),
   },
