@@ -243,6 +243,21 @@ describe('battery.soc', () => {
     });
   });
 
+  it('daily points are the days’ means of MW and of AEMO’s state of charge (battery_1d, raw for the last day)', async () => {
+    const s = await ask(ctx, 'battery.soc', { station: 'Supernode BESS', range: '7d', resolution: '1d' });
+    expect(s.duids).toEqual(['SNB01', 'SNB02']);
+    const raw = await all<{ ts: number; mw: number; soc: number }>(`
+      SELECT s.ts, sum(s.mw) AS mw, sum(d.energy_storage) AS soc FROM scada s JOIN unit_dispatch d USING (ts, duid)
+      WHERE s.duid IN ('SNB01', 'SNB02') GROUP BY s.ts`);
+    s.time.forEach((day, i) => {
+      const rows = raw.filter((r) => dayOf(r.ts) === day);
+      if (rows.length === 0) return expect(s.series.mw[i]).toBeNull();
+      near(s.series.mw[i], sum(rows.map((r) => r.mw)) / rows.length, 0.011);
+      near(s.socMwh[i], sum(rows.map((r) => r.soc)) / rows.length, 0.051);
+    });
+    expect(s.socSource).toBe('aemo');
+  });
+
   it('refuses a unit that is not a battery', async () => {
     await expect(ask(ctx, 'battery.soc', { duid: 'ER01' })).rejects.toThrow(/no battery with DUID "ER01"/);
   });

@@ -9,6 +9,7 @@
 // losses are counted, so over long spans it drifts toward full; it never leaves 0..storage.
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import type { BatteriesNow, BatteryKind, BatteryRow, SocSource } from '../../shared/kinds/batteries.ts';
+import type { Resolution } from '../../shared/kinds.ts';
 import { column } from './columns.ts';
 import { QueryError } from './errors.ts';
 import type { Handler, QueryContext } from './handler.ts';
@@ -121,18 +122,34 @@ const FLEET_SQL = `SELECT count(*)::INTEGER AS units, coalesce(${sumSql('capacit
 
 const SOC_UNITS_SQL = `SELECT duid, station, region, capacity_mw AS cap, storage_mwh AS storage FROM units
 WHERE fuel = 'Battery' AND (upper(duid) = upper($duid) OR lower(station) = lower($station)) ORDER BY duid`;
-const SOC_MW_SQL = perRes(
-  (r) => `
-WITH per AS (SELECT ts, ${sumSql('mw')} AS mw FROM scada WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) GROUP BY ts)
-SELECT ${bucketSql(r)} AS ts, ${avgSql('mw')} AS value FROM per GROUP BY ALL`,
+// One battery's (a station's batteries') series: per interval sums, then bucket means. Daily points come from
+// battery_1d (Σ over the batteries of each one's daily mean: the same when all report every interval) up to the
+// last whole day, the watermark's day from the raw rows.
+const socSeriesSql = (r: Resolution, perInterval: (lo: string, hi: string) => string, daily: string) => {
+  const raw = (lo: string, hi: string) =>
+    `SELECT ${bucketSql(r)} AS ts, ${avgSql('v')} AS value FROM (${perInterval(lo, hi)}) GROUP BY ALL`;
+  if (r !== '1d') return raw('$from', '$to');
+  return `SELECT ts, ${sumSql('v')} AS value FROM (${daily} AND ts >= $from AND ts < $to AND ts <= $rcut
+    AND list_contains($duids, duid)) GROUP BY ts HAVING count(*) = len($duids)
+UNION ALL ${raw('greatest($from, $e)', 'least($to, $wm)')}`;
+};
+const SOC_MW_SQL = perRes((r) =>
+  socSeriesSql(
+    r,
+    (lo, hi) => `SELECT ts, ${sumSql('mw')} AS v FROM scada WHERE ts > ${lo} AND ts <= ${hi}
+      AND list_contains($duids, duid) GROUP BY ts`,
+    `SELECT ts, (out_mwh - in_mwh) * 12.0 / n AS v FROM battery_1d WHERE n > 0`,
+  ),
 );
-// A station's state of charge counts only the intervals where every one of its batteries has one.
-const SOC_AEMO_SQL = perRes(
-  (r) => `
-WITH per AS (SELECT ts, ${sumSql('energy_storage')} AS soc FROM unit_dispatch
-  WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) AND energy_storage IS NOT NULL
-  GROUP BY ts HAVING count(*) = len($duids))
-SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS value FROM per GROUP BY ALL`,
+// A station's state of charge counts only the intervals (days) where every one of its batteries has one.
+const SOC_AEMO_SQL = perRes((r) =>
+  socSeriesSql(
+    r,
+    (lo, hi) => `SELECT ts, ${sumSql('energy_storage')} AS v FROM unit_dispatch
+      WHERE ts > ${lo} AND ts <= ${hi} AND list_contains($duids, duid) AND energy_storage IS NOT NULL
+      GROUP BY ts HAVING count(*) = len($duids)`,
+    `SELECT ts, soc_mwh AS v FROM battery_1d WHERE soc_mwh IS NOT NULL`,
+  ),
 );
 const SOC_EST_SQL = perRes(
   (r) => `
@@ -143,8 +160,6 @@ e AS (${runningSql('SELECT ts, duid, mw FROM per')}),
 soc AS (SELECT ts, e - least(0, min(e) OVER ()) AS raw, CASE WHEN $storage > 0 THEN least($storage, raw) ELSE raw END AS soc FROM e)
 SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS value FROM soc GROUP BY ALL`,
 );
-const HAS_AEMO_SQL = `SELECT count(*)::INTEGER AS n FROM unit_dispatch
-WHERE ts > $from AND ts <= $to AND list_contains($duids, duid) AND energy_storage IS NOT NULL`;
 
 const pct = (soc: number | null, storage: number | null) =>
   soc !== null && storage !== null && storage > 0 ? round((100 * soc) / storage, 1) : null;
@@ -308,17 +323,16 @@ export const batteries = {
     const known = units.every((u) => u.storage !== null && u.storage > 0);
     const storage = known ? units.reduce((s, u) => s + (u.storage as number), 0) : null;
     const span = { from: sw.lo, to: sw.hi, duids };
-    const mw = await columns<{ ts: number[]; value: number[] }>(ctx.conn, SOC_MW_SQL[sw.res], span);
-    const [{ n }] = await rows<{ n: number }>(ctx.conn, HAS_AEMO_SQL, span);
-    const source: SocSource | null = n > 0 ? 'aemo' : mw.ts.length > 0 ? 'estimated' : null;
-    const soc =
-      source === null
-        ? { ts: [], value: [] }
-        : await columns<{ ts: number[]; value: number[] }>(
-            ctx.conn,
-            source === 'aemo' ? SOC_AEMO_SQL[sw.res] : SOC_EST_SQL[sw.res],
-            source === 'aemo' ? span : { ...span, storage: storage ?? 0 },
-          );
+    const cut = { ...span, ...(sw.res === '1d' ? rollupCut(ctx, '1d') : {}) };
+    type Col = { ts: number[]; value: number[] };
+    const mw = await columns<Col>(ctx.conn, SOC_MW_SQL[sw.res], cut);
+    // AEMO's where the window has it; else the estimate, from SCADA
+    let soc = await columns<Col>(ctx.conn, SOC_AEMO_SQL[sw.res], cut);
+    let source: SocSource | null = soc.ts.length > 0 ? 'aemo' : null;
+    if (!source && mw.ts.length > 0) {
+      soc = await columns<Col>(ctx.conn, SOC_EST_SQL[sw.res], { ...span, storage: storage ?? 0 });
+      source = 'estimated';
+    }
     return {
       time: sw.times,
       series: { mw: column(sw, mw.ts, mw.value) },
