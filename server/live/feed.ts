@@ -16,6 +16,8 @@ import { WatchFeed, type WatchOptions } from './watch.ts';
 export interface FeedOptions {
   /** `demo`, `off`, `watch:/path`, or comma-separated http(s) URLs (server/config.ts has checked it). */
   live: string;
+  /** LIVE=nemweb's site (server/live/setting.ts). */
+  nemwebUrl: string;
   replaySeconds: number;
   /** The feed's own connection: it writes, and is closed only after stop() resolves. */
   conn: DuckDBConnection;
@@ -36,7 +38,7 @@ export function wantsDemo(live: string): boolean {
 
 /** The feed LIVE asks for, not yet started; undefined for `off` (or a demo feed over a store of real data). */
 export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
-  const live = parseLive(o.live);
+  const live = parseLive(o.live, o.nemwebUrl);
   if (live.kind === 'off') return undefined;
   if (live.kind === 'demo') {
     const meta = await readMeta(o.conn);

@@ -1,12 +1,17 @@
-// LIVE=http://…/ — polls NEMWEB-style directory listings (several URLs, comma-separated) and downloads the report
-// files it has not taken yet. Polite by default: one request at a time, a 30 s interval, conditional GETs for the
-// listing, a bounded look-back, and a longer interval while a source is down. Every request has a timeout and a
+// LIVE=http://…/ (or LIVE=nemweb) — polls NEMWEB-style directory listings and downloads the report files it has not
+// taken yet. Polls by AEMO's rhythm: a listing whose files come every 5 minutes (dispatch, SCADA) is asked again
+// shortly after the next interval ends and then every FAST_MS until that interval's file is there, for at most
+// FAST_WINDOW_S, then rests until the next interval; any other listing (rooftop PV, next-day and daily files, CDEII)
+// every pollMs. So a new interval is taken within a couple of seconds of its publication, at about one conditional
+// request per second per 5-minute folder for a minute or so per interval (see rhythm.ts). One request at a time,
+// conditional GETs, a bounded look-back, a longer interval while a source is down; every request has a timeout and a
 // few retries with backoff; one clear line says when a source goes down and when it is back.
 import type { Logger } from 'pino';
-import { backoffDelay } from '../../shared/backoff.ts';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
+import { getWithRetries, HttpError } from './http-get.ts';
 import { parseListing, type ListedFile } from './listing.ts';
+import { nextListing, stampsOf } from './rhythm.ts';
 
 export interface HttpOptions {
   /** Between polls, ms (default 30 s; NEMWEB publishes every 5 minutes). */
@@ -28,16 +33,11 @@ export interface HttpOptions {
   maxDownMs?: number;
   /** Larger downloads are refused, bytes (default 256 MiB). */
   maxBytes?: number;
+  /** 5-minute listings: how often to ask while the next interval's file is due, ms (default 2 s). */
+  fastMs?: number;
   fetch?: typeof fetch;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    url: string,
-  ) {
-    super(`HTTP ${status} from ${url}`);
-  }
+  /** Wall clock, ms (tests move it). */
+  now?: () => number;
 }
 
 interface SourceState {
@@ -45,13 +45,13 @@ interface SourceState {
   etag?: string;
   lastModified?: string;
   listed: ListedFile[];
+  /** When it was last listed, wall-clock ms (0: never). */
+  polledAt: number;
 }
-
-const USER_AGENT = 'nem-live (self-hosted NEM dashboard; polls politely)';
 
 export class HttpFeed implements Feed {
   readonly name: string;
-  private readonly o: Required<Omit<HttpOptions, 'fetch'>> & { fetch: typeof fetch };
+  private readonly o: Required<HttpOptions>;
   private readonly sources = new Map<string, SourceState>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
@@ -75,10 +75,12 @@ export class HttpFeed implements Feed {
       maxPerPoll: 24,
       maxDownMs: 300_000,
       maxBytes: 256 * 1024 * 1024,
+      fastMs: 2000,
       fetch: globalThis.fetch,
+      now: Date.now,
       ...opts,
     };
-    for (const u of urls) this.sources.set(u, { failures: 0, listed: [] });
+    for (const u of urls) this.sources.set(u, { failures: 0, listed: [], polledAt: 0 });
   }
 
   start(): void {
@@ -97,24 +99,40 @@ export class HttpFeed implements Feed {
   }
 
   private loop(): void {
-    this.running = this.poll()
+    this.running = this.poll(this.due())
       .catch((err: Error) => this.log.error({ err: err.message }, 'live: poll failed'))
       .finally(() => {
         if (this.active) this.timer = setTimeout(() => this.loop(), this.nextDelay());
       });
   }
 
-  private nextDelay(): number {
-    if (this.backlog) return Math.min(this.o.pollMs, 1000);
-    const failures = Math.min(...[...this.sources.values()].map((s) => s.failures));
-    if (failures === 0) return this.o.pollMs;
-    return Math.min(this.o.maxDownMs, this.o.pollMs * 2 ** (failures - 1));
+  /** When each source is next to be listed, wall-clock ms. */
+  private dueAt(state: SourceState): number {
+    if (state.polledAt === 0 || this.backlog) return 0;
+    if (state.failures > 0)
+      return state.polledAt + Math.min(this.o.maxDownMs, this.o.pollMs * 2 ** (state.failures - 1));
+    return nextListing(stampsOf(state.listed), state.polledAt, this.o);
   }
 
-  /** One round: every listing, then the new files from all of them as one batch (one push). Returns names stored. */
-  async poll(): Promise<string[]> {
+  /** The sources due now (the first round: all). */
+  private due(): string[] {
+    const now = this.o.now();
+    return this.urls.filter((u) => this.dueAt(this.sources.get(u)!) <= now);
+  }
+
+  private nextDelay(): number {
+    if (this.backlog) return Math.min(this.o.pollMs, 1000);
+    const next = Math.min(...[...this.sources.values()].map((s) => this.dueAt(s)));
+    return Math.max(50, next - this.o.now());
+  }
+
+  /**
+   * One round over `urls` (default: every listing), then their new files as one batch (one push). Returns names
+   * stored.
+   */
+  async poll(urls: string[] = this.urls): Promise<string[]> {
     const todo: { file: ListedFile; source: string }[] = [];
-    for (const url of this.urls) {
+    for (const url of urls) {
       const listed = await this.list(url);
       for (const file of listed.slice(-this.o.window))
         if (this.intake.wants(file.name)) todo.push({ file, source: url });
@@ -146,6 +164,7 @@ export class HttpFeed implements Feed {
   /** The source's report files, or none while it is down (its last listing would only send us to a dead host). */
   private async list(url: string): Promise<ListedFile[]> {
     const state = this.sources.get(url)!;
+    state.polledAt = this.o.now();
     try {
       const headers: Record<string, string> = {};
       if (state.etag) headers['if-none-match'] = state.etag;
@@ -182,41 +201,17 @@ export class HttpFeed implements Feed {
     return bytes;
   }
 
-  /** GET with a timeout and retries on 5xx, 429, timeouts and network errors; 4xx fails at once. */
-  private async request(url: string, headers: Record<string, string>, quiet: boolean): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]);
-        const res = await this.o.fetch(url, { headers: { 'user-agent': USER_AGENT, ...headers }, signal });
-        if (res.ok || res.status === 304) return res;
-        await res.body?.cancel();
-        throw new HttpError(res.status, url);
-      } catch (err) {
-        const retriable = !(err instanceof HttpError) || err.status >= 500 || err.status === 429;
-        if (!retriable || attempt >= this.o.retries || this.abort.signal.aborted)
-          throw describe(err as Error, this.o.timeoutMs);
-        const delayMs = backoffDelay(attempt, { initialMs: this.o.retryBaseMs, maxMs: 30_000, factor: 2, jitter: 0.5 });
-        const level = quiet ? 'debug' : 'warn';
-        this.log[level](
-          { url, attempt: attempt + 1, err: describe(err as Error, this.o.timeoutMs).message, delayMs },
+  /** GET with a timeout and retries (http-get.ts); retries are logged, quietly while a source is known down. */
+  private request(url: string, headers: Record<string, string>, quiet: boolean): Promise<Response> {
+    return getWithRetries(url, {
+      ...this.o,
+      headers,
+      signal: this.abort.signal,
+      onRetry: (attempt, err, delayMs) =>
+        this.log[quiet ? 'debug' : 'warn'](
+          { url, attempt, err: err.message, delayMs },
           'live: request failed; retrying',
-        );
-        await sleep(delayMs, this.abort.signal);
-      }
-    }
+        ),
+    });
   }
-}
-
-function describe(err: Error, timeoutMs: number): Error {
-  if (err.name === 'TimeoutError') return new Error(`timed out after ${timeoutMs} ms`);
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (err.message === 'fetch failed' && cause) return new Error(`fetch failed: ${cause.code ?? cause.message}`);
-  return err;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }
