@@ -10,6 +10,7 @@
 // table (a test checks it). A new family: those two modules, plus an import and a spread here and in
 // server/catalogue/index.ts.
 import { CURTAILMENT } from './kinds/curtailment.ts';
+import { BATTERIES } from './kinds/batteries.ts';
 import { DEMAND } from './kinds/demand.ts';
 import { GENERATION } from './kinds/generation.ts';
 import { INTERCONNECTORS } from './kinds/interconnectors.ts';
@@ -20,7 +21,16 @@ import type { ParamValue, ResultIn } from './kinds/contract.ts';
 import { checkParams } from './kinds/validate.ts';
 
 // Spread in the order kinds are listed (hello frame, warmup, `npm run sub`'s usage).
-const CONTRACTS = { ...PRICES, ...GENERATION, ...DEMAND, ...CURTAILMENT, ...STATIONS, ...INTERCONNECTORS, ...TABS };
+const CONTRACTS = {
+  ...PRICES,
+  ...GENERATION,
+  ...DEMAND,
+  ...CURTAILMENT,
+  ...BATTERIES,
+  ...STATIONS,
+  ...INTERCONNECTORS,
+  ...TABS,
+};
 type Contracts = typeof CONTRACTS;
 
 export type { ParamSpec } from './kinds/contract.ts';

@@ -157,6 +157,7 @@ export function tabParams(view: View): Record<string, unknown> {
     case 'tab.generation':
     case 'tab.stations':
     case 'tab.curtailment':
+    case 'tab.batteries':
       return { region: view.region, range: view.range };
     case 'tab.prices':
     case 'tab.generators':

@@ -113,6 +113,19 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       prices: { kind: 'curtailment.prices', params: { region, ...noResolution(t) } },
     };
   },
+  'tab.batteries': (p): Plan<'tab.batteries'> => {
+    const t = time(p);
+    const region = p.region;
+    const short = p.from === undefined && (p.range === '24h' || p.range === '7d');
+    return {
+      fleet: { kind: 'batteries.fleet', params: { region, ...t } },
+      table: {
+        kind: 'batteries.table',
+        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+      },
+      arbitrage: { kind: 'batteries.arbitrage', params: { region, ...noResolution(short ? { range: '30d' } : t) } },
+    };
+  },
 };
 
 /**
@@ -141,6 +154,7 @@ export function tabs(parts: { [K in PanelKind]: Handler<K> }): { [K in TabKind]:
     'tab.prices': planned('tab.prices'),
     'tab.generators': planned('tab.generators'),
     'tab.curtailment': planned('tab.curtailment'),
+    'tab.batteries': planned('tab.batteries'),
 
     async 'tab.stations'(ctx, p) {
       const list = tabPanels('tab.stations', p);

@@ -35,7 +35,7 @@ export interface HttpOptions {
   maxBytes?: number;
   /** 5-minute listings: how often to ask while the next interval's file is due, ms (default 2 s). */
   fastMs?: number;
-  /** Follow AEMO's rhythm (default); false lists every source every pollMs (the old fixed poll, a benchmark baseline). */
+  /** Follow AEMO's rhythm (default); false lists every source every pollMs (the old fixed poll: a bench baseline). */
   rhythm?: boolean;
   fetch?: typeof fetch;
   /** Wall clock, ms (tests move it). */

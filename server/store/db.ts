@@ -7,6 +7,8 @@ import { fillNewRollups } from './rollups.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
+export { inTransaction } from './transaction.ts';
+
 export const DB_FILE = 'nem.duckdb';
 
 export interface StoreOptions {
@@ -84,23 +86,6 @@ export async function readWatermark(conn: DuckDBConnection): Promise<{ watermark
   const row = reader.getRowObjectsJS()[0] as { wm: number | null; first: number | null };
   if (row.wm === null || row.first === null) return null;
   return { watermark: Number(row.wm), firstTs: Number(row.first) };
-}
-
-/** Runs `fn` between BEGIN and COMMIT; any error rolls back and is rethrown (naming a failed rollback too). */
-export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    const result = await fn();
-    await conn.run('COMMIT');
-    return result;
-  } catch (err) {
-    try {
-      await conn.run('ROLLBACK');
-    } catch (rollbackErr) {
-      (err as Error).message += ` (and the rollback failed: ${(rollbackErr as Error).message})`;
-    }
-    throw err;
-  }
 }
 
 /** The store's meta table as a map (demo settings, source, store id). */

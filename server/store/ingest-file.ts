@@ -42,6 +42,8 @@ export interface FileReport {
 /** In TARGETS' order, which is the apply order. */
 const TARGET_NAMES = Object.keys(TARGETS) as Target[];
 /** How far before its interval end a row's value reaches: the rollup window it invalidates. */
+// unit_dispatch: its UIGF goes into unit_curtailment_1d and its ENERGY_STORAGE into battery_1d (NEXT_DAY_DISPATCH
+// arrives a day after the SCADA).
 const SPAN: Partial<Record<Target, number>> = {
   scada: 300,
   price: 300,

@@ -6,6 +6,8 @@
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
 // view; 4 the `unit_curtailment_1d` rollup. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened
 // (and a new rollup is filled from its raw rows then: rollups.ts fillNewRollups); nothing else changed.
+// view; 4 the `battery_1d` rollup (filled from the stored SCADA when an older store is first opened: db.ts).
+// Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened; nothing else changed.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
 export const SCHEMA_VERSION = 4;
@@ -79,6 +81,12 @@ CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
 -- (Σ UIGF × 5/60), MWh curtailed (Σ max(UIGF − TOTALCLEARED, 0) × 5/60), intervals capped (SEMIDISPATCHCAP = 1), rows.
 CREATE TABLE IF NOT EXISTS unit_curtailment_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   available_mwh DOUBLE NOT NULL, curtailed_mwh DOUBLE NOT NULL, capped INTEGER NOT NULL, n INTEGER NOT NULL);
+-- Rollup: per battery (fuel Battery) per NEM day, each direction apart: MWh charged (in, positive) and discharged
+-- (out), $ paid charging and earned discharging (Σ MW × RRP × 5/60), the MWh of each that had a price, SCADA
+-- intervals, and the mean of unit_dispatch's ENERGY_STORAGE (MWh) over the soc_n intervals that have it.
+CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
+  out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
+  n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */

@@ -3,6 +3,7 @@
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
 import type { CurtailmentFuel, CurtailmentHistory, CurtailmentPrices, CurtailmentUnits } from './curtailment.ts';
+import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
 import type { DemandRecords, DemandSeries } from './demand.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
@@ -73,5 +74,11 @@ export const TABS = {
         prices: CurtailmentPrices;
       }>
     >(),
+  },
+  // The daily arbitrage covers the tab's window, or the 30 days before the watermark when that window is shorter.
+  'tab.batteries': {
+    about: 'Every panel of the Batteries tab, each the answer of the kind that fills it.',
+    params: { region, ...seriesParams },
+    result: returns<Tab<{ fleet: BatteriesFleet; table: BatteriesTable; arbitrage: BatteriesArbitrage }>>(),
   },
 } as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;

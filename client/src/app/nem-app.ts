@@ -16,6 +16,7 @@ import '../tabs/tab-prices.ts';
 import '../tabs/tab-stations.ts';
 import '../tabs/tab-generators.ts';
 import '../tabs/tab-curtailment.ts';
+import '../tabs/tab-batteries.ts';
 
 /** What "reset to defaults" restores: everything but the region, which the user keeps across tabs. */
 const { region: _region, ...RESET_VIEW } = DEFAULT_VIEW;
@@ -249,6 +250,8 @@ export class NemApp extends LitElement {
         return html`<tab-generators .panels=${panels} .view=${this.view} ?loading=${loading}></tab-generators>`;
       case 'curtailment':
         return html`<tab-curtailment .panels=${panels} .view=${this.view} ?loading=${loading}></tab-curtailment>`;
+      case 'batteries':
+        return html`<tab-batteries .panels=${panels} .view=${this.view} .client=${this.client} ?loading=${loading}></tab-batteries>`;
     }
   }
 
