@@ -13,7 +13,7 @@ interface Case {
   params: Record<string, unknown>;
 }
 
-function cases(duid: string): Case[] {
+function cases(duid: string, battery: string): Case[] {
   const month = { range: '30d' };
   const year = { range: '1y' };
   return [
@@ -29,6 +29,10 @@ function cases(duid: string): Case[] {
     { kind: 'capacity.utilisation', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'demand.history', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'demand.records', label: 'NEM all', params: { region: 'NEM' } },
+    { kind: 'batteries.fleet', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'batteries.table', label: 'all 30d', params: month },
+    { kind: 'batteries.arbitrage', label: 'NEM 30d', params: { region: 'NEM', ...month } },
+    { kind: 'battery.soc', label: `${battery} 30d`, params: { duid: battery, ...month } },
     { kind: 'emissions.history', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'emissions.stations', label: 'all 30d', params: month },
     { kind: 'emissions.compare', label: 'NEM', params: { region: 'NEM' } },
@@ -41,6 +45,7 @@ function cases(duid: string): Case[] {
     { kind: 'tab.prices', label: '30d', params: month },
     { kind: 'tab.stations', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     { kind: 'tab.generators', label: '30d', params: month },
+    { kind: 'tab.batteries', label: 'NEM 30d', params: { region: 'NEM', ...month } },
     // The longest windows a user can pick with the heavier kinds.
     { kind: 'generation.byFuel', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'demand.history', label: 'NEM 1y', params: { region: 'NEM', ...year } },
@@ -48,21 +53,35 @@ function cases(duid: string): Case[] {
     { kind: 'station.output', label: `${duid} 1y`, params: { duid, ...year } },
     { kind: 'stations.table', label: 'all 1y', params: year },
     { kind: 'tab.generation', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    ...(['curtailment.history', 'curtailment.timeOfDay', 'curtailment.prices', 'tab.curtailment'] as const).flatMap(
+      (kind) => [
+        { kind, label: 'NEM 30d', params: { region: 'NEM', ...month } },
+        { kind, label: 'NEM 1y', params: { region: 'NEM', ...year } },
+      ],
+    ),
+    { kind: 'curtailment.units', label: 'all regions 30d', params: month },
+    { kind: 'curtailment.units', label: 'all regions 1y', params: year },
+    { kind: 'batteries.fleet', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    { kind: 'batteries.table', label: 'all 1y', params: year },
+    { kind: 'batteries.arbitrage', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    { kind: 'battery.soc', label: `${battery} 1y`, params: { duid: battery, ...year } },
+    { kind: 'tab.batteries', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'emissions.history', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'emissions.stations', label: 'all 1y', params: year },
   ];
 }
 
-/** The biggest unit that reported in the last week: a typical station.output subject. */
-async function typicalDuid(instance: DuckDBInstance, watermark: number): Promise<string> {
+/** The biggest unit (of `fuel`, when given) that reported in the last week: a typical station.output subject. */
+async function typicalDuid(instance: DuckDBInstance, watermark: number, fuel = ''): Promise<string> {
   const conn = await instance.connect();
   try {
     const r = await conn.runAndReadAll(
-      `SELECT duid FROM units WHERE duid IN (SELECT duid FROM unit_1d WHERE ts > $from) ORDER BY capacity_mw DESC, duid LIMIT 1`,
-      { from: watermark - 7 * 86400 },
+      `SELECT duid FROM units WHERE duid IN (SELECT duid FROM unit_1d WHERE ts > $from) AND ($fuel = '' OR fuel = $fuel)
+      ORDER BY capacity_mw DESC, duid LIMIT 1`,
+      { from: watermark - 7 * 86400, fuel },
     );
     const row = r.getRows()[0];
-    if (!row) throw new Error("cold-queries: no unit reported SCADA in the store's last week");
+    if (!row) throw new Error(`cold-queries: no ${fuel || 'unit'} reported SCADA in the store's last week`);
     return String(row[0]);
   } finally {
     conn.closeSync();
@@ -85,7 +104,8 @@ export async function coldQueries(
     setup.closeSync();
     if (!wm) throw new Error(`cold-queries: the store in ${dataDir} holds no prices`);
     const duid = await typicalDuid(instance, wm.watermark);
-    for (const c of cases(duid)) {
+    const battery = await typicalDuid(instance, wm.watermark, 'Battery');
+    for (const c of cases(duid, battery)) {
       const v = validateParams(c.kind, c.params);
       if (!v.ok) throw new Error(`cold-queries: ${c.kind}: ${v.message}`);
       const times: number[] = [];

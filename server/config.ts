@@ -18,6 +18,8 @@ export interface Config {
   live: string;
   /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
   nemwebUrl: string;
+  /** /healthz says degraded when an AEMO source's newest interval is older than this, s (rooftop PV: +30 min). */
+  sourceLateS: number;
   /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
   replaySeconds: number;
   lruMb: number;
@@ -166,6 +168,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       return raw;
     },
   },
+  sourceLateS: { env: 'SOURCE_LATE_S', flag: 'source-late', default: 900, parse: int(60, 86400 * 7) },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },
   lmdbMb: { env: 'LMDB_MB', flag: 'lmdb-mb', default: 1024, parse: int(8, 1048576) },

@@ -14,6 +14,7 @@ import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
 import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
+import { sourceLags, type SourceLag } from './live/sources.ts';
 import type { FeedInfo } from '../shared/protocol.ts';
 import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
@@ -52,7 +53,7 @@ export interface Core {
   /** The boot warmup: resolves with its summary (undefined when WARM=0, without a cache or data, or interrupted). */
   readonly warmed: Promise<WarmupSummary | undefined>;
   /** The store's side of /healthz: DuckDB's memory as last sampled, and the store's state. */
-  health(): { duckdbMemoryBytes: number | undefined; store: StoreState };
+  health(): { duckdbMemoryBytes: number | undefined; store: StoreState; sources?: Record<string, SourceLag> };
   /** Setting memory_limit (to the same value) makes DuckDB's and glibc's allocators hand free pages back. */
   flushAllocator(): void;
   /** Starts the boot warmup (in the background) and the live feed, whose new intervals `pusher` pushes. */
@@ -77,6 +78,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   const marks = await pool.withConn(readWatermark);
   if (!marks)
     log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
+  const feed = feedInfo(config.live, config.replaySeconds, followsClock);
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
@@ -107,7 +109,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     instance,
     pool,
     market,
-    feed: feedInfo(config.live, config.replaySeconds, followsClock),
+    feed,
     cache,
     answerer,
     answerPath,
@@ -120,7 +122,11 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     get warmed() {
       return warmed;
     },
-    health: () => ({ duckdbMemoryBytes: duckMemory.last, store: storeHealth(instance).state }),
+    health: () => {
+      const marks = feed.source === 'aemo' ? live?.sources() : undefined;
+      const sources = marks && sourceLags(marks, Date.now() / 1000, config.sourceLateS);
+      return { duckdbMemoryBytes: duckMemory.last, store: storeHealth(instance).state, ...(sources && { sources }) };
+    },
     flushAllocator: () => {
       probeLane
         .withConn((c) => c.run(`SET memory_limit = '${config.memoryLimit}'`))

@@ -6,6 +6,7 @@ import { registry } from './metrics.ts';
 import { reply, watchAbort } from './http.ts';
 import type { Sessions } from './sessions.ts';
 import type { StoreState } from './store-health.ts';
+import type { SourceLag } from './live/sources.ts';
 import type { HttpRequest, HttpResponse } from './uws.ts';
 
 export interface Health {
@@ -19,6 +20,11 @@ export interface Health {
   duckdbMemoryBytes?: number;
   /** Present while the store fails (server/store-health.ts); a cluster worker reports its supervisor's. */
   store?: StoreState;
+  /**
+   * With AEMO data live (LIVE=nemweb, http, watch): each source's newest interval and its lag; one later than
+   * SOURCE_LATE_S (rooftop PV half an hour more) makes the status `degraded`.
+   */
+  sources?: Record<string, SourceLag>;
 }
 
 export function health(
@@ -27,17 +33,20 @@ export function health(
   closing: boolean,
   duckdbMemoryBytes?: number,
   store?: StoreState,
+  sources?: Record<string, SourceLag>,
 ): Health {
   const watermark = market.hasData ? market.iso : null;
   const h: Health = { status: 'ok', sessions: sessions.size, duckdbConnections: sessions.connections, watermark };
   if (duckdbMemoryBytes !== undefined) h.duckdbMemoryBytes = duckdbMemoryBytes;
+  if (sources) h.sources = sources;
   // The contract's fields exactly while the store is fine; its state only when it is not.
   return withStore(store && !store.ok ? { ...h, store } : h, closing);
 }
 
-/** The status for a store's state: `degraded` while it fails, unless shutting down says more. */
+/** The status for a store's state: `degraded` while it fails or a source is late, unless shutting down says more. */
 export function withStore(h: Health, closing: boolean): Health {
-  return { ...h, status: closing ? 'shutting_down' : h.store && !h.store.ok ? 'degraded' : 'ok' };
+  const late = h.sources !== undefined && Object.values(h.sources).some((s) => s.late);
+  return { ...h, status: closing ? 'shutting_down' : (h.store && !h.store.ok) || late ? 'degraded' : 'ok' };
 }
 
 export const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };

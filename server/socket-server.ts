@@ -24,6 +24,7 @@ import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
 import type { StoreState } from './store-health.ts';
+import type { SourceLag } from './live/sources.ts';
 import { loadUws, type WebSocket } from './uws.ts';
 
 export interface SocketServerOptions {
@@ -45,7 +46,7 @@ export interface SocketServerOptions {
   /** After that collection: the store's allocators may hand memory back too. */
   onReclaim?: () => void;
   /** The store's side of /healthz (absent in a cluster worker). */
-  storeHealth?: () => { duckdbMemoryBytes: number | undefined; store: StoreState };
+  storeHealth?: () => { duckdbMemoryBytes: number | undefined; store: StoreState; sources?: Record<string, SourceLag> };
   /** Extends /healthz (a cluster worker adds its id and the cluster's totals). */
   health?: (local: Health) => Health;
   /** The /metrics text (a cluster worker answers with every process's metrics combined). */
@@ -199,7 +200,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   const statics = new StaticFiles(o.staticDir ?? CLIENT_DIST, log);
   const readHealth = () => {
     const store = o.storeHealth?.();
-    const local = health(sessions, market, closing, store?.duckdbMemoryBytes, store?.store);
+    const local = health(sessions, market, closing, store?.duckdbMemoryBytes, store?.store, store?.sources);
     return o.health ? o.health(local) : local;
   };
   app.get('/healthz', healthHandler(readHealth));

@@ -87,9 +87,9 @@ describe('validateParams', () => {
     );
   });
 
-  it('accepts default params for every kind except station.output', () => {
+  it('accepts default params for every kind except those naming a unit (station.output, battery.soc)', () => {
     for (const kind of KIND_NAMES) {
-      expect(validateParams(kind, {}).ok).toBe(kind !== 'station.output');
+      expect(validateParams(kind, {}).ok, kind).toBe(kind !== 'station.output' && kind !== 'battery.soc');
     }
     expect(isKind('tab.nem')).toBe(true);
     expect(isKind('toString')).toBe(false);

@@ -9,6 +9,8 @@
 // a kind, and a tab panel whose kind's answer does not fit the tab's result. Then its row in the README's kinds
 // table (a test checks it). A new family: those two modules, plus an import and a spread here and in
 // server/catalogue/index.ts.
+import { CURTAILMENT } from './kinds/curtailment.ts';
+import { BATTERIES } from './kinds/batteries.ts';
 import { DEMAND } from './kinds/demand.ts';
 import { EMISSIONS } from './kinds/emissions.ts';
 import { GENERATION } from './kinds/generation.ts';
@@ -20,7 +22,17 @@ import type { ParamValue, ResultIn } from './kinds/contract.ts';
 import { checkParams } from './kinds/validate.ts';
 
 // Spread in the order kinds are listed (hello frame, warmup, `npm run sub`'s usage).
-const CONTRACTS = { ...PRICES, ...GENERATION, ...DEMAND, ...EMISSIONS, ...STATIONS, ...INTERCONNECTORS, ...TABS };
+const CONTRACTS = {
+  ...PRICES,
+  ...GENERATION,
+  ...DEMAND,
+  ...EMISSIONS,
+  ...CURTAILMENT,
+  ...BATTERIES,
+  ...STATIONS,
+  ...INTERCONNECTORS,
+  ...TABS,
+};
 type Contracts = typeof CONTRACTS;
 
 export type { ParamSpec } from './kinds/contract.ts';

@@ -156,6 +156,8 @@ export function tabParams(view: View): Record<string, unknown> {
       return { region: view.region };
     case 'tab.generation':
     case 'tab.stations':
+    case 'tab.curtailment':
+    case 'tab.batteries':
       return { region: view.region, range: view.range };
     case 'tab.prices':
     case 'tab.generators':

@@ -62,6 +62,8 @@ describe('url state', () => {
       '?tab=stations&region=NSW1&duid=BAYSW1&range=24h',
       '?tab=stations&station=Big%20Coal',
       '?tab=generators&regions=VIC1&fuels=Wind,Solar&range=1y',
+      '?tab=curtailment&region=SA1&range=30d&resolution=1d',
+      '?tab=curtailment&region=NEM&range=custom&from=2026-03-01T00:00&to=2026-03-02T00:00',
     ];
     for (const search of views) {
       const { kind, params } = tabRequest(parseView(search));

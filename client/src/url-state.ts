@@ -10,6 +10,8 @@ export const TABS = [
   { id: 'prices', label: 'Prices', kind: 'tab.prices' },
   { id: 'stations', label: 'Stations', kind: 'tab.stations' },
   { id: 'generators', label: 'Generators', kind: 'tab.generators' },
+  { id: 'curtailment', label: 'Curtailment', kind: 'tab.curtailment' },
+  { id: 'batteries', label: 'Batteries', kind: 'tab.batteries' },
 ] as const satisfies readonly { id: string; label: string; kind: Kind }[];
 export type TabId = (typeof TABS)[number]['id'];
 export type RangeChoice = RangePreset | 'custom';
@@ -104,9 +106,10 @@ export function regionsOf(v: ViewState): Region[] {
   return v.region === 'NEM' ? [...REGIONS] : [v.region];
 }
 
-function timeParams(v: ViewState): Record<string, unknown> {
+/** A view's window as a kind's time params: its from/to when custom, else its preset. */
+export function timeParams(v: ViewState): { from: number; to: number } | { range: RangePreset } {
   if (v.range === 'custom' && v.from !== null && v.to !== null) return { from: v.from, to: v.to };
-  return { range: v.range === 'custom' ? DEFAULT_VIEW.range : v.range };
+  return { range: v.range === 'custom' ? (DEFAULT_VIEW.range as RangePreset) : v.range };
 }
 
 /** The subscription that feeds a view's tab. */
@@ -125,10 +128,18 @@ export function tabRequest(v: ViewState): { kind: Kind; params: Record<string, u
     }
     case 'generators':
       return { kind: 'tab.generators', params: { regions: regionsOf(v), fuels: v.fuels ?? [...FUELS], ...time } };
+    case 'curtailment':
+      return { kind: 'tab.curtailment', params: { region: v.region, ...time, resolution: v.resolution } };
+    // the battery a row opens (duid) is the tab element's own query, not the tab's
+    case 'batteries':
+      return { kind: 'tab.batteries', params: { region: v.region, ...time, resolution: v.resolution } };
   }
 }
 
 /** Which controls a tab uses, so the bar shows only what changes the view. */
 export function controlsFor(tab: TabId): { range: boolean; resolution: boolean } {
-  return { range: tab !== 'nem', resolution: tab === 'generation' || tab === 'prices' || tab === 'stations' };
+  return {
+    range: tab !== 'nem',
+    resolution: ['generation', 'prices', 'stations', 'curtailment', 'batteries'].includes(tab),
+  };
 }

@@ -3,6 +3,8 @@
 // parameters into prepared SQL and return columnar, uPlot-ready data.
 // A handler throws QueryError (code bad_params) for a well-formed query it cannot answer; anything else is a bug.
 import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
+import { curtailment } from './curtailment.ts';
+import { batteries } from './batteries.ts';
 import { demand } from './demand.ts';
 import { emissions } from './emissions.ts';
 import { generation } from './generation.ts';
@@ -16,7 +18,16 @@ export { QueryError } from './errors.ts';
 export type { QueryContext } from './handler.ts';
 
 // One spread per family (shared/kinds.ts registers the same families' contracts); tabs compose the other kinds.
-const panels = { ...prices, ...generation, ...demand, ...emissions, ...stations, ...interconnectors };
+const panels = {
+  ...prices,
+  ...generation,
+  ...demand,
+  ...emissions,
+  ...curtailment,
+  ...batteries,
+  ...stations,
+  ...interconnectors,
+};
 const catalogue = Object.freeze({ ...panels, ...tabs(panels) }) satisfies Catalogue;
 
 export function runQuery<K extends Kind>(ctx: QueryContext, kind: K, params: ParamsOf<K>): Promise<ResultOf[K]> {

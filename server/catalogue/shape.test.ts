@@ -36,6 +36,8 @@ const PANELS: Partial<Record<Kind, string[]>> = {
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
+  'tab.curtailment': ['history', 'timeOfDay', 'units', 'prices'],
+  'tab.batteries': ['fleet', 'table', 'arbitrage'],
 };
 
 /** Walks a result and returns the first problem found, or null. */
@@ -61,7 +63,8 @@ function problem(v: unknown, path: string): string | null {
     for (let i = 1; i < n; i++)
       if ((o.time[i] as number) - (o.time[i - 1] as number) !== step)
         return `${path}.time is not on a ${o.resolution} grid at ${i}`;
-    for (const key of ['price'])
+    // batteries' columns beside the series (battery.soc's storageMwh is a number)
+    for (const key of ['price', 'socMwh', ...(Array.isArray(o.storageMwh) ? ['storageMwh'] : [])])
       if (key in o && (o[key] as unknown[]).length !== n) return `${path}.${key} length differs from time`;
     if (o.links) {
       for (const [id, l] of Object.entries(
@@ -94,10 +97,11 @@ async function check(kind: Kind, raw: Record<string, unknown>, on: QueryContext 
 }
 
 /** Every kind × every preset × every resolution, every region, and an explicit window off the 5-minute grid. */
-async function everyKind(on: QueryContext, duid: string, from: number, to: number): Promise<void> {
+async function everyKind(on: QueryContext, duid: string, battery: string, from: number, to: number): Promise<void> {
   for (const kind of KIND_NAMES) {
     const schema = KINDS[kind] as Record<string, unknown>;
-    const base: Record<string, unknown> = kind === 'station.output' ? { duid } : {};
+    const base: Record<string, unknown> =
+      kind === 'station.output' ? { duid } : kind === 'battery.soc' ? { duid: battery } : {};
     const ranges = 'range' in schema ? RANGES : [undefined];
     const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
     for (const range of ranges) {
@@ -112,11 +116,11 @@ async function everyKind(on: QueryContext, duid: string, from: number, to: numbe
 
 describe('result shapes', () => {
   it('every kind, every range preset and resolution, has a well-formed answer (synthetic store)', async () => {
-    await everyKind(ctx, 'COAL1', T0 + 3600 + 17, T0 + 2 * 86400);
+    await everyKind(ctx, 'COAL1', 'BATTA1', T0 + 3600 + 17, T0 + 2 * 86400);
   });
 
   it('every kind, every range preset and resolution, has a well-formed answer (3-day demo)', async () => {
-    await everyKind(demoCtx, 'ER01', demoCtx.watermark - 2 * 86400 + 17, demoCtx.watermark - 3600);
+    await everyKind(demoCtx, 'ER01', 'ERB01', demoCtx.watermark - 2 * 86400 + 17, demoCtx.watermark - 3600);
     // the demo has every fuel of every region: no series goes missing
     const nem = (await check('generation.byFuel', { region: 'NEM', range: '24h' }, demoCtx)) as { series: object };
     expect(Object.keys(nem.series)).toEqual([

@@ -33,7 +33,8 @@ describe('keepStatements', () => {
   it('answers every kind, twice over with different params, exactly as a connection that prepares each time', async () => {
     for (const kind of KIND_NAMES) {
       const schema = KINDS[kind] as Record<string, unknown>;
-      const base: Record<string, unknown> = kind === 'station.output' ? { duid: 'COAL1' } : {};
+      const base: Record<string, unknown> =
+        kind === 'station.output' ? { duid: 'COAL1' } : kind === 'battery.soc' ? { duid: 'BATTA1' } : {};
       const variants: Record<string, unknown>[] = [{ ...base }];
       if ('region' in schema) variants.push({ ...base, region: 'SA1' }, { ...base, region: 'NSW1' });
       if ('regions' in schema) variants.push({ ...base, regions: ['SA1'] }, { ...base, regions: [...REGIONS] });

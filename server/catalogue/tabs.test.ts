@@ -25,6 +25,8 @@ const CASES: [Kind, Record<string, unknown>][] = [
   ['tab.stations', { region: 'SA1', station: 'Alpha Wind Farm', range: '7d' }],
   ['tab.stations', { duid: 'COAL1' }],
   ['tab.generators', { regions: ['NSW1'], range: '30d' }],
+  ['tab.curtailment', { region: 'SA1', range: '7d', resolution: '30m' }],
+  ['tab.curtailment', {}],
 ];
 
 describe('tab plans', () => {

@@ -101,6 +101,32 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
   'tab.generators': (p): Plan<'tab.generators'> => ({
     table: { kind: 'stations.table', params: { regions: p.regions, fuels: p.fuels, ...noResolution(time(p)) } },
   }),
+  'tab.curtailment': (p): Plan<'tab.curtailment'> => {
+    const t = time(p);
+    const region = p.region;
+    return {
+      history: { kind: 'curtailment.history', params: { region, ...t } },
+      timeOfDay: { kind: 'curtailment.timeOfDay', params: { region, ...noResolution(t) } },
+      units: {
+        kind: 'curtailment.units',
+        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+      },
+      prices: { kind: 'curtailment.prices', params: { region, ...noResolution(t) } },
+    };
+  },
+  'tab.batteries': (p): Plan<'tab.batteries'> => {
+    const t = time(p);
+    const region = p.region;
+    const short = p.from === undefined && (p.range === '24h' || p.range === '7d');
+    return {
+      fleet: { kind: 'batteries.fleet', params: { region, ...t } },
+      table: {
+        kind: 'batteries.table',
+        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+      },
+      arbitrage: { kind: 'batteries.arbitrage', params: { region, ...noResolution(short ? { range: '30d' } : t) } },
+    };
+  },
 };
 
 /**
@@ -128,6 +154,8 @@ export function tabs(parts: { [K in PanelKind]: Handler<K> }): { [K in TabKind]:
     'tab.generation': planned('tab.generation'),
     'tab.prices': planned('tab.prices'),
     'tab.generators': planned('tab.generators'),
+    'tab.curtailment': planned('tab.curtailment'),
+    'tab.batteries': planned('tab.batteries'),
 
     async 'tab.stations'(ctx, p) {
       const list = tabPanels('tab.stations', p);

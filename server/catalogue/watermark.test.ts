@@ -14,7 +14,8 @@ function cases(): { kind: Kind; params: Record<string, unknown> }[] {
   const out: { kind: Kind; params: Record<string, unknown> }[] = [];
   for (const kind of KIND_NAMES) {
     const spec: Record<string, unknown> = KINDS[kind];
-    const base: Record<string, unknown> = kind === 'station.output' ? { station: 'Big Coal' } : {};
+    const base: Record<string, unknown> =
+      kind === 'station.output' ? { station: 'Big Coal' } : kind === 'battery.soc' ? { station: 'Alpha Battery' } : {};
     const ranges = 'range' in spec ? ['24h', '7d', '30d'] : [undefined];
     const resolutions = 'resolution' in spec ? ['30m', '1d'] : [undefined];
     for (const range of ranges) {

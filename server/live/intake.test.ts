@@ -6,7 +6,7 @@ import { ingestBuffer } from '../store/ingest.ts';
 import { Intake, STALL_TRIES } from './intake.ts';
 import { Ledger } from './ledger.ts';
 import { storeHarness, type Harness } from '../../test/util/live-store.ts';
-import { badDispatchIs, dispatchIs } from '../../test/util/nemweb-files.ts';
+import { badDispatchIs, dispatchIs } from '../../bench/nemweb/files.ts';
 
 const T0 = 1775000100; // 2026-04-01 09:35 NEM time, a 5-minute boundary
 let h: Harness;

@@ -35,6 +35,8 @@ export interface HttpOptions {
   maxBytes?: number;
   /** 5-minute listings: how often to ask while the next interval's file is due, ms (default 2 s). */
   fastMs?: number;
+  /** Follow AEMO's rhythm (default); false lists every source every pollMs (the old fixed poll: a bench baseline). */
+  rhythm?: boolean;
   fetch?: typeof fetch;
   /** Wall clock, ms (tests move it). */
   now?: () => number;
@@ -76,6 +78,7 @@ export class HttpFeed implements Feed {
       maxDownMs: 300_000,
       maxBytes: 256 * 1024 * 1024,
       fastMs: 2000,
+      rhythm: true,
       fetch: globalThis.fetch,
       now: Date.now,
       ...opts,
@@ -111,6 +114,7 @@ export class HttpFeed implements Feed {
     if (state.polledAt === 0 || this.backlog) return 0;
     if (state.failures > 0)
       return state.polledAt + Math.min(this.o.maxDownMs, this.o.pollMs * 2 ** (state.failures - 1));
+    if (!this.o.rhythm) return state.polledAt + this.o.pollMs;
     return nextListing(stampsOf(state.listed), state.polledAt, this.o);
   }
 
@@ -123,7 +127,8 @@ export class HttpFeed implements Feed {
   private nextDelay(): number {
     if (this.backlog) return Math.min(this.o.pollMs, 1000);
     const next = Math.min(...[...this.sources.values()].map((s) => this.dueAt(s)));
-    return Math.max(50, next - this.o.now());
+    // Looked at again at least every second: a wall clock that jumps (a laptop waking) is noticed at once.
+    return Math.min(1000, Math.max(50, next - this.o.now()));
   }
 
   /**

@@ -17,6 +17,7 @@ import { readWatermark } from '../store/db.ts';
 import type { Feed } from './driver.ts';
 import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
+import { readSourceMarks, type SourceMarks } from './sources.ts';
 import type { Batch } from './intake.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
@@ -223,6 +224,8 @@ export interface LiveOptions {
 export interface LiveHandle {
   feed: Feed;
   pipeline: Pipeline;
+  /** Each source's newest interval in the store, as of the last batch. */
+  sources(): SourceMarks;
   /** Stops the feed, waits for its step and any push in progress, and closes its connection. */
   stop(): Promise<void>;
 }
@@ -242,14 +245,23 @@ export async function startLive(
     try {
       // Up to the advance only: the feed takes its next step while this interval's pushes go out.
       const advanced = await pipeline.advance(batch);
+      await noteSources();
       advanced?.pushed.catch((err: unknown) => deps.log.error({ err }, 'live: pushing new data failed'));
     } catch (err) {
       // The data is stored; the next batch pushes it. A push failure must not stop the feed.
       deps.log.error({ err }, 'live: pushing new data failed');
     }
   };
+  // Each source's newest interval, for /healthz: read at start and after each stored batch.
+  let sources: SourceMarks;
+  const noteSources = () =>
+    readSourceMarks(conn).then(
+      (m) => void (sources = m),
+      (err: unknown) => deps.log.warn({ err }, 'live: reading the sources’ marks failed'),
+    );
   let feed: Feed | undefined;
   try {
+    sources = await readSourceMarks(conn);
     feed = await createFeed({
       ...config,
       conn,
@@ -269,6 +281,7 @@ export async function startLive(
   return {
     feed: f,
     pipeline,
+    sources: () => sources!,
     stop: () =>
       (stopped ??= (async () => {
         await f.stop();

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestBuffer } from '../store/ingest.ts';
 import { streamZip, zeros } from '../../test/util/zip-stream.ts';
 import { Intake } from './intake.ts';
-import { badDispatchIs, dispatchIs } from '../../test/util/nemweb-files.ts';
+import { badDispatchIs, dispatchIs } from '../../bench/nemweb/files.ts';
 import { storeHarness, type Harness } from '../../test/util/live-store.ts';
 import { WatchFeed } from './watch.ts';
 

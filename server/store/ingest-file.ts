@@ -42,7 +42,15 @@ export interface FileReport {
 /** In TARGETS' order, which is the apply order. */
 const TARGET_NAMES = Object.keys(TARGETS) as Target[];
 /** How far before its interval end a row's value reaches: the rollup window it invalidates. */
-const SPAN: Partial<Record<Target, number>> = { scada: 300, price: 300, interconnector: 300, rooftop: 1800 };
+// unit_dispatch: its UIGF goes into unit_curtailment_1d and its ENERGY_STORAGE into battery_1d (NEXT_DAY_DISPATCH
+// arrives a day after the SCADA).
+const SPAN: Partial<Record<Target, number>> = {
+  scada: 300,
+  price: 300,
+  interconnector: 300,
+  rooftop: 1800,
+  unit_dispatch: 300,
+};
 const READ_SLICE = 1 << 20;
 /** Zips inside zips: NEMWEB's daily archives are one level deep; a deeper nest is refused (recursive bombs). */
 const MAX_ZIP_DEPTH = 2;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { aemoTime } from '../../test/util/nemweb-files.ts';
+import { aemoTime } from '../../bench/nemweb/files.ts';
 import { streamZip, zeros } from '../../test/util/zip-stream.ts';
 import { openStore } from './db.ts';
 import { ingestBuffer, ingestFiles } from './ingest.ts';

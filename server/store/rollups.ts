@@ -1,10 +1,11 @@
-// Keeps the gen_* and unit_1d rollups equal to what the raw tables say, for a window of intervals.
+// Keeps the gen_*, unit_1d and unit_curtailment_1d rollups equal to what the raw tables say, for a window of intervals.
 // Ingest and the demo builder call it after every write; it is the only code that writes rollups.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
 import { emissionRateSql } from './emission-factors.ts';
 import { avgSql, sumSql } from './fixed-sum.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 /** The NEM regions as a SQL IN list. */
 export const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
@@ -36,8 +37,7 @@ export async function refreshRollups(conn: DuckDBConnection, from: number, to: n
   if (to <= from) return;
   const b30Lo = Math.ceil((from + 300) / 1800) * 1800;
   const b30Hi = Math.ceil(to / 1800) * 1800;
-  const dayLo = Math.floor((from + 36000) / 86400) * 86400 - 36000; // the day holding the interval ending from+300
-  const dayHi = Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000;
+  const { dayLo, dayHi } = daysOf(from, to);
 
   await conn.run(`
 DELETE FROM gen_5m WHERE ts > ${from} AND ts <= ${to};
@@ -96,7 +96,83 @@ FROM scada s JOIN units u USING (duid) JOIN unit_factor f USING (duid)
 LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
 WHERE s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
 GROUP BY ALL ORDER BY d, s.duid;
-`);
+${curtailmentRollupSql(dayLo, dayHi)}
+${batteryRollupSql(dayLo, dayHi)}`);
+}
+
+/** The NEM days (their start stamps, inclusive) holding intervals (from, to]. */
+function daysOf(from: number, to: number): { dayLo: number; dayHi: number } {
+  return {
+    dayLo: Math.floor((from + 36000) / 86400) * 86400 - 36000, // the day holding the interval ending from+300
+    dayHi: Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000,
+  };
+}
+
+/**
+ * SQL: battery_1d for the NEM days starting dayLo..dayHi from SCADA and prices; the charge terms use −min(MW, 0),
+ * so energy in and its cost are positive.
+ */
+function batteryRollupSql(dayLo: number, dayHi: number): string {
+  const charge = 'greatest(-s.mw, 0)';
+  const discharge = 'greatest(s.mw, 0)';
+  return `
+DELETE FROM battery_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO battery_1d
+WITH e AS (
+  SELECT ${BUCKET_1D('s.ts')} AS d, s.duid, ${sumSql(charge)} / 12 AS in_mwh, ${sumSql(discharge)} / 12 AS out_mwh,
+    ${sumSql(`${charge} * p.rrp`)} / 12 AS in_cost, ${sumSql(`${discharge} * p.rrp`)} / 12 AS out_revenue,
+    ${sumSql(charge, 'p.rrp IS NOT NULL')} / 12 AS in_priced, ${sumSql(discharge, 'p.rrp IS NOT NULL')} / 12 AS out_priced,
+    count(*)::INTEGER AS n
+  FROM scada s JOIN units u USING (duid)
+  LEFT JOIN price p ON p.ts = s.ts AND p.region = u.region
+  WHERE u.fuel = 'Battery' AND s.ts > ${dayLo} AND s.ts <= ${dayHi + 86400}
+  GROUP BY ALL),
+soc AS (
+  SELECT ${BUCKET_1D('ts')} AS d, duid, ${avgSql('energy_storage')} AS soc_mwh, count(*)::INTEGER AS soc_n FROM unit_dispatch
+  WHERE energy_storage IS NOT NULL AND ts > ${dayLo} AND ts <= ${dayHi + 86400} GROUP BY ALL)
+SELECT e.d, e.duid, in_mwh, out_mwh, in_cost, out_revenue, in_priced, out_priced, n, soc.soc_mwh, soc.soc_n
+FROM e LEFT JOIN soc USING (d, duid) ORDER BY e.d, e.duid;
+`;
+}
+
+/** SQL: replaces the unit_curtailment_1d rows of NEM days dayLo..dayHi (day-start stamps) from unit_dispatch. */
+function curtailmentRollupSql(dayLo: number, dayHi: number): string {
+  return `
+DELETE FROM unit_curtailment_1d WHERE ts >= ${dayLo} AND ts <= ${dayHi};
+INSERT INTO unit_curtailment_1d
+SELECT ${BUCKET_1D('ts')} AS d, duid, ${sumSql('uigf')} / 12, ${sumSql('greatest(uigf - totalcleared, 0)')} / 12,
+  count(*) FILTER (semidispatchcap = 1)::INTEGER, count(*)::INTEGER
+FROM unit_dispatch WHERE ts > ${dayLo} AND ts <= ${dayHi + 86400} AND uigf IS NOT NULL
+GROUP BY ALL ORDER BY d, duid;`;
+}
+
+// Rollups added after stores existed (schema 4), each with the raw rows it is made from.
+const NEW_ROLLUPS = [
+  {
+    table: 'unit_curtailment_1d',
+    span: 'SELECT min(ts), max(ts) FROM unit_dispatch WHERE uigf IS NOT NULL',
+    sql: curtailmentRollupSql,
+  },
+  {
+    table: 'battery_1d',
+    span: "SELECT min(s.ts), max(s.ts) FROM scada s JOIN units u USING (duid) WHERE u.fuel = 'Battery'",
+    sql: batteryRollupSql,
+  },
+] as const;
+
+/**
+ * Fills each rollup a store made before it existed lacks, from the raw rows it already holds, once: a rollup that is
+ * empty while its raw rows are not. Runs when a store is opened for writing (db.ts); a count on an empty table.
+ */
+export async function fillNewRollups(conn: DuckDBConnection): Promise<void> {
+  for (const r of NEW_ROLLUPS) {
+    const empty = (await conn.runAndReadAll(`SELECT count(*) = 0 FROM ${r.table}`)).getRows()[0][0];
+    if (!empty) continue;
+    const [lo, hi] = (await conn.runAndReadAll(r.span)).getRows()[0];
+    if (lo === null || hi === null) continue;
+    const { dayLo, dayHi } = daysOf(Number(lo) - 300, Number(hi));
+    await inTransaction(conn, () => conn.run(r.sql(dayLo, dayHi)));
+  }
 }
 
 /**

@@ -4,8 +4,9 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view; 4 the rollups' `co2` column. Older stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and new
-// columns from migrate.ts.
+// view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column. Older
+// stores get new tables from CREATE TABLE IF NOT EXISTS when opened (a new rollup is then filled from its raw rows:
+// rollups.ts fillNewRollups) and new columns from migrate.ts.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
 export const SCHEMA_VERSION = 4;
@@ -77,6 +78,16 @@ CREATE TABLE IF NOT EXISTS gen_1d (ts INTEGER NOT NULL, region VARCHAR NOT NULL,
 -- Rollup: per unit per NEM day: energy MWh (net), revenue $, intervals reported, peak MW, t CO2-e.
 CREATE TABLE IF NOT EXISTS unit_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
   mwh DOUBLE NOT NULL, revenue DOUBLE, n INTEGER NOT NULL, max_mw DOUBLE, co2 DOUBLE);
+-- Rollup of unit_dispatch's rows with a UIGF (semi-scheduled wind and solar) per unit per NEM day: MWh available
+-- (Σ UIGF × 5/60), MWh curtailed (Σ max(UIGF − TOTALCLEARED, 0) × 5/60), intervals capped (SEMIDISPATCHCAP = 1), rows.
+CREATE TABLE IF NOT EXISTS unit_curtailment_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL,
+  available_mwh DOUBLE NOT NULL, curtailed_mwh DOUBLE NOT NULL, capped INTEGER NOT NULL, n INTEGER NOT NULL);
+-- Rollup: per battery (fuel Battery) per NEM day, each direction apart: MWh charged (in, positive) and discharged
+-- (out), $ paid charging and earned discharging (Σ MW × RRP × 5/60), the MWh of each that had a price, SCADA
+-- intervals, and the mean of unit_dispatch's ENERGY_STORAGE (MWh) over the soc_n intervals that have it.
+CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
+  out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
+  n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
 ${EMISSION_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */

@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fill, rawRows, WATERMARK } from '../../test/util/synthetic-data.ts';
 import { Market } from '../market.ts';
-import { priceCsv } from '../../test/util/nemweb-files.ts';
+import { priceCsv } from '../../bench/nemweb/files.ts';
 import { openStore } from './db.ts';
 import { ingestBuffer, ingestFiles } from './ingest.ts';
 import { readGeneration } from './version.ts';

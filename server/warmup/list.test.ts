@@ -29,12 +29,13 @@ describe('warmList', () => {
   });
 
   it('adds every other kind that needs no user choice, per region, and nothing that cannot validate', () => {
-    for (const kind of KIND_NAMES.filter((k) => !isTabKind(k) && k !== 'station.output'))
+    for (const kind of KIND_NAMES.filter((k) => !isTabKind(k) && k !== 'station.output' && k !== 'battery.soc'))
       expect(
         has(kind, () => true),
         kind,
       ).toBe(true);
     expect(has('station.output', () => true)).toBe(false); // it needs a unit
+    expect(has('battery.soc', () => true)).toBe(false);
     expect(list.filter((q) => q.kind === 'generation.mix').map((q) => (q.params as { region: string }).region)).toEqual(
       [...REGION_CHOICES],
     );

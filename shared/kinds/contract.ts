@@ -24,6 +24,9 @@ export const unitParams = {
   duid: { type: 'string', maxLength: 32 },
   station: { type: 'string', maxLength: 120 },
 } as const;
+/** The cross-parameter rule of kinds taking unitParams: exactly one of duid or station. */
+export const oneUnit = (p: Record<string, unknown>): string | undefined =>
+  !p.duid === !p.station ? 'give exactly one of duid or station' : p.duid === '' ? 'duid must not be empty' : undefined;
 
 /** The canonical value of a parameter of spec S (after validation). */
 export type ParamValue<S> = S extends { type: 'enum'; values: readonly (infer V)[] }

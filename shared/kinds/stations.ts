@@ -1,6 +1,16 @@
 // Station kinds: finding a station or unit, one station's output, and the table of every station.
 import type { Fuel, Region } from '../nem.ts';
-import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contracts } from './contract.ts';
+import {
+  fuels,
+  oneUnit,
+  region,
+  regions,
+  returns,
+  seriesParams,
+  timeParams,
+  unitParams,
+  type Contracts,
+} from './contract.ts';
 import type { Series, TimeOfDay } from './series.ts';
 
 export interface StationRow {
@@ -62,12 +72,7 @@ export const STATIONS = {
       "A unit's or a station's SCADA output (MW) with its region's price; energy = MW × 5/60 MWh; t CO2-e = output sent out (MW ≥ 0) × the unit's emission factor × 5/60 (AEMO's CDEII factor, else its technology's); intensity = t ÷ energy.",
     params: { ...unitParams, ...seriesParams },
     result: returns<StationOutput>(),
-    check: (p) =>
-      !p.duid === !p.station
-        ? 'give exactly one of duid or station'
-        : p.duid === ''
-          ? 'duid must not be empty'
-          : undefined,
+    check: oneUnit,
   },
   'stations.table': {
     about:

@@ -2,6 +2,8 @@
 // composes them: server/catalogue/tabs.ts plans which kind and params fill each panel, checked against these types).
 import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
+import type { CurtailmentFuel, CurtailmentHistory, CurtailmentPrices, CurtailmentUnits } from './curtailment.ts';
+import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
 import type { DemandRecords, DemandSeries } from './demand.ts';
 import type { EmissionsHistory } from './emissions.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
@@ -61,5 +63,24 @@ export const TABS = {
     about: 'Every panel of the Generators tab, each the answer of the kind that fills it.',
     params: { regions, fuels, ...timeParams },
     result: returns<Tab<{ table: StationsTable }>>(),
+  },
+  // The top curtailed units of the region (all five for the NEM).
+  'tab.curtailment': {
+    about: 'Every panel of the Curtailment tab, each the answer of the kind that fills it.',
+    params: { region, ...seriesParams },
+    result: returns<
+      Tab<{
+        history: CurtailmentHistory;
+        timeOfDay: TimeOfDay<CurtailmentFuel>;
+        units: CurtailmentUnits;
+        prices: CurtailmentPrices;
+      }>
+    >(),
+  },
+  // The daily arbitrage covers the tab's window, or the 30 days before the watermark when that window is shorter.
+  'tab.batteries': {
+    about: 'Every panel of the Batteries tab, each the answer of the kind that fills it.',
+    params: { region, ...seriesParams },
+    result: returns<Tab<{ fleet: BatteriesFleet; table: BatteriesTable; arbitrage: BatteriesArbitrage }>>(),
   },
 } as const satisfies Record<`tab.${string}`, Contract<Tab<object>>>;

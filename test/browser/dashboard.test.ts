@@ -7,12 +7,21 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { FUELS, NEM_OFFSET_S } from '../../shared/nem.ts';
 import { launchChromium } from '../../bench/chromium.ts';
+import { TABS } from '../../client/src/url-state.ts';
 import { startServer, type TestServer } from './harness.ts';
 import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** Charts each tab draws (stations: output and its time of day, for the default station). */
-const CHARTS: Record<string, number> = { nem: 4, generation: 7, prices: 2, stations: 2, generators: 0 };
+const CHARTS: Record<string, number> = {
+  nem: 4,
+  generation: 7,
+  prices: 2,
+  stations: 2,
+  generators: 0,
+  curtailment: 3,
+  batteries: 2,
+};
 
 let server: TestServer;
 let browser: Browser;
@@ -225,12 +234,13 @@ describe('dashboard tabs', () => {
     expect(await page.evaluate(() => document.querySelector('nem-app')!.shadowRoot!.activeElement?.id)).toBe(
       'tab-generation',
     );
+    const last = TABS[TABS.length - 1].id;
     await page.keyboard.press('End');
-    await expect.poll(() => search(page).get('tab')).toBe('generators');
+    await expect.poll(() => search(page).get('tab')).toBe(last);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => search(page).get('tab')).toBe('nem');
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(() => search(page).get('tab')).toBe('generators');
+    await expect.poll(() => search(page).get('tab')).toBe(last);
     await page.keyboard.press('Home');
     await expect.poll(() => search(page).get('tab')).toBe('nem');
     expect(await page.locator('#tab-nem').getAttribute('tabindex')).toBe('0');
@@ -311,6 +321,74 @@ describe('dashboard tabs', () => {
     expect(search(page).get('fuels')!.split(',')).not.toContain('Coal');
     await settled(page);
     await expect.poll(groups).not.toContain('Coal');
+    expect(errors).toEqual([]);
+  });
+
+  it('batteries: fleet now, charts and table from data; a unit opens its state of charge through the URL; CSV', async () => {
+    const { page, errors } = await open('/?tab=batteries&region=SA1&range=7d');
+    const [fleet, arbitrage] = await waitForCharts(page, 2);
+    expect(fleet.heading).toBe('Fleet charge and discharge');
+    expect(fleet.labels).toEqual(['Discharging', 'Charging', 'State of charge', 'Storage']);
+    expect(arbitrage.heading).toBe('Daily arbitrage');
+    expect(arbitrage.points).toBeGreaterThanOrEqual(2); // a 7-day view's arbitrage covers 30 days: the demo has ~2
+    const kpis = await deepText(page, '.kpi b');
+    expect(kpis).toHaveLength(3);
+    expect(kpis[2]).toMatch(/^\d+\.\d%$/);
+    await expect.poll(async () => (await deepText(page, 'tbody tr')).length).toBeGreaterThan(2);
+    expect((await deepText(page, 'tbody td:nth-child(2)')).every((t) => t.includes('South Australia'))).toBe(true);
+
+    const units = page.locator('nem-table button.link');
+    const duid = (await units.first().innerText()).trim();
+    await units.first().click();
+    await expect.poll(() => search(page).get('duid')).toBe(duid);
+    const soc = async () => (await charts(page)).find((c) => c.heading === 'Output and state of charge');
+    await expect.poll(async () => (await soc())?.values ?? 0).toBeGreaterThan(0);
+    expect((await soc())!.labels).toEqual(['Output', 'State of charge']);
+
+    // the URL holds the whole view: a reload opens the same unit in the same region and range
+    await page.reload();
+    await expect.poll(async () => (await soc())?.values ?? 0).toBeGreaterThan(0);
+    expect(Object.fromEntries(search(page))).toMatchObject({ tab: 'batteries', region: 'SA1', range: '7d', duid });
+
+    const [table] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('nem-table').locator('button', { hasText: 'CSV' }).click(),
+    ]);
+    expect(table.suggestedFilename()).toMatch(/^batteries-SA1-.*\.csv$/);
+    const rows = readFileSync((await table.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(rows[0].split(',').slice(0, 2)).toEqual(['Unit', 'Region']);
+    expect(rows).toHaveLength((await deepText(page, 'tbody tr')).length + 1);
+    const [chart] = await Promise.all([
+      page.waitForEvent('download'),
+      page
+        .locator('nem-chart', { hasText: 'Fleet charge and discharge' })
+        .locator('button', { hasText: 'CSV' })
+        .click(),
+    ]);
+    const lines = readFileSync((await chart.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe('time_nem,Discharging (MW),Charging (MW),State of charge (MWh),Storage (MWh)');
+    expect(lines).toHaveLength(fleet.points + 1);
+
+    await page.locator('button', { hasText: 'Close' }).click();
+    await expect.poll(() => search(page).get('duid')).toBeNull();
+    await expect.poll(async () => (await soc()) === undefined).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('batteries: a window without data shows empty states', async () => {
+    const { page, errors } = await open(
+      '/?tab=batteries&region=NEM&range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00',
+    );
+    await expect
+      .poll(
+        async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length,
+      )
+      .toBe(CHARTS.batteries);
+    expect(await deepText(page, '[role=status]')).toContain('No rows for this selection');
     expect(errors).toEqual([]);
   });
 });

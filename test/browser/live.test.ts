@@ -80,6 +80,20 @@ describe('live dashboard', () => {
     await page.close();
   });
 
+  it('the Batteries tab is pushed each new interval: the fleet chart moves on in place', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const { errors } = watchErrors(page);
+    await page.goto(`${server.base}/?tab=batteries&region=NEM&range=24h`);
+    const before = await waitForCharts(page, 2);
+    const start = await feed(page);
+    expect(start.kind).toBe('tab.batteries');
+    await nextPush(page, start.pushes);
+    await expect.poll(async () => (await charts(page))[0].lastX).toBeGreaterThan(before[0].lastX!);
+    expect((await charts(page)).map((c) => c.instance)).toEqual(before.map((c) => c.instance));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('an unreachable server shows the reconnect message, keeps the last data, and recovers when it returns', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const watch = watchErrors(page);

@@ -28,7 +28,10 @@ describe('an empty store under a real feed', () => {
   it('has no watermark until the first file, which sets it however old it is', async () => {
     server = await startLiveServer(store, { LIVE: `watch:${inbox}` }, { live: { watch: { pollMs: 50 } } });
     expect(server.market.hasData).toBe(false);
-    expect((await healthz(server.url)).watermark).toBeNull();
+    const empty = await healthz(server.url);
+    expect(empty.watermark).toBeNull();
+    // Each AEMO source's newest interval; none yet is not late.
+    expect(empty).toMatchObject({ status: 'ok', sources: { prices: { asOf: null, lagS: null, late: false } } });
     const client = await TestClient.open(server.wsUrl);
     try {
       expect(client.hello.watermark).toBe('');
@@ -42,7 +45,15 @@ describe('an empty store under a real feed', () => {
         watermark: MAY_1,
         firstTs: APRIL_1 + 300,
       });
-      expect((await healthz(server.url)).watermark).toBe('2026-05-01T00:00:00+10:00');
+      // The sources' marks are read just after the batch's advance.
+      await until(async () => (await healthz(server!.url)).sources.prices.asOf !== null, 'the sources read');
+      const h = await healthz(server.url);
+      expect(h.watermark).toBe('2026-05-01T00:00:00+10:00');
+      // Months old: the prices source is late, the server degraded (503); SCADA, never fed, is not counted late.
+      expect(h.status).toBe('degraded');
+      expect(h.sources.prices).toMatchObject({ asOf: '2026-05-01T00:00:00+10:00', late: true });
+      expect(h.sources.prices.lagS).toBeGreaterThan(86400);
+      expect(h.sources.scada).toEqual({ asOf: null, lagS: null, late: false });
 
       const after = await client.query('prices.history', { regions: ['NSW1'], range: '24h', resolution: '5m' });
       expect(after.meta.watermark).toBe('2026-05-01T00:00:00+10:00');

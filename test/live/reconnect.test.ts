@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NemClient, type StateChange, type Update } from '../../client/sdk/client.ts';
-import { dispatchIs } from '../util/nemweb-files.ts';
+import { dispatchIs } from '../../bench/nemweb/files.ts';
 import { openStore, readWatermark } from '../../server/store/db.ts';
 import { ingestBuffer } from '../../server/store/ingest.ts';
 import { toNemIso } from '../../shared/nem.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NemClient, type Update } from '../../client/sdk/client.ts';
-import { badDispatchIs, dispatchIs } from '../util/nemweb-files.ts';
+import { badDispatchIs, dispatchIs } from '../../bench/nemweb/files.ts';
 import { FIXTURES, startLiveServer, storeDir, type LiveServer, type StoreDir } from './harness.ts';
 import { until } from '../util/wait.ts';
 

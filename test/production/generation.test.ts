@@ -11,7 +11,7 @@ import { openStore } from '../../server/store/db.ts';
 import { ingestBuffer } from '../../server/store/ingest.ts';
 import { makeStoreDir, TestClient } from '../server/harness.ts';
 import { freshAnswers, type Question } from './fresh.ts';
-import { priceCsv } from '../util/nemweb-files.ts';
+import { priceCsv } from '../../bench/nemweb/files.ts';
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => dirs.forEach((d) => d.remove()));

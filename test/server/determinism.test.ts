@@ -77,6 +77,9 @@ function questions(stations: string[], duid: string): Question[] {
   out.push(
     question('station.output', { duid, range: '24h' }),
     question('tab.stations', { duid, range: '7d', resolution: '30m' }),
+    // battery.soc needs a battery: one unit, and a station of two (AEMO's state of charge summed)
+    question('battery.soc', { duid: 'ERB01', range: '24h' }),
+    question('battery.soc', { station: 'Supernode BESS', range: '7d', resolution: '30m' }),
   );
   return out;
 }
@@ -128,7 +131,13 @@ describe('rollups are bit-identical across independent builds', () => {
       await conn.run(`ATTACH '${join(root, 'b', DB_FILE)}' AS b (READ_ONLY)`);
       const cut = (await context(conn)).watermark - 2 * 86400;
       // b's days: intervals ending after `cut`, and the NEM days starting at or after it.
-      const tables = { gen_5m: `ts > ${cut}`, gen_30m: `ts > ${cut}`, gen_1d: `ts >= ${cut}`, unit_1d: `ts >= ${cut}` };
+      const tables = {
+        gen_5m: `ts > ${cut}`,
+        gen_30m: `ts > ${cut}`,
+        gen_1d: `ts >= ${cut}`,
+        unit_1d: `ts >= ${cut}`,
+        battery_1d: `ts >= ${cut}`,
+      };
       const mismatches: Record<string, number> = {};
       for (const [table, where] of Object.entries(tables)) {
         // Rows on one side only: a value that differs in any bit makes its row one of them.
@@ -137,7 +146,7 @@ describe('rollups are bit-identical across independent builds', () => {
           UNION ALL (SELECT * FROM b.${table} EXCEPT ALL SELECT * FROM ${table} WHERE ${where}))`);
         mismatches[table] = r.getRows()[0][0] as number;
       }
-      expect(mismatches).toEqual({ gen_5m: 0, gen_30m: 0, gen_1d: 0, unit_1d: 0 });
+      expect(mismatches).toEqual({ gen_5m: 0, gen_30m: 0, gen_1d: 0, unit_1d: 0, battery_1d: 0 });
       await conn.run('DETACH b');
     } finally {
       conn.closeSync();

@@ -205,9 +205,13 @@ export function upgradeStatus(url: string, opts: WebSocket.ClientOptions = {}): 
   });
 }
 
-export async function healthz(
-  base: string,
-): Promise<{ status: string; sessions: number; duckdbConnections: number; watermark: string }> {
+export async function healthz(base: string): Promise<{
+  status: string;
+  sessions: number;
+  duckdbConnections: number;
+  watermark: string;
+  sources: Record<string, { asOf: string | null; lagS: number | null; late: boolean }>;
+}> {
   const res = await fetch(`${base}/healthz`);
   return (await res.json()) as never;
 }

@@ -18,6 +18,7 @@ export class LiveIndicator extends LitElement {
     flash: { type: Boolean },
     lastPush: { type: Number },
     feed: { attribute: false },
+    sources: { state: true },
   };
   declare state: ConnectionState;
   declare watermark: string | null;
@@ -29,6 +30,36 @@ export class LiveIndicator extends LitElement {
   declare lastPush: number;
   /** From the hello; undefined before it (or from an older server): judged by age alone. */
   declare feed: FeedInfo | undefined;
+  /** With AEMO data: each source's "as of" from /healthz, read when the pointer rests on the indicator. */
+  declare sources: string;
+
+  constructor() {
+    super();
+    this.sources = '';
+    this.addEventListener('mouseenter', this.loadSources);
+  }
+
+  protected override willUpdate(): void {
+    this.title = this.sources ? `Each source's newest interval:\n${this.sources}` : '';
+  }
+
+  private readonly loadSources = async (): Promise<void> => {
+    if (this.feed?.source !== 'aemo') return;
+    try {
+      const h = (await (await fetch('/healthz', { cache: 'no-store' })).json()) as {
+        sources?: Record<string, { asOf: string | null; lagS: number | null; late: boolean }>;
+      };
+      this.sources = Object.entries(h.sources ?? {})
+        .map(([name, s]) =>
+          s.asOf === null
+            ? `${name}: none yet`
+            : `${name}: to ${fmtNemDateTime(isoToEpoch(s.asOf))} NEM (${fmtAge(s.lagS ?? 0)})${s.late ? ' · late' : ''}`,
+        )
+        .join('\n');
+    } catch {
+      this.sources = '';
+    }
+  };
 
   static override styles = [
     shared,

@@ -15,6 +15,8 @@ import '../tabs/tab-generation.ts';
 import '../tabs/tab-prices.ts';
 import '../tabs/tab-stations.ts';
 import '../tabs/tab-generators.ts';
+import '../tabs/tab-curtailment.ts';
+import '../tabs/tab-batteries.ts';
 
 /** What "reset to defaults" restores: everything but the region, which the user keeps across tabs. */
 const { region: _region, ...RESET_VIEW } = DEFAULT_VIEW;
@@ -246,6 +248,10 @@ export class NemApp extends LitElement {
         return html`<tab-stations .panels=${panels} .view=${this.view} .client=${this.client} .error=${this.feed.error} ?loading=${loading}></tab-stations>`;
       case 'generators':
         return html`<tab-generators .panels=${panels} .view=${this.view} ?loading=${loading}></tab-generators>`;
+      case 'curtailment':
+        return html`<tab-curtailment .panels=${panels} .view=${this.view} ?loading=${loading}></tab-curtailment>`;
+      case 'batteries':
+        return html`<tab-batteries .panels=${panels} .view=${this.view} .client=${this.client} ?loading=${loading}></tab-batteries>`;
     }
   }
 

@@ -1,0 +1,185 @@
+// Runs a backfill: lists what the plan names (plan.ts), downloads each file it has not ingested before (streamed to
+// disk as NAME.part, renamed when whole), ingests it into the store, and records it in DIR/done.json, so a re-run —
+// after a kill, a failed download or a rejected file — fetches and ingests only what is missing. Files are deleted
+// once ingested unless `keep`. One request at a time, each with a timeout and retries (server/live/http-get.ts).
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ingestFiles } from '../store/ingest.ts';
+import { getWithRetries, HttpError, type GetOptions } from '../live/http-get.ts';
+import { parseListing, type ListedFile } from '../live/listing.ts';
+import {
+  DAILY_FOLDERS,
+  dailyFolder,
+  daysOf,
+  lastDays,
+  monthlyFolder,
+  wantedDaily,
+  wantedMonthly,
+  type DayRange,
+  type Month,
+} from './plan.ts';
+
+export interface BackfillOptions {
+  /** NEMWEB's site (NEMWEB_URL). */
+  base: string;
+  /** Whole months (MMSDM; the daily archive for a month MMSDM lacks), or the last `days` whole NEM days. */
+  months?: Month[];
+  days?: number;
+  /** Where downloads go and done.json is kept. */
+  dir: string;
+  conn: DuckDBConnection;
+  keep?: boolean;
+  /** Told after each file. */
+  progress?: (p: Progress) => void;
+  /** Plain-words lines: what was planned, what failed. */
+  log?: (line: string) => void;
+  http?: Partial<Omit<GetOptions, 'headers' | 'onRetry'>>;
+  now?: () => number;
+}
+
+export interface Progress {
+  file: string;
+  done: number;
+  total: number;
+  bytes: number;
+  rows: number;
+  /** Seconds left at the rate so far, null before a file is done. */
+  etaS: number | null;
+}
+
+export interface BackfillSummary {
+  /** Files the plan names, those already ingested by an earlier run, those fetched and ingested now, failures. */
+  planned: number;
+  skipped: number;
+  ingested: number;
+  failed: { file: string; error: string }[];
+  bytes: number;
+  rows: Record<string, number>;
+  seconds: number;
+}
+
+interface Target {
+  name: string;
+  url: string;
+}
+
+/** Local file name: NEMWEB's '#' (MMSDM archive names) kept as %23, as the files are linked. */
+const localName = (name: string) => name.replace(/#/g, '%23');
+
+export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
+  const started = performance.now();
+  const http: GetOptions = {
+    timeoutMs: 60_000,
+    retries: 3,
+    retryBaseMs: 2000,
+    fetch: globalThis.fetch,
+    signal: new AbortController().signal,
+    ...o.http,
+    onRetry: (attempt, err, delayMs) => o.log?.(`retrying (${attempt}) after ${err.message}, in ${delayMs} ms`),
+  };
+  const log = o.log ?? (() => {});
+  mkdirSync(o.dir, { recursive: true });
+  const donePath = join(o.dir, 'done.json');
+  const done = new Set<string>(existsSync(donePath) ? (JSON.parse(readFileSync(donePath, 'utf8')) as string[]) : []);
+
+  const targets = await plan(o, http, log);
+  const todo = targets.filter((t) => !done.has(t.name));
+  log(`${targets.length} files planned, ${targets.length - todo.length} already ingested, ${todo.length} to fetch`);
+  const summary: BackfillSummary = {
+    planned: targets.length,
+    skipped: targets.length - todo.length,
+    ingested: 0,
+    failed: [],
+    bytes: 0,
+    rows: {},
+    seconds: 0,
+  };
+  let rows = 0;
+  for (const [i, t] of todo.entries()) {
+    const path = join(o.dir, localName(t.name));
+    try {
+      if (!existsSync(path)) await download(t.url, path, http);
+      summary.bytes += statSync(path).size;
+      const report = await ingestFiles(o.conn, [path]);
+      const bad = report.files.find((f) => f.error);
+      if (bad) throw new Error(bad.error);
+      for (const [table, n] of Object.entries(report.rows)) {
+        summary.rows[table] = (summary.rows[table] ?? 0) + n;
+        rows += n;
+      }
+      done.add(t.name);
+      writeFileSync(donePath, JSON.stringify([...done].sort()));
+      if (!o.keep) rmSync(path, { force: true });
+      summary.ingested++;
+    } catch (err) {
+      summary.failed.push({ file: t.name, error: (err as Error).message });
+      log(`failed: ${t.name}: ${(err as Error).message} (a re-run tries it again)`);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    o.progress?.({
+      file: t.name,
+      done: i + 1,
+      total: todo.length,
+      bytes: summary.bytes,
+      rows,
+      etaS: (elapsed / (i + 1)) * (todo.length - i - 1),
+    });
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** The files to take: each month's MMSDM files, or the daily archive's for a month MMSDM lacks and for `days`. */
+async function plan(o: BackfillOptions, http: GetOptions, log: (l: string) => void): Promise<Target[]> {
+  const now = (o.now ?? Date.now)();
+  const yesterday = lastDays(1, now).to;
+  const out: Target[] = [];
+  const daily: DayRange[] = [];
+  for (const m of o.months ?? []) {
+    const folder = monthlyFolder(o.base, m);
+    try {
+      out.push(...(await list(folder, http)).filter((f) => wantedMonthly(f.name, m)));
+    } catch (err) {
+      if (!(err instanceof HttpError && err.status === 404)) throw err;
+      const days = daysOf(m, yesterday);
+      if (!days) continue;
+      log(`${m.year}-${String(m.month).padStart(2, '0')}: not in MMSDM yet; from the daily archive instead`);
+      daily.push(days);
+    }
+  }
+  if (o.days) daily.push(lastDays(o.days, now));
+  if (daily.length) {
+    for (const folder of DAILY_FOLDERS) {
+      const files = await list(dailyFolder(o.base, folder), http);
+      out.push(...files.filter((f) => daily.some((d) => wantedDaily(f.name, d))));
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((t) => !seen.has(t.name) && seen.add(t.name)).map(({ name, url }) => ({ name, url }));
+}
+
+async function list(url: string, http: GetOptions): Promise<ListedFile[]> {
+  const res = await getWithRetries(url, http);
+  return parseListing(await res.text(), url);
+}
+
+async function download(url: string, path: string, http: GetOptions): Promise<void> {
+  const res = await getWithRetries(url, http);
+  if (!res.body) throw new Error(`${url}: empty response`);
+  const part = `${path}.part`;
+  await pipeline(Readable.fromWeb(res.body as ReadableStream), createWriteStream(part));
+  renameSync(part, path);
+}
