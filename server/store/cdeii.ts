@@ -32,10 +32,12 @@ export class FactorRows {
   }
 
   /**
-   * Replaces the stored factors of the DUIDs seen and recomputes the rollups' emissions over everything stored with
-   * them (in the caller's transaction, so a failing file changes neither).
+   * Replaces the stored factors of the DUIDs seen and, when that changed any unit's factor, recomputes the rollups'
+   * emissions over everything stored (in the caller's transaction, so a failing file changes neither). AEMO republishes
+   * the file daily, mostly unchanged: the same factors cost no recompute.
    */
   async store(conn: DuckDBConnection): Promise<number> {
+    const before = await factorsHash(conn);
     const rows = [...this.byDuid].map(([duid, fs]) => {
       const mean = fs.reduce((a, b) => a + b, 0) / fs.length;
       return `('${duid.replace(/'/g, "''")}', ${mean}, ${fs.length})`;
@@ -43,7 +45,13 @@ export class FactorRows {
     for (let i = 0; i < rows.length; i += 500) {
       await conn.run(`INSERT OR REPLACE INTO emission_factors VALUES ${rows.slice(i, i + 500).join(', ')}`);
     }
-    await refreshAllRollups(conn);
+    if ((await factorsHash(conn)) !== before) await refreshAllRollups(conn);
     return rows.length;
   }
+}
+
+/** A fingerprint of every unit's factor as queries read it. */
+async function factorsHash(conn: DuckDBConnection): Promise<string> {
+  const rows = (await conn.runAndReadAll('SELECT sum(hash(duid, factor))::VARCHAR FROM unit_factor')).getRows();
+  return String(rows[0][0]);
 }

@@ -169,5 +169,11 @@ describe('a CDEII file imported after the data', () => {
     expect(await unitTonnes('LYA1')).toBe(brown);
     const [nsw] = await all(conn, `SELECT sum(co2) AS t FROM gen_1d WHERE region = 'NSW1' AND fuel = 'Coal'`);
     expect(Number(nsw.t)).toBeCloseTo(expected('BW01', 0.91), 3);
+
+    // The same file again (AEMO republishes it daily, mostly unchanged): no factor moved, so no recompute, which a
+    // marked rollup row shows by staying marked.
+    await conn.run(`UPDATE unit_1d SET co2 = -1 WHERE duid = 'LYA1'`);
+    expect((await ingestFiles(conn, [CDEII])).rejected).toBe(0);
+    expect(await unitTonnes('LYA1')).toBeLessThan(0);
   });
 });
