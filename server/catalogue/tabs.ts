@@ -65,6 +65,8 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       renewables: { kind: 'renewables.share', params: { region: p.region, ...day } },
       demand: { kind: 'demand.history', params: { region: p.region, ...day } },
       records: { kind: 'demand.records', params: { region: p.region } },
+      emissions: { kind: 'emissions.history', params: { region: p.region, ...day } },
+      batteries: { kind: 'batteries.fleet', params: { region: p.region, ...day } },
     };
   },
   'tab.generation': (p): Plan<'tab.generation'> => {

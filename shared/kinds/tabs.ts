@@ -30,6 +30,8 @@ export const TABS = {
         renewables: Series<'share'>;
         demand: Series<DemandSeries>;
         records: DemandRecords;
+        emissions: EmissionsHistory;
+        batteries: BatteriesFleet;
       }>
     >(),
   },

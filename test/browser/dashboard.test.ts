@@ -14,7 +14,7 @@ import { charts, deepText, feed, waitForCharts, watchErrors } from './page-probe
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** Charts each tab draws (stations: output and its time of day, for the default station). */
 const CHARTS: Record<string, number> = {
-  nem: 4,
+  nem: 6,
   generation: 7,
   prices: 2,
   stations: 2,

@@ -100,4 +100,31 @@ describe('market depth on the dashboard', () => {
     expect(Object.values(ABOUT)).toContain(text[0].trim());
     expect(errors).toEqual([]);
   });
+
+  it("the NEM tab's emission intensity and battery fleet: now in the note, the last 24 hours charted", async () => {
+    const { page, errors } = await open('/?tab=nem&region=NEM');
+    const got = await waitForCharts(page, 6);
+    const intensity = await chartData(page, 'tab-nem', 'Emission intensity');
+    const values = intensity.data[1].filter((v): v is number => v !== null);
+    expect(values.length).toBeGreaterThan(200); // 24 h of 5-minute intervals
+    for (const v of values) {
+      expect(v).toBeGreaterThan(0.1);
+      expect(v).toBeLessThan(1.2);
+    }
+    const notes = await page.evaluate(() => {
+      const tab = document.querySelector('nem-app')!.shadowRoot!.querySelector('tab-nem')!.shadowRoot!;
+      return Object.fromEntries(
+        [...tab.querySelectorAll('nem-chart')].map((c) => [
+          (c as unknown as { heading: string }).heading,
+          (c as unknown as { note: string }).note,
+        ]),
+      );
+    });
+    // The note's "now" is the chart's last point.
+    expect(notes['Emission intensity']).toContain(`${values[values.length - 1].toFixed(3)} t/MWh`);
+    expect(notes.Batteries).toMatch(/^[\d,]+ MW out · [\d,]+ MW in at \d\d:\d\d/);
+    const fleet = got.find((c) => c.heading === 'Batteries')!;
+    expect(fleet.labels).toEqual(['Discharging', 'Charging']);
+    expect(errors).toEqual([]);
+  });
 });

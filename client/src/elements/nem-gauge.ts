@@ -42,6 +42,9 @@ export class NemGauge extends LitElement {
         fill: var(--fg);
         font-variant-numeric: tabular-nums;
       }
+      .value.long {
+        font-size: 23px;
+      }
       .label {
         font-size: 11px;
         fill: var(--muted);
@@ -58,7 +61,7 @@ export class NemGauge extends LitElement {
     return html`<svg viewBox="0 0 200 118" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${v} aria-label=${this.label}>
       <path d="M20 100 A80 80 0 0 1 180 100" fill="none" stroke="var(--track)" stroke-width="16" stroke-linecap="round" />
       ${this.value === null ? '' : svg`<path d="M20 100 A80 80 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}" fill="none" stroke=${this.color} stroke-width="16" stroke-linecap="round" />`}
-      <text x="100" y="92" text-anchor="middle" class="value">${this.value === null ? '–' : this.text || fmtPct(this.value)}</text>
+      <text x="100" y="92" text-anchor="middle" class="value ${this.text.length > 6 ? 'long' : ''}">${this.value === null ? '–' : this.text || fmtPct(this.value)}</text>
       <text x="100" y="114" text-anchor="middle" class="label">${this.label}</text>
     </svg>`;
   }

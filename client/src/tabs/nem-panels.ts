@@ -1,11 +1,13 @@
-// The NEM tab's "now" panels beside the mix: demand against its records. Each is a function of one panel's answer so
-// tab-nem.ts stays a layout.
+// The NEM tab's "now" panels beside the mix: demand against its records, emission intensity, the battery fleet. Each
+// is a function of one panel's answer so tab-nem.ts stays a layout.
 import { html, nothing } from 'lit';
 import { ABOUT } from '../../../shared/kinds.ts';
+import type { BatteriesFleet } from '../../../shared/kinds/batteries.ts';
 import type { DemandRecords } from '../../../shared/kinds/demand.ts';
-import { REGION_NAMES, type RegionChoice } from '../../../shared/nem.ts';
-import { fmtMw, fmtPct } from '../format.ts';
-import { fmtNemDateTime } from '../nem-time.ts';
+import type { EmissionsHistory } from '../../../shared/kinds/emissions.ts';
+import { FUEL_COLOURS, REGION_NAMES, type RegionChoice } from '../../../shared/nem.ts';
+import { fmtIntensity, fmtMw, fmtPct, fmtTonnes } from '../format.ts';
+import { fmtNemClock, fmtNemDateTime } from '../nem-time.ts';
 import { DEMAND_COLOUR } from './adapt.ts';
 import type { ChartData } from '../chart/types.ts';
 import '../chart/nem-chart.ts';
@@ -63,4 +65,57 @@ export function demandPanel(r: DemandRecords | undefined, region: RegionChoice, 
       .data=${r ? recordsChart(r) : null}
       ?loading=${loading}
     ></nem-chart>`;
+}
+
+/** The latest non-null value of a column and its time. */
+function latest(time: number[], values: (number | null)[]): { v: number; t: number } | null {
+  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return { v: values[i]!, t: time[i] };
+  return null;
+}
+
+const INTENSITY_COLOUR = '#8d6e3f';
+
+/** Emission intensity now (the latest interval) with its last 24 hours, and the day's tonnes. */
+export function emissionsPanel(
+  e: EmissionsHistory | undefined,
+  region: RegionChoice,
+  loading: boolean,
+  csvName: string,
+) {
+  const now = e ? latest(e.time, e.intensity) : null;
+  return html`<nem-chart
+    heading="Emission intensity"
+    about=${ABOUT['emissions.history']}
+    note=${now ? `${fmtIntensity(now.v)} at ${fmtNemClock(now.t)} · ${fmtTonnes(e!.totalT)} in 24 h · ${REGION_NAMES[region]}` : 't CO2-e per MWh generated'}
+    .config=${{ unit: 't/MWh', sync: 'nem', height: 150, csvName }}
+    .data=${e ? { x: e.time, series: [{ label: 'Intensity', color: INTENSITY_COLOUR, values: e.intensity, fill: true }] } : null}
+    ?loading=${loading}
+  ></nem-chart>`;
+}
+
+/** The battery fleet now (charging and discharging MW, AEMO's state of charge with its time) and its last 24 hours. */
+export function batteriesPanel(b: BatteriesFleet | undefined, region: RegionChoice, loading: boolean, csvName: string) {
+  const n = b?.now ?? null;
+  const soc =
+    n && n.socPct !== null && n.socTs !== null
+      ? ` · state of charge ${fmtPct(n.socPct)} (${fmtMw(n.socMwh).replace(' MW', ' MWh')} of ${fmtMw(n.storageMwh).replace(' MW', ' MWh')}, AEMO, ${fmtNemDateTime(n.socTs)})`
+      : '';
+  return html`<nem-chart
+    heading="Batteries"
+    about=${ABOUT['batteries.fleet']}
+    note=${n ? `${fmtMw(n.dischargingMw)} out · ${fmtMw(Math.abs(n.chargingMw))} in at ${fmtNemClock(n.ts)}${soc} · ${REGION_NAMES[region]}` : 'fleet charging and discharging · MW'}
+    .config=${{ unit: 'MW', sync: 'nem', height: 150, csvName }}
+    .data=${
+      b
+        ? {
+            x: b.time,
+            series: [
+              { label: 'Discharging', color: FUEL_COLOURS.Battery, values: b.series.discharging, fill: true },
+              { label: 'Charging', color: '#5dade2', values: b.series.charging, fill: true },
+            ],
+          }
+        : null
+    }
+    ?loading=${loading}
+  ></nem-chart>`;
 }

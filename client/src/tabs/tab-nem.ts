@@ -6,7 +6,7 @@ import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
 import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
-import { demandPanel } from './nem-panels.ts';
+import { batteriesPanel, demandPanel, emissionsPanel } from './nem-panels.ts';
 import { REGION_COLUMN, fuelChart, withDemand, regionChart } from './adapt.ts';
 import type { TableColumn, Row } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
@@ -118,6 +118,8 @@ export class TabNem extends TabBase<Panels> {
           .data=${p ? { x: p.renewables.time, series: [{ label: 'Renewables', color: FUEL_COLOURS.Wind, values: p.renewables.series.share, fill: true }] } : null}
           ?loading=${this.loading}
         ></nem-chart>
+        ${emissionsPanel(p?.emissions, region, this.loading, this.stem('emission-intensity', region))}
+        ${batteriesPanel(p?.batteries, region, this.loading, this.stem('batteries', region))}
       </div>
       <div class="stack">
         <nem-table
