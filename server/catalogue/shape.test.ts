@@ -31,7 +31,7 @@ afterAll(() => {
 });
 
 const PANELS: Partial<Record<Kind, string[]>> = {
-  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records'],
+  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records', 'emissions', 'batteries'],
   'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'demand', 'emissions'],
   'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
   'tab.stations': ['search', 'output'],

@@ -17,6 +17,7 @@ afterAll(async () => {
 
 const PARAMS: Partial<Record<Kind, Record<string, unknown>>> = {
   'station.output': { duid: 'WINDA1' },
+  'battery.soc': { duid: 'BATTA1' },
   'stations.search': { q: 'coal' },
 };
 
