@@ -93,7 +93,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   const log = o.log ?? (() => {});
   mkdirSync(o.dir, { recursive: true });
   const donePath = join(o.dir, 'done.json');
-  const done = new Set<string>(existsSync(donePath) ? (JSON.parse(readFileSync(donePath, 'utf8')) as string[]) : []);
+  const done = readDone(donePath, log);
 
   const targets = await plan(o, http, log);
   const todo = targets.filter((t) => !done.has(t.name));
@@ -115,13 +115,19 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
       summary.bytes += statSync(path).size;
       const report = await ingestFiles(o.conn, [path]);
       const bad = report.files.find((f) => f.error);
-      if (bad) throw new Error(bad.error);
+      if (bad) {
+        // Not what was asked for (an error page served as 200, a cut-off zip): a re-run downloads it again.
+        rmSync(path, { force: true });
+        throw new Error(bad.error);
+      }
       for (const [table, n] of Object.entries(report.rows)) {
         summary.rows[table] = (summary.rows[table] ?? 0) + n;
         rows += n;
       }
       done.add(t.name);
-      writeFileSync(donePath, JSON.stringify([...done].sort()));
+      // Written aside and renamed: a run stopped mid-write leaves the previous list, never half of one.
+      writeFileSync(`${donePath}.part`, JSON.stringify([...done].sort()));
+      renameSync(`${donePath}.part`, donePath);
       if (!o.keep) rmSync(path, { force: true });
       summary.ingested++;
     } catch (err) {
@@ -140,6 +146,20 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** The names done.json lists; a damaged one is set aside and the run starts over (ingest is idempotent). */
+function readDone(path: string, log: (l: string) => void): Set<string> {
+  if (!existsSync(path)) return new Set();
+  try {
+    const names: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return new Set(names);
+  } catch {
+    // set aside below
+  }
+  renameSync(path, `${path}.damaged`);
+  log(`${path} is not a list of file names: set aside as done.json.damaged; every planned file is fetched again`);
+  return new Set();
 }
 
 /** The files to take: each month's MMSDM files, or the daily archive's for a month MMSDM lacks and for `days`. */
