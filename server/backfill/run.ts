@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -196,10 +196,42 @@ async function list(url: string, http: GetOptions): Promise<ListedFile[]> {
   return parseListing(await res.text(), url);
 }
 
-async function download(url: string, path: string, http: GetOptions): Promise<void> {
-  const res = await getWithRetries(url, http);
+/** Larger than any file NEMWEB's archives hold (a zip the ingest inflates at most 4 GiB from). */
+const MAX_FILE_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Streams `url` to `path` (through `path.part`, renamed when whole). A big file on a slow link takes as long as it
+ * keeps coming: the timeout is for the headers and for any silence in the body, not the whole transfer; a body past
+ * `maxBytes` (a file that never ends) fails. A failed download leaves no file.
+ */
+export async function download(url: string, path: string, http: GetOptions, maxBytes = MAX_FILE_BYTES): Promise<void> {
+  const stall = new AbortController();
+  const signal = AbortSignal.any([http.signal, stall.signal]);
+  const res = await getWithRetries(url, { ...http, headersTimeoutOnly: true, signal });
   if (!res.body) throw new Error(`${url}: empty response`);
   const part = `${path}.part`;
-  await pipeline(Readable.fromWeb(res.body as ReadableStream), createWriteStream(part));
+  let bytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(new Error(`${url}: no data for ${http.timeoutMs} ms`)), http.timeoutMs);
+  };
+  const bounded = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new Error(`${url}: larger than ${maxBytes} bytes`));
+      arm();
+      done(null, chunk);
+    },
+  });
+  arm();
+  try {
+    await pipeline(Readable.fromWeb(res.body as ReadableStream), bounded, createWriteStream(part));
+  } catch (err) {
+    rmSync(part, { force: true });
+    throw stall.signal.aborted ? (stall.signal.reason as Error) : err;
+  } finally {
+    clearTimeout(timer);
+  }
   renameSync(part, path);
 }

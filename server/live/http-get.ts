@@ -23,6 +23,8 @@ export interface GetOptions {
   /** Aborts the request and any wait between tries. */
   signal: AbortSignal;
   headers?: Record<string, string>;
+  /** The timeout bounds only the wait for the response's headers: the caller bounds reading the body. */
+  headersTimeoutOnly?: boolean;
   /** Told of each failed try that will be retried. */
   onRetry?: (attempt: number, err: Error, delayMs: number) => void;
 }
@@ -31,8 +33,12 @@ export interface GetOptions {
 export async function getWithRetries(url: string, o: GetOptions): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
-      const res = await o.fetch(url, { headers: { 'user-agent': USER_AGENT, ...o.headers }, signal });
+      const timeout = o.headersTimeoutOnly ? new AbortController() : undefined;
+      const timer = timeout && setTimeout(() => timeout.abort(timedOut()), o.timeoutMs);
+      const signal = AbortSignal.any([o.signal, timeout?.signal ?? AbortSignal.timeout(o.timeoutMs)]);
+      const res = await o
+        .fetch(url, { headers: { 'user-agent': USER_AGENT, ...o.headers }, signal })
+        .finally(() => clearTimeout(timer));
       if (res.ok || res.status === 304) return res;
       await res.body?.cancel();
       throw new HttpError(res.status, url);
@@ -45,6 +51,8 @@ export async function getWithRetries(url: string, o: GetOptions): Promise<Respon
     }
   }
 }
+
+const timedOut = () => new DOMException('The operation timed out', 'TimeoutError');
 
 function describe(err: Error, timeoutMs: number): Error {
   if (err.name === 'TimeoutError') return new Error(`timed out after ${timeoutMs} ms`);
