@@ -163,4 +163,36 @@ describe('HttpFeed', () => {
       await feed.stop();
     }
   });
+
+  it('stops reading a file without a length once it passes maxBytes, instead of buffering it until the timeout', async () => {
+    const a = dispatchIs(T0);
+    web.feeds.set('f', [a]);
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    // The zip never ends (no content-length): 16 MB as fast as it is read, then silence.
+    const endless: typeof fetch = async (input, init) => {
+      if (!String(input).endsWith('.zip')) return globalThis.fetch(input, init);
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal!.reason)),
+        pull: (c) => {
+          if (pulled >= 16 * 1024 * 1024) return new Promise<void>(() => undefined);
+          pulled += chunk.length;
+          c.enqueue(chunk);
+        },
+      });
+      return new Response(body, { status: 200 });
+    };
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, {
+      ...fast,
+      timeoutMs: 5000,
+      retries: 0,
+      maxBytes: 1024 * 1024,
+      fetch: endless,
+    });
+    const t0 = performance.now();
+    expect(await feed.poll()).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2500);
+    expect(pulled).toBeLessThanOrEqual(1024 * 1024 + 2 * chunk.length);
+    expect(logged('live: download failed; will try again next poll')[0].err).toMatch(/over the 1048576 byte limit/);
+  });
 });

@@ -201,9 +201,18 @@ export class HttpFeed implements Feed {
     const res = await this.request(url, {}, quiet);
     const length = Number(res.headers.get('content-length') ?? 0);
     if (length > this.o.maxBytes) throw new Error(`${url} is ${length} bytes, over the ${this.o.maxBytes} limit`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > this.o.maxBytes) throw new Error(`${url} is over the ${this.o.maxBytes} byte limit`);
-    return bytes;
+    // Read chunk by chunk: a body without a length (or longer than it says) stops at the limit, not at the timeout.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (res.body) {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        // Leaving the loop cancels the body (the connection is dropped).
+        if (size > this.o.maxBytes) throw new Error(`${url} is over the ${this.o.maxBytes} byte limit`);
+        chunks.push(chunk);
+      }
+    }
+    return Buffer.concat(chunks, size);
   }
 
   /** GET with a timeout and retries (http-get.ts); retries are logged, quietly while a source is known down. */
