@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ingestFiles } from '../store/ingest.ts';
-import { getWithRetries, HttpError, type GetOptions } from '../live/http-get.ts';
+import { getWithRetries, HttpError, MAX_LISTING_BYTES, readBody, type GetOptions } from '../live/http-get.ts';
 import { parseListing, type ListedFile } from '../live/listing.ts';
 import {
   DAILY_FOLDERS,
@@ -193,7 +193,7 @@ async function plan(o: BackfillOptions, http: GetOptions, log: (l: string) => vo
 
 async function list(url: string, http: GetOptions): Promise<ListedFile[]> {
   const res = await getWithRetries(url, http);
-  return parseListing(await res.text(), url);
+  return parseListing(new TextDecoder().decode(await readBody(res, MAX_LISTING_BYTES, url)), url);
 }
 
 /** Larger than any file NEMWEB's archives hold (a zip the ingest inflates at most 4 GiB from). */

@@ -67,3 +67,28 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 }
+
+/** Listings are small (NEMWEB's biggest, a Current folder of ~3,000 files, is under 1 MB): bound what one may take. */
+export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A response's body, read chunk by chunk: one without a length (or longer than it says) fails once past `maxBytes`,
+ * instead of being buffered until the timeout. Leaving the loop cancels the body (the connection is dropped).
+ */
+export async function readBody(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const length = Number(res.headers.get('content-length') ?? 0);
+  if (length > maxBytes) {
+    await res.body?.cancel();
+    throw new Error(`${url} is ${length} bytes, over the ${maxBytes} limit`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new Error(`${url} is over the ${maxBytes} byte limit`);
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks, size);
+}
