@@ -127,6 +127,8 @@ export function duckdbBudget(cores: number): { threads: number; maxColdQueries: 
 }
 const BUDGET = duckdbBudget(cpus().length);
 
+const DEMO_END_MIN = Date.UTC(2000, 0, 1) / 1000;
+const DEMO_END_MAX = Date.UTC(2038, 0, 1) / 1000;
 const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
   port: { env: 'PORT', flag: 'port', default: 5006, parse: int(0, 65535) },
   host: { env: 'HOST', flag: 'host', default: '127.0.0.1', parse: text },
@@ -142,6 +144,8 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw) / 1000;
       if (!Number.isFinite(t) || !/^\d+$|[zZ]$|[+-]\d\d:?\d\d$/.test(raw))
         throw new Error('must be now, epoch seconds, or an ISO-8601 time with its offset (2026-11-01T00:00+10:00)');
+      // The store's times are INTEGER (32-bit) epoch seconds, with room for a day's buckets; from/to start at 2000.
+      if (t < DEMO_END_MIN || t >= DEMO_END_MAX) throw new Error('must be from 2000-01-01 to 2037-12-31');
       return Math.floor(t / 300) * 300;
     },
   },

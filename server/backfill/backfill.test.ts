@@ -2,7 +2,7 @@
 // 2026 samples under their MMSDM names), a month MMSDM lacks from the daily archive (a zip of interval zips), into a
 // real store; what it stores equals a direct ingest of the same files; a re-run fetches nothing, and after a failed
 // download only that file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -127,5 +127,41 @@ describe('backfill', () => {
 
     const third = await backfill(opts(conn, 'dl-b'));
     expect(third).toMatchObject({ ingested: 0, skipped: third.planned, failed: [] });
+  });
+
+  it('fetches again on a re-run a file that came as a 200 with something else than a zip (an HTML error page)', async () => {
+    const conn = await store('c');
+    const folder = monthlyFolder('', APRIL).slice(1, -1);
+    const real = site.feeds.get(folder)!;
+    const html = new TextEncoder().encode('<html><body>Service temporarily unavailable</body></html>');
+    site.feeds.set(
+      folder,
+      real.map((f) => (/DISPATCHPRICE/.test(f.name) ? { ...f, bytes: html } : f)),
+    );
+    try {
+      const first = await backfill(opts(conn, 'dl-c'));
+      expect(first.failed.map((f) => f.file)).toEqual([expect.stringContaining('DISPATCHPRICE')]);
+    } finally {
+      site.feeds.set(folder, real);
+    }
+    const before = site.requests.length;
+    const second = await backfill(opts(conn, 'dl-c'));
+    expect(second).toMatchObject({ ingested: 1, failed: [] });
+    const fetched = site.requests.slice(before).filter((r) => /\.zip$/.test(r));
+    expect(fetched).toEqual([expect.stringContaining('DISPATCHPRICE')]);
+    expect((await one(conn, 'SELECT count(*)::INT FROM price'))[0]).toBeGreaterThan(0);
+  });
+
+  it('says what is wrong with a damaged done.json and starts over instead of stopping', async () => {
+    const conn = await store('d');
+    const dir = join(tmp, 'dl-d');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'done.json'), '["PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#2026040'); // cut off mid-write
+    const lines: string[] = [];
+    const s = await backfill({ ...opts(conn, 'dl-d'), log: (l) => lines.push(l) });
+    expect(s.failed).toEqual([]);
+    expect(s.skipped).toBe(0);
+    expect(lines.some((l) => l.includes('done.json'))).toBe(true);
+    expect(Array.isArray(JSON.parse(readFileSync(join(dir, 'done.json'), 'utf8')))).toBe(true);
   });
 });

@@ -13,12 +13,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ingestFiles } from '../store/ingest.ts';
-import { getWithRetries, HttpError, type GetOptions } from '../live/http-get.ts';
+import { getWithRetries, HttpError, MAX_LISTING_BYTES, readBody, type GetOptions } from '../live/http-get.ts';
 import { parseListing, type ListedFile } from '../live/listing.ts';
 import {
   DAILY_FOLDERS,
@@ -93,7 +93,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   const log = o.log ?? (() => {});
   mkdirSync(o.dir, { recursive: true });
   const donePath = join(o.dir, 'done.json');
-  const done = new Set<string>(existsSync(donePath) ? (JSON.parse(readFileSync(donePath, 'utf8')) as string[]) : []);
+  const done = readDone(donePath, log);
 
   const targets = await plan(o, http, log);
   const todo = targets.filter((t) => !done.has(t.name));
@@ -115,13 +115,19 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
       summary.bytes += statSync(path).size;
       const report = await ingestFiles(o.conn, [path]);
       const bad = report.files.find((f) => f.error);
-      if (bad) throw new Error(bad.error);
+      if (bad) {
+        // Not what was asked for (an error page served as 200, a cut-off zip): a re-run downloads it again.
+        rmSync(path, { force: true });
+        throw new Error(bad.error);
+      }
       for (const [table, n] of Object.entries(report.rows)) {
         summary.rows[table] = (summary.rows[table] ?? 0) + n;
         rows += n;
       }
       done.add(t.name);
-      writeFileSync(donePath, JSON.stringify([...done].sort()));
+      // Written aside and renamed: a run stopped mid-write leaves the previous list, never half of one.
+      writeFileSync(`${donePath}.part`, JSON.stringify([...done].sort()));
+      renameSync(`${donePath}.part`, donePath);
       if (!o.keep) rmSync(path, { force: true });
       summary.ingested++;
     } catch (err) {
@@ -140,6 +146,20 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** The names done.json lists; a damaged one is set aside and the run starts over (ingest is idempotent). */
+function readDone(path: string, log: (l: string) => void): Set<string> {
+  if (!existsSync(path)) return new Set();
+  try {
+    const names: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return new Set(names);
+  } catch {
+    // set aside below
+  }
+  renameSync(path, `${path}.damaged`);
+  log(`${path} is not a list of file names: set aside as done.json.damaged; every planned file is fetched again`);
+  return new Set();
 }
 
 /** The files to take: each month's MMSDM files, or the daily archive's for a month MMSDM lacks and for `days`. */
@@ -173,13 +193,45 @@ async function plan(o: BackfillOptions, http: GetOptions, log: (l: string) => vo
 
 async function list(url: string, http: GetOptions): Promise<ListedFile[]> {
   const res = await getWithRetries(url, http);
-  return parseListing(await res.text(), url);
+  return parseListing(new TextDecoder().decode(await readBody(res, MAX_LISTING_BYTES, url)), url);
 }
 
-async function download(url: string, path: string, http: GetOptions): Promise<void> {
-  const res = await getWithRetries(url, http);
+/** Larger than any file NEMWEB's archives hold (a zip the ingest inflates at most 4 GiB from). */
+const MAX_FILE_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Streams `url` to `path` (through `path.part`, renamed when whole). A big file on a slow link takes as long as it
+ * keeps coming: the timeout is for the headers and for any silence in the body, not the whole transfer; a body past
+ * `maxBytes` (a file that never ends) fails. A failed download leaves no file.
+ */
+export async function download(url: string, path: string, http: GetOptions, maxBytes = MAX_FILE_BYTES): Promise<void> {
+  const stall = new AbortController();
+  const signal = AbortSignal.any([http.signal, stall.signal]);
+  const res = await getWithRetries(url, { ...http, headersTimeoutOnly: true, signal });
   if (!res.body) throw new Error(`${url}: empty response`);
   const part = `${path}.part`;
-  await pipeline(Readable.fromWeb(res.body as ReadableStream), createWriteStream(part));
+  let bytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(new Error(`${url}: no data for ${http.timeoutMs} ms`)), http.timeoutMs);
+  };
+  const bounded = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new Error(`${url}: larger than ${maxBytes} bytes`));
+      arm();
+      done(null, chunk);
+    },
+  });
+  arm();
+  try {
+    await pipeline(Readable.fromWeb(res.body as ReadableStream), bounded, createWriteStream(part));
+  } catch (err) {
+    rmSync(part, { force: true });
+    throw stall.signal.aborted ? (stall.signal.reason as Error) : err;
+  } finally {
+    clearTimeout(timer);
+  }
   renameSync(part, path);
 }

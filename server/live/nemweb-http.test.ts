@@ -1,6 +1,7 @@
 // The HTTP poller against a NEMWEB-style listing served by node:http on loopback, into a real store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFeed } from './nemweb-http.ts';
+import { MAX_LISTING_BYTES } from './http-get.ts';
 import { badDispatchIs, dispatchIs } from '../../bench/nemweb/files.ts';
 import { nemwebSite as nemweb, type NemwebSite as Nemweb } from '../../bench/nemweb/site.ts';
 import { storeHarness, type Harness } from '../../test/util/live-store.ts';
@@ -162,5 +163,65 @@ describe('HttpFeed', () => {
     } finally {
       await feed.stop();
     }
+  });
+
+  it('stops reading a file without a length once it passes maxBytes, instead of buffering it until the timeout', async () => {
+    const a = dispatchIs(T0);
+    web.feeds.set('f', [a]);
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    // The zip never ends (no content-length): 16 MB as fast as it is read, then silence.
+    const endless: typeof fetch = async (input, init) => {
+      if (!String(input).endsWith('.zip')) return globalThis.fetch(input, init);
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal!.reason)),
+        pull: (c) => {
+          if (pulled >= 16 * 1024 * 1024) return new Promise<void>(() => undefined);
+          pulled += chunk.length;
+          c.enqueue(chunk);
+        },
+      });
+      return new Response(body, { status: 200 });
+    };
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, {
+      ...fast,
+      timeoutMs: 5000,
+      retries: 0,
+      maxBytes: 1024 * 1024,
+      fetch: endless,
+    });
+    const t0 = performance.now();
+    expect(await feed.poll()).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2500);
+    expect(pulled).toBeLessThanOrEqual(1024 * 1024 + 2 * chunk.length);
+    expect(logged('live: download failed; will try again next poll')[0].err).toMatch(/over the 1048576 byte limit/);
+  });
+
+  it('stops reading a listing that never ends at MAX_LISTING_BYTES', async () => {
+    let pulled = 0;
+    const chunk = new TextEncoder().encode('<a href="x">x</a>'.repeat(4096));
+    const endless: typeof fetch = async (_input, init) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal!.reason)),
+          pull: (c) => {
+            if (pulled >= 2 * MAX_LISTING_BYTES) return new Promise<void>(() => undefined);
+            pulled += chunk.length;
+            c.enqueue(chunk);
+          },
+        }),
+        { status: 200 },
+      );
+    const feed = new HttpFeed([`${web.base}/f/`], h.intake, h.log, {
+      ...fast,
+      timeoutMs: 10_000,
+      retries: 0,
+      fetch: endless,
+    });
+    const t0 = performance.now();
+    expect(await feed.poll()).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(pulled).toBeLessThanOrEqual(MAX_LISTING_BYTES + 2 * chunk.length);
+    expect(h.lines.find((l) => /^live: source down/.test(l.msg))?.msg).toMatch(/over the 33554432 byte limit/);
   });
 });

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
-import { getWithRetries, HttpError } from './http-get.ts';
+import { getWithRetries, HttpError, MAX_LISTING_BYTES, readBody } from './http-get.ts';
 import { parseListing, type ListedFile } from './listing.ts';
 import { nextListing, stampsOf } from './rhythm.ts';
 
@@ -176,7 +176,7 @@ export class HttpFeed implements Feed {
       if (state.lastModified) headers['if-modified-since'] = state.lastModified;
       const res = await this.request(url, headers, state.failures > 0);
       if (res.status !== 304) {
-        const html = await res.text();
+        const html = new TextDecoder().decode(await readBody(res, MAX_LISTING_BYTES, url));
         state.listed = parseListing(html, url);
         state.etag = res.headers.get('etag') ?? undefined;
         state.lastModified = res.headers.get('last-modified') ?? undefined;
@@ -198,12 +198,7 @@ export class HttpFeed implements Feed {
   }
 
   private async get(url: string, quiet: boolean): Promise<Uint8Array> {
-    const res = await this.request(url, {}, quiet);
-    const length = Number(res.headers.get('content-length') ?? 0);
-    if (length > this.o.maxBytes) throw new Error(`${url} is ${length} bytes, over the ${this.o.maxBytes} limit`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > this.o.maxBytes) throw new Error(`${url} is over the ${this.o.maxBytes} byte limit`);
-    return bytes;
+    return readBody(await this.request(url, {}, quiet), this.o.maxBytes, url);
   }
 
   /** GET with a timeout and retries (http-get.ts); retries are logged, quietly while a source is known down. */

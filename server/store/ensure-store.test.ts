@@ -183,5 +183,27 @@ describe('ensureStore', () => {
       expect(s.wm).toBeGreaterThanOrEqual(cut);
       expect(s).toMatchObject({ followsClock: true, intervals: 288, dupes: 0 });
     });
+
+    it('is rebuilt ending now when it is ahead of the clock (a REPLAY_SECONDS run went on past now), unless replaying', async () => {
+      const cut = await rewind(0);
+      const { instance } = await openStore({ dataDir: own, threads: 2 });
+      const conn = await instance.connect();
+      const shift = 2 * 86400; // a replay at 5 s an interval for 48 minutes
+      for (const t of ['scada', 'price', 'interconnector', 'rooftop', 'regionsum', 'unit_dispatch', 'gen_5m'])
+        await conn.run(`UPDATE ${t} SET ts = ts + ${shift}`);
+      await conn.run(`UPDATE meta SET value = '${cut + shift}' WHERE key = 'demo_watermark'`);
+      conn.closeSync();
+      instance.closeSync();
+      // A replay may run ahead: it goes on from there.
+      const replay = await ensureStore({ ...clock, replaySeconds: 5 }, { info: () => undefined });
+      replay.instance.closeSync();
+      expect(replay.watermark).toBe(cut + shift);
+      const before = lastWholeInterval(Date.now());
+      const s = await run();
+      expect(s.lines[0]).toMatch(/^demo: \d+ intervals ahead of the clock: rebuilding it to end now/);
+      expect(s.wm).toBeGreaterThanOrEqual(before);
+      expect(s.wm).toBeLessThanOrEqual(lastWholeInterval(Date.now()));
+      expect(s).toMatchObject({ followsClock: true, intervals: 288, dupes: 0 });
+    });
   });
 });

@@ -29,9 +29,12 @@ export interface EnsuredStore {
 
 /** A demo store further behind the clock than this is rebuilt ending now rather than appended to. */
 export const CATCH_UP_DAYS = 92;
+/** A demo store further ahead of the clock than this is rebuilt ending now rather than waited for. */
+const AHEAD_S = 3600;
 
 export async function ensureStore(
-  config: Pick<Config, 'dataDir' | 'demoDays' | 'threads' | 'memoryLimit'> & Partial<Pick<Config, 'demoEnd'>>,
+  config: Pick<Config, 'dataDir' | 'demoDays' | 'threads' | 'memoryLimit'> &
+    Partial<Pick<Config, 'demoEnd' | 'replaySeconds'>>,
   log: StoreLog,
   opts: { demo?: boolean } = {},
 ): Promise<EnsuredStore> {
@@ -58,15 +61,20 @@ export async function ensureStore(
     const meta = await readMeta(conn);
     followsClock = !demo && meta.source === 'demo' && meta.demo_follows_clock === '1';
     const behind = followsClock && clock && found ? end - found.watermark : 0;
+    // Ahead of the clock (a REPLAY_SECONDS run went on past now, or the clock was set back): following the clock
+    // would freeze the "live" demo, stamped in the future, until the clock caught up. A replay may run ahead.
+    const ahead = -behind > AHEAD_S && !config.replaySeconds;
     // Nothing is served yet: a build or catch-up may use every core, then the store goes back to the serving budget.
     const allCores = () => conn.run(`SET threads = ${Math.max(config.threads, cpus().length)}`);
     const served = () => conn.run(`SET threads = ${config.threads}`);
-    if (demo || behind > CATCH_UP_DAYS * 86400) {
+    if (demo || behind > CATCH_UP_DAYS * 86400 || ahead) {
       const pinned = config.demoEnd === undefined ? {} : { end, followsClock: clock };
       log.info(
         demo
           ? `demo: building ${config.demoDays} days of 5-minute data in ${path} (once; later starts reuse it)`
-          : `demo: ${Math.round(behind / 86400)} days behind the clock (over ${CATCH_UP_DAYS}): rebuilding it to end now`,
+          : ahead
+            ? `demo: ${-behind / 300} intervals ahead of the clock: rebuilding it to end now`
+            : `demo: ${Math.round(behind / 86400)} days behind the clock (over ${CATCH_UP_DAYS}): rebuilding it to end now`,
       );
       await allCores();
       const res = await buildDemo(conn, {
