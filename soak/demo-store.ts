@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../server/config.ts';
 import { DB_FILE, openStore, readWatermark } from '../server/store/db.ts';
+import { DEMO_WATERMARK } from '../server/store/demo.ts';
 import { ensureStore } from '../server/store/ensure-store.ts';
 
 /** Days of data the store in dataDir spans (rounded), or null when there is no store there. */
@@ -33,7 +34,9 @@ export async function ensureDemoStore(
     if (have === 0) throw new Error(`the store in ${dataDir} holds no prices; remove it or choose another data dir`);
     return have;
   }
-  const store = await ensureStore(loadConfig([], { DATA_DIR: dataDir, DEMO_DAYS: String(days) }), { info: log });
+  // Pinned to the demo's fixed end: the same store (so comparable figures) on every machine and run.
+  const config = loadConfig([], { DATA_DIR: dataDir, DEMO_DAYS: String(days), DEMO_END: String(DEMO_WATERMARK) });
+  const store = await ensureStore(config, { info: log });
   store.instance.closeSync();
   return days;
 }
