@@ -9,6 +9,7 @@ import { validateParams } from '../shared/kinds.ts';
 import { warmList } from '../server/warmup/list.ts';
 import { runWarmup } from '../server/warmup/run.ts';
 import { storeAnswerPath } from '../server/warmup/store-path.ts';
+import { LanePool } from '../server/lane.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -23,8 +24,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const list = warmList();
     ctx.log(`cache: warmup of ${list.length} queries into an empty LMDB…`);
     let cache = open();
-    let path = await storeAnswerPath(conn, cache);
-    const cold = await runWarmup(path);
+    // As `npm run warmup` runs it: a question per core at once, each on its own connection.
+    const lanes = new LanePool(instance, ctx.cores);
+    let path = await storeAnswerPath(conn, cache, undefined, lanes);
+    const cold = await runWarmup(path, { concurrency: lanes.width });
+    await lanes.close();
     if (cold.failed) throw new Error(`cache: ${cold.failed} warmup queries failed`);
     results.push({
       name: `warmup, empty cache (${list.length} queries: tabs × regions × presets + common kinds)`,

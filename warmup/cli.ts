@@ -2,7 +2,9 @@
 // kinds, computed from the store under DATA_DIR. A live progress line on a terminal, a summary line at the end.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { ConfigError, loadConfig } from '../server/config.ts';
+import { LanePool } from '../server/lane.ts';
 import { TieredCache } from '../server/cache/tiered.ts';
 import { DB_FILE, openStore, StoreBusyError } from '../server/store/db.ts';
 import type { WarmQuery } from '../server/warmup/list.ts';
@@ -25,6 +27,7 @@ async function main(): Promise<number> {
     memoryLimit: config.memoryLimit,
   });
   const conn = await instance.connect();
+  const lanes = new LanePool(instance, cpus().length);
   // This process serves nothing from memory: a small LRU is enough; LMDB is what warmup fills. The cache's own
   // warnings (a full disk, a damaged file rebuilt) go to stderr, a line each, beside the progress.
   const say = (detail: object, msg: string) => console.error(`warmup: ${msg} ${JSON.stringify(detail)}`);
@@ -38,13 +41,15 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => abort.abort());
   const show = progressDisplay(process.stderr);
   try {
-    const path = await storeAnswerPath(conn, cache);
-    const summary = await runWarmup(path, { onProgress: show.update, signal: abort.signal });
+    // Offline: a question per core at once, each on its own connection (the server's boot warmup keeps to its gate).
+    const path = await storeAnswerPath(conn, cache, undefined, lanes);
+    const summary = await runWarmup(path, { onProgress: show.update, signal: abort.signal, concurrency: lanes.width });
     show.done();
     console.log(summaryLine(summary, config.cacheDir, abort.signal.aborted));
     return summary.failed > 0 || abort.signal.aborted ? 1 : 0;
   } finally {
     await cache.close();
+    await lanes.close();
     conn.closeSync();
     instance.closeSync();
   }

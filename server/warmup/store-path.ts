@@ -22,10 +22,15 @@ export interface StoreAnswerPath extends AnswerPath {
   refresh(): Promise<number>;
 }
 
+/**
+ * `lanes`: the connections misses are computed on (default: `conn` alone); several let an offline warmup use every
+ * core, one query per connection.
+ */
 export async function storeAnswerPath(
   conn: DuckDBConnection,
   cache: TieredCache,
   generation?: string,
+  lanes?: ConnHolder,
 ): Promise<StoreAnswerPath> {
   const read = async () => {
     const w = await readWatermark(conn);
@@ -34,7 +39,7 @@ export async function storeAnswerPath(
   };
   const w = await read();
   // The one connection is the only helper, and nothing closes it under a flight: no hand-over ever happens.
-  const holder: ConnHolder = { closed: false, withConn: (fn) => fn(conn) };
+  const holder: ConnHolder = lanes ?? { closed: false, withConn: (fn) => fn(conn) };
   const flight = new Flight<Uint8Array>();
   const path: StoreAnswerPath = {
     cache,

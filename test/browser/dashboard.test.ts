@@ -204,6 +204,7 @@ describe('dashboard tabs', () => {
     await expect
       .poll(
         async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length,
+        { timeout: 60_000 }, // a cold tab under the whole suite's load on 2 cores
       )
       .toBe(CHARTS.generation);
     expect(await deepText(page, '[role=status]')).toContain('No rows for this selection');
@@ -386,6 +387,7 @@ describe('dashboard tabs', () => {
     await expect
       .poll(
         async () => (await deepText(page, '[role=status]')).filter((t) => t === 'No data for this selection').length,
+        { timeout: 60_000 }, // a cold tab under the whole suite's load on 2 cores
       )
       .toBe(CHARTS.batteries);
     expect(await deepText(page, '[role=status]')).toContain('No rows for this selection');
