@@ -53,6 +53,8 @@ function cases(duid: string, battery: string): Case[] {
     { kind: 'station.output', label: `${duid} 1y`, params: { duid, ...year } },
     { kind: 'stations.table', label: 'all 1y', params: year },
     { kind: 'tab.generation', label: 'NEM 1y', params: { region: 'NEM', ...year } },
+    // 90 days is the longest window still read at 30 minutes: the most points a tab draws.
+    { kind: 'tab.generation', label: 'NEM 90d', params: { region: 'NEM', range: '90d' } },
     ...(['curtailment.history', 'curtailment.timeOfDay', 'curtailment.prices', 'tab.curtailment'] as const).flatMap(
       (kind) => [
         { kind, label: 'NEM 30d', params: { region: 'NEM', ...month } },
