@@ -4,7 +4,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { migrateStore } from './migrate.ts';
-import { fillNewRollups } from './rollups.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -68,7 +67,6 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     try {
       await conn.run(SCHEMA_SQL);
       await migrateStore(conn);
-      await fillNewRollups(conn);
       await conn.run(
         `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );

@@ -6,7 +6,10 @@ import { inTransaction } from './transaction.ts';
 import { refreshAllRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
 
-/** Version 4 added t CO2-e to the rollups (rollups.ts fills it). */
+/**
+ * Version 4 added t CO2-e to the rollups and the unit_curtailment_1d and battery_1d rollups (new tables, created
+ * empty by SCHEMA_SQL): recomputing every rollup fills all three.
+ */
 const CO2_TABLES = ['gen_5m', 'gen_30m', 'gen_1d', 'unit_1d'] as const;
 
 /** The schema version the store was last opened with, or null for a store being created. */
@@ -23,8 +26,8 @@ async function missingCo2(conn: DuckDBConnection): Promise<number> {
 }
 
 /**
- * Adds the rollups' co2 column to a store older than version 4 (or one that lost it) and computes it over the
- * whole stored range, in one transaction; bumps the data version, so answers cached before are not served again.
+ * Adds the rollups' co2 column to a store older than version 4 (or one that lost it) and recomputes every rollup over
+ * the whole stored range, in one transaction; bumps the data version, so answers cached before are not served again.
  * Returns whether it did anything.
  */
 export async function migrateStore(conn: DuckDBConnection): Promise<boolean> {

@@ -5,7 +5,6 @@ import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
 import { emissionRateSql } from './emission-factors.ts';
 import { avgSql, sumSql } from './fixed-sum.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
-import { inTransaction } from './transaction.ts';
 
 /** The NEM regions as a SQL IN list. */
 export const REGION_LIST = REGIONS.map((r) => `'${r}'`).join(', ');
@@ -146,35 +145,6 @@ FROM unit_dispatch WHERE ts > ${dayLo} AND ts <= ${dayHi + 86400} AND uigf IS NO
 GROUP BY ALL ORDER BY d, duid;`;
 }
 
-// Rollups added after stores existed (schema 4), each with the raw rows it is made from.
-const NEW_ROLLUPS = [
-  {
-    table: 'unit_curtailment_1d',
-    span: 'SELECT min(ts), max(ts) FROM unit_dispatch WHERE uigf IS NOT NULL',
-    sql: curtailmentRollupSql,
-  },
-  {
-    table: 'battery_1d',
-    span: "SELECT min(s.ts), max(s.ts) FROM scada s JOIN units u USING (duid) WHERE u.fuel = 'Battery'",
-    sql: batteryRollupSql,
-  },
-] as const;
-
-/**
- * Fills each rollup a store made before it existed lacks, from the raw rows it already holds, once: a rollup that is
- * empty while its raw rows are not. Runs when a store is opened for writing (db.ts); a count on an empty table.
- */
-export async function fillNewRollups(conn: DuckDBConnection): Promise<void> {
-  for (const r of NEW_ROLLUPS) {
-    const empty = (await conn.runAndReadAll(`SELECT count(*) = 0 FROM ${r.table}`)).getRows()[0][0];
-    if (!empty) continue;
-    const [lo, hi] = (await conn.runAndReadAll(r.span)).getRows()[0];
-    if (lo === null || hi === null) continue;
-    const { dayLo, dayHi } = daysOf(Number(lo) - 300, Number(hi));
-    await inTransaction(conn, () => conn.run(r.sql(dayLo, dayHi)));
-  }
-}
-
 /**
  * Recomputes every rollup over all the intervals the store has rolled up or holds SCADA for: after a change that
  * reaches back in time (a unit's region or fuel, an emission factor, a new rollup column). Runs in the caller's
@@ -183,7 +153,8 @@ export async function fillNewRollups(conn: DuckDBConnection): Promise<void> {
 export async function refreshAllRollups(conn: DuckDBConnection): Promise<void> {
   const span = (
     await conn.runAndReadAll(`SELECT min(lo) AS lo, max(hi) AS hi FROM (
-      SELECT min(ts) AS lo, max(ts) AS hi FROM scada UNION ALL SELECT min(ts), max(ts) FROM gen_5m)`)
+      SELECT min(ts) AS lo, max(ts) AS hi FROM scada UNION ALL SELECT min(ts), max(ts) FROM gen_5m
+      UNION ALL SELECT min(ts), max(ts) FROM unit_dispatch)`)
   ).getRowObjectsJS()[0];
   if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - 300, Number(span.hi));
 }

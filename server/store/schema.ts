@@ -5,8 +5,8 @@
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
 // view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column. Older
-// stores get new tables from CREATE TABLE IF NOT EXISTS when opened (a new rollup is then filled from its raw rows:
-// rollups.ts fillNewRollups) and new columns from migrate.ts.
+// stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and migrate.ts adds new columns and recomputes
+// the rollups, which fills the new ones.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
 export const SCHEMA_VERSION = 4;
