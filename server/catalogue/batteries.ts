@@ -15,7 +15,7 @@ import { QueryError } from './errors.ts';
 import type { Handler, QueryContext } from './handler.ts';
 import { mwhSql, revenueSql } from './measures.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows, textList } from './sql.ts';
+import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import {
   bucketSql,
   dataWindow,
@@ -27,7 +27,6 @@ import {
   seriesWindow,
 } from './window.ts';
 
-const IN_REGION = `($region = 'NEM' OR region = $region)`;
 /** The batteries with a registered storage MWh in $region: those a fleet state of charge can count. */
 const STORED_FLEET = `SELECT duid, storage_mwh FROM units WHERE fuel = 'Battery' AND storage_mwh > 0 AND ${IN_REGION}`;
 

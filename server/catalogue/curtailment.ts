@@ -14,7 +14,7 @@ import {
 import { column, DIGITS, HOURS, hourSql } from './columns.ts';
 import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows, textList } from './sql.ts';
+import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import { mwhSql } from './measures.ts';
 import { bucketSql, dataWindow, exactUnionSql, exactWindow, perRes, seriesWindow } from './window.ts';
 
@@ -23,7 +23,6 @@ const curtailedSql = (uigf: string, cleared: string) => `coalesce(greatest(${uig
 const WIND = curtailedSql('wu', 'wc');
 const SOLAR = curtailedSql('su', 'sc');
 
-const IN_REGION = "($region = 'NEM' OR region = $region)";
 const REGION_VALUES = REGIONS.map((r) => `('${r}')`).join(', ');
 /** regionsum rows with SS_* columns, in ($lo, $hi] and the region (or all five for the NEM). */
 const REGIONSUM_ROWS = `

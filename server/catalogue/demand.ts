@@ -6,15 +6,15 @@ import { DEMAND_SERIES, type DemandKind, type DemandPoint, type DemandSeries } f
 import { column, HOURS, hourSql } from './columns.ts';
 import type { Handler } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows } from './sql.ts';
+import { columns, round, rows, IN_REGION } from './sql.ts';
 import { bucketSql, dataWindow, dayOf, hourOf, perRes, seriesWindow } from './window.ts';
 
 /** Operational and underlying demand per interval in ($lo, $hi] of $region: the one definition both kinds read. */
 const PER_INTERVAL = `
 op AS (SELECT ts, ${sumSql('demand_mw')} AS mw FROM price
-  WHERE ts > $lo AND ts <= $hi AND ($region = 'NEM' OR region = $region) AND demand_mw IS NOT NULL GROUP BY ts),
+  WHERE ts > $lo AND ts <= $hi AND ${IN_REGION} AND demand_mw IS NOT NULL GROUP BY ts),
 roof AS (SELECT ts, ${sumSql('mw')} AS mw FROM gen_5m
-  WHERE ts > $lo AND ts <= $hi AND fuel = 'Rooftop Solar' AND ($region = 'NEM' OR region = $region) GROUP BY ts),
+  WHERE ts > $lo AND ts <= $hi AND fuel = 'Rooftop Solar' AND ${IN_REGION} GROUP BY ts),
 per AS (SELECT op.ts, op.mw AS operational, op.mw + coalesce(roof.mw, 0) AS underlying FROM op LEFT JOIN roof USING (ts))`;
 
 const HISTORY_SQL = perRes(

@@ -10,7 +10,7 @@ import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhS
 import { priceColumn } from './prices.ts';
 import { REPORTED_SQL } from './stations.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows } from './sql.ts';
+import { columns, round, rows, IN_REGION } from './sql.ts';
 import {
   dataWindow,
   dayOf,
@@ -68,7 +68,7 @@ WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ts`,
 // gives meaningful percentages. Rooftop PV and interconnectors have no registered capacity here.
 const CAPACITY_SQL = `
 SELECT fuel, ${sumSql('capacity_mw')} AS cap FROM units
-WHERE ($region = 'NEM' OR region = $region) AND duid IN (${REPORTED_SQL})
+WHERE ${IN_REGION} AND duid IN (${REPORTED_SQL})
 GROUP BY fuel`;
 const UTILISATION_SQL = perRes(
   (r) => `

@@ -8,7 +8,7 @@ import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
 import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
-import { columns, round, rows, textList } from './sql.ts';
+import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import { bucketSql, dataWindow, seriesWindow, type SeriesWindow } from './window.ts';
 
 const UNIT = '$/MWh';
@@ -35,7 +35,7 @@ const HISTORY_SQL = { '5m': historySql('5m'), '30m': historySql('30m'), '1d': hi
 // NEM price: demand-weighted mean across regions of each interval's price, then the bucket's mean.
 const regionPriceSql = (res: Resolution) => `
 WITH per AS (SELECT ts, ${demandWeightedSql()} AS rrp FROM price
-  WHERE ts > $lo AND ts <= $hi AND ($region = 'NEM' OR region = $region) GROUP BY ts)
+  WHERE ts > $lo AND ts <= $hi AND ${IN_REGION} GROUP BY ts)
 SELECT ${bucketSql(res)} AS ts, ${avgSql('rrp')} AS value FROM per GROUP BY ALL`;
 const REGION_PRICE_SQL = { '5m': regionPriceSql('5m'), '30m': regionPriceSql('30m'), '1d': regionPriceSql('1d') };
 

@@ -64,3 +64,6 @@ export function round(v: number | null | undefined, digits = 2): number | null {
   // `|| 0` turns -0 (a tiny negative rounded) into 0: msgpack and charts would show it as "-0" or lose the sign.
   return Math.round(v * f) / f || 0;
 }
+
+/** SQL: a row of the bound `$region`, or any row for the NEM (a table with a `region` column). */
+export const IN_REGION = "($region = 'NEM' OR region = $region)";

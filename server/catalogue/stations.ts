@@ -10,7 +10,7 @@ import { capacityFactorPct, intensityOf, mwhSql, priceReceived, revenueSql } fro
 import { priceColumn } from './prices.ts';
 import { emissionRateSql } from '../store/emission-factors.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows, textList } from './sql.ts';
+import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import {
   bucketSql,
   dataWindow,
@@ -31,7 +31,7 @@ export const REPORTED_SQL = `SELECT duid FROM unit_1d WHERE ts BETWEEN $d1 AND l
 
 const SEARCH_SQL = `
 SELECT duid, station, region, fuel, capacity_mw AS "capacityMw" FROM units
-WHERE ($region = 'NEM' OR region = $region)
+WHERE ${IN_REGION}
   AND ($q = '' OR contains(lower(duid), lower($q)) OR contains(lower(station), lower($q)))
 ORDER BY lower(duid) = lower($q) DESC, starts_with(lower(station), lower($q)) OR starts_with(lower(duid), lower($q)) DESC,
   capacity_mw DESC, duid
@@ -42,7 +42,7 @@ const UNITS_BY_STATION_SQL = `SELECT duid, station, region, fuel, capacity_mw AS
 
 // The largest station (by registered capacity) among those that reported in the window, else the largest.
 const LARGEST_SQL = `
-SELECT station FROM units WHERE ($region = 'NEM' OR region = $region)
+SELECT station FROM units WHERE ${IN_REGION}
 GROUP BY station
 ORDER BY bool_or(duid IN (${REPORTED_SQL})) DESC, ${sumSql('capacity_mw')} DESC, station
 LIMIT 1`;
