@@ -47,6 +47,8 @@ interface SourceState {
   etag?: string;
   lastModified?: string;
   listed: ListedFile[];
+  /** The interval ends its 5-minute file names carry (rhythm.ts), read once per changed listing. */
+  stamps: number[];
   /** When it was last listed, wall-clock ms (0: never). */
   polledAt: number;
 }
@@ -83,7 +85,7 @@ export class HttpFeed implements Feed {
       now: Date.now,
       ...opts,
     };
-    for (const u of urls) this.sources.set(u, { failures: 0, listed: [], polledAt: 0 });
+    for (const u of urls) this.sources.set(u, { failures: 0, listed: [], stamps: [], polledAt: 0 });
   }
 
   start(): void {
@@ -115,7 +117,7 @@ export class HttpFeed implements Feed {
     if (state.failures > 0)
       return state.polledAt + Math.min(this.o.maxDownMs, this.o.pollMs * 2 ** (state.failures - 1));
     if (!this.o.rhythm) return state.polledAt + this.o.pollMs;
-    return nextListing(stampsOf(state.listed), state.polledAt, this.o);
+    return nextListing(state.stamps, state.polledAt, this.o);
   }
 
   /** The sources due now (the first round: all). */
@@ -178,6 +180,7 @@ export class HttpFeed implements Feed {
       if (res.status !== 304) {
         const html = new TextDecoder().decode(await readBody(res, MAX_LISTING_BYTES, url));
         state.listed = parseListing(html, url);
+        state.stamps = stampsOf(state.listed);
         state.etag = res.headers.get('etag') ?? undefined;
         state.lastModified = res.headers.get('last-modified') ?? undefined;
       }

@@ -245,7 +245,7 @@ export async function startLive(
     try {
       // Up to the advance only: the feed takes its next step while this interval's pushes go out.
       const advanced = await pipeline.advance(batch);
-      await noteSources();
+      if (batch.source !== 'demo') await noteSources(); // /healthz lists sources for AEMO data only
       advanced?.pushed.catch((err: unknown) => deps.log.error({ err }, 'live: pushing new data failed'));
     } catch (err) {
       // The data is stored; the next batch pushes it. A push failure must not stop the feed.

@@ -36,7 +36,7 @@ export class FactorRows {
    * emissions over everything stored (in the caller's transaction, so a failing file changes neither). AEMO republishes
    * the file daily, mostly unchanged: the same factors cost no recompute.
    */
-  async store(conn: DuckDBConnection): Promise<number> {
+  async store(conn: DuckDBConnection): Promise<{ rows: number; changed: boolean }> {
     const before = await factorsHash(conn);
     const rows = [...this.byDuid].map(([duid, fs]) => {
       const mean = fs.reduce((a, b) => a + b, 0) / fs.length;
@@ -45,8 +45,9 @@ export class FactorRows {
     for (let i = 0; i < rows.length; i += 500) {
       await conn.run(`INSERT OR REPLACE INTO emission_factors VALUES ${rows.slice(i, i + 500).join(', ')}`);
     }
-    if ((await factorsHash(conn)) !== before) await refreshAllRollups(conn);
-    return rows.length;
+    const changed = (await factorsHash(conn)) !== before;
+    if (changed) await refreshAllRollups(conn);
+    return { rows: rows.length, changed };
   }
 }
 

@@ -173,7 +173,9 @@ describe('a CDEII file imported after the data', () => {
     // The same file again (AEMO republishes it daily, mostly unchanged): no factor moved, so no recompute, which a
     // marked rollup row shows by staying marked.
     await conn.run(`UPDATE unit_1d SET co2 = -1 WHERE duid = 'LYA1'`);
+    const generation = await readGeneration(conn);
     expect((await ingestFiles(conn, [CDEII])).rejected).toBe(0);
     expect(await unitTonnes('LYA1')).toBeLessThan(0);
+    expect(await readGeneration(conn)).toBe(generation); // nor are cached answers retired
   });
 });

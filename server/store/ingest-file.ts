@@ -223,10 +223,11 @@ export class FileImport {
     let from = Infinity;
     let to = -Infinity;
     await inTransaction(conn, async () => {
-      // CDEII factors change past emissions too: every stored answer may change.
+      // Changed CDEII factors change past emissions too: every stored answer may change.
       if (this.factors.size > 0) {
-        report.rows.emission_factors = await this.factors.store(conn);
-        await bumpDataVersion(conn);
+        const stored = await this.factors.store(conn);
+        report.rows.emission_factors = stored.rows;
+        if (stored.changed) await bumpDataVersion(conn);
       } else if (report.window) {
         // Before the writes: a file reaching back to the stored watermark changes answers already cached.
         await bumpIfRevising(conn, report.window.minTs);

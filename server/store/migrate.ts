@@ -18,21 +18,14 @@ async function storedVersion(conn: DuckDBConnection): Promise<number | null> {
   return rows.length > 0 ? Number(rows[0][0]) : null;
 }
 
-async function missingCo2(conn: DuckDBConnection): Promise<number> {
-  const list = CO2_TABLES.map((t) => `'${t}'`).join(', ');
-  const r = await conn.runAndReadAll(`SELECT ${CO2_TABLES.length} - count(*)::INTEGER FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name IN (${list}) AND column_name = 'co2'`);
-  return Number(r.getRows()[0][0]);
-}
-
 /**
- * Adds the rollups' co2 column to a store older than version 4 (or one that lost it) and recomputes every rollup over
+ * Adds the rollups' co2 column to a store older than version 4 and recomputes every rollup over
  * the whole stored range, in one transaction; bumps the data version, so answers cached before are not served again.
  * Returns whether it did anything.
  */
 export async function migrateStore(conn: DuckDBConnection): Promise<boolean> {
   const version = await storedVersion(conn);
-  if ((version === null || version >= 4) && (await missingCo2(conn)) === 0) return false;
+  if (version === null || version >= 4) return false;
   await inTransaction(conn, async () => {
     for (const t of CO2_TABLES) await conn.run(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS co2 DOUBLE`);
     await refreshAllRollups(conn);
