@@ -73,6 +73,14 @@ export type InterconnectorId = (typeof INTERCONNECTORS)[number]['id'];
 /** NEM time is UTC+10 all year (no daylight saving). */
 export const NEM_OFFSET_S = 10 * 3600;
 export const INTERVAL_S = 300;
+/** Start (NEM midnight, epoch s) of the NEM day holding the interval that ends at `ts`. */
+export function dayOf(ts: number): number {
+  return Math.floor((ts - INTERVAL_S + NEM_OFFSET_S) / 86400) * 86400 - NEM_OFFSET_S;
+}
+/** NEM hour of day (0..23) of the interval ending at `ts` (SQL: server/catalogue/columns.ts hourSql). */
+export function hourOf(ts: number): number {
+  return Math.floor(((((ts - INTERVAL_S + NEM_OFFSET_S) % 86400) + 86400) % 86400) / 3600);
+}
 /** The last whole 5-minute interval (its end, epoch s) at wall-clock time `nowMs`. */
 export const lastWholeInterval = (nowMs: number): number => Math.floor(nowMs / 1000 / INTERVAL_S) * INTERVAL_S;
 

@@ -3,6 +3,8 @@
 // published yet, and for `--days N`, the daily zips of NEMWEB's Reports/Archive folders. Layout:
 // ../shared/NEMWEB-LAYOUT.md (docs/backfill.md has the user's version).
 
+import { NEM_OFFSET_S } from '../../shared/nem.ts';
+
 /** The MMSDM tables the store takes (server/store/mms-tables.ts reads each). */
 export const MONTHLY_TABLES = [
   'DISPATCHPRICE',
@@ -73,7 +75,7 @@ export function daysOf(m: Month, lastDay: number): DayRange | null {
 /** The last `n` whole NEM days before `nowMs`. */
 export function lastDays(n: number, nowMs: number): DayRange {
   const day = (offset: number) => {
-    const d = new Date(nowMs + 10 * 3600_000 - offset * 86400_000); // NEM time
+    const d = new Date(nowMs + NEM_OFFSET_S * 1000 - offset * 86400_000); // NEM time
     return Number(`${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`);
   };
   return { from: day(n), to: day(1) };

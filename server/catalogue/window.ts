@@ -8,6 +8,7 @@ import {
   type RangePreset,
   type Resolution,
 } from '../../shared/kinds.ts';
+import { dayOf } from '../../shared/nem.ts';
 import { ROLLUP_MEANS } from '../store/rollups.ts';
 import { BUCKET_1D, BUCKET_30M } from '../store/schema.ts';
 import { QueryError } from './errors.ts';
@@ -35,14 +36,7 @@ export interface Interval {
   to: number;
 }
 
-/** Start (NEM midnight) of the NEM day holding the interval that ends at `ts`. */
-export function dayOf(ts: number): number {
-  return Math.floor((ts - STEP + NEM_OFFSET) / DAY) * DAY - NEM_OFFSET;
-}
-/** NEM hour of day (0..23) of the interval ending at `ts`, as hourSql (columns.ts) computes it in SQL. */
-export function hourOf(ts: number): number {
-  return Math.floor(((((ts - STEP + NEM_OFFSET) % DAY) + DAY) % DAY) / 3600);
-}
+export { dayOf, hourOf } from '../../shared/nem.ts';
 const stampOf: Record<Resolution, (ts: number) => number> = {
   '5m': (ts) => ts,
   '30m': (ts) => Math.ceil(ts / 1800) * 1800,

@@ -1,7 +1,7 @@
 // Keeps the gen_*, unit_1d and unit_curtailment_1d rollups equal to what the raw tables say, for a window of intervals.
 // Ingest and the demo builder call it after every write; it is the only code that writes rollups.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
+import { dayOf, INTERCONNECTORS, REGIONS } from '../../shared/nem.ts';
 import { emissionRateSql } from './emission-factors.ts';
 import { avgSql, sumSql } from './fixed-sum.ts';
 import { BUCKET_1D, BUCKET_30M } from './schema.ts';
@@ -102,8 +102,8 @@ ${batteryRollupSql(dayLo, dayHi)}`);
 /** The NEM days (their start stamps, inclusive) holding intervals (from, to]. */
 function daysOf(from: number, to: number): { dayLo: number; dayHi: number } {
   return {
-    dayLo: Math.floor((from + 36000) / 86400) * 86400 - 36000, // the day holding the interval ending from+300
-    dayHi: Math.floor((to - 300 + 36000) / 86400) * 86400 - 36000,
+    dayLo: dayOf(from + 300),
+    dayHi: dayOf(to),
   };
 }
 
