@@ -9,10 +9,9 @@ import type { Handler } from './handler.ts';
 import { intensityOf, mwhSql } from './measures.ts';
 import { sumSql } from '../store/fixed-sum.ts';
 import { round, rows } from './sql.ts';
-import { bucketSql, dayOf } from './window.ts';
+import { bucketSql, DAY, dayOf } from './window.ts';
 
-const DAY = 86400;
-const INTERVALS_PER_DAY = 288;
+const INTERVALS_PER_DAY = DAY / 300;
 /** The baselines, in days before today. */
 const BASELINES = { last7: 7, last30: 30 } as const;
 

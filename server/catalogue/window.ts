@@ -14,7 +14,7 @@ import { BUCKET_1D, BUCKET_30M } from '../store/schema.ts';
 import { QueryError } from './errors.ts';
 import type { QueryContext } from './handler.ts';
 
-const DAY = 86400;
+export const DAY = 86400;
 const NEM_OFFSET = 36000;
 const STEP = 300;
 /** A series longer than this is refused: ask for a coarser resolution (auto never comes near it). */

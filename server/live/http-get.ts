@@ -11,7 +11,7 @@ export class HttpError extends Error {
   }
 }
 
-export const USER_AGENT = 'nem-live (self-hosted NEM dashboard; polls politely)';
+const USER_AGENT = 'nem-live (self-hosted NEM dashboard; polls politely)';
 
 export interface GetOptions {
   timeoutMs: number;

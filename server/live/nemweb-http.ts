@@ -149,7 +149,7 @@ export class HttpFeed implements Feed {
     for (const { file, source } of todo.slice(0, this.o.maxPerPoll)) {
       if (this.abort.signal.aborted) break;
       try {
-        files.push({ name: file.name, bytes: await this.get(file.url, false), source });
+        files.push({ name: file.name, bytes: await this.get(file.url), source });
       } catch (err) {
         if (this.abort.signal.aborted) break;
         // Gone from the listing between listing and download (NEMWEB rotates Current): nothing to do.
@@ -200,8 +200,8 @@ export class HttpFeed implements Feed {
     return state.listed;
   }
 
-  private async get(url: string, quiet: boolean): Promise<Uint8Array> {
-    return readBody(await this.request(url, {}, quiet), this.o.maxBytes, url);
+  private async get(url: string): Promise<Uint8Array> {
+    return readBody(await this.request(url, {}, false), this.o.maxBytes, url);
   }
 
   /** GET with a timeout and retries (http-get.ts); retries are logged, quietly while a source is known down. */

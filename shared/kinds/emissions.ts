@@ -41,7 +41,7 @@ export interface EmissionsStations {
   rows: EmissionsStationRow[];
 }
 
-export const COMPARED_DAYS = ['today', 'last7', 'last30'] as const;
+const COMPARED_DAYS = ['today', 'last7', 'last30'] as const;
 export type ComparedDay = (typeof COMPARED_DAYS)[number];
 
 /** One day's emissions (today), or the mean of the whole days before it. */
