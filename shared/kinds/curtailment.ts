@@ -12,8 +12,7 @@ import type { Series, TimeOfDay } from './series.ts';
 
 export const CURTAILMENT_FUELS = ['Wind', 'Solar'] as const satisfies readonly Fuel[];
 export type CurtailmentFuel = (typeof CURTAILMENT_FUELS)[number];
-const CURTAILMENT_SERIES = ['windAvailable', 'windCleared', 'solarAvailable', 'solarCleared'] as const;
-export type CurtailmentSeries = (typeof CURTAILMENT_SERIES)[number];
+export type CurtailmentSeries = 'windAvailable' | 'windCleared' | 'solarAvailable' | 'solarCleared';
 
 /** One fuel's totals over a window. */
 export interface CurtailmentTotal {

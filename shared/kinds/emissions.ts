@@ -41,8 +41,7 @@ export interface EmissionsStations {
   rows: EmissionsStationRow[];
 }
 
-const COMPARED_DAYS = ['today', 'last7', 'last30'] as const;
-export type ComparedDay = (typeof COMPARED_DAYS)[number];
+export type ComparedDay = 'today' | 'last7' | 'last30';
 
 /** One day's emissions (today), or the mean of the whole days before it. */
 export interface EmissionsDay {
