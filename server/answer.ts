@@ -114,7 +114,8 @@ export class Answerer {
       watermark: s.watermark,
       version: s.version,
     });
-    const hit = this.cache?.get(key);
+    // A client's own question makes it hot; a tab's panels and the app's work (pushes, warmup, refresh) do not.
+    const hit = this.cache?.get(key, !question && !isBackground(helpers));
     if (hit) return done(hit.bytes, hit.tier);
     const release = question ? undefined : this.admit(helpers);
     try {
@@ -210,6 +211,12 @@ export class Answerer {
     work.then(release, release);
     return work;
   }
+}
+
+function isBackground(helpers: ConnHolder | readonly ConnHolder[]): boolean {
+  return Array.isArray(helpers)
+    ? helpers.length === 0 || helpers.every((h) => h.background)
+    : (helpers as ConnHolder).background === true;
 }
 
 const PANELS_KEY = new Uint8Array(encode('panels'));
