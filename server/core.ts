@@ -83,7 +83,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
-  const answerer = new Answerer(market, cache, gate);
+  const answerer = new Answerer(market, cache, gate, { advance: config.advance });
   const answerPath = answerer.path(pool);
   const unbind = bindSources({
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),

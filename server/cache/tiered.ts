@@ -116,7 +116,8 @@ export class TieredCache implements CacheGauges {
     return this.disk?.writable ?? true;
   }
 
-  private peek(key: AnyKey): CacheHit | undefined {
+  /** Like get, without counting a hit or miss or making the question hot (a disk hit is still promoted). */
+  peek(key: AnyKey): CacheHit | undefined {
     const text = keyText(key);
     const mem = this.lru.get(text);
     if (mem) return { bytes: mem, tier: 'lru' };
