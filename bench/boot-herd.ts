@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { isTabKind } from '../shared/kinds.ts';
 import { decode, encode } from '../shared/protocol.ts';
+import { metricSum, parseMetrics } from '../soak/server-probe.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
 import { warmList } from '../server/warmup/list.ts';
 import { POLICIES, storeCopy } from './fast-cadence.ts';
@@ -68,6 +69,18 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
   return { p50: r2(pct(times, 50)), p99: r2(pct(times, 99)), errors };
 }
 
+/** Waits (at most a minute) until the hot refresh has recomputed `n` answers since start, then a second more. */
+async function refreshed(base: string, n: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const res = await fetch(`${base}/metrics`).catch(() => undefined);
+    const text = res?.ok ? await res.text() : '';
+    if ((metricSum(parseMetrics(text), 'nemlive_cache_hot_refresh_queries_total') ?? 0) >= n) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const n = ctx.quick ? 200 : 1000;
   const days = ctx.quick ? 3 : 30;
@@ -88,7 +101,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     try {
       empty = await herd(server.url, n, 1000);
       ctx.log(`boot-herd: ${name}: empty cache p99 ${empty.p99} ms, ${empty.errors} errors`);
-      await new Promise((resolve) => setTimeout(resolve, 6000)); // an interval passes: the refresh keeps them fresh
+      // An interval passes and the hot refresh recomputes the tabs at it, so the restart finds them in LMDB.
+      await refreshed(server.base, tabQuestions().length);
     } finally {
       await server.stop();
     }
