@@ -162,7 +162,8 @@ export class Answerer {
       if (watermark < s.firstTs) return undefined;
       const prior = cache.peek(makeKey(kind, params, watermark, { generation: s.generation }));
       if (!prior) continue;
-      const data = await advanceAnswer(ctx, kind, params, { watermark, bytes: prior.bytes });
+      // Whatever goes wrong splicing (an entry of another shape), the full computation still answers.
+      const data = await advanceAnswer(ctx, kind, params, { watermark, bytes: prior.bytes }).catch(() => undefined);
       if (data !== undefined) cache.stats.advanced++;
       return data;
     }
