@@ -23,8 +23,8 @@ export interface ClockedSite {
   close(): Promise<void>;
 }
 
-/** Each interval's prices: a deterministic wave, so answers differ from interval to interval. */
-const priceOf = (k: number) => 40 + ((k * 37) % 90);
+/** The k-th interval's base price (NSW1; each next region +1, as dispatchIs writes it): answers differ per interval. */
+export const priceOf = (k: number) => 40 + ((k * 37) % 90);
 
 export async function clockedSite(o: { history: number; periodMs: number; nowS?: number }): Promise<ClockedSite> {
   const site = await nemwebSite();

@@ -26,6 +26,8 @@ export class Replica {
   /** Resolves with the exit code (128 + n for signal n's death, as a shell says it) of the current process. */
   exited: Promise<number> = Promise.resolve(0);
   private lines: string[] = [];
+  /** Called with each line the process prints (its pino JSON lines, at the LOG_LEVEL it runs with). */
+  onLine: ((line: string) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -59,17 +61,29 @@ export class Replica {
       },
     });
     this.proc = proc;
-    const keep = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(line);
-      if (this.lines.length > TAIL_LINES) this.lines.splice(0, this.lines.length - TAIL_LINES);
+    this.lines = [];
+    let listening = false;
+    const keeper = () => {
+      let partial = '';
+      return (chunk: Buffer): void => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          this.lines.push(line);
+          if (line.startsWith('NEM Live: http')) listening = true;
+          this.onLine?.(line);
+        }
+        if (this.lines.length > TAIL_LINES) this.lines.splice(0, this.lines.length - TAIL_LINES);
+      };
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout!.on('data', keeper());
+    proc.stderr!.on('data', keeper());
     this.exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))),
     );
     const end = Date.now() + timeoutMs;
-    while (!this.lines.some((l) => l.startsWith('NEM Live: http'))) {
+    while (!listening) {
       if (proc.exitCode !== null || proc.signalCode !== null)
         throw new Error(`replica ${this.index} exited while starting:\n${this.tail()}`);
       if (Date.now() > end)
