@@ -5,14 +5,15 @@
 //   through nginx; from the kill to the last dropped subscriber answered again on another replica, and the intervals
 //   any subscriber missed or saw twice (bench/replicas/load.ts audits them against what the site published);
 // - new-interval push latency with 10,000 idle subscribers spread over the three replicas (direct), against one
-//   replica holding all 10,000: per socket, from its replica's commit (its `live: new data pushed` log line) to the
-//   push's arrival, with each replica's CPU over the rounds. The replicas share this machine's cores.
+//   replica holding all 10,000: per socket, from its replica's commit of the interval's file (its `live: ingested`
+//   log line) to the push's arrival, with each replica's CPU over the rounds. The replicas share this machine's cores.
 import { join } from 'node:path';
 import { runSoak } from '../soak/run.ts';
 import { clockedSite, type ClockedSite } from './replicas/feed.ts';
 import { allAt, startFleet, type Replica } from './replicas/fleet.ts';
 import { Analyst, audit, Subscriber } from './replicas/load.ts';
 import { startNginx, type Nginx } from './replicas/nginx.ts';
+import { dispatchIs } from './nemweb/files.ts';
 import { cpuSecondsOf } from './proc.ts';
 import { openSubscribers, pct, r2, TICKER, type Subscribers } from './push.ts';
 import { freePort } from '../server/port.ts';
@@ -29,22 +30,24 @@ async function until(ok: () => boolean, what: string, timeoutMs: number): Promis
   }
 }
 
-/** Each replica's `live: new data pushed` lines: commit time (wall ms) by watermark. */
-function commitLog(replicas: readonly Replica[]): Map<string, number>[] {
+/**
+ * When each replica stored each file (its `live: ingested` line, written as the file's transaction commits), by file
+ * name. (`live: new data pushed` is logged only once the push run and the market's advance are both done, so its time
+ * less its latency is not the commit when the advance waits.)
+ */
+function ingestLog(replicas: readonly Replica[]): Map<string, number>[] {
   return replicas.map((r) => {
-    const commits = new Map<string, number>();
+    const stored = new Map<string, number>();
     r.onLine = (line) => {
-      if (!line.includes('live: new data pushed')) return;
+      if (!line.includes('"live: ingested"')) return;
       try {
-        const j = JSON.parse(line) as { time: number | string; latencyMs: number; watermark: string };
-        // The first push of an interval is its commit's; a later line for the same watermark is not.
-        if (!commits.has(j.watermark))
-          commits.set(j.watermark, (typeof j.time === 'number' ? j.time : Date.parse(j.time)) - j.latencyMs);
+        const j = JSON.parse(line) as { time: number | string; file: string };
+        if (!stored.has(j.file)) stored.set(j.file, typeof j.time === 'number' ? j.time : Date.parse(j.time));
       } catch {
         // not a JSON line
       }
     };
-    return commits;
+    return stored;
   });
 }
 
@@ -147,7 +150,7 @@ async function pushRounds(
   n: number,
   rounds: number,
 ): Promise<{ p95: number; cpu: number[]; missing: number }> {
-  const commits = commitLog(replicas);
+  const stored = ingestLog(replicas);
   const groups: { replica: Replica; subs: Subscribers }[] = [];
   for (const [i, r] of targets.entries()) {
     const share = Math.floor(n / targets.length) + (i < n % targets.length ? 1 : 0);
@@ -164,11 +167,10 @@ async function pushRounds(
       await Promise.all(groups.map((g) => g.subs.arm()));
       const ts = site.step();
       const got = await Promise.all(groups.map((g) => g.subs.collect(30_000)));
-      // The log line follows the last write.
-      const logged = () => groups.every((g) => commits[g.replica.index].has(toNemIso(ts)));
-      await until(logged, `every replica to log its push of ${toNemIso(ts)}`, 10_000);
+      const file = dispatchIs(ts).name;
+      await until(() => groups.every((g) => stored[g.replica.index].has(file)), `every replica to log ${file}`, 10_000);
       for (const [gi, g] of groups.entries()) {
-        const commit = commits[g.replica.index].get(toNemIso(ts))!;
+        const commit = stored[g.replica.index].get(file)!;
         for (const c of got[gi]) {
           missing += c.missing;
           for (const t of c.times) latencies.push(t / 1e6 + wallMinusMono - commit);
