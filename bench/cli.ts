@@ -24,6 +24,7 @@ const MODULES = [
   { name: 'fast-cadence', store: false },
   { name: 'boot-herd', store: false },
   { name: 'freshness', store: false },
+  { name: 'replicas', store: false },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },
 ] as const;
