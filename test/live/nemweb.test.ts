@@ -3,9 +3,12 @@
 // interval's prices listed after the next one's), a revised file (the same interval again with a later sequence
 // number: AEMO's newer file supersedes, so its values replace the stored ones), rooftop PV arriving after the dispatch
 // data (carried forward and marked until then, replaced when it comes), and a listing that fails and hangs (retried
-// with backoff; the feed goes on).
+// with backoff; the feed goes on). The dashboard, in real Chromium, says which points hold an estimated rooftop value.
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { launchChromium } from '../../bench/chromium.ts';
+import { ensureClientBuilt } from '../../client/build.ts';
 import { NemClient, type Update } from '../../client/sdk/client.ts';
 import { dispatchIs, dispatchScada, rooftopActual } from '../../bench/nemweb/files.ts';
 import { nemwebSite, type NemwebSite } from '../../bench/nemweb/site.ts';
@@ -29,6 +32,8 @@ let web: NemwebSite;
 let store: StoreDir;
 let server: LiveServer;
 let client: NemClient;
+let browser: Browser | undefined;
+let page: Page;
 /** The newest dispatch interval published: the poller's clock runs from 8 s past the end of the one after it. */
 let newest = S;
 let newestAt = performance.now();
@@ -47,6 +52,22 @@ function follow<K extends Kind>(kind: K, params: Record<string, unknown>): Updat
   return got;
 }
 const last = <T>(xs: T[]) => xs[xs.length - 1];
+
+/** Waits until the time readout of the chart headed `heading` (its latest point's, no cursor on it) matches. */
+function readoutMatches(heading: string, pattern: RegExp): Promise<unknown> {
+  const test = ([h, source]: [string, string]) => {
+    const find = (root: ParentNode): Element | undefined => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'nem-chart' && (el as unknown as { heading: string }).heading === h) return el;
+        const inner = el.shadowRoot && find(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    return new RegExp(source).test(find(document)?.shadowRoot?.querySelector('.when')?.textContent ?? '');
+  };
+  return page.waitForFunction(test, [heading, pattern.source] as [string, string], { timeout: 30_000 });
+}
 /** A series' value at a time, from the subscriber's latest answer. */
 const valueAt = (u: { data: { time: number[] } }, col: (number | null)[], ts: number) => col[u.data.time.indexOf(ts)];
 
@@ -67,8 +88,12 @@ beforeAll(async () => {
   );
   await until(() => server.market.watermark === S, 'the first interval');
   client = new NemClient({ url: server.wsUrl, WebSocket });
+  await ensureClientBuilt();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 }, 60_000);
 afterAll(async () => {
+  await browser?.close();
   client?.close();
   await server?.close();
   await web?.close();
@@ -98,6 +123,10 @@ describe('LIVE=nemweb against a NEMWEB-like site', () => {
     expect(u.kind).toBe('push');
     expect(valueAt(u, u.data.series.share, at(1))).toBe(s0); // the same SCADA: the same share, rooftop carried
     expect(u.data.rooftopEstimated).toEqual([at(1)]);
+    // the dashboard says so beside the point's time
+    await page.goto(`${server.url}/?tab=nem&region=NEM&range=24h`);
+    await readoutMatches('Renewable share', /12:05 NEM · rooftop estimated$/);
+    await readoutMatches('Generation by fuel', /12:05 NEM · rooftop estimated$/);
   });
 
   it('takes a late file (an interval listed after the next one) and pushes the answer it changes', async () => {
@@ -145,6 +174,7 @@ describe('LIVE=nemweb against a NEMWEB-like site', () => {
     const after = valueAt(u, u.data.series.share, at(2))!;
     expect(after).toBeCloseTo((100 * renewable) / (renewable + UNITS.BW01), 2);
     expect(after).toBeGreaterThan(before);
+    await readoutMatches('Renewable share', /12:15 NEM$/);
   });
 
   it('retries a failing and a hanging listing with backoff, then takes the next interval', async () => {
