@@ -287,7 +287,8 @@ describe('ingest of every AEMO fixture', () => {
   it('reports the window of intervals each file touched', () => {
     const scada = first.files.find((f) => f.file.endsWith(SCADA))!;
     expect(scada.window).toEqual({ minTs: nemTime('2026/04/01 00:05:00'), maxTs: nemTime('2026/05/01 00:00:00') });
-    expect(first.window).toEqual({ minTs: nemTime('2019/12/01 00:30:00'), maxTs: nemTime('2026/05/01 00:00:00') });
+    // the first rooftop half hour ends 00:30 and is about the six intervals ending 00:05 .. 00:30
+    expect(first.window).toEqual({ minTs: nemTime('2019/12/01 00:05:00'), maxTs: nemTime('2026/05/01 00:00:00') });
   });
 
   it('stores rooftop sub-regions but never adds them to their parent region in the rollups', async () => {

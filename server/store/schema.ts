@@ -69,6 +69,10 @@ CREATE TABLE IF NOT EXISTS rooftop (ts INTEGER NOT NULL, region VARCHAR NOT NULL
 -- their emissions count where they were generated).
 CREATE TABLE IF NOT EXISTS gen_5m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
   mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, co2 DOUBLE);
+-- The region's rooftop value carried into gen_5m for an interval whose own half hour has none yet (the live edge):
+-- from the latest earlier value (source_ts) at most rollups.ts's ROOFTOP_CARRY_S old; replaced when the value comes.
+CREATE TABLE IF NOT EXISTS rooftop_carried (ts INTEGER NOT NULL, region VARCHAR NOT NULL, mw DOUBLE NOT NULL,
+  source_ts INTEGER NOT NULL);
 -- Same at 30 minutes (ts = bucket end) and per NEM day (ts = NEM midnight starting the day): averages of the
 -- 5-minute values over n intervals, revenue and co2 summed.
 CREATE TABLE IF NOT EXISTS gen_30m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
