@@ -19,6 +19,7 @@ import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
 import { readSourceMarks, type SourceMarks } from './sources.ts';
 import type { Batch } from './intake.ts';
+import type { AlertLog } from '../alerts/alert-log.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
 export interface PushCycle {
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Longest a batch waits for pushes and precomputing before the market advances (default STAGE_BUDGET_MS). */
   budgetMs?: number;
+  /** Alert events, derived and stored as each batch commits, before its pushes (server/alerts/alert-log.ts). */
+  alerts?: AlertLog;
 }
 
 /**
@@ -97,6 +100,11 @@ export class Pipeline {
     const marks = await readWatermark(this.conn);
     if (!marks) return null;
     const { market, pusher } = this.d;
+    // Events first: a few small queries, and an alert is the most urgent thing a batch carries (a notice-only batch,
+    // which moves no watermark, has nothing else).
+    await this.d.alerts
+      ?.commit(this.conn, marks.watermark)
+      .catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
     // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
     const revised = batch.window !== null && batch.window.minTs <= market.watermark;

@@ -1,0 +1,122 @@
+// Alert events in the store (table alert_event): written once under a unique key, read back in commit order (seq).
+// A candidate whose key is already stored is not stored again, so deriving the same interval twice (a retried batch,
+// a restart) fires nothing twice.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AlertEvent, AlertType, NoticeCategory } from '../../shared/kinds/alerts.ts';
+import type { Region } from '../../shared/nem.ts';
+import { rows, textList, type Params } from '../catalogue/sql.ts';
+
+/** An event before it is stored (the store gives it its seq). */
+export type Candidate = Omit<AlertEvent, 'seq' | 'notice'> & { noticeId: number | null };
+
+interface EventRow {
+  seq: number;
+  key: string;
+  type: string;
+  region: string | null;
+  time: number;
+  value: number | null;
+  level: number | null;
+  text: string;
+  notice_id: number | null;
+  type_id: string | null;
+  reference: string | null;
+  category: string | null;
+  lor: number | null;
+  forecast: boolean | null;
+  cancelled: boolean | null;
+}
+
+const SELECT = `SELECT e.seq, e.key, e.type, e.region, e.time, e.value, e.level, e.text, e.notice_id,
+  n.type_id, n.reference, n.category, n.lor, n.forecast, n.cancelled
+FROM alert_event e LEFT JOIN market_notice n ON n.id = e.notice_id`;
+
+function toEvent(r: EventRow): AlertEvent {
+  return {
+    seq: r.seq,
+    key: r.key,
+    type: r.type as AlertType,
+    region: r.region as Region | null,
+    time: r.time,
+    value: r.value,
+    level: r.level,
+    text: r.text,
+    notice:
+      r.notice_id === null
+        ? null
+        : {
+            id: r.notice_id,
+            typeId: r.type_id ?? '',
+            reference: r.reference ?? '',
+            category: (r.category ?? 'other') as NoticeCategory,
+            lor: r.lor,
+            forecast: r.forecast === true,
+            cancelled: r.cancelled === true,
+          },
+  };
+}
+
+/** Stores the candidates not stored before; returns those, as stored, in seq order. */
+export async function storeEvents(conn: DuckDBConnection, cands: readonly Candidate[]): Promise<AlertEvent[]> {
+  if (cands.length === 0) return [];
+  const values: string[] = [];
+  const params: Params = {};
+  cands.forEach((c, i) => {
+    values.push(`($k${i}, $t${i}, $r${i}, $ts${i}, $v${i}, $l${i}, $x${i}, $n${i})`);
+    Object.assign(params, {
+      [`k${i}`]: c.key,
+      [`t${i}`]: c.type,
+      [`r${i}`]: c.region,
+      [`ts${i}`]: c.time,
+      [`v${i}`]: c.value,
+      [`l${i}`]: c.level,
+      [`x${i}`]: c.text,
+      [`n${i}`]: c.noticeId,
+    });
+  });
+  const stored = await rows<{ seq: number }>(
+    conn,
+    `INSERT INTO alert_event (key, type, region, time, value, level, text, notice_id)
+     SELECT col0, col1, col2, col3::INTEGER, col4::DOUBLE, col5::DOUBLE, col6, col7::INTEGER FROM (VALUES ${values.join(', ')})
+     ON CONFLICT DO NOTHING RETURNING seq`,
+    params,
+  );
+  if (stored.length === 0) return [];
+  const seqs = stored.map((s) => s.seq);
+  return eventsWhere(conn, `e.seq BETWEEN ${Math.min(...seqs)} AND ${Math.max(...seqs)}`);
+}
+
+async function eventsWhere(conn: DuckDBConnection, where: string, params: Params = {}): Promise<AlertEvent[]> {
+  return (await rows<EventRow>(conn, `${SELECT} WHERE ${where} ORDER BY e.seq`, params)).map(toEvent);
+}
+
+/** The newest `n` events, oldest first. */
+export async function latestEvents(conn: DuckDBConnection, n: number): Promise<AlertEvent[]> {
+  return eventsWhere(conn, `e.seq > coalesce((SELECT max(seq) FROM alert_event), 0) - $n`, { n });
+}
+
+/** The highest seq stored (0: none). */
+export async function lastSeq(conn: DuckDBConnection): Promise<number> {
+  const r = await rows<{ s: number | null }>(conn, 'SELECT max(seq) AS s FROM alert_event');
+  return r[0].s ?? 0;
+}
+
+/** Events in (from, to] (event time), of the regions (market-wide ones too) and types asked, newest first. */
+export async function historyEvents(
+  conn: DuckDBConnection,
+  q: { from: number; to: number; regions: readonly string[]; types: readonly string[]; limit: number },
+): Promise<{ events: AlertEvent[]; total: number }> {
+  const filter = `e.time > $from AND e.time <= $to AND (e.region IS NULL OR list_contains($regions, e.region))
+    AND list_contains($types, e.type)`;
+  const p = { from: q.from, to: q.to, regions: textList(q.regions), types: textList(q.types) };
+  const events = (
+    await rows<EventRow>(conn, `${SELECT} WHERE ${filter} ORDER BY e.time DESC, e.seq DESC LIMIT $limit`, {
+      ...p,
+      limit: q.limit,
+    })
+  ).map(toEvent);
+  const total = (
+    await rows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM alert_event e WHERE ${filter}`, p)
+  )[0].n;
+  return { events, total };
+}
