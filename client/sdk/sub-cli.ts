@@ -31,6 +31,7 @@ function main(): void {
   });
 
   let written = 0;
+  let started = false;
   const stop = (code: number) => {
     client.close();
     process.exitCode = code;
@@ -47,8 +48,11 @@ function main(): void {
   client.sub(args.kind, args.params, {
     onUpdate: (u) => {
       // An alerts stream prints one line per event (replayed or new), so a script can act on each: page someone.
+      // The first answer's events happened before the command started: only later ones (pushed, or replayed after a
+      // reconnect) are printed.
       if (args.kind === 'alerts') {
         const { events, complete } = u.data as ResultOf['alerts'];
+        if (!started) return void (started = true);
         if (!complete) note('some events were missed (the server no longer holds them): see alerts.history');
         for (const e of events) if (written < (args.count ?? Infinity)) line(e);
         return;

@@ -144,6 +144,11 @@ describe('the alert log', () => {
     expect(notice.notice!.id).toBeLessThan(0);
     expect(notice.text).toMatch(/^\[Demo\] Actual Lack Of Reserve Level 1 \(LOR1\) in the SA Region/);
     expect(notice.region).toBe('SA1');
+    // The same price in a store of AEMO's data: no notice is made up.
+    const plain = await AlertLog.open(store.conn, w, false);
+    const later = await plain.commit(store.conn, await prices([100, 7000], w));
+    expect(later.map((e) => e.type)).not.toContain('notice');
+    expect(later.filter((e) => e.type === 'price.above').map((e) => e.level)).toEqual([300, 1000, 5000]);
   });
 });
 

@@ -8,7 +8,7 @@
 // - market.administered / market.suspended: AEMO's flag turning on (off in the interval before).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { levelBand, NEGATIVE_REARM, PRICE_LEVELS, type AlertType } from '../../shared/kinds/alerts.ts';
-import type { Region } from '../../shared/nem.ts';
+import { REGIONS, type Region } from '../../shared/nem.ts';
 import { rows } from '../catalogue/sql.ts';
 import type { Candidate } from './event-store.ts';
 
@@ -151,5 +151,7 @@ export async function deriveIntervalEvents(conn: DuckDBConnection, lo: number, h
     if (f.suspension)
       out.push(candidate('market.suspended', f.region, f.ts, null, null, `${f.region} market suspended`));
   }
-  return out.sort((a, b) => a.time - b.time);
+  // Time, then the regions' usual order (the order a subscriber reads them in).
+  const at = (c: Candidate) => REGIONS.indexOf(c.region as Region);
+  return out.sort((a, b) => a.time - b.time || at(a) - at(b));
 }
