@@ -20,6 +20,7 @@ const MODULES = [
   { name: 'attack', store: true },
   { name: 'push', store: true },
   { name: 'push-cluster', store: true },
+  { name: 'alerts', store: false },
   { name: 'freshness', store: false },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },

@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AlertEvent } from '../../shared/kinds/alerts.ts';
 import { REGIONS, type Region } from '../../shared/nem.ts';
-import { rows } from '../catalogue/sql.ts';
+import { keepStatements, rows } from '../catalogue/sql.ts';
 import { deriveIntervalEvents } from './derive.ts';
 import { latestEvents, storeEvents, type Candidate } from './event-store.ts';
 import { classify, storeNotice, type Notice } from './notices.ts';
@@ -93,6 +93,7 @@ export class AlertLog implements AlertSource {
   }
 
   private async commitNow(conn: DuckDBConnection, watermark: number): Promise<AlertEvent[]> {
+    keepStatements(conn); // the same few statements every interval: planned once
     const lo = this.derivedTo;
     // A first interval in an empty store: nothing before it to compare with.
     const cands = lo > 0 && watermark > lo ? await deriveIntervalEvents(conn, lo, watermark) : [];

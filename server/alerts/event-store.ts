@@ -56,34 +56,28 @@ function toEvent(r: EventRow): AlertEvent {
   };
 }
 
-/** Stores the candidates not stored before; returns those, as stored, in seq order. */
+const INSERT_SQL = `INSERT INTO alert_event (key, type, region, time, value, level, text, notice_id)
+VALUES ($key, $type, $region, $time, $value::DOUBLE, $level::DOUBLE, $text, $notice::INTEGER)
+ON CONFLICT DO NOTHING RETURNING seq`;
+
+/** Stores the candidates not stored before (one fixed statement each: a commit has a few); returns those, in order. */
 export async function storeEvents(conn: DuckDBConnection, cands: readonly Candidate[]): Promise<AlertEvent[]> {
-  if (cands.length === 0) return [];
-  const values: string[] = [];
-  const params: Params = {};
-  cands.forEach((c, i) => {
-    values.push(`($k${i}, $t${i}, $r${i}, $ts${i}, $v${i}, $l${i}, $x${i}, $n${i})`);
-    Object.assign(params, {
-      [`k${i}`]: c.key,
-      [`t${i}`]: c.type,
-      [`r${i}`]: c.region,
-      [`ts${i}`]: c.time,
-      [`v${i}`]: c.value,
-      [`l${i}`]: c.level,
-      [`x${i}`]: c.text,
-      [`n${i}`]: c.noticeId,
+  const seqs: number[] = [];
+  for (const c of cands) {
+    const r = await rows<{ seq: number }>(conn, INSERT_SQL, {
+      key: c.key,
+      type: c.type,
+      region: c.region,
+      time: c.time,
+      value: c.value,
+      level: c.level,
+      text: c.text,
+      notice: c.noticeId,
     });
-  });
-  const stored = await rows<{ seq: number }>(
-    conn,
-    `INSERT INTO alert_event (key, type, region, time, value, level, text, notice_id)
-     SELECT col0, col1, col2, col3::INTEGER, col4::DOUBLE, col5::DOUBLE, col6, col7::INTEGER FROM (VALUES ${values.join(', ')})
-     ON CONFLICT DO NOTHING RETURNING seq`,
-    params,
-  );
-  if (stored.length === 0) return [];
-  const seqs = stored.map((s) => s.seq);
-  return eventsWhere(conn, `e.seq BETWEEN ${Math.min(...seqs)} AND ${Math.max(...seqs)}`);
+    if (r.length > 0) seqs.push(r[0].seq);
+  }
+  if (seqs.length === 0) return [];
+  return eventsWhere(conn, 'e.seq BETWEEN $lo AND $hi', { lo: Math.min(...seqs), hi: Math.max(...seqs) });
 }
 
 async function eventsWhere(conn: DuckDBConnection, where: string, params: Params = {}): Promise<AlertEvent[]> {

@@ -99,12 +99,25 @@ export class Pipeline {
     const deadline = performance.now() + (this.d.budgetMs ?? STAGE_BUDGET_MS);
     const marks = await readWatermark(this.conn);
     if (!marks) return null;
-    const { market, pusher } = this.d;
-    // Events first: a few small queries, and an alert is the most urgent thing a batch carries (a notice-only batch,
-    // which moves no watermark, has nothing else).
-    await this.d.alerts
+    // Alert events are derived and stored on this connection while the pushes are computed on the pool's (an alert
+    // waits for no push, and no push for an alert); the batch is done when both are. A notice-only batch, which
+    // moves no watermark, has nothing else.
+    const alerting = this.d.alerts
       ?.commit(this.conn, marks.watermark)
       .catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
+    try {
+      return await this.advanceMarket(batch, marks, deadline);
+    } finally {
+      await alerting;
+    }
+  }
+
+  private async advanceMarket(
+    batch: Batch,
+    marks: { watermark: number; firstTs: number },
+    deadline: number,
+  ): Promise<Advanced | null> {
+    const { market, pusher } = this.d;
     // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
     const revised = batch.window !== null && batch.window.minTs <= market.watermark;
