@@ -3,7 +3,7 @@
 // Never for data older than the watermark at boot: derivation starts there, and notices created before it are stored
 // without an event. Events are stored under unique keys before they are handed on, so a restart fires none twice.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AlertEvent } from '../../shared/kinds/alerts.ts';
+import type { AlertEvent, NoticeCategory } from '../../shared/kinds/alerts.ts';
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import { keepStatements, rows } from '../catalogue/sql.ts';
 import { deriveIntervalEvents } from './derive.ts';
@@ -25,10 +25,10 @@ export interface AlertSource {
   onEvents(fn: (events: AlertEvent[]) => void): () => void;
 }
 
-type NoticeRow = Pick<Notice, 'id' | 'created' | 'reference' | 'region'> & {
+type NoticeRow = Pick<Notice, 'id' | 'created' | 'reference' | 'region' | 'lor' | 'forecast' | 'cancelled'> & {
   n: number;
-  lor: number | null;
-  category: string;
+  type_id: string;
+  category: NoticeCategory;
 };
 
 export class AlertLog implements AlertSource {
@@ -100,7 +100,8 @@ export class AlertLog implements AlertSource {
     if (this.demo) for (const c of cands) await this.demoNotice(conn, c);
     const notices = await rows<NoticeRow>(
       conn,
-      'SELECT n, id, created, reference, region, lor, category FROM market_notice WHERE n > $mark ORDER BY n',
+      `SELECT n, id, created, type_id, reference, region, lor, category, forecast, cancelled FROM market_notice
+       WHERE n > $mark ORDER BY n`,
       { mark: this.noticeMark },
     );
     for (const n of notices)
@@ -113,7 +114,15 @@ export class AlertLog implements AlertSource {
           value: null,
           level: n.lor,
           text: n.reference,
-          noticeId: n.id,
+          notice: {
+            id: n.id,
+            typeId: n.type_id,
+            reference: n.reference,
+            category: n.category,
+            lor: n.lor,
+            forecast: n.forecast,
+            cancelled: n.cancelled,
+          },
         });
     const events = await storeEvents(conn, cands);
     // Marks move only once stored: a failed commit is derived again by the next one.

@@ -93,6 +93,22 @@ describe('deriving events', () => {
     const price = got.filter((e) => e.type === 'price.record');
     expect(price.map((e) => e.value)).toEqual([60, 95]);
   });
+  it("fires administered pricing and suspension when AEMO's flag turns on, not while it stays on", async () => {
+    const hi = await prices([50, 50, 50, 50]);
+    const flags = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ];
+    const rows = flags.map(([apc, sus], i) => `(${T0 + 300 * (i + 1)}, 'SA1', ${apc}, ${sus}, 1, NULL)`);
+    await store.conn.run(`INSERT INTO market_status VALUES ${rows.join(', ')}`);
+    const got = await deriveIntervalEvents(store.conn, T0, hi);
+    expect(got.map((e) => [e.type, e.time])).toEqual([
+      ['market.administered', T0 + 600],
+      ['market.suspended', T0 + 900],
+    ]);
+  });
 });
 
 describe('the alert log', () => {

@@ -7,7 +7,7 @@ import type { Region } from '../../shared/nem.ts';
 import { rows, textList, type Params } from '../catalogue/sql.ts';
 
 /** An event before it is stored (the store gives it its seq). */
-export type Candidate = Omit<AlertEvent, 'seq' | 'notice'> & { noticeId: number | null };
+export type Candidate = Omit<AlertEvent, 'seq'>;
 
 interface EventRow {
   seq: number;
@@ -60,9 +60,12 @@ const INSERT_SQL = `INSERT INTO alert_event (key, type, region, time, value, lev
 VALUES ($key, $type, $region, $time, $value::DOUBLE, $level::DOUBLE, $text, $notice::INTEGER)
 ON CONFLICT DO NOTHING RETURNING seq`;
 
-/** Stores the candidates not stored before (one fixed statement each: a commit has a few); returns those, in order. */
+/**
+ * Stores the candidates not stored before (one fixed statement each: a commit has a few); returns those, in order,
+ * as stored (no read back: the commit's path is one statement per event).
+ */
 export async function storeEvents(conn: DuckDBConnection, cands: readonly Candidate[]): Promise<AlertEvent[]> {
-  const seqs: number[] = [];
+  const out: AlertEvent[] = [];
   for (const c of cands) {
     const r = await rows<{ seq: number }>(conn, INSERT_SQL, {
       key: c.key,
@@ -72,12 +75,11 @@ export async function storeEvents(conn: DuckDBConnection, cands: readonly Candid
       value: c.value,
       level: c.level,
       text: c.text,
-      notice: c.noticeId,
+      notice: c.notice?.id ?? null,
     });
-    if (r.length > 0) seqs.push(r[0].seq);
+    if (r.length > 0) out.push({ seq: r[0].seq, ...c });
   }
-  if (seqs.length === 0) return [];
-  return eventsWhere(conn, 'e.seq BETWEEN $lo AND $hi', { lo: Math.min(...seqs), hi: Math.max(...seqs) });
+  return out;
 }
 
 async function eventsWhere(conn: DuckDBConnection, where: string, params: Params = {}): Promise<AlertEvent[]> {
