@@ -22,6 +22,7 @@ const MODULES = [
   { name: 'push-cluster', store: true },
   { name: 'alerts', store: false },
   { name: 'freshness', store: false },
+  { name: 'replicas', store: false },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },
 ] as const;

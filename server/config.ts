@@ -18,6 +18,8 @@ export interface Config {
   live: string;
   /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
   nemwebUrl: string;
+  /** LIVE=http/nemweb: seconds between listings of a folder not due by AEMO's rhythm (and of every other folder). */
+  livePollS: number;
   /** /healthz says degraded when an AEMO source's newest interval is older than this, s (rooftop PV: +30 min). */
   sourceLateS: number;
   /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
@@ -172,6 +174,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       return raw;
     },
   },
+  livePollS: { env: 'LIVE_POLL_S', flag: 'live-poll', default: 30, parse: int(1, 3600) },
   sourceLateS: { env: 'SOURCE_LATE_S', flag: 'source-late', default: 900, parse: int(60, 86400 * 7) },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },

@@ -239,6 +239,7 @@ async function written(): Promise<number> {
 export interface LiveOptions {
   live: string;
   replaySeconds: number;
+  livePollS: number;
   nemwebUrl: string;
 }
 
