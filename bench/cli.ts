@@ -23,6 +23,7 @@ const MODULES = [
   // Each builds its own 30-day demo (tmp/bench-data-30d) and copies it per server.
   { name: 'fast-cadence', store: false },
   { name: 'boot-herd', store: false },
+  { name: 'alerts', store: false },
   { name: 'freshness', store: false },
   { name: 'replicas', store: false },
   { name: 'idle-memory', store: true },

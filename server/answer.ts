@@ -3,7 +3,7 @@
 // gate → catalogue → encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is
 // composed from its panels' answers (each through this same path, so panels shared by several tabs are computed once)
 // by splicing their bytes into the tab's map.
-import type { Kind, ParamsOf } from '../shared/kinds.ts';
+import { UNCACHED, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
 import type { AnswerPath, Marks } from './answer-path.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
@@ -119,8 +119,9 @@ export class Answerer {
       watermark: s.watermark,
       version: s.version,
     });
+    const cache = UNCACHED.has(kind) ? undefined : this.cache;
     // A client's own question makes it hot; a tab's panels and the app's work (pushes, warmup, refresh) do not.
-    const hit = this.cache?.get(key, !question && !isBackground(helpers));
+    const hit = cache?.get(key, !question && !isBackground(helpers));
     if (hit) return done(hit.bytes, hit.tier);
     const release = question ? undefined : this.admit(helpers);
     try {
@@ -139,7 +140,7 @@ export class Answerer {
           metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
           // A copy: msgpackr's result is a view into its shared, reused buffer.
           const bytes = new Uint8Array(encode(data));
-          void this.cache?.set(key, bytes);
+          void cache?.set(key, bytes);
           return bytes;
         },
         question,

@@ -20,7 +20,8 @@ import type { FeedInfo } from '../shared/protocol.ts';
 import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
-import { readWatermark } from './store/db.ts';
+import { readMeta, readWatermark } from './store/db.ts';
+import { AlertLog } from './alerts/alert-log.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
 import { storeHealth, type StoreState } from './store-health.ts';
@@ -47,6 +48,8 @@ export interface Core {
   answerer: Answerer;
   /** The answer path for warmup and hot refresh (undefined without a cache). */
   answerPath: AnswerPath | undefined;
+  /** Alert events: those stored, and those the live feed's batches fire. */
+  alerts: AlertLog;
   /** The live feed LIVE selected, once start() ran (undefined for LIVE=off or when it failed to start). */
   readonly live: LiveHandle | undefined;
   /** Set once the boot warmup has finished. */
@@ -80,6 +83,8 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   if (!marks)
     log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const feed = feedInfo(config.live, config.replaySeconds, followsClock);
+  const demoStore = (await pool.withConn(readMeta)).source === 'demo';
+  const alerts = await pool.withConn((c) => AlertLog.open(c, marks?.watermark ?? 0, demoStore));
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
@@ -115,6 +120,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     cache,
     answerer,
     answerPath,
+    alerts,
     get live() {
       return live;
     },
@@ -139,7 +145,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       if (config.warm && answerPath && market.hasData)
         warmed = bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary));
       try {
-        live = await startLive(instance, config, { market, pusher, answerPath, log, ...o.live });
+        live = await startLive(instance, config, { market, pusher, answerPath, log, alerts, ...o.live });
       } catch (err) {
         log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
       }

@@ -20,6 +20,8 @@ import type { Logger } from './log.ts';
 import type { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
+import { AlertHub } from './alerts/hub.ts';
+import type { AlertSource } from './alerts/alert-log.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
@@ -53,6 +55,8 @@ export interface SocketServerOptions {
   metricsText?: () => Promise<string>;
   /** After a socket's eviction (a cluster worker tells the supervisor, which drops the socket's waiting questions). */
   onEvicted?: (session: Session) => void;
+  /** The alert events, for `alerts` subscriptions (absent in a cluster worker: such subscriptions are refused). */
+  alerts?: AlertSource;
 }
 
 export interface SocketServer {
@@ -62,6 +66,8 @@ export interface SocketServer {
   wsUrl: string;
   sessions: Sessions;
   pusher: Pusher;
+  /** `alerts` subscriptions (undefined without an alert source). */
+  alerts: AlertHub | undefined;
   health(): Health;
   /** Refuses new sockets from now on (503, or an `overloaded` close) and /healthz says shutting_down. */
   stopAccepting(): void;
@@ -100,7 +106,15 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   const pusher = new Pusher({ market, answerer, pool: o.pool, behindBytes: limits.behindBytes, log });
   const maxFrameBytes = config.maxPayloadBytes;
   const rate = { perSecond: limits.ratePerSecond, burst: limits.rateBurst };
-  const router = new Router({ answerer, pusher, rate, maxFrameBytes, maxSubscriptions: limits.maxSubscriptions });
+  const alerts = o.alerts && new AlertHub(o.alerts, market, limits.behindBytes);
+  const router = new Router({
+    answerer,
+    pusher,
+    rate,
+    maxFrameBytes,
+    maxSubscriptions: limits.maxSubscriptions,
+    alerts,
+  });
   let closing = false;
 
   /**
@@ -113,6 +127,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     sessions.delete(session);
     session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000, view: session.view }, 'socket closed');
     pusher.dropSession(session);
+    alerts?.dropSession(session);
     void session.close();
     o.onEvicted?.(session);
   };
@@ -156,7 +171,10 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     },
     drain: (ws) => {
       const session = sessions.get(ws.getUserData().id);
-      if (session) pusher.drained(session);
+      if (session) {
+        pusher.drained(session);
+        alerts?.drained(session);
+      }
     },
     close: (ws, code) => {
       const session = sessions.get(ws.getUserData().id);
@@ -251,6 +269,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     wsUrl: `ws://${hostForUrl}:${listener.port}${WS_PATH}`,
     sessions,
     pusher,
+    alerts,
     health: readHealth,
     stopAccepting,
     closeSockets,

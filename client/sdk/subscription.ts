@@ -45,7 +45,7 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     return this.resync;
   }
 
-  /** The frame to send; on a resend, `since` carries the watermark already held. */
+  /** The frame to send; on a resend, `since` carries the watermark already held (an alerts stream: its cursor). */
   frame(resend = false): SubFrame {
     this.resync = resend && this.latest !== undefined;
     const frame: SubFrame = {
@@ -55,7 +55,7 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
       params: this.params as Record<string, unknown>,
       delta: true,
     };
-    if (resend && this.latest) frame.since = this.latest.meta.watermark;
+    if (resend && this.latest) frame.since = sinceOf(this.name, this.latest);
     return frame;
   }
 
@@ -120,6 +120,14 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     }
     return this.channel;
   }
+}
+
+/**
+ * What the server is told the subscription holds: an `alerts` stream's cursor (the server replays the events after
+ * it), any other kind's watermark.
+ */
+function sinceOf(kind: Kind, held: Update<Kind>): string {
+  return kind === 'alerts' ? String((held.data as ResultOf['alerts']).cursor) : held.meta.watermark;
 }
 
 /** `update` is older than `held`, or the very answer it is. */
