@@ -18,6 +18,8 @@ export type { FileReport, IngestLimits, Window };
 export interface IngestOptions {
   /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
   limits?: Partial<IngestLimits>;
+  /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
+  forecastDays?: number;
 }
 
 export interface IngestReport {
@@ -60,6 +62,7 @@ export function ingestBuffer(
         await imp.feedBytes(name, bytes);
       },
       opts.limits,
+      opts.forecastDays,
     ),
   );
 }
@@ -100,7 +103,9 @@ export async function ingestFiles(
   for (const { path, registry } of todo) {
     const t0 = performance.now();
     const run = () =>
-      registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits);
+      registry
+        ? importRegistry(conn, path)
+        : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits, opts.forecastDays);
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path,

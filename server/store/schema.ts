@@ -4,12 +4,14 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column. Older
+// view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column; 5 the
+// forecast tables (forecasts.ts: `p5min_region`, `predispatch_price`, `predispatch_demand`). Older
 // stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and migrate.ts adds new columns and recomputes
 // the rollups, which fills the new ones.
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
+import { FORECAST_SCHEMA_SQL } from './forecasts.ts';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -88,7 +90,7 @@ CREATE TABLE IF NOT EXISTS unit_curtailment_1d (ts INTEGER NOT NULL, duid VARCHA
 CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
   out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
   n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
-${EMISSION_SCHEMA_SQL}`;
+${EMISSION_SCHEMA_SQL}${FORECAST_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
 export const BUCKET_30M = (ts: string) => `((${ts} + 1799) // 1800) * 1800`;
