@@ -1,6 +1,7 @@
 // P5MIN REGIONSOLUTION and PREDISPATCH REGION_PRICES / REGION_SOLUTION from the hand-made fixtures
 // (test/fixtures/aemo-forecast/SOURCES.md) into a real store: every run kept, intervention rows left out, columns found
-// by name whatever their order, unknown columns ignored, old runs pruned. Expected rows are read here from the CSV text.
+// by name whatever their order, unknown columns ignored, old runs pruned. Expected rows are read here from the CSV
+// text.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,7 +116,8 @@ describe('forecast ingest', () => {
   it('is idempotent, and reports when each file’s run is shown rather than its intervals', async () => {
     const conn = await store();
     const first = await ingestFiles(conn, [P5_A, PD_A]);
-    // P5MIN run 04:05 is shown from the watermark 04:10; pre-dispatch run 04:30 from 04:10 (10 minutes into its half hour).
+    // P5MIN run 04:05 is shown from the watermark 04:10; pre-dispatch run 04:30 from 04:10 (10 minutes into its half
+    // hour).
     expect(first.files[0].window).toEqual({ minTs: nem('2026/04/01 04:10:00'), maxTs: nem('2026/04/01 04:10:00') });
     expect(first.files[1].window).toEqual({ minTs: nem('2026/04/01 04:10:00'), maxTs: nem('2026/04/01 04:10:00') });
     const before = await all(conn, 'SELECT * FROM p5min_region ORDER BY ALL');
