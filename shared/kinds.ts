@@ -13,6 +13,7 @@ import { CURTAILMENT } from './kinds/curtailment.ts';
 import { BATTERIES } from './kinds/batteries.ts';
 import { DEMAND } from './kinds/demand.ts';
 import { EMISSIONS } from './kinds/emissions.ts';
+import { FORECASTS } from './kinds/forecasts.ts';
 import { GENERATION } from './kinds/generation.ts';
 import { INTERCONNECTORS } from './kinds/interconnectors.ts';
 import { PRICES } from './kinds/prices.ts';
@@ -31,6 +32,7 @@ const CONTRACTS = {
   ...BATTERIES,
   ...STATIONS,
   ...INTERCONNECTORS,
+  ...FORECASTS,
   ...TABS,
 };
 type Contracts = typeof CONTRACTS;

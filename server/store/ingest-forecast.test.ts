@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
 import { ingestBuffer, ingestFiles } from './ingest.ts';
 import { readGeneration } from './version.ts';
+import { expectedRows, FORECAST_DIR, nem } from '../../test/util/forecast-fixtures.ts';
 
-export const FORECAST_DIR = join(import.meta.dirname, '../../test/fixtures/aemo-forecast');
 const P5_A = join(FORECAST_DIR, 'PUBLIC_P5MIN_202604010405_20260401040045.CSV');
 const P5_B = join(FORECAST_DIR, 'PUBLIC_P5MIN_202604010410_20260401040545.CSV');
 const PD_A = join(FORECAST_DIR, 'PUBLIC_PREDISPATCHIS_202604010430_20260401040250.CSV');
@@ -39,45 +39,6 @@ async function store(): Promise<DuckDBConnection> {
 }
 
 const all = async (conn: DuckDBConnection, sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
-
-/** The D rows of one MMS table in a plain CSV, keyed by the I row's column names (fields here hold no commas). */
-export function csvRows(path: string, table: string): Record<string, string>[] {
-  let columns: string[] = [];
-  const out: Record<string, string>[] = [];
-  for (const line of readFileSync(path, 'latin1').split(/\r?\n/)) {
-    const f = line.split(',').map((s) => s.replace(/^"|"$/g, ''));
-    if (`${f[1]},${f[2]}` !== table) continue;
-    if (f[0] === 'I') columns = f.slice(4);
-    else if (f[0] === 'D') out.push(Object.fromEntries(columns.map((c, i) => [c, f[4 + i]])));
-  }
-  return out;
-}
-
-/** "2026/04/01 04:05:00" (NEM time, UTC+10) → epoch s, through an ISO string. */
-export const nem = (s: string) => Date.parse(`${s.replace(/\//g, '-').replace(' ', 'T')}+10:00`) / 1000;
-/** PREDISPATCHSEQNO → the end of its half hour: AEMO's trading day starts 04:00, period 01 ends 04:30. */
-export const seqEnd = (seq: string) =>
-  Date.parse(`${seq.slice(0, 4)}-${seq.slice(4, 6)}-${seq.slice(6, 8)}T04:00:00+10:00`) / 1000 +
-  Number(seq.slice(8)) * 1800;
-
-/** What the store should hold for a forecast table, from the fixtures' rows with INTERVENTION = 0. */
-export function expectedRows(
-  files: string[],
-  table: string,
-  value: string,
-): { run_ts: number; ts: number; region: string; v: number }[] {
-  const p5 = table === 'P5MIN,REGIONSOLUTION';
-  return files
-    .flatMap((f) => csvRows(f, table))
-    .filter((r) => r.INTERVENTION === '0')
-    .map((r) => ({
-      run_ts: p5 ? nem(r.RUN_DATETIME) : seqEnd(r.PREDISPATCHSEQNO),
-      ts: nem(p5 ? r.INTERVAL_DATETIME : r.DATETIME),
-      region: r.REGIONID,
-      v: Number(r[value]),
-    }))
-    .sort((a, b) => a.run_ts - b.run_ts || a.ts - b.ts || a.region.localeCompare(b.region));
-}
 
 const stored = (conn: DuckDBConnection, table: string, value: string) =>
   all(conn, `SELECT run_ts, ts, region, ${value} AS v FROM ${table} ORDER BY run_ts, ts, region`);
