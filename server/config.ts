@@ -4,6 +4,7 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { NEMWEB_URL, parseLive } from './live/setting.ts';
+import { DEFAULT_FORECAST_DAYS, MAX_FORECAST_DAYS } from './store/forecasts.ts';
 
 export interface Config {
   port: number;
@@ -18,6 +19,8 @@ export interface Config {
   live: string;
   /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
   nemwebUrl: string;
+  /** Days of forecast runs (P5MIN, pre-dispatch) kept: older runs are pruned as new ones are written. */
+  forecastDays: number;
   /** /healthz says degraded when an AEMO source's newest interval is older than this, s (rooftop PV: +30 min). */
   sourceLateS: number;
   /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
@@ -171,6 +174,12 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       if (!/^https?:\/\/\S+$/.test(raw)) throw new Error('must be an http(s):// URL');
       return raw;
     },
+  },
+  forecastDays: {
+    env: 'FORECAST_DAYS',
+    flag: 'forecast-days',
+    default: DEFAULT_FORECAST_DAYS,
+    parse: int(1, MAX_FORECAST_DAYS),
   },
   sourceLateS: { env: 'SOURCE_LATE_S', flag: 'source-late', default: 900, parse: int(60, 86400 * 7) },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },

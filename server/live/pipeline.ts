@@ -219,6 +219,8 @@ export interface LiveOptions {
   live: string;
   replaySeconds: number;
   nemwebUrl: string;
+  /** Days of forecast runs kept (FORECAST_DAYS). */
+  forecastDays?: number;
 }
 
 export interface LiveHandle {

@@ -83,7 +83,7 @@ export interface ForecastAccuracy {
 export const FORECASTS = {
   'forecasts.latest': {
     about:
-      'The newest P5MIN run (RUN_DATETIME, 12 five-minute intervals) and pre-dispatch run (half hours to the end of the next trading day) published by the watermark, price (RRP) and demand (TOTALDEMAND), intervention = 0, beside the actual dispatch price and demand of the last `hours`. A P5MIN run counts from the interval after its RUN_DATETIME, a pre-dispatch run from 10 minutes into its first half hour, when AEMO has published both.',
+      'The newest P5MIN run (12 five-minute intervals) and pre-dispatch run (half hours to the end of the next trading day), price (RRP) and demand (TOTALDEMAND), intervention = 0, beside the actual dispatch price and demand of the last `hours`. A P5MIN run counts from the interval after its RUN_DATETIME, a pre-dispatch run from 10 minutes into its first half hour.',
     params: { region, hours: { type: 'int', min: 1, max: 48, default: 6 } },
     result: returns<ForecastLatest>(),
   },
