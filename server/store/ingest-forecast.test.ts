@@ -11,6 +11,7 @@ import { openStore } from './db.ts';
 import { ingestBuffer, ingestFiles } from './ingest.ts';
 import { readGeneration } from './version.ts';
 import { expectedRows, FORECAST_DIR, nem } from '../../test/util/forecast-fixtures.ts';
+import { p5min, predispatch } from '../../bench/nemweb/files.ts';
 
 const P5_A = join(FORECAST_DIR, 'PUBLIC_P5MIN_202604010405_20260401040045.CSV');
 const P5_B = join(FORECAST_DIR, 'PUBLIC_P5MIN_202604010410_20260401040545.CSV');
@@ -111,6 +112,20 @@ describe('forecast ingest', () => {
       { run_ts: nem('2026/04/08 04:05:00') },
     ]);
     expect(await all(conn, 'SELECT count(*)::INTEGER AS n FROM predispatch_price')).toEqual([{ n: 12 }]);
+  });
+
+  it('takes the test site’s generated P5MIN and pre-dispatch zips (bench/nemweb/files.ts) as it takes AEMO’s', async () => {
+    const conn = await store();
+    const run = nem('2026/04/01 13:00:00');
+    const p5 = await ingestBuffer(conn, 'p5.zip', p5min(run).bytes);
+    const pd = await ingestBuffer(conn, 'pd.zip', predispatch(run, 70, 4).bytes);
+    expect(p5.rows).toEqual({ p5min_region: 60 });
+    expect(pd.rows).toEqual({ predispatch_price: 20, predispatch_demand: 20 });
+    // Its sequence number names the half hour ending 13:00 (trading-day period 18).
+    expect(await all(conn, 'SELECT DISTINCT run_ts FROM predispatch_demand')).toEqual([{ run_ts: run }]);
+    expect(await all(conn, `SELECT rrp FROM predispatch_price WHERE region = 'SA1' AND ts = ${run + 1800}`)).toEqual([
+      { rrp: 74 },
+    ]);
   });
 
   it('refuses a file whose run cannot be read, naming the column', async () => {
