@@ -30,9 +30,20 @@ afterAll(() => {
 });
 
 const PANELS: Partial<Record<Kind, string[]>> = {
-  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records', 'emissions', 'batteries'],
+  'tab.nem': [
+    'prices',
+    'mix',
+    'generation',
+    'price',
+    'renewables',
+    'demand',
+    'records',
+    'emissions',
+    'batteries',
+    'predispatch',
+  ],
   'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'demand', 'emissions'],
-  'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
+  'tab.prices': ['history', 'stats', 'bands', 'timeOfDay', 'forecast'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
   'tab.curtailment': ['history', 'timeOfDay', 'units', 'prices'],
