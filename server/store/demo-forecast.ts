@@ -15,9 +15,16 @@ import { MACROS_SQL, regionSql, staticSql, timeSql } from './demo-sql.ts';
 import { DEFAULT_DEMO_SEED, PRICE_CAP, PRICE_FLOOR } from './demo-params.ts';
 
 const HALF_HOUR = 1800;
-/** The longest pre-dispatch horizon (a 12:30 run reaches 04:00 the day after next): how far the truth must reach. */
-const PD_REACH_S = 2 * 86400;
 const P5_REACH_S = 11 * INTERVAL_S;
+
+/**
+ * SQL: the last half hour of the pre-dispatch run `s` (its first half hour's end): 04:00 ending its trading day, or the
+ * next trading day for a run whose first half hour starts at 12:30 or later. Later runs never end sooner.
+ */
+const pdEndSql = (s: string) => {
+  const rel = `((${s} - ${HALF_HOUR} + 36000 - 14400) % 86400)`; // seconds since the trading day began (04:00)
+  return `(${s} - ${HALF_HOUR} - ${rel} + 86400 + CASE WHEN ${rel} >= 30600 THEN 86400 ELSE 0 END)`;
+};
 
 /** The P5MIN and pre-dispatch run stamps published by the intervals (prev, end]: what appending them adds. */
 export function runsFor(prev: number, end: number, firstTs: number): { p5: [number, number]; pd: [number, number] } {
@@ -65,9 +72,8 @@ function pdSql(s: string, from: number, to: number): string {
   const e = `(2 * ${u('pde', 'ts::BIGINT * 128 + (ts - run_ts) // 1800')} - 1)`;
   const drift = `0.4 * hd * (demo_vn(${s}, 'pdb' || region, ts / 10800.0) - 0.5)`;
   return `CREATE OR REPLACE TEMP TABLE demo_pd AS
-WITH r AS (SELECT range AS run_ts, (range - ${HALF_HOUR} + 36000 - 14400) % 86400 AS rel FROM range(${lit(from)}, ${lit(to + 1)}, ${HALF_HOUR})),
-p AS (SELECT run_ts, unnest(generate_series(run_ts,
-    run_ts - ${HALF_HOUR} - rel + 86400 + CASE WHEN rel >= 30600 THEN 86400 ELSE 0 END, ${HALF_HOUR})) AS ts FROM r),
+WITH p AS (SELECT range AS run_ts, unnest(generate_series(range, ${pdEndSql('range')}, ${HALF_HOUR})) AS ts
+  FROM range(${lit(from)}, ${lit(to + 1)}, ${HALF_HOUR})),
 h AS (SELECT ((ts + ${HALF_HOUR - 1}) // ${HALF_HOUR}) * ${HALF_HOUR} AS ts, region, ${avgSql('rrp')} AS rrp,
     ${avgSql('demand_mw')} AS demand_mw FROM demo_truth GROUP BY ALL HAVING count(*) = 6),
 j AS (SELECT p.run_ts, h.*, least(1, (h.ts - p.run_ts) / 86400.0) AS hd FROM p JOIN h USING (ts))
@@ -86,7 +92,15 @@ INSERT INTO predispatch_demand SELECT run_ts, ts, region, totaldemand FROM demo_
  */
 export async function writeDemoForecasts(
   conn: DuckDBConnection,
-  o: { seed: number; prev: number; watermark: number; firstTs: number; days: number },
+  o: {
+    seed: number;
+    prev: number;
+    watermark: number;
+    firstTs: number;
+    days: number;
+    /** The builder's per-run stages (macros, units: demo-sql.ts staticSql) are already on `conn`. */
+    staged?: boolean;
+  },
 ): Promise<void> {
   // Runs from a little before the retention: the prune below then leaves what appends to this watermark would keep.
   const { p5, pd } = runsFor(Math.max(o.prev, o.watermark - o.days * 86400 - 3600), o.watermark, o.firstTs);
@@ -94,10 +108,13 @@ export async function writeDemoForecasts(
   const hasPd = pd[1] >= pd[0];
   if (!hasP5 && !hasPd) return;
   const s = lit(o.seed);
-  const reach = Math.max(hasP5 ? p5[1] + P5_REACH_S : 0, hasPd ? pd[1] + PD_REACH_S : 0);
+  const pdReach = hasPd ? Number((await conn.runAndReadAll(`SELECT ${pdEndSql(lit(pd[1]))}`)).getRows()[0][0]) : 0;
+  const reach = Math.max(hasP5 ? p5[1] + P5_REACH_S : 0, pdReach);
   const lo = Math.min(hasP5 ? p5[0] : Infinity, hasPd ? pd[0] - HALF_HOUR : Infinity);
-  await conn.run(MACROS_SQL);
-  await conn.run(staticSql(o.seed));
+  if (!o.staged) {
+    await conn.run(MACROS_SQL);
+    await conn.run(staticSql(o.seed));
+  }
   if (reach > o.watermark) {
     const future = { seed: o.seed, from: o.watermark + INTERVAL_S, to: reach };
     await conn.run(timeSql(future));

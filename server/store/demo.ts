@@ -119,7 +119,7 @@ export async function buildDemo(conn: DuckDBConnection, opts: DemoOptions = {}):
     for (const t of [...RAW_TABLES, ...ROLLUP_TABLES]) await conn.run(`DELETE FROM ${t}`);
     await generate(conn, r, stage);
     const days = opts.forecastDays ?? DEFAULT_FORECAST_DAYS;
-    await writeDemoForecasts(conn, { seed, prev: firstTs - INTERVAL_S, watermark, firstTs, days });
+    await writeDemoForecasts(conn, { seed, prev: firstTs - INTERVAL_S, watermark, firstTs, days, staged: true });
     stage('forecasts');
   } finally {
     await dropTemps(conn);
@@ -180,7 +180,14 @@ export async function appendDemo(
       await generate(conn, r, () => {});
       await refreshRollups(conn, prev, end);
       // The runs these intervals publish (P5MIN each interval, pre-dispatch each half hour), from the demo's future.
-      await writeDemoForecasts(conn, { seed, prev, watermark: end, firstTs: wm.firstTs, days: forecastDays });
+      await writeDemoForecasts(conn, {
+        seed,
+        prev,
+        watermark: end,
+        firstTs: wm.firstTs,
+        days: forecastDays,
+        staged: true,
+      });
       await writeMeta(conn, { demo_watermark: end });
     });
   } finally {
