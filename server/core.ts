@@ -9,6 +9,7 @@ import type { WarmupSummary } from './warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
@@ -83,8 +84,9 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
-  const answerer = new Answerer(market, cache, gate);
-  const answerPath = answerer.path(pool);
+  const answerer = new Answerer(market, cache, gate, { advance: config.advance });
+  // Warmup and the hot refresh borrow the pool's connections but wait for everything else (server/fair-gate.ts idle).
+  const answerPath = answerer.path(idleOn(pool));
   const unbind = bindSources({
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),
     cache: () => cache,
@@ -153,5 +155,18 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         instance.closeSync();
         unbind();
       })()),
+  };
+}
+
+/** `pool` as an owner of idle work: its own turns at the gate, the same connections. */
+function idleOn(pool: LanePool): ConnHolder {
+  return {
+    background: true,
+    idle: true,
+    get closed() {
+      return pool.closed;
+    },
+    width: pool.width,
+    withConn: (fn) => pool.withConn(fn),
   };
 }

@@ -218,6 +218,7 @@ async function written(): Promise<number> {
 export interface LiveOptions {
   live: string;
   replaySeconds: number;
+  livePollS: number;
   nemwebUrl: string;
   /** Days of forecast runs kept (FORECAST_DAYS). */
   forecastDays?: number;
