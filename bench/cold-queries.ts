@@ -74,6 +74,11 @@ function cases(duid: string, battery: string): Case[] {
     { kind: 'market.status', label: 'NEM', params: { region: 'NEM' } },
     { kind: 'alerts', label: 'every event', params: {} },
     { kind: 'alerts.history', label: 'all regions 1y', params: year },
+    // Forecasts: a region's newest runs, the newest pre-dispatch run, and accuracy over the retention (30 days).
+    { kind: 'forecasts.latest', label: 'SA1', params: { region: 'SA1' } },
+    { kind: 'forecasts.predispatch', label: '', params: {} },
+    { kind: 'forecasts.accuracy', label: 'SA1 7d', params: { region: 'SA1' } },
+    { kind: 'forecasts.accuracy', label: 'SA1 30d', params: { region: 'SA1', range: '30d' } },
   ];
 }
 

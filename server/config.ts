@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { HOT_HORIZON_S, type HotPolicy } from './cache/hot.ts';
 import { NEMWEB_URL, parseLive } from './live/setting.ts';
+import { DEFAULT_FORECAST_DAYS, MAX_FORECAST_DAYS } from './store/forecasts.ts';
 
 export interface Config {
   port: number;
@@ -19,6 +20,8 @@ export interface Config {
   live: string;
   /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
   nemwebUrl: string;
+  /** Days of forecast runs (P5MIN, pre-dispatch) kept: older runs are pruned as new ones are written. */
+  forecastDays: number;
   /** LIVE=http/nemweb: seconds between listings of a folder not due by AEMO's rhythm (and of every other folder). */
   livePollS: number;
   /** /healthz says degraded when an AEMO source's newest interval is older than this, s (rooftop PV: +30 min). */
@@ -180,6 +183,12 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       if (!/^https?:\/\/\S+$/.test(raw)) throw new Error('must be an http(s):// URL');
       return raw;
     },
+  },
+  forecastDays: {
+    env: 'FORECAST_DAYS',
+    flag: 'forecast-days',
+    default: DEFAULT_FORECAST_DAYS,
+    parse: int(1, MAX_FORECAST_DAYS),
   },
   livePollS: { env: 'LIVE_POLL_S', flag: 'live-poll', default: 30, parse: int(1, 3600) },
   sourceLateS: { env: 'SOURCE_LATE_S', flag: 'source-late', default: 900, parse: int(60, 86400 * 7) },

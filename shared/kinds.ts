@@ -14,6 +14,7 @@ import { CURTAILMENT } from './kinds/curtailment.ts';
 import { BATTERIES } from './kinds/batteries.ts';
 import { DEMAND } from './kinds/demand.ts';
 import { EMISSIONS } from './kinds/emissions.ts';
+import { FORECASTS } from './kinds/forecasts.ts';
 import { GENERATION } from './kinds/generation.ts';
 import { INTERCONNECTORS } from './kinds/interconnectors.ts';
 import { PRICES } from './kinds/prices.ts';
@@ -33,6 +34,7 @@ const CONTRACTS = {
   ...STATIONS,
   ...INTERCONNECTORS,
   ...ALERTS,
+  ...FORECASTS,
   ...TABS,
 };
 type Contracts = typeof CONTRACTS;

@@ -45,6 +45,64 @@ export function dispatchIs(
   return { name: csvName.replace(/\.CSV$/, '.zip'), bytes: zipSync({ [csvName]: csv }) };
 }
 
+/** The stamp of a P5MIN or PREDISPATCHIS file name's second part: when it was published (here: at its stamp). */
+const published = (ts: number) => aemoTime(ts).replace(/[/ :]/g, '');
+
+/** A CSV as NEMWEB zips it, named for its report. */
+function zipped(csvName: string, lines: string[]): NemwebFile {
+  lines.push(`C,"END OF REPORT",${lines.length + 1}`);
+  return {
+    name: csvName.replace(/\.CSV$/, '.zip'),
+    bytes: zipSync({ [csvName]: strToU8(lines.join('\r\n') + '\r\n') }),
+  };
+}
+
+/**
+ * One P5MIN run (RUN_DATETIME `run`): 12 intervals of REGIONSOLUTION per region, RRP = base + region index + interval
+ * index, TOTALDEMAND 1000 + the same; with the INTERVENTION = 1 rows AEMO adds during an intervention (RRP 9999).
+ */
+export function p5min(run: number, base = 50): NemwebFile {
+  const t = (ts: number) => `"${aemoTime(ts)}"`;
+  const lines = [
+    `C,NEMP.WORLD,P5MIN,AEMO,PUBLIC,${aemoTime(run).slice(0, 10)},${aemoTime(run).slice(11)},0,P5MIN,0`,
+    'I,P5MIN,REGIONSOLUTION,10,RUN_DATETIME,INTERVAL_DATETIME,REGIONID,RRP,TOTALDEMAND,INTERVENTION,LASTCHANGED',
+  ];
+  for (let k = 0; k < 12; k++) {
+    const ts = run + k * 300;
+    REGIONS.forEach((r, i) => {
+      lines.push(`D,P5MIN,REGIONSOLUTION,10,${t(run)},${t(ts)},${r},${base + i + k},${1000 + i + k},0,${t(run)}`);
+      if (i === 0) lines.push(`D,P5MIN,REGIONSOLUTION,10,${t(run)},${t(ts)},${r},9999,9999,1,${t(run)}`);
+    });
+  }
+  return zipped(`PUBLIC_P5MIN_${stamp(run)}_${published(run)}.CSV`, lines);
+}
+
+/**
+ * One pre-dispatch run whose first half hour ends at `run` (on the half-hour grid): REGION_PRICES and REGION_SOLUTION
+ * for `periods` half hours per region, RRP = base + region index + period index, TOTALDEMAND 1000 + the same.
+ */
+export function predispatch(run: number, base = 50, periods = 8): NemwebFile {
+  const nem = aemoTime(run);
+  // PREDISPATCHSEQNO: the trading day (from 04:00) and its half hour, 01 ending 04:30
+  const day = run - 1800 - 4 * 3600;
+  const seq = `${aemoTime(day).slice(0, 10).replace(/\//g, '')}${String((((day % 86400) + 86400 + 36000) % 86400) / 1800 + 1).padStart(2, '0')}`;
+  const lines = [
+    `C,NEMP.WORLD,PREDISPATCHIS,AEMO,PUBLIC,${nem.slice(0, 10)},${nem.slice(11)},0,PREDISPATCHIS,0`,
+    'I,PREDISPATCH,REGION_PRICES,2,PREDISPATCHSEQNO,RUNNO,REGIONID,PERIODID,INTERVENTION,RRP,LASTCHANGED,DATETIME',
+  ];
+  const rows = (f: (i: number, k: number) => string) =>
+    REGIONS.flatMap((r, i) => Array.from({ length: periods }, (_, k) => f(i, k).replace('$R', r)));
+  const at = (k: number) => `"${aemoTime(run + k * 1800)}"`;
+  lines.push(
+    ...rows((i, k) => `D,PREDISPATCH,REGION_PRICES,2,${seq},1,$R,${k + 1},0,${base + i + k},"${nem}",${at(k)}`),
+  );
+  lines.push(
+    'I,PREDISPATCH,REGION_SOLUTION,9,PREDISPATCHSEQNO,RUNNO,REGIONID,PERIODID,INTERVENTION,TOTALDEMAND,DATETIME',
+  );
+  lines.push(...rows((i, k) => `D,PREDISPATCH,REGION_SOLUTION,9,${seq},1,$R,${k + 1},0,${1000 + i + k},${at(k)}`));
+  return zipped(`PUBLIC_PREDISPATCHIS_${stamp(run)}_${published(run)}.CSV`, lines);
+}
+
 /** A zip that looks whole but whose report lacks a required column: ingest must reject it and store nothing. */
 export function badDispatchIs(ts: number): NemwebFile {
   const csvName = `PUBLIC_DISPATCHIS_${stamp(ts)}_0000000999999999.CSV`;

@@ -8,6 +8,7 @@ import { curtailment } from './curtailment.ts';
 import { batteries } from './batteries.ts';
 import { demand } from './demand.ts';
 import { emissions } from './emissions.ts';
+import { forecasts } from './forecasts.ts';
 import { generation } from './generation.ts';
 import type { Catalogue, Handler, QueryContext } from './handler.ts';
 import { interconnectors } from './interconnectors.ts';
@@ -29,6 +30,7 @@ const panels = {
   ...stations,
   ...interconnectors,
   ...alerts,
+  ...forecasts,
 };
 const catalogue = Object.freeze({ ...panels, ...tabs(panels) }) satisfies Catalogue;
 

@@ -1,9 +1,8 @@
 // Every kind answers with the shape shared/results.ts promises, for every range preset and resolution:
 // columns as long as their time axis, steps matching the resolution, no BigInt, no NaN, msgpack round trip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KIND_NAMES, KINDS, RANGES, RESOLUTION_SECONDS, RESOLUTIONS, type Kind } from '../../shared/kinds.ts';
+import { KIND_NAMES, KINDS, RESOLUTION_SECONDS, type Kind } from '../../shared/kinds.ts';
 import { decode, encode } from '../../shared/protocol.ts';
-import { REGION_CHOICES } from '../../shared/nem.ts';
 import { checked, syntheticStore } from '../../test/util/catalogue.ts';
 import { readWatermark } from '../store/db.ts';
 import { buildDemo } from '../store/demo.ts';
@@ -31,9 +30,20 @@ afterAll(() => {
 });
 
 const PANELS: Partial<Record<Kind, string[]>> = {
-  'tab.nem': ['prices', 'mix', 'generation', 'price', 'renewables', 'demand', 'records', 'emissions', 'batteries'],
+  'tab.nem': [
+    'prices',
+    'mix',
+    'generation',
+    'price',
+    'renewables',
+    'demand',
+    'records',
+    'emissions',
+    'batteries',
+    'predispatch',
+  ],
   'tab.generation': ['generation', 'utilisation', 'flows', 'timeOfDay', 'demand', 'emissions'],
-  'tab.prices': ['history', 'stats', 'bands', 'timeOfDay'],
+  'tab.prices': ['history', 'stats', 'bands', 'timeOfDay', 'forecast'],
   'tab.stations': ['search', 'output'],
   'tab.generators': ['table'],
   'tab.curtailment': ['history', 'timeOfDay', 'units', 'prices'],
@@ -102,14 +112,17 @@ async function everyKind(on: QueryContext, duid: string, battery: string, from: 
     const schema = KINDS[kind] as Record<string, unknown>;
     const base: Record<string, unknown> =
       kind === 'station.output' ? { duid } : kind === 'battery.soc' ? { duid: battery } : {};
-    const ranges = 'range' in schema ? RANGES : [undefined];
-    const resolutions = 'resolution' in schema ? RESOLUTIONS : [undefined];
+    // Every value the kind's own schema takes (forecasts.accuracy: three ranges; forecasts: five regions).
+    const values = (name: string) =>
+      name in schema ? (schema[name] as { values: readonly string[] }).values : [undefined];
+    const ranges = values('range');
+    const resolutions = values('resolution');
     for (const range of ranges) {
       for (const resolution of resolutions) {
         await check(kind, { ...base, ...(range && { range }), ...(resolution && { resolution }) }, on);
       }
     }
-    if ('region' in schema) for (const region of REGION_CHOICES) await check(kind, { ...base, region }, on);
+    if ('region' in schema) for (const region of values('region')) await check(kind, { ...base, region }, on);
     if ('from' in schema) await check(kind, { ...base, from, to }, on);
   }
 }

@@ -67,6 +67,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       records: { kind: 'demand.records', params: { region: p.region } },
       emissions: { kind: 'emissions.history', params: { region: p.region, ...day } },
       batteries: { kind: 'batteries.fleet', params: { region: p.region, ...day } },
+      predispatch: { kind: 'forecasts.predispatch', params: {} },
     };
   },
   'tab.generation': (p): Plan<'tab.generation'> => {
@@ -89,6 +90,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       stats: { kind: 'prices.stats', params: { regions, ...noResolution(t) } },
       bands: { kind: 'prices.bands', params: { regions, ...noResolution(t) } },
       timeOfDay: { kind: 'prices.timeOfDay', params: { regions, ...noResolution(t) } },
+      forecast: { kind: 'forecasts.latest', params: { region: regions[0] } },
     };
   },
   // With nothing chosen the tab shows the region's largest station, which takes a query to find: no fixed plan.

@@ -19,6 +19,8 @@ export interface FeedOptions {
   /** LIVE=nemweb's site (server/live/setting.ts). */
   nemwebUrl: string;
   replaySeconds: number;
+  /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts's default when absent). */
+  forecastDays?: number;
   /** LIVE=http/nemweb: the poll period of listings not due by AEMO's rhythm, s. */
   livePollS: number;
   /** The feed's own connection: it writes, and is closed only after stop() resolves. */
@@ -54,7 +56,7 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
     }
     const seed = meta.demo_seed !== undefined ? Number(meta.demo_seed) : DEFAULT_DEMO_SEED;
     return new DemoFeed(
-      (to) => noted(appendDemo(o.conn, seed, to), o.onStoreError),
+      (to) => noted(appendDemo(o.conn, seed, to, o.forecastDays), o.onStoreError),
       Number(meta.demo_watermark),
       demoPace(meta.demo_follows_clock === '1', o.replaySeconds),
       o.log,
@@ -63,7 +65,7 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
   }
   const intake = new Intake(
     await Ledger.open(o.conn),
-    (name, bytes) => noted(ingestBuffer(o.conn, name, bytes), o.onStoreError),
+    (name, bytes) => noted(ingestBuffer(o.conn, name, bytes, { forecastDays: o.forecastDays }), o.onStoreError),
     o.log,
     o.onBatch,
   );

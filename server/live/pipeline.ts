@@ -241,6 +241,8 @@ export interface LiveOptions {
   replaySeconds: number;
   livePollS: number;
   nemwebUrl: string;
+  /** Days of forecast runs kept (FORECAST_DAYS). */
+  forecastDays?: number;
 }
 
 export interface LiveHandle {

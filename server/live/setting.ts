@@ -8,7 +8,7 @@ export const NEMWEB_URL = 'https://nemweb.com.au';
 /**
  * LIVE=nemweb: the Current folders whose files the store takes (../shared/NEMWEB-LAYOUT.md): dispatch prices, regional
  * sums and flows; unit SCADA; rooftop PV; yesterday's per-unit dispatch and availability; the emission factors; the
- * market notices (one small text file each, server/alerts/notices.ts).
+ * market notices (one small text file each, server/alerts/notices.ts); P5MIN and 30-minute pre-dispatch forecasts.
  */
 export const NEMWEB_FOLDERS = [
   'DispatchIS_Reports',
@@ -18,6 +18,8 @@ export const NEMWEB_FOLDERS = [
   'Next_Day_Intermittent_Gen_Scada',
   'CDEII',
   'Market_Notice',
+  'P5_Reports',
+  'PredispatchIS_Reports',
 ] as const;
 
 /** Which driver a LIVE value selects, with its argument. Throws on a value that selects none. */

@@ -34,7 +34,7 @@ describe('battery_1d', () => {
     const second = await openStore({ dataDir, threads: 2 });
     conn = await second.instance.connect();
     expect(await all(conn, ROWS)).toEqual(built);
-    expect(await all(conn, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([{ value: '4' }]);
+    expect(await all(conn, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([{ value: '5' }]);
     conn.closeSync();
     second.instance.closeSync();
   });

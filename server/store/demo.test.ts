@@ -40,12 +40,22 @@ const CHECKSUMS: Record<string, string> = {
     ss_solar_clearedmw, ss_wind_clearedmw, ss_solar_availability, ss_wind_availability, bdu_clearedmw_gen, bdu_clearedmw_load))`,
   unit_dispatch: `sum(hash(ts, duid, totalcleared, availability, semidispatchcap, uigf, initial_energy_storage,
     energy_storage))`,
+  p5min_region: 'sum(hash(run_ts, ts, region, rrp, totaldemand))',
+  predispatch_price: 'sum(hash(run_ts, ts, region, rrp))',
+  predispatch_demand: 'sum(hash(run_ts, ts, region, totaldemand))',
   meta: `sum(hash(key, value)) FILTER (key LIKE 'demo%')`,
 };
+/** Forecasts are compared run by run: a condition on intervals (ts) applies to their runs' stamps. */
+const FORECASTS = new Set(['p5min_region', 'predispatch_price', 'predispatch_demand']);
 async function checksums(conn: DuckDBConnection, where = 'TRUE'): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [table, expr] of Object.entries(CHECKSUMS)) {
-    const w = table === 'units' || table === 'meta' ? 'TRUE' : where;
+    const w =
+      table === 'units' || table === 'meta'
+        ? 'TRUE'
+        : FORECASTS.has(table)
+          ? where.replace(/\bts\b/g, 'run_ts')
+          : where;
     out[table] = String(
       (await conn.runAndReadAll(`SELECT ${expr}, count(*) FROM ${table} WHERE ${w}`)).getRows()[0].join('/'),
     );
@@ -137,6 +147,7 @@ describe('buildDemo', () => {
       'price, interconnector, rooftop rows',
       'unit SCADA rows',
       'unit dispatch, region summary rows',
+      'forecasts',
       'rollups',
       'checkpoint',
     ]);

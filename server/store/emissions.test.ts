@@ -115,7 +115,7 @@ describe('a store from before emissions (schema version 3)', () => {
       await reopen();
       expect(await snapshot()).toEqual(want);
       const [version] = await all(conn, `SELECT value FROM meta WHERE key = 'schema_version'`);
-      expect(version.value).toBe('4');
+      expect(version.value).toBe('5');
       const migrated = await readGeneration(conn);
       expect(migrated).not.toBe(before);
 

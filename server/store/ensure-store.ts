@@ -34,7 +34,7 @@ const AHEAD_S = 3600;
 
 export async function ensureStore(
   config: Pick<Config, 'dataDir' | 'demoDays' | 'threads' | 'memoryLimit'> &
-    Partial<Pick<Config, 'demoEnd' | 'replaySeconds'>>,
+    Partial<Pick<Config, 'demoEnd' | 'replaySeconds' | 'forecastDays'>>,
   log: StoreLog,
   opts: { demo?: boolean } = {},
 ): Promise<EnsuredStore> {
@@ -79,6 +79,7 @@ export async function ensureStore(
       await allCores();
       const res = await buildDemo(conn, {
         days: config.demoDays,
+        forecastDays: config.forecastDays,
         seed: meta.demo_seed === undefined ? DEFAULT_DEMO_SEED : Number(meta.demo_seed),
         ...pinned,
         onProgress: (stage, seconds) => log.info(`demo: ${stage} ${seconds.toFixed(1)} s`),
@@ -91,7 +92,7 @@ export async function ensureStore(
     } else if (behind > 0) {
       const t0 = performance.now();
       await allCores();
-      await appendDemo(conn, Number(meta.demo_seed ?? DEFAULT_DEMO_SEED), end).finally(served);
+      await appendDemo(conn, Number(meta.demo_seed ?? DEFAULT_DEMO_SEED), end, config.forecastDays).finally(served);
       log.info(
         `demo: caught up ${behind / 300} intervals missed since the last run in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );

@@ -60,7 +60,7 @@ async function main(): Promise<number> {
       console.log(
         `registry: ${seeded.units} units from ${relative(process.cwd(), SEED_REGISTRY)} (AEMO's, shipped), as this store had none`,
       );
-    const report = await ingestFiles(conn, paths, printFile);
+    const report = await ingestFiles(conn, paths, printFile, { forecastDays: config.forecastDays });
     const files = report.files.length;
     console.log(
       `total: ${files} file${files === 1 ? '' : 's'}, ${report.rejected} rejected, ${(report.ms / 1000).toFixed(2)} s, into ${store.path}`,

@@ -6,7 +6,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction, readWatermark } from './db.ts';
 import { CDEII_TABLE, FactorRows } from './cdeii.ts';
 import { MmsParser, tableName } from './mms.ts';
-import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
+import { DEFAULT_FORECAST_DAYS, type ForecastTable, pruneForecasts, SHOWN_AFTER_S } from './forecasts.ts';
+import { IGNORED, type SinkStats, TARGETS, type Target, hasRun, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
 import { refreshRollups, ROOFTOP_CARRY_S } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
@@ -34,7 +35,8 @@ export interface FileReport {
   notes: string[];
   /**
    * Interval-end times (epoch s) of the 5-minute intervals the rows written are about (a rooftop half hour: its six,
-   * so a file landing after the watermark's interval but about it counts as a revision); null when none.
+   * so a file landing after the watermark's interval but about it counts as a revision), and for forecasts the
+   * watermarks from which their runs are shown (server/store/forecasts.ts); null when none.
    */
   window: Window | null;
   ms: number;
@@ -67,12 +69,13 @@ export async function importFile(
   file: string,
   feed: (imp: FileImport) => Promise<void> | void,
   limits: Partial<IngestLimits> = {},
+  forecastDays?: number,
 ): Promise<FileReport> {
   const started = performance.now();
   let imp: FileImport | undefined;
   let failure: IngestError | undefined;
   try {
-    imp = await FileImport.start(conn, file, { ...DEFAULT_LIMITS, ...limits });
+    imp = await FileImport.start(conn, file, { ...DEFAULT_LIMITS, ...limits }, forecastDays);
     await feed(imp);
     const report = await imp.apply();
     report.ms = performance.now() - started;
@@ -115,15 +118,22 @@ export class FileImport {
     file: string,
     private readonly stages: Record<Target, Stage>,
     private readonly limits: IngestLimits,
+    /** Days of forecast runs kept (forecasts.ts DEFAULT_FORECAST_DAYS when not given). */
+    private readonly forecastDays: number | undefined,
   ) {
     this.report = { file, rows: {}, skipped: {}, notes: [], window: null, ms: 0 };
     this.budget = new InflateBudget(file, limits.maxInflatedBytes);
   }
 
-  static async start(conn: DuckDBConnection, file: string, limits: IngestLimits = DEFAULT_LIMITS): Promise<FileImport> {
+  static async start(
+    conn: DuckDBConnection,
+    file: string,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    forecastDays?: number,
+  ): Promise<FileImport> {
     const stages = {} as Record<Target, Stage>;
     for (const t of TARGET_NAMES) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
-    return new FileImport(conn, file, stages, limits);
+    return new FileImport(conn, file, stages, limits, forecastDays);
   }
 
   /** One file's bytes already in memory (a download): a zip, or a CSV parsed in slices. */
@@ -215,12 +225,15 @@ export class FileImport {
     const windows: Partial<Record<Target, Window>> = {};
     for (const t of live) {
       await conn.run(finalSql(t, this.stages[t]));
+      // A forecast's rows matter from the watermark its run is shown at, not from their intervals' ends.
+      const shown = hasRun(t) ? `run_ts + ${SHOWN_AFTER_S[t as ForecastTable]}` : 'ts';
       const r = (
-        await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, min(ts) AS lo, max(ts) AS hi FROM ingest_fin_${t}`)
+        await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n, min(ts) AS lo, max(ts) AS hi,
+          min(${shown}) AS shown_lo, max(${shown}) AS shown_hi FROM ingest_fin_${t}`)
       ).getRowObjectsJS()[0];
       windows[t] = { minTs: Number(r.lo), maxTs: Number(r.hi) };
       report.rows[t] = Number(r.n);
-      report.window = widen(report.window, { ...windows[t]!, minTs: windows[t]!.minTs - (SPAN[t] ?? 300) + 300 });
+      report.window = widen(report.window, { minTs: Number(r.shown_lo) - (SPAN[t] ?? 300) + 300, maxTs: Number(r.shown_hi) });
     }
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
@@ -245,6 +258,8 @@ export class FileImport {
         }
       }
       if (to > from) await refreshRollups(conn, from, to);
+      const forecasts = live.filter(hasRun) as ForecastTable[];
+      if (forecasts.length > 0) await pruneForecasts(conn, this.forecastDays ?? DEFAULT_FORECAST_DAYS, forecasts);
     });
     return report;
   }
@@ -280,25 +295,32 @@ export class FileImport {
 /** The latest revision of each (interval, key): greatest LASTCHANGED, then the row furthest down the file. */
 function finalSql(t: Target, stage: Stage): string {
   const { keys, values } = TARGETS[t];
+  const ids = identity(t);
   const joins = keys.map((k, i) => `JOIN ingest_dict d${i} ON d${i}.code = s.${k}`).join(' ');
   const latest = stage.maybeDuplicates
-    ? `(SELECT * FROM ingest_stage_${t} QUALIFY row_number() OVER (PARTITION BY ts, ${keys.join(', ')} ORDER BY lc DESC, seq DESC) = 1)`
+    ? `(SELECT * FROM ingest_stage_${t} QUALIFY row_number() OVER (PARTITION BY ${ids.join(', ')} ORDER BY lc DESC, seq DESC) = 1)`
     : `ingest_stage_${t}`;
+  const times = hasRun(t) ? 's.ts, s.run_ts' : 's.ts';
   // Rows go in in interval order (zone maps on ts then prune well); AEMO's files already are.
   return `CREATE OR REPLACE TEMP TABLE ingest_fin_${t} AS
-SELECT s.ts, ${keys.map((k, i) => `d${i}.s AS ${k}`).join(', ')}, ${values.map((v) => `s.${v}`).join(', ')}
+SELECT ${times}, ${keys.map((k, i) => `d${i}.s AS ${k}`).join(', ')}, ${values.map((v) => `s.${v}`).join(', ')}
 FROM ${latest} s ${joins}${stage.maybeDuplicates || stage.unsorted ? ' ORDER BY s.ts' : ''}`;
 }
+
+/** What names one stored row: its interval, a forecast's run, and the keys. */
+const identity = (t: Target): string[] => ['ts', ...(hasRun(t) ? ['run_ts'] : []), ...TARGETS[t].keys];
 
 /** Replaces the stored rows for the staged keys. */
 async function applyTarget(conn: DuckDBConnection, t: Target, w: Window): Promise<void> {
   const range = (col: string) => `${col} BETWEEN ${w.minTs} AND ${w.maxTs}`;
-  const { keys, values } = TARGETS[t];
+  const { values } = TARGETS[t];
   if (t === 'price') await demandForStagedPrices(conn, w);
   if ('keepStored' in TARGETS[t]) await keepStoredColumns(conn, t, w);
-  const match = ['ts', ...keys].map((k) => `${t}.${k} = f.${k}`).join(' AND ');
+  const match = identity(t)
+    .map((k) => `${t}.${k} = f.${k}`)
+    .join(' AND ');
   await conn.run(`DELETE FROM ${t} USING ingest_fin_${t} f WHERE ${range(`${t}.ts`)} AND ${match}`);
-  const cols = ['ts', ...keys, ...values].join(', ');
+  const cols = [...identity(t), ...values].join(', ');
   await conn.run(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM ingest_fin_${t}`);
   if (t === 'regionsum') await demandOntoPrices(conn, w);
 }

@@ -19,6 +19,8 @@ export type { FileReport, IngestLimits, Window };
 export interface IngestOptions {
   /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
   limits?: Partial<IngestLimits>;
+  /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
+  forecastDays?: number;
 }
 
 export interface IngestReport {
@@ -62,6 +64,7 @@ export function ingestBuffer(
         await imp.feedBytes(name, bytes);
       },
       opts.limits,
+      opts.forecastDays,
     ),
   );
 }
@@ -106,7 +109,7 @@ export async function ingestFiles(
         ? importRegistry(conn, path)
         : isNoticeName(path)
           ? readFile(path).then((bytes) => importNotice(conn, path, bytes))
-          : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits);
+          : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits, opts.forecastDays);
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path,

@@ -3,6 +3,7 @@
 // with the values they would have had, so an old store answers every kind as a store built today would.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './transaction.ts';
+import { addDemoForecasts } from './demo-forecast.ts';
 import { refreshAllRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
 
@@ -25,11 +26,16 @@ async function storedVersion(conn: DuckDBConnection): Promise<number | null> {
  */
 export async function migrateStore(conn: DuckDBConnection): Promise<boolean> {
   const version = await storedVersion(conn);
-  if (version === null || version >= 4) return false;
-  await inTransaction(conn, async () => {
-    for (const t of CO2_TABLES) await conn.run(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS co2 DOUBLE`);
-    await refreshAllRollups(conn);
-    await bumpDataVersion(conn);
-  });
+  if (version === null || version >= 5) return false;
+  if (version < 4) {
+    await inTransaction(conn, async () => {
+      for (const t of CO2_TABLES) await conn.run(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS co2 DOUBLE`);
+      await refreshAllRollups(conn);
+      await bumpDataVersion(conn);
+    });
+  }
+  // Version 5 added the forecast tables (created empty by SCHEMA_SQL): a demo store gets the runs a build would have
+  // made (AEMO data gets its runs from the files it is fed). Forecast answers at this watermark change: a new version.
+  if (await addDemoForecasts(conn)) await bumpDataVersion(conn);
   return true;
 }

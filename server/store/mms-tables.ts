@@ -1,6 +1,7 @@
 // Which AEMO MMS tables the store imports, and where each column goes. Columns are found by the I row's
 // names, so column order and table versions may vary; a required column missing from the I row rejects the file.
-import { type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
+import { type Fields, type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
+import { parseSeqNo } from './forecasts.ts';
 import type { Dict, Stage, StageColumn } from './staging.ts';
 
 /** DISPATCH REGIONSUM's columns kept in `regionsum`, AEMO's names lower-cased; TOTALDEMAND first (required). */
@@ -40,14 +41,25 @@ export const TARGETS = {
   unit_dispatch: { keys: ['duid'], values: UNIT_COLUMNS.map(lower), keepStored: true },
   unit_scada_limits: { keys: ['duid', 'type'], values: ['mw'] },
   market_status: { keys: ['region'], values: ['apc_flag', 'suspended', 'price_firm', 'cumul_price'] },
-} as const satisfies Record<string, { keys: readonly string[]; values: readonly string[]; keepStored?: true }>;
+  // Forecasts (forecasts.ts): every run is kept, so a row's identity includes its run's stamp, run_ts.
+  p5min_region: { keys: ['region'], values: ['rrp', 'totaldemand'], run: true },
+  predispatch_price: { keys: ['region'], values: ['rrp'], run: true },
+  predispatch_demand: { keys: ['region'], values: ['totaldemand'], run: true },
+} as const satisfies Record<
+  string,
+  { keys: readonly string[]; values: readonly string[]; keepStored?: true; run?: true }
+>;
 export type Target = keyof typeof TARGETS;
+/** Whether a target keeps every run of a forecast (its rows carry run_ts). */
+export const hasRun = (t: Target): boolean => 'run' in TARGETS[t];
 
-/** Staging layout: ts, key codes, values, then LASTCHANGED and file order (both decide the latest revision). */
+/** Staging layout: ts, run_ts (forecasts), key codes, values, then LASTCHANGED and file order (both decide the latest
+ * revision). */
 export function stageColumns(t: Target): StageColumn[] {
   const spec = TARGETS[t];
   return [
     { name: 'ts', type: 'INTEGER' },
+    ...(hasRun(t) ? [{ name: 'run_ts', type: 'INTEGER' as const }] : []),
     ...spec.keys.map((k) => ({ name: k, type: 'INTEGER' as const })),
     ...spec.values.map((v) => ({ name: v, type: 'DOUBLE' as const })),
     { name: 'lc', type: 'INTEGER' },
@@ -68,6 +80,8 @@ interface Source {
   optional?: true;
   /** Columns holding words rather than numbers, with the number each word is stored as (any other word: blank). */
   words?: Record<string, Record<string, number>>;
+  /** A forecast's run: a time column (P5MIN's RUN_DATETIME) or PREDISPATCHSEQNO's trading-day half hour. */
+  run?: { column: string; form: 'time' | 'seqno' };
 }
 
 // METEREDMWFLOW is the measured flow at the end of the interval; MWFLOW is the dispatch target. Dashboards show
@@ -148,6 +162,30 @@ export const SOURCES: Record<string, Source | readonly Source[]> = {
     values: ['SCADA_VALUE'],
   },
   'ROOFTOP ACTUAL': { target: 'rooftop', time: 'INTERVAL_DATETIME', keys: ['REGIONID', 'TYPE'], values: ['POWER'] },
+  'P5MIN REGIONSOLUTION': {
+    target: 'p5min_region',
+    time: 'INTERVAL_DATETIME',
+    run: { column: 'RUN_DATETIME', form: 'time' },
+    keys: ['REGIONID'],
+    values: ['RRP', 'TOTALDEMAND'],
+    intervention: true,
+  },
+  'PREDISPATCH REGION_PRICES': {
+    target: 'predispatch_price',
+    time: 'DATETIME',
+    run: { column: 'PREDISPATCHSEQNO', form: 'seqno' },
+    keys: ['REGIONID'],
+    values: ['RRP'],
+    intervention: true,
+  },
+  'PREDISPATCH REGION_SOLUTION': {
+    target: 'predispatch_demand',
+    time: 'DATETIME',
+    run: { column: 'PREDISPATCHSEQNO', form: 'seqno' },
+    keys: ['REGIONID'],
+    values: ['TOTALDEMAND'],
+    intervention: true,
+  },
 };
 
 /** Known tables left out on purpose, with the reason the report gives. */
@@ -205,8 +243,12 @@ function sourceSink(
   const lcField = table.field('LASTCHANGED');
   const lastChanged = new TimeColumn('LASTCHANGED');
   const interventionField = src.intervention ? table.field('INTERVENTION') : -1;
+  const runField = src.run ? need(src.run.column) : -1;
+  const run = src.run ? runColumn(src.run.column, src.run.form) : null;
   const stage = stages[src.target];
   const cols = stage.cols;
+  // Columns after ts: run_ts for a forecast, then the keys, the values, LASTCHANGED and file order.
+  const k0 = run ? 2 : 1;
   const nk = keyFields.length;
   const nv = valueFields.length;
 
@@ -223,27 +265,48 @@ function sourceSink(
       return;
     }
     const ts = time.parse(f, tsField);
+    const runTs = run ? run.parse(f, runField) : 0;
     const r = stage.next();
     cols[0][r] = ts;
-    let hash = 0;
+    if (run) cols[1][r] = runTs;
+    // Several runs may forecast one interval: the run is part of the identity a repeat is looked for under.
+    let hash = runTs / 300;
     for (let k = 0; k < nk; k++) {
       const key = f.get(keyFields[k]).trim();
       if (key.length === 0) throw new Error(`${keyNames[k]} is blank`);
       const code = dict.code(key);
-      cols[1 + k][r] = code;
+      cols[k0 + k][r] = code;
       hash = hash * 64 + code;
     }
     stage.track(ts, hash);
-    cols[1 + nk][r] = first;
+    cols[k0 + nk][r] = first;
     for (let v = 1; v < nv; v++) {
       const i = valueFields[v];
       const words = valueWords[v];
       const x =
         i < 0 ? null : words ? (words[f.get(i).trim().toUpperCase()] ?? null) : parseNumber(f.get(i), valueNames[v]);
-      cols[1 + nk + v][r] = x === null ? NaN : x;
+      cols[k0 + nk + v][r] = x === null ? NaN : x;
     }
     const lc = lcField < 0 || f.equals(lcField, '') ? 0 : lastChanged.parse(f, lcField);
-    cols[1 + nk + nv][r] = lc;
-    cols[2 + nk + nv][r] = stage.count;
+    cols[k0 + nk + nv][r] = lc;
+    cols[k0 + 1 + nk + nv][r] = stage.count;
+  };
+}
+
+/** Reads a forecast's run stamp, remembering the last (a file is one run, or runs one after another). */
+function runColumn(name: string, form: 'time' | 'seqno'): { parse(row: Fields, i: number): number } {
+  if (form === 'time') return new TimeColumn(name);
+  let last = '\u0000';
+  let value = 0;
+  return {
+    parse(row, i) {
+      if (row.equals(i, last)) return value;
+      const s = row.get(i);
+      const v = parseSeqNo(s);
+      if (!Number.isFinite(v)) throw new Error(`${name}: not a pre-dispatch run (YYYYMMDDPP): ${JSON.stringify(s)}`);
+      last = s;
+      value = v;
+      return v;
+    },
   };
 }

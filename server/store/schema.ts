@@ -4,14 +4,16 @@
 // No primary keys on the big tables: DuckDB's ART indexes would cost memory and slow bulk loads; ingest
 // replaces rows by anti-join instead (see ingest.ts), which keeps re-imports idempotent.
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
-// view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column. Older
+// view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column; 5 the
+// forecast tables (forecasts.ts: `p5min_region`, `predispatch_price`, `predispatch_demand`). Older
 // stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and migrate.ts adds new columns and recomputes
 // the rollups, which fills the new ones. The market status and alert tables (server/alerts/schema.ts) came without a
 // version: new tables only, created empty in an older store.
 import { ALERT_SCHEMA_SQL } from '../alerts/schema.ts';
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
+import { FORECAST_SCHEMA_SQL } from './forecasts.ts';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -95,7 +97,7 @@ CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NUL
   out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
   n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
 ${EMISSION_SCHEMA_SQL}
-${ALERT_SCHEMA_SQL}`;
+${ALERT_SCHEMA_SQL}${FORECAST_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
 export const BUCKET_30M = (ts: string) => `((${ts} + 1799) // 1800) * 1800`;

@@ -6,6 +6,7 @@ import type { CurtailmentFuel, CurtailmentHistory, CurtailmentPrices, Curtailmen
 import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
 import type { DemandHistory, DemandRecords } from './demand.ts';
 import type { EmissionsHistory } from './emissions.ts';
+import type { ForecastLatest, PredispatchTable } from './forecasts.ts';
 import type { CapacityUtilisation, GenerationByFuel, GenerationMix, RenewableShare } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
 import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
@@ -32,6 +33,7 @@ export const TABS = {
         records: DemandRecords;
         emissions: EmissionsHistory;
         batteries: BatteriesFleet;
+        predispatch: PredispatchTable;
       }>
     >(),
   },
@@ -52,8 +54,16 @@ export const TABS = {
   'tab.prices': {
     about: 'Every panel of the Prices tab, each the answer of the kind that fills it.',
     params: { regions, ...seriesParams },
-    result:
-      returns<Tab<{ history: Series<Region>; stats: PricesStats; bands: PricesBands; timeOfDay: TimeOfDay<Region> }>>(),
+    // The forecast is of the first region chosen.
+    result: returns<
+      Tab<{
+        history: Series<Region>;
+        stats: PricesStats;
+        bands: PricesBands;
+        timeOfDay: TimeOfDay<Region>;
+        forecast: ForecastLatest;
+      }>
+    >(),
   },
   // With no station chosen, the region's largest one (output null when the region has none).
   'tab.stations': {

@@ -16,7 +16,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const CHARTS: Record<string, number> = {
   nem: 6,
   generation: 7,
-  prices: 2,
+  prices: 3,
   stations: 2,
   generators: 0,
   curtailment: 3,

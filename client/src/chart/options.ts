@@ -107,7 +107,7 @@ export function buildOptions(config: ChartConfig, data: ChartData, hidden: Reado
       fillTo: fills && firstOfSign ? 0 : undefined,
       show: !hidden.has(layers[k].src),
       points: { show: false },
-      spanGaps: false,
+      spanGaps: src.spanGaps ?? false,
     });
   }
   const hasY2 = data.series.some((s) => s.axis === 2);

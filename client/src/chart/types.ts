@@ -9,6 +9,8 @@ export interface ChartSeries {
   axis?: 1 | 2;
   dash?: number[];
   width?: number;
+  /** Draw across nulls: for a coarser series on a finer axis (half-hourly forecasts on a 5-minute axis). */
+  spanGaps?: boolean;
   /** Stacked charts: draw this series as a line over the stack instead of stacking it (demand over generation). */
   over?: boolean;
   /** Line charts: shade under this series. */

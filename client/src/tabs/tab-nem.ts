@@ -1,5 +1,5 @@
 // NEM tab ("today"): spot prices per region, the last 24 h of generation by fuel with price and renewable share
-// underneath (one shared cursor), and the current mix with its renewable share.
+// underneath (one shared cursor), the current mix with its renewable share, and the newest pre-dispatch run.
 import { html, css } from 'lit';
 import { FUEL_COLOURS, REGION_NAMES } from '../../../shared/nem.ts';
 import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
@@ -7,6 +7,7 @@ import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
 import { batteriesPanel, demandPanel, emissionsPanel } from './nem-panels.ts';
+import { predispatchPanel } from './forecast-panels.ts';
 import { REGION_COLUMN, fuelChart, withDemand, regionChart, rooftopMarks } from './adapt.ts';
 import type { TableColumn, Row } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
@@ -134,6 +135,7 @@ export class TabNem extends TabBase<Panels> {
           ?loading=${this.loading}
         ></nem-table>
         ${this.mixPanel(p)} ${demandPanel(p?.records, region, this.loading, this.stem('demand-by-hour', region))}
+        ${predispatchPanel(p?.predispatch, this.loading, this.stem('predispatch', 'NEM'))}
       </div>
     </div>`;
   }

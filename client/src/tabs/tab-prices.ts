@@ -1,5 +1,6 @@
-// Prices tab: RRP series for the chosen regions at the chosen resolution, statistics, price bands (share of
-// time and contribution to the average) and the time-of-day profile.
+// Prices tab: RRP series for the chosen regions at the chosen resolution, the first region's forecast (P5MIN and
+// pre-dispatch beside the actuals), statistics, price bands (share of time and contribution to the average) and the
+// time-of-day profile.
 import { html, css } from 'lit';
 import { REGIONS, REGION_COLOURS, REGION_NAMES, type Region } from '../../../shared/nem.ts';
 import { ABOUT, type ResultOf } from '../../../shared/kinds.ts';
@@ -10,6 +11,7 @@ import { TabBase } from './tab-base.ts';
 import { REGION_COLUMN, regionCell, regionChart, shortRegion } from './adapt.ts';
 import { downloadText, toCsv } from '../csv.ts';
 import type { Row, TableColumn } from '../elements/nem-table.ts';
+import { forecastPanel } from './forecast-panels.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
 
@@ -101,6 +103,7 @@ export class TabPrices extends TabBase<Panels> {
         .data=${p ? regionChart(p.history) : null}
         ?loading=${this.loading}
       ></nem-chart>
+      ${forecastPanel(p?.forecast, this.loading, this.stem('forecast', p?.forecast.region ?? chosen[0]))}
       <nem-table heading="Statistics" about=${ABOUT['prices.stats']} note="$/MWh over the window" .columns=${STATS_COLUMNS} .rows=${(p?.stats.rows ?? null) as Row[] | null} sortKey="region" .sortDir=${1} csvName=${stem('price-stats')} ?loading=${this.loading}></nem-table>
       <div class="two">
         ${this.bandsPanel(p?.bands ?? null, stem('price-bands'))}
