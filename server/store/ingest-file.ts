@@ -233,7 +233,10 @@ export class FileImport {
       ).getRowObjectsJS()[0];
       windows[t] = { minTs: Number(r.lo), maxTs: Number(r.hi) };
       report.rows[t] = Number(r.n);
-      report.window = widen(report.window, { minTs: Number(r.shown_lo) - (SPAN[t] ?? 300) + 300, maxTs: Number(r.shown_hi) });
+      report.window = widen(report.window, {
+        minTs: Number(r.shown_lo) - (SPAN[t] ?? 300) + 300,
+        maxTs: Number(r.shown_hi),
+      });
     }
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
