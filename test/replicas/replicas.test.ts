@@ -16,7 +16,7 @@ import { Analyst, audit, HttpProbe, Subscriber } from '../../bench/replicas/load
 import { startNginx, type Nginx } from '../../bench/replicas/nginx.ts';
 import { freePort } from '../../server/port.ts';
 import { warmList } from '../../server/warmup/list.ts';
-import { KIND_NAMES, type Kind } from '../../shared/kinds.ts';
+import { KIND_NAMES, UNCACHED, type Kind } from '../../shared/kinds.ts';
 import { REGIONS, toNemIso } from '../../shared/nem.ts';
 import { encode } from '../../shared/protocol.ts';
 import { until, waitFor } from '../util/wait.ts';
@@ -91,7 +91,8 @@ describe('replicas behind nginx', () => {
       { kind: 'station.output', params: { station: 'NOSUCH', range: '24h' } },
       { kind: 'battery.soc', params: { station: 'NOSUCH', range: '24h' } },
     ];
-    expect(new Set(questions.map((q) => q.kind))).toEqual(new Set(KIND_NAMES));
+    // Alerts are numbered per store (README: the cursor is not yet one every replica agrees on): every other kind.
+    expect(new Set(questions.map((q) => q.kind))).toEqual(new Set(KIND_NAMES.filter((k) => !UNCACHED.has(k))));
     const answersOf = async (r: Replica): Promise<string[]> => {
       const client = new NemClient({ url: r.wsUrl, WebSocket: WebSocket as unknown as SocketConstructor });
       const out: string[] = [];
