@@ -113,7 +113,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     try {
       if (!existsSync(path)) await download(t.url, path, http);
       summary.bytes += statSync(path).size;
-      const report = await ingestFiles(o.conn, [path]);
+      const report = await ingestFiles(o.conn, [path], undefined, { scratchDir: o.dir });
       const bad = report.files.find((f) => f.error);
       if (bad) {
         // Not what was asked for (an error page served as 200, a cut-off zip): a re-run downloads it again.

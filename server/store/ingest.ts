@@ -4,7 +4,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
-import { type FileReport, importFile, rows } from './ingest-file.ts';
+import { type FileReport, type ImportOptions, importFile, rows } from './ingest-file.ts';
 import { widen, type Window } from './window.ts';
 import type { IngestLimits } from './ingest-limits.ts';
 import { MmsFormatError } from './mms.ts';
@@ -15,10 +15,7 @@ import { isZip } from './zip.ts';
 
 export type { FileReport, IngestLimits, Window };
 
-export interface IngestOptions {
-  /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
-  limits?: Partial<IngestLimits>;
-}
+export type IngestOptions = ImportOptions;
 
 export interface IngestReport {
   files: FileReport[];
@@ -59,7 +56,7 @@ export function ingestBuffer(
         }
         await imp.feedBytes(name, bytes);
       },
-      opts.limits,
+      opts,
     ),
   );
 }
@@ -100,7 +97,7 @@ export async function ingestFiles(
   for (const { path, registry } of todo) {
     const t0 = performance.now();
     const run = () =>
-      registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits);
+      registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts);
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path,

@@ -54,7 +54,7 @@ export function stageColumns(t: Target): StageColumn[] {
   ];
 }
 
-interface Source {
+export interface Source {
   target: Target;
   /** Column holding the interval END (AEMO's convention, and the store's). */
   time: string;
@@ -145,30 +145,58 @@ export interface SinkStats {
   blank: number;
 }
 
-/** A row sink that writes one MMS table's D rows into its target's stage; null when the table is not imported. */
-export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Dict, stats: SinkStats): RowSink | null {
-  const src = SOURCES[tableName(table)];
-  if (!src) return null;
+/** Where a table's columns are in its D rows (MmsTable.field indices), by name; a required one missing throws. */
+export interface SourceFields {
+  src: Source;
+  time: number;
+  keys: number[];
+  /** One per target value, -1 when this table lacks it; the first is always found. */
+  values: number[];
+  valueNames: string[];
+  /** -1 when absent. */
+  lastChanged: number;
+  intervention: number;
+}
+
+/** The fields `table` feeds its target from, or null when the table is not imported. */
+export function sourceFields(table: MmsTable): SourceFields | null {
   const name = tableName(table);
+  const src = SOURCES[name];
+  if (!src) return null;
   const need = (col: string): number => {
     const i = table.field(col);
     if (i < 0) throw new Error(`${name}: its I row has no ${col} column`);
     return i;
   };
-  const tsField = need(src.time);
-  const time = new TimeColumn(src.time);
-  const keyFields = src.keys.map(need);
-  const keyNames = src.keys;
-  const valueFields = src.values.map((v, j) => {
+  const time = need(src.time);
+  const keys = src.keys.map(need);
+  const values = src.values.map((v, j) => {
     const names = v === null ? [] : typeof v === 'string' ? [v] : v;
     const found = names.map((n) => table.field(n)).find((i) => i >= 0) ?? -1;
     if (j === 0 && found < 0) throw new Error(`${name}: its I row has no ${names.join(' or ')} column`);
     return found;
   });
-  const valueNames = valueFields.map((i) => (i < 0 ? '' : table.columns[i - 4]));
-  const lcField = table.field('LASTCHANGED');
+  return {
+    src,
+    time,
+    keys,
+    values,
+    valueNames: values.map((i) => (i < 0 ? '' : table.columns[i - 4])),
+    lastChanged: table.field('LASTCHANGED'),
+    intervention: src.intervention ? table.field('INTERVENTION') : -1,
+  };
+}
+
+/** A row sink that writes one MMS table's D rows into its target's stage; null when the table is not imported. */
+export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Dict, stats: SinkStats): RowSink | null {
+  const fields = sourceFields(table);
+  if (!fields) return null;
+  const { src, time: tsField, keys: keyFields, values: valueFields, valueNames } = fields;
+  const time = new TimeColumn(src.time);
+  const keyNames = src.keys;
+  const lcField = fields.lastChanged;
   const lastChanged = new TimeColumn('LASTCHANGED');
-  const interventionField = src.intervention ? table.field('INTERVENTION') : -1;
+  const interventionField = fields.intervention;
   const stage = stages[src.target];
   const cols = stage.cols;
   const nk = keyFields.length;
