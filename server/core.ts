@@ -2,7 +2,8 @@
 // supervisor): store (the demo built into an empty one) → market at the stored watermark → cache → cold-query gate →
 // answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
 // Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
-import type { DuckDBInstance } from '@duckdb/node-api';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from './answer-path.ts';
 import { bootWarmup } from './warmup/boot.ts';
 import type { WarmupSummary } from './warmup/run.ts';
@@ -16,10 +17,11 @@ import type { Logger } from './log.ts';
 import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
 import { sourceLags, type SourceLag } from './live/sources.ts';
 import type { FeedInfo } from '../shared/protocol.ts';
-import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
+import { Pipeline, startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
 import { readWatermark } from './store/db.ts';
+import { type FileReport, ingestPath } from './store/ingest.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
 import { storeHealth, type StoreState } from './store-health.ts';
@@ -56,6 +58,12 @@ export interface Core {
   health(): { duckdbMemoryBytes: number | undefined; store: StoreState; sources?: Record<string, SourceLag> };
   /** Setting memory_limit (to the same value) makes DuckDB's and glibc's allocators hand free pages back. */
   flushAllocator(): void;
+  /**
+   * Ingests a file on disk (the admin route: a backfill while the server holds the store) on the live feed's
+   * connection, after the interactive queries waiting now, then moves the market on as a live batch does. Throws
+   * having stored nothing (`code` 'bad_file' when the file is to blame). Only once start() ran.
+   */
+  ingestUpload(path: string, name: string): Promise<FileReport>;
   /** Starts the boot warmup (in the background) and the live feed, whose new intervals `pusher` pushes. */
   start(pusher: PushCycle): Promise<void>;
   /** Interrupts the warmup and stops the live feed (the first step of a shutdown). */
@@ -94,6 +102,11 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   void duckMemory.read(); // so the first /healthz has a figure
 
   let live: LiveHandle | undefined;
+  // Writes go through one connection: ingest runs one file at a time per connection (server/store/ingest.ts), so
+  // the live feed and the admin ingest never write at once (two transactions bumping the data version would conflict).
+  let writer: { conn: DuckDBConnection; pipeline: Pipeline } | undefined;
+  /** The admin ingest in progress, waited for before the writer closes. */
+  let uploading: Promise<unknown> = Promise.resolve();
   let warmup: WarmupSummary | undefined;
   const stopWarmup = new AbortController();
   let warmed: Promise<WarmupSummary | undefined> = Promise.resolve(undefined);
@@ -104,6 +117,19 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       stopWarmup.abort();
       await live?.stop();
     })());
+
+  async function ingestUpload(path: string, name: string): Promise<FileReport> {
+    if (!writer || feedsStopped) throw new Error('the server is starting or stopping; try again shortly');
+    const w = writer;
+    await queriesFirst(gate);
+    const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
+    if (report.window) {
+      const batch = { source: 'admin', files: [name], rows: report.rows, window: report.window };
+      const advanced = await w.pipeline.advance({ ...batch, ingestedAt: performance.now() });
+      advanced?.pushed.catch((err: unknown) => log.error({ err }, 'admin ingest: pushing failed'));
+    }
+    return report;
+  }
 
   return {
     instance,
@@ -136,17 +162,29 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       // After listening, so sockets are answered meanwhile (each warmup query yields to them).
       if (config.warm && answerPath && market.hasData)
         warmed = bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary));
+      const conn = await instance.connect();
+      const deps = { market, pusher, answerPath, log };
       try {
-        live = await startLive(instance, config, { market, pusher, answerPath, log, ...o.live });
+        live = await startLive(instance, config, { ...deps, ...o.live, conn });
       } catch (err) {
         log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
       }
+      writer = { conn, pipeline: live?.pipeline ?? new Pipeline(conn, deps) };
     },
+    ingestUpload(path, name) {
+      const run = ingestUpload(path, name);
+      uploading = run.catch(() => undefined);
+      return run;
+    },
+
     stopFeeds,
     close: () =>
       (closed ??= (async () => {
         await stopFeeds();
         await warmed;
+        await uploading;
+        await writer?.pipeline.settled();
+        writer?.conn.closeSync();
         await Promise.all([pool.close(), probeLane.close()]);
         if (ownCache) await cache?.close();
         else await cache?.flush();
@@ -154,4 +192,13 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         unbind();
       })()),
   };
+}
+
+/** Longest an admin ingest waits for interactive queries to go first: past it, it goes anyway (no starvation). */
+const QUERIES_FIRST_MS = 2000;
+
+/** Waits until no interactive query waits for a cold-query slot, or QUERIES_FIRST_MS. */
+async function queriesFirst(gate: Gate): Promise<void> {
+  const until = performance.now() + QUERIES_FIRST_MS;
+  while (gate.queued > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -62,6 +62,14 @@ export function ingestBuffer(
 }
 
 /**
+ * Imports one AEMO file on disk (a zip or a CSV, not the registry), streamed as ingestFiles does; throws as
+ * ingestBuffer does, having stored nothing. For the server's admin ingest, which sorts the two failures apart.
+ */
+export function ingestPath(conn: DuckDBConnection, path: string, opts: IngestOptions = {}): Promise<FileReport> {
+  return serialized(conn, () => importFile(conn, path, (imp) => imp.feedPath(path), opts));
+}
+
+/**
  * Imports files and folders (walked recursively for .csv and .zip, in name order, which is time order for
  * NEMWEB names). Bad files are reported and skipped; the good ones are imported. Registry CSVs go first.
  */
