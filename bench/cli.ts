@@ -21,6 +21,7 @@ const MODULES = [
   { name: 'push', store: true },
   { name: 'push-cluster', store: true },
   { name: 'freshness', store: false },
+  { name: 'backfill', store: true },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },
 ] as const;

@@ -17,6 +17,7 @@ import type { Logger } from './log.ts';
 import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
 import { sourceLags, type SourceLag } from './live/sources.ts';
 import type { FeedInfo } from '../shared/protocol.ts';
+import { Coalescer } from './live/coalesce.ts';
 import { Pipeline, startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
@@ -60,7 +61,8 @@ export interface Core {
   flushAllocator(): void;
   /**
    * Ingests a file on disk (the admin route: a backfill while the server holds the store) on the live feed's
-   * connection, after the interactive queries waiting now, then moves the market on as a live batch does. Throws
+   * connection, after the interactive queries waiting now; the market moves on as for a live batch once the files
+   * stop coming (live/coalesce.ts), so a backfill does not retire the cache file after file. Throws
    * having stored nothing (`code` 'bad_file' when the file is to blame). Only once start() ran.
    */
   ingestUpload(path: string, name: string): Promise<FileReport>;
@@ -104,7 +106,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   let live: LiveHandle | undefined;
   // Writes go through one connection: ingest runs one file at a time per connection (server/store/ingest.ts), so
   // the live feed and the admin ingest never write at once (two transactions bumping the data version would conflict).
-  let writer: { conn: DuckDBConnection; pipeline: Pipeline } | undefined;
+  let writer: { conn: DuckDBConnection; pipeline: Pipeline; batches: Coalescer } | undefined;
   /** The admin ingest in progress, waited for before the writer closes. */
   let uploading: Promise<unknown> = Promise.resolve();
   let warmup: WarmupSummary | undefined;
@@ -123,11 +125,14 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     const w = writer;
     await queriesFirst(gate);
     const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
-    if (report.window) {
-      const batch = { source: 'admin', files: [name], rows: report.rows, window: report.window };
-      const advanced = await w.pipeline.advance({ ...batch, ingestedAt: performance.now() });
-      advanced?.pushed.catch((err: unknown) => log.error({ err }, 'admin ingest: pushing failed'));
-    }
+    if (report.window)
+      w.batches.add({
+        source: 'admin',
+        files: [name],
+        rows: report.rows,
+        window: report.window,
+        ingestedAt: performance.now(),
+      });
     return report;
   }
 
@@ -169,7 +174,14 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       } catch (err) {
         log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
       }
-      writer = { conn, pipeline: live?.pipeline ?? new Pipeline(conn, deps) };
+      const pipeline = live?.pipeline ?? new Pipeline(conn, deps);
+      const batches = new Coalescer(async (batch) => {
+        const advanced = await pipeline.advance(batch).catch((err: unknown) => {
+          log.error({ err }, 'admin ingest: moving the market on failed');
+        });
+        advanced?.pushed.catch((err: unknown) => log.error({ err }, 'admin ingest: pushing failed'));
+      });
+      writer = { conn, pipeline, batches };
     },
     ingestUpload(path, name) {
       const run = ingestUpload(path, name);
@@ -183,6 +195,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         await stopFeeds();
         await warmed;
         await uploading;
+        await writer?.batches.cancel();
         await writer?.pipeline.settled();
         writer?.conn.closeSync();
         await Promise.all([pool.close(), probeLane.close()]);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NemClient } from '../../client/sdk/client.ts';
 import { nemwebSite, type NemwebSite } from '../../bench/nemweb/site.ts';
 import { isLoopback } from '../admin-ingest.ts';
@@ -119,11 +119,11 @@ describe('backfill while a server serves the store', () => {
     expect(await snapshot(conn)).toEqual(expected);
     expect((expected.scada as number[])[0]).toBeGreaterThan(0);
 
-    // The server moved on to the new data: its watermark is the month's last price interval.
+    // The server moved on to the new data once the files stopped coming: its watermark is the month's last interval.
     const [last, regions] = (
       await conn.runAndReadAll('SELECT ts, count(*)::INT FROM price GROUP BY ts ORDER BY ts DESC LIMIT 1')
     ).getRowsJS()[0];
-    expect(app.market.watermark).toBe(Number(last));
+    await vi.waitFor(() => expect(app.market.watermark).toBe(Number(last)), { timeout: 60_000, interval: 200 });
     const client = new NemClient({ url: app.wsUrl, WebSocket });
     try {
       const answer = await client.query('prices.current', {});
