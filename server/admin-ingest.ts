@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { bearerToken, tokenMatches } from './auth.ts';
-import { reply, watchAbort } from './http.ts';
+import { reply } from './http.ts';
 import type { Logger } from './log.ts';
 import type { FileReport } from './store/ingest.ts';
 import type { HttpRequest, HttpResponse } from './uws.ts';
@@ -56,7 +56,13 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
     });
 
   function handle(res: HttpResponse, req: HttpRequest): void {
-    const state = watchAbort(res);
+    // One onAborted per response (uWS keeps the last): it marks the response gone and drops a partial upload.
+    const state = { aborted: false };
+    let drop = () => {};
+    res.onAborted(() => {
+      state.aborted = true;
+      drop();
+    });
     // uWS closes the connection when a response ends before the request's body was read.
     const refuse = (status: string, error: string) => {
       json(res, state, status, { error });
@@ -67,7 +73,12 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
       return refuse('403 Forbidden', 'the admin ingest answers loopback callers only (set ADMIN_TOKEN for others)');
     if (!tokenMatches(token, bearerToken(req.getHeader('authorization')) ?? null))
       return refuse('401 Unauthorized', `Authorization: Bearer <token> wanted (DATA_DIR/${ADMIN_FILE})`);
-    const name = decodeURIComponent(req.getQuery('name') ?? '');
+    let name = '';
+    try {
+      name = decodeURIComponent(req.getQuery('name') ?? '');
+    } catch {
+      // a malformed %-escape: refused below as a bad name
+    }
     if (!NAME.test(name)) return refuse('400 Bad Request', 'name= must be a .zip or .csv file name, no path');
     const declared = Number(req.getHeader('content-length') || NaN);
     if (!(declared >= 0)) return refuse('411 Length Required', 'Content-Length wanted');
@@ -79,12 +90,11 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
     const fd = openSync(path, 'w', 0o600);
     let got = 0;
     let open = true;
-    const drop = () => {
+    drop = () => {
       if (open) closeSync(fd);
       open = false;
       rmSync(path, { force: true });
     };
-    res.onAborted(drop);
     res.onData((chunk, last) => {
       if (!open || state.aborted) return;
       got += chunk.byteLength;

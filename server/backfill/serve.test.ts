@@ -170,6 +170,12 @@ describe('backfill while a server serves the store', () => {
     expect(await post('PUBLIC_X.zip', zip, 'wrong')).toMatchObject({ status: 401 });
     expect(await post('../../etc/passwd.zip', zip, token)).toMatchObject({ status: 400 });
     expect(await post('PUBLIC_X.exe', zip, token)).toMatchObject({ status: 400 });
+    const malformed = await fetch(`${app.url}/admin/ingest?name=%E0%A4%A.zip`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: zip,
+    });
+    expect(malformed.status).toBe(400);
     const html = new TextEncoder().encode('<html><body>Service temporarily unavailable</body></html>');
     const refused = await post('PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202605010000.zip', html, token);
     expect(refused.status).toBe(422);
