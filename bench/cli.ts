@@ -20,8 +20,13 @@ const MODULES = [
   { name: 'attack', store: true },
   { name: 'push', store: true },
   { name: 'push-cluster', store: true },
+  // Each builds its own 30-day demo (tmp/bench-data-30d) and copies it per server.
+  { name: 'fast-cadence', store: false },
+  { name: 'boot-herd', store: false },
+  { name: 'alerts', store: false },
   { name: 'freshness', store: false },
   { name: 'backfill', store: true },
+  { name: 'replicas', store: false },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },
 ] as const;

@@ -70,6 +70,10 @@ function cases(duid: string, battery: string): Case[] {
     { kind: 'tab.batteries', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'emissions.history', label: 'NEM 1y', params: { region: 'NEM', ...year } },
     { kind: 'emissions.stations', label: 'all 1y', params: year },
+    // Market status adds up 7 days of prices per region; the alert kinds read alert_event (empty on a bench store).
+    { kind: 'market.status', label: 'NEM', params: { region: 'NEM' } },
+    { kind: 'alerts', label: 'every event', params: {} },
+    { kind: 'alerts.history', label: 'all regions 1y', params: year },
   ];
 }
 

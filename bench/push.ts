@@ -10,6 +10,7 @@ import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
 import { appendDemo } from '../server/store/demo.ts';
 import { ROOT } from '../soak/spawn-server.ts';
+import { POLICIES } from './fast-cadence.ts';
 import { ask, forkReady } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
@@ -112,17 +113,36 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     'tab mix': { subs: TAB_MIX },
     ticker: { subs: TICKER },
   };
-  return runPush(ctx, { sizes, rounds: ctx.quick ? 2 : 5, mixes });
+  const rounds = ctx.quick ? 2 : 5;
+  const out = await runPush(ctx, { sizes, rounds, mixes, dir: 'new' });
+  // The baseline, in the same run: every answer recomputed in full, the old hot refresh (before issue 16).
+  const largest = sizes.at(-1)!;
+  const base = await runPush(ctx, {
+    sizes: [largest],
+    rounds,
+    mixes: { 'tab mix, deltas': mixes['tab mix, deltas'], ticker: mixes.ticker },
+    dir: 'baseline',
+    env: POLICIES.baseline,
+  });
+  for (const r of out) {
+    const b = base.find((x) => x.name === r.name);
+    if (b)
+      Object.assign(r, {
+        baseline: b.value,
+        note: [r.note, 'baseline: ADVANCE=0 HOT_REFRESH=every'].filter(Boolean).join('; '),
+      });
+  }
+  return out;
 }
 
 async function runPush(
   ctx: BenchContext,
-  o: { sizes: number[]; rounds: number; mixes: Record<string, Mix> },
+  o: { sizes: number[]; rounds: number; mixes: Record<string, Mix>; dir: string; env?: Record<string, string> },
 ): Promise<BenchResult[]> {
   const config = loadConfig([], {
-    DATA_DIR: join(ctx.scratchDir, 'data'),
+    DATA_DIR: join(ctx.scratchDir, o.dir, 'data'),
     DEMO_DAYS: '2', // built by startApp into the empty scratch dir, as `npm start` does
-    CACHE_DIR: join(ctx.scratchDir, 'cache'),
+    CACHE_DIR: join(ctx.scratchDir, o.dir, 'cache'),
     PORT: '0',
     HOST: '127.0.0.1',
     WARM: '0',
@@ -130,6 +150,7 @@ async function runPush(
     REPLAY_SECONDS: '86400', // the benchmark appends intervals itself
     LOG_LEVEL: 'warn',
     MAX_SESSIONS: '20000',
+    ...o.env,
   });
   const app = await startApp(config, { log: createLogger('warn') });
   const conn = await app.instance.connect();

@@ -3,18 +3,21 @@
 // gate → catalogue → encode) and stored. Bytes, not objects, cross it: what is cached is what is sent. A tab is
 // composed from its panels' answers (each through this same path, so panels shared by several tabs are computed once)
 // by splicing their bytes into the tab's map.
-import type { Kind, ParamsOf } from '../shared/kinds.ts';
+import { UNCACHED, type Kind, type ParamsOf } from '../shared/kinds.ts';
 import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../shared/protocol.ts';
 import type { AnswerPath, Marks } from './answer-path.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
+import { advanceable, advanceAnswer, MAX_BACK } from './advance.ts';
 import { runQuery } from './catalogue/index.ts';
+import type { QueryContext } from './catalogue/handler.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
 import { overloaded, SessionClosedError } from './errors.ts';
 import { Flight } from './flight.ts';
 import type { ConnHolder } from './conn-holder.ts';
 import type { Gate } from './fair-gate.ts';
 import { wireWatermark, type Market } from './market.ts';
+import { INTERVAL_S } from '../shared/nem.ts';
 import { metrics } from './metrics.ts';
 
 export type { Marks } from './answer-path.ts';
@@ -53,6 +56,8 @@ export class Answerer {
     private readonly market: Market,
     readonly cache: TieredCache | undefined,
     private readonly gate: Gate,
+    /** `advance: false` recomputes every answer in full (ADVANCE=0, the baseline): see server/advance.ts. */
+    private readonly opts: { advance?: boolean } = {},
   ) {
     this.flight = new Flight(gate);
     this.socketFull = overloaded(
@@ -114,7 +119,9 @@ export class Answerer {
       watermark: s.watermark,
       version: s.version,
     });
-    const hit = this.cache?.get(key);
+    const cache = UNCACHED.has(kind) ? undefined : this.cache;
+    // A client's own question makes it hot; a tab's panels and the app's work (pushes, warmup, refresh) do not.
+    const hit = cache?.get(key, !question && !isBackground(helpers));
     if (hit) return done(hit.bytes, hit.tier);
     const release = question ? undefined : this.admit(helpers);
     try {
@@ -128,11 +135,12 @@ export class Answerer {
         helpers,
         async (conn) => {
           const q0 = performance.now();
-          const data = await runQuery({ conn, watermark: s.watermark, firstTs: s.firstTs }, kind, params);
+          const ctx = { conn, watermark: s.watermark, firstTs: s.firstTs };
+          const data = (await this.advanced(ctx, s, kind, params)) ?? (await runQuery(ctx, kind, params));
           metrics.queryDuration.observe({ kind }, (performance.now() - q0) / 1000);
           // A copy: msgpackr's result is a view into its shared, reused buffer.
           const bytes = new Uint8Array(encode(data));
-          void this.cache?.set(key, bytes);
+          void cache?.set(key, bytes);
           return bytes;
         },
         question,
@@ -141,6 +149,26 @@ export class Answerer {
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * The answer advanced from one cached at an earlier watermark of the same key generation (server/advance.ts), or
+   * undefined: not an advanceable question, nothing cached within MAX_BACK intervals, or the answers do not line up.
+   */
+  private async advanced<K extends Kind>(ctx: QueryContext, s: State, kind: K, params: ParamsOf<K>): Promise<unknown> {
+    const cache = this.cache;
+    if (!cache || this.opts.advance === false || !advanceable(kind, params)) return undefined;
+    for (let back = 1; back <= MAX_BACK; back++) {
+      const watermark = s.watermark - back * INTERVAL_S;
+      if (watermark < s.firstTs) return undefined;
+      const prior = cache.peek(makeKey(kind, params, watermark, { generation: s.generation }));
+      if (!prior) continue;
+      // Whatever goes wrong splicing (an entry of another shape), the full computation still answers.
+      const data = await advanceAnswer(ctx, kind, params, { watermark, bytes: prior.bytes }).catch(() => undefined);
+      if (data !== undefined) cache.stats.advanced++;
+      return data;
+    }
+    return undefined;
   }
 
   /**
@@ -210,6 +238,12 @@ export class Answerer {
     work.then(release, release);
     return work;
   }
+}
+
+function isBackground(helpers: ConnHolder | readonly ConnHolder[]): boolean {
+  return Array.isArray(helpers)
+    ? helpers.length === 0 || helpers.every((h) => h.background)
+    : (helpers as ConnHolder).background === true;
 }
 
 const PANELS_KEY = new Uint8Array(encode('panels'));

@@ -15,6 +15,8 @@ import type { LiveHandle } from './live/pipeline.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Market } from './market.ts';
 import type { Pusher } from './pusher.ts';
+import type { AlertHub } from './alerts/hub.ts';
+import type { AlertLog } from './alerts/alert-log.ts';
 import type { Sessions } from './sessions.ts';
 import { startSocketServer, type SocketServerOptions } from './socket-server.ts';
 
@@ -40,6 +42,9 @@ export interface AppHandle {
   /** The boot warmup: resolves with its summary (undefined when WARM=0, without a cache, or interrupted by close). */
   warmed: Promise<WarmupSummary | undefined>;
   pusher: Pusher;
+  /** `alerts` subscriptions, and the events they are sent. */
+  alerts: AlertHub;
+  alertLog: AlertLog;
   /** The live feed LIVE selected, running (undefined for LIVE=off). */
   live: LiveHandle | undefined;
   /** Recomputes every subscribed question at the current watermark and pushes what changed. */
@@ -76,6 +81,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     onReclaim: core.flushAllocator,
     storeHealth: core.health,
     admin: admin?.handle,
+    alerts: core.alerts,
   }).catch(async (err: unknown) => {
     await core.close(); // the store is open already: a server that refused its limits or port must not keep it
     throw err;
@@ -115,6 +121,8 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     // Set by core.start() above, so this is the boot warmup's promise.
     warmed: core.warmed,
     pusher: server.pusher,
+    alerts: server.alerts!,
+    alertLog: core.alerts,
     live: core.live,
     pushUpdate: () => server.pusher.pushUpdate(),
     health: server.health,

@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { HOT_HORIZON_S, type HotPolicy } from './cache/hot.ts';
 import { NEMWEB_URL, parseLive } from './live/setting.ts';
 
 export interface Config {
@@ -18,12 +19,20 @@ export interface Config {
   live: string;
   /** LIVE=nemweb: the site whose /Reports/Current/… folders are polled. */
   nemwebUrl: string;
+  /** LIVE=http/nemweb: seconds between listings of a folder not due by AEMO's rhythm (and of every other folder). */
+  livePollS: number;
   /** /healthz says degraded when an AEMO source's newest interval is older than this, s (rooftop PV: +30 min). */
   sourceLateS: number;
   /** LIVE=demo: 0 follows the wall clock (a store built to 'now'); N > 0 replays one interval every N seconds. */
   replaySeconds: number;
   lruMb: number;
   lmdbMb: number;
+  /** Which questions a new interval refreshes: `recent` (asked within the horizon) or `every` (the old baseline). */
+  hotRefresh: HotPolicy;
+  /** Wall-clock seconds a question stays worth refreshing after a client last asked it. */
+  hotHorizonS: number;
+  /** Advance cached answers by splicing in the new interval where that is exact (server/advance.ts); 0: recompute. */
+  advance: boolean;
   logLevel: string;
   workers: number;
   threads: number;
@@ -176,10 +185,22 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
       return raw;
     },
   },
+  livePollS: { env: 'LIVE_POLL_S', flag: 'live-poll', default: 30, parse: int(1, 3600) },
   sourceLateS: { env: 'SOURCE_LATE_S', flag: 'source-late', default: 900, parse: int(60, 86400 * 7) },
   replaySeconds: { env: 'REPLAY_SECONDS', flag: 'replay-seconds', default: 0, parse: int(0, 86400) },
   lruMb: { env: 'LRU_MB', flag: 'lru-mb', default: 256, parse: int(1, 65536) },
   lmdbMb: { env: 'LMDB_MB', flag: 'lmdb-mb', default: 1024, parse: int(8, 1048576) },
+  hotRefresh: {
+    env: 'HOT_REFRESH',
+    flag: 'hot-refresh',
+    default: 'recent',
+    parse: (raw): HotPolicy => {
+      if (raw !== 'recent' && raw !== 'every') throw new Error('must be recent or every');
+      return raw;
+    },
+  },
+  hotHorizonS: { env: 'HOT_HORIZON_S', flag: 'hot-horizon', default: HOT_HORIZON_S, parse: int(0, 86400) },
+  advance: { env: 'ADVANCE', flag: 'advance', default: true, parse: bool },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: 'log-level',

@@ -6,6 +6,8 @@ export interface ConnHolder {
   readonly closed: boolean;
   /** App work no client asked for (server/fair-gate.ts): never refused, served after interactive work. */
   readonly background?: boolean;
+  /** Background work only worth doing when nothing else waits (the hot refresh, warmup): served last. */
+  readonly idle?: boolean;
   /** Queries it can run at once (default 1: one connection). */
   readonly width?: number;
   withConn<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;

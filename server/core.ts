@@ -10,6 +10,7 @@ import type { WarmupSummary } from './warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
+import type { ConnHolder } from './conn-holder.ts';
 import { ConnLane, LanePool } from './lane.ts';
 import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
@@ -21,8 +22,9 @@ import { Coalescer } from './live/coalesce.ts';
 import { Pipeline, startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
-import { readWatermark } from './store/db.ts';
+import { readMeta, readWatermark } from './store/db.ts';
 import { type FileReport, ingestPath } from './store/ingest.ts';
+import { AlertLog } from './alerts/alert-log.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
 import { storeHealth, type StoreState } from './store-health.ts';
@@ -49,6 +51,8 @@ export interface Core {
   answerer: Answerer;
   /** The answer path for warmup and hot refresh (undefined without a cache). */
   answerPath: AnswerPath | undefined;
+  /** Alert events: those stored, and those the live feed's batches fire. */
+  alerts: AlertLog;
   /** The live feed LIVE selected, once start() ran (undefined for LIVE=off or when it failed to start). */
   readonly live: LiveHandle | undefined;
   /** Set once the boot warmup has finished. */
@@ -89,12 +93,15 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   if (!marks)
     log.warn({ dataDir: config.dataDir }, 'the store holds no prices yet: answers are empty until data arrives');
   const feed = feedInfo(config.live, config.replaySeconds, followsClock);
+  const demoStore = (await pool.withConn(readMeta)).source === 'demo';
+  const alerts = await pool.withConn((c) => AlertLog.open(c, marks?.watermark ?? 0, demoStore));
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
-  const answerer = new Answerer(market, cache, gate);
-  const answerPath = answerer.path(pool);
+  const answerer = new Answerer(market, cache, gate, { advance: config.advance });
+  // Warmup and the hot refresh borrow the pool's connections but wait for everything else (server/fair-gate.ts idle).
+  const answerPath = answerer.path(idleOn(pool));
   const unbind = bindSources({
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),
     cache: () => cache,
@@ -144,6 +151,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     cache,
     answerer,
     answerPath,
+    alerts,
     get live() {
       return live;
     },
@@ -170,7 +178,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       const conn = await instance.connect();
       const deps = { market, pusher, answerPath, log };
       try {
-        live = await startLive(instance, config, { ...deps, ...o.live, conn });
+        live = await startLive(instance, config, { ...deps, alerts, ...o.live, conn });
       } catch (err) {
         log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
       }
@@ -214,4 +222,17 @@ const QUERIES_FIRST_MS = 2000;
 async function queriesFirst(gate: Gate): Promise<void> {
   const until = performance.now() + QUERIES_FIRST_MS;
   while (gate.queued > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** `pool` as an owner of idle work: its own turns at the gate, the same connections. */
+function idleOn(pool: LanePool): ConnHolder {
+  return {
+    background: true,
+    idle: true,
+    get closed() {
+      return pool.closed;
+    },
+    width: pool.width,
+    withConn: (fn) => pool.withConn(fn),
+  };
 }

@@ -6,8 +6,10 @@
 // queue. Bounds, checked when a question is admitted: an owner may have `perOwner` questions open (admitted, not
 // yet answered; a tab is one, however many panels it has), and no new question is admitted while `maxQueue` queries
 // wait; past either the newest is refused (`overloaded`).
-// Background owners (warmup, pushes, hot refresh) are never refused and wait behind interactive work, but are
-// served at least every BACKGROUND_EVERY-th turn, so a flood of questions cannot starve pushes.
+// Background owners (pushes) are never refused and wait behind interactive work, but are served at least every
+// BACKGROUND_EVERY-th turn, so a flood of questions cannot starve pushes. Idle owners (warmup, the hot refresh) are
+// never refused either and run only when no one else can: interactive requests are always ahead of them, and what
+// they do not get to is computed when asked.
 import { SessionClosedError } from './errors.ts';
 
 export interface GateOwner {
@@ -15,6 +17,11 @@ export interface GateOwner {
   readonly closed?: boolean;
   /** App work no client asked for: never refused, served after interactive work but never starved. */
   readonly background?: boolean;
+  /**
+   * Background work that may wait for ever (the hot refresh, warmup: what it skips is computed when asked): served only
+   * when no other owner can start anything.
+   */
+  readonly idle?: boolean;
   /** Queries it can run at once (its connections); default 1. More would only wait on its connection. */
   readonly width?: number;
 }
@@ -90,6 +97,7 @@ export class Gate {
   /** Interactive owners that started a question whose other parts still wait. */
   private readonly finishing = new Set<GateOwner>();
   private readonly background = new Turns();
+  private readonly idle = new Turns();
 
   constructor(
     readonly max: number,
@@ -228,7 +236,7 @@ export class Gate {
         this.backgroundPassed++;
         return owner;
       }
-    } else if (!bg) return this.interactive.next(eligible);
+    } else if (!bg) return this.interactive.next(eligible) ?? this.idle.next(eligible);
     this.backgroundPassed = 0;
     return this.background.next(eligible);
   }
@@ -296,6 +304,6 @@ export class Gate {
   }
 
   private turnsOf(o: GateOwner): Turns {
-    return o.background ? this.background : this.interactive;
+    return o.idle ? this.idle : o.background ? this.background : this.interactive;
   }
 }

@@ -16,6 +16,8 @@ import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, logFailure, rateLimited, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
+import type { AlertHub } from './alerts/hub.ts';
+import type { AlertRule } from '../shared/kinds/alerts.ts';
 import type { Pusher, Subscription } from './pusher.ts';
 import type { Session } from './session.ts';
 
@@ -26,6 +28,8 @@ export interface RouterOptions {
   /** Frames longer than this get `too_large` and the socket is closed (uWS itself cuts off far larger ones). */
   maxFrameBytes: number;
   maxSubscriptions: number;
+  /** `alerts` subscriptions (absent: refused, e.g. in a cluster worker, which derives no events). */
+  alerts?: AlertHub;
 }
 
 /** Close code for a frame over the size limit (RFC 6455 "message too big"). */
@@ -78,6 +82,7 @@ export class Router {
       if (id === undefined) throw badRequest('unsub needs the id of the subscription');
       const sub = this.o.pusher.subscription(session, idKey(id));
       if (sub) this.o.pusher.remove(session, sub);
+      this.o.alerts?.remove(session, idKey(id));
       return;
     }
     if (t !== 'query' && t !== 'sub')
@@ -88,6 +93,7 @@ export class Router {
     if (t === 'query') return this.query(session, id, kind, params);
     if (frame.delta !== undefined && typeof frame.delta !== 'boolean')
       throw badRequest(`delta must be true or false, not ${describe(frame.delta)}`);
+    if (kind === 'alerts') return this.subscribeAlerts(session, id, (params as ParamsOf<'alerts'>).rules, frame.since);
     this.subscribe(session, id, kind, params, frame.delta === true);
   }
 
@@ -103,8 +109,7 @@ export class Router {
     const previous = this.o.pusher.subscription(session, key);
     if (previous)
       this.o.pusher.remove(session, previous); // the same id again replaces its subscription
-    else if (this.o.pusher.subscriptionsOf(session).size >= this.o.maxSubscriptions)
-      throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
+    else if (this.o.alerts?.remove(session, key) !== true) this.checkRoom(session);
     const query = queryOf(kind, params);
     const sub: Subscription = {
       id,
@@ -130,6 +135,23 @@ export class Router {
         if (this.o.pusher.subscription(session, key) === sub) this.o.pusher.remove(session, sub);
         this.fail(session, err, id);
       });
+  }
+
+  /** An `alerts` subscription: a stream of events, replayed from `since` (server/alerts/hub.ts). */
+  private subscribeAlerts(session: Session, id: RequestId, rules: AlertRule[], since: unknown): void {
+    const hub = this.o.alerts;
+    if (!hub) throw badRequest('alerts subscriptions are not served here (WORKERS > 1); query alerts.history instead');
+    const key = idKey(id);
+    const previous = this.o.pusher.subscription(session, key);
+    if (previous) this.o.pusher.remove(session, previous);
+    else if (!hub.has(session, key)) this.checkRoom(session);
+    hub.subscribe(session, id, key, rules, since);
+  }
+
+  private checkRoom(session: Session): void {
+    const n = this.o.pusher.subscriptionsOf(session).size + (this.o.alerts?.countOf(session) ?? 0);
+    if (n >= this.o.maxSubscriptions)
+      throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
   }
 
   /** The one place a failure becomes an error frame. */

@@ -20,6 +20,8 @@ import type { Logger } from './log.ts';
 import type { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
+import { AlertHub } from './alerts/hub.ts';
+import type { AlertSource } from './alerts/alert-log.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
@@ -55,6 +57,8 @@ export interface SocketServerOptions {
   admin?: (res: HttpResponse, req: HttpRequest) => void;
   /** After a socket's eviction (a cluster worker tells the supervisor, which drops the socket's waiting questions). */
   onEvicted?: (session: Session) => void;
+  /** The alert events, for `alerts` subscriptions (absent in a cluster worker: such subscriptions are refused). */
+  alerts?: AlertSource;
 }
 
 export interface SocketServer {
@@ -64,6 +68,8 @@ export interface SocketServer {
   wsUrl: string;
   sessions: Sessions;
   pusher: Pusher;
+  /** `alerts` subscriptions (undefined without an alert source). */
+  alerts: AlertHub | undefined;
   health(): Health;
   /** Refuses new sockets from now on (503, or an `overloaded` close) and /healthz says shutting_down. */
   stopAccepting(): void;
@@ -102,7 +108,15 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   const pusher = new Pusher({ market, answerer, pool: o.pool, behindBytes: limits.behindBytes, log });
   const maxFrameBytes = config.maxPayloadBytes;
   const rate = { perSecond: limits.ratePerSecond, burst: limits.rateBurst };
-  const router = new Router({ answerer, pusher, rate, maxFrameBytes, maxSubscriptions: limits.maxSubscriptions });
+  const alerts = o.alerts && new AlertHub(o.alerts, market, limits.behindBytes);
+  const router = new Router({
+    answerer,
+    pusher,
+    rate,
+    maxFrameBytes,
+    maxSubscriptions: limits.maxSubscriptions,
+    alerts,
+  });
   let closing = false;
 
   /**
@@ -115,6 +129,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     sessions.delete(session);
     session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000, view: session.view }, 'socket closed');
     pusher.dropSession(session);
+    alerts?.dropSession(session);
     void session.close();
     o.onEvicted?.(session);
   };
@@ -158,7 +173,10 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     },
     drain: (ws) => {
       const session = sessions.get(ws.getUserData().id);
-      if (session) pusher.drained(session);
+      if (session) {
+        pusher.drained(session);
+        alerts?.drained(session);
+      }
     },
     close: (ws, code) => {
       const session = sessions.get(ws.getUserData().id);
@@ -254,6 +272,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     wsUrl: `ws://${hostForUrl}:${listener.port}${WS_PATH}`,
     sessions,
     pusher,
+    alerts,
     health: readHealth,
     stopAccepting,
     closeSockets,

@@ -9,6 +9,7 @@
 // a kind, and a tab panel whose kind's answer does not fit the tab's result. Then its row in the README's kinds
 // table (a test checks it). A new family: those two modules, plus an import and a spread here and in
 // server/catalogue/index.ts.
+import { ALERTS } from './kinds/alerts.ts';
 import { CURTAILMENT } from './kinds/curtailment.ts';
 import { BATTERIES } from './kinds/batteries.ts';
 import { DEMAND } from './kinds/demand.ts';
@@ -31,6 +32,7 @@ const CONTRACTS = {
   ...BATTERIES,
   ...STATIONS,
   ...INTERCONNECTORS,
+  ...ALERTS,
   ...TABS,
 };
 type Contracts = typeof CONTRACTS;
@@ -58,6 +60,10 @@ export const ABOUT = Object.fromEntries(Object.entries(CONTRACTS).map(([kind, c]
   Kind,
   string
 >;
+/** Kinds whose answers are never cached (their contract says why). */
+export const UNCACHED: ReadonlySet<Kind> = new Set(
+  KIND_NAMES.filter((k) => (CONTRACTS[k] as { uncached?: true }).uncached === true),
+);
 export const isTabKind = (kind: Kind): kind is TabKind => kind.startsWith('tab.');
 export const TAB_KINDS = KIND_NAMES.filter(isTabKind);
 

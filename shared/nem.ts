@@ -5,6 +5,8 @@ export type Region = (typeof REGIONS)[number];
 /** A region parameter: one of the five market regions, or the whole NEM. */
 export const REGION_CHOICES = [...REGIONS, 'NEM'] as const;
 export type RegionChoice = (typeof REGION_CHOICES)[number];
+/** The market regions a region choice covers: all five for the NEM. */
+export const regionsIn = (choice: RegionChoice): Region[] => (choice === 'NEM' ? [...REGIONS] : [choice]);
 
 export const REGION_NAMES: Record<RegionChoice, string> = {
   NSW1: 'New South Wales',

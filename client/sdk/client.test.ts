@@ -141,6 +141,35 @@ describe('NemClient', () => {
     ]);
   });
 
+  it('after failing over to a server an interval behind, skips the pushes of what it already has', async () => {
+    const { client, server } = await setup();
+    const updates: Update<'prices.current'>[] = [];
+    client.sub('prices.current', {}, { onUpdate: (u) => updates.push(u) });
+    await until(() => updates.length === 1, 'first result');
+    server.push({ n: 2 }, '2026-04-01T00:10:00+10:00');
+    await until(() => updates.length === 2, 'push');
+    // The socket moves to another replica that has not taken 00:10 yet: it answers at 00:05, then catches up and
+    // pushes 00:10 whole (and again, as a replica can when its push run is superseded), then 00:15.
+    server.answer = { data: { n: 1 }, watermark: '2026-04-01T00:05:00+10:00' };
+    for (const ws of server.sockets) ws.terminate();
+    await until(() => server.received.filter((f) => f.t === 'sub').length === 2, 'resubscription');
+    await until(() => client.state === 'open', 'reopen');
+    server.push({ n: 1 }, '2026-04-01T00:00:00+10:00');
+    server.push({ n: 2 }, '2026-04-01T00:10:00+10:00');
+    server.push({ n: 2 }, '2026-04-01T00:10:00+10:00');
+    server.push({ n: 3 }, '2026-04-01T00:15:00+10:00');
+    // A revision: the same watermark, a different answer.
+    server.push({ n: 4 }, '2026-04-01T00:15:00+10:00');
+    await until(() => updates.length >= 4, 'the pushes after the failover');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(updates.map((u) => [u.meta.watermark, u.data])).toEqual([
+      ['2026-04-01T00:05:00+10:00', { n: 1 }],
+      ['2026-04-01T00:10:00+10:00', { n: 2 }],
+      ['2026-04-01T00:15:00+10:00', { n: 3 }],
+      ['2026-04-01T00:15:00+10:00', { n: 4 }],
+    ]);
+  });
+
   it('close() rejects pending queries and ends iterators', async () => {
     const { client, server } = await setup();
     await client.connect();

@@ -6,7 +6,8 @@ import { WS_PATH } from '../../shared/protocol.ts';
 
 export const USAGE = `usage: npm run sub -- KIND [--region R] [--range 24h|7d|30d|90d|1y|all] [--from T --to T]
                    [--resolution 5m|30m|1d|auto] [--param name=value ...] [--url ws://host:port/ws] [--count N]
-  Prints one JSON line per result and push until interrupted (or after N lines with --count).
+  Prints one JSON line per result and push until interrupted (or after N lines with --count); alerts prints one
+  line per event: --param rules=SA1:price.above:1000,NEM:notice.lor:2 (REGION:condition[:threshold], comma-separated).
   Lists are comma-separated (--param regions=NSW1,SA1); --region also fills a kind's "regions" list.
   Times are epoch seconds or ISO-8601. Without --url: ws://$HOST:$PORT${WS_PATH} (127.0.0.1:5006).
   kinds: ${KIND_NAMES.join(' ')}`;

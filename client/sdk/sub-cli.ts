@@ -1,6 +1,7 @@
-// `npm run sub -- KIND [...]`: a headless subscriber. NDJSON on stdout (one line per result and push), connection
-// news on stderr, exit 0 on SIGINT/SIGTERM, 2 on a usage error or a refused subscription.
+// `npm run sub -- KIND [...]`: a headless subscriber. NDJSON on stdout (one line per result and push; for `alerts`,
+// one per event), connection news on stderr, exit 0 on SIGINT/SIGTERM, 2 on a usage error or a refused subscription.
 import WebSocket from 'ws';
+import type { ResultOf } from '../../shared/kinds.ts';
 import { NemClient } from './client.ts';
 import { parseSubArgs, USAGE, UsageError, type SubArgs } from './sub-args.ts';
 
@@ -30,6 +31,7 @@ function main(): void {
   });
 
   let written = 0;
+  let started = false;
   const stop = (code: number) => {
     client.close();
     process.exitCode = code;
@@ -39,12 +41,23 @@ function main(): void {
   process.once('SIGINT', () => stop(0));
   process.once('SIGTERM', () => stop(0));
 
+  const line = (value: object) => {
+    process.stdout.write(`${JSON.stringify(value)}\n`);
+    if (args.count !== undefined && ++written >= args.count) stop(0);
+  };
   client.sub(args.kind, args.params, {
     onUpdate: (u) => {
-      process.stdout.write(
-        `${JSON.stringify({ type: u.kind, kind: args.kind, watermark: u.meta.watermark, meta: u.meta, data: u.data })}\n`,
-      );
-      if (args.count !== undefined && ++written >= args.count) stop(0);
+      // An alerts stream prints one line per event (replayed or new), so a script can act on each: page someone.
+      // The first answer's events happened before the command started: only later ones (pushed, or replayed after a
+      // reconnect) are printed.
+      if (args.kind === 'alerts') {
+        const { events, complete } = u.data as ResultOf['alerts'];
+        if (!started) return void (started = true);
+        if (!complete) note('some events were missed (the server no longer holds them): see alerts.history');
+        for (const e of events) if (written < (args.count ?? Infinity)) line(e);
+        return;
+      }
+      line({ type: u.kind, kind: args.kind, watermark: u.meta.watermark, meta: u.meta, data: u.data });
     },
     onError: (err) => {
       note(`subscription refused: ${err.message}`);

@@ -45,7 +45,7 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     return this.resync;
   }
 
-  /** The frame to send; on a resend, `since` carries the watermark already held. */
+  /** The frame to send; on a resend, `since` carries the watermark already held (an alerts stream: its cursor). */
   frame(resend = false): SubFrame {
     this.resync = resend && this.latest !== undefined;
     const frame: SubFrame = {
@@ -55,21 +55,21 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
       params: this.params as Record<string, unknown>,
       delta: true,
     };
-    if (resend && this.latest) frame.since = this.latest.meta.watermark;
+    if (resend && this.latest) frame.since = sinceOf(this.name, this.latest);
     return frame;
   }
 
   deliver(update: Update<K>): void {
     if (this.done) return;
-    if (this.resync && update.kind === 'result') {
-      this.resync = false;
-      // After a reconnect the server answers again at once; when nothing changed meanwhile, that answer is one the
-      // consumer already has, so it is not delivered twice.
-      if (this.latest && sameAnswer(this.latest, update)) return;
-      // For a moment after a new interval is pushed, requests are still answered at the previous one (the server
-      // computes its hot questions first) and the server sends the newer answer right after: don't step back.
-      if (this.latest && update.meta.watermark < this.latest.meta.watermark) return;
-    }
+    const resent = this.resync && update.kind === 'result';
+    if (resent) this.resync = false;
+    // After a reconnect the server answers again at once; when nothing changed meanwhile, that answer is one the
+    // consumer already has, so it is not delivered twice. For a moment after a new interval is pushed, requests are
+    // still answered at the previous one (the server computes its hot questions first) and the server sends the
+    // newer answer right after: don't step back. Pushes get the same two checks: a socket that failed over to
+    // another replica may find it an interval behind, and that replica then pushes, whole, the interval the
+    // consumer already has (a revision keeps its watermark but changes the answer, so it still goes through).
+    if ((resent || update.kind === 'push') && this.latest && isBehind(update, this.latest)) return;
     this.retries = 0;
     this.latest = update;
     this.handlers.onUpdate?.(update);
@@ -120,6 +120,19 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     }
     return this.channel;
   }
+}
+
+/**
+ * What the server is told the subscription holds: an `alerts` stream's cursor (the server replays the events after
+ * it), any other kind's watermark.
+ */
+function sinceOf(kind: Kind, held: Update<Kind>): string {
+  return kind === 'alerts' ? String((held.data as ResultOf['alerts']).cursor) : held.meta.watermark;
+}
+
+/** `update` is older than `held`, or the very answer it is. */
+function isBehind(update: Update<Kind>, held: Update<Kind>): boolean {
+  return update.meta.watermark < held.meta.watermark || sameAnswer(held, update);
 }
 
 function sameAnswer(a: Update<Kind>, b: Update<Kind>): boolean {

@@ -1,6 +1,14 @@
 // The view lives in the URL: parse it leniently (a bad value falls back to its default), write it back in a
 // fixed order, and turn it into the tab subscription the server answers.
-import { FUELS, REGIONS, REGION_CHOICES, type Fuel, type Region, type RegionChoice } from '../../shared/nem.ts';
+import {
+  FUELS,
+  REGIONS,
+  REGION_CHOICES,
+  regionsIn,
+  type Fuel,
+  type Region,
+  type RegionChoice,
+} from '../../shared/nem.ts';
 import { RANGES, RESOLUTIONS, type Kind, type RangePreset } from '../../shared/kinds.ts';
 import { fromNemInput, toNemInput } from './nem-time.ts';
 
@@ -103,7 +111,7 @@ export function toggleIn<T>(all: readonly T[], chosen: readonly T[], x: T): T[] 
 /** Regions a multi-region tab shows: the explicit list, else the chosen region, else all five. */
 export function regionsOf(v: ViewState): Region[] {
   if (v.regions) return v.regions;
-  return v.region === 'NEM' ? [...REGIONS] : [v.region];
+  return regionsIn(v.region);
 }
 
 /** A view's window as a kind's time params: its from/to when custom, else its preset. */

@@ -12,7 +12,7 @@ const CAP = 6 << 20; // small, so eviction sweeps are running too when the kill 
 const dir = mkdtempSync(join(tmpdir(), 'nemlive-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Starts the writer, lets it write for `ms` after it opened the cache, then SIGKILLs it. */
+/** Starts the writer, lets it write for `ms` after its first commit, then SIGKILLs it. */
 function writeThenKill(start: number, ms: number): Promise<NodeJS.Signals | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(CAP), String(start)], {

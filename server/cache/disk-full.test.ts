@@ -79,7 +79,9 @@ describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
     expect(cache.lmdbWritable()).toBe(false);
     expect(n).toBeLessThan(100);
     for (let i = 0; i < 30; i++) await cache.set(`more${i}`, payloadFor(1000 + i)); // while paused: dropped quietly
-    expect(warn).toEqual([expect.stringMatching(/writes failing/)]);
+    // One warning per outage: a small answer may still fit once the 100 ms pause ends (a resume, then a new outage).
+    for (const m of warn) expect(m).toMatch(/writes failing/);
+    expect(warn.length).toBe(info.length + 1);
     expect(await metric('nemlive_cache_disk_ok')).toBe(0);
     expect(await metric('nemlive_cache_disk_write_errors_total')).toBeGreaterThanOrEqual(1);
     expect(cache.get(`k${n - 1}`)?.tier).toBe('lru'); // what failed to reach the disk is still answered
@@ -91,9 +93,10 @@ describe.skipIf(!mounted)('a cache folder on a full 20 MB tmpfs', () => {
     fillUp(join(root, 'filler'));
     cache = open();
     expect(Buffer.compare(cache.disk!.get('k0')!, bulky(0))).toBe(0);
+    const before = warn.length;
     await cache.set('restarted', bulky(1));
     expect(cache.lmdbWritable()).toBe(false);
-    expect(warn).toHaveLength(2);
+    expect(warn).toHaveLength(before + 1);
 
     // Room again: the next write after the pause goes through.
     execFileSync('sh', ['-c', `rm -f ${join(root, 'filler')}*`]);

@@ -95,11 +95,15 @@ export class DiskTier {
     ensureLockFile(opts.path);
     // noSubdir: lmdb-js otherwise takes a path with a dot in its last part (mktemp's tmp.X1y2Z3) for a file name.
     // The map is address space, not disk: room to spare so LMDB never has to grow it under a writer.
+    // overlappingSync off: with it (lmdb-js's default on Linux), four processes writing at once failed with
+    // MDB_BAD_TXN and then hung within a few rounds; off, 80 rounds ran (one lost a transaction: a cache miss).
+    // Commits then sync inside the write lock, which is off the request path.
     this.root = openLmdb({
       path: opts.path,
       noSubdir: false,
       maxDbs: 16,
       mapSize: Math.max(2 * opts.maxBytes, 64 << 20),
+      overlappingSync: false,
     });
     // A process killed while reading leaves its reader slot behind, pinning old pages: clear such slots.
     this.root.readerCheck();

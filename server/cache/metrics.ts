@@ -7,6 +7,8 @@ export class CacheStats {
   warmup = { running: 0, done: 0, total: 0 };
   /** Recomputations of the most asked questions after each new interval. */
   hotRefresh = { runs: 0, queries: 0 };
+  /** Answers advanced from one cached at an earlier watermark instead of recomputed (server/advance.ts). */
+  advanced = 0;
 }
 
 /** What the exporter reads from the running cache at scrape time. */
@@ -63,6 +65,9 @@ export function registerCacheMetrics(registry: Registry, source: () => CacheGaug
   }));
   counter('nemlive_cache_hot_refresh_queries_total', 'Hot answers recomputed after new intervals', [], (g) => ({
     '': g.stats.hotRefresh.queries,
+  }));
+  counter('nemlive_cache_advanced_total', 'Answers advanced from an earlier watermark’s, not recomputed', [], (g) => ({
+    '': g.stats.advanced,
   }));
   new Gauge({
     name: 'nemlive_cache_bytes',

@@ -2,7 +2,7 @@
 // so a hit is a lookup and a send. Computing a miss is the caller's (server/answer.ts, warmup/store-path.ts),
 // through server/flight.ts's single flight.
 import { DiskTier } from './disk.ts';
-import { HotTracker } from './hot.ts';
+import { HotTracker, type HotOptions } from './hot.ts';
 import type { CacheKey } from './key.ts';
 import { LruTier } from './lru.ts';
 import { CacheStats, type CacheGauges } from './metrics.ts';
@@ -23,6 +23,8 @@ export interface TieredCacheOptions {
   log?: CacheLog;
   /** First pause of disk writes after a failure (tests shorten it). */
   diskRetryMs?: number;
+  /** Which questions the hot refresh recomputes (HOT_REFRESH, HOT_HORIZON_S). */
+  hot?: HotOptions;
 }
 
 export interface CacheLog {
@@ -33,12 +35,17 @@ export interface CacheLog {
 type AnyKey = CacheKey | string;
 
 /** The server's cache: `lruMb` of memory in front of LMDB under CACHE_DIR (LMDB_MB); write failures are logged. */
-export function serverCache(config: Pick<Config, 'cacheDir' | 'lmdbMb'>, lruMb: number, log: Logger): TieredCache {
+export function serverCache(
+  config: Pick<Config, 'cacheDir' | 'lmdbMb' | 'hotRefresh' | 'hotHorizonS'>,
+  lruMb: number,
+  log: Logger,
+): TieredCache {
   return new TieredCache({
     lruBytes: lruMb * (1 << 20),
     diskPath: config.cacheDir,
     diskBytes: config.lmdbMb * (1 << 20),
     log,
+    hot: { policy: config.hotRefresh, horizonS: config.hotHorizonS },
   });
 }
 
@@ -46,17 +53,21 @@ export class TieredCache implements CacheGauges {
   readonly lru: LruTier;
   readonly disk: DiskTier | undefined;
   readonly stats = new CacheStats();
-  readonly hot = new HotTracker();
+  readonly hot: HotTracker;
 
   constructor(opts: TieredCacheOptions) {
+    this.hot = new HotTracker(opts.hot);
     this.lru = new LruTier({ maxBytes: opts.lruBytes });
     this.disk = opts.diskPath ? openDisk(opts.diskPath, opts.diskBytes ?? 1024 << 20, opts) : undefined;
   }
 
-  /** LRU first, then LMDB (a disk hit is promoted into the LRU). Counts a miss when neither has it. */
-  get(key: AnyKey): CacheHit | undefined {
+  /**
+   * LRU first, then LMDB (a disk hit is promoted into the LRU). Counts a miss when neither has it. `byClient`: a
+   * client asked (false for the app's own work), which is what makes a question hot (server/cache/hot.ts).
+   */
+  get(key: AnyKey, byClient = true): CacheHit | undefined {
     const hit = this.peek(key);
-    if (typeof key !== 'string') this.hot.record(key);
+    if (typeof key !== 'string') this.hot.record(key, byClient);
     if (hit) this.stats.hits[hit.tier]++;
     else this.stats.misses++;
     return hit;
@@ -105,7 +116,8 @@ export class TieredCache implements CacheGauges {
     return this.disk?.writable ?? true;
   }
 
-  private peek(key: AnyKey): CacheHit | undefined {
+  /** Like get, without counting a hit or miss or making the question hot (a disk hit is still promoted). */
+  peek(key: AnyKey): CacheHit | undefined {
     const text = keyText(key);
     const mem = this.lru.get(text);
     if (mem) return { bytes: mem, tier: 'lru' };

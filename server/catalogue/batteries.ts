@@ -13,7 +13,7 @@ import type { Resolution } from '../../shared/kinds.ts';
 import { column } from './columns.ts';
 import { QueryError } from './errors.ts';
 import type { Handler, QueryContext } from './handler.ts';
-import { mwhSql, revenueSql } from './measures.ts';
+import { mwhSql, percentOf, revenueSql } from './measures.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import {
@@ -160,8 +160,7 @@ soc AS (SELECT ts, e - least(0, min(e) OVER ()) AS raw, CASE WHEN $storage > 0 T
 SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS value FROM soc GROUP BY ALL`,
 );
 
-const pct = (soc: number | null, storage: number | null) =>
-  soc !== null && storage !== null && storage > 0 ? round((100 * soc) / storage, 1) : null;
+const pct = (soc: number | null, storage: number | null) => round(percentOf(soc, storage), 1);
 
 async function fleetNow(ctx: QueryContext, region: string): Promise<BatteriesNow | null> {
   const [mw] = await rows<{ ts: number; discharging: number; charging: number }>(ctx.conn, NOW_MW_SQL, {

@@ -210,7 +210,8 @@ describe('interconnectors', () => {
 
 describe('generation', () => {
   // Independent model of the region × fuel × interval table: units by fuel, rooftop half-hours held over their
-  // six intervals (MEASUREMENT, parent regions only), interconnector flow as net import.
+  // six intervals (MEASUREMENT, parent regions only; an interval with a price but no rooftop yet takes the region's
+  // latest earlier half hour, at most two hours old), interconnector flow as net import.
   type G = { mw: number; gen: number };
   const model = new Map<string, G>(); // `${region}|${fuel}|${ts}`
   const add = (region: string, fuel: string, ts: number, mw: number, gen: number) => {
@@ -226,6 +227,17 @@ describe('generation', () => {
     if (r.type !== 'MEASUREMENT' || r.region === 'QLDC') continue;
     for (let k = 0; k < 6; k++)
       if (r.ts - k * 300 <= WATERMARK) add(r.region, 'Rooftop Solar', r.ts - k * 300, r.mw, Math.max(0, r.mw));
+  }
+  const carried: number[] = [];
+  for (const p of raw.price) {
+    if (model.has(`${p.region}|Rooftop Solar|${p.ts}`)) continue;
+    const before = raw.rooftop.filter(
+      (r) => r.region === p.region && r.type === 'MEASUREMENT' && r.ts < p.ts && r.ts >= p.ts - 7200,
+    );
+    if (before.length === 0) continue;
+    const last = before.reduce((a, b) => (b.ts > a.ts ? b : a));
+    add(p.region, 'Rooftop Solar', p.ts, last.mw, Math.max(0, last.mw));
+    carried.push(p.ts);
   }
   for (const x of raw.ic) {
     const [from, to] = x.id === 'V-SA' ? ['VIC1', 'SA1'] : ['NSW1', 'QLD1'];
@@ -273,11 +285,13 @@ describe('generation', () => {
     r.time.forEach((t, i) => {
       near(r.series.Coal[i], at('NSW1', 'Coal', t)!.mw, MW);
       const rooftop = [at('NSW1', 'Rooftop Solar', t), at('SA1', 'Rooftop Solar', t)];
-      if (rooftop[0]) near(r.series['Rooftop Solar'][i], rooftop[0].mw + rooftop[1]!.mw, MW);
-      else expect(r.series['Rooftop Solar'][i]).toBeNull(); // not yet published
+      // not yet published at the watermark: carried forward
+      near(r.series['Rooftop Solar'][i], rooftop[0]!.mw + rooftop[1]!.mw, MW);
       const ps = raw.price.filter((p) => p.ts === t);
       near(r.price[i], sum(ps.map((p) => p.rrp * p.demand)) / sum(ps.map((p) => p.demand)));
     });
+    expect(carried).toEqual([WATERMARK, WATERMARK]);
+    expect(r.rooftopEstimated).toEqual([WATERMARK]);
     const day = await q('generation.byFuel', { region: 'SA1', range: 'all', resolution: '1d' });
     day.time.forEach((d, i) => {
       const members = raw.ic.filter((x) => x.id === 'V-SA' && inWin(x.ts, d, d + 86400)).map((x) => x.mw);

@@ -15,7 +15,7 @@ import { column, DIGITS, HOURS, hourSql } from './columns.ts';
 import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList, IN_REGION } from './sql.ts';
-import { mwhSql } from './measures.ts';
+import { mwhSql, percentOf } from './measures.ts';
 import { bucketSql, dataWindow, exactUnionSql, exactWindow, perRes, seriesWindow } from './window.ts';
 
 /** SQL: curtailed MW of a (UIGF, cleared) pair; 0 where either is missing. */
@@ -109,7 +109,7 @@ SELECT t.duid, u.station, u.region, u.fuel, ${sumSql('t.curtailed')} AS curtaile
 FROM t JOIN units u USING (duid) WHERE u.fuel IN ('Wind', 'Solar') AND list_contains($regions, u.region)
 GROUP BY ALL ORDER BY curtailed DESC, t.duid LIMIT $limit`;
 
-const pct = (part: number, whole: number) => (whole > 0 ? round((100 * part) / whole) : null);
+const pct = (part: number, whole: number) => round(percentOf(part, whole));
 const mwh = (v: number | null) => round(v ?? 0, 3) as number;
 
 function total(fuel: CurtailedUnit['fuel'], available: number | null, curtailed: number | null): CurtailmentTotal {

@@ -12,6 +12,7 @@ import { intensityOf, mwhSql, rollupMwhSql } from './measures.ts';
 import { unitTotalsSql } from './stations.ts';
 import { sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList } from './sql.ts';
+import { rooftopMark } from './rooftop-mark.ts';
 import { dataWindow, exactUnionSql, exactWindow, genSourceSql, perRes, rollupCut, seriesWindow } from './window.ts';
 
 // Per fuel and bucket the tonnes; per bucket (name 'intensity') tonnes ÷ MWh generated.
@@ -62,6 +63,7 @@ export const emissions = {
       intensity: intensity ?? column(sw, [], []),
       totalT: round(total.t, DIGITS.tonnes) as number,
       totalMWh: round(total.mwh, 1) as number,
+      ...(await rooftopMark(ctx, sw, p.region)),
     };
   },
 

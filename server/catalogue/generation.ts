@@ -8,6 +8,7 @@ import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
 import type { Handler } from './handler.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
+import { rooftopMark } from './rooftop-mark.ts';
 import { REPORTED_SQL } from './stations.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, IN_REGION } from './sql.ts';
@@ -49,14 +50,16 @@ SELECT ${hourSql('ts - 1500')} AS hour, fuel AS name, ${sumSql('mw * n')} / sum(
 };
 
 // Rooftop PV is published half-hourly and after the dispatch data, so each fuel's latest value within the hour
-// before the newest interval stands in for it.
+// before the newest interval stands in for it; est says a region's rooftop in that interval is carried forward.
 const MIX_SQL = `
 WITH t AS (SELECT max(ts) AS t FROM gen_5m WHERE ts > $wm - 86400 AND ts <= $wm AND ${REGION_FILTER}),
 latest AS (
   SELECT region, fuel, mw, gen_mw FROM gen_5m, t
   WHERE ts > t.t - 3600 AND ts <= t.t AND ${REGION_FILTER}
   QUALIFY row_number() OVER (PARTITION BY region, fuel ORDER BY ts DESC) = 1)
-SELECT (SELECT t FROM t) AS time, fuel, ${sumSql('mw')} AS mw, ${sumSql('gen_mw')} AS gen_mw FROM latest GROUP BY fuel`;
+SELECT (SELECT t FROM t) AS time, fuel, ${sumSql('mw')} AS mw, ${sumSql('gen_mw')} AS gen_mw,
+  (SELECT count(*) > 0 FROM rooftop_carried c, t WHERE c.ts = t.t AND ${IN_REGION}) AS est
+FROM latest GROUP BY fuel`;
 
 const SHARE_SQL = perRes(
   (r) => `
@@ -112,6 +115,7 @@ export const generation = {
       resolution: sw.res,
       price,
       table,
+      ...(await rooftopMark(ctx, sw, region)),
     };
   },
 
@@ -128,7 +132,8 @@ export const generation = {
   },
 
   async 'generation.mix'(ctx, p) {
-    const r = await rows<{ time: number | null; fuel: Fuel; mw: number; gen_mw: number }>(ctx.conn, MIX_SQL, {
+    type MixRow = { time: number | null; fuel: Fuel; mw: number; gen_mw: number; est: boolean };
+    const r = await rows<MixRow>(ctx.conn, MIX_SQL, {
       wm: ctx.watermark,
       region: p.region,
     });
@@ -140,6 +145,7 @@ export const generation = {
       fuels,
       totalMw: round(total) as number,
       renewableSharePct: round(renewableSharePct(r)) as number,
+      ...(r[0]?.est ? { rooftopEstimated: true as const } : {}),
     };
   },
 
@@ -157,6 +163,7 @@ export const generation = {
       series: { share: share.share ?? sw.times.map(() => null) },
       unit: '%',
       resolution: sw.res,
+      ...(await rooftopMark(ctx, sw, p.region)),
     };
   },
 

@@ -3,6 +3,7 @@
 // parameters into prepared SQL and return columnar, uPlot-ready data.
 // A handler throws QueryError (code bad_params) for a well-formed query it cannot answer; anything else is a bug.
 import type { Kind, ParamsOf, ResultOf } from '../../shared/kinds.ts';
+import { alerts } from './alerts.ts';
 import { curtailment } from './curtailment.ts';
 import { batteries } from './batteries.ts';
 import { demand } from './demand.ts';
@@ -27,6 +28,7 @@ const panels = {
   ...batteries,
   ...stations,
   ...interconnectors,
+  ...alerts,
 };
 const catalogue = Object.freeze({ ...panels, ...tabs(panels) }) satisfies Catalogue;
 

@@ -42,6 +42,11 @@ export function priceReceived(revenue: number, mwh: number): number | null {
   return mwh > 1e-9 ? revenue / mwh : null;
 }
 
+/** `part` as a percentage of `whole`; null when either is unknown or the whole is not positive. */
+export function percentOf(part: number | null, whole: number | null): number | null {
+  return part !== null && whole !== null && whole > 0 ? (100 * part) / whole : null;
+}
+
 /** Emissions intensity, t CO2-e per MWh: tonnes ÷ energy; null when the energy is not positive. */
 export function intensityOf(tonnes: number, mwh: number): number | null {
   return mwh > 1e-9 ? tonnes / mwh : null;

@@ -9,7 +9,7 @@
 // store lookup to choose its station, and a plan's params are made canonical by validateParams, which the contract
 // modules cannot import (the registry imports them). The compiler still checks a plan against the contract: its
 // panels are exactly the tab's result's panel names, and each panel's kind answers that panel's type.
-import { REGIONS } from '../../shared/nem.ts';
+import { REGIONS, regionsIn } from '../../shared/nem.ts';
 import {
   isTabKind,
   validateParams,
@@ -111,7 +111,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       timeOfDay: { kind: 'curtailment.timeOfDay', params: { region, ...noResolution(t) } },
       units: {
         kind: 'curtailment.units',
-        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+        params: { regions: regionsIn(region), ...noResolution(t) },
       },
       prices: { kind: 'curtailment.prices', params: { region, ...noResolution(t) } },
     };
@@ -124,7 +124,7 @@ const PLANS: { [T in TabKind]: (p: ParamsOf<T>) => Plan<T> | undefined } = {
       fleet: { kind: 'batteries.fleet', params: { region, ...t } },
       table: {
         kind: 'batteries.table',
-        params: { regions: region === 'NEM' ? [...REGIONS] : [region], ...noResolution(t) },
+        params: { regions: regionsIn(region), ...noResolution(t) },
       },
       arbitrage: { kind: 'batteries.arbitrage', params: { region, ...noResolution(short ? { range: '30d' } : t) } },
     };

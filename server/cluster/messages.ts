@@ -5,6 +5,7 @@ import { ERROR_CODES, type CacheTier, type ErrorCode, type FeedInfo } from '../.
 import type { Marks } from '../answer.ts';
 import { WireError } from '../errors.ts';
 import type { StoreState } from '../store-health.ts';
+import type { SourceMarks } from '../live/sources.ts';
 
 /** The data state a worker keys its cache by; the supervisor's market is the source of truth. */
 export type { Marks };
@@ -40,6 +41,11 @@ export type ToWorker =
   | { t: 'totals'; sessions: number; workers: number }
   /** The store's health (the supervisor owns it), for /healthz: sent when it changes and to each worker once ready. */
   | { t: 'store'; state: StoreState }
+  /**
+   * With AEMO data live: each source's newest interval, for /healthz (the supervisor's feed owns them; the worker
+   * measures the lags on its own clock, so a stalled source turns late without a message). Sent when they change.
+   */
+  | { t: 'sources'; marks: SourceMarks }
   /** Heartbeat: answer `pong` at once (workers.ts kills a worker that stays silent). */
   | { t: 'ping' }
   /** Stop accepting, close sockets with 1001, exit 0. */

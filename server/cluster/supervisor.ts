@@ -56,6 +56,8 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   const limits = { ...DEFAULT_LIMITS, ...configLimits(config), maxSessionQueue: Number.POSITIVE_INFINITY };
   const core = await openCore(config, { log, lruMb, limits });
   const store = storeHealth(core.instance);
+  // The feed's per-source marks, read after each AEMO batch (server/live/sources.ts); none for the demo.
+  const sourceMarks = () => (core.feed.source === 'aemo' ? core.live?.sources() : undefined);
   const askers = new AskOwners(core.pool);
   const collects = new Map<number, { left: Set<number>; got: unknown[][]; done: () => void }>();
   let nextCollect = 1;
@@ -126,6 +128,8 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
       if (m.t === 'ready') {
         broadcastTotals();
         w.send({ t: 'store', state: store.state });
+        const marks = sourceMarks();
+        if (marks) w.send({ t: 'sources', marks });
       }
       onMessage(w, m);
     },
@@ -142,12 +146,17 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
     throw err;
   }
   relay = new Relay(core.market, workers, log);
-  // The workers answer /healthz: tell them when the store's health changes.
+  // The workers answer /healthz: tell them when the store's health or a source's newest interval changes.
   let storeSaid = JSON.stringify(store.state);
+  let sourcesSaid = JSON.stringify(sourceMarks());
   const storeWatch = setInterval(() => {
     const now = JSON.stringify(store.state);
     if (now !== storeSaid) workers.broadcast({ t: 'store', state: store.state });
     storeSaid = now;
+    const marks = sourceMarks();
+    const said = JSON.stringify(marks);
+    if (marks && said !== sourcesSaid) workers.broadcast({ t: 'sources', marks });
+    sourcesSaid = said;
   }, STORE_WATCH_MS);
   storeWatch.unref();
   await core.start(relay);
@@ -155,12 +164,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   let closing = false;
   // The workers answer /healthz on the app's port; HEALTH_PORT (any HTTP version) is answered here, for them all.
   const healthPort = config.healthPort
-    ? await listenHealth(
-        config.host,
-        config.healthPort,
-        () => clusterHealth(core.market, store.state, workers, closing),
-        log,
-      )
+    ? await listenHealth(config.host, config.healthPort, () => clusterHealth(core, store.state, workers, closing), log)
     : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const drainMs = Math.max(1000, config.shutdownTimeoutS * 1000 - 3000);
@@ -189,15 +193,21 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
   };
 }
 
-/** The supervisor's view for HEALTH_PORT: the store's state, the data watermark and the workers' sessions. */
-function clusterHealth(market: Market, store: StoreState, workers: WorkerSet, closing: boolean) {
+/**
+ * The supervisor's view for HEALTH_PORT: the store's state, the data watermark, the workers' sessions and, with AEMO
+ * data live, each source's lag (core.health(), as one process reports them).
+ */
+function clusterHealth(core: Core, store: StoreState, workers: WorkerSet, closing: boolean) {
   const serving = workers.ready;
-  const status = closing ? 'shutting_down' : !store.ok ? 'degraded' : serving.length === 0 ? 'starting' : 'ok';
+  const { sources } = core.health();
+  const late = sources !== undefined && Object.values(sources).some((s) => s.late);
+  const status = closing ? 'shutting_down' : !store.ok || late ? 'degraded' : serving.length === 0 ? 'starting' : 'ok';
   const h = {
     status,
     sessions: serving.reduce((n, w) => n + w.sessions, 0),
     workers: serving.length,
-    watermark: market.hasData ? market.iso : null,
+    watermark: core.market.hasData ? core.market.iso : null,
+    ...(sources && { sources }),
   };
   return store.ok ? h : { ...h, store };
 }

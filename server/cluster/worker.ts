@@ -14,6 +14,7 @@ import { Market } from '../market.ts';
 import { bindSources, registry } from '../metrics.ts';
 import { startSocketServer, type SocketServer } from '../socket-server.ts';
 import type { StoreState } from '../store-health.ts';
+import { sourceLags, type SourceMarks } from '../live/sources.ts';
 import type { FromWorker, Marks, ToWorker, WorkerInit } from './messages.ts';
 import { Asker, RemoteAnswerer } from './remote-answerer.ts';
 
@@ -43,6 +44,7 @@ let draining: Promise<void> | undefined;
 const early: ToWorker[] = [];
 let totals: { sessions: number; workers: number } | undefined;
 let store: StoreState | undefined;
+let sources: SourceMarks | undefined;
 const metricsWaiters = new Map<number, (text: string) => void>();
 let metricsId = 1;
 
@@ -83,6 +85,9 @@ function onMessage(msg: ToWorker): void {
       break;
     case 'store':
       store = msg.state;
+      break;
+    case 'sources':
+      sources = msg.marks;
       break;
     case 'drain':
       void drain();
@@ -141,7 +146,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
     feed: init.feed,
     answerer: new RemoteAnswerer(market, cache, gate, asker.ask),
     pool,
-    health: (local) => workerHealth(local, init),
+    health: (local) => workerHealth(local, init, config.sourceLateS),
     metricsText: combinedMetrics,
     onEvicted: (session) => send({ t: 'gone', owner: session.id }),
   });
@@ -178,14 +183,15 @@ async function pushed(seq: number, push: () => Promise<void>): Promise<void> {
   send({ t: 'pushed', seq, groups: handle!.server.pusher.groupCount });
 }
 
-function workerHealth(local: Health, init: WorkerInit): Health {
+function workerHealth(local: Health, init: WorkerInit, sourceLateS: number): Health {
   const out: Health & { worker: { id: number; pid: number; sessions: number }; workers: number } = {
     ...local,
     sessions: totals?.sessions ?? local.sessions,
     worker: { id: init.seat, pid: process.pid, sessions: local.sessions },
     workers: totals?.workers ?? init.workers,
+    ...(sources && { sources: sourceLags(sources, Date.now() / 1000, sourceLateS) }),
   };
-  return store && !store.ok ? withStore({ ...out, store }, local.status === 'shutting_down') : out;
+  return withStore(store && !store.ok ? { ...out, store } : out, local.status === 'shutting_down');
 }
 
 /** Prometheus scrapes whichever worker the kernel picks: answer with every process's metrics combined. */

@@ -1,4 +1,5 @@
 // Is a file that is still arriving finished? Writers copy in pieces; the feed must not ingest half a file.
+import { isNoticeName } from '../alerts/notices.ts';
 import { findEocd } from '../store/zip.ts';
 
 /** Temporary names that downloaders and copy tools use until a file is whole. */
@@ -6,9 +7,9 @@ function isTemporaryName(name: string): boolean {
   return /\.(tmp|part|partial|crdownload|download|swp)$/i.test(name) || name.startsWith('.') || name.startsWith('~');
 }
 
-/** File names the live feeds take: AEMO reports, plain or zipped. */
+/** File names the live feeds take: AEMO reports, plain or zipped, and market notices (plain text). */
 export function isReportName(name: string): boolean {
-  return /\.(zip|csv)$/i.test(name) && !isTemporaryName(name);
+  return (/\.(zip|csv)$/i.test(name) || isNoticeName(name)) && !isTemporaryName(name);
 }
 
 const EOCD_MIN = 22;

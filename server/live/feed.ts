@@ -19,6 +19,8 @@ export interface FeedOptions {
   /** LIVE=nemweb's site (server/live/setting.ts). */
   nemwebUrl: string;
   replaySeconds: number;
+  /** LIVE=http/nemweb: the poll period of listings not due by AEMO's rhythm, s. */
+  livePollS: number;
   /** The feed's own connection: it writes, and is closed only after stop() resolves. */
   conn: DuckDBConnection;
   log: Logger;
@@ -66,7 +68,7 @@ export async function createFeed(o: FeedOptions): Promise<Feed | undefined> {
     o.onBatch,
   );
   if (live.kind === 'watch') return new WatchFeed(live.dir!, intake, o.log, o.watch);
-  return new HttpFeed(live.urls!, intake, o.log, o.http);
+  return new HttpFeed(live.urls!, intake, o.log, { pollMs: o.livePollS * 1000, ...o.http });
 }
 
 /**

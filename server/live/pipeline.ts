@@ -19,6 +19,7 @@ import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
 import { readSourceMarks, type SourceMarks } from './sources.ts';
 import type { Batch } from './intake.ts';
+import type { AlertLog } from '../alerts/alert-log.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
 export interface PushCycle {
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Longest a batch waits for pushes and precomputing before the market advances (default STAGE_BUDGET_MS). */
   budgetMs?: number;
+  /** Alert events, derived and stored as each batch commits, before its pushes (server/alerts/alert-log.ts). */
+  alerts?: AlertLog;
 }
 
 /**
@@ -96,6 +99,24 @@ export class Pipeline {
     const deadline = performance.now() + (this.d.budgetMs ?? STAGE_BUDGET_MS);
     const marks = await readWatermark(this.conn);
     if (!marks) return null;
+    // Alert events are derived and stored on this connection while the pushes are computed on the pool's (an alert
+    // waits for no push, and no push for an alert); the batch is done when both are. A notice-only batch, which
+    // moves no watermark, has nothing else.
+    const alerting = this.d.alerts
+      ?.commit(this.conn, marks.watermark)
+      .catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
+    try {
+      return await this.advanceMarket(batch, marks, deadline);
+    } finally {
+      await alerting;
+    }
+  }
+
+  private async advanceMarket(
+    batch: Batch,
+    marks: { watermark: number; firstTs: number },
+    deadline: number,
+  ): Promise<Advanced | null> {
     const { market, pusher } = this.d;
     // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
     // prices): answers at this watermark are stale, so the market moves to a new generation of cache keys.
@@ -218,6 +239,7 @@ async function written(): Promise<number> {
 export interface LiveOptions {
   live: string;
   replaySeconds: number;
+  livePollS: number;
   nemwebUrl: string;
 }
 

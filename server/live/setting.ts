@@ -7,7 +7,8 @@ type FeedKind = 'off' | 'demo' | 'watch' | 'http';
 export const NEMWEB_URL = 'https://nemweb.com.au';
 /**
  * LIVE=nemweb: the Current folders whose files the store takes (../shared/NEMWEB-LAYOUT.md): dispatch prices, regional
- * sums and flows; unit SCADA; rooftop PV; yesterday's per-unit dispatch and availability; the emission factors.
+ * sums and flows; unit SCADA; rooftop PV; yesterday's per-unit dispatch and availability; the emission factors; the
+ * market notices (one small text file each, server/alerts/notices.ts).
  */
 export const NEMWEB_FOLDERS = [
   'DispatchIS_Reports',
@@ -16,6 +17,7 @@ export const NEMWEB_FOLDERS = [
   'Next_Day_Dispatch',
   'Next_Day_Intermittent_Gen_Scada',
   'CDEII',
+  'Market_Notice',
 ] as const;
 
 /** Which driver a LIVE value selects, with its argument. Throws on a value that selects none. */

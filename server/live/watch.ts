@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { formatBytes } from '../store/ingest-limits.ts';
+import { isNoticeName } from '../alerts/notices.ts';
 import { csvHasEndMarker, isReportName, zipLooksComplete } from './complete.ts';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
@@ -126,7 +127,8 @@ export class WatchFeed implements Feed {
     const bytes = await readFile(path).catch(() => undefined);
     if (!bytes || bytes.length !== st.size) return undefined; // vanished, or grew while being read
     const isZip = /\.zip$/i.test(name);
-    const whole = isZip ? zipLooksComplete(bytes) : csvHasEndMarker(bytes);
+    // A notice has no end marker: it is whole once its size held for a poll.
+    const whole = isZip ? zipLooksComplete(bytes) : isNoticeName(name) ? stable >= 1 : csvHasEndMarker(bytes);
     if (whole)
       return { name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: this.dir };
     if (stable >= this.incompletePolls) {

@@ -63,9 +63,10 @@ async function both(paths: string[]): Promise<{ row: FileReport[]; bulk: FileRep
 const csv = (header: string, rows: string[]) =>
   ['C,NEMP.WORLD,DVD_DISPATCHPRICE,AEMO,PUBLIC,2026/05/08,11:24:36,1,MONTHLY_ARCHIVE,1', header, ...rows].join('\r\n') +
   `\r\nC,"END OF REPORT",${rows.length + 3}\r\n`;
-const PRICE_I = 'I,DISPATCH,PRICE,5,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,RRP,LASTCHANGED';
-const price = (when: string, region: string, iv: string, rrp: string, lc = '2026/04/01 00:00:10') =>
-  `D,DISPATCH,PRICE,5,"${when}",1,${region},1,${iv},${rrp},${lc}`;
+const SUM_I =
+  'I,DISPATCH,REGIONSUM,9,SETTLEMENTDATE,RUNNO,REGIONID,DISPATCHINTERVAL,INTERVENTION,TOTALDEMAND,LASTCHANGED';
+const sum = (when: string, region: string, iv: string, mw: string, lc = '2026/04/01 00:00:10') =>
+  `D,DISPATCH,REGIONSUM,9,"${when}",1,${region},1,${iv},${mw},${lc}`;
 function file(name: string, text: string, zip = true): string {
   const path = join(tmp, name);
   writeFileSync(path, zip ? zipSync({ [name.replace(/\.zip$/, '.CSV')]: strToU8(text) }) : text);
@@ -81,39 +82,40 @@ describe('bulk CSV path', () => {
     );
     const { row, bulk } = await both(paths);
     expect(row.every((r) => !r.bulk)).toBe(true);
-    // The MMSDM monthly files are the plain case; the multi-table reports fall back to the row parser.
+    // The MMSDM monthly files of one target are the plain case; the multi-table reports (and DISPATCHPRICE, which
+    // feeds two targets) go to the row parser.
     const taken = bulk.filter((r) => r.bulk).map((r) => r.file);
     expect(taken).toEqual(expect.arrayContaining([expect.stringContaining('DISPATCH_UNIT_SCADA')]));
-    expect(taken).toEqual(expect.arrayContaining([expect.stringContaining('DISPATCHPRICE')]));
+    expect(taken).toEqual(expect.arrayContaining([expect.stringContaining('DISPATCHREGIONSUM')]));
     expect(bulk.find((r) => r.file.includes('LEGACY'))?.bulk).toBeUndefined();
   }, 240_000);
 
   it('drops intervention and blank rows, keeps the latest revision, and takes rows out of order as the row parser', async () => {
     const rows = [
-      price('2026/04/01 00:05:00', 'NSW1', '0', '50'),
-      price('2026/04/01 00:05:00', 'NSW1', '1', '999'), // intervention run
-      price('2026/04/01 00:05:00', ' QLD1 ', '0', '40'), // key with spaces
-      price('2026/04/01 00:05:00', 'VIC1', '0', ''), // blank RRP
-      price('2026/04/01 00:10:00', 'NSW1', '0', '55', '2026/04/01 00:06:00'),
-      price('2026/04/01 00:10:00', 'NSW1', '0', '56', '2026/04/01 00:08:00'), // revision: later LASTCHANGED wins
-      price('2026/04/01 00:10:00', 'SA1', '0', '1e2', ''), // no LASTCHANGED
-      price('2026/04/01 00:00:00', 'SA1', '0', '-3.5'), // earlier interval, after later ones
+      sum('2026/04/01 00:05:00', 'NSW1', '0', '50'),
+      sum('2026/04/01 00:05:00', 'NSW1', '1', '999'), // intervention run
+      sum('2026/04/01 00:05:00', ' QLD1 ', '0', '40'), // key with spaces
+      sum('2026/04/01 00:05:00', 'VIC1', '0', ''), // blank TOTALDEMAND
+      sum('2026/04/01 00:10:00', 'NSW1', '0', '55', '2026/04/01 00:06:00'),
+      sum('2026/04/01 00:10:00', 'NSW1', '0', '56', '2026/04/01 00:08:00'), // revision: later LASTCHANGED wins
+      sum('2026/04/01 00:10:00', 'SA1', '0', '1e2', ''), // no LASTCHANGED
+      sum('2026/04/01 00:00:00', 'SA1', '0', '-3.5'), // earlier interval, after later ones
     ];
-    const { bulk } = await both([file('PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202604010000.zip', csv(PRICE_I, rows))]);
+    const { bulk } = await both([file('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE01#202604010000.zip', csv(SUM_I, rows))]);
     expect(bulk[0].bulk).toBe(1);
-    expect(bulk[0].rows).toEqual({ price: 5 });
+    expect(bulk[0].rows).toEqual({ regionsum: 5 });
   });
 
   it('gives a bad or cut-off file the row parser’s error, storing nothing', async () => {
-    const ok = price('2026/04/01 00:05:00', 'NSW1', '0', '50');
+    const ok = sum('2026/04/01 00:05:00', 'NSW1', '0', '50');
     const texts = {
-      'NOTNUM.CSV': csv(PRICE_I, [ok, price('2026/04/01 00:10:00', 'NSW1', '0', 'abc')]),
-      'INF.CSV': csv(PRICE_I, [ok, price('2026/04/01 00:10:00', 'NSW1', '0', 'inf')]),
-      'BADTIME.CSV': csv(PRICE_I, [ok, price('2026/13/01 00:10:00', 'NSW1', '0', '5')]),
-      'BLANKKEY.CSV': csv(PRICE_I, [ok, price('2026/04/01 00:10:00', '', '0', '5')]),
-      'SHORT.CSV': csv(PRICE_I, [ok, 'D,DISPATCH,PRICE,5,"2026/04/01 00:10:00",1,NSW1']),
-      'OTHER.CSV': csv(PRICE_I, [ok, 'D,DISPATCH,OTHER,5,"2026/04/01 00:10:00",1,NSW1,1,0,5,x']),
-      'CUT.CSV': csv(PRICE_I, [ok, ok]).replace(/C,"END OF REPORT".*\r\n$/, ''),
+      'NOTNUM.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', 'abc')]),
+      'INF.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', 'inf')]),
+      'BADTIME.CSV': csv(SUM_I, [ok, sum('2026/13/01 00:10:00', 'NSW1', '0', '5')]),
+      'BLANKKEY.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', '', '0', '5')]),
+      'SHORT.CSV': csv(SUM_I, [ok, 'D,DISPATCH,REGIONSUM,9,"2026/04/01 00:10:00",1,NSW1']),
+      'OTHER.CSV': csv(SUM_I, [ok, 'D,DISPATCH,OTHER,9,"2026/04/01 00:10:00",1,NSW1,1,0,5,x']),
+      'CUT.CSV': csv(SUM_I, [ok, ok]).replace(/C,"END OF REPORT".*\r\n$/, ''),
     };
     const paths = Object.entries(texts).map(([n, t]) => file(n, t, false));
     const { bulk } = await both(paths);

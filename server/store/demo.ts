@@ -44,7 +44,15 @@ const RAW_TABLES = [
   'unit_dispatch',
   'unit_scada_limits',
 ] as const;
-const ROLLUP_TABLES = ['gen_5m', 'gen_30m', 'gen_1d', 'unit_1d', 'unit_curtailment_1d', 'battery_1d'] as const;
+const ROLLUP_TABLES = [
+  'gen_5m',
+  'gen_30m',
+  'gen_1d',
+  'unit_1d',
+  'unit_curtailment_1d',
+  'battery_1d',
+  'rooftop_carried',
+] as const;
 
 function assertSeed(seed: number): void {
   if (!Number.isSafeInteger(seed)) throw new Error(`demo: seed must be an integer, got ${seed}`);

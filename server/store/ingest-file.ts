@@ -15,7 +15,7 @@ import { CDEII_TABLE, FactorRows } from './cdeii.ts';
 import { MmsParser, tableName } from './mms.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
-import { markRollupsPending, refreshPendingRollups, refreshRollups } from './rollups.ts';
+import { markRollupsPending, refreshPendingRollups, refreshRollups, ROOFTOP_CARRY_S } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
 import { bumpDataVersion } from './version.ts';
 import { widen, type Window } from './window.ts';
@@ -40,7 +40,10 @@ export interface FileReport {
   skipped: Record<string, number>;
   /** Rows left out and why, non-CSV zip members, ignored tables. */
   notes: string[];
-  /** Interval-end times (epoch s) of the rows written; null when none. */
+  /**
+   * Interval-end times (epoch s) of the 5-minute intervals the rows written are about (a rooftop half hour: its six,
+   * so a file landing after the watermark's interval but about it counts as a revision); null when none.
+   */
   window: Window | null;
   ms: number;
   /** CSVs read by DuckDB's reader (bulk-csv.ts) rather than the row parser; absent when none. */
@@ -273,7 +276,7 @@ export class FileImport {
       ).getRowObjectsJS()[0];
       windows[t] = { minTs: Number(r.lo), maxTs: Number(r.hi) };
       report.rows[t] = Number(r.n);
-      report.window = widen(report.window, windows[t]!);
+      report.window = widen(report.window, { ...windows[t]!, minTs: windows[t]!.minTs - (SPAN[t] ?? 300) + 300 });
     }
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
@@ -294,7 +297,8 @@ export class FileImport {
         await applyTarget(conn, t, w);
         if (SPAN[t] !== undefined) {
           from = Math.min(from, w.minTs - SPAN[t]!);
-          to = Math.max(to, w.maxTs);
+          // a rooftop value is also carried into the intervals after it that have none
+          to = Math.max(to, w.maxTs + (t === 'rooftop' ? ROOFTOP_CARRY_S : 0));
         }
       }
       if (to > from) await (rollLater ? markRollupsPending : refreshRollups)(conn, from, to);

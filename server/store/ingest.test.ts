@@ -28,7 +28,7 @@ const REGISTRY = 'NEM-Registration-and-Exemption-List__PU_and_Scheduled_Loads.de
 /** Rows per table per fixture; the counts SOURCES.md gives, less intervention and blank-value rows. */
 const EXPECTED: Record<string, Record<string, number>> = {
   [SCADA]: { scada: 2880 },
-  [PRICE]: { price: 2880 },
+  [PRICE]: { price: 2880, market_status: 2880 },
   [TRADING]: { trading_price: 2880 },
   [IC]: { interconnector: 1440 },
   [ROOF26]: { rooftop: 960 },
@@ -110,6 +110,19 @@ function expectedRows(): Record<string, unknown[][]> {
         .map(ic),
     ]),
     rooftop: sort([...roof(ROOF26), ...roof(ROOF19), ...roof(ROOF_LIVE)]),
+    // DISPATCH PRICE's market flags; PRICE_STATUS stored as 1 for FIRM, 0 for NOT FIRM.
+    market_status: sort(
+      rawRows(PRICE, 'DISPATCH', 'PRICE')
+        .filter((r) => r.INTERVENTION === '0')
+        .map((r) => [
+          nemTime(r.SETTLEMENTDATE),
+          r.REGIONID,
+          +r.APCFLAG,
+          num(r.MARKETSUSPENDEDFLAG),
+          r.PRICE_STATUS === 'FIRM' ? 1 : r.PRICE_STATUS === 'NOT FIRM' ? 0 : null,
+          num(r.CUMUL_PRE_AP_ENERGY_PRICE),
+        ]),
+    ),
   };
 }
 
@@ -135,6 +148,7 @@ const COLUMNS: Record<string, string> = {
   trading_price: 'ts, region, rrp',
   interconnector: 'ts, id, mw, export_limit, import_limit, losses',
   rooftop: 'ts, region, type, mw',
+  market_status: 'ts, region, apc_flag, suspended, price_firm, cumul_price',
 };
 
 async function storedRows(conn: DuckDBConnection, table: string): Promise<unknown[][]> {
@@ -287,7 +301,8 @@ describe('ingest of every AEMO fixture', () => {
   it('reports the window of intervals each file touched', () => {
     const scada = first.files.find((f) => f.file.endsWith(SCADA))!;
     expect(scada.window).toEqual({ minTs: nemTime('2026/04/01 00:05:00'), maxTs: nemTime('2026/05/01 00:00:00') });
-    expect(first.window).toEqual({ minTs: nemTime('2019/12/01 00:30:00'), maxTs: nemTime('2026/05/01 00:00:00') });
+    // the first rooftop half hour ends 00:30 and is about the six intervals ending 00:05 .. 00:30
+    expect(first.window).toEqual({ minTs: nemTime('2019/12/01 00:05:00'), maxTs: nemTime('2026/05/01 00:00:00') });
   });
 
   it('stores rooftop sub-regions but never adds them to their parent region in the rollups', async () => {
@@ -416,7 +431,7 @@ describe('ingest of variants', () => {
       2880,
     );
     const r = await ingestBuffer(conn, 'price-intervention.CSV', Buffer.from(price));
-    expect(r.rows).toEqual({ price: 2880 });
+    expect(r.rows).toEqual({ price: 2880, market_status: 2880 });
     expect(r.notes).toContain('2880 rows of the intervention pricing run left out (INTERVENTION != 0)');
     const ic = await ingestBuffer(conn, 'ic-intervention.CSV', Buffer.from(withIntervention(IC)));
     expect(ic.rows).toEqual({ interconnector: 1440 });

@@ -1,10 +1,11 @@
 // Imports AEMO files into the store: the public API (ingestBuffer for the live feed, ingestFiles for the CLI),
 // folder walking, and the registry CSV's dispatch to loadRegistry. One file = one transaction (ingest-file.ts).
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
-import { type FileReport, type ImportOptions, importFile, rows } from './ingest-file.ts';
+import { type FileReport, type ImportOptions, importFile, IngestError, rows } from './ingest-file.ts';
+import { isNoticeName, parseNotice, storeNotice } from '../alerts/notices.ts';
 import { widen, type Window } from './window.ts';
 import type { IngestLimits } from './ingest-limits.ts';
 import { MmsFormatError } from './mms.ts';
@@ -46,6 +47,7 @@ export function ingestBuffer(
   bytes: Uint8Array,
   opts: IngestOptions = {},
 ): Promise<FileReport> {
+  if (isNoticeName(name)) return serialized(conn, () => importNotice(conn, name, bytes));
   return serialized(conn, () =>
     importFile(
       conn,
@@ -105,7 +107,11 @@ export async function ingestFiles(
   for (const { path, registry } of todo) {
     const t0 = performance.now();
     const run = () =>
-      registry ? importRegistry(conn, path) : importFile(conn, path, (imp) => imp.feedPath(path), opts);
+      registry
+        ? importRegistry(conn, path)
+        : isNoticeName(path)
+          ? readFile(path).then((bytes) => importNotice(conn, path, bytes))
+          : importFile(conn, path, (imp) => imp.feedPath(path), opts);
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path,
@@ -129,7 +135,9 @@ export async function ingestFiles(
 
 async function expand(path: string): Promise<string[]> {
   if (!(await stat(path)).isDirectory()) return [path];
-  const names = (await readdir(path, { recursive: true })).filter((n) => /\.(csv|zip)$/i.test(n)).sort();
+  const names = (await readdir(path, { recursive: true }))
+    .filter((n) => /\.(csv|zip)$/i.test(n) || isNoticeName(n))
+    .sort();
   const out: string[] = [];
   for (const n of names) if ((await stat(join(path, n))).isFile()) out.push(join(path, n));
   return out;
@@ -167,4 +175,24 @@ async function importRegistry(conn: DuckDBConnection, path: string): Promise<Fil
   }
   report.ms = performance.now() - started;
   return report;
+}
+
+/** One AEMO market notice (a text file, server/alerts/notices.ts): stored once by its id; no interval rows. */
+async function importNotice(conn: DuckDBConnection, name: string, bytes: Uint8Array): Promise<FileReport> {
+  const started = performance.now();
+  let stored: number;
+  try {
+    stored = await storeNotice(conn, parseNotice(name, bytes));
+  } catch (err) {
+    throw new IngestError(name, err);
+  }
+  const notes = stored === 0 ? ['notice already stored'] : [];
+  return {
+    file: name,
+    rows: { market_notice: stored },
+    skipped: {},
+    notes,
+    window: null,
+    ms: performance.now() - started,
+  };
 }

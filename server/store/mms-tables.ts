@@ -39,6 +39,7 @@ export const TARGETS = {
   // The Daily report's DUNIT has two of these columns: its blanks must not replace what UNIT_SOLUTION stored.
   unit_dispatch: { keys: ['duid'], values: UNIT_COLUMNS.map(lower), keepStored: true },
   unit_scada_limits: { keys: ['duid', 'type'], values: ['mw'] },
+  market_status: { keys: ['region'], values: ['apc_flag', 'suspended', 'price_firm', 'cumul_price'] },
 } as const satisfies Record<string, { keys: readonly string[]; values: readonly string[]; keepStored?: true }>;
 export type Target = keyof typeof TARGETS;
 
@@ -63,6 +64,10 @@ export interface Source {
   values: readonly (string | readonly string[] | null)[];
   /** Keep INTERVENTION = 0 rows only (the market price run, not the intervention pricing run). */
   intervention?: true;
+  /** A table's version without the first value column feeds nothing here (the file is not refused for it). */
+  optional?: true;
+  /** Columns holding words rather than numbers, with the number each word is stored as (any other word: blank). */
+  words?: Record<string, Record<string, number>>;
 }
 
 // METEREDMWFLOW is the measured flow at the end of the interval; MWFLOW is the dispatch target. Dashboards show
@@ -70,15 +75,27 @@ export interface Source {
 const FLOW = ['METEREDMWFLOW', 'MWFLOW'] as const;
 const IC_VALUES = [FLOW, 'EXPORTLIMIT', 'IMPORTLIMIT', 'MWLOSSES'] as const;
 
-export const SOURCES: Record<string, Source> = {
+/** A table may feed several targets (DISPATCH PRICE: the price, and the market's flags). */
+export const SOURCES: Record<string, Source | readonly Source[]> = {
   'DISPATCH UNIT_SCADA': { target: 'scada', time: 'SETTLEMENTDATE', keys: ['DUID'], values: ['SCADAVALUE'] },
-  'DISPATCH PRICE': {
-    target: 'price',
-    time: 'SETTLEMENTDATE',
-    keys: ['REGIONID'],
-    values: ['RRP', null],
-    intervention: true,
-  },
+  'DISPATCH PRICE': [
+    {
+      target: 'price',
+      time: 'SETTLEMENTDATE',
+      keys: ['REGIONID'],
+      values: ['RRP', null],
+      intervention: true,
+    },
+    {
+      target: 'market_status',
+      time: 'SETTLEMENTDATE',
+      keys: ['REGIONID'],
+      values: ['APCFLAG', 'MARKETSUSPENDEDFLAG', 'PRICE_STATUS', 'CUMUL_PRE_AP_ENERGY_PRICE'],
+      intervention: true,
+      optional: true,
+      words: { PRICE_STATUS: { FIRM: 1, 'NOT FIRM': 0, NOT_FIRM: 0 } },
+    },
+  ],
   // Legacy "Dispatch_Reports" files: DREGION carries price and demand together.
   DREGION: {
     target: 'price',
@@ -145,6 +162,20 @@ export interface SinkStats {
   blank: number;
 }
 
+/** A row sink that writes one MMS table's D rows into its target's stage; null when the table is not imported. */
+export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Dict, stats: SinkStats): RowSink | null {
+  const found = SOURCES[tableName(table)];
+  if (!found) return null;
+  if (!('target' in found)) {
+    // Intervention rows are counted once per row, not once per target.
+    const sinks = found.map((src, i) => sourceSink(table, src, stages, dict, i === 0 ? stats : { ...stats }));
+    return (f, line) => {
+      for (const sink of sinks) sink(f, line);
+    };
+  }
+  return sourceSink(table, found, stages, dict, stats);
+}
+
 /** Where a table's columns are in its D rows (MmsTable.field indices), by name; a required one missing throws. */
 export interface SourceFields {
   src: Source;
@@ -158,11 +189,18 @@ export interface SourceFields {
   intervention: number;
 }
 
-/** The fields `table` feeds its target from, or null when the table is not imported. */
+/**
+ * The fields of a table feeding one target with numbers only (the bulk path's case, bulk-csv.ts), or null: not
+ * imported, several targets, an optional source or word columns (those go through the row parser).
+ */
 export function sourceFields(table: MmsTable): SourceFields | null {
+  const src = SOURCES[tableName(table)];
+  if (!src || !('target' in src) || src.optional || src.words) return null;
+  return fieldsOf(table, src);
+}
+
+function fieldsOf(table: MmsTable, src: Source): SourceFields {
   const name = tableName(table);
-  const src = SOURCES[name];
-  if (!src) return null;
   const need = (col: string): number => {
     const i = table.field(col);
     if (i < 0) throw new Error(`${name}: its I row has no ${col} column`);
@@ -187,13 +225,19 @@ export function sourceFields(table: MmsTable): SourceFields | null {
   };
 }
 
-/** A row sink that writes one MMS table's D rows into its target's stage; null when the table is not imported. */
-export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Dict, stats: SinkStats): RowSink | null {
-  const fields = sourceFields(table);
-  if (!fields) return null;
-  const { src, time: tsField, keys: keyFields, values: valueFields, valueNames } = fields;
+function sourceSink(
+  table: MmsTable,
+  src: Source,
+  stages: Record<Target, Stage>,
+  dict: Dict,
+  stats: SinkStats,
+): RowSink {
+  if (src.optional && table.field(src.values[0] as string) < 0) return () => undefined;
+  const fields = fieldsOf(table, src);
+  const { time: tsField, keys: keyFields, values: valueFields, valueNames } = fields;
   const time = new TimeColumn(src.time);
   const keyNames = src.keys;
+  const valueWords = valueNames.map((n) => src.words?.[n]);
   const lcField = fields.lastChanged;
   const lastChanged = new TimeColumn('LASTCHANGED');
   const interventionField = fields.intervention;
@@ -229,7 +273,9 @@ export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Di
     cols[1 + nk][r] = first;
     for (let v = 1; v < nv; v++) {
       const i = valueFields[v];
-      const x = i < 0 ? null : parseNumber(f.get(i), valueNames[v]);
+      const words = valueWords[v];
+      const x =
+        i < 0 ? null : words ? (words[f.get(i).trim().toUpperCase()] ?? null) : parseNumber(f.get(i), valueNames[v]);
       cols[1 + nk + v][r] = x === null ? NaN : x;
     }
     const lc = lcField < 0 || f.equals(lcField, '') ? 0 : lastChanged.parse(f, lcField);

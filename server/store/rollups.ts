@@ -21,6 +21,14 @@ const IC_SIGNS = INTERCONNECTORS.flatMap((ic) => [
  */
 export const ROLLUP_MEANS = `${avgSql('mw')} AS mw, ${avgSql('gen_mw')} AS gen_mw, ${sumSql('revenue')} AS revenue, count(*)::INTEGER AS n, ${sumSql('co2')} AS co2`;
 
+/**
+ * Rooftop PV is published half-hourly and minutes after its half hour, so the newest dispatch intervals have none
+ * yet. An interval with a dispatch price but no rooftop value in its region takes the region's latest earlier one, if
+ * no older than this (four half-hours), recorded in rooftop_carried; left out instead, rooftop would dip renewable
+ * share and underlying demand at the live edge. A rooftop file reaches this far forward (ingest-file.ts refreshes it).
+ */
+export const ROOFTOP_CARRY_S = 7200;
+
 function int(n: number, what: string): number {
   if (!Number.isInteger(n)) throw new Error(`rollups: ${what} must be whole epoch seconds, got ${n}`);
   return n;
@@ -38,7 +46,20 @@ export async function refreshRollups(conn: DuckDBConnection, from: number, to: n
   const b30Hi = Math.ceil(to / 1800) * 1800;
   const { dayLo, dayHi } = daysOf(from, to);
 
+  const roofSql = `SELECT ts, region, mw FROM rooftop
+  WHERE ts > ${from - ROOFTOP_CARRY_S} AND ts <= ${to + 1500} AND region IN (${REGION_LIST})
+  QUALIFY row_number() OVER (PARTITION BY ts, region ORDER BY (type = 'MEASUREMENT') DESC) = 1`;
   await conn.run(`
+DELETE FROM rooftop_carried WHERE ts > ${from} AND ts <= ${to};
+INSERT INTO rooftop_carried
+WITH roof AS (${roofSql}),
+gap AS (
+  SELECT ts, region FROM price p WHERE ts > ${from} AND ts <= ${to} AND region IN (${REGION_LIST})
+    AND NOT EXISTS (SELECT 1 FROM roof r WHERE r.region = p.region AND r.ts = ${BUCKET_30M('p.ts')}))
+SELECT g.ts, g.region, r.mw, r.ts AS source_ts FROM gap g ASOF JOIN roof r ON r.region = g.region AND g.ts >= r.ts
+WHERE r.ts >= g.ts - ${ROOFTOP_CARRY_S}
+ORDER BY g.ts, g.region;
+
 DELETE FROM gen_5m WHERE ts > ${from} AND ts <= ${to};
 INSERT INTO gen_5m
 WITH p AS (SELECT ts, region, rrp FROM price WHERE ts > ${from} AND ts <= ${to}),
@@ -51,17 +72,18 @@ units_part AS (
     WHERE s.ts > ${from} AND s.ts <= ${to}
     GROUP BY ALL) a
   LEFT JOIN p ON p.ts = a.ts AND p.region = a.region),
-roof AS (
-  SELECT ts, region, mw FROM rooftop
-  WHERE ts > ${from} AND ts <= ${to + 1500} AND region IN (${REGION_LIST})
-  QUALIFY row_number() OVER (PARTITION BY ts, region ORDER BY (type = 'MEASUREMENT') DESC) = 1),
+roof AS (${roofSql}),
 roof_part AS (
   -- a half-hour value ending at T stands for the six 5-minute intervals ending T-25min .. T
   SELECT r.ts - k.range * 300 AS ts, r.region, 'Rooftop Solar' AS fuel, r.mw, greatest(r.mw, 0) AS gen_mw,
          r.mw * p.rrp / 12 AS revenue, 0.0 AS co2
   FROM roof r CROSS JOIN range(0, 6) k
   LEFT JOIN p ON p.ts = r.ts - k.range * 300 AND p.region = r.region
-  WHERE r.ts - k.range * 300 > ${from} AND r.ts - k.range * 300 <= ${to}),
+  WHERE r.ts - k.range * 300 > ${from} AND r.ts - k.range * 300 <= ${to}
+  UNION ALL
+  SELECT c.ts, c.region, 'Rooftop Solar', c.mw, greatest(c.mw, 0), c.mw * p.rrp / 12, 0.0
+  FROM rooftop_carried c LEFT JOIN p ON p.ts = c.ts AND p.region = c.region
+  WHERE c.ts > ${from} AND c.ts <= ${to}),
 ic_part AS (
   -- net import; not generation, so gen_mw = 0 and sum(gen_mw) over all fuels is total generation
   SELECT i.ts, m.region, 'Transmission' AS fuel, ${sumSql('i.mw * m.sign')} AS mw, 0.0 AS gen_mw,

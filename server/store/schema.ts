@@ -6,7 +6,9 @@
 // Versions: 2 added `regionsum`; 3 `unit_dispatch`, `unit_scada_limits`, `emission_factors` and the `unit_factor`
 // view; 4 the `unit_curtailment_1d` and `battery_1d` rollups and the gen_* / unit_1d rollups' `co2` column. Older
 // stores get new tables from CREATE TABLE IF NOT EXISTS when opened, and migrate.ts adds new columns and recomputes
-// the rollups, which fills the new ones.
+// the rollups, which fills the new ones. The market status and alert tables (server/alerts/schema.ts) came without a
+// version: new tables only, created empty in an older store.
+import { ALERT_SCHEMA_SQL } from '../alerts/schema.ts';
 import { EMISSION_SCHEMA_SQL } from './emission-factors.ts';
 
 export const SCHEMA_VERSION = 4;
@@ -69,6 +71,10 @@ CREATE TABLE IF NOT EXISTS rooftop (ts INTEGER NOT NULL, region VARCHAR NOT NULL
 -- their emissions count where they were generated).
 CREATE TABLE IF NOT EXISTS gen_5m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
   mw DOUBLE NOT NULL, gen_mw DOUBLE NOT NULL, revenue DOUBLE, co2 DOUBLE);
+-- The region's rooftop value carried into gen_5m for an interval whose own half hour has none yet (the live edge):
+-- from the latest earlier value (source_ts) at most rollups.ts's ROOFTOP_CARRY_S old; replaced when the value comes.
+CREATE TABLE IF NOT EXISTS rooftop_carried (ts INTEGER NOT NULL, region VARCHAR NOT NULL, mw DOUBLE NOT NULL,
+  source_ts INTEGER NOT NULL);
 -- Same at 30 minutes (ts = bucket end) and per NEM day (ts = NEM midnight starting the day): averages of the
 -- 5-minute values over n intervals, revenue and co2 summed.
 CREATE TABLE IF NOT EXISTS gen_30m (ts INTEGER NOT NULL, region VARCHAR NOT NULL, fuel VARCHAR NOT NULL,
@@ -88,7 +94,8 @@ CREATE TABLE IF NOT EXISTS unit_curtailment_1d (ts INTEGER NOT NULL, duid VARCHA
 CREATE TABLE IF NOT EXISTS battery_1d (ts INTEGER NOT NULL, duid VARCHAR NOT NULL, in_mwh DOUBLE NOT NULL,
   out_mwh DOUBLE NOT NULL, in_cost DOUBLE, out_revenue DOUBLE, in_priced_mwh DOUBLE, out_priced_mwh DOUBLE,
   n INTEGER NOT NULL, soc_mwh DOUBLE, soc_n INTEGER);
-${EMISSION_SCHEMA_SQL}`;
+${EMISSION_SCHEMA_SQL}
+${ALERT_SCHEMA_SQL}`;
 
 /** SQL expressions that bucket an interval-ending `ts`: 30-minute bucket end, and NEM-day start. */
 export const BUCKET_30M = (ts: string) => `((${ts} + 1799) // 1800) * 1800`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTabKind, KIND_NAMES, KINDS, RANGES, TAB_KINDS, validateParams } from '../../shared/kinds.ts';
+import { isTabKind, KIND_NAMES, KINDS, RANGES, TAB_KINDS, UNCACHED, validateParams } from '../../shared/kinds.ts';
 import { REGION_CHOICES, REGIONS } from '../../shared/nem.ts';
 import { canonicalJson } from '../cache/key.ts';
 import { warmList } from './list.ts';
@@ -29,13 +29,19 @@ describe('warmList', () => {
   });
 
   it('adds every other kind that needs no user choice, per region, and nothing that cannot validate', () => {
-    for (const kind of KIND_NAMES.filter((k) => !isTabKind(k) && k !== 'station.output' && k !== 'battery.soc'))
+    const cached = KIND_NAMES.filter((k) => !UNCACHED.has(k));
+    for (const kind of cached.filter((k) => !isTabKind(k) && k !== 'station.output' && k !== 'battery.soc'))
       expect(
         has(kind, () => true),
         kind,
       ).toBe(true);
     expect(has('station.output', () => true)).toBe(false); // it needs a unit
     expect(has('battery.soc', () => true)).toBe(false);
+    for (const kind of UNCACHED)
+      expect(
+        has(kind, () => true),
+        kind,
+      ).toBe(false); // never cached: nothing to warm
     expect(list.filter((q) => q.kind === 'generation.mix').map((q) => (q.params as { region: string }).region)).toEqual(
       [...REGION_CHOICES],
     );

@@ -1,12 +1,14 @@
 // The queries warmup computes, derived from the kind schemas (shared/kinds.ts), never listed by hand:
 // every tab kind × region × range preset, then every other kind that needs no choice from the user, per region,
-// at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation.
+// at its default range. A kind with a required parameter (station.output needs a unit) is left out by validation,
+// and so is a kind never cached (shared/kinds.ts UNCACHED).
 import {
   isTabKind,
   KIND_NAMES,
   KINDS,
   RANGES,
   TAB_KINDS,
+  UNCACHED,
   validateParams,
   type Kind,
   type ParamSpec,
@@ -31,7 +33,8 @@ export function warmList(): WarmQuery[] {
     seen.add(id);
     out.push({ kind, params: v.params as ParamsOf<Kind> });
   };
-  const commonKinds = KIND_NAMES.filter((k) => !isTabKind(k));
+  // An uncached kind (alerts) would be computed and thrown away.
+  const commonKinds = KIND_NAMES.filter((k) => !isTabKind(k) && !UNCACHED.has(k));
   const defaultRange = rangeDefault();
   const rangesFirstDefault = [defaultRange, ...RANGES.filter((r) => r !== defaultRange)];
   for (const range of rangesFirstDefault) {

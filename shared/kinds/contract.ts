@@ -8,7 +8,10 @@ export type ParamSpec =
   | { type: 'enumList'; values: readonly string[]; default: readonly string[] }
   | { type: 'epoch' }
   | { type: 'int'; min: number; max: number; default: number }
-  | { type: 'string'; maxLength: number; default?: string };
+  | { type: 'string'; maxLength: number; default?: string }
+  | { type: 'custom'; parse: (value: unknown) => Parsed<unknown>; describe: string };
+/** What a custom parameter's parser gives: the canonical value, or why the raw one is refused. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 type Schema = Record<string, ParamSpec>;
 
 // The parameters most kinds share, so each is defined (and refused) the same way everywhere.
@@ -39,7 +42,9 @@ export type ParamValue<S> = S extends { type: 'enum'; values: readonly (infer V)
         ? number
         : S extends { type: 'string'; default: string }
           ? string
-          : string | undefined;
+          : S extends { type: 'custom'; parse: (value: unknown) => Parsed<infer T> }
+            ? T
+            : string | undefined;
 
 declare const resultType: unique symbol;
 /** A kind's result type, carried for the compiler only: `returns<T>()` is an empty object at run time. */
@@ -56,6 +61,11 @@ export interface Contract<T = unknown> {
   about: string;
   /** A rule across parameters, given the canonical values; returns the refusal's message. */
   check?: (params: Record<string, unknown>) => string | undefined;
+  /**
+   * The answer can change without the watermark moving (alerts: a market notice arrives between intervals), so it is
+   * never cached: computed each time, a small query over a small table.
+   */
+  uncached?: true;
 }
 /** A family's contracts, by kind name. */
 export type Contracts = Record<string, Contract>;

@@ -3,7 +3,7 @@
 // 5/60 per interval; the factor is AEMO's CDEII one where imported, else one typical of its technology.
 import type { Fuel, Region, RegionChoice } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, type Contracts } from './contract.ts';
-import type { Column, Series, TimeOfDay } from './series.ts';
+import type { Column, RooftopMark, Series, TimeOfDay } from './series.ts';
 
 const TONNES =
   "t CO2-e = Σ unit output (SCADA MW ≥ 0) × its emission factor (AEMO's CDEII, else its technology's) × 5/60";
@@ -11,7 +11,7 @@ const INTENSITY =
   'intensity = t ÷ MWh generated, rooftop solar included, charging excluded; imports count where generated, not here';
 
 /** t CO2-e per fuel per bucket (fuels that emitted nothing in the window left out). */
-export interface EmissionsHistory extends Series<Fuel> {
+export interface EmissionsHistory extends Series<Fuel>, RooftopMark {
   /** t CO2-e per MWh generated, per bucket. */
   intensity: Column;
   /** Over the window: t CO2-e and MWh generated. */

@@ -2,7 +2,7 @@
 // capacity utilisation, for a region or the NEM.
 import type { Fuel, RegionChoice } from '../nem.ts';
 import { region, returns, seriesParams, timeParams, type Contracts } from './contract.ts';
-import type { Column, Series, TimeOfDay } from './series.ts';
+import type { Column, RooftopMark, Series, TimeOfDay } from './series.ts';
 
 export interface FuelRow {
   fuel: Fuel;
@@ -12,11 +12,13 @@ export interface FuelRow {
   /** Volume-weighted price received, $/MWh, or null when the fuel produced nothing. */
   vwPrice: number | null;
 }
-export interface GenerationByFuel extends Series<Fuel> {
+export interface GenerationByFuel extends Series<Fuel>, RooftopMark {
   /** The region's RRP at the same resolution (NEM: demand-weighted across regions), $/MWh. */
   price: Column;
   table: FuelRow[];
 }
+
+export type RenewableShare = Series<'share'> & RooftopMark;
 
 export interface GenerationMix {
   region: RegionChoice;
@@ -24,6 +26,8 @@ export interface GenerationMix {
   fuels: { fuel: Fuel; mw: number }[];
   totalMw: number;
   renewableSharePct: number;
+  /** Set when a region's rooftop value in this interval is carried forward (see RooftopMark). */
+  rooftopEstimated?: true;
 }
 
 export interface CapacityUtilisation extends Series<Fuel> {
@@ -33,7 +37,7 @@ export interface CapacityUtilisation extends Series<Fuel> {
 export const GENERATION = {
   'generation.byFuel': {
     about:
-      "Mean MW per fuel (SCADA per unit, rooftop solar from AEMO's half-hourly estimate, net imports as Transmission); energy = MW × 5/60 MWh per interval; battery charging and pumping stack below zero.",
+      "Mean MW per fuel (SCADA per unit, rooftop solar from AEMO's half-hourly estimate, net imports as Transmission); energy = MW × 5/60 MWh per interval; battery charging and pumping stack below zero. Rooftop of the newest intervals, not yet published, is the last half hour's carried forward and marked 'rooftop estimated'.",
     params: { region, ...seriesParams },
     result: returns<GenerationByFuel>(),
   },
@@ -50,9 +54,9 @@ export const GENERATION = {
   },
   'renewables.share': {
     about:
-      '(Wind + Solar + Rooftop Solar + Hydro + Biomass) ÷ total generation, with battery charging and pumping excluded.',
+      "(Wind + Solar + Rooftop Solar + Hydro + Biomass) ÷ total generation, with battery charging and pumping excluded. Rooftop of the newest intervals, not yet published, is the last half hour's carried forward and marked 'rooftop estimated'.",
     params: { region, ...seriesParams },
-    result: returns<Series<'share'>>(),
+    result: returns<RenewableShare>(),
   },
   'capacity.utilisation': {
     about: 'Mean output ÷ registered capacity per fuel.',

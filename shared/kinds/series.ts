@@ -19,3 +19,12 @@ export interface TimeOfDay<Name extends string = string> {
   series: Record<Name, Column>;
   unit: string;
 }
+
+/**
+ * Answers whose values hold rooftop solar: the stamps of the points that hold a rooftop value carried forward from
+ * the region's previous half hour because AEMO has not published this one yet (the live edge), replaced when it comes.
+ * Absent when there are none.
+ */
+export interface RooftopMark {
+  rooftopEstimated?: number[];
+}

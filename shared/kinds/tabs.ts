@@ -4,9 +4,9 @@ import type { Fuel, Region } from '../nem.ts';
 import { fuels, region, regions, returns, seriesParams, timeParams, unitParams, type Contract } from './contract.ts';
 import type { CurtailmentFuel, CurtailmentHistory, CurtailmentPrices, CurtailmentUnits } from './curtailment.ts';
 import type { BatteriesArbitrage, BatteriesFleet, BatteriesTable } from './batteries.ts';
-import type { DemandRecords, DemandSeries } from './demand.ts';
+import type { DemandHistory, DemandRecords } from './demand.ts';
 import type { EmissionsHistory } from './emissions.ts';
-import type { CapacityUtilisation, GenerationByFuel, GenerationMix } from './generation.ts';
+import type { CapacityUtilisation, GenerationByFuel, GenerationMix, RenewableShare } from './generation.ts';
 import type { InterconnectorFlows } from './interconnectors.ts';
 import type { PricesBands, PricesCurrent, PricesStats } from './prices.ts';
 import type { Series, TimeOfDay } from './series.ts';
@@ -27,8 +27,8 @@ export const TABS = {
         mix: GenerationMix;
         generation: GenerationByFuel;
         price: Series<Region>;
-        renewables: Series<'share'>;
-        demand: Series<DemandSeries>;
+        renewables: RenewableShare;
+        demand: DemandHistory;
         records: DemandRecords;
         emissions: EmissionsHistory;
         batteries: BatteriesFleet;
@@ -44,7 +44,7 @@ export const TABS = {
         utilisation: CapacityUtilisation;
         flows: InterconnectorFlows;
         timeOfDay: TimeOfDay<Fuel>;
-        demand: Series<DemandSeries>;
+        demand: DemandHistory;
         emissions: EmissionsHistory;
       }>
     >(),

@@ -72,6 +72,10 @@ function checkValue(name: string, spec: ParamSpec, value: unknown): unknown {
       if (typeof value !== 'string' || value.length > spec.maxLength)
         return new ParamError(`${name} must be a string of at most ${spec.maxLength} characters`);
       return value.trim();
+    case 'custom': {
+      const parsed = spec.parse(value);
+      return parsed.ok ? parsed.value : new ParamError(`${name}: ${parsed.message}`);
+    }
   }
 }
 

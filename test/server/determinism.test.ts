@@ -15,6 +15,7 @@ import {
   KINDS,
   RESOLUTIONS,
   TAB_KINDS,
+  UNCACHED,
   validateParams,
   type Kind,
   type ParamsOf,
@@ -62,6 +63,8 @@ function questions(stations: string[], duid: string): Question[] {
       ['24h', '7d'].includes(q.params.range as string) ||
       q.params.range === (KINDS[q.kind] as { range?: { default?: string } }).range?.default,
   );
+  // Never cached, so warmup lists none: the alert kinds at their defaults.
+  for (const kind of UNCACHED) out.push(question(kind, {}));
   for (const kind of TAB_KINDS) {
     for (const resolution of ['30m', '1d']) {
       for (const region of [{}, { region: 'QLD1' }, { regions: ['QLD1'] }]) {

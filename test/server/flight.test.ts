@@ -264,6 +264,23 @@ describe('fair gate', () => {
     expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 
+  it('idle work (warmup, hot refresh) runs only when no interactive or background work can start', async () => {
+    const g = new Gate(1, 0);
+    const [session, pool, refresh] = [{}, { background: true }, { background: true, idle: true }];
+    const h = held();
+    const first = g.enter([refresh], h.task('r0')).promise; // the gate is free: idle work starts at once
+    const idle = Array.from({ length: 2 }, (_, i) => g.enter([refresh], h.task(`r${i + 1}`)).promise);
+    const bg = Array.from({ length: 2 }, (_, i) => g.enter([pool], h.task(`b${i}`)).promise);
+    const fg = Array.from({ length: 6 }, (_, i) => g.enter([session], h.task(`s${i}`)).promise);
+    while (h.started.length < 11) await h.finishOne();
+    await h.finishOne();
+    await Promise.all([first, ...idle, ...bg, ...fg]);
+    // Never refused, never ahead of a question or a push: the refresh's waiting work goes last.
+    expect(h.started.slice(-2)).toEqual(['r1', 'r2']);
+    expect(h.started.indexOf('b0')).toBe(1 + BACKGROUND_EVERY);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+  });
+
   it('caps the questions one owner has open and forgets owners once they have none', () => {
     const g = new Gate(1, 1000, 2);
     const owner = {};

@@ -10,6 +10,7 @@ import { DEFAULT_VIEW, TABS, parseView, tabRequest, viewToSearch, type TabId, ty
 import { REGION_NAMES } from '../../../shared/nem.ts';
 import './nem-controls.ts';
 import './live-indicator.ts';
+import '../elements/nem-alerts.ts';
 import '../tabs/tab-nem.ts';
 import '../tabs/tab-generation.ts';
 import '../tabs/tab-prices.ts';
@@ -215,6 +216,7 @@ export class NemApp extends LitElement {
           )}
         </nav>
         <div class="right">
+          <nem-alerts .client=${this.client}></nem-alerts>
           <live-indicator .state=${this.conn.state as ConnectionState} .watermark=${watermark} .now=${this.now} .lastPush=${this.lastPushAt} .feed=${this.client.hello?.feed} ?flash=${this.flash}></live-indicator>
           <button class="btn" @click=${this.toggleTheme} title="Switch between light and dark" aria-label="Toggle dark theme">${effectiveTheme() === 'dark' ? '☀ Light' : '☾ Dark'}</button>
         </div>

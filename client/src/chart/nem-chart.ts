@@ -182,7 +182,8 @@ export class NemChart extends LitElement {
     const x = d.x[this.shownIndex(d)];
     if ((this.config.x ?? 'time') === 'hour')
       return `${String(x).padStart(2, '0')}:00–${String(x + 1).padStart(2, '0')}:00 NEM`;
-    return `${fmtNemDateTime(x)} NEM`;
+    const mark = d.marks?.x.includes(x) ? ` · ${d.marks.text}` : '';
+    return `${fmtNemDateTime(x)} NEM${mark}`;
   }
 
   private legend(d: ChartData) {

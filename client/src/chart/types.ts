@@ -23,6 +23,8 @@ export interface ChartData {
   /** Epoch seconds for time charts; hours 0–23 for time-of-day charts. */
   x: number[];
   series: ChartSeries[];
+  /** Points whose values are partly estimated: the readout of one of these x says `text` after its time. */
+  marks?: { x: number[]; text: string };
 }
 
 export interface ChartConfig {

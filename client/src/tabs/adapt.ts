@@ -12,7 +12,7 @@ import {
 } from '../../../shared/nem.ts';
 import type { DemandSeries } from '../../../shared/kinds/demand.ts';
 import type { InterconnectorFlows } from '../../../shared/kinds/interconnectors.ts';
-import type { Column, Series, TimeOfDay } from '../../../shared/kinds/series.ts';
+import type { Column, RooftopMark, Series, TimeOfDay } from '../../../shared/kinds/series.ts';
 import type { ChartData, ChartSeries } from '../chart/types.ts';
 import type { TableColumn } from '../elements/nem-table.ts';
 
@@ -50,9 +50,14 @@ function regionSeries(series: Record<string, Column>): ChartSeries[] {
   }));
 }
 
-export const fuelChart = (s: Series | TimeOfDay): ChartData => ({
+/** The chart marks of an answer holding rooftop values carried forward (not yet published): "rooftop estimated". */
+export const rooftopMarks = (a: RooftopMark): Pick<ChartData, 'marks'> =>
+  a.rooftopEstimated ? { marks: { x: a.rooftopEstimated, text: 'rooftop estimated' } } : {};
+
+export const fuelChart = (s: (Series & RooftopMark) | TimeOfDay): ChartData => ({
   x: 'time' in s ? s.time : s.hours,
   series: fuelSeries(s.series),
+  ...('time' in s ? rooftopMarks(s) : {}),
 });
 export const regionChart = (s: Series | TimeOfDay): ChartData => ({
   x: 'time' in s ? s.time : s.hours,
@@ -78,7 +83,7 @@ export function withDemand(stack: ChartData, demand: Series<DemandSeries>): Char
     ...(hidden ? { dash: [5, 4] } : {}),
   });
   return {
-    x: stack.x,
+    ...stack,
     series: [
       ...stack.series,
       line('Demand (underlying)', demand.series.underlying, false),

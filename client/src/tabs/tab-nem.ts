@@ -7,7 +7,7 @@ import { fmtMw, fmtPct, fmtPrice } from '../format.ts';
 import { fmtNemClock } from '../nem-time.ts';
 import { TabBase } from './tab-base.ts';
 import { batteriesPanel, demandPanel, emissionsPanel } from './nem-panels.ts';
-import { REGION_COLUMN, fuelChart, withDemand, regionChart } from './adapt.ts';
+import { REGION_COLUMN, fuelChart, withDemand, regionChart, rooftopMarks } from './adapt.ts';
 import type { TableColumn, Row } from '../elements/nem-table.ts';
 import '../chart/nem-chart.ts';
 import '../elements/nem-table.ts';
@@ -115,7 +115,7 @@ export class TabNem extends TabBase<Panels> {
           about=${ABOUT['renewables.share']}
           note="% of generation"
           .config=${{ unit: '%', sync: 'nem', height: 130, csvName: this.stem('renewables', region) }}
-          .data=${p ? { x: p.renewables.time, series: [{ label: 'Renewables', color: FUEL_COLOURS.Wind, values: p.renewables.series.share, fill: true }] } : null}
+          .data=${p ? { x: p.renewables.time, series: [{ label: 'Renewables', color: FUEL_COLOURS.Wind, values: p.renewables.series.share, fill: true }], ...rooftopMarks(p.renewables) } : null}
           ?loading=${this.loading}
         ></nem-chart>
         ${emissionsPanel(p?.emissions, region, this.loading, this.stem('emission-intensity', region))}
@@ -144,7 +144,7 @@ export class TabNem extends TabBase<Panels> {
     return html`<section class="panel" aria-label="Current generation mix">
       <div class="panel-head">
         <h3>Now</h3>
-        <span class="note">${mix ? `${REGION_NAMES[mix.region]} · ${fmtNemClock(mix.time)} NEM` : ''}</span>
+        <span class="note">${mix ? `${REGION_NAMES[mix.region]} · ${fmtNemClock(mix.time)} NEM${mix.rooftopEstimated ? ' · rooftop estimated' : ''}` : ''}</span>
       </div>
       <nem-gauge .value=${mix ? mix.renewableSharePct : null} label="renewable share" color=${FUEL_COLOURS.Wind}></nem-gauge>
       ${

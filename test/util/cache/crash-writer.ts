@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   const [path, maxBytes, start] = process.argv.slice(2);
   const disk = new DiskTier({ path, maxBytes: Number(maxBytes) });
   if (disk.rebuilt) process.stderr.write(`rebuilt a sound cache: ${disk.rebuilt}\n`); // a kill must never look like damage
+  // Ready once the first entry is committed: a kill soon after must leave something to verify, however slow the disk.
+  await disk.set(`k${start}`, payloadFor(Number(start)));
   process.stdout.write('ready\n');
-  for (let n = Number(start); ; n++) {
+  for (let n = Number(start) + 1; ; n++) {
     const pending = disk.set(`k${n}`, payloadFor(n));
     if (n % 7 === 0) disk.get(`k${n - 3}`); // recency updates ride along with the writes
     if (n % 5 === 0) await pending;

@@ -1,0 +1,134 @@
+// Incremental advance: a trailing-window series at a new watermark from its answer at an older one (the cached bytes)
+// and the new interval's slice, instead of recomputing the whole window. When intervals arrive after the old
+// watermark and nothing before it changed (the same key generation: a revision moves to a new one), every point of a
+// whole bucket before the one that held the old watermark is unchanged, so the new answer is
+//   old points still inside the new window  ++  the kind computed over (start of that bucket, new watermark]
+// — the push delta's [drop, keep, tail] made on the server. Only kinds whose every field is a time-aligned column, a
+// value of the latest interval (window-independent) or the same for any window are listed; anything else (window
+// totals, quantiles, tables) is recomputed. The result is the same object a full recomputation builds, so its encoding
+// is the same bytes (server/advance.test.ts checks every kind over random windows and interval sequences).
+import { RESOLUTION_SECONDS, validateParams, type Kind, type ParamsOf, type Resolution } from '../shared/kinds.ts';
+import { dayOf } from '../shared/nem.ts';
+import { decode } from '../shared/protocol.ts';
+import { runQuery } from './catalogue/index.ts';
+import type { QueryContext } from './catalogue/handler.ts';
+import { seriesWindow } from './catalogue/window.ts';
+
+interface Spliceable {
+  /** Top-level arrays aligned with `time`, besides `time` and each of `series` (spliced the same way). */
+  columns?: readonly string[];
+  /** Fields about the latest interval whatever the window (taken from the slice). */
+  latest?: readonly string[];
+}
+
+/**
+ * The kinds advanced: each point is its own bucket's (5-minute interval, 30-minute or daily bucket) and nothing else is
+ * a window aggregate. Checked against the handlers by the property test, not by the compiler.
+ */
+export const SPLICEABLE: Partial<Record<Kind, Spliceable>> = {
+  'prices.history': {},
+  'demand.history': {},
+  'renewables.share': {},
+  'batteries.fleet': { columns: ['socMwh', 'storageMwh'], latest: ['now'] },
+};
+
+/** Intervals back a cached answer is looked for (a feed catching up after an outage hands over a dozen at once). */
+export const MAX_BACK = 12;
+
+/** Whether (kind, params) can be advanced: a listed kind over a window relative to the watermark. */
+export function advanceable(kind: Kind, params: ParamsOf<Kind>): boolean {
+  return SPLICEABLE[kind] !== undefined && (params as { from?: number }).from === undefined;
+}
+
+interface SeriesLike {
+  time: number[];
+  series: Record<string, unknown[]>;
+  unit: string;
+  resolution: Resolution;
+  [field: string]: unknown;
+}
+
+/** The stamp of the bucket holding the interval that ends at `ts` (server/catalogue/window.ts stampOf). */
+const bucketOf: Record<Resolution, (ts: number) => number> = {
+  '5m': (ts) => ts,
+  '30m': (ts) => Math.ceil(ts / 1800) * 1800,
+  '1d': dayOf,
+};
+/** Where bucket `stamp` starts, as a window's `from` (intervals after it). */
+const bucketFrom: Record<Resolution, (stamp: number) => number> = {
+  '5m': (s) => s - 300,
+  '30m': (s) => s - 1800,
+  '1d': (s) => s,
+};
+
+/**
+ * The answer at `ctx.watermark` from `prior` (the encoded answer to the same question at `priorWatermark`, same key
+ * generation), computing only the slice from the bucket that held `priorWatermark`; undefined when the answers do not
+ * line up (then the caller recomputes).
+ */
+export async function advanceAnswer(
+  ctx: QueryContext,
+  kind: Kind,
+  params: ParamsOf<Kind>,
+  prior: { watermark: number; bytes: Uint8Array },
+): Promise<unknown> {
+  const spec = SPLICEABLE[kind];
+  if (!spec || !advanceable(kind, params) || prior.watermark >= ctx.watermark) return undefined;
+  const old = decode(prior.bytes) as SeriesLike;
+  const win = seriesWindow(ctx, params as { range?: never; resolution?: string });
+  const res = win.res;
+  if (old.resolution !== res || win.times.length === 0) return undefined;
+  const step = RESOLUTION_SECONDS[res];
+  const from = bucketOf[res](prior.watermark);
+  // The new window starts after the old watermark's bucket: nothing to keep.
+  if (win.first > from) return undefined;
+  const kept = (from - win.first) / step;
+  const skip = (win.first - (old.time[0] ?? Number.NaN)) / step;
+  if (!Number.isInteger(skip) || skip < 0 || skip + kept > old.time.length || old.time[skip + kept] !== from)
+    return undefined;
+  const sliced = validateParams(kind, {
+    ...params,
+    range: undefined,
+    from: bucketFrom[res](from),
+    to: ctx.watermark,
+    resolution: res,
+  });
+  if (!sliced.ok) return undefined;
+  const tail = (await runQuery(ctx, kind, sliced.params as ParamsOf<Kind>)) as SeriesLike;
+  if (tail.time[0] !== from || tail.time.at(-1) !== win.last || tail.resolution !== res) return undefined;
+
+  const keys = Object.keys(old);
+  if (!sameKeys(keys, Object.keys(tail))) return undefined;
+  const seriesNames = Object.keys(old.series);
+  if (!sameKeys(seriesNames, Object.keys(tail.series))) return undefined;
+  const splice = (a: unknown, b: unknown): unknown[] | undefined =>
+    Array.isArray(a) && Array.isArray(b) && a.length === old.time.length && b.length === tail.time.length
+      ? a.slice(skip, skip + kept).concat(b)
+      : undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (k === 'time') out.time = win.times;
+    else if (k === 'series') {
+      const series: Record<string, unknown[]> = {};
+      for (const name of seriesNames) {
+        const col = splice(old.series[name], tail.series[name]);
+        if (!col) return undefined;
+        series[name] = col;
+      }
+      out.series = series;
+    } else if (spec.columns?.includes(k)) {
+      const col = splice(old[k], tail[k]);
+      if (!col) return undefined;
+      out[k] = col;
+    } else if (spec.latest?.includes(k)) out[k] = tail[k];
+    else if (k === 'unit' || k === 'resolution') {
+      if (old[k] !== tail[k]) return undefined;
+      out[k] = old[k];
+    } else return undefined;
+  }
+  return out;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}

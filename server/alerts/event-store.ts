@@ -1,0 +1,118 @@
+// Alert events in the store (table alert_event): written once under a unique key, read back in commit order (seq).
+// A candidate whose key is already stored is not stored again, so deriving the same interval twice (a retried batch,
+// a restart) fires nothing twice.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AlertEvent, AlertType, NoticeCategory } from '../../shared/kinds/alerts.ts';
+import type { Region } from '../../shared/nem.ts';
+import { rows, textList, type Params } from '../catalogue/sql.ts';
+
+/** An event before it is stored (the store gives it its seq). */
+export type Candidate = Omit<AlertEvent, 'seq'>;
+
+interface EventRow {
+  seq: number;
+  key: string;
+  type: string;
+  region: string | null;
+  time: number;
+  value: number | null;
+  level: number | null;
+  text: string;
+  notice_id: number | null;
+  type_id: string | null;
+  reference: string | null;
+  category: string | null;
+  lor: number | null;
+  forecast: boolean | null;
+  cancelled: boolean | null;
+}
+
+const SELECT = `SELECT e.seq, e.key, e.type, e.region, e.time, e.value, e.level, e.text, e.notice_id,
+  n.type_id, n.reference, n.category, n.lor, n.forecast, n.cancelled
+FROM alert_event e LEFT JOIN market_notice n ON n.id = e.notice_id`;
+
+function toEvent(r: EventRow): AlertEvent {
+  return {
+    seq: r.seq,
+    key: r.key,
+    type: r.type as AlertType,
+    region: r.region as Region | null,
+    time: r.time,
+    value: r.value,
+    level: r.level,
+    text: r.text,
+    notice:
+      r.notice_id === null
+        ? null
+        : {
+            id: r.notice_id,
+            typeId: r.type_id ?? '',
+            reference: r.reference ?? '',
+            category: (r.category ?? 'other') as NoticeCategory,
+            lor: r.lor,
+            forecast: r.forecast === true,
+            cancelled: r.cancelled === true,
+          },
+  };
+}
+
+const INSERT_SQL = `INSERT INTO alert_event (key, type, region, time, value, level, text, notice_id)
+VALUES ($key, $type, $region, $time, $value::DOUBLE, $level::DOUBLE, $text, $notice::INTEGER)
+ON CONFLICT DO NOTHING RETURNING seq`;
+
+/**
+ * Stores the candidates not stored before (one fixed statement each: a commit has a few); returns those, in order,
+ * as stored (no read back: the commit's path is one statement per event).
+ */
+export async function storeEvents(conn: DuckDBConnection, cands: readonly Candidate[]): Promise<AlertEvent[]> {
+  const out: AlertEvent[] = [];
+  for (const c of cands) {
+    const r = await rows<{ seq: number }>(conn, INSERT_SQL, {
+      key: c.key,
+      type: c.type,
+      region: c.region,
+      time: c.time,
+      value: c.value,
+      level: c.level,
+      text: c.text,
+      notice: c.notice?.id ?? null,
+    });
+    if (r.length > 0) out.push({ seq: r[0].seq, ...c });
+  }
+  return out;
+}
+
+async function eventsWhere(conn: DuckDBConnection, where: string, params: Params = {}): Promise<AlertEvent[]> {
+  return (await rows<EventRow>(conn, `${SELECT} WHERE ${where} ORDER BY e.seq`, params)).map(toEvent);
+}
+
+/** The newest `n` events, oldest first. */
+export async function latestEvents(conn: DuckDBConnection, n: number): Promise<AlertEvent[]> {
+  return eventsWhere(conn, `e.seq > coalesce((SELECT max(seq) FROM alert_event), 0) - $n`, { n });
+}
+
+/** The highest seq stored (0: none). */
+export async function lastSeq(conn: DuckDBConnection): Promise<number> {
+  const r = await rows<{ s: number | null }>(conn, 'SELECT max(seq) AS s FROM alert_event');
+  return r[0].s ?? 0;
+}
+
+/** Events in (from, to] (event time), of the regions (market-wide ones too) and types asked, newest first. */
+export async function historyEvents(
+  conn: DuckDBConnection,
+  q: { from: number; to: number; regions: readonly string[]; types: readonly string[]; limit: number },
+): Promise<{ events: AlertEvent[]; total: number }> {
+  const filter = `e.time > $from AND e.time <= $to AND (e.region IS NULL OR list_contains($regions, e.region))
+    AND list_contains($types, e.type)`;
+  const p = { from: q.from, to: q.to, regions: textList(q.regions), types: textList(q.types) };
+  const events = (
+    await rows<EventRow>(conn, `${SELECT} WHERE ${filter} ORDER BY e.time DESC, e.seq DESC LIMIT $limit`, {
+      ...p,
+      limit: q.limit,
+    })
+  ).map(toEvent);
+  const total = (
+    await rows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM alert_event e WHERE ${filter}`, p)
+  )[0].n;
+  return { events, total };
+}

@@ -1,0 +1,191 @@
+// `alerts` subscriptions: unlike other kinds, whose pushes are the whole answer recomputed at each new watermark, an
+// alerts subscription is a stream. Its first result replays what it missed (the events after `since`, or the newest
+// ones), then each new event its rules match is pushed once, as it is stored ({events, cursor, complete}). All of it
+// happens synchronously against the in-memory log (server/alerts/alert-log.ts), so nothing falls between the replay
+// and the first push. Subscribers with the same rules and client id share one frame (server/fanout.ts); a socket
+// skipped while behind is caught up from its cursor when it drains.
+import { rulesMatch, type AlertEvent, type AlertRule, type AlertsAnswer } from '../../shared/kinds/alerts.ts';
+import { encode, type RequestId } from '../../shared/protocol.ts';
+import { canonicalJson } from '../cache/key.ts';
+import { badRequest } from '../errors.ts';
+import { Fanout, type Plan } from '../fanout.ts';
+import type { Market } from '../market.ts';
+import { metrics } from '../metrics.ts';
+import type { Session } from '../session.ts';
+import type { AlertSource } from './alert-log.ts';
+
+/** Without `since`, a subscription starts with at most this many of the newest matching events. */
+const FIRST = 50;
+/** A replay sends at most this many events (the newest); `complete` is false when it left some out. */
+const MAX_REPLAY = 1000;
+/** Events looked through for the newest matching ones, without `since`. */
+const SCAN = 2000;
+
+interface AlertSub {
+  id: RequestId;
+  idKey: string;
+  rules: AlertRule[];
+  /** Topic key: the rules and the client id (one frame serves every socket that used both). */
+  topic: string;
+  /** The newest event seq this socket has been sent for it (or told of). */
+  cursor: number;
+}
+
+interface Topic {
+  id: RequestId;
+  rules: AlertRule[];
+  subs: Map<Session, AlertSub>;
+}
+
+export interface PublishReport {
+  /** Sockets written. */
+  sent: number;
+  /** Sockets skipped because they are behind (caught up when they drain). */
+  skipped: number;
+}
+
+export class AlertHub {
+  private readonly bySession = new Map<Session, Map<string, AlertSub>>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly fanout: Fanout;
+  private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0 });
+
+  constructor(
+    private readonly source: AlertSource,
+    private readonly market: Market,
+    behindBytes: number,
+  ) {
+    this.fanout = new Fanout(behindBytes);
+    source.onEvents((events) => void this.publish(events));
+  }
+
+  /** Subscriptions across sessions. */
+  get count(): number {
+    let n = 0;
+    for (const t of this.topics.values()) n += t.subs.size;
+    return n;
+  }
+
+  /** A session's alerts subscriptions. */
+  countOf(session: Session): number {
+    return this.bySession.get(session)?.size ?? 0;
+  }
+
+  has(session: Session, idKey: string): boolean {
+    return this.bySession.get(session)?.has(idKey) ?? false;
+  }
+
+  /**
+   * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`.
+   * `since`: the cursor of the last answer or push the client received (decimal digits).
+   */
+  subscribe(session: Session, id: RequestId, idKey: string, rules: AlertRule[], since: unknown): void {
+    let after: number | undefined;
+    if (since !== undefined) {
+      if (typeof since !== 'string' || !/^\d{1,15}$/.test(since))
+        throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
+      after = Number(since);
+    }
+    this.remove(session, idKey);
+    const cursor = this.source.cursor;
+    let answer: AlertsAnswer;
+    // A cursor ahead of ours comes from another store (rebuilt): start afresh, and say something may be missing.
+    if (after === undefined || after > cursor)
+      answer = { events: this.newest(rules), cursor, complete: after === undefined };
+    else {
+      const r = this.source.since(after);
+      const matched = r.events.filter((e) => rulesMatch(rules, e));
+      answer = {
+        events: matched.slice(-MAX_REPLAY),
+        cursor,
+        complete: r.complete && matched.length <= MAX_REPLAY,
+      };
+    }
+    const topic = `${canonicalJson(rules)}#${idKey}`;
+    const sub: AlertSub = { id, idKey, rules, topic, cursor };
+    let subs = this.bySession.get(session);
+    if (!subs) this.bySession.set(session, (subs = new Map()));
+    subs.set(idKey, sub);
+    let t = this.topics.get(topic);
+    if (!t) this.topics.set(topic, (t = { id, rules, subs: new Map() }));
+    t.subs.set(session, sub);
+    session.send(this.frame('result', id, answer));
+  }
+
+  /** Ends a session's subscription under a client id; false when it has none. */
+  remove(session: Session, idKey: string): boolean {
+    const subs = this.bySession.get(session);
+    const sub = subs?.get(idKey);
+    if (!subs || !sub) return false;
+    subs.delete(idKey);
+    if (subs.size === 0) this.bySession.delete(session);
+    const t = this.topics.get(sub.topic);
+    t?.subs.delete(session);
+    if (t && t.subs.size === 0) this.topics.delete(sub.topic);
+    return true;
+  }
+
+  dropSession(session: Session): void {
+    for (const idKey of [...(this.bySession.get(session)?.keys() ?? [])]) this.remove(session, idKey);
+  }
+
+  /** A socket that was behind has drained: send each of its subscriptions what it missed meanwhile. */
+  drained(session: Session): void {
+    if (session.stale || session.closed) return;
+    for (const sub of this.bySession.get(session)?.values() ?? []) {
+      if (sub.cursor >= this.source.cursor) continue;
+      const r = this.source.since(sub.cursor);
+      const events = r.events.filter((e) => rulesMatch(sub.rules, e));
+      const cursor = this.source.cursor;
+      if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete: r.complete })))
+        sub.cursor = cursor;
+    }
+  }
+
+  /** Pushes new events to every subscription whose rules match some; resolves once every socket is written. */
+  publish(events: AlertEvent[]): Promise<PublishReport> {
+    if (events.length === 0) return this.lastPublish;
+    const cursor = events[events.length - 1].seq;
+    const sends: Promise<{ sent: number; skipped: number }>[] = [];
+    for (const t of this.topics.values()) {
+      const matched = events.filter((e) => rulesMatch(t.rules, e));
+      if (matched.length === 0) continue;
+      const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
+      // The recipients now: one that subscribes while this is written got these events in its replay.
+      const to = [...t.subs.keys()];
+      const plan: Plan<Session> = {
+        frameFor: () => frame,
+        sent: (s) => {
+          const sub = t.subs.get(s);
+          if (sub && sub.cursor < cursor) sub.cursor = cursor;
+        },
+      };
+      sends.push(this.fanout.send(plan, to));
+    }
+    metrics.pushes.inc(sends.length);
+    this.lastPublish = Promise.all(sends).then((ds) => ({
+      sent: ds.reduce((n, d) => n + d.sent, 0),
+      skipped: ds.reduce((n, d) => n + d.skipped, 0),
+    }));
+    return this.lastPublish;
+  }
+
+  /** The last publish's delivery (benchmarks and tests wait on it). */
+  idle(): Promise<PublishReport> {
+    return this.lastPublish;
+  }
+
+  private newest(rules: AlertRule[]): AlertEvent[] {
+    const pool = this.source.latest(SCAN);
+    const out: AlertEvent[] = [];
+    for (let i = pool.length - 1; i >= 0 && out.length < FIRST; i--) if (rulesMatch(rules, pool[i])) out.push(pool[i]);
+    return out.reverse();
+  }
+
+  private frame(t: 'result' | 'push', id: RequestId, data: AlertsAnswer): Uint8Array {
+    // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes the frame later.
+    return new Uint8Array(
+      encode({ t, id, kind: 'alerts', data, meta: { cache: 'lru', ms: 0, watermark: this.market.iso } }),
+    );
+  }
+}
