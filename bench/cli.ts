@@ -25,6 +25,7 @@ const MODULES = [
   { name: 'boot-herd', store: false },
   { name: 'alerts', store: false },
   { name: 'freshness', store: false },
+  { name: 'backfill', store: true },
   { name: 'replicas', store: false },
   { name: 'idle-memory', store: true },
   { name: 'browser', store: true },

@@ -2,6 +2,7 @@
 // socket server over it (server/socket-server.ts), plus HEALTH_PORT. Returns a handle; close() is the graceful
 // shutdown. (With WORKERS > 1 the same parts compose differently: server/cluster/.)
 import type { DuckDBInstance } from '@duckdb/node-api';
+import { adminIngest } from './admin-ingest.ts';
 import type { AnswerPath } from './answer-path.ts';
 import type { WarmupSummary } from './warmup/run.ts';
 import type { TieredCache } from './cache/tiered.ts';
@@ -57,6 +58,15 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
   const log = opts.log ?? createLogger(config.logLevel);
   const limits: Limits = { ...DEFAULT_LIMITS, ...configLimits(config), ...opts.limits };
   const core = await openCore(config, { log, limits, cache: opts.cache, live: opts.live });
+  const admin = config.adminIngest
+    ? adminIngest({
+        dataDir: config.dataDir,
+        token: config.adminToken,
+        maxBytes: config.adminMaxBytes,
+        log,
+        ingest: (path, name) => core.ingestUpload(path, name),
+      })
+    : undefined;
   const server = await startSocketServer({
     config,
     limits,
@@ -70,6 +80,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     reclaim: opts.reclaim,
     onReclaim: core.flushAllocator,
     storeHealth: core.health,
+    admin: admin?.handle,
     alerts: core.alerts,
   }).catch(async (err: unknown) => {
     await core.close(); // the store is open already: a server that refused its limits or port must not keep it
@@ -79,6 +90,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     ? await listenHealth(config.host, config.healthPort, server.health, log)
     : undefined;
   await core.start(server.pusher);
+  admin?.announce(server.url);
 
   let closed: Promise<void> | undefined;
   const close = () =>
@@ -89,6 +101,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
       await core.warmed;
       await server.drain();
       await core.close();
+      admin?.close();
       await healthPort?.close(); // last: a load balancer sees 503 shutting_down while sockets drain
       log.info('server stopped');
     })());

@@ -43,6 +43,10 @@ export interface Config {
   maxSessions: number;
   maxPayloadBytes: number;
   authToken: string | undefined;
+  /** POST /admin/ingest (server/admin-ingest.ts): on, its token (undefined: random, loopback only), largest file. */
+  adminIngest: boolean;
+  adminToken: string | undefined;
+  adminMaxBytes: number;
   allowedOrigins: string[];
   /** Frames per second one session may send on average, and at once after a quiet spell (`rate_limited` beyond). */
   rateLimit: number;
@@ -227,6 +231,14 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     parse: int(256, 16 * 1024 * 1024),
   },
   authToken: { env: 'AUTH_TOKEN', flag: 'auth-token', default: undefined, parse: text, secret: true },
+  adminIngest: { env: 'ADMIN_INGEST', flag: 'admin-ingest', default: true, parse: bool },
+  adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', default: undefined, parse: text, secret: true },
+  adminMaxBytes: {
+    env: 'ADMIN_MAX_BYTES',
+    flag: 'admin-max-bytes',
+    default: 2 * 1024 ** 3,
+    parse: int(1024, 4 * 1024 ** 3),
+  },
   allowedOrigins: {
     env: 'ALLOWED_ORIGINS',
     flag: 'allowed-origins',

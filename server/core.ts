@@ -2,7 +2,8 @@
 // supervisor): store (the demo built into an empty one) → market at the stored watermark → cache → cold-query gate →
 // answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
 // Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
-import type { DuckDBInstance } from '@duckdb/node-api';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from './answer-path.ts';
 import { bootWarmup } from './warmup/boot.ts';
 import type { WarmupSummary } from './warmup/run.ts';
@@ -17,10 +18,12 @@ import type { Logger } from './log.ts';
 import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
 import { sourceLags, type SourceLag } from './live/sources.ts';
 import type { FeedInfo } from '../shared/protocol.ts';
-import { startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
+import { Coalescer } from './live/coalesce.ts';
+import { Pipeline, startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
 import { readMeta, readWatermark } from './store/db.ts';
+import { type FileReport, ingestPath } from './store/ingest.ts';
 import { AlertLog } from './alerts/alert-log.ts';
 import { ensureStore } from './store/ensure-store.ts';
 import { readGeneration } from './store/version.ts';
@@ -60,6 +63,13 @@ export interface Core {
   health(): { duckdbMemoryBytes: number | undefined; store: StoreState; sources?: Record<string, SourceLag> };
   /** Setting memory_limit (to the same value) makes DuckDB's and glibc's allocators hand free pages back. */
   flushAllocator(): void;
+  /**
+   * Ingests a file on disk (the admin route: a backfill while the server holds the store) on the live feed's
+   * connection, after the interactive queries waiting now; the market moves on as for a live batch once the files
+   * stop coming (live/coalesce.ts), so a backfill does not retire the cache file after file. Throws
+   * having stored nothing (`code` 'bad_file' when the file is to blame). Only once start() ran.
+   */
+  ingestUpload(path: string, name: string): Promise<FileReport>;
   /** Starts the boot warmup (in the background) and the live feed, whose new intervals `pusher` pushes. */
   start(pusher: PushCycle): Promise<void>;
   /** Interrupts the warmup and stops the live feed (the first step of a shutdown). */
@@ -101,6 +111,11 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   void duckMemory.read(); // so the first /healthz has a figure
 
   let live: LiveHandle | undefined;
+  // Writes go through one connection: ingest runs one file at a time per connection (server/store/ingest.ts), so
+  // the live feed and the admin ingest never write at once (two transactions bumping the data version would conflict).
+  let writer: { conn: DuckDBConnection; pipeline: Pipeline; batches: Coalescer } | undefined;
+  /** The admin ingest in progress, waited for before the writer closes. */
+  let uploading: Promise<unknown> = Promise.resolve();
   let warmup: WarmupSummary | undefined;
   const stopWarmup = new AbortController();
   let warmed: Promise<WarmupSummary | undefined> = Promise.resolve(undefined);
@@ -111,6 +126,22 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       stopWarmup.abort();
       await live?.stop();
     })());
+
+  async function ingestUpload(path: string, name: string): Promise<FileReport> {
+    if (!writer || feedsStopped) throw new Error('the server is starting or stopping; try again shortly');
+    const w = writer;
+    await queriesFirst(gate);
+    const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
+    if (report.window)
+      w.batches.add({
+        source: 'admin',
+        files: [name],
+        rows: report.rows,
+        window: report.window,
+        ingestedAt: performance.now(),
+      });
+    return report;
+  }
 
   return {
     instance,
@@ -144,17 +175,37 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       // After listening, so sockets are answered meanwhile (each warmup query yields to them).
       if (config.warm && answerPath && market.hasData)
         warmed = bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary));
+      const conn = await instance.connect();
+      const deps = { market, pusher, answerPath, log };
       try {
-        live = await startLive(instance, config, { market, pusher, answerPath, log, alerts, ...o.live });
+        live = await startLive(instance, config, { ...deps, alerts, ...o.live, conn });
       } catch (err) {
         log.error({ err, live: config.live }, 'live feed did not start; serving the stored data without updates');
       }
+      const pipeline = live?.pipeline ?? new Pipeline(conn, deps);
+      const batches = new Coalescer(async (batch) => {
+        const advanced = await pipeline.advance(batch).catch((err: unknown) => {
+          log.error({ err }, 'admin ingest: moving the market on failed');
+        });
+        advanced?.pushed.catch((err: unknown) => log.error({ err }, 'admin ingest: pushing failed'));
+      });
+      writer = { conn, pipeline, batches };
     },
+    ingestUpload(path, name) {
+      const run = ingestUpload(path, name);
+      uploading = run.catch(() => undefined);
+      return run;
+    },
+
     stopFeeds,
     close: () =>
       (closed ??= (async () => {
         await stopFeeds();
         await warmed;
+        await uploading;
+        await writer?.batches.cancel();
+        await writer?.pipeline.settled();
+        writer?.conn.closeSync();
         await Promise.all([pool.close(), probeLane.close()]);
         if (ownCache) await cache?.close();
         else await cache?.flush();
@@ -162,6 +213,15 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         unbind();
       })()),
   };
+}
+
+/** Longest an admin ingest waits for interactive queries to go first: past it, it goes anyway (no starvation). */
+const QUERIES_FIRST_MS = 2000;
+
+/** Waits until no interactive query waits for a cold-query slot, or QUERIES_FIRST_MS. */
+async function queriesFirst(gate: Gate): Promise<void> {
+  const until = performance.now() + QUERIES_FIRST_MS;
+  while (gate.queued > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** `pool` as an owner of idle work: its own turns at the gate, the same connections. */

@@ -27,7 +27,7 @@ import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
 import type { StoreState } from './store-health.ts';
 import type { SourceLag } from './live/sources.ts';
-import { loadUws, type WebSocket } from './uws.ts';
+import { loadUws, type HttpRequest, type HttpResponse, type WebSocket } from './uws.ts';
 
 export interface SocketServerOptions {
   config: Readonly<Config>;
@@ -53,6 +53,8 @@ export interface SocketServerOptions {
   health?: (local: Health) => Health;
   /** The /metrics text (a cluster worker answers with every process's metrics combined). */
   metricsText?: () => Promise<string>;
+  /** POST /admin/ingest (server/admin-ingest.ts); absent: no such route. */
+  admin?: (res: HttpResponse, req: HttpRequest) => void;
   /** After a socket's eviction (a cluster worker tells the supervisor, which drops the socket's waiting questions). */
   onEvicted?: (session: Session) => void;
   /** The alert events, for `alerts` subscriptions (absent in a cluster worker: such subscriptions are refused). */
@@ -224,6 +226,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   app.get('/healthz', healthHandler(readHealth));
   app.head('/healthz', healthHandler(readHealth)); // load balancers' checks often use HEAD
   app.get('/metrics', metricsHandler(config.authToken, o.metricsText));
+  if (o.admin) app.post('/admin/ingest', o.admin);
   app.any('/*', statics.handle);
 
   // Paused while the process is out of file descriptors (server/listener.ts).

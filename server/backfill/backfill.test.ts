@@ -13,6 +13,7 @@ import { ingestFiles } from '../store/ingest.ts';
 import { ensureRegistry } from '../store/registry.ts';
 import { dispatchIs } from '../../bench/nemweb/files.ts';
 import { nemwebSite, type NemwebSite } from '../../bench/nemweb/site.ts';
+import { intoStore } from './into.ts';
 import { backfill, type BackfillOptions } from './run.ts';
 import { monthlyFolder } from './plan.ts';
 
@@ -75,7 +76,7 @@ const opts = (conn: DuckDBConnection, dir: string): BackfillOptions => ({
   base: site.base,
   months: [APRIL, MAY],
   dir: join(tmp, dir),
-  conn,
+  ingest: intoStore(conn, tmp),
   now: () => NOW,
   http: { retryBaseMs: 5, retries: 1 },
 });

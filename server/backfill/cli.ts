@@ -1,13 +1,15 @@
 // `npm run backfill -- --from 2025-01 --to 2025-12` (or `--days 14`): downloads from NEMWEB's archives what the store
 // uses and ingests it (run.ts), with a progress line and a summary. Resumable: a re-run takes only what is missing.
-// The store must not be held by a running server (DuckDB has one writer): exit 1 saying so. Exit 1 also when a file
-// failed (the rest are stored), 2 on a usage or config error.
+// With no server running it writes into the store itself; when a server holds the store (DuckDB has one writing
+// process), it sends each file through that server's admin ingest (into.ts), so answers go on being served. It says
+// which. Exit 1 when a file failed (the rest are stored), 2 on a usage or config error.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { StoreBusyError, openStore } from '../store/db.ts';
 import { ensureRegistry } from '../store/registry.ts';
+import { intoServer, intoStore, serverOf, type Ingester } from './into.ts';
 import { backfill, type Progress } from './run.ts';
 import { monthsBetween } from './plan.ts';
 
@@ -68,44 +70,61 @@ async function main(): Promise<number> {
     console.error(err instanceof ConfigError ? err.message : `${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  let store;
+  const dir = typeof values.dir === 'string' ? values.dir : join(config.dataDir, 'backfill');
+  let ingest: Ingester;
+  let into: string;
+  let close = () => {};
   try {
-    store = await openStore({ dataDir: config.dataDir, threads: config.threads, memoryLimit: config.memoryLimit });
+    const store = await openStore({
+      dataDir: config.dataDir,
+      threads: config.threads,
+      memoryLimit: config.memoryLimit,
+    });
+    const conn = await store.instance.connect();
+    close = () => {
+      conn.closeSync();
+      store.instance.closeSync();
+    };
+    await ensureRegistry(conn);
+    ingest = intoStore(conn, dir);
+    into = store.path;
+    console.error(`backfill: no server holds ${store.path}: writing into it directly`);
   } catch (err) {
-    if (err instanceof StoreBusyError) {
+    if (!(err instanceof StoreBusyError)) throw err;
+    const server = serverOf(config.dataDir);
+    if (!server) {
       console.error(
-        `${err.message}\nbackfill writes into the store: stop the server first, then start it again after.`,
+        `${err.message}\nand that server offers no admin ingest (ADMIN_INGEST=0): stop it, backfill, start it again.`,
       );
       return 1;
     }
-    throw err;
+    ingest = intoServer(server);
+    into = `the server at ${server.url}`;
+    console.error(`backfill: a server holds the store: files go through its ingest at ${server.url}, answers go on`);
   }
-  const conn = await store.instance.connect();
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   try {
-    await ensureRegistry(conn);
     const s = await backfill({
       base: config.nemwebUrl.replace(/\/+$/, ''),
       months,
       days,
-      dir: typeof values.dir === 'string' ? values.dir : join(config.dataDir, 'backfill'),
+      dir,
       keep: values.keep === true,
-      conn,
+      ingest,
       progress: showProgress,
       log: (line) => console.error(`${process.stderr.isTTY ? '\n' : ''}backfill: ${line}`),
       http: { signal: stop.signal },
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(
-      `backfill: ${s.ingested} files ingested, ${s.skipped} already done, ${s.failed.length} failed · ${mb(s.bytes)} · ${s.seconds.toFixed(1)} s, into ${store.path}`,
+      `backfill: ${s.ingested} files ingested, ${s.skipped} already done, ${s.failed.length} failed · ${mb(s.bytes)} · ${s.seconds.toFixed(1)} s, into ${into}`,
     );
     for (const [table, n] of Object.entries(s.rows)) console.log(`  ${table.padEnd(18)}${count(n).padStart(14)} rows`);
     for (const f of s.failed) console.log(`  FAILED ${f.file}: ${f.error}`);
     return s.failed.length ? 1 : 0;
   } finally {
-    conn.closeSync();
-    store.instance.closeSync();
+    close();
   }
 }
 

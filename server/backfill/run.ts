@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { ingestFiles } from '../store/ingest.ts';
+import { IngestRefused, type Ingester } from './into.ts';
 import { getWithRetries, HttpError, MAX_LISTING_BYTES, readBody, type GetOptions } from '../live/http-get.ts';
 import { parseListing, type ListedFile } from '../live/listing.ts';
 import {
@@ -40,7 +39,8 @@ export interface BackfillOptions {
   days?: number;
   /** Where downloads go and done.json is kept. */
   dir: string;
-  conn: DuckDBConnection;
+  /** Where files go: the store itself, or a running server's ingest (into.ts). */
+  ingest: Ingester;
   keep?: boolean;
   /** Told after each file. */
   progress?: (p: Progress) => void;
@@ -113,14 +113,15 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     try {
       if (!existsSync(path)) await download(t.url, path, http);
       summary.bytes += statSync(path).size;
-      const report = await ingestFiles(o.conn, [path]);
-      const bad = report.files.find((f) => f.error);
-      if (bad) {
-        // Not what was asked for (an error page served as 200, a cut-off zip): a re-run downloads it again.
-        rmSync(path, { force: true });
-        throw new Error(bad.error);
+      let stored: Record<string, number>;
+      try {
+        stored = await o.ingest(path, t.name);
+      } catch (err) {
+        // A bad file (an error page served as 200, a cut-off zip) is fetched again by a re-run; otherwise it is kept.
+        if (err instanceof IngestRefused && err.bad) rmSync(path, { force: true });
+        throw err;
       }
-      for (const [table, n] of Object.entries(report.rows)) {
+      for (const [table, n] of Object.entries(stored)) {
         summary.rows[table] = (summary.rows[table] ?? 0) + n;
         rows += n;
       }

@@ -261,9 +261,11 @@ export interface LiveHandle {
 export async function startLive(
   instance: DuckDBInstance,
   config: LiveOptions,
-  deps: PipelineDeps & Pick<FeedOptions, 'watch' | 'http'>,
+  deps: PipelineDeps & Pick<FeedOptions, 'watch' | 'http'> & { conn?: DuckDBConnection },
 ): Promise<LiveHandle | undefined> {
-  const conn = await instance.connect();
+  // The caller's connection when given (the core's writer, shared with the admin ingest), closed by the caller.
+  const own = !deps.conn;
+  const conn = deps.conn ?? (await instance.connect());
   const pipeline = new Pipeline(conn, deps);
   const onBatch = async (batch: Batch) => {
     try {
@@ -296,7 +298,7 @@ export async function startLive(
       http: deps.http,
     });
   } finally {
-    if (!feed) conn.closeSync();
+    if (!feed && own) conn.closeSync();
   }
   if (!feed) return undefined;
   feed.start();
@@ -310,7 +312,7 @@ export async function startLive(
       (stopped ??= (async () => {
         await f.stop();
         await pipeline.settled();
-        conn.closeSync();
+        if (own) conn.closeSync();
       })()),
   };
 }

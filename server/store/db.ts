@@ -4,6 +4,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { migrateStore } from './migrate.ts';
+import { refreshPendingRollups } from './rollups.ts';
+import { inTransaction } from './transaction.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { ensureIdentity } from './version.ts';
 
@@ -67,6 +69,8 @@ export async function openStore(opts: StoreOptions): Promise<{ instance: DuckDBI
     try {
       await conn.run(SCHEMA_SQL);
       await migrateStore(conn);
+      // A large file's rows committed before its rollups, then a crash: roll them up now (ingest-file.ts).
+      await inTransaction(conn, () => refreshPendingRollups(conn));
       await conn.run(
         `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );

@@ -1,7 +1,14 @@
 // Imports ONE file: its CSV(s) are parsed into TEMP staging tables through the appender, reduced to the latest
 // revision of each (interval, key), then applied in one transaction: anti-join delete + insert per table, then
 // the rollups for the window the file touched. Any error rolls the whole file back, so nothing stored is lost.
-import { open } from 'node:fs/promises';
+// A file read by the bulk path (a month of MMSDM) has its rollups computed in a second transaction, after its rows are
+// committed: DuckDB scans rows its transaction has not committed yet ~7x slower (a month of SCADA: 12-14 s of CPU
+// against 1.9 s), so in one transaction the rollups were most of the ingest. Until the second commits, the window is
+// noted in meta (rollups.ts markRollupsPending) and openStore recomputes a window a crash left pending.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction, readWatermark } from './db.ts';
 import { CDEII_TABLE, FactorRows } from './cdeii.ts';
@@ -9,11 +16,12 @@ import { MmsParser, tableName } from './mms.ts';
 import { DEFAULT_FORECAST_DAYS, type ForecastTable, pruneForecasts, SHOWN_AFTER_S } from './forecasts.ts';
 import { IGNORED, type SinkStats, TARGETS, type Target, hasRun, sinkFor, stageColumns } from './mms-tables.ts';
 import { demandForStagedPrices, demandOntoPrices } from './regionsum.ts';
-import { refreshRollups, ROOFTOP_CARRY_S } from './rollups.ts';
+import { markRollupsPending, refreshPendingRollups, refreshRollups, ROOFTOP_CARRY_S } from './rollups.ts';
 import { Dict, Stage } from './staging.ts';
 import { bumpDataVersion } from './version.ts';
 import { widen, type Window } from './window.ts';
 import { DEFAULT_LIMITS, InflateBudget, type IngestLimits, LineGuard } from './ingest-limits.ts';
+import { BULK_MIN_BYTES, bulkStage, spool } from './bulk-csv.ts';
 import {
   type ZipSource,
   ZipError,
@@ -40,6 +48,8 @@ export interface FileReport {
    */
   window: Window | null;
   ms: number;
+  /** CSVs read by DuckDB's reader (bulk-csv.ts) rather than the row parser; absent when none. */
+  bulk?: number;
   /** Set when the file was rejected: nothing from it was stored. */
   error?: string;
 }
@@ -60,6 +70,17 @@ const READ_SLICE = 1 << 20;
 /** Zips inside zips: NEMWEB's daily archives are one level deep; a deeper nest is refused (recursive bombs). */
 const MAX_ZIP_DEPTH = 2;
 
+export interface ImportOptions {
+  /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
+  limits?: Partial<IngestLimits>;
+  /** Where a large CSV is spooled for DuckDB's reader (bulk-csv.ts); default the OS's temp folder. */
+  scratchDir?: string;
+  /** CSVs from this many bytes take the bulk path (default BULK_MIN_BYTES; tests set 0 to compare both paths). */
+  bulkMinBytes?: number;
+  /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
+  forecastDays?: number;
+}
+
 /**
  * Parses a file into staging through `feed`, then applies it. Throws an IngestError naming the file: 'bad_file' for
  * the typed format errors (MmsFormatError, ZipError), 'store_failed' for anything else (DuckDB, the disk).
@@ -68,14 +89,13 @@ export async function importFile(
   conn: DuckDBConnection,
   file: string,
   feed: (imp: FileImport) => Promise<void> | void,
-  limits: Partial<IngestLimits> = {},
-  forecastDays?: number,
+  opts: ImportOptions = {},
 ): Promise<FileReport> {
   const started = performance.now();
   let imp: FileImport | undefined;
   let failure: IngestError | undefined;
   try {
-    imp = await FileImport.start(conn, file, { ...DEFAULT_LIMITS, ...limits }, forecastDays);
+    imp = await FileImport.start(conn, file, opts);
     await feed(imp);
     const report = await imp.apply();
     report.ms = performance.now() - started;
@@ -110,6 +130,7 @@ export class FileImport {
   private readonly report: FileReport;
   private readonly budget: InflateBudget;
   private readonly factors = new FactorRows();
+  private readonly limits: IngestLimits;
   /** CSVs parsed so far (a zip without one is refused). */
   private csvs = 0;
 
@@ -117,23 +138,17 @@ export class FileImport {
     private readonly conn: DuckDBConnection,
     file: string,
     private readonly stages: Record<Target, Stage>,
-    private readonly limits: IngestLimits,
-    /** Days of forecast runs kept (forecasts.ts DEFAULT_FORECAST_DAYS when not given). */
-    private readonly forecastDays: number | undefined,
+    private readonly opts: ImportOptions,
   ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.report = { file, rows: {}, skipped: {}, notes: [], window: null, ms: 0 };
-    this.budget = new InflateBudget(file, limits.maxInflatedBytes);
+    this.budget = new InflateBudget(file, this.limits.maxInflatedBytes);
   }
 
-  static async start(
-    conn: DuckDBConnection,
-    file: string,
-    limits: IngestLimits = DEFAULT_LIMITS,
-    forecastDays?: number,
-  ): Promise<FileImport> {
+  static async start(conn: DuckDBConnection, file: string, opts: ImportOptions = {}): Promise<FileImport> {
     const stages = {} as Record<Target, Stage>;
     for (const t of TARGET_NAMES) stages[t] = await Stage.create(conn, `ingest_stage_${t}`, stageColumns(t));
-    return new FileImport(conn, file, stages, limits, forecastDays);
+    return new FileImport(conn, file, stages, opts);
   }
 
   /** One file's bytes already in memory (a download): a zip, or a CSV parsed in slices. */
@@ -145,6 +160,7 @@ export class FileImport {
       (function* () {
         for (let p = 0; p < bytes.length; p += READ_SLICE) yield bytes.subarray(p, p + READ_SLICE);
       })(),
+      bytes.length,
     );
   }
 
@@ -156,7 +172,7 @@ export class FileImport {
       const { buffer: head, bytesRead } = await fh.read(Buffer.alloc(4), 0, 4, 0);
       if (isZip(head.subarray(0, bytesRead))) return await this.feedZip(path, fileSource(fh, size), path);
       if (/\.zip$/i.test(path)) throw new ZipError(path, 'not a zip file');
-      await this.feedCsv(path, fh.createReadStream({ start: 0, highWaterMark: READ_SLICE, autoClose: false }));
+      await this.feedCsv(path, fh.createReadStream({ start: 0, highWaterMark: READ_SLICE, autoClose: false }), size);
     } finally {
       await fh.close();
     }
@@ -172,17 +188,51 @@ export class FileImport {
         const inner = await readMember(src, m, name, this.budget, this.limits.maxNestedZipBytes);
         await this.feedZip(label, bufferSource(inner), file, depth + 1);
       } else if (/\.csv$/i.test(m.name)) {
-        await this.feedCsv(label, inflateMember(src, m, name, this.budget));
+        await this.feedCsv(label, inflateMember(src, m, name, this.budget), m.size);
       } else if (!m.name.endsWith('/')) this.report.notes.push(`${label}: not a CSV, ignored`);
     }
     if (depth === 0 && this.csvs === csvsBefore) throw new ZipError(name, 'zip holds no CSV file');
   }
 
+  /** One CSV of `size` bytes: a large one through DuckDB's reader (bulk-csv.ts), others through the row parser. */
+  private async feedCsv(
+    name: string,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    size: number,
+  ): Promise<void> {
+    if (size < (this.opts.bulkMinBytes ?? BULK_MIN_BYTES)) return this.parseCsv(name, chunks);
+    const dir = await mkdtemp(join(this.opts.scratchDir ?? tmpdir(), 'nem-ingest-'));
+    try {
+      const spooled = await spool(chunks, join(dir, 'rows.csv'), new LineGuard(name, this.limits.maxLineBytes));
+      const { staged, footer } = await bulkStage(this.conn, name, spooled, this.stages, this.dict, this.stats);
+      if (staged) {
+        this.csvs++;
+        this.report.bulk = (this.report.bulk ?? 0) + 1;
+        return;
+      }
+      // Not the plain case: the row parser reads the CSV again, from the header in memory and the spooled rest.
+      const rest = createReadStream(spooled.path, { highWaterMark: READ_SLICE });
+      await this.parseCsv(
+        name,
+        (async function* () {
+          yield spooled.head;
+          yield* rest;
+          if (footer) yield footer;
+        })(),
+      );
+    } finally {
+      await this.conn.run(
+        'DROP TABLE IF EXISTS temp.main.ingest_bulk; DROP TABLE IF EXISTS temp.main.ingest_bulk_codes',
+      );
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /**
-   * Parses one CSV from its chunks; lines are bounded before the parser sees them (it buffers a line split across
-   * chunks). Awaits between chunks, so a large CSV in memory does not hold the event loop either.
+   * Parses one CSV from its chunks with the row parser; lines are bounded before the parser sees them (it buffers a
+   * line split across chunks). Awaits between chunks, so a large CSV in memory does not hold the event loop either.
    */
-  private async feedCsv(name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  private async parseCsv(name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     this.csvs++;
     const parser = this.parser(name);
     const guard = new LineGuard(name, this.limits.maxLineBytes);
@@ -241,6 +291,7 @@ export class FileImport {
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
     let to = -Infinity;
+    const rollLater = (report.bulk ?? 0) > 0;
     await inTransaction(conn, async () => {
       // Changed CDEII factors change past emissions too: every stored answer may change.
       if (this.factors.size > 0) {
@@ -260,10 +311,11 @@ export class FileImport {
           to = Math.max(to, w.maxTs + (t === 'rooftop' ? ROOFTOP_CARRY_S : 0));
         }
       }
-      if (to > from) await refreshRollups(conn, from, to);
+      if (to > from) await (rollLater ? markRollupsPending : refreshRollups)(conn, from, to);
       const forecasts = live.filter(hasRun) as ForecastTable[];
-      if (forecasts.length > 0) await pruneForecasts(conn, this.forecastDays ?? DEFAULT_FORECAST_DAYS, forecasts);
+      if (forecasts.length > 0) await pruneForecasts(conn, this.opts.forecastDays ?? DEFAULT_FORECAST_DAYS, forecasts);
     });
+    if (rollLater) await inTransaction(conn, () => refreshPendingRollups(conn));
     return report;
   }
 

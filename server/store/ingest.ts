@@ -4,7 +4,7 @@ import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './db.ts';
-import { type FileReport, importFile, IngestError, rows } from './ingest-file.ts';
+import { type FileReport, type ImportOptions, importFile, IngestError, rows } from './ingest-file.ts';
 import { isNoticeName, parseNotice, storeNotice } from '../alerts/notices.ts';
 import { widen, type Window } from './window.ts';
 import type { IngestLimits } from './ingest-limits.ts';
@@ -16,12 +16,7 @@ import { isZip } from './zip.ts';
 
 export type { FileReport, IngestLimits, Window };
 
-export interface IngestOptions {
-  /** Bounds on inflated size, line length and nested zips (ingest-limits.ts DEFAULT_LIMITS); a file past one is bad. */
-  limits?: Partial<IngestLimits>;
-  /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
-  forecastDays?: number;
-}
+export type IngestOptions = ImportOptions;
 
 export interface IngestReport {
   files: FileReport[];
@@ -63,10 +58,17 @@ export function ingestBuffer(
         }
         await imp.feedBytes(name, bytes);
       },
-      opts.limits,
-      opts.forecastDays,
+      opts,
     ),
   );
+}
+
+/**
+ * Imports one AEMO file on disk (a zip or a CSV, not the registry), streamed as ingestFiles does; throws as
+ * ingestBuffer does, having stored nothing. For the server's admin ingest, which sorts the two failures apart.
+ */
+export function ingestPath(conn: DuckDBConnection, path: string, opts: IngestOptions = {}): Promise<FileReport> {
+  return serialized(conn, () => importFile(conn, path, (imp) => imp.feedPath(path), opts));
 }
 
 /**
@@ -109,7 +111,7 @@ export async function ingestFiles(
         ? importRegistry(conn, path)
         : isNoticeName(path)
           ? readFile(path).then((bytes) => importNotice(conn, path, bytes))
-          : importFile(conn, path, (imp) => imp.feedPath(path), opts.limits, opts.forecastDays);
+          : importFile(conn, path, (imp) => imp.feedPath(path), opts);
     done(
       await serialized(conn, run).catch((err: Error) => ({
         file: path,

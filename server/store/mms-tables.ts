@@ -67,7 +67,7 @@ export function stageColumns(t: Target): StageColumn[] {
   ];
 }
 
-interface Source {
+export interface Source {
   target: Target;
   /** Column holding the interval END (AEMO's convention, and the store's). */
   time: string;
@@ -214,6 +214,56 @@ export function sinkFor(table: MmsTable, stages: Record<Target, Stage>, dict: Di
   return sourceSink(table, found, stages, dict, stats);
 }
 
+/** Where a table's columns are in its D rows (MmsTable.field indices), by name; a required one missing throws. */
+export interface SourceFields {
+  src: Source;
+  time: number;
+  keys: number[];
+  /** One per target value, -1 when this table lacks it; the first is always found. */
+  values: number[];
+  valueNames: string[];
+  /** -1 when absent. */
+  lastChanged: number;
+  intervention: number;
+}
+
+/**
+ * The fields of a table feeding one target with numbers only (the bulk path's case, bulk-csv.ts), or null: not
+ * imported, several targets, an optional source, word columns or a forecast's run column (those go through the row
+ * parser).
+ */
+export function sourceFields(table: MmsTable): SourceFields | null {
+  const src = SOURCES[tableName(table)];
+  if (!src || !('target' in src) || src.optional || src.words || src.run) return null;
+  return fieldsOf(table, src);
+}
+
+function fieldsOf(table: MmsTable, src: Source): SourceFields {
+  const name = tableName(table);
+  const need = (col: string): number => {
+    const i = table.field(col);
+    if (i < 0) throw new Error(`${name}: its I row has no ${col} column`);
+    return i;
+  };
+  const time = need(src.time);
+  const keys = src.keys.map(need);
+  const values = src.values.map((v, j) => {
+    const names = v === null ? [] : typeof v === 'string' ? [v] : v;
+    const found = names.map((n) => table.field(n)).find((i) => i >= 0) ?? -1;
+    if (j === 0 && found < 0) throw new Error(`${name}: its I row has no ${names.join(' or ')} column`);
+    return found;
+  });
+  return {
+    src,
+    time,
+    keys,
+    values,
+    valueNames: values.map((i) => (i < 0 ? '' : table.columns[i - 4])),
+    lastChanged: table.field('LASTCHANGED'),
+    intervention: src.intervention ? table.field('INTERVENTION') : -1,
+  };
+}
+
 function sourceSink(
   table: MmsTable,
   src: Source,
@@ -221,29 +271,17 @@ function sourceSink(
   dict: Dict,
   stats: SinkStats,
 ): RowSink {
-  const name = tableName(table);
   if (src.optional && table.field(src.values[0] as string) < 0) return () => undefined;
-  const need = (col: string): number => {
-    const i = table.field(col);
-    if (i < 0) throw new Error(`${name}: its I row has no ${col} column`);
-    return i;
-  };
-  const tsField = need(src.time);
+  const fields = fieldsOf(table, src);
+  const { time: tsField, keys: keyFields, values: valueFields, valueNames } = fields;
   const time = new TimeColumn(src.time);
-  const keyFields = src.keys.map(need);
   const keyNames = src.keys;
-  const valueFields = src.values.map((v, j) => {
-    const names = v === null ? [] : typeof v === 'string' ? [v] : v;
-    const found = names.map((n) => table.field(n)).find((i) => i >= 0) ?? -1;
-    if (j === 0 && found < 0) throw new Error(`${name}: its I row has no ${names.join(' or ')} column`);
-    return found;
-  });
-  const valueNames = valueFields.map((i) => (i < 0 ? '' : table.columns[i - 4]));
   const valueWords = valueNames.map((n) => src.words?.[n]);
-  const lcField = table.field('LASTCHANGED');
+  const lcField = fields.lastChanged;
   const lastChanged = new TimeColumn('LASTCHANGED');
-  const interventionField = src.intervention ? table.field('INTERVENTION') : -1;
-  const runField = src.run ? need(src.run.column) : -1;
+  const interventionField = fields.intervention;
+  const runField = src.run ? table.field(src.run.column) : -1;
+  if (src.run && runField < 0) throw new Error(`${tableName(table)}: its I row has no ${src.run.column} column`);
   const run = src.run ? runColumn(src.run.column, src.run.form) : null;
   const stage = stages[src.target];
   const cols = stage.cols;

@@ -180,3 +180,35 @@ export async function refreshAllRollups(conn: DuckDBConnection): Promise<void> {
   ).getRowObjectsJS()[0];
   if (span.lo !== null) await refreshRollups(conn, Number(span.lo) - 300, Number(span.hi));
 }
+
+const PENDING = 'rollups_pending';
+
+/**
+ * Notes (from, to] as stored but not yet rolled up (widening a window already noted), in the caller's transaction: a
+ * large file's rollups are computed after its rows are committed (ingest-file.ts), and a crash in between leaves this
+ * note for refreshPendingRollups when the store is next opened.
+ */
+export async function markRollupsPending(conn: DuckDBConnection, from: number, to: number): Promise<void> {
+  const was = await pendingWindow(conn);
+  const lo = Math.min(int(from, 'from'), was?.from ?? Infinity);
+  const hi = Math.max(int(to, 'to'), was?.to ?? -Infinity);
+  await conn.run(
+    `INSERT INTO meta VALUES ('${PENDING}', '${lo},${hi}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  );
+}
+
+/** Recomputes the rollups of the window noted pending, if any, and clears the note; in the caller's transaction. */
+export async function refreshPendingRollups(conn: DuckDBConnection): Promise<boolean> {
+  const w = await pendingWindow(conn);
+  if (!w) return false;
+  await refreshRollups(conn, w.from, w.to);
+  await conn.run(`DELETE FROM meta WHERE key = '${PENDING}'`);
+  return true;
+}
+
+async function pendingWindow(conn: DuckDBConnection): Promise<{ from: number; to: number } | null> {
+  const rows = (await conn.runAndReadAll(`SELECT value FROM meta WHERE key = '${PENDING}'`)).getRows();
+  if (rows.length === 0) return null;
+  const [from, to] = String(rows[0][0]).split(',').map(Number);
+  return { from, to };
+}

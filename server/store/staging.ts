@@ -67,6 +67,18 @@ export class Stage {
     else this.seen[slot] = this.generation;
   }
 
+  /**
+   * Counts rows a query wrote into the table (bulk-csv.ts), numbered count + 1 .. count + `seqs` in file order (some
+   * numbers unused), in time order; `repeats` when the query found an (interval, key) twice among them. Rows staged
+   * either way before or after are taken as unordered.
+   */
+  addStaged(seqs: number, repeats: boolean): void {
+    if (this.count > 0) this.unsorted = this.maybeDuplicates = true;
+    if (repeats) this.maybeDuplicates = true;
+    this.count += seqs;
+    this.lastTs = Infinity;
+  }
+
   /** Appends what is buffered and closes the appender; the table is then ready to query. */
   close(): void {
     if (!this.appender) return;

@@ -1,0 +1,218 @@
+// The bulk path for large CSVs (a month of MMSDM: 4.9 M SCADA rows): DuckDB's own CSV reader parses the rows, in
+// parallel and natively, instead of the row parser (mms.ts) looping over them in JavaScript, which is ~10x slower.
+// The CSV is spooled to a scratch file (it usually comes out of a zip; DuckDB cannot read zip members), its header
+// read by the same MmsParser, its columns found by the same names (mms-tables.ts sourceFields), and its rows staged
+// into the same staging table as the row parser's, so everything after staging (latest revision, apply, rollups)
+// is shared. The bulk path takes only the plain case: one table, rows of its I row's width, a footer, every value
+// well formed. Anything else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
+// the spooled file with the row parser, whose answer (rows, notes, error and its line) is then the file's.
+import { open, truncate } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { NEM_OFFSET_S } from '../../shared/nem.ts';
+import { type MmsTable, MmsParser, tableName } from './mms.ts';
+import { type SinkStats, type SourceFields, TARGETS, type Target, sourceFields } from './mms-tables.ts';
+import type { Dict, Stage } from './staging.ts';
+import type { LineGuard } from './ingest-limits.ts';
+
+/** CSVs at least this large (inflated) take the bulk path; the live feed's files (a few KB) never do. */
+export const BULK_MIN_BYTES = 8 << 20;
+/** Lines before the first D row are read into memory to find the header; a header longer than this is not plain. */
+const MAX_HEAD = 256 << 10;
+const MAX_TAIL = 64 << 10;
+
+/** A CSV copied to a scratch file from its first D row on; the lines before (its header) are kept in memory. */
+export interface Spool {
+  path: string;
+  /** The bytes before the first D row (C rows and the I row), not in the file; all the CSV when no D row was found. */
+  head: Buffer;
+  /** Whether a D row was found (within the first 256 KB). */
+  rows: boolean;
+  bytes: number;
+  /** Line breaks in the file before its footer: the rows DuckDB must return. */
+  lines: number;
+  /** Byte offset in the file of the last non-empty line when it is the END OF REPORT footer, else -1. */
+  footerAt: number;
+}
+
+/** Copies `chunks` to `path`, checking line lengths as the row parser does, and noting the header and footer. */
+export async function spool(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  path: string,
+  guard: LineGuard,
+): Promise<Spool> {
+  const fh = await open(path, 'w');
+  let head = Buffer.alloc(0);
+  let rows = false;
+  let bytes = 0;
+  let breaks = 0;
+  let tail = Buffer.alloc(0);
+  const write = async (buf: Buffer) => {
+    await fh.write(buf);
+    bytes += buf.length;
+    for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) breaks++;
+    tail = Buffer.concat([tail, buf]);
+    if (tail.length > MAX_TAIL) tail = tail.subarray(tail.length - MAX_TAIL);
+  };
+  let headDone = false;
+  try {
+    for await (const chunk of chunks) {
+      guard.check(chunk);
+      const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (headDone) {
+        await write(buf);
+        continue;
+      }
+      head = Buffer.concat([head, buf]);
+      const d = head.indexOf('\nD,');
+      if (d >= 0 && d < MAX_HEAD) {
+        headDone = rows = true;
+        await write(head.subarray(d + 1));
+        head = head.subarray(0, d + 1);
+      } else if (head.length > MAX_HEAD) {
+        // Not plain: the rest goes to the file, for the row parser.
+        headDone = true;
+        await write(head);
+        head = Buffer.alloc(0);
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  const text = tail.toString('latin1').replace(/[\r\n]+$/, '');
+  const last = text.lastIndexOf('\n') + 1;
+  const footer = /^C,"?END OF REPORT"?(,|$)/.test(text.slice(last, last + 40));
+  const footerAt = footer ? bytes - tail.length + last : -1;
+  const afterFooter = footer ? tail.subarray(last).reduce((n, b) => n + (b === 10 ? 1 : 0), 0) : 0;
+  return { path, head, rows, bytes, lines: breaks - afterFooter, footerAt };
+}
+
+export interface BulkResult {
+  target: Target;
+  table: string;
+  /** Rows staged. */
+  rows: number;
+}
+
+/**
+ * Stages a spooled CSV's rows with DuckDB's reader; `staged` null when the file is not the plain case (see the top
+ * of the file), with nothing staged. The spool may be cut before its footer here: `footer` is then the bytes cut.
+ */
+export async function bulkStage(
+  conn: DuckDBConnection,
+  name: string,
+  s: Spool,
+  stages: Record<Target, Stage>,
+  dict: Dict,
+  stats: SinkStats,
+): Promise<{ staged: BulkResult | null; footer: Buffer | null }> {
+  const none = { staged: null, footer: null };
+  if (!s.rows || s.footerAt < 0) return none;
+  const table = headerTable(name, s.head);
+  const fields = table && sourceFields(table);
+  if (!table || !fields) return none;
+  const fh = await open(s.path, 'r');
+  const footer = Buffer.alloc(s.bytes - s.footerAt);
+  try {
+    await fh.read(footer, 0, footer.length, s.footerAt);
+  } finally {
+    await fh.close();
+  }
+  await truncate(s.path, s.footerAt);
+  const cut = { staged: null, footer };
+  try {
+    await conn.run(readSql(s.path, table, fields));
+  } catch {
+    return cut; // DuckDB's reader refused a row: the row parser says which and why
+  }
+  const keys = fields.keys.map((_, k) => `k${k}`);
+  const values = fields.values.map((_, v) => `v${v}`);
+  const check = (
+    await conn.runAndReadAll(`SELECT count(*) FILTER (alien)::INTEGER AS alien,
+      count(*) FILTER (NOT alien AND NOT iv_ok)::INTEGER AS intervention,
+      count(*) FILTER (NOT alien AND iv_ok AND v0 IS NULL)::INTEGER AS blank,
+      count(*) FILTER (keep AND (ts IS NULL OR ${keys.map((k) => `coalesce(${k}, '') = ''`).join(' OR ')}
+        OR ${values.map((v) => `NOT coalesce(isfinite(${v}), TRUE)`).join(' OR ')}))::INTEGER AS bad,
+      count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total
+    FROM ingest_bulk`)
+  ).getRowObjectsJS()[0];
+  // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
+  if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines) return cut;
+  stats.intervention += Number(check.intervention);
+  stats.blank += Number(check.blank);
+  const n = Number(check.n);
+  const target = fields.src.target;
+  const stage = stages[target];
+  if (n > 0) {
+    const names = (
+      await conn.runAndReadAll(
+        `SELECT DISTINCT k FROM (${keys.map((k) => `SELECT ${k} AS k FROM ingest_bulk WHERE keep`).join(' UNION ALL ')})`,
+      )
+    ).getRowsJS();
+    await conn.run('CREATE OR REPLACE TEMP TABLE ingest_bulk_codes (code INTEGER, s VARCHAR)');
+    const app = await conn.createAppender('ingest_bulk_codes', 'main', 'temp');
+    for (const [k] of names) {
+      app.appendInteger(dict.code(String(k)));
+      app.appendVarchar(String(k));
+      app.endRow();
+    }
+    app.closeSync();
+    const base = stage.count;
+    const joins = keys.map((k, i) => `JOIN ingest_bulk_codes c${i} ON c${i}.s = b.${k}`).join(' ');
+    await conn.run(`INSERT INTO ${stage.table} SELECT b.ts, ${keys.map((_, i) => `c${i}.code`).join(', ')},
+      ${values.map((v) => `b.${v}`).join(', ')}, b.lc, ${base} + 1 + b.rowid
+      FROM ingest_bulk b ${joins} WHERE b.keep`);
+    // A repeated (interval, key) needs the latest-revision pass; found on the staged codes (integers group fast).
+    // Time order is not checked: AEMO's files are in it, and a file that is not is stored right, only less compactly.
+    const keyCols = TARGETS[target].keys.join(', ');
+    const repeats = (
+      await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (SELECT ts, ${keyCols} FROM ${stage.table}
+        WHERE seq > ${base} GROUP BY ALL HAVING count(*) > 1)`)
+    ).getRowObjectsJS()[0].n;
+    stage.addStaged(Number(check.total), Number(repeats) > 0);
+  }
+  return { staged: { target, table: tableName(table), rows: n }, footer };
+}
+
+/** The I row of a header of C rows and exactly one I row (the row parser reads it); null for anything else. */
+function headerTable(name: string, head: Buffer): MmsTable | null {
+  const text = head.toString('latin1');
+  if (text.split('\n').filter((l) => l.startsWith('I,')).length !== 1) return null;
+  if (!text.split('\n').every((l) => l.replace(/\r$/, '') === '' || /^[CI],/.test(l))) return null;
+  let table: MmsTable | null = null;
+  try {
+    new MmsParser(name, (t) => ((table = t), null)).push(head);
+  } catch {
+    return null;
+  }
+  return table;
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * ingest_bulk: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
+ * columns typed and the flags the check reads: `alien` (not a D row of this table), `iv_ok` (the market run), `keep`
+ * (staged).
+ */
+function readSql(path: string, table: MmsTable, f: SourceFields): string {
+  const width = 4 + table.columns.length;
+  const time = new Set([f.time, f.lastChanged].filter((i) => i >= 0));
+  const num = new Set([...f.values, f.intervention].filter((i) => i >= 0));
+  const columns = Array.from(
+    { length: width },
+    (_, i) => `'c${i}': '${time.has(i) ? 'TIMESTAMP' : num.has(i) ? 'DOUBLE' : 'VARCHAR'}'`,
+  ).join(', ');
+  const epoch = (i: number) => `CAST(epoch(c${i}) AS INTEGER) - ${NEM_OFFSET_S}`;
+  const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention} = 0, FALSE)` : 'TRUE';
+  return `CREATE OR REPLACE TEMP TABLE ingest_bulk AS
+SELECT *, iv_ok AND NOT alien AND v0 IS NOT NULL AS keep FROM (
+  SELECT c0 <> 'D' OR trim(c1) <> ${sqlString(table.category)} OR trim(c2) <> ${sqlString(table.report)}
+      OR trim(c3) <> ${sqlString(table.version)} AS alien,
+    ${ivOk} AS iv_ok,
+    ${epoch(f.time)} AS ts,
+    ${f.keys.map((k, i) => `trim(c${k}) AS k${i}`).join(', ')},
+    ${f.values.map((v, i) => `${v < 0 ? 'NULL::DOUBLE' : `c${v}`} AS v${i}`).join(', ')},
+    ${f.lastChanged >= 0 ? `coalesce(${epoch(f.lastChanged)}, 0)` : '0'} AS lc
+  FROM read_csv(${sqlString(path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
+    timestampformat = '%Y/%m/%d %H:%M:%S', columns = {${columns}}))`;
+}
