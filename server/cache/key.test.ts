@@ -56,6 +56,11 @@ describe('makeKey', () => {
     );
   });
 
+  it('keeps the watermark for a tab over a past window: its forecast panel is the newest run, whatever the window', () => {
+    const past = valid('tab.prices', { regions: ['SA1'], from: 1_690_000_000, to: 1_690_086_400 });
+    expect(makeKey('tab.prices', past, 1_700_000_000).text).not.toBe(makeKey('tab.prices', past, 1_700_000_300).text);
+  });
+
   it('keeps the watermark for a window ending less than a day before it: its last daily bucket is still filling', () => {
     const recent = valid('generation.byFuel', {
       region: 'SA1',

@@ -1,7 +1,9 @@
 // Canonical cache keys. A key names the question (kind + canonical params, relative ranges by name) and the
 // data it was answered from (the watermark), so a new interval changes every key that could change and no
-// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it.
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's:
+// a tab may hold a panel that follows the watermark whatever the window (tab.prices' forecast is the newest run);
+// its fixed panels keep fixed keys, so composing it again at a new interval is cache hits.
+import { isTabKind, type Kind, type ParamsOf } from '../../shared/kinds.ts';
 
 export interface CacheKey<K extends Kind = Kind> {
   kind: K;
@@ -33,7 +35,7 @@ export function makeKey<K extends Kind>(
   opts: KeyOptions = {},
 ): CacheKey<K> {
   const query = queryOf(kind, params);
-  const fixed = isFixedPast(params, watermark);
+  const fixed = !isTabKind(kind) && isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
   const gen = opts.generation ? `g${opts.generation}|` : '';
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
