@@ -28,6 +28,7 @@ import { Market } from './market.ts';
 import { readWatermark } from './store/db.ts';
 import { appendDemo } from './store/demo.ts';
 import { ensureStore } from './store/ensure-store.ts';
+import { rng } from '../shared/rng.ts';
 import { warmList } from './warmup/list.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'nemlive-advance-'));
@@ -59,17 +60,6 @@ function question(kind: Kind, raw: Record<string, unknown>): Question {
   return { kind, params: v.params as ParamsOf<Kind> };
 }
 
-/** A small seeded generator (mulberry32): the same sequence on every run, printed with any failure. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 /**
@@ -111,7 +101,7 @@ type Step = 'one' | 'several' | 'revised' | 'late';
 describe('incremental advance', () => {
   it('gives, at every watermark, exactly the bytes of a full recomputation, over every kind', async () => {
     const seed = 16;
-    const rnd = random(seed);
+    const rnd = rng(seed);
     const marks = (await readWatermark(writer))!;
     const market = new Market(marks.watermark, marks.firstTs, 'g');
     const cache = new TieredCache({ lruBytes: 64 << 20 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { validateParams } from '../../shared/kinds.ts';
 import { canonicalJson, makeKey } from './key.ts';
 
-const valid = <K extends 'prices.history' | 'generation.byFuel' | 'generation.mix'>(kind: K, raw: unknown) => {
+const valid = <K extends 'prices.history' | 'generation.byFuel' | 'generation.mix' | 'tab.prices'>(
+  kind: K,
+  raw: unknown,
+) => {
   const v = validateParams(kind, raw);
   if (!v.ok) throw new Error(v.message);
   return v.params;
