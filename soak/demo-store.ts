@@ -1,6 +1,6 @@
 // Builds a demo store into an empty data dir as `npm start` does on first run (server/store/ensure-store.ts, with
 // the config's defaults), so soaks and benchmarks can start a server on a store of a chosen size; an existing store
-// is left as it is.
+// is left as it is, brought up to the current schema.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../server/config.ts';
@@ -32,6 +32,9 @@ export async function ensureDemoStore(
   if (have !== null) {
     // ensureStore would build a demo into it: not for a store someone else's data may be about to fill.
     if (have === 0) throw new Error(`the store in ${dataDir} holds no prices; remove it or choose another data dir`);
+    // Opened once for writing, as a server would: a store written by an older version gets the current schema's
+    // tables and migrations, so the read-only opens after it (cold-queries) find every table a kind reads.
+    (await openStore({ dataDir })).instance.closeSync();
     return have;
   }
   // Pinned to the demo's fixed end: the same store (so comparable figures) on every machine and run.
