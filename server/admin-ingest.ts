@@ -44,6 +44,8 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
   const token = o.token ?? randomBytes(32).toString('hex');
   const loopbackOnly = o.token === undefined;
   const dir = join(o.dataDir, 'uploads');
+  // What a crashed run left half-spooled: this process holds the store, so nobody else is using it.
+  rmSync(dir, { recursive: true, force: true });
   const file = join(o.dataDir, ADMIN_FILE);
   let announced = false;
   let uploads = 0;
@@ -85,9 +87,19 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
     if (declared > o.maxBytes)
       return refuse('413 Payload Too Large', `larger than ${o.maxBytes} bytes (ADMIN_MAX_BYTES)`);
 
-    mkdirSync(dir, { recursive: true });
     const path = join(dir, `${process.pid}-${++uploads}-${name.replace(/[#%]/g, '_')}`);
-    const fd = openSync(path, 'w', 0o600);
+    // A full or read-only disk under DATA_DIR refuses this upload; thrown from a uWS handler it would end the process.
+    const noRoom = (err: unknown) => {
+      o.log.error({ err, name }, 'admin ingest: cannot spool the upload');
+      refuse('507 Insufficient Storage', `cannot write the upload under DATA_DIR: ${(err as Error).message}`);
+    };
+    let fd: number;
+    try {
+      mkdirSync(dir, { recursive: true });
+      fd = openSync(path, 'w', 0o600);
+    } catch (err) {
+      return noRoom(err);
+    }
     let got = 0;
     let open = true;
     drop = () => {
@@ -103,7 +115,12 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
         return refuse('400 Bad Request', 'the body is longer than its Content-Length');
       }
       // Synchronous: the chunk is valid only during this call; loopback chunks are small and the disk local.
-      writeSync(fd, new Uint8Array(chunk));
+      try {
+        writeSync(fd, new Uint8Array(chunk));
+      } catch (err) {
+        drop();
+        return noRoom(err);
+      }
       if (!last) return;
       closeSync(fd);
       open = false;

@@ -5,7 +5,7 @@
 // the same; the admin route refuses a wrong token, a bad name, an oversized body and a file that is not a zip, with a
 // clear error, and stores nothing from them.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -192,6 +192,16 @@ describe('backfill while a server serves the store', () => {
       });
       expect(big.status).toBe(413);
       expect(((await big.json()) as { error: string }).error).toContain('ADMIN_MAX_BYTES');
+      // An unlucky disk: nowhere to spool the upload (a file where its folder goes) is a refusal, not a crash.
+      writeFileSync(join(tmp, 'small/data/uploads'), 'in the way');
+      const spool = await fetch(`${small.url}/admin/ingest?name=PUBLIC_SMALL.zip`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t}` },
+        body: new Uint8Array(100),
+      });
+      expect(spool.status).toBe(507);
+      expect([200, 503]).toContain((await fetch(`${small.url}/healthz`)).status); // still serving
+      rmSync(join(tmp, 'small/data/uploads'));
     } finally {
       await small.close();
     }

@@ -14,6 +14,7 @@ import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
 import { metrics } from '../metrics.ts';
 import { readWatermark } from '../store/db.ts';
+import { serialized } from '../store/ingest.ts';
 import type { Feed } from './driver.ts';
 import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
@@ -102,9 +103,12 @@ export class Pipeline {
     // Alert events are derived and stored on this connection while the pushes are computed on the pool's (an alert
     // waits for no push, and no push for an alert); the batch is done when both are. A notice-only batch, which
     // moves no watermark, has nothing else.
-    const alerting = this.d.alerts
-      ?.commit(this.conn, marks.watermark)
-      .catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
+    // In the connection's import queue: an upload's import may be under way on it (the admin ingest's batches), and
+    // these writes must not land inside that file's transaction.
+    const alerts = this.d.alerts;
+    const alerting = (
+      alerts ? serialized(this.conn, () => alerts.commit(this.conn, marks.watermark)) : undefined
+    )?.catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
     try {
       return await this.advanceMarket(batch, marks, deadline);
     } finally {

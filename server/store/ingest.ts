@@ -31,7 +31,7 @@ const REGISTRY_HEADER = /^\uFEFF?"?Participant"?,"?Station Name"?,"?Region"?,/;
 
 // One import at a time per connection: staging tables are per connection and share names.
 const queues = new WeakMap<DuckDBConnection, Promise<unknown>>();
-function serialized<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+export function serialized<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
   const run = (queues.get(conn) ?? Promise.resolve()).catch(() => undefined).then(fn);
   queues.set(conn, run);
   return run;
