@@ -4,13 +4,14 @@
 // is (hot refresh of recently asked questions, incremental advance) and the baseline before it (HOT_REFRESH=every,
 // ADVANCE=0: every question seen at the last two watermarks refreshed, the refresh's own included; every answer
 // recomputed in full).
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDemoStore } from '../soak/demo-store.ts';
 import { runSoak } from '../soak/run.ts';
 import { metricSum, parseMetrics } from '../soak/server-probe.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
 import { HOT_HORIZON_S } from '../server/cache/hot.ts';
+import { cpuSecondsOf } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 /** Seconds between replayed intervals. */
@@ -23,12 +24,8 @@ export const POLICIES = {
   baseline: { HOT_REFRESH: 'every', ADVANCE: '0' },
 } as const;
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the ") " split.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+/** CPU seconds a process has used so far (0 where /proc is missing: the figures then say nothing). */
+const cpuOf = (pid: number): number => cpuSecondsOf(pid) ?? 0;
 
 /** A 30-day demo (built once under the bench's tmp dir), copied to `dir` so every run starts from the same store. */
 export async function storeCopy(ctx: BenchContext, days: number, dir: string): Promise<string> {
@@ -121,7 +118,7 @@ async function once(
     env: { WARM: '1', ...POLICIES[name], HOT_HORIZON_S: String(o.horizonS) },
   });
   try {
-    const cpu0 = cpuSecondsOf(server.pid);
+    const cpu0 = cpuOf(server.pid);
     const t0 = Date.now();
     const soak = await runSoak({
       url: server.url,
@@ -133,7 +130,7 @@ async function once(
       thinkMs: 2000,
       settleS: 5,
     });
-    const soakCpu = ((cpuSecondsOf(server.pid) - cpu0) * 1000 * CADENCE_S) / (Date.now() - t0);
+    const soakCpu = ((cpuOf(server.pid) - cpu0) * 1000 * CADENCE_S) / (Date.now() - t0);
     ctx.log(
       `fast-cadence: ${name}: p99 ${soak.latencyMs.p99} ms, hit rate ${(100 * soak.cacheHitRate).toFixed(1)}%, ${soak.errors} errors, ${soakCpu.toFixed(2)} s CPU per interval`,
     );
@@ -141,9 +138,9 @@ async function once(
     const idleCpu: number[] = [];
     const idleStart = Date.now();
     while (Date.now() - idleStart < (o.horizonS + WINDOW_S) * 1000) {
-      const c = cpuSecondsOf(server.pid);
+      const c = cpuOf(server.pid);
       await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
-      idleCpu.push(Math.round(((cpuSecondsOf(server.pid) - c) * CADENCE_S * 1000) / WINDOW_S) / 1000);
+      idleCpu.push(Math.round(((cpuOf(server.pid) - c) * CADENCE_S * 1000) / WINDOW_S) / 1000);
     }
     ctx.log(`fast-cadence: ${name}: idle CPU per interval, ${WINDOW_S} s windows: ${idleCpu.join(', ')} s`);
     return {

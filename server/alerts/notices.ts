@@ -4,7 +4,7 @@
 // This reads one, says what it is about (region, LOR level, forecast or actual, cancelled) and stores it.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { NoticeCategory } from '../../shared/kinds/alerts.ts';
-import { REGIONS, type Region } from '../../shared/nem.ts';
+import { NEM_OFFSET_S, REGIONS, type Region } from '../../shared/nem.ts';
 import { rows } from '../catalogue/sql.ts';
 
 export interface Notice {
@@ -84,7 +84,7 @@ function parseCreation(s: string): number | null {
   if (!m) return null;
   const [d, mo, y, h, mi, se] = [+m[1], +m[2], +m[3], +m[4], +m[5], +(m[6] ?? 0)];
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return null;
-  return Date.UTC(y, mo - 1, d, h, mi, se) / 1000 - 10 * 3600;
+  return Date.UTC(y, mo - 1, d, h, mi, se) / 1000 - NEM_OFFSET_S;
 }
 
 /** What a notice is about, from its type and title (and, for the region, its text). */

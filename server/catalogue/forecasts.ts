@@ -1,7 +1,7 @@
 // Forecast kinds: the runs stored by server/store/forecasts.ts that are published by the context's watermark (its
 // shownAt rule), joined to the dispatch price and demand (the `price` table). Each query bounds its runs and its
 // actuals by the watermark, so an answer staged for the next watermark ahead of the market is the one it will have.
-import { REGIONS, type Region } from '../../shared/nem.ts';
+import { INTERVAL_S, REGIONS, type Region } from '../../shared/nem.ts';
 import {
   SPIKE_PRICE,
   type AccuracyRow,
@@ -16,7 +16,7 @@ import type { Handler } from './handler.ts';
 import { round, rows } from './sql.ts';
 import { dataWindow } from './window.ts';
 
-const STEP = 300;
+const STEP = INTERVAL_S;
 const HALF_HOUR = 1800;
 
 const P5_SHOWN = shownAt('p5min_region', 'run_ts', '$wm');

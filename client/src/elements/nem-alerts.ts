@@ -2,17 +2,14 @@
 // header's bell; each event pushed after the first answer shows a toast and, when the user turned them on (the
 // browser asks for permission on that click, never before), a desktop notification.
 import { LitElement, css, html, nothing } from 'lit';
-import type { AlertEvent } from '../../../shared/kinds/alerts.ts';
+import { PRICE_LEVELS, type AlertEvent } from '../../../shared/kinds/alerts.ts';
 import type { NemClient, Subscription } from '../../sdk/client.ts';
 import { fmtNemDateTime } from '../nem-time.ts';
 import { shared } from '../styles.ts';
 
 /** What the dashboard watches: prices from $1,000, records, administered pricing, suspension, LOR notices. */
 export const DASHBOARD_RULES = [
-  'NEM:price.above:1000',
-  'NEM:price.above:5000',
-  'NEM:price.above:10000',
-  'NEM:price.above:20300',
+  ...PRICE_LEVELS.filter((l) => l >= 1000).map((l) => `NEM:price.above:${l}`),
   'NEM:price.record',
   'NEM:demand.record',
   'NEM:market.administered',
