@@ -82,7 +82,7 @@ export class Answerer {
   /** The cache key `answer` uses right now (or at `at`). */
   keyFor<K extends Kind>(kind: K, params: ParamsOf<K>, at?: Marks): CacheKey<K> {
     const m = at ?? this.market;
-    return makeKey(kind, params, m.watermark, { generation: m.generation });
+    return makeKey(kind, params, m.watermark, { generation: m.generation, firstTs: m.firstTs });
   }
 
   /**
@@ -111,7 +111,7 @@ export class Answerer {
     question?: object,
   ): Promise<Answer> {
     const t0 = performance.now();
-    const key = makeKey(kind, params, s.watermark, { generation: s.generation });
+    const key = makeKey(kind, params, s.watermark, { generation: s.generation, firstTs: s.firstTs });
     const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({
       dataBytes,
       tier,
@@ -161,7 +161,7 @@ export class Answerer {
     for (let back = 1; back <= MAX_BACK; back++) {
       const watermark = s.watermark - back * INTERVAL_S;
       if (watermark < s.firstTs) return undefined;
-      const prior = cache.peek(makeKey(kind, params, watermark, { generation: s.generation }));
+      const prior = cache.peek(makeKey(kind, params, watermark, { generation: s.generation, firstTs: s.firstTs }));
       if (!prior) continue;
       // Whatever goes wrong splicing (an entry of another shape), the full computation still answers.
       const data = await advanceAnswer(ctx, kind, params, { watermark, bytes: prior.bytes }).catch(() => undefined);
@@ -207,7 +207,10 @@ export class Answerer {
       // own answer comes from `running`.
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
       for (const p of panels)
-        this.flight.join(makeKey(p.kind, p.params, s.watermark, { generation: s.generation }).text, own);
+        this.flight.join(
+          makeKey(p.kind, p.params, s.watermark, { generation: s.generation, firstTs: s.firstTs }).text,
+          own,
+        );
       return running.catch((err: unknown) => {
         if (err instanceof SessionClosedError && own.some((h) => !h.closed))
           return this.compose(s, key, panels, helpers);

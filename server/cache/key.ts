@@ -4,6 +4,7 @@
 // a tab may hold a panel that follows the watermark whatever the window (tab.prices' forecast is the newest run);
 // its fixed panels keep fixed keys, so composing it again at a new interval is cache hits.
 import { isTabKind, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import { keyGeneration } from './generation.ts';
 
 export interface CacheKey<K extends Kind = Kind> {
   kind: K;
@@ -19,9 +20,11 @@ export interface CacheKey<K extends Kind = Kind> {
 export interface KeyOptions {
   /**
    * Names the store's contents beyond the watermark (e.g. a back-fill import changes past data without moving
-   * the watermark). Empty by default.
+   * the watermark). Empty by default. A key carries only the revisions its answer can see (cache/generation.ts).
    */
   generation?: string;
+  /** The market's first interval, which bounds what a window can read; without it every revision is seen. */
+  firstTs?: number;
 }
 
 /**
@@ -37,7 +40,7 @@ export function makeKey<K extends Kind>(
   const query = queryOf(kind, params);
   const fixed = !isTabKind(kind) && isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
-  const gen = opts.generation ? `g${opts.generation}|` : '';
+  const gen = opts.generation ? `g${keyGeneration(opts.generation, kind, params, watermark, opts.firstTs)}|` : '';
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
 }
 

@@ -47,7 +47,8 @@ export async function storeAnswerPath(
     firstTs: w.firstTs,
     // The server keys by the store's own generation: warm under the same one.
     generation: generation ?? (await readGeneration(conn)),
-    keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation: path.generation }),
+    keyFor: (kind, params) =>
+      makeKey(kind, params, path.watermark, { generation: path.generation, firstTs: path.firstTs }),
     async answer(kind: Kind, params: ParamsOf<Kind>) {
       const t0 = performance.now();
       const key = path.keyFor(kind, params);
