@@ -194,8 +194,8 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * ingest_bulk: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
- * columns typed (keys as written: ingest_bulk_codes maps them to their trimmed codes) and the flags the check reads: `alien` (not a D row of this table), `iv_ok` (the market run), `keep`
- * (staged).
+ * columns typed (keys as written: ingest_bulk_codes maps them to their trimmed codes) and the flags the check reads:
+ * `alien` (not a D row of this table), `iv_ok` (the market run), `keep` (staged).
  */
 function readSql(path: string, table: MmsTable, f: SourceFields): string {
   const width = 4 + table.columns.length;
@@ -207,7 +207,7 @@ function readSql(path: string, table: MmsTable, f: SourceFields): string {
   ).join(', ');
   const epoch = (i: number) => `CAST(epoch(c${i}) AS INTEGER) - ${NEM_OFFSET_S}`;
   const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention} = 0, FALSE)` : 'TRUE';
-  // Leading fields compared as they are, and trimmed only when they differ (trimming every row was a tenth of the read).
+  // Leading fields compared as they are, trimmed only when they differ (trimming every row cost a tenth of the read).
   const is = (c: string, v: string) => `(${c} <> ${sqlString(v)} AND trim(${c}) <> ${sqlString(v)})`;
   return `CREATE OR REPLACE TEMP TABLE ingest_bulk AS
 SELECT *, iv_ok AND NOT alien AND v0 IS NOT NULL AS keep FROM (
