@@ -21,7 +21,7 @@ import type { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
 import { AlertHub } from './alerts/hub.ts';
-import type { AlertSource } from './alerts/alert-log.ts';
+import type { AlertSource } from './alerts/event-ring.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';

@@ -9,7 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { levelBand, NEGATIVE_REARM, PRICE_LEVELS, type AlertType } from '../../shared/kinds/alerts.ts';
 import { REGIONS, type Region } from '../../shared/nem.ts';
-import { rows } from '../catalogue/sql.ts';
+import { numberList, rows, textList } from '../catalogue/sql.ts';
 import type { Candidate } from './event-store.ts';
 
 const LOOKBACK_S = 7 * 86400;
@@ -34,7 +34,8 @@ c AS (
   SELECT ts, region, rrp, NULL AS level, CASE WHEN rrp < 0 THEN 1 WHEN rrp >= ${NEGATIVE_REARM} THEN 0 END AS state FROM p),
 w AS (SELECT *, last_value(state IGNORE NULLS) OVER (PARTITION BY region, level ORDER BY ts
   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM c),
-base AS (SELECT region, max(rrp) AS mr, max(demand_mw) AS md FROM price WHERE ts <= $lo - 300 GROUP BY region),
+base AS (SELECT * FROM (SELECT unnest($regions::VARCHAR[]) AS region, unnest($mr::DOUBLE[]) AS mr,
+  unnest($md::DOUBLE[]) AS md) WHERE isfinite(mr)),
 fresh AS (SELECT ts, region, rrp, demand_mw FROM price WHERE ts > $lo - 300 AND ts <= $hi),
 rw AS (SELECT fresh.*, greatest(b.mr, max(fresh.rrp) OVER win) AS before_r,
     greatest(b.md, max(fresh.demand_mw) OVER win) AS before_d
@@ -53,7 +54,19 @@ UNION ALL SELECT 'price.record', ts, region, rrp, before_r FROM rg WHERE ts > $l
 UNION ALL SELECT 'demand.record', ts, region, demand_mw, before_d FROM rg WHERE ts > $lo AND rec_d AND NOT prev_d
 UNION ALL SELECT 'market.administered', ts, region, NULL, NULL FROM s WHERE ts > $lo AND apc_flag = 1 AND apc_before <> 1
 UNION ALL SELECT 'market.suspended', ts, region, NULL, NULL FROM s WHERE ts > $lo AND suspended = 1
-  AND suspended_before <> 1`;
+  AND suspended_before <> 1
+UNION ALL SELECT 'max', NULL, region, max(rrp), max(demand_mw) FROM fresh WHERE ts <= $hi - 300 GROUP BY region`;
+
+const MAXIMA_SQL = `SELECT region, max(rrp) AS rrp, max(demand_mw) AS demand FROM price WHERE ts <= $upTo GROUP BY region`;
+
+/** Each region's highest price and demand over the intervals up to some time: what a record must beat. */
+export type Maxima = Map<string, { rrp: number; demand: number }>;
+
+/** The maxima over the intervals up to `upTo`: read once at start, then carried forward by derive. */
+export async function seedMaxima(conn: DuckDBConnection, upTo: number): Promise<Maxima> {
+  const r = await rows<{ region: string; rrp: number; demand: number }>(conn, MAXIMA_SQL, { upTo });
+  return new Map(r.map((x) => [x.region, { rrp: x.rrp, demand: x.demand }]));
+}
 
 /** The order events of one interval are listed in: the statement's own, kept stable whatever the plan. */
 const KIND_ORDER: AlertType[] = [
@@ -81,15 +94,48 @@ function candidate(
   return { key, type, region, time, value, level, text, notice: null };
 }
 
-/** The events intervals (lo, hi] fire, in time order. */
+/** The events intervals (lo, hi] fire, in time order (the maxima read from the store). */
 export async function deriveIntervalEvents(conn: DuckDBConnection, lo: number, hi: number): Promise<Candidate[]> {
-  if (hi <= lo) return [];
-  const found = await rows<{ kind: AlertType; ts: number; region: Region; value: number | null; level: number | null }>(
-    conn,
-    EVENTS_SQL,
-    { lo, hi },
-  );
-  const out = found.map((e) => {
+  return (await derive(conn, lo, hi, await seedMaxima(conn, lo - 300))).events;
+}
+
+/**
+ * The events intervals (lo, hi] fire, given the maxima over the intervals up to lo − 300 (`before`, not changed);
+ * `after`: the maxima over those up to hi − 300, for the next call (one statement, no scan of the whole history).
+ */
+export async function derive(
+  conn: DuckDBConnection,
+  lo: number,
+  hi: number,
+  before: Maxima,
+): Promise<{ events: Candidate[]; after: Maxima }> {
+  if (hi <= lo) return { events: [], after: before };
+  // Every region, -∞ where none is stored yet (a list is never empty: it would have no type to bind).
+  const max = (r: Region, k: 'rrp' | 'demand') => before.get(r)?.[k] ?? -Infinity;
+  const found = await rows<{
+    kind: AlertType | 'max';
+    ts: number;
+    region: Region;
+    value: number | null;
+    level: number | null;
+  }>(conn, EVENTS_SQL, {
+    lo,
+    hi,
+    regions: textList(REGIONS),
+    mr: numberList(REGIONS.map((r) => max(r, 'rrp'))),
+    md: numberList(REGIONS.map((r) => max(r, 'demand'))),
+  });
+  const after: Maxima = new Map(before);
+  for (const m of found)
+    if (m.kind === 'max') {
+      const was = after.get(m.region);
+      after.set(m.region, {
+        rrp: Math.max(m.value!, was?.rrp ?? -Infinity),
+        demand: Math.max(m.level!, was?.demand ?? -Infinity),
+      });
+    }
+  const out = found.flatMap((e) => {
+    if (e.kind === 'max') return [];
     const v = e.value;
     switch (e.kind) {
       case 'price.negative':
@@ -129,11 +175,12 @@ export async function deriveIntervalEvents(conn: DuckDBConnection, lo: number, h
   });
   // Time, then the regions' usual order (the order a subscriber reads them in), then kind and level.
   const at = (c: Candidate) => REGIONS.indexOf(c.region as Region);
-  return out.sort(
+  const events = out.sort(
     (a, b) =>
       a.time - b.time ||
       at(a) - at(b) ||
       KIND_ORDER.indexOf(a.type) - KIND_ORDER.indexOf(b.type) ||
       (a.level ?? 0) - (b.level ?? 0),
   );
+  return { events, after };
 }
