@@ -6,7 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AlertEvent, NoticeCategory } from '../../shared/kinds/alerts.ts';
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import { keepStatements, rows } from '../catalogue/sql.ts';
-import { derive, seedMaxima, type Maxima } from './derive.ts';
+import { derive, seedCarried, type Carried } from './derive.ts';
 import { EventRing, RING_SIZE, type AlertSource } from './event-ring.ts';
 import { latestEvents, storeEvents, type Candidate } from './event-store.ts';
 import { classify, storeNotice, type Notice } from './notices.ts';
@@ -25,8 +25,8 @@ export class AlertLog implements AlertSource {
     readonly ring: EventRing,
     /** Intervals up to this are derived (or were stored before boot). */
     private derivedTo: number,
-    /** Each region's highest price and demand over the intervals up to derivedTo − 300 (what a record beats). */
-    private maxima: Maxima,
+    /** What deriving the intervals after derivedTo needs of those before (maxima, hysteresis states). */
+    private carried: Carried,
     /** Notices arrived up to this n are dealt with. */
     private noticeMark: number,
     /** Notices created at or before this fire nothing (the watermark at boot). */
@@ -42,8 +42,8 @@ export class AlertLog implements AlertSource {
     const mark = (await rows<{ n: number | null }>(conn, 'SELECT max(n) AS n FROM market_notice'))[0].n ?? 0;
     // Older events than those read may be missing from the ring: a cursor before its oldest is not replayed whole.
     const floor = stored > recent.length ? recent[0].seq - 1 : 0;
-    const maxima = await seedMaxima(conn, watermark - 300);
-    return new AlertLog(new EventRing(recent, floor), watermark, maxima, mark, watermark, demo);
+    const carried = await seedCarried(conn, watermark);
+    return new AlertLog(new EventRing(recent, floor), watermark, carried, mark, watermark, demo);
   }
 
   get cursor(): number {
@@ -76,7 +76,7 @@ export class AlertLog implements AlertSource {
     keepStatements(conn); // the same few statements every interval: planned once
     const lo = this.derivedTo;
     // A first interval in an empty store: nothing before it to compare with.
-    const derived = lo > 0 && watermark > lo ? await derive(conn, lo, watermark, this.maxima) : undefined;
+    const derived = lo > 0 && watermark > lo ? await derive(conn, lo, watermark, this.carried) : undefined;
     const cands = derived?.events ?? [];
     if (this.demo) for (const c of cands) await this.demoNotice(conn, c);
     const notices = await rows<NoticeRow>(
@@ -109,7 +109,7 @@ export class AlertLog implements AlertSource {
     // Marks move only once stored: a failed commit is derived again by the next one.
     if (watermark > lo) {
       this.derivedTo = watermark;
-      this.maxima = derived?.after ?? (await seedMaxima(conn, watermark - 300));
+      this.carried = derived?.after ?? (await seedCarried(conn, watermark));
     }
     if (notices.length > 0) this.noticeMark = notices[notices.length - 1].n;
     return this.ring.add(events);

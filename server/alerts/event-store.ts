@@ -68,19 +68,28 @@ ON CONFLICT DO NOTHING RETURNING seq`;
  * as stored (no read back: the commit's path is one statement per event).
  */
 export async function storeEvents(conn: DuckDBConnection, cands: readonly Candidate[]): Promise<AlertEvent[]> {
+  if (cands.length === 0) return [];
   const out: AlertEvent[] = [];
-  for (const c of cands) {
-    const r = await rows<{ seq: number }>(conn, INSERT_SQL, {
-      key: c.key,
-      type: c.type,
-      region: c.region,
-      time: c.time,
-      value: c.value,
-      level: c.level,
-      text: c.text,
-      notice: c.notice?.id ?? null,
-    });
-    if (r.length > 0) out.push(withCursor(c));
+  // One transaction: one commit (a write to the WAL) for the batch, not one per event (~10 ms each, measured).
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    for (const c of cands) {
+      const r = await rows<{ seq: number }>(conn, INSERT_SQL, {
+        key: c.key,
+        type: c.type,
+        region: c.region,
+        time: c.time,
+        value: c.value,
+        level: c.level,
+        text: c.text,
+        notice: c.notice?.id ?? null,
+      });
+      if (r.length > 0) out.push(withCursor(c));
+    }
+    await conn.run('COMMIT');
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
   }
   return out;
 }
