@@ -8,8 +8,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDemoStore } from '../soak/demo-store.ts';
 import { runSoak } from '../soak/run.ts';
-import { metricSum, parseMetrics } from '../soak/server-probe.ts';
-import { spawnServer } from '../soak/spawn-server.ts';
+import { spawnServer, waitForWarmup } from '../soak/spawn-server.ts';
 import { HOT_HORIZON_S } from '../server/cache/hot.ts';
 import { cpuSecondsOf } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
@@ -134,7 +133,7 @@ async function once(
     ctx.log(
       `fast-cadence: ${name}: p99 ${soak.latencyMs.p99} ms, hit rate ${(100 * soak.cacheHitRate).toFixed(1)}%, ${soak.errors} errors, ${soakCpu.toFixed(2)} s CPU per interval`,
     );
-    await warmupDone(server.base);
+    await waitForWarmup(server.base, 600_000, () => true); // so idle CPU is the intervals' own
     const idleCpu: number[] = [];
     const idleStart = Date.now();
     while (Date.now() - idleStart < (o.horizonS + WINDOW_S) * 1000) {
@@ -152,17 +151,5 @@ async function once(
     };
   } finally {
     await server.stop();
-  }
-}
-
-/** Waits (up to 10 minutes) for the boot warmup to finish, so idle CPU is the intervals' own. */
-async function warmupDone(base: string): Promise<void> {
-  const until = Date.now() + 600_000;
-  while (Date.now() < until) {
-    const res = await fetch(`${base}/metrics`).catch(() => undefined);
-    if (!res?.ok) return;
-    const running = metricSum(parseMetrics(await res.text()), 'nemlive_warmup_queries', 'state="running"');
-    if (!running) return;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }

@@ -81,8 +81,7 @@ export class Answerer {
 
   /** The cache key `answer` uses right now (or at `at`). */
   keyFor<K extends Kind>(kind: K, params: ParamsOf<K>, at?: Marks): CacheKey<K> {
-    const m = at ?? this.market;
-    return makeKey(kind, params, m.watermark, { generation: m.generation });
+    return keyAt(kind, params, at ?? this.market);
   }
 
   /**
@@ -111,7 +110,7 @@ export class Answerer {
     question?: object,
   ): Promise<Answer> {
     const t0 = performance.now();
-    const key = makeKey(kind, params, s.watermark, { generation: s.generation });
+    const key = keyAt(kind, params, s);
     const done = (dataBytes: Uint8Array, tier: CacheTier): Answer => ({
       dataBytes,
       tier,
@@ -161,7 +160,7 @@ export class Answerer {
     for (let back = 1; back <= MAX_BACK; back++) {
       const watermark = s.watermark - back * INTERVAL_S;
       if (watermark < s.firstTs) return undefined;
-      const prior = cache.peek(makeKey(kind, params, watermark, { generation: s.generation }));
+      const prior = cache.peek(keyAt(kind, params, { ...s, watermark }));
       if (!prior) continue;
       // Whatever goes wrong splicing (an entry of another shape), the full computation still answers.
       const data = await advanceAnswer(ctx, kind, params, { watermark, bytes: prior.bytes }).catch(() => undefined);
@@ -206,8 +205,7 @@ export class Answerer {
       // Lend this socket's connection to the panels still in flight (the leader started them all at once); the tab's
       // own answer comes from `running`.
       const own = Array.isArray(helpers) ? helpers : [helpers as ConnHolder];
-      for (const p of panels)
-        this.flight.join(makeKey(p.kind, p.params, s.watermark, { generation: s.generation }).text, own);
+      for (const p of panels) this.flight.join(keyAt(p.kind, p.params, s).text, own);
       return running.catch((err: unknown) => {
         if (err instanceof SessionClosedError && own.some((h) => !h.closed))
           return this.compose(s, key, panels, helpers);
@@ -238,6 +236,15 @@ export class Answerer {
     work.then(release, release);
     return work;
   }
+}
+
+/** The key of a question answered at marks `m`. */
+function keyAt<K extends Kind>(
+  kind: K,
+  params: ParamsOf<K>,
+  m: { watermark: number; firstTs: number; generation: string },
+): CacheKey<K> {
+  return makeKey(kind, params, m.watermark, { generation: m.generation, firstTs: m.firstTs });
 }
 
 function isBackground(helpers: ConnHolder | readonly ConnHolder[]): boolean {

@@ -2,6 +2,7 @@
 // supervisor): store (the demo built into an empty one) → market at the stored watermark → cache → cold-query gate →
 // answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
 // Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from './answer-path.ts';
@@ -98,7 +99,12 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   const market = new Market(marks?.watermark, marks?.firstTs, await pool.withConn(readGeneration));
   const ownCache = o.cache === undefined;
   const cache = o.cache === false ? undefined : (o.cache ?? serverCache(config, o.lruMb ?? config.lruMb, log));
-  const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
+  const gate = new Gate(
+    limits.maxColdQueries,
+    limits.maxQueuedQueries,
+    limits.maxSessionQueue,
+    Math.max(limits.maxColdQueries, Math.min(limits.poolSize, cpus().length)),
+  );
   const answerer = new Answerer(market, cache, gate, { advance: config.advance });
   // Warmup and the hot refresh borrow the pool's connections but wait for everything else (server/fair-gate.ts idle).
   const answerPath = answerer.path(idleOn(pool));

@@ -89,6 +89,8 @@ class Turns {
 
 export class Gate {
   private active = 0;
+  /** Running jobs of interactive owners. */
+  private activeInteractive = 0;
   private waitingJobs = 0;
   private countedJobs = 0;
   private backgroundPassed = 0;
@@ -99,12 +101,21 @@ export class Gate {
   private readonly background = new Turns();
   private readonly idle = new Turns();
 
+  /**
+   * `appMax`: slots app work (background and idle owners: pushes, warmup, the hot refresh) may fill while no
+   * interactive work runs or waits. A push run is a burst of small queries that one slot serialises (six NEM tabs'
+   * ~100 panel queries one after another); with nobody else asking, a second slot is a second core. An interactive
+   * question that arrives meanwhile takes the first slot freed, as it would with one slot, and no app work starts
+   * beside it.
+   */
   constructor(
     readonly max: number,
     readonly maxQueue: number,
     readonly perOwner = Number.POSITIVE_INFINITY,
+    readonly appMax = max,
   ) {
     if (max < 1) throw new RangeError('a gate needs at least one slot');
+    if (!(appMax >= max)) throw new RangeError('appMax must be at least max');
     if (!(perOwner >= 1)) throw new RangeError('perOwner must be at least 1');
   }
 
@@ -199,8 +210,8 @@ export class Gate {
   }
 
   private pump(): void {
-    while (this.active < this.max) {
-      const owner = this.pick();
+    for (;;) {
+      const owner = this.active < this.max ? this.pick() : this.active < this.appMax ? this.pickBeyond() : undefined;
       if (!owner) return;
       const s = this.state(owner);
       const at = s.started ? s.waiting.findIndex((j) => j.question === s.started) : -1;
@@ -213,6 +224,7 @@ export class Gate {
       this.unqueue(job);
       s.running++;
       this.active++;
+      if (!isApp(owner)) this.activeInteractive++;
       job.run(owner);
     }
   }
@@ -224,11 +236,8 @@ export class Gate {
    */
   private pick(): GateOwner | undefined {
     const eligible = (o: GateOwner) => this.eligible(o);
-    for (const o of this.finishing) {
-      const s = this.owners.get(o);
-      if (!s || !s.started || !s.waiting.some((j) => j.question === s.started)) this.finishing.delete(o);
-      else if (eligible(o)) return o;
-    }
+    const finishing = this.pickFinishing();
+    if (finishing) return finishing;
     const bg = this.background.peek(eligible);
     if (bg && this.backgroundPassed < BACKGROUND_EVERY) {
       const owner = this.interactive.next(eligible);
@@ -239,6 +248,29 @@ export class Gate {
     } else if (!bg) return this.interactive.next(eligible) ?? this.idle.next(eligible);
     this.backgroundPassed = 0;
     return this.background.next(eligible);
+  }
+
+  private pickFinishing(): GateOwner | undefined {
+    for (const o of this.finishing) {
+      const s = this.owners.get(o);
+      if (!s || !s.started || !s.waiting.some((j) => j.question === s.started)) this.finishing.delete(o);
+      else if (this.eligible(o)) return o;
+    }
+    return undefined;
+  }
+
+  /**
+   * Who takes a slot beyond `max` (up to `appMax`): interactive work while fewer than `max` interactive jobs run (app
+   * work in the extra slot must not hold it back), else app work while no interactive work runs or waits.
+   */
+  private pickBeyond(): GateOwner | undefined {
+    const eligible = (o: GateOwner) => this.eligible(o);
+    if (this.activeInteractive < this.max) {
+      const owner = this.pickFinishing() ?? this.interactive.next(eligible);
+      if (owner) return owner;
+    }
+    if (this.activeInteractive > 0 || this.interactive.peek(eligible)) return undefined;
+    return this.background.next(eligible) ?? this.idle.next(eligible);
   }
 
   /** Has work waiting and a free connection; a closed owner's waiting work is dropped here. */
@@ -284,6 +316,7 @@ export class Gate {
 
   private finish(owner: GateOwner): void {
     this.active--;
+    if (!isApp(owner)) this.activeInteractive--;
     const s = this.owners.get(owner);
     if (s) {
       s.running--;
@@ -307,3 +340,5 @@ export class Gate {
     return o.idle ? this.idle : o.background ? this.background : this.interactive;
   }
 }
+
+const isApp = (o: GateOwner): boolean => o.background === true || o.idle === true;

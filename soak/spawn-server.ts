@@ -107,7 +107,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
  * The server listens before its boot warmup ends (server/main.ts): with WARM on, wait until /metrics shows it done,
  * so a run starts warm. Gives up quietly when it cannot tell (no /metrics access, or no warmup within 10 s).
  */
-async function waitForWarmup(base: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+export async function waitForWarmup(base: string, timeoutMs: number, alive: () => boolean): Promise<void> {
   const started = Date.now();
   while (alive() && Date.now() - started < timeoutMs) {
     const res = await fetch(`${base}/metrics`).catch(() => undefined);

@@ -2,8 +2,9 @@
 // data it was answered from (the watermark), so a new interval changes every key that could change and no
 // entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's:
 // a tab may hold a panel that follows the watermark whatever the window (tab.prices' forecast is the newest run);
-// its fixed panels keep fixed keys, so composing it again at a new interval is cache hits.
-import { isTabKind, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+// its fixed panels keep fixed keys, so composing it again at a new interval is cache hits. A preset that reaches back
+// past the store's first interval is keyed as `all`: windows are clamped to the data held, so they answer alike.
+import { isTabKind, resolveWindow, type Kind, type ParamsOf, type RangePreset } from '../../shared/kinds.ts';
 
 export interface CacheKey<K extends Kind = Kind> {
   kind: K;
@@ -22,6 +23,12 @@ export interface KeyOptions {
    * the watermark). Empty by default.
    */
   generation?: string;
+  /**
+   * The store's first interval: a range preset whose window starts at or before it answers exactly as `all` does
+   * (server/catalogue/window.ts dataWindow clamps every window to the data held; a one-year store's `1y` is its `all`),
+   * so both share one key. Without it, every preset is its own key.
+   */
+  firstTs?: number;
 }
 
 /**
@@ -38,7 +45,16 @@ export function makeKey<K extends Kind>(
   const fixed = !isTabKind(kind) && isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
   const gen = opts.generation ? `g${opts.generation}|` : '';
-  return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${query}|${stamp}` };
+  const answered = opts.firstTs === undefined ? query : queryOf(kind, wholeStore(params, watermark, opts.firstTs));
+  return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${answered}|${stamp}` };
+}
+
+/** `params` with a range preset that covers the whole store (first interval … watermark) named `all`. */
+function wholeStore(params: object, watermark: number, firstTs: number): object {
+  const p = params as { range?: RangePreset; from?: unknown };
+  if (p.range === undefined || p.range === 'all' || p.from !== undefined) return params;
+  const all = resolveWindow({ range: 'all' }, watermark, firstTs).from;
+  return resolveWindow({ range: p.range }, watermark, firstTs).from <= all ? { ...params, range: 'all' } : params;
 }
 
 /** The question without the watermark: kind + canonical params (a cache key's `query`, a push group's key). */

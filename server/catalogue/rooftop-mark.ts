@@ -6,13 +6,13 @@ import type { QueryContext } from './handler.ts';
 import { columns, IN_REGION } from './sql.ts';
 import { bucketSql, perRes, type SeriesWindow } from './window.ts';
 
-/** The intervals of ($lo, $hi] whose rooftop value in $region (the NEM: any region) is carried forward. */
-export const CARRIED_SQL = `SELECT DISTINCT ts FROM rooftop_carried WHERE ts > $lo AND ts <= $hi AND ${IN_REGION}`;
-
-const MARKED_SQL = perRes(
-  (res) => `SELECT DISTINCT ${bucketSql(res)} AS ts FROM rooftop_carried
-WHERE ts > $lo AND ts <= $hi AND ${IN_REGION} ORDER BY ts`,
-);
+/** `stamp` (of `ts`) of each interval of ($lo, $hi] whose rooftop value in $region (NEM: any) is carried forward. */
+const carriedSql = (stamp: string) =>
+  `SELECT DISTINCT ${stamp} AS ts FROM rooftop_carried WHERE ts > $lo AND ts <= $hi AND ${IN_REGION}`;
+/** Those intervals. */
+export const CARRIED_SQL = carriedSql('ts');
+/** Their buckets at each resolution, in order. */
+const MARKED_SQL = perRes((res) => `${carriedSql(bucketSql(res))} ORDER BY ts`);
 
 /** `{ rooftopEstimated }` for a series answer over `sw`, or nothing when no point holds a carried value. */
 export async function rooftopMark(ctx: QueryContext, sw: SeriesWindow, region: RegionChoice): Promise<RooftopMark> {

@@ -1,15 +1,13 @@
-// The answer path outside a running server (the warmup CLI, benchmarks, tests): the same steps the router
-// takes — canonical key at the store's watermark, cache, single flight, catalogue, msgpack — on one connection.
+// The answer path outside a running server (the warmup CLI, benchmarks, tests): the server's own answerer
+// (server/answer.ts: canonical key at the store's watermark, cache, single flight, catalogue, msgpack, tabs composed
+// from their panels' answers) over a market read from the store, on one connection or a few lanes.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import type { AnswerPath } from '../answer-path.ts';
-import { encode } from '../../shared/protocol.ts';
-import { runQuery } from '../catalogue/index.ts';
-import { makeKey } from '../cache/key.ts';
-import { ownBytes } from '../cache/lru.ts';
+import { Answerer } from '../answer.ts';
 import type { TieredCache } from '../cache/tiered.ts';
-import { Flight } from '../flight.ts';
 import type { ConnHolder } from '../conn-holder.ts';
+import { Gate } from '../fair-gate.ts';
+import { Market } from '../market.ts';
 import { readWatermark } from '../store/db.ts';
 import { readGeneration } from '../store/version.ts';
 
@@ -38,36 +36,31 @@ export async function storeAnswerPath(
     return w;
   };
   const w = await read();
-  // The one connection is the only helper, and nothing closes it under a flight: no hand-over ever happens.
+  // The server keys by the store's own generation: warm under the same one.
+  const market = new Market(w.watermark, w.firstTs, generation ?? (await readGeneration(conn)));
+  // Nothing closes these connections under a flight. Asked as a client asks (counted as hot), never refused.
   const holder: ConnHolder = lanes ?? { closed: false, withConn: (fn) => fn(conn) };
-  const flight = new Flight<Uint8Array>();
-  const path: StoreAnswerPath = {
-    cache,
-    watermark: w.watermark,
-    firstTs: w.firstTs,
-    // The server keys by the store's own generation: warm under the same one.
-    generation: generation ?? (await readGeneration(conn)),
-    keyFor: (kind, params) => makeKey(kind, params, path.watermark, { generation: path.generation }),
-    async answer(kind: Kind, params: ParamsOf<Kind>) {
-      const t0 = performance.now();
-      const key = path.keyFor(kind, params);
-      const hit = cache.get(key);
-      if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0 };
-      const ctx = { watermark: path.watermark, firstTs: path.firstTs };
-      const bytes = await flight.run(key.text, holder, async (c) => {
-        // Callers keep these bytes after later encodes: never hand out a view into msgpackr's reused buffer.
-        const own = ownBytes(encode(await runQuery({ ...ctx, conn: c }, kind, params)));
-        void cache.set(key, own); // a failure is never stored: the next asker computes again
-        return own;
-      });
-      return { dataBytes: bytes, tier: 'db', ms: performance.now() - t0 };
+  const gate = new Gate(holder.width ?? 1, Number.POSITIVE_INFINITY);
+  // The server's own answerer: tabs composed from their panels' cached answers, misses computed once.
+  const inner = new Answerer(market, cache, gate).path(holder)!;
+  return {
+    ...inner,
+    get watermark() {
+      return market.watermark;
+    },
+    get firstTs() {
+      return market.firstTs;
+    },
+    get generation() {
+      return market.generation;
+    },
+    set generation(g: string) {
+      market.advance(market.watermark, { generation: g });
     },
     async refresh() {
       const next = await read();
-      path.watermark = next.watermark;
-      path.firstTs = next.firstTs;
-      return path.watermark;
+      market.advance(next.watermark, { firstTs: next.firstTs });
+      return market.watermark;
     },
   };
-  return path;
 }

@@ -281,6 +281,31 @@ describe('fair gate', () => {
     expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
   });
 
+  it('app work fills the extra slots (appMax) only while no interactive work runs or waits', async () => {
+    const g = new Gate(1, 1000, Number.POSITIVE_INFINITY, 2);
+    const [session, pool, refresh] = [{}, { background: true, width: 2 }, { background: true, idle: true, width: 2 }];
+    const h = held();
+    const pushes = Array.from({ length: 4 }, (_, i) => g.enter([pool], h.task(`b${i}`)).promise);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(g.running).toBe(2); // nobody else asks: a push run takes both slots
+    const asked = g.enter([session], h.task('s0')).promise;
+    await h.finishOne(); // b0 done: its slot is the only one the interactive question may take (max 1)
+    expect(h.started).toEqual(['b0', 'b1', 's0']);
+    expect(g.running).toBe(2); // b1 and s0: no app work starts beside a running interactive question
+    await h.finishOne(); // b1
+    expect(g.running).toBe(1);
+    await h.finishOne(); // s0: back to two app slots
+    expect(g.running).toBe(2);
+    const warm = g.enter([refresh], h.task('r0')).promise;
+    while (h.started.length < 6) await h.finishOne();
+    await h.finishOne();
+    await h.finishOne();
+    await Promise.all([...pushes, asked, warm]);
+    expect(h.started).toEqual(['b0', 'b1', 's0', 'b2', 'b3', 'r0']);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+    expect(() => new Gate(2, 10, 5, 1)).toThrow(RangeError);
+  });
+
   it('caps the questions one owner has open and forgets owners once they have none', () => {
     const g = new Gate(1, 1000, 2);
     const owner = {};
