@@ -150,7 +150,7 @@ export class AlertHub {
     for (const sub of this.bySession.get(session)?.values() ?? []) {
       if (sub.cursor >= this.source.cursor) continue;
       const r = this.source.since(sub.cursor);
-      const events = r.events.filter((e) => rulesMatch(sub.rules, e));
+      const events = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
       const cursor = this.source.cursor;
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete: r.complete })))
         sub.cursor = cursor;
@@ -197,6 +197,7 @@ export class AlertHub {
 
   /** A subscription sent some of `matched` by another replica: the rest, in a frame of its own. */
   private sendAfter(session: Session, sub: AlertSub, matched: AlertEvent[], cursor: number): void {
+    if (session.stale) return; // caught up from its cursor when it drains
     const events = matched.filter((e) => e.seq > sub.sentElsewhere);
     const at = Math.max(cursor, sub.sentElsewhere);
     if (events.length > 0 && !session.send(this.frame('push', sub.id, { events, cursor: at, complete: true }))) return;
