@@ -143,6 +143,28 @@ describe('batteries.fleet', () => {
     near(f.now!.socPct, (100 * socAt.get(ctx.watermark)!.soc) / socAt.get(ctx.watermark)!.storage, 0.051);
   });
 
+  it('finds AEMO’s latest state of charge up to a week back when the last days have none (NEXT_DAY_DISPATCH late)', async () => {
+    const gap = 3 * 86400; // past the first, shorter look back
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(`UPDATE unit_dispatch SET energy_storage = NULL WHERE ts > ${ctx.watermark - gap}`);
+      const f = await ask(ctx, 'batteries.fleet', { region: 'VIC1', range: '24h' });
+      const [raw] = await all<{ soc: number; storage: number }>(`
+        SELECT sum(d.energy_storage) AS soc, sum(u.storage_mwh) AS storage FROM unit_dispatch d JOIN units u USING (duid)
+        WHERE u.region = 'VIC1' AND u.fuel = 'Battery' AND u.storage_mwh > 0 AND d.ts = ${ctx.watermark - gap}
+          AND d.energy_storage IS NOT NULL`);
+      expect(raw.storage).toBeGreaterThan(0);
+      expect(f.now).toMatchObject({ ts: ctx.watermark, socTs: ctx.watermark - gap });
+      near(f.now!.socMwh, raw.soc, 0.51);
+      near(f.now!.socPct, (100 * raw.soc) / raw.storage, 0.051);
+      await conn.run(`UPDATE unit_dispatch SET energy_storage = NULL WHERE ts > ${ctx.watermark - 8 * 86400}`);
+      const none = await ask(ctx, 'batteries.fleet', { region: 'VIC1', range: '24h' });
+      expect(none.now).toMatchObject({ socTs: null, socMwh: null, socPct: null });
+    } finally {
+      await conn.run('ROLLBACK');
+    }
+  });
+
   it("per day: Σ over batteries of each one's daily mean ENERGY_STORAGE (battery_1d, and raw for the last day)", async () => {
     const f = await ask(ctx, 'batteries.fleet', { region: 'QLD1', range: '7d', resolution: '1d' });
     const raw = await all<{ ts: number; duid: string; soc: number; storage: number }>(`

@@ -53,14 +53,17 @@ FROM (${perIntervalSocSql('greatest($lo, $e)', 'least($hi, $wm)')}) GROUP BY ALL
     : `SELECT ${bucketSql(r)} AS ts, ${avgSql('soc')} AS soc, ${avgSql('storage')} AS storage
 FROM (${perIntervalSocSql('$lo', '$hi')}) GROUP BY ALL`,
 );
-// AEMO's state of charge comes with NEXT_DAY_DISPATCH, a day after the intervals: the latest within a week.
 const NOW_MW_SQL = `
 SELECT ts, ${sumSql('gen_mw')} AS discharging, ${sumSql('mw - gen_mw')} AS charging FROM gen_5m
 WHERE ts = (SELECT max(ts) FROM gen_5m WHERE ts > $wm - 3600 AND ts <= $wm AND fuel = 'Battery' AND ${IN_REGION})
   AND fuel = 'Battery' AND ${IN_REGION} GROUP BY ts`;
+// AEMO's state of charge comes with NEXT_DAY_DISPATCH, a day after the intervals: the latest within a week, looked
+// for in the last NOW_SOC_FIRST_S first (it is almost always there; a week of unit_dispatch is ~3.5× the scan).
+const NOW_SOC_S = 7 * 86400;
+const NOW_SOC_FIRST_S = 2 * 86400;
 const NOW_SOC_SQL = `
 WITH d AS (SELECT d.ts, d.energy_storage, b.storage_mwh FROM unit_dispatch d JOIN (${STORED_FLEET}) b USING (duid)
-  WHERE d.ts > $wm - 7 * 86400 AND d.ts <= $wm AND d.energy_storage IS NOT NULL)
+  WHERE d.ts > $since AND d.ts <= $wm AND d.energy_storage IS NOT NULL)
 SELECT ts, ${sumSql('energy_storage')} AS soc, ${sumSql('storage_mwh')} AS storage FROM d
 WHERE ts = (SELECT max(ts) FROM d) GROUP BY ts`;
 
@@ -168,10 +171,16 @@ async function fleetNow(ctx: QueryContext, region: string): Promise<BatteriesNow
     region,
   });
   if (!mw) return null;
-  const [soc] = await rows<{ ts: number; soc: number; storage: number }>(ctx.conn, NOW_SOC_SQL, {
-    wm: ctx.watermark,
-    region,
-  });
+  // The latest within the shorter span is the latest within the week whenever there is one.
+  const latest = async (span: number) =>
+    (
+      await rows<{ ts: number; soc: number; storage: number }>(ctx.conn, NOW_SOC_SQL, {
+        wm: ctx.watermark,
+        since: ctx.watermark - span,
+        region,
+      })
+    )[0];
+  const soc = (await latest(NOW_SOC_FIRST_S)) ?? (await latest(NOW_SOC_S));
   return {
     ts: mw.ts,
     dischargingMw: round(mw.discharging, 0) as number,
