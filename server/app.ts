@@ -121,7 +121,7 @@ export async function startApp(config: Readonly<Config>, opts: AppOptions = {}):
     // Set by core.start() above, so this is the boot warmup's promise.
     warmed: core.warmed,
     pusher: server.pusher,
-    alerts: server.alerts!,
+    alerts: server.alerts,
     alertLog: core.alerts,
     live: core.live,
     pushUpdate: () => server.pusher.pushUpdate(),

@@ -40,6 +40,9 @@ interface Job {
   resolve: (d: Delivery) => void;
 }
 
+/** Frames written (counted once per push: a labelled counter's inc costs ~0.5 µs, 5 ms per 10,000 sockets). */
+const framesOut = metrics.wsMessages.labels({ direction: 'out' });
+
 /** Sockets sent to between clock checks. */
 const CHECK_EVERY = 64;
 
@@ -74,6 +77,7 @@ export class Fanout {
       let n = 0;
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         const d: Delivery = { sent: 0, bytes: 0, skipped: 0, ms: 0 };
+        let writes = 0;
         const plan = job.what instanceof Uint8Array ? undefined : job.what;
         let t = performance.now();
         for (const r of job.to) {
@@ -81,6 +85,7 @@ export class Fanout {
           if (r.stale || this.isBehind(r)) d.skipped++;
           else {
             const frame = plan ? plan.frameFor(r) : (job.what as Uint8Array);
+            writes++;
             if (r.sendUncorked(frame)) {
               d.sent++;
               d.bytes += frame.length;
@@ -94,6 +99,7 @@ export class Fanout {
           }
         }
         d.ms += performance.now() - t;
+        if (writes) framesOut.inc(writes);
         if (d.skipped) metrics.pushSkipped.inc(d.skipped);
         job.resolve(d);
       }

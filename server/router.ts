@@ -28,8 +28,8 @@ export interface RouterOptions {
   /** Frames longer than this get `too_large` and the socket is closed (uWS itself cuts off far larger ones). */
   maxFrameBytes: number;
   maxSubscriptions: number;
-  /** `alerts` subscriptions (absent: refused, e.g. in a cluster worker, which derives no events). */
-  alerts?: AlertHub;
+  /** `alerts` subscriptions. */
+  alerts: AlertHub;
 }
 
 /** Close code for a frame over the size limit (RFC 6455 "message too big"). */
@@ -82,7 +82,7 @@ export class Router {
       if (id === undefined) throw badRequest('unsub needs the id of the subscription');
       const sub = this.o.pusher.subscription(session, idKey(id));
       if (sub) this.o.pusher.remove(session, sub);
-      this.o.alerts?.remove(session, idKey(id));
+      this.o.alerts.remove(session, idKey(id));
       return;
     }
     if (t !== 'query' && t !== 'sub')
@@ -109,7 +109,7 @@ export class Router {
     const previous = this.o.pusher.subscription(session, key);
     if (previous)
       this.o.pusher.remove(session, previous); // the same id again replaces its subscription
-    else if (this.o.alerts?.remove(session, key) !== true) this.checkRoom(session);
+    else if (!this.o.alerts.remove(session, key)) this.checkRoom(session);
     const query = queryOf(kind, params);
     const sub: Subscription = {
       id,
@@ -140,7 +140,6 @@ export class Router {
   /** An `alerts` subscription: a stream of events, replayed from `since` (server/alerts/hub.ts). */
   private subscribeAlerts(session: Session, id: RequestId, rules: AlertRule[], since: unknown): void {
     const hub = this.o.alerts;
-    if (!hub) throw badRequest('alerts subscriptions are not served here (WORKERS > 1); query alerts.history instead');
     const key = idKey(id);
     const previous = this.o.pusher.subscription(session, key);
     if (previous) this.o.pusher.remove(session, previous);
@@ -149,7 +148,7 @@ export class Router {
   }
 
   private checkRoom(session: Session): void {
-    const n = this.o.pusher.subscriptionsOf(session).size + (this.o.alerts?.countOf(session) ?? 0);
+    const n = this.o.pusher.subscriptionsOf(session).size + this.o.alerts.countOf(session);
     if (n >= this.o.maxSubscriptions)
       throw badRequest(`at most ${this.o.maxSubscriptions} subscriptions per socket; unsub some first`);
   }

@@ -21,7 +21,7 @@ import type { Market } from './market.ts';
 import { bindSources, metrics } from './metrics.ts';
 import { Pusher } from './pusher.ts';
 import { AlertHub } from './alerts/hub.ts';
-import type { AlertSource } from './alerts/alert-log.ts';
+import type { AlertSource } from './alerts/event-ring.ts';
 import { Router } from './router.ts';
 import { Session, type SocketData } from './session.ts';
 import { DEFAULT_RECLAIM, Sessions, type ReclaimOptions } from './sessions.ts';
@@ -57,8 +57,8 @@ export interface SocketServerOptions {
   admin?: (res: HttpResponse, req: HttpRequest) => void;
   /** After a socket's eviction (a cluster worker tells the supervisor, which drops the socket's waiting questions). */
   onEvicted?: (session: Session) => void;
-  /** The alert events, for `alerts` subscriptions (absent in a cluster worker: such subscriptions are refused). */
-  alerts?: AlertSource;
+  /** The alert events, for `alerts` subscriptions (a cluster worker's: a copy of the supervisor's). */
+  alerts: AlertSource;
 }
 
 export interface SocketServer {
@@ -68,8 +68,8 @@ export interface SocketServer {
   wsUrl: string;
   sessions: Sessions;
   pusher: Pusher;
-  /** `alerts` subscriptions (undefined without an alert source). */
-  alerts: AlertHub | undefined;
+  /** `alerts` subscriptions. */
+  alerts: AlertHub;
   health(): Health;
   /** Refuses new sockets from now on (503, or an `overloaded` close) and /healthz says shutting_down. */
   stopAccepting(): void;
@@ -108,7 +108,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   const pusher = new Pusher({ market, answerer, pool: o.pool, behindBytes: limits.behindBytes, log });
   const maxFrameBytes = config.maxPayloadBytes;
   const rate = { perSecond: limits.ratePerSecond, burst: limits.rateBurst };
-  const alerts = o.alerts && new AlertHub(o.alerts, market, limits.behindBytes);
+  const alerts = new AlertHub(o.alerts, market, limits.behindBytes);
   const router = new Router({
     answerer,
     pusher,
@@ -129,7 +129,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     sessions.delete(session);
     session.log.debug({ code, seconds: (Date.now() - session.openedAt) / 1000, view: session.view }, 'socket closed');
     pusher.dropSession(session);
-    alerts?.dropSession(session);
+    alerts.dropSession(session);
     void session.close();
     o.onEvicted?.(session);
   };
@@ -175,7 +175,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
       const session = sessions.get(ws.getUserData().id);
       if (session) {
         pusher.drained(session);
-        alerts?.drained(session);
+        alerts.drained(session);
       }
     },
     close: (ws, code) => {

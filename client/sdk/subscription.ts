@@ -69,7 +69,10 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
     // newer answer right after: don't step back. Pushes get the same two checks: a socket that failed over to
     // another replica may find it an interval behind, and that replica then pushes, whole, the interval the
     // consumer already has (a revision keeps its watermark but changes the answer, so it still goes through).
-    if ((resent || update.kind === 'push') && this.latest && isBehind(update, this.latest)) return;
+    // An alerts stream is not an answer: the server sends each event once after the cursor it was given, whatever
+    // its watermark (a replica an interval behind still sends a notice it has), so nothing is dropped here.
+    if (this.name !== 'alerts' && (resent || update.kind === 'push') && this.latest && isBehind(update, this.latest))
+      return;
     this.retries = 0;
     this.latest = update;
     this.handlers.onUpdate?.(update);
@@ -123,8 +126,8 @@ export class Subscription<K extends Kind> implements AsyncIterable<Update<K>> {
 }
 
 /**
- * What the server is told the subscription holds: an `alerts` stream's cursor (the server replays the events after
- * it), any other kind's watermark.
+ * What the server is told the subscription holds: an `alerts` stream's cursor (a function of the events, the same on
+ * every replica: any of them replays the events after it), any other kind's watermark.
  */
 function sinceOf(kind: Kind, held: Update<Kind>): string {
   return kind === 'alerts' ? String((held.data as ResultOf['alerts']).cursor) : held.meta.watermark;

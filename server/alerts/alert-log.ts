@@ -6,24 +6,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AlertEvent, NoticeCategory } from '../../shared/kinds/alerts.ts';
 import { REGIONS, type Region } from '../../shared/nem.ts';
 import { keepStatements, rows } from '../catalogue/sql.ts';
-import { deriveIntervalEvents } from './derive.ts';
+import { derive, seedCarried, type Carried } from './derive.ts';
+import { EventRing, RING_SIZE, type AlertSource } from './event-ring.ts';
 import { latestEvents, storeEvents, type Candidate } from './event-store.ts';
 import { classify, storeNotice, type Notice } from './notices.ts';
-
-/** Events kept in memory for replay after a reconnect (older ones: alerts.history). */
-export const RING_SIZE = 10_000;
-
-/** What subscriptions need of the events: replay from a cursor, and the new ones as they are stored. */
-export interface AlertSource {
-  /** The newest event's seq (0: none yet). */
-  readonly cursor: number;
-  /** Events after `seq`, oldest first; complete false when some after it are no longer held. */
-  since(seq: number): { events: AlertEvent[]; complete: boolean };
-  /** The newest `n` events, oldest first. */
-  latest(n: number): AlertEvent[];
-  /** Called with each commit's new events (never empty); returns the function that removes the listener. */
-  onEvents(fn: (events: AlertEvent[]) => void): () => void;
-}
 
 type NoticeRow = Pick<Notice, 'id' | 'created' | 'reference' | 'region' | 'lor' | 'forecast' | 'cancelled'> & {
   n: number;
@@ -32,54 +18,48 @@ type NoticeRow = Pick<Notice, 'id' | 'created' | 'reference' | 'region' | 'lor' 
 };
 
 export class AlertLog implements AlertSource {
-  private readonly ring: AlertEvent[];
-  /** The smallest seq from which every event is in the ring. */
-  private ringStart: number;
-  private readonly listeners = new Set<(events: AlertEvent[]) => void>();
   private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    recent: AlertEvent[],
-    ringStart: number,
+    /** The newest events, in memory, for replay. */
+    readonly ring: EventRing,
     /** Intervals up to this are derived (or were stored before boot). */
     private derivedTo: number,
+    /** What deriving the intervals after derivedTo needs of those before (maxima, hysteresis states). */
+    private carried: Carried,
     /** Notices arrived up to this n are dealt with. */
     private noticeMark: number,
     /** Notices created at or before this fire nothing (the watermark at boot). */
     private readonly noticeFrom: number,
     /** The store is the demo: a price of $5,000 or more comes with a made-up LOR notice, marked as the demo's. */
     private readonly demo: boolean,
-  ) {
-    this.ring = recent;
-    this.ringStart = ringStart;
-  }
+  ) {}
 
   /** The log of a store whose watermark is `watermark` at boot (0: no data yet). */
   static async open(conn: DuckDBConnection, watermark: number, demo: boolean): Promise<AlertLog> {
     const recent = await latestEvents(conn, RING_SIZE);
-    const first = (await rows<{ s: number | null }>(conn, 'SELECT min(seq) AS s FROM alert_event'))[0].s ?? 1;
+    const stored = (await rows<{ n: number }>(conn, 'SELECT count(*)::INTEGER AS n FROM alert_event'))[0].n;
     const mark = (await rows<{ n: number | null }>(conn, 'SELECT max(n) AS n FROM market_notice'))[0].n ?? 0;
-    const ringStart = recent.length > 0 && recent[0].seq > first ? recent[0].seq : 1;
-    return new AlertLog(recent, ringStart, watermark, mark, watermark, demo);
+    // Older events than those read may be missing from the ring: a cursor before its oldest is not replayed whole.
+    const floor = stored > recent.length ? recent[0].seq - 1 : 0;
+    const carried = await seedCarried(conn, watermark);
+    return new AlertLog(new EventRing(recent, floor), watermark, carried, mark, watermark, demo);
   }
 
   get cursor(): number {
-    return this.ring.length > 0 ? this.ring[this.ring.length - 1].seq : this.ringStart - 1;
+    return this.ring.cursor;
   }
 
-  since(seq: number): { events: AlertEvent[]; complete: boolean } {
-    let i = this.ring.length;
-    while (i > 0 && this.ring[i - 1].seq > seq) i--;
-    return { events: this.ring.slice(i), complete: seq + 1 >= this.ringStart };
+  since(after: number): { events: AlertEvent[]; complete: boolean } {
+    return this.ring.since(after);
   }
 
   latest(n: number): AlertEvent[] {
-    return this.ring.slice(Math.max(0, this.ring.length - n));
+    return this.ring.latest(n);
   }
 
   onEvents(fn: (events: AlertEvent[]) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.ring.onEvents(fn);
   }
 
   /**
@@ -96,7 +76,8 @@ export class AlertLog implements AlertSource {
     keepStatements(conn); // the same few statements every interval: planned once
     const lo = this.derivedTo;
     // A first interval in an empty store: nothing before it to compare with.
-    const cands = lo > 0 && watermark > lo ? await deriveIntervalEvents(conn, lo, watermark) : [];
+    const derived = lo > 0 && watermark > lo ? await derive(conn, lo, watermark, this.carried) : undefined;
+    const cands = derived?.events ?? [];
     if (this.demo) for (const c of cands) await this.demoNotice(conn, c);
     const notices = await rows<NoticeRow>(
       conn,
@@ -126,16 +107,12 @@ export class AlertLog implements AlertSource {
         });
     const events = await storeEvents(conn, cands);
     // Marks move only once stored: a failed commit is derived again by the next one.
-    if (watermark > lo) this.derivedTo = watermark;
-    if (notices.length > 0) this.noticeMark = notices[notices.length - 1].n;
-    if (events.length === 0) return events;
-    this.ring.push(...events);
-    if (this.ring.length > RING_SIZE) {
-      this.ring.splice(0, this.ring.length - RING_SIZE);
-      this.ringStart = this.ring[0].seq;
+    if (watermark > lo) {
+      this.derivedTo = watermark;
+      this.carried = derived?.after ?? (await seedCarried(conn, watermark));
     }
-    for (const fn of [...this.listeners]) fn(events);
-    return events;
+    if (notices.length > 0) this.noticeMark = notices[notices.length - 1].n;
+    return this.ring.add(events);
   }
 
   /** The demo's made-up notice for a price of $5,000 or more: an actual LOR1 (LOR2 at $10,000), negative id. */

@@ -11,7 +11,7 @@ import { ask } from '../../test/util/catalogue.ts';
 import { ingestFiles } from '../store/ingest.ts';
 import { readWatermark } from '../store/db.ts';
 import { AlertLog } from './alert-log.ts';
-import { deriveIntervalEvents } from './derive.ts';
+import { derive, deriveIntervalEvents, seedCarried } from './derive.ts';
 import { storeEvents } from './event-store.ts';
 import { isNoticeName, parseNotice } from './notices.ts';
 
@@ -93,6 +93,24 @@ describe('deriving events', () => {
     const price = got.filter((e) => e.type === 'price.record');
     expect(price.map((e) => e.value)).toEqual([60, 95]);
   });
+  it('carries hysteresis and maxima between commits: interval by interval fires what one pass over them fires', async () => {
+    const rrps = [100, 310, 290, 305, 240, 1200, 950, 1010, 880, 60, -5, 5, -3, 15, 20300, 40, 320, 5100, 100, 10500];
+    const hi = await prices(rrps, T0, (i) => 1000 + ((i * 7) % 23) * 10);
+    // From the third interval: two before it, so there is a maximum to beat (none: no record fires).
+    const once = await deriveIntervalEvents(store.conn, T0 + 600, hi);
+    let carried = await seedCarried(store.conn, T0 + 600);
+    const stepwise = [];
+    for (let t = T0 + 900; t <= hi; t += 300) {
+      const r = await derive(store.conn, t - 300, t, carried);
+      stepwise.push(...r.events);
+      carried = r.after;
+    }
+    expect(stepwise).toEqual(once);
+    expect(new Set(once.map((e) => e.type))).toEqual(
+      new Set(['price.above', 'price.negative', 'price.record', 'demand.record']),
+    );
+  });
+
   it("fires administered pricing and suspension when AEMO's flag turns on, not while it stays on", async () => {
     const hi = await prices([50, 50, 50, 50]);
     const flags = [

@@ -4,7 +4,14 @@
 // happens synchronously against the in-memory log (server/alerts/alert-log.ts), so nothing falls between the replay
 // and the first push. Subscribers with the same rules and client id share one frame (server/fanout.ts); a socket
 // skipped while behind is caught up from its cursor when it drains.
-import { rulesMatch, type AlertEvent, type AlertRule, type AlertsAnswer } from '../../shared/kinds/alerts.ts';
+import {
+  cursorInterval,
+  MIN_CURSOR,
+  rulesMatch,
+  type AlertEvent,
+  type AlertRule,
+  type AlertsAnswer,
+} from '../../shared/kinds/alerts.ts';
 import { encode, type RequestId } from '../../shared/protocol.ts';
 import { canonicalJson } from '../cache/key.ts';
 import { badRequest } from '../errors.ts';
@@ -12,14 +19,15 @@ import { Fanout, type Plan } from '../fanout.ts';
 import type { Market } from '../market.ts';
 import { metrics } from '../metrics.ts';
 import type { Session } from '../session.ts';
-import type { AlertSource } from './alert-log.ts';
+import { NEWEST_SCAN, newestMatching, type AlertSource } from './event-ring.ts';
 
-/** Without `since`, a subscription starts with at most this many of the newest matching events. */
-const FIRST = 50;
 /** A replay sends at most this many events (the newest); `complete` is false when it left some out. */
 const MAX_REPLAY = 1000;
-/** Events looked through for the newest matching ones, without `since`. */
-const SCAN = 2000;
+/**
+ * A cursor at most this far (s) past our newest interval is another replica's that is ahead of this one: nothing is
+ * replayed, and events up to it are not sent again as they come. Further ahead it is foreign (a rebuilt store).
+ */
+const AHEAD_S = 3600;
 
 interface AlertSub {
   id: RequestId;
@@ -27,8 +35,10 @@ interface AlertSub {
   rules: AlertRule[];
   /** Topic key: the rules and the client id (one frame serves every socket that used both). */
   topic: string;
-  /** The newest event seq this socket has been sent for it (or told of). */
+  /** Every event up to this cursor has been sent to this socket for it (or was before it subscribed). */
   cursor: number;
+  /** Events up to this cursor were sent by another replica, one ahead of this (0: none). */
+  sentElsewhere: number;
 }
 
 interface Topic {
@@ -77,21 +87,25 @@ export class AlertHub {
 
   /**
    * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`.
-   * `since`: the cursor of the last answer or push the client received (decimal digits).
+   * `since`: the cursor of the last answer or push the client received (decimal digits), from any replica.
    */
   subscribe(session: Session, id: RequestId, idKey: string, rules: AlertRule[], since: unknown): void {
     let after: number | undefined;
     if (since !== undefined) {
-      if (typeof since !== 'string' || !/^\d{1,15}$/.test(since))
+      if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
         throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
       after = Number(since);
     }
     this.remove(session, idKey);
     const cursor = this.source.cursor;
     let answer: AlertsAnswer;
-    // A cursor ahead of ours comes from another store (rebuilt): start afresh, and say something may be missing.
-    if (after === undefined || after > cursor)
+    if (after === undefined || this.foreign(after))
+      // No cursor, or one of another numbering (an older version's, a rebuilt store's): the newest events, and
+      // (with a cursor) a word that some may be missing.
       answer = { events: this.newest(rules), cursor, complete: after === undefined };
+    else if (after >= cursor)
+      // Nothing after it here (yet: another replica that is ahead named it): the events after it will come.
+      answer = { events: [], cursor: after, complete: true };
     else {
       const r = this.source.since(after);
       const matched = r.events.filter((e) => rulesMatch(rules, e));
@@ -102,7 +116,8 @@ export class AlertHub {
       };
     }
     const topic = `${canonicalJson(rules)}#${idKey}`;
-    const sub: AlertSub = { id, idKey, rules, topic, cursor };
+    const sentElsewhere = after !== undefined && after > cursor && !this.foreign(after) ? after : 0;
+    const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere };
     let subs = this.bySession.get(session);
     if (!subs) this.bySession.set(session, (subs = new Map()));
     subs.set(idKey, sub);
@@ -135,7 +150,7 @@ export class AlertHub {
     for (const sub of this.bySession.get(session)?.values() ?? []) {
       if (sub.cursor >= this.source.cursor) continue;
       const r = this.source.since(sub.cursor);
-      const events = r.events.filter((e) => rulesMatch(sub.rules, e));
+      const events = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
       const cursor = this.source.cursor;
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete: r.complete })))
         sub.cursor = cursor;
@@ -145,14 +160,19 @@ export class AlertHub {
   /** Pushes new events to every subscription whose rules match some; resolves once every socket is written. */
   publish(events: AlertEvent[]): Promise<PublishReport> {
     if (events.length === 0) return this.lastPublish;
-    const cursor = events[events.length - 1].seq;
+    const cursor = this.source.cursor;
+    const first = Math.min(...events.map((e) => e.seq));
     const sends: Promise<{ sent: number; skipped: number }>[] = [];
     for (const t of this.topics.values()) {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
-      // The recipients now: one that subscribes while this is written got these events in its replay.
-      const to = [...t.subs.keys()];
+      // The recipients now: one that subscribes while this is written got these events in its replay. One that
+      // came from a replica ahead of this one gets only the events it was not sent there.
+      const to: Session[] = [];
+      for (const [s, sub] of t.subs)
+        if (sub.sentElsewhere < first) to.push(s);
+        else this.sendAfter(s, sub, matched, cursor);
       const plan: Plan<Session> = {
         frameFor: () => frame,
         sent: (s) => {
@@ -175,11 +195,24 @@ export class AlertHub {
     return this.lastPublish;
   }
 
+  /** A subscription sent some of `matched` by another replica: the rest, in a frame of its own. */
+  private sendAfter(session: Session, sub: AlertSub, matched: AlertEvent[], cursor: number): void {
+    if (session.stale) return; // caught up from its cursor when it drains
+    const events = matched.filter((e) => e.seq > sub.sentElsewhere);
+    const at = Math.max(cursor, sub.sentElsewhere);
+    if (events.length > 0 && !session.send(this.frame('push', sub.id, { events, cursor: at, complete: true }))) return;
+    sub.cursor = Math.max(sub.cursor, at);
+    if (cursor >= sub.sentElsewhere) sub.sentElsewhere = 0;
+  }
+
+  /** A cursor not of this numbering, or far ahead of this store's data: not one to replay from. */
+  private foreign(after: number): boolean {
+    if (after === 0) return false;
+    return after < MIN_CURSOR || cursorInterval(after) > this.market.watermark + AHEAD_S;
+  }
+
   private newest(rules: AlertRule[]): AlertEvent[] {
-    const pool = this.source.latest(SCAN);
-    const out: AlertEvent[] = [];
-    for (let i = pool.length - 1; i >= 0 && out.length < FIRST; i--) if (rulesMatch(rules, pool[i])) out.push(pool[i]);
-    return out.reverse();
+    return newestMatching(this.source.latest(NEWEST_SCAN), rules);
   }
 
   private frame(t: 'result' | 'push', id: RequestId, data: AlertsAnswer): Uint8Array {

@@ -5,13 +5,13 @@ import {
   CUMULATIVE_INTERVALS,
   CUMULATIVE_PRICE_THRESHOLD,
   MARKET_PRICE_CAP,
-  rulesMatch,
   type AlertsKind,
   type MarketStatusRow,
 } from '../../shared/kinds/alerts.ts';
 import { resolveWindow } from '../../shared/kinds.ts';
 import type { Region } from '../../shared/nem.ts';
-import { historyEvents, lastSeq, latestEvents } from '../alerts/event-store.ts';
+import { NEWEST_SCAN, newestMatching } from '../alerts/event-ring.ts';
+import { historyEvents, latestEvents } from '../alerts/event-store.ts';
 import { sumSql } from '../store/fixed-sum.ts';
 import type { Handler } from './handler.ts';
 import { IN_REGION, round, rows } from './sql.ts';
@@ -39,10 +39,6 @@ interface StatusRow {
 
 const flag = (x: number | null) => (x === null ? null : x === 1);
 
-/** A `alerts` query (not a subscription) answers the newest events its rules match, at most this many. */
-const RECENT = 50;
-/** Events looked through for them (the ring a subscription replays from holds more). */
-const SCAN = 2000;
 /** Presets reach from the watermark back; their upper end is open (a notice may come after the last interval). */
 const OPEN_END = 2 ** 31 - 1;
 
@@ -68,10 +64,10 @@ export const alerts = {
     return { threshold: CUMULATIVE_PRICE_THRESHOLD, priceCap: MARKET_PRICE_CAP, rows: out.sort(byRegionOrder) };
   },
 
+  // A query (not a subscription): the newest events its rules match, as a subscription without `since` starts.
   async alerts(ctx, p) {
-    const cursor = await lastSeq(ctx.conn);
-    const matching = (await latestEvents(ctx.conn, SCAN)).filter((e) => rulesMatch(p.rules, e));
-    return { events: matching.slice(-RECENT), cursor, complete: true };
+    const pool = await latestEvents(ctx.conn, NEWEST_SCAN);
+    return { events: newestMatching(pool, p.rules), cursor: pool.at(-1)?.seq ?? 0, complete: true };
   },
 
   async 'alerts.history'(ctx, p) {

@@ -57,6 +57,11 @@ export function textList(items: readonly string[]): DuckDBValue {
   return listValue([...items]);
 }
 
+/** A DOUBLE[] parameter (not empty: an empty list has no type to bind). */
+export function numberList(items: readonly number[]): DuckDBValue {
+  return listValue([...items]);
+}
+
 /** Rounds for the wire: MW and $/MWh to 2 decimals keep payloads small with no visible loss. */
 export function round(v: number | null | undefined, digits = 2): number | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;

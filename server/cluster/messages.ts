@@ -1,6 +1,8 @@
 // What the supervisor and its worker processes say to each other over the IPC channel (advanced serialisation,
 // so answer bytes travel as binary). One union per direction; `t` names the message.
 import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import type { AlertEvent } from '../../shared/kinds/alerts.ts';
+import type { RingState } from '../alerts/event-ring.ts';
 import { ERROR_CODES, type CacheTier, type ErrorCode, type FeedInfo } from '../../shared/protocol.ts';
 import type { Marks } from '../answer.ts';
 import { WireError } from '../errors.ts';
@@ -21,6 +23,8 @@ export interface WorkerInit {
   workers: number;
   marks: Marks;
   feed: FeedInfo;
+  /** The supervisor's alert events held for replay; later ones follow as `alerts` messages. */
+  alerts: RingState;
 }
 
 export type AnswerReply =
@@ -46,6 +50,8 @@ export type ToWorker =
    * measures the lags on its own clock, so a stalled source turns late without a message). Sent when they change.
    */
   | { t: 'sources'; marks: SourceMarks }
+  /** Alert events just stored (the supervisor derives them): pushed to this worker's `alerts` subscribers. */
+  | { t: 'alerts'; events: AlertEvent[] }
   /** Heartbeat: answer `pong` at once (workers.ts kills a worker that stays silent). */
   | { t: 'ping' }
   /** Stop accepting, close sockets with 1001, exit 0. */

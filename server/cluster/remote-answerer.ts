@@ -1,7 +1,7 @@
 // A worker's answer path: its own LRU and the shared LMDB first, then the supervisor, which owns the only DuckDB
 // in the deployment (DuckDB lets one process write a database file, and two instances of one file in one process
 // do not see each other's writes; measured). Identical misses in this worker are asked once.
-import type { Kind, ParamsOf } from '../../shared/kinds.ts';
+import { UNCACHED, type Kind, type ParamsOf } from '../../shared/kinds.ts';
 import type { CacheTier } from '../../shared/protocol.ts';
 import { Answerer, type Answer, type Marks } from '../answer.ts';
 import type { TieredCache } from '../cache/tiered.ts';
@@ -42,7 +42,9 @@ export class RemoteAnswerer extends Answerer {
     const { version } = this.mkt;
     const { watermark, generation } = at ?? this.mkt;
     const key = this.keyFor(kind, params, at);
-    const hit = this.cache?.get(key);
+    // Alerts change without the watermark moving (a notice, the events of the interval just stored): never cached.
+    const cache = UNCACHED.has(kind) ? undefined : this.cache;
+    const hit = cache?.get(key);
     if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
     // The caps of one process: per socket (MAX_SESSION_QUEUE), and on the questions this worker has asked the
     // supervisor and not heard back about (MAX_QUEUED_QUERIES), so no socket queues unbounded work there.
@@ -50,7 +52,7 @@ export class RemoteAnswerer extends Answerer {
     try {
       const r = await this.askOnce(key.text, kind, params, at, ownerOf(helpers));
       // The supervisor stored it in LMDB; keep it in this worker's LRU only under the key it really answers.
-      if (r.watermark === watermark && r.generation === generation) this.cache?.lru.set(key.text, r.bytes);
+      if (r.watermark === watermark && r.generation === generation) cache?.lru.set(key.text, r.bytes);
       return { dataBytes: r.bytes, tier: r.tier, ms: performance.now() - t0, watermark: r.watermark, version };
     } finally {
       release();

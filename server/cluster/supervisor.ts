@@ -122,6 +122,7 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
         workers: n,
         marks: { watermark, firstTs, generation },
         feed: core.feed,
+        alerts: core.alerts.ring.state,
       };
     },
     onMessage: (w, m) => {
@@ -139,6 +140,8 @@ export async function startCluster(config: Readonly<Config>, log: Logger, argv: 
       broadcastTotals();
     },
   });
+  // Each worker holds a copy of the events (from its init on) and serves its own sockets' subscriptions.
+  core.alerts.onEvents((events) => workers.broadcast({ t: 'alerts', events }));
   try {
     await workers.start();
   } catch (err) {

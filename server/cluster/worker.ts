@@ -1,6 +1,7 @@
 // A worker process (WORKERS > 1): the socket server (server/socket-server.ts) on the shared port (SO_REUSEPORT
 // spreads connections over the workers) with its own sessions, pushes and LRU, reading the shared LMDB, answering
-// through a RemoteAnswerer; no DuckDB. The supervisor sends the data state to start from and every new interval;
+// through a RemoteAnswerer; no DuckDB. The supervisor sends the data state to start from and every new interval, and
+// its alert events (held for replay, then each new one: this worker's `alerts` subscribers are served from a copy);
 // cache misses go to it. Started by workers.ts with fork().
 import { serverCache } from '../cache/tiered.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -11,6 +12,7 @@ import { Gate } from '../fair-gate.ts';
 import { configLimits, DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { createLogger, flushLogs, type Logger } from '../log.ts';
 import { Market } from '../market.ts';
+import { EventRing } from '../alerts/event-ring.ts';
 import { bindSources, registry } from '../metrics.ts';
 import { startSocketServer, type SocketServer } from '../socket-server.ts';
 import type { StoreState } from '../store-health.ts';
@@ -39,7 +41,7 @@ process.on('disconnect', () => process.exit(0));
 
 const asker = new Asker(send);
 let log: Logger | undefined;
-let handle: { server: SocketServer; market: Market; close(): Promise<void> } | undefined;
+let handle: { server: SocketServer; market: Market; alerts: EventRing; close(): Promise<void> } | undefined;
 let draining: Promise<void> | undefined;
 const early: ToWorker[] = [];
 let totals: { sessions: number; workers: number } | undefined;
@@ -89,6 +91,9 @@ function onMessage(msg: ToWorker): void {
     case 'sources':
       sources = msg.marks;
       break;
+    case 'alerts':
+      handle!.alerts.add(msg.events);
+      break;
     case 'drain':
       void drain();
       break;
@@ -134,6 +139,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
   const gate = new Gate(limits.maxColdQueries, limits.maxQueuedQueries, limits.maxSessionQueue);
   // Lanes without a DuckDB: a push's recomputation, like any miss, goes to the supervisor.
   const pool = new LanePool(undefined, limits.poolSize);
+  const alerts = new EventRing(init.alerts.events, init.alerts.floor);
   const unbind = bindSources({
     coldQueries: () => ({ running: gate.running, queued: gate.queued }),
     cache: () => cache,
@@ -146,6 +152,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
     feed: init.feed,
     answerer: new RemoteAnswerer(market, cache, gate, asker.ask),
     pool,
+    alerts,
     health: (local) => workerHealth(local, init, config.sourceLateS),
     metricsText: combinedMetrics,
     onEvicted: (session) => send({ t: 'gone', owner: session.id }),
@@ -153,6 +160,7 @@ async function serve(config: Readonly<Config>, init: WorkerInit, log: Logger): P
   return {
     server,
     market,
+    alerts,
     close: async () => {
       await server.close();
       await pool.close();

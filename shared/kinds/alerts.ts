@@ -56,7 +56,10 @@ export interface NoticeRef {
 }
 
 export interface AlertEvent {
-  /** Order of commit, from 1; what `since` names. */
+  /**
+   * The event's cursor: its place in the one order every replica agrees on, computed from the event alone
+   * (eventCursor); what `since` names. Not a count: numbers are skipped.
+   */
   seq: number;
   /** Unique: type, region, level and time (or the notice id); an event is stored and sent once. */
   key: string;
@@ -75,9 +78,12 @@ export interface AlertEvent {
 }
 
 export interface AlertsAnswer {
-  /** Oldest first. */
+  /** Oldest first (by cursor). */
   events: AlertEvent[];
-  /** The newest event the server had stored when answering: send it back as `since` after a reconnect. */
+  /**
+   * Every event up to this cursor has been sent (or was before the subscription): send it back as `since` after a
+   * reconnect, to this server or another replica. 0: none yet.
+   */
   cursor: number;
   /** false: `since` is older than the events the server still holds to replay; some may be missing. */
   complete: boolean;
@@ -114,6 +120,37 @@ export interface MarketStatus {
   priceCap: number;
   rows: MarketStatusRow[];
 }
+
+// ---- cursors ----
+
+/** Cursor values per interval: an event's rank within its interval is below this. */
+const PER_INTERVAL = 2 ** 30;
+/** Ranks below this are notices' (by id); interval events' ranks follow. */
+const NOTICE_RANKS = 2 ** 29;
+/** Cursors below this are not cursors of events (intervals before 1979): the per-store numbering of old versions. */
+export const MIN_CURSOR = 2 ** 20 * PER_INTERVAL;
+
+/**
+ * An event's cursor: (the interval it belongs to) × 2^30 + its rank there, a function of the event alone, so every
+ * replica that ingested the same files numbers it alike, and `since` means "the events after this one" everywhere.
+ * An interval's event belongs to its interval, ranked by type, region and level. A notice belongs to the interval
+ * after the one it was created in, ranked before that interval's events by its id: it is committed when its file
+ * arrives, before or after its own interval's prices, and placing it an interval later keeps a notice published up to
+ * ~5 minutes late in order (a later one sorts before events already sent; README). Below 2^53 until 2049.
+ */
+export function eventCursor(e: Pick<AlertEvent, 'type' | 'region' | 'time' | 'level' | 'notice'>): number {
+  if (e.notice) {
+    const interval = Math.ceil(e.time / 300) + 1;
+    return interval * PER_INTERVAL + (((e.notice.id % NOTICE_RANKS) + NOTICE_RANKS) % NOTICE_RANKS);
+  }
+  const region = e.region === null ? REGIONS.length : REGIONS.indexOf(e.region);
+  const level = e.type === 'price.above' ? (PRICE_LEVELS as readonly (number | null)[]).indexOf(e.level) + 1 : 0;
+  const rank = NOTICE_RANKS + (ALERT_TYPES.indexOf(e.type) * 8 + region) * 8 + level;
+  return Math.ceil(e.time / 300) * PER_INTERVAL + rank;
+}
+
+/** The interval end (epoch s) a cursor belongs to. */
+export const cursorInterval = (cursor: number): number => Math.floor(cursor / PER_INTERVAL) * 300;
 
 // ---- rules ----
 

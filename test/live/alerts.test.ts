@@ -78,6 +78,11 @@ describe('alerts', () => {
       const since = await c.next((f) => f.id === 'x');
       expect(since).toMatchObject({ t: 'error', code: 'bad_request' });
       expect(since.message).toMatch(/since must be the cursor/);
+      c.send({ t: 'sub', id: 'y', kind: 'alerts', params: {}, since: '12345678901234567' }); // past 2^53
+      expect(await c.next((f) => f.id === 'y')).toMatchObject({ t: 'error', code: 'bad_request' });
+      // A cursor of the older per-store numbering: answered as without one, saying events may be missing.
+      c.send({ t: 'sub', id: 'z', kind: 'alerts', params: {}, since: '42' });
+      expect((await c.next((f) => f.id === 'z')).data).toEqual({ events: [], cursor: 0, complete: false });
       expect((await c.request('query', 'alerts.history', { limit: 5000 })).code).toBe('bad_params');
       expect((await c.request('sub', 'alerts', { rules: RULES })).t).toBe('result');
     } finally {
