@@ -67,6 +67,21 @@ describe('revisions in the generation', () => {
     );
   });
 
+  it("batteries.fleet's `now` reads a week back from the watermark whatever its window: such revisions reach it", () => {
+    const lastWeek = withRevision('abc.3', { minTs: WM - 6 * DAY, maxTs: WM - 5 * DAY });
+    expect(gen('prices.history', { range: '24h' }, lastWeek)).toBe('abc.3');
+    expect(gen('batteries.fleet', { range: '24h' }, lastWeek)).toBe('abc.3~1');
+    const past = { from: WM - 300 * DAY, to: WM - 290 * DAY };
+    expect(gen('prices.history', past, lastWeek)).toBe('abc.3');
+    expect(gen('batteries.fleet', past, lastWeek)).toBe('abc.3~1');
+    // ...and its key over a past window follows the watermark (its `now` is the latest interval's).
+    expect(makeKey('prices.history', params('prices.history', past), WM).watermark).toBeNull();
+    expect(makeKey('batteries.fleet', params('batteries.fleet', past), WM).watermark).toBe(WM);
+    // One span from the window to the watermark: a revision between them reaches it too (early, never late).
+    const between = withRevision('abc.3', { minTs: WM - 20 * DAY, maxTs: WM - 18 * DAY });
+    expect(gen('batteries.fleet', past, between)).toBe('abc.3~1');
+  });
+
   it('keeps at most MAX_SPANS spans, merging the oldest: a key moves on early, never late, and never back', () => {
     let g = 'abc.3';
     const seen: string[] = [];

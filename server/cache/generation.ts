@@ -8,6 +8,7 @@
 // new id, and merging spans (at most MAX_SPANS kept) only widens them.
 import { isTabKind, resolveWindow, type Kind, type ParamsOf, type RangePreset } from '../../shared/kinds.ts';
 import { tabPanels } from '../catalogue/tabs.ts';
+import { FLEET_NOW_READS_S } from '../../shared/kinds/batteries.ts';
 
 /** Interval-end times (epoch s) a revision rewrote, both inclusive. */
 export interface RevisedSpan {
@@ -66,6 +67,12 @@ export function withRevision(generation: string, span?: RevisedSpan): string {
   return render({ head: p.head, spans });
 }
 
+/**
+ * Kinds whose answer also reads back this far from the watermark, whatever its window (batteries.fleet's `now`): it
+ * follows the watermark even over a past window (server/cache/key.ts never fixes its key), and its span reaches it.
+ */
+export const READS_LATEST: Partial<Record<Kind, number>> = { 'batteries.fleet': FLEET_NOW_READS_S };
+
 /** The intervals an answer may read, widened by SPAN_MARGIN_S; null when its params do not bound them. */
 export function keySpan<K extends Kind>(
   kind: K,
@@ -91,10 +98,12 @@ export function keySpan<K extends Kind>(
   const explicit = typeof p.from === 'number' && typeof p.to === 'number';
   if (!explicit && (typeof p.range !== 'string' || p.range === 'all')) return null;
   const w = resolveWindow(p as { range?: RangePreset; from?: number; to?: number }, watermark, firstTs);
-  const lo = w.from - SPAN_MARGIN_S;
+  const latest = READS_LATEST[kind];
+  const from = latest === undefined ? w.from : Math.min(w.from, watermark - latest);
+  const lo = from - SPAN_MARGIN_S;
   // A window reaching back to the first interval is clamped there: its answer moves with the first interval.
   if (lo <= firstTs) return null;
-  return { lo, hi: w.to + SPAN_MARGIN_S };
+  return { lo, hi: (latest === undefined ? w.to : Math.max(w.to, watermark)) + SPAN_MARGIN_S };
 }
 
 let memo: { generation: string; parsed: Parsed } | undefined;

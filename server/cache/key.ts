@@ -1,11 +1,13 @@
 // Canonical cache keys. A key names the question (kind + canonical params, relative ranges by name) and the
 // data it was answered from (the watermark), so a new interval changes every key that could change and no
-// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's:
-// a tab may hold a panel that follows the watermark whatever the window (tab.prices' forecast is the newest run);
-// its fixed panels keep fixed keys, so composing it again at a new interval is cache hits. A preset that reaches back
-// past the store's first interval is keyed as `all`: windows are clamped to the data held, so they answer alike.
+// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's (a
+// tab may hold a panel that follows the watermark whatever the window: tab.prices' forecast is the newest run; its
+// fixed panels keep fixed keys, so composing it again at a new interval is cache hits), nor a kind that also reads
+// the latest data whatever its window (batteries.fleet's `now`: cache/generation.ts READS_LATEST). A preset that
+// reaches back past the store's first interval is keyed as `all`: windows are clamped to the data held, so they
+// answer alike.
 import { isTabKind, resolveWindow, type Kind, type ParamsOf, type RangePreset } from '../../shared/kinds.ts';
-import { keyGeneration } from './generation.ts';
+import { keyGeneration, READS_LATEST } from './generation.ts';
 
 export interface CacheKey<K extends Kind = Kind> {
   kind: K;
@@ -43,7 +45,7 @@ export function makeKey<K extends Kind>(
   opts: KeyOptions = {},
 ): CacheKey<K> {
   const query = queryOf(kind, params);
-  const fixed = !isTabKind(kind) && isFixedPast(params, watermark);
+  const fixed = !isTabKind(kind) && READS_LATEST[kind] === undefined && isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
   const asked = opts.firstTs === undefined ? params : (wholeStore(params, watermark, opts.firstTs) as ParamsOf<K>);
   const answered = asked === params ? query : queryOf(kind, asked);
