@@ -10,6 +10,17 @@ import { ROOT } from '../../soak/spawn-server.ts';
 
 export const SHIPPED_CONF = join(ROOT, 'deploy/nginx/nem-live.conf');
 
+/**
+ * The shipped config's `fail_timeout` (ms): how long nginx keeps a replica it saw fail out of the rotation. A rolling
+ * restart waits this long after a replica is healthy again before stopping the next one: with every replica still
+ * marked failed, nginx answers 502 (no live upstreams) even though all of them are up.
+ */
+export function failTimeoutMs(template = readFileSync(SHIPPED_CONF, 'utf8')): number {
+  const m = /fail_timeout=(\d+)s/.exec(template);
+  if (!m) throw new Error(`${SHIPPED_CONF}: no fail_timeout=<n>s on the upstream server line`);
+  return Number(m[1]) * 1000;
+}
+
 /** The shipped config with its placeholders filled: `listen` and one upstream `server` line per replica. */
 export function renderConf(listen: string, replicas: readonly string[], template = readFileSync(SHIPPED_CONF, 'utf8')) {
   if (replicas.length === 0) throw new Error('no replicas to proxy to');

@@ -13,7 +13,7 @@ import type { SocketConstructor } from '../../client/sdk/types.ts';
 import { clockedSite, priceOf, type ClockedSite } from '../../bench/replicas/feed.ts';
 import { allAt, startFleet, type Replica } from '../../bench/replicas/fleet.ts';
 import { Analyst, audit, HttpProbe, Subscriber } from '../../bench/replicas/load.ts';
-import { startNginx, type Nginx } from '../../bench/replicas/nginx.ts';
+import { failTimeoutMs, startNginx, type Nginx } from '../../bench/replicas/nginx.ts';
 import { freePort } from '../../server/port.ts';
 import { warmList } from '../../server/warmup/list.ts';
 import { KIND_NAMES, UNCACHED, type Kind } from '../../shared/kinds.ts';
@@ -175,6 +175,8 @@ describe('replicas behind nginx', () => {
           (h) => h.status === 'ok' && h.watermark !== null && h.watermark >= mark,
           60_000,
         );
+        // nginx takes it back only fail_timeout after it failed (the drain's 503s): the procedure docs/deploy.md gives.
+        await new Promise((resolve) => setTimeout(resolve, failTimeoutMs()));
       }
       const last = await settle();
       expectNothingLost(last);
