@@ -5,10 +5,17 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { ensureStore } from '../../server/store/ensure-store.ts';
 import { waitFor } from '../util/wait.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Servers still running: a test that fails before stopping its server must not leave it behind (it did, for hours). */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
 
 export interface Dirs {
   dir: string;
@@ -79,8 +86,12 @@ export function startServer(
   let text = '';
   proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
+  running.add(proc);
   const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
+    proc.on('exit', (code, signal) => {
+      running.delete(proc);
+      resolve({ code, signal });
+    }),
   );
   return {
     proc,
