@@ -39,6 +39,11 @@ interface AlertSub {
   cursor: number;
   /** Events up to this cursor were sent by another replica, one ahead of this (0: none). */
   sentElsewhere: number;
+  /**
+   * Its replay or a catch-up sent the events after cursor `from` of every publish up to number `through`: a fan-out
+   * of those still under way sends it only the ones at or before `from` (late notices), not the same events twice.
+   */
+  caught?: { through: number; from: number };
 }
 
 interface Topic {
@@ -59,11 +64,13 @@ export class AlertHub {
   private readonly topics = new Map<string, Topic>();
   private readonly fanout: Fanout;
   private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0 });
+  /** Publishes so far: each is numbered, so a fan-out under way knows which sockets were caught up meanwhile. */
+  private published = 0;
 
   constructor(
     private readonly source: AlertSource,
     private readonly market: Market,
-    behindBytes: number,
+    private readonly behindBytes: number,
   ) {
     this.fanout = new Fanout(behindBytes);
     source.onEvents((events) => void this.publish(events));
@@ -90,12 +97,7 @@ export class AlertHub {
    * `since`: the cursor of the last answer or push the client received (decimal digits), from any replica.
    */
   subscribe(session: Session, id: RequestId, idKey: string, rules: AlertRule[], since: unknown): void {
-    let after: number | undefined;
-    if (since !== undefined) {
-      if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
-        throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
-      after = Number(since);
-    }
+    const after = parseSince(since);
     this.remove(session, idKey);
     const cursor = this.source.cursor;
     let answer: AlertsAnswer;
@@ -117,7 +119,9 @@ export class AlertHub {
     }
     const topic = `${canonicalJson(rules)}#${idKey}`;
     const sentElsewhere = after !== undefined && after > cursor && !this.foreign(after) ? after : 0;
-    const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere };
+    // Its replay stands for every publish so far, one still being written too: the client has the events it holds.
+    const caught = { through: this.published, from: -1 };
+    const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere, caught };
     let subs = this.bySession.get(session);
     if (!subs) this.bySession.set(session, (subs = new Map()));
     subs.set(idKey, sub);
@@ -144,22 +148,34 @@ export class AlertHub {
     for (const idKey of [...(this.bySession.get(session)?.keys() ?? [])]) this.remove(session, idKey);
   }
 
-  /** A socket that was behind has drained: send each of its subscriptions what it missed meanwhile. */
+  /**
+   * A socket that was behind has drained: send each of its subscriptions what it missed meanwhile, at most MAX_REPLAY
+   * events each (as a replay), and stop while it is behind again (the rest follows when it drains).
+   */
   drained(session: Session): void {
     if (session.stale || session.closed) return;
     for (const sub of this.bySession.get(session)?.values() ?? []) {
       if (sub.cursor >= this.source.cursor) continue;
+      if (session.bufferedAmount() > this.behindBytes) {
+        session.stale = true;
+        return;
+      }
       const r = this.source.since(sub.cursor);
-      const events = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
+      const matched = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
       const cursor = this.source.cursor;
-      if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete: r.complete })))
+      const events = matched.slice(-MAX_REPLAY);
+      const complete = r.complete && matched.length <= MAX_REPLAY;
+      if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
+        sub.caught = { through: this.published, from: Math.min(sub.caught?.from ?? sub.cursor, sub.cursor) };
         sub.cursor = cursor;
+      }
     }
   }
 
   /** Pushes new events to every subscription whose rules match some; resolves once every socket is written. */
   publish(events: AlertEvent[]): Promise<PublishReport> {
     if (events.length === 0) return this.lastPublish;
+    const n = ++this.published;
     const cursor = this.source.cursor;
     const first = Math.min(...events.map((e) => e.seq));
     const sends: Promise<{ sent: number; skipped: number }>[] = [];
@@ -167,14 +183,25 @@ export class AlertHub {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
-      // The recipients now: one that subscribes while this is written got these events in its replay. One that
-      // came from a replica ahead of this one gets only the events it was not sent there.
-      const to: Session[] = [];
+      // One that came from a replica ahead of this one gets only the events it was not sent there, now.
+      const ahead = new Set<AlertSub>();
       for (const [s, sub] of t.subs)
-        if (sub.sentElsewhere < first) to.push(s);
-        else this.sendAfter(s, sub, matched, cursor);
+        if (sub.sentElsewhere >= first) {
+          ahead.add(sub);
+          this.sendAfter(s, sub, matched, cursor);
+        }
+      // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
+      // catch-up (it subscribed again, or drained) held these events gets only those it left out.
+      const unsent = (sub: AlertSub) =>
+        sub.caught && sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught!.from) : matched;
+      const to = (function* () {
+        for (const [s, sub] of t.subs) if (!ahead.has(sub) && unsent(sub).length > 0) yield s;
+      })();
       const plan: Plan<Session> = {
-        frameFor: () => frame,
+        frameFor: (s) => {
+          const left = unsent(t.subs.get(s)!);
+          return left === matched ? frame : this.frame('push', t.id, { events: left, cursor, complete: true });
+        },
         sent: (s) => {
           const sub = t.subs.get(s);
           if (sub && sub.cursor < cursor) sub.cursor = cursor;
@@ -221,4 +248,12 @@ export class AlertHub {
       encode({ t, id, kind: 'alerts', data, meta: { cache: 'lru', ms: 0, watermark: this.market.iso } }),
     );
   }
+}
+
+/** The `since` of an `alerts` subscription (undefined: none); throws bad_request for anything but a cursor. */
+export function parseSince(since: unknown): number | undefined {
+  if (since === undefined) return undefined;
+  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
+    throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
+  return Number(since);
 }
