@@ -1,7 +1,8 @@
 // Boot herd (issue 16): 1,000 sockets opening within 1 s on a server that has just started (its /healthz answers, its
 // boot warmup running), each asking for its tab; then the same after a restart on the LMDB cache the first run left.
 // Latency is from the socket's connect to its tab's result. The 30-day demo replays an interval every 5 s meanwhile.
-// Run for the server as it is and for the baseline (HOT_REFRESH=every ADVANCE=0), each on a copy of the same store.
+// Run for the server as it is and for the baseline (HOT_REFRESH=every ADVANCE=0 APP_SLOTS=1), each on a copy of the
+// same store.
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { isTabKind } from '../shared/kinds.ts';
@@ -116,7 +117,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     }
   }
   const label = `${n.toLocaleString('en')} sockets within 1 s, each asking its tab, ${days}-day demo`;
-  const note = 'from connect to the tab’s result; baseline: HOT_REFRESH=every ADVANCE=0, same run';
+  const note = 'from connect to the tab’s result; baseline: HOT_REFRESH=every ADVANCE=0 APP_SLOTS=1, same run';
   return [
     {
       name: `boot herd p99, empty cache (${label})`,

@@ -3,7 +3,7 @@
 // soak and idle. Each figure twice in the same run, on copies of the same store with an empty cache: the server as it
 // is (hot refresh of recently asked questions, incremental advance) and the baseline before it (HOT_REFRESH=every,
 // ADVANCE=0: every question seen at the last two watermarks refreshed, the refresh's own included; every answer
-// recomputed in full).
+// recomputed in full; APP_SLOTS=1: app work in the one cold-query slot).
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDemoStore } from '../soak/demo-store.ts';
@@ -20,7 +20,7 @@ const WINDOW_S = 20;
 
 export const POLICIES = {
   new: { HOT_REFRESH: 'recent', ADVANCE: '1' },
-  baseline: { HOT_REFRESH: 'every', ADVANCE: '0' },
+  baseline: { HOT_REFRESH: 'every', ADVANCE: '0', APP_SLOTS: '1' },
 } as const;
 
 /** CPU seconds a process has used so far (0 where /proc is missing: the figures then say nothing). */
@@ -53,7 +53,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   }
   const { new: now, baseline: was } = figures;
   const label = `${sockets} analysts × ${durationS} s, REPLAY_SECONDS=${CADENCE_S}, ${days}-day demo, from /healthz`;
-  const note = `baseline: HOT_REFRESH=every ADVANCE=0 on a copy of the same store, same run; new: HOT_HORIZON_S=${horizonS}`;
+  const note = `baseline: HOT_REFRESH=every ADVANCE=0 APP_SLOTS=1 on a copy of the same store, same run; new: HOT_HORIZON_S=${horizonS}`;
   const lower = (v: number, b: number) => (v > 0 ? Math.round((b / v) * 100) / 100 : undefined);
   return [
     {

@@ -129,7 +129,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     if (b)
       Object.assign(r, {
         baseline: b.value,
-        note: [r.note, 'baseline: ADVANCE=0 HOT_REFRESH=every'].filter(Boolean).join('; '),
+        note: [r.note, 'baseline: ADVANCE=0 HOT_REFRESH=every APP_SLOTS=1'].filter(Boolean).join('; '),
       });
   }
   return out;

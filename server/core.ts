@@ -2,7 +2,6 @@
 // supervisor): store (the demo built into an empty one) → market at the stored watermark → cache → cold-query gate →
 // answerer, then, once something can push, the live feed and the boot warmup. One close() takes it down in order.
 // Who serves sockets over it is the caller's business (server/app.ts, server/cluster/supervisor.ts).
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from './answer-path.ts';
@@ -32,7 +31,7 @@ import { storeHealth, type StoreState } from './store-health.ts';
 
 export interface CoreOptions {
   log: Logger;
-  limits: Pick<Limits, 'poolSize' | 'maxColdQueries' | 'maxQueuedQueries' | 'maxSessionQueue'>;
+  limits: Pick<Limits, 'poolSize' | 'maxColdQueries' | 'appSlots' | 'maxQueuedQueries' | 'maxSessionQueue'>;
   /** false: no cache, every answer from DuckDB. A given cache is flushed, not closed. Default: LRU + LMDB. */
   cache?: TieredCache | false;
   /** The default cache's LRU share (default LRU_MB: a supervisor holds a part of it). */
@@ -86,7 +85,8 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     { info: (msg) => log.info(msg) },
     { demo: wantsDemo(config.live) },
   );
-  const pool = new LanePool(instance, limits.poolSize);
+  // Enough connections for the app's slots: a slot without a connection would only wait.
+  const pool = new LanePool(instance, Math.max(limits.poolSize, limits.appSlots));
   // Its own connection, so a scrape never queues behind a push recomputation on the pool.
   const probeLane = new ConnLane(instance);
   const duckMemory = new DuckMemoryProbe(probeLane);
@@ -103,7 +103,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     limits.maxColdQueries,
     limits.maxQueuedQueries,
     limits.maxSessionQueue,
-    Math.max(limits.maxColdQueries, Math.min(limits.poolSize, cpus().length)),
+    Math.max(limits.maxColdQueries, limits.appSlots),
   );
   const answerer = new Answerer(market, cache, gate, { advance: config.advance });
   // Warmup and the hot refresh borrow the pool's connections but wait for everything else (server/fair-gate.ts idle).

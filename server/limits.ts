@@ -8,6 +8,8 @@ export interface Limits {
   rateBurst: number;
   /** Catalogue queries running at once, and waiting beyond that (then `overloaded`). */
   maxColdQueries: number;
+  /** Slots app work may fill beyond maxColdQueries while no client's question runs or waits (server/fair-gate.ts). */
+  appSlots: number;
   maxQueuedQueries: number;
   /** Uncached questions one session may have in progress (`overloaded` beyond). */
   maxSessionQueue: number;
@@ -35,6 +37,7 @@ export function configLimits(c: Readonly<Config>): Omit<Limits, keyof typeof DEF
     ratePerSecond: c.rateLimit,
     rateBurst: c.rateBurst,
     maxColdQueries: c.maxColdQueries,
+    appSlots: c.appSlots,
     maxQueuedQueries: c.maxQueuedQueries,
     maxSessionQueue: c.maxSessionQueue,
     maxSubscriptions: c.maxSubscriptions,

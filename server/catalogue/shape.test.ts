@@ -128,9 +128,10 @@ async function everyKind(on: QueryContext, duid: string, battery: string, from: 
 }
 
 describe('result shapes', () => {
+  // Hundreds of queries each: past the default timeout on a loaded machine.
   it('every kind, every range preset and resolution, has a well-formed answer (synthetic store)', async () => {
     await everyKind(ctx, 'COAL1', 'BATTA1', T0 + 3600 + 17, T0 + 2 * 86400);
-  });
+  }, 180_000);
 
   it('every kind, every range preset and resolution, has a well-formed answer (3-day demo)', async () => {
     await everyKind(demoCtx, 'ER01', 'ERB01', demoCtx.watermark - 2 * 86400 + 17, demoCtx.watermark - 3600);
@@ -147,7 +148,7 @@ describe('result shapes', () => {
       'Battery',
       'Other',
     ]);
-  });
+  }, 180_000);
 
   it('series are non-empty and carry data where the store has it', async () => {
     const r = (await check('generation.byFuel', { region: 'NEM', range: '7d' })) as {
