@@ -16,7 +16,7 @@ import { sentNowFrame, type Answerer } from './answer.ts';
 import { badFrame, badParams, badRequest, logFailure, rateLimited, tooLarge, unknownKind } from './errors.ts';
 import { takeToken, type RateLimit } from './limiter.ts';
 import { metrics } from './metrics.ts';
-import { parseSince, type AlertHub } from './alerts/hub.ts';
+import type { AlertHub } from './alerts/hub.ts';
 import type { AlertRule } from '../shared/kinds/alerts.ts';
 import type { Pusher, Subscription } from './pusher.ts';
 import type { Session } from './session.ts';
@@ -141,11 +141,12 @@ export class Router {
   private subscribeAlerts(session: Session, id: RequestId, rules: AlertRule[], since: unknown): void {
     const hub = this.o.alerts;
     const key = idKey(id);
-    parseSince(since); // a bad one is refused before it replaces the subscription under this id, as bad params are
     const previous = this.o.pusher.subscription(session, key);
-    if (previous) this.o.pusher.remove(session, previous);
-    else if (!hub.has(session, key)) this.checkRoom(session);
-    hub.subscribe(session, id, key, rules, since);
+    if (!previous && !hub.has(session, key)) this.checkRoom(session);
+    // A refused one (a bad since, a replay it cannot afford) leaves the subscription under this id, as bad params do.
+    hub.subscribe(session, id, key, rules, since, () => {
+      if (previous) this.o.pusher.remove(session, previous);
+    });
   }
 
   private checkRoom(session: Session): void {

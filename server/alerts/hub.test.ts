@@ -1,13 +1,15 @@
 // The alerts hub against hostile timing, on a real event ring and plain sockets (the real server is covered end to
 // end by test/live/alerts.test.ts): a socket caught up while a fan-out is under way (it drained, or subscribed
 // again) is not sent the same events twice, and a slow reader's catch-up is bounded like a replay and stops while
-// the socket is behind again.
+// the socket is behind again; a replay's scan is charged against the socket's rate limit.
 import { describe, expect, it } from 'vitest';
-import { eventCursor, type AlertEvent, type AlertsAnswer } from '../../shared/kinds/alerts.ts';
+import { eventCursor, MAX_RULES, parseRules, type AlertEvent, type AlertsAnswer } from '../../shared/kinds/alerts.ts';
 import { decode } from '../../shared/protocol.ts';
+import { WireError } from '../errors.ts';
+import { newBucket, type RateLimit } from '../limiter.ts';
 import { Market } from '../market.ts';
 import type { Session } from '../session.ts';
-import { EventRing } from './event-ring.ts';
+import { EventRing, RING_SIZE } from './event-ring.ts';
 import { AlertHub } from './hub.ts';
 
 const T0 = 1_780_000_200;
@@ -26,6 +28,7 @@ interface Got {
 /** A socket that takes every frame into its buffer; `onSend` runs inside a send (a fan-out's turn). */
 class Sink {
   closed = false;
+  bucket = newBucket({ perSecond: 1, burst: 1 });
   stale = false;
   buffered = 0;
   got: Got[] = [];
@@ -128,5 +131,38 @@ describe('alerts hub', () => {
     slow.buffered = 0;
     hub.drained(slow.session); // caught up: nothing more
     expect(slow.got.filter((f) => f.t === 'push').length).toBe(2);
+  });
+
+  it('charges a replay against the rate limit by the rule checks it makes, keeping the subscription it would replace', () => {
+    const rate: RateLimit = { perSecond: 0.001, burst: 40 };
+    const ring = new EventRing(
+      Array.from({ length: RING_SIZE }, (_, i) => event(i)),
+      0,
+    );
+    const hub = new AlertHub(ring, new Market(T0 + RING_SIZE * 300, T0), 1 << 20, rate);
+    const s = new Sink();
+    s.bucket = newBucket(rate);
+    // Sixteen rules no event matches: every one is checked against each of the 10,000 events held.
+    const conditions = ['price.negative', 'price.record', 'demand.record', 'market.suspended'];
+    const texts = ['NSW1', 'QLD1', 'VIC1', 'TAS1'].flatMap((r) => conditions.map((c) => `${r}:${c}`));
+    const rules = parseRules(texts);
+    if (!rules.ok) throw new Error(rules.message);
+    expect(rules.value.length).toBe(MAX_RULES);
+    hub.subscribe(s.session, 1, 'n1', [], undefined); // the newest of no rules: 2,000 checks, free
+    const replay = () => hub.subscribe(s.session, 1, 'n1', rules.value, '0');
+    replay(); // 160,000 checks: 16 of the 40 tokens
+    replay();
+    expect(s.bucket.tokens).toBeLessThan(16);
+    let refused: unknown;
+    try {
+      replay();
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(WireError);
+    expect(refused).toMatchObject({ code: 'rate_limited' });
+    expect(hub.has(s.session, 'n1')).toBe(true);
+    expect(s.got.filter((f) => f.t === 'result').length).toBe(3);
+    expect(s.got.at(-1)!.data).toMatchObject({ events: [], complete: true });
   });
 });

@@ -14,9 +14,10 @@ import {
 } from '../../shared/kinds/alerts.ts';
 import { encode, type RequestId } from '../../shared/protocol.ts';
 import { canonicalJson } from '../cache/key.ts';
-import { badRequest } from '../errors.ts';
+import { badRequest, rateLimited } from '../errors.ts';
 import { Fanout, type Plan } from '../fanout.ts';
 import type { Market } from '../market.ts';
+import { takeToken, type RateLimit } from '../limiter.ts';
 import { metrics } from '../metrics.ts';
 import type { Session } from '../session.ts';
 import { NEWEST_SCAN, newestMatching, type AlertSource } from './event-ring.ts';
@@ -28,6 +29,12 @@ const MAX_REPLAY = 1000;
  * replayed, and events up to it are not sent again as they come. Further ahead it is foreign (a rebuilt store).
  */
 const AHEAD_S = 3600;
+/**
+ * Rule checks a replay makes per rate-limit token it costs: a replay over the whole ring with 16 rules (~160,000
+ * checks, milliseconds of the event loop) costs 16 frames' worth, so a socket re-subscribing with `since` in a loop
+ * cannot hold the event loop for other sockets (a reconnecting client pays it once, out of its burst).
+ */
+const CHECKS_PER_TOKEN = 10_000;
 
 interface AlertSub {
   id: RequestId;
@@ -71,6 +78,8 @@ export class AlertHub {
     private readonly source: AlertSource,
     private readonly market: Market,
     private readonly behindBytes: number,
+    /** The sockets' frame rate limit, which replays are charged against (none: free). */
+    private readonly rate?: RateLimit,
   ) {
     this.fanout = new Fanout(behindBytes);
     source.onEvents((events) => void this.publish(events));
@@ -93,23 +102,36 @@ export class AlertHub {
   }
 
   /**
-   * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`.
+   * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`, and
+   * rate_limited when the socket cannot afford the replay's scan (the subscription under `idKey` is then kept).
    * `since`: the cursor of the last answer or push the client received (decimal digits), from any replica.
+   * `replacing`: ends another kind's subscription under `idKey`, once this one is accepted.
    */
-  subscribe(session: Session, id: RequestId, idKey: string, rules: AlertRule[], since: unknown): void {
+  subscribe(
+    session: Session,
+    id: RequestId,
+    idKey: string,
+    rules: AlertRule[],
+    since: unknown,
+    replacing?: () => void,
+  ): void {
     const after = parseSince(since);
-    this.remove(session, idKey);
     const cursor = this.source.cursor;
+    // No cursor, or one of another numbering (an older version's, a rebuilt store's): the newest events, and (with
+    // a cursor) a word that some may be missing.
+    const newest = after === undefined || this.foreign(after);
+    const r = newest ? { events: this.source.latest(NEWEST_SCAN), complete: false } : this.source.since(after);
+    const cost = Math.floor((r.events.length * Math.max(1, rules.length)) / CHECKS_PER_TOKEN);
+    if (this.rate && cost > 0 && !takeToken(session.bucket, this.rate, undefined, cost))
+      throw rateLimited(`a replay over ${r.events.length} events costs ${cost} frames of the rate limit; slow down`);
+    replacing?.();
+    this.remove(session, idKey);
     let answer: AlertsAnswer;
-    if (after === undefined || this.foreign(after))
-      // No cursor, or one of another numbering (an older version's, a rebuilt store's): the newest events, and
-      // (with a cursor) a word that some may be missing.
-      answer = { events: this.newest(rules), cursor, complete: after === undefined };
+    if (newest) answer = { events: newestMatching(r.events, rules), cursor, complete: after === undefined };
     else if (after >= cursor)
       // Nothing after it here (yet: another replica that is ahead named it): the events after it will come.
       answer = { events: [], cursor: after, complete: true };
     else {
-      const r = this.source.since(after);
       const matched = r.events.filter((e) => rulesMatch(rules, e));
       answer = {
         events: matched.slice(-MAX_REPLAY),
@@ -238,10 +260,6 @@ export class AlertHub {
     return after < MIN_CURSOR || cursorInterval(after) > this.market.watermark + AHEAD_S;
   }
 
-  private newest(rules: AlertRule[]): AlertEvent[] {
-    return newestMatching(this.source.latest(NEWEST_SCAN), rules);
-  }
-
   private frame(t: 'result' | 'push', id: RequestId, data: AlertsAnswer): Uint8Array {
     // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes the frame later.
     return new Uint8Array(
@@ -251,7 +269,7 @@ export class AlertHub {
 }
 
 /** The `since` of an `alerts` subscription (undefined: none); throws bad_request for anything but a cursor. */
-export function parseSince(since: unknown): number | undefined {
+function parseSince(since: unknown): number | undefined {
   if (since === undefined) return undefined;
   if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
     throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
