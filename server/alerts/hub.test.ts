@@ -81,6 +81,25 @@ describe('alerts hub', () => {
     expect(b.pushed()).toEqual([event(1).seq]);
   });
 
+  it('still sends a socket that drains while a fan-out is under way the late notice its catch-up left out', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    ring.add([event(5)]);
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], undefined);
+    b.stale = true;
+    ring.add([event(6)]); // b is skipped
+    // Then an event behind the newest (a late notice), and b drains while a is being written it.
+    a.onSend = () => {
+      b.stale = false;
+      hub.drained(b.session);
+    };
+    ring.add([event(3)]);
+    await hub.idle();
+    expect(b.pushed()).toEqual([event(6).seq, event(3).seq]);
+    expect(a.pushed()).toEqual([event(6).seq, event(3).seq]);
+  });
+
   it('does not send a socket that subscribes again while a fan-out is under way what its replay held', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

@@ -73,6 +73,8 @@ export class AlertHub {
   private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0 });
   /** Publishes so far: each is numbered, so a fan-out under way knows which sockets were caught up meanwhile. */
   private published = 0;
+  /** The publish being written (fan-outs go in order: every one before it is written). */
+  private writing = 0;
 
   constructor(
     private readonly source: AlertSource,
@@ -188,7 +190,10 @@ export class AlertHub {
       const events = matched.slice(-MAX_REPLAY);
       const complete = r.complete && matched.length <= MAX_REPLAY;
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
-        sub.caught = { through: this.published, from: Math.min(sub.caught?.from ?? sub.cursor, sub.cursor) };
+        // Late notices (at or before its cursor) of a publish still to be written reach it there; an earlier
+        // replay or catch-up still stands for the publishes it covered that are not written yet.
+        const prior = sub.caught && sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
+        sub.caught = { through: this.published, from: Math.min(prior, sub.cursor) };
         sub.cursor = cursor;
       }
     }
@@ -216,9 +221,7 @@ export class AlertHub {
       // catch-up (it subscribed again, or drained) held these events gets only those it left out.
       const unsent = (sub: AlertSub) =>
         sub.caught && sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught!.from) : matched;
-      const to = (function* () {
-        for (const [s, sub] of t.subs) if (!ahead.has(sub) && unsent(sub).length > 0) yield s;
-      })();
+      const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
           const left = unsent(t.subs.get(s)!);
@@ -242,6 +245,12 @@ export class AlertHub {
   /** The last publish's delivery (benchmarks and tests wait on it). */
   idle(): Promise<PublishReport> {
     return this.lastPublish;
+  }
+
+  /** A topic's sockets for publish `n` as the fan-out comes to them (every publish before it is written by then). */
+  private *recipients(t: Topic, n: number, wanted: (sub: AlertSub) => boolean): Generator<Session> {
+    this.writing = Math.max(this.writing, n);
+    for (const [s, sub] of t.subs) if (wanted(sub)) yield s;
   }
 
   /** A subscription sent some of `matched` by another replica: the rest, in a frame of its own. */
