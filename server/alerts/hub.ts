@@ -50,7 +50,7 @@ interface AlertSub {
    * Its replay or a catch-up sent the events after cursor `from` of every publish up to number `through`: a fan-out
    * of those still under way sends it only the ones at or before `from` (late notices), not the same events twice.
    */
-  caught?: { through: number; from: number };
+  caught: { through: number; from: number };
 }
 
 interface Topic {
@@ -192,7 +192,7 @@ export class AlertHub {
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
         // Late notices (at or before its cursor) of a publish still to be written reach it there; an earlier
         // replay or catch-up still stands for the publishes it covered that are not written yet.
-        const prior = sub.caught && sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
+        const prior = sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
         sub.caught = { through: this.published, from: Math.min(prior, sub.cursor) };
         sub.cursor = cursor;
       }
@@ -220,7 +220,7 @@ export class AlertHub {
       // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
       // catch-up (it subscribed again, or drained) held these events gets only those it left out.
       const unsent = (sub: AlertSub) =>
-        sub.caught && sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught!.from) : matched;
+        sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught.from) : matched;
       const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
