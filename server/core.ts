@@ -136,17 +136,22 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   async function ingestUpload(path: string, name: string): Promise<FileReport> {
     if (!writer || feedsStopped) throw new Error('the server is starting or stopping; try again shortly');
     const w = writer;
-    await queriesFirst(gate);
-    const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
-    if (report.window)
-      w.batches.add({
-        source: 'admin',
-        files: [name],
-        rows: report.rows,
-        window: report.window,
-        ingestedAt: performance.now(),
-      });
-    return report;
+    const end = w.batches.begin();
+    try {
+      await queriesFirst(gate);
+      const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
+      if (report.window)
+        w.batches.add({
+          source: 'admin',
+          files: [name],
+          rows: report.rows,
+          window: report.window,
+          ingestedAt: performance.now(),
+        });
+      return report;
+    } finally {
+      end();
+    }
   }
 
   return {

@@ -3,6 +3,7 @@
 // listeners (pushes, hot refresh) run then. A store with no prices yet has no watermark (0): never the wall clock,
 // which older data arriving later could not move back.
 import { toNemIso } from '../shared/nem.ts';
+import { type RevisedSpan, withRevision } from './cache/generation.ts';
 
 export interface AdvanceEvent {
   watermark: number;
@@ -21,10 +22,11 @@ export const wireWatermark = (ts: number): string => (ts > 0 ? toNemIso(ts) : ''
 export class Market {
   private wm: number;
   private first: number;
-  /** The store's generation (server/store/version.ts), or one a supervisor announced. */
-  private base: string;
-  /** Revisions seen in this process since `base` was set. */
-  private gen = 0;
+  /**
+   * The store's generation (server/store/version.ts) or one a supervisor announced, with the revisions seen in this
+   * process since (cache/generation.ts: each names the intervals it rewrote, so a key elsewhere keeps its answers).
+   */
+  private gen: string;
   private changes = 0;
   private readonly listeners = new Set<AdvanceListener>();
 
@@ -32,7 +34,7 @@ export class Market {
   constructor(watermark = 0, firstTs = 0, generation = '') {
     this.wm = watermark;
     this.first = firstTs;
-    this.base = generation;
+    this.gen = generation;
   }
 
   get watermark(): number {
@@ -53,18 +55,23 @@ export class Market {
     return this.changes;
   }
   /**
-   * Names the store's contents beyond the watermark; changes when past data is revised (a cache-key part). It
-   * starts from the store's own `store_id.data_version`, so keys differ across rebuilt stores and offline revisions.
+   * Names the store's contents beyond the watermark; changes when past data is revised (a cache-key part, which
+   * cache/generation.ts narrows to the revisions a key's window meets). It starts from the store's own
+   * `store_id.data_version`, so keys differ across rebuilt stores and offline revisions.
    */
   get generation(): string {
-    return this.gen === 0 ? this.base : `${this.base}r${this.gen}`;
+    return this.gen;
   }
 
   /**
    * Records newly stored data. Returns whether anything changed: a watermark that does not move forward is ignored
-   * unless `revised` says older intervals were rewritten.
+   * unless `revised` says older intervals were rewritten; `span` the intervals the revision rewrote (absent: it may
+   * have changed any answer, as a new emission factor does).
    */
-  advance(watermark: number, opts: { firstTs?: number; revised?: boolean; generation?: string } = {}): boolean {
+  advance(
+    watermark: number,
+    opts: { firstTs?: number; revised?: boolean; span?: RevisedSpan; generation?: string } = {},
+  ): boolean {
     if (!Number.isInteger(watermark)) throw new TypeError(`watermark must be whole epoch seconds, got ${watermark}`);
     const moved = watermark > this.wm;
     // A generation given from outside (a cluster worker following its supervisor) replaces ours: a revision.
@@ -73,10 +80,8 @@ export class Market {
     if (!moved && !revised) return false;
     const previous = this.wm;
     if (moved) this.wm = watermark;
-    if (regenerated) {
-      this.base = opts.generation!;
-      this.gen = 0;
-    } else if (revised) this.gen++;
+    if (regenerated) this.gen = opts.generation!;
+    else if (revised) this.gen = withRevision(this.gen, opts.span);
     this.changes++;
     if (moved && previous <= 0) this.first = opts.firstTs ?? watermark;
     else if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;

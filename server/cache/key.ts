@@ -1,10 +1,13 @@
 // Canonical cache keys. A key names the question (kind + canonical params, relative ranges by name) and the
 // data it was answered from (the watermark), so a new interval changes every key that could change and no
-// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's:
-// a tab may hold a panel that follows the watermark whatever the window (tab.prices' forecast is the newest run);
-// its fixed panels keep fixed keys, so composing it again at a new interval is cache hits. A preset that reaches back
-// past the store's first interval is keyed as `all`: windows are clamped to the data held, so they answer alike.
+// entry needs a TTL. A fixed window that ends before the watermark cannot change: its key omits it. Never a tab's (a
+// tab may hold a panel that follows the watermark whatever the window: tab.prices' forecast is the newest run; its
+// fixed panels keep fixed keys, so composing it again at a new interval is cache hits), nor a kind that also reads
+// the latest data whatever its window (batteries.fleet's `now`: cache/generation.ts READS_LATEST). A preset that
+// reaches back past the store's first interval is keyed as `all`: windows are clamped to the data held, so they
+// answer alike.
 import { isTabKind, resolveWindow, type Kind, type ParamsOf, type RangePreset } from '../../shared/kinds.ts';
+import { keyGeneration, READS_LATEST } from './generation.ts';
 
 export interface CacheKey<K extends Kind = Kind> {
   kind: K;
@@ -20,13 +23,13 @@ export interface CacheKey<K extends Kind = Kind> {
 export interface KeyOptions {
   /**
    * Names the store's contents beyond the watermark (e.g. a back-fill import changes past data without moving
-   * the watermark). Empty by default.
+   * the watermark). Empty by default. A key carries only the revisions its answer can see (cache/generation.ts).
    */
   generation?: string;
   /**
    * The store's first interval: a range preset whose window starts at or before it answers exactly as `all` does
    * (server/catalogue/window.ts dataWindow clamps every window to the data held; a one-year store's `1y` is its `all`),
-   * so both share one key. Without it, every preset is its own key.
+   * so both share one key. Without it, every preset is its own key, and every revision in `generation` is seen.
    */
   firstTs?: number;
 }
@@ -42,10 +45,11 @@ export function makeKey<K extends Kind>(
   opts: KeyOptions = {},
 ): CacheKey<K> {
   const query = queryOf(kind, params);
-  const fixed = !isTabKind(kind) && isFixedPast(params, watermark);
+  const fixed = !isTabKind(kind) && READS_LATEST[kind] === undefined && isFixedPast(params, watermark);
   const stamp = fixed ? 'fixed' : `w${watermark}`;
-  const gen = opts.generation ? `g${opts.generation}|` : '';
-  const answered = opts.firstTs === undefined ? query : queryOf(kind, wholeStore(params, watermark, opts.firstTs));
+  const asked = opts.firstTs === undefined ? params : (wholeStore(params, watermark, opts.firstTs) as ParamsOf<K>);
+  const answered = asked === params ? query : queryOf(kind, asked);
+  const gen = opts.generation ? `g${keyGeneration(opts.generation, kind, asked, watermark, opts.firstTs)}|` : '';
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${answered}|${stamp}` };
 }
 

@@ -8,7 +8,13 @@
 // the first; that span's lowest E is taken as empty, so SOC(t) = E(t) − min(0, min E), capped at the storage MWh. No
 // losses are counted, so over long spans it drifts toward full; it never leaves 0..storage.
 import { REGIONS, type Region } from '../../shared/nem.ts';
-import type { BatteriesNow, BatteryKind, BatteryRow, SocSource } from '../../shared/kinds/batteries.ts';
+import {
+  FLEET_NOW_READS_S,
+  type BatteriesNow,
+  type BatteryKind,
+  type BatteryRow,
+  type SocSource,
+} from '../../shared/kinds/batteries.ts';
 import type { Resolution } from '../../shared/kinds.ts';
 import { column } from './columns.ts';
 import { QueryError } from './errors.ts';
@@ -59,7 +65,6 @@ WHERE ts = (SELECT max(ts) FROM gen_5m WHERE ts > $wm - 3600 AND ts <= $wm AND f
   AND fuel = 'Battery' AND ${IN_REGION} GROUP BY ts`;
 // AEMO's state of charge comes with NEXT_DAY_DISPATCH, a day after the intervals: the latest within a week, looked
 // for in the last NOW_SOC_FIRST_S first (it is almost always there; a week of unit_dispatch is ~3.5× the scan).
-const NOW_SOC_S = 7 * 86400;
 const NOW_SOC_FIRST_S = 2 * 86400;
 const NOW_SOC_SQL = `
 WITH d AS (SELECT d.ts, d.energy_storage, b.storage_mwh FROM unit_dispatch d JOIN (${STORED_FLEET}) b USING (duid)
@@ -180,7 +185,7 @@ async function fleetNow(ctx: QueryContext, region: string): Promise<BatteriesNow
         region,
       })
     )[0];
-  const soc = (await latest(NOW_SOC_FIRST_S)) ?? (await latest(NOW_SOC_S));
+  const soc = (await latest(NOW_SOC_FIRST_S)) ?? (await latest(FLEET_NOW_READS_S));
   return {
     ts: mw.ts,
     dischargingMw: round(mw.discharging, 0) as number,

@@ -41,4 +41,26 @@ describe('Coalescer', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(told).toHaveLength(1);
   });
+
+  it('waits for an ingest under way before the quiet period starts, but not past the longest wait', async () => {
+    const told: Batch[] = [];
+    const c = new Coalescer(async (b) => void told.push(b), 1000, 10_000);
+    c.add(batch('price', 0, 300, 1));
+    const end = c.begin(); // a month of SCADA takes longer than the quiet period
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(told).toEqual([]);
+    c.add(batch('scada', 0, 300, 2));
+    end();
+    end(); // ending twice counts once
+    await vi.advanceTimersByTimeAsync(900);
+    expect(told).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(told.map((b) => b.files)).toEqual([['price', 'scada']]);
+
+    c.add(batch('next', 600, 900, 1));
+    const slow = c.begin();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(told.map((b) => b.files)).toEqual([['price', 'scada'], ['next']]);
+    slow();
+  });
 });

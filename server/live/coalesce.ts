@@ -1,7 +1,8 @@
 // Batches that arrive one after another (a backfill through the admin ingest: a file every few seconds, each under the
 // watermark, so each a revision that retires every cached answer) are told to the pipeline as one: once they stop
-// coming (quietMs after the last) or maxMs after the first, whichever is sooner. Meanwhile the cache goes on serving
-// the answers it has; their rows are stored already, and answers catch up at the advance.
+// coming (quietMs after the last, with no file being ingested: a month's SCADA takes longer than quietMs) or maxMs
+// after the first, whichever is sooner. Meanwhile the cache goes on serving the answers it has; their rows are stored
+// already, and answers catch up at the advance.
 import { widen } from '../store/window.ts';
 import type { Batch } from './intake.ts';
 
@@ -10,6 +11,8 @@ export class Coalescer {
   private firstAt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Ingests under way (begin() without its end yet). */
+  private active = 0;
 
   constructor(
     private readonly tell: (batch: Batch) => Promise<void>,
@@ -28,8 +31,27 @@ export class Coalescer {
           window: p.window && batch.window ? widen(p.window, batch.window) : (p.window ?? batch.window),
         }
       : batch;
+    this.schedule();
+  }
+
+  /** An ingest starts whose batch may follow: no quiet period ends before the returned function is called. */
+  begin(): () => void {
+    this.active++;
+    this.schedule();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.active--;
+      this.schedule();
+    };
+  }
+
+  private schedule(): void {
     clearTimeout(this.timer);
-    const wait = Math.min(this.quietMs, this.firstAt + this.maxMs - performance.now());
+    if (!this.pending) return;
+    const left = this.firstAt + this.maxMs - performance.now();
+    const wait = this.active > 0 ? left : Math.min(this.quietMs, left);
     this.timer = setTimeout(() => void this.flush(), Math.max(0, wait));
   }
 

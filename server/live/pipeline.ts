@@ -9,6 +9,8 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath, Marks } from '../answer-path.ts';
 import { refreshHot } from '../warmup/run.ts';
+import type { RevisedSpan } from '../cache/generation.ts';
+import { TARGETS } from '../store/mms-tables.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
@@ -140,7 +142,8 @@ export class Pipeline {
       await within(ahead, deadline);
       await this.stage(at, deadline);
     }
-    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised })) return null;
+    const span = revised ? revisedSpan(batch) : undefined;
+    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised, span })) return null;
     // Taken now: the run the advance joined or started (a later interval's run is not this one's).
     const advanced = pusher.inProgress ? pusher.inProgress() : pusher.idle();
     const advancedWritten = advanced?.then(written);
@@ -319,4 +322,13 @@ export async function startLive(
         if (own) conn.closeSync();
       })()),
   };
+}
+
+/**
+ * The intervals a revising batch rewrote, when it wrote interval rows only (mms-tables.ts TARGETS: their rollups stay
+ * within a day of them); undefined when it may have changed answers anywhere (an emission factor, the registry).
+ */
+function revisedSpan(batch: Batch): RevisedSpan | undefined {
+  if (!batch.window || Object.keys(batch.rows).some((t) => !(t in TARGETS))) return undefined;
+  return batch.window;
 }

@@ -10,6 +10,13 @@ import { RANGES } from './window.ts';
 /** Where a state of charge comes from: AEMO's ENERGY_STORAGE, or SCADA integrated here (see battery.soc's about). */
 export type SocSource = 'aemo' | 'estimated';
 
+/**
+ * How far back from the watermark a fleet's `now` reads, whatever the window asked for (AEMO's state of charge comes a
+ * day late, so the latest within this): such an answer follows the watermark even over a past window (a cache key never
+ * fixed), and a revision this recent changes it.
+ */
+export const FLEET_NOW_READS_S = 7 * 86400;
+
 /** The fleet at the latest interval: what the NEM tab shows as "fleet battery state". */
 export interface BatteriesNow {
   /** The latest interval with battery SCADA (interval end). */
