@@ -18,12 +18,12 @@ export function newBucket(limit: RateLimit, now = performance.now()): Bucket {
   return { tokens: limit.burst, at: now };
 }
 
-/** Takes one token if there is one. */
-export function takeToken(bucket: Bucket, limit: RateLimit, now = performance.now()): boolean {
+/** Takes `n` tokens (one by default; a request that costs more than a frame's work, more) if there are that many. */
+export function takeToken(bucket: Bucket, limit: RateLimit, now = performance.now(), n = 1): boolean {
   const elapsed = Math.max(0, now - bucket.at) / 1000;
   bucket.tokens = Math.min(limit.burst, bucket.tokens + elapsed * limit.perSecond);
   bucket.at = now;
-  if (bucket.tokens < 1) return false;
-  bucket.tokens -= 1;
+  if (bucket.tokens < n) return false;
+  bucket.tokens -= n;
   return true;
 }

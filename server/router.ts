@@ -142,9 +142,11 @@ export class Router {
     const hub = this.o.alerts;
     const key = idKey(id);
     const previous = this.o.pusher.subscription(session, key);
-    if (previous) this.o.pusher.remove(session, previous);
-    else if (!hub.has(session, key)) this.checkRoom(session);
-    hub.subscribe(session, id, key, rules, since);
+    if (!previous && !hub.has(session, key)) this.checkRoom(session);
+    // A refused one (a bad since, a replay it cannot afford) leaves the subscription under this id, as bad params do.
+    hub.subscribe(session, id, key, rules, since, () => {
+      if (previous) this.o.pusher.remove(session, previous);
+    });
   }
 
   private checkRoom(session: Session): void {

@@ -14,9 +14,10 @@ import {
 } from '../../shared/kinds/alerts.ts';
 import { encode, type RequestId } from '../../shared/protocol.ts';
 import { canonicalJson } from '../cache/key.ts';
-import { badRequest } from '../errors.ts';
+import { badRequest, rateLimited } from '../errors.ts';
 import { Fanout, type Plan } from '../fanout.ts';
 import type { Market } from '../market.ts';
+import { takeToken, type RateLimit } from '../limiter.ts';
 import { metrics } from '../metrics.ts';
 import type { Session } from '../session.ts';
 import { NEWEST_SCAN, newestMatching, type AlertSource } from './event-ring.ts';
@@ -28,6 +29,12 @@ const MAX_REPLAY = 1000;
  * replayed, and events up to it are not sent again as they come. Further ahead it is foreign (a rebuilt store).
  */
 const AHEAD_S = 3600;
+/**
+ * Rule checks a replay makes per rate-limit token it costs: a replay over the whole ring with 16 rules (~160,000
+ * checks, milliseconds of the event loop) costs 16 frames' worth, so a socket re-subscribing with `since` in a loop
+ * cannot hold the event loop for other sockets (a reconnecting client pays it once, out of its burst).
+ */
+const CHECKS_PER_TOKEN = 10_000;
 
 interface AlertSub {
   id: RequestId;
@@ -39,6 +46,11 @@ interface AlertSub {
   cursor: number;
   /** Events up to this cursor were sent by another replica, one ahead of this (0: none). */
   sentElsewhere: number;
+  /**
+   * Its replay or a catch-up sent the events after cursor `from` of every publish up to number `through`: a fan-out
+   * of those still under way sends it only the ones at or before `from` (late notices), not the same events twice.
+   */
+  caught: { through: number; from: number };
 }
 
 interface Topic {
@@ -59,11 +71,17 @@ export class AlertHub {
   private readonly topics = new Map<string, Topic>();
   private readonly fanout: Fanout;
   private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0 });
+  /** Publishes so far: each is numbered, so a fan-out under way knows which sockets were caught up meanwhile. */
+  private published = 0;
+  /** The publish being written (fan-outs go in order: every one before it is written). */
+  private writing = 0;
 
   constructor(
     private readonly source: AlertSource,
     private readonly market: Market,
-    behindBytes: number,
+    private readonly behindBytes: number,
+    /** The sockets' frame rate limit, which replays are charged against (none: free). */
+    private readonly rate?: RateLimit,
   ) {
     this.fanout = new Fanout(behindBytes);
     source.onEvents((events) => void this.publish(events));
@@ -86,28 +104,36 @@ export class AlertHub {
   }
 
   /**
-   * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`.
+   * Sends the first result (replay) and registers the subscription; throws bad_request for a malformed `since`, and
+   * rate_limited when the socket cannot afford the replay's scan (the subscription under `idKey` is then kept).
    * `since`: the cursor of the last answer or push the client received (decimal digits), from any replica.
+   * `replacing`: ends another kind's subscription under `idKey`, once this one is accepted.
    */
-  subscribe(session: Session, id: RequestId, idKey: string, rules: AlertRule[], since: unknown): void {
-    let after: number | undefined;
-    if (since !== undefined) {
-      if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
-        throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
-      after = Number(since);
-    }
-    this.remove(session, idKey);
+  subscribe(
+    session: Session,
+    id: RequestId,
+    idKey: string,
+    rules: AlertRule[],
+    since: unknown,
+    replacing?: () => void,
+  ): void {
+    const after = parseSince(since);
     const cursor = this.source.cursor;
+    // No cursor, or one of another numbering (an older version's, a rebuilt store's): the newest events, and (with
+    // a cursor) a word that some may be missing.
+    const newest = after === undefined || this.foreign(after);
+    const r = newest ? { events: this.source.latest(NEWEST_SCAN), complete: false } : this.source.since(after);
+    const cost = Math.floor((r.events.length * Math.max(1, rules.length)) / CHECKS_PER_TOKEN);
+    if (this.rate && cost > 0 && !takeToken(session.bucket, this.rate, undefined, cost))
+      throw rateLimited(`a replay over ${r.events.length} events costs ${cost} frames of the rate limit; slow down`);
+    replacing?.();
+    this.remove(session, idKey);
     let answer: AlertsAnswer;
-    if (after === undefined || this.foreign(after))
-      // No cursor, or one of another numbering (an older version's, a rebuilt store's): the newest events, and
-      // (with a cursor) a word that some may be missing.
-      answer = { events: this.newest(rules), cursor, complete: after === undefined };
+    if (newest) answer = { events: newestMatching(r.events, rules), cursor, complete: after === undefined };
     else if (after >= cursor)
       // Nothing after it here (yet: another replica that is ahead named it): the events after it will come.
       answer = { events: [], cursor: after, complete: true };
     else {
-      const r = this.source.since(after);
       const matched = r.events.filter((e) => rulesMatch(rules, e));
       answer = {
         events: matched.slice(-MAX_REPLAY),
@@ -117,7 +143,9 @@ export class AlertHub {
     }
     const topic = `${canonicalJson(rules)}#${idKey}`;
     const sentElsewhere = after !== undefined && after > cursor && !this.foreign(after) ? after : 0;
-    const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere };
+    // Its replay stands for every publish so far, one still being written too: the client has the events it holds.
+    const caught = { through: this.published, from: -1 };
+    const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere, caught };
     let subs = this.bySession.get(session);
     if (!subs) this.bySession.set(session, (subs = new Map()));
     subs.set(idKey, sub);
@@ -144,22 +172,37 @@ export class AlertHub {
     for (const idKey of [...(this.bySession.get(session)?.keys() ?? [])]) this.remove(session, idKey);
   }
 
-  /** A socket that was behind has drained: send each of its subscriptions what it missed meanwhile. */
+  /**
+   * A socket that was behind has drained: send each of its subscriptions what it missed meanwhile, at most MAX_REPLAY
+   * events each (as a replay), and stop while it is behind again (the rest follows when it drains).
+   */
   drained(session: Session): void {
     if (session.stale || session.closed) return;
     for (const sub of this.bySession.get(session)?.values() ?? []) {
       if (sub.cursor >= this.source.cursor) continue;
+      if (session.bufferedAmount() > this.behindBytes) {
+        session.stale = true;
+        return;
+      }
       const r = this.source.since(sub.cursor);
-      const events = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
+      const matched = r.events.filter((e) => e.seq > sub.sentElsewhere && rulesMatch(sub.rules, e));
       const cursor = this.source.cursor;
-      if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete: r.complete })))
+      const events = matched.slice(-MAX_REPLAY);
+      const complete = r.complete && matched.length <= MAX_REPLAY;
+      if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
+        // Late notices (at or before its cursor) of a publish still to be written reach it there; an earlier
+        // replay or catch-up still stands for the publishes it covered that are not written yet.
+        const prior = sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
+        sub.caught = { through: this.published, from: Math.min(prior, sub.cursor) };
         sub.cursor = cursor;
+      }
     }
   }
 
   /** Pushes new events to every subscription whose rules match some; resolves once every socket is written. */
   publish(events: AlertEvent[]): Promise<PublishReport> {
     if (events.length === 0) return this.lastPublish;
+    const n = ++this.published;
     const cursor = this.source.cursor;
     const first = Math.min(...events.map((e) => e.seq));
     const sends: Promise<{ sent: number; skipped: number }>[] = [];
@@ -167,14 +210,23 @@ export class AlertHub {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
-      // The recipients now: one that subscribes while this is written got these events in its replay. One that
-      // came from a replica ahead of this one gets only the events it was not sent there.
-      const to: Session[] = [];
+      // One that came from a replica ahead of this one gets only the events it was not sent there, now.
+      const ahead = new Set<AlertSub>();
       for (const [s, sub] of t.subs)
-        if (sub.sentElsewhere < first) to.push(s);
-        else this.sendAfter(s, sub, matched, cursor);
+        if (sub.sentElsewhere >= first) {
+          ahead.add(sub);
+          this.sendAfter(s, sub, matched, cursor);
+        }
+      // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
+      // catch-up (it subscribed again, or drained) held these events gets only those it left out.
+      const unsent = (sub: AlertSub) =>
+        sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught.from) : matched;
+      const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
-        frameFor: () => frame,
+        frameFor: (s) => {
+          const left = unsent(t.subs.get(s)!);
+          return left === matched ? frame : this.frame('push', t.id, { events: left, cursor, complete: true });
+        },
         sent: (s) => {
           const sub = t.subs.get(s);
           if (sub && sub.cursor < cursor) sub.cursor = cursor;
@@ -195,6 +247,12 @@ export class AlertHub {
     return this.lastPublish;
   }
 
+  /** A topic's sockets for publish `n` as the fan-out comes to them (every publish before it is written by then). */
+  private *recipients(t: Topic, n: number, wanted: (sub: AlertSub) => boolean): Generator<Session> {
+    this.writing = Math.max(this.writing, n);
+    for (const [s, sub] of t.subs) if (wanted(sub)) yield s;
+  }
+
   /** A subscription sent some of `matched` by another replica: the rest, in a frame of its own. */
   private sendAfter(session: Session, sub: AlertSub, matched: AlertEvent[], cursor: number): void {
     if (session.stale) return; // caught up from its cursor when it drains
@@ -211,14 +269,18 @@ export class AlertHub {
     return after < MIN_CURSOR || cursorInterval(after) > this.market.watermark + AHEAD_S;
   }
 
-  private newest(rules: AlertRule[]): AlertEvent[] {
-    return newestMatching(this.source.latest(NEWEST_SCAN), rules);
-  }
-
   private frame(t: 'result' | 'push', id: RequestId, data: AlertsAnswer): Uint8Array {
     // A copy: encode returns a view into msgpackr's reused buffer, and fan-out writes the frame later.
     return new Uint8Array(
       encode({ t, id, kind: 'alerts', data, meta: { cache: 'lru', ms: 0, watermark: this.market.iso } }),
     );
   }
+}
+
+/** The `since` of an `alerts` subscription (undefined: none); throws bad_request for anything but a cursor. */
+function parseSince(since: unknown): number | undefined {
+  if (since === undefined) return undefined;
+  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since)))
+    throw badRequest('since must be the cursor of the last alerts answer or push (decimal digits)');
+  return Number(since);
 }

@@ -99,6 +99,10 @@ describe('alerts', () => {
       // Nothing fires for data older than the watermark at boot.
       const first = await a.request('sub', 'alerts', { rules: RULES }, 'a');
       expect(first.data).toEqual({ events: [], cursor: 0, complete: true });
+      // A bad since under the id of another subscription is refused and leaves that one in place, as bad params do.
+      expect((await a.request('sub', 'prices.current', {}, 'pc')).t).toBe('result');
+      a.send({ t: 'sub', id: 'pc', kind: 'alerts', params: {}, since: '-1' });
+      expect(await a.next((f) => f.id === 'pc')).toMatchObject({ t: 'error', code: 'bad_request' });
 
       // $100 everywhere (re-armed), then $400..404: one price.above $300 event per region, in one push.
       drop(w0 + 300, 100);
@@ -108,6 +112,7 @@ describe('alerts', () => {
         REGIONS.map((r, i) => ['price.above', r, 300, 400 + i, w0 + 600]),
       );
       const cursor1 = p1.data.cursor as number;
+      expect((await a.next(isPush('pc'))).kind).toBe('prices.current');
 
       // Hovering at $410: nothing. A notice created after the watermark: one event, the next push.
       drop(w0 + 900, 410);

@@ -306,6 +306,57 @@ describe('fair gate', () => {
     expect(() => new Gate(2, 10, 5, 1)).toThrow(RangeError);
   });
 
+  it('never runs more than appMax, nor app work beside an interactive question, whatever the mix (seeded)', async () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const g = new Gate(1, 1000, Number.POSITIVE_INFINITY, 2);
+    const pool = { background: true, width: 2 };
+    const refresh = { background: true, idle: true, width: 2 };
+    const sessions = [{}, {}, {}];
+    const owners: GateOwner[] = [pool, refresh, ...sessions];
+    const running = new Map<number, { app: boolean; done: () => void }>();
+    const violations: string[] = [];
+    let n = 0;
+    const task = (i: number) => (owner: GateOwner) =>
+      new Promise<void>((resolve) => {
+        const app = owner.background === true;
+        running.set(i, { app, done: resolve });
+        const apps = [...running.values()].filter((r) => r.app).length;
+        const asked = running.size - apps;
+        if (running.size > g.appMax) violations.push(`${running.size} running`);
+        if (asked > g.max) violations.push(`${asked} interactive running`);
+        if (app && running.size > g.max && asked > 0) violations.push('app work beside an interactive question');
+      });
+    const all: Promise<void>[] = [];
+    const tickets: { join(o: GateOwner[]): void }[] = [];
+    for (let step = 0; step < 400; step++) {
+      const r = rand(10);
+      if (r < 5) {
+        const t = g.enter([owners[rand(owners.length)]], task(n++), rand(3) === 0 ? sessions[0] : undefined);
+        tickets.push(t);
+        all.push(t.promise);
+      } else if (r < 6 && tickets.length > 0) tickets[rand(tickets.length)].join([owners[rand(owners.length)]]);
+      else if (running.size > 0) {
+        const ids = [...running.keys()];
+        const id = ids[rand(ids.length)];
+        running.get(id)!.done();
+        running.delete(id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    while (running.size > 0 || g.queued > 0) {
+      for (const [id, t] of running) {
+        t.done();
+        running.delete(id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(all);
+    expect(violations).toEqual([]);
+    expect(n).toBeGreaterThan(150);
+    expect([g.running, g.queued, g.ownerCount]).toEqual([0, 0, 0]);
+  });
+
   it('caps the questions one owner has open and forgets owners once they have none', () => {
     const g = new Gate(1, 1000, 2);
     const owner = {};
