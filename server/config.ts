@@ -260,7 +260,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     default: BUDGET.maxColdQueries,
     parse: int(1, 256),
   },
-  appSlots: { env: 'APP_SLOTS', flag: 'app-slots', default: Math.min(2, cpus().length), parse: int(1, 256) },
+  appSlots: { env: 'APP_SLOTS', flag: 'app-slots', default: 1, parse: int(1, 256) },
   maxQueuedQueries: { env: 'MAX_QUEUED_QUERIES', flag: 'max-queued-queries', default: 2000, parse: int(0, 1_000_000) },
   maxSessionQueue: { env: 'MAX_SESSION_QUEUE', flag: 'max-session-queue', default: 64, parse: int(1, 1_000_000) },
   idleTimeoutS: {
