@@ -49,7 +49,9 @@ export function makeKey<K extends Kind>(
   const stamp = fixed ? 'fixed' : `w${watermark}`;
   const asked = opts.firstTs === undefined ? params : (wholeStore(params, watermark, opts.firstTs) as ParamsOf<K>);
   const answered = asked === params ? query : queryOf(kind, asked);
-  const gen = opts.generation ? `g${keyGeneration(opts.generation, kind, asked, watermark, opts.firstTs)}|` : '';
+  const gen = opts.generation
+    ? `g${keyGeneration(opts.generation, kind, asked, watermark, opts.firstTs, answered)}|`
+    : '';
   return { kind, params, watermark: fixed ? null : watermark, query, text: `${gen}${answered}|${stamp}` };
 }
 
