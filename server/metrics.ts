@@ -156,6 +156,9 @@ export const metrics = {
   }),
 };
 
+/** Frames written into sockets (the session counts its sends, the fan-out its writes once per push). */
+export const framesOut = metrics.wsMessages.labels({ direction: 'out' });
+
 const DUCK_MEMORY_SQL = 'SELECT sum(memory_usage_bytes)::DOUBLE AS bytes FROM duckdb_memory()';
 /** A sample older than this is refreshed when /healthz reads it (in the background: health stays synchronous). */
 const DUCK_MEMORY_STALE_MS = 5000;

@@ -6,7 +6,7 @@ import type { ConnHolder } from './conn-holder.ts';
 import type { ConnLane } from './lane.ts';
 import { newBucket, type Bucket, type RateLimit } from './limiter.ts';
 import type { Logger } from './log.ts';
-import { metrics } from './metrics.ts';
+import { framesOut, metrics } from './metrics.ts';
 import type { WebSocket } from './uws.ts';
 
 /** What uWS keeps per socket: only the id; the Session lives in the Sessions map. */
@@ -16,7 +16,6 @@ export interface SocketData {
 
 /** uWS send() statuses. */
 const DROPPED = 2;
-const framesOut = metrics.wsMessages.labels({ direction: 'out' });
 
 export class Session implements ConnHolder {
   readonly bucket: Bucket;
