@@ -79,6 +79,11 @@ export class Answerer {
     };
   }
 
+  /** The cache a kind's answers go through: none for a kind never cached (its contract says why). */
+  protected cacheFor(kind: Kind): TieredCache | undefined {
+    return UNCACHED.has(kind) ? undefined : this.cache;
+  }
+
   /** The cache key `answer` uses right now (or at `at`). */
   keyFor<K extends Kind>(kind: K, params: ParamsOf<K>, at?: Marks): CacheKey<K> {
     return keyAt(kind, params, at ?? this.market);
@@ -118,7 +123,7 @@ export class Answerer {
       watermark: s.watermark,
       version: s.version,
     });
-    const cache = UNCACHED.has(kind) ? undefined : this.cache;
+    const cache = this.cacheFor(kind);
     // A client's own question makes it hot; a tab's panels and the app's work (pushes, warmup, refresh) do not.
     const hit = cache?.get(key, !question && !isBackground(helpers));
     if (hit) return done(hit.bytes, hit.tier);

@@ -1,7 +1,7 @@
 // A worker's answer path: its own LRU and the shared LMDB first, then the supervisor, which owns the only DuckDB
 // in the deployment (DuckDB lets one process write a database file, and two instances of one file in one process
 // do not see each other's writes; measured). Identical misses in this worker are asked once.
-import { UNCACHED, type Kind, type ParamsOf } from '../../shared/kinds.ts';
+import type { Kind, ParamsOf } from '../../shared/kinds.ts';
 import type { CacheTier } from '../../shared/protocol.ts';
 import { Answerer, type Answer, type Marks } from '../answer.ts';
 import type { TieredCache } from '../cache/tiered.ts';
@@ -43,7 +43,7 @@ export class RemoteAnswerer extends Answerer {
     const { watermark, generation } = at ?? this.mkt;
     const key = this.keyFor(kind, params, at);
     // Alerts change without the watermark moving (a notice, the events of the interval just stored): never cached.
-    const cache = UNCACHED.has(kind) ? undefined : this.cache;
+    const cache = this.cacheFor(kind);
     const hit = cache?.get(key);
     if (hit) return { dataBytes: hit.bytes, tier: hit.tier, ms: performance.now() - t0, watermark, version };
     // The caps of one process: per socket (MAX_SESSION_QUEUE), and on the questions this worker has asked the
