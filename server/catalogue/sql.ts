@@ -1,12 +1,13 @@
 // The one way handlers talk to DuckDB: SQL text is fixed at module load, user values are bound as parameters.
-// Results come back columnar (DuckDB's own column reader), so no row objects are built for big series.
+// Results come back columnar (read-columns.ts reads the chunks' memory), so no row objects are built for big series.
 import {
   listValue,
   type DuckDBConnection,
+  type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
-  type DuckDBResultReader,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { readColumns, rowsOf } from './read-columns.ts';
 
 export type Cols = Record<string, unknown[]>;
 /** Named parameters ($name in the SQL); every name must appear in the statement. */
@@ -14,12 +15,12 @@ export type Params = Record<string, DuckDBValue>;
 
 /** Runs `sql` with bound `values` ($name) and returns one JS array per selected column. */
 export async function columns<T extends Cols>(conn: DuckDBConnection, sql: string, values: Params = {}): Promise<T> {
-  return (await run(conn, sql, values)).getColumnsObjectJS() as T;
+  return (await readColumns(await run(conn, sql, values))) as T;
 }
 
 /** Runs `sql` and returns row objects: for small answers (a few hundred rows) where rows read better. */
 export async function rows<T>(conn: DuckDBConnection, sql: string, values: Params = {}): Promise<T[]> {
-  return (await run(conn, sql, values)).getRowObjectsJS() as T[];
+  return rowsOf(await readColumns(await run(conn, sql, values))) as T[];
 }
 
 /** A guard: the catalogue has a few dozen statements; beyond this many, new ones run unprepared. */
@@ -36,11 +37,11 @@ export function keepStatements(conn: DuckDBConnection): void {
 }
 
 // One statement at a time per connection (the lane's rule) keeps bind-then-run of a shared statement safe.
-async function run(conn: DuckDBConnection, sql: string, values: Params): Promise<DuckDBResultReader> {
+async function run(conn: DuckDBConnection, sql: string, values: Params): Promise<DuckDBMaterializedResult> {
   const statements = kept.get(conn);
-  if (!statements) return conn.runAndReadAll(sql, values);
+  if (!statements) return conn.run(sql, values);
   let prepared = statements.get(sql);
-  if (!prepared && statements.size >= MAX_KEPT) return conn.runAndReadAll(sql, values);
+  if (!prepared && statements.size >= MAX_KEPT) return conn.run(sql, values);
   if (!prepared) {
     prepared = conn.prepare(sql);
     statements.set(sql, prepared);
@@ -49,7 +50,7 @@ async function run(conn: DuckDBConnection, sql: string, values: Params): Promise
   const statement = await prepared;
   statement.clearBindings();
   if (Object.keys(values).length > 0) statement.bind(values);
-  return statement.runAndReadAll();
+  return statement.run();
 }
 
 /** A VARCHAR[] parameter, for `list_contains($n, region)` filters. */
