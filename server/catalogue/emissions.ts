@@ -4,14 +4,14 @@
 import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { Column } from '../../shared/kinds/series.ts';
 import type { EmissionsKind, EmissionsStationRow } from '../../shared/kinds/emissions.ts';
-import { column, DIGITS, pivot } from './columns.ts';
+import { column, DIGITS, pivotQuery } from './columns.ts';
 import { emissionsCompare } from './emissions-compare.ts';
 import { REGION_FILTER } from './generation.ts';
 import type { Handler } from './handler.ts';
 import { intensityOf, mwhSql, rollupMwhSql } from './measures.ts';
 import { unitTotalsSql } from './stations.ts';
 import { sumSql } from '../store/fixed-sum.ts';
-import { columns, round, rows, textList } from './sql.ts';
+import { round, rows, textList } from './sql.ts';
 import { rooftopMark } from './rooftop-mark.ts';
 import { dataWindow, exactUnionSql, exactWindow, genSourceSql, perRes, rollupCut, seriesWindow } from './window.ts';
 
@@ -41,16 +41,19 @@ const emitted = (c: Column) => c.some((v) => v !== null && v !== 0);
 export const emissions = {
   async 'emissions.history'(ctx, p) {
     const sw = seriesWindow(ctx, p);
-    const c = await columns<{ ts: number[]; name: string[]; value: number[] }>(ctx.conn, HISTORY_SQL[sw.res], {
-      first: sw.first,
-      last: sw.last,
-      region: p.region,
-      ...rollupCut(ctx, sw.res),
-    });
+    const [tonnes, ratio] = await pivotQuery<Fuel | 'intensity'>(
+      ctx.conn,
+      HISTORY_SQL[sw.res],
+      { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) },
+      sw,
+      [
+        { value: 'value', order: FUELS, digits: DIGITS.tonnes },
+        { value: 'value', order: ['intensity'], digits: DIGITS.intensity },
+      ],
+    );
     const series: Partial<Record<Fuel, Column>> = {};
-    for (const [fuel, col] of Object.entries(pivot(sw, c, FUELS, DIGITS.tonnes)) as [Fuel, Column][])
-      if (emitted(col)) series[fuel] = col;
-    const intensity = pivot(sw, c, ['intensity'] as const, DIGITS.intensity).intensity;
+    for (const [fuel, col] of Object.entries(tonnes) as [Fuel, Column][]) if (emitted(col)) series[fuel] = col;
+    const intensity = ratio.intensity as Column | undefined;
     const [total] = await rows<{ t: number; mwh: number }>(ctx.conn, TOTALS_SQL, {
       ...exactWindow(sw).params,
       region: p.region,

@@ -4,7 +4,7 @@
 import { FUELS, type Fuel } from '../../shared/nem.ts';
 import type { FuelRow, GenerationKind } from '../../shared/kinds/generation.ts';
 import type { Column } from '../../shared/kinds/series.ts';
-import { DIGITS, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
+import { DIGITS, HOURS, hourColumns, hourSql, pivot, pivotQuery } from './columns.ts';
 import type { Handler } from './handler.ts';
 import { mwhSql, priceReceived, renewableSharePct, renewableShareSql, rollupMwhSql } from './measures.ts';
 import { priceColumn } from './prices.ts';
@@ -79,7 +79,6 @@ SELECT ts, fuel AS name, ${sumSql('gen_mw')} AS value FROM ${genSourceSql(r)}
 WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} AND fuel NOT IN ('Rooftop Solar', 'Transmission') GROUP BY ALL`,
 );
 
-type Long = { ts: number[]; name: string[]; value: number[] };
 const byFuel = (a: { fuel: string }, b: { fuel: string }) =>
   FUELS.indexOf(a.fuel as Fuel) - FUELS.indexOf(b.fuel as Fuel);
 
@@ -87,12 +86,13 @@ export const generation = {
   async 'generation.byFuel'(ctx, p) {
     const sw = seriesWindow(ctx, p);
     const region = p.region;
-    const c = await columns<Long>(ctx.conn, SERIES_SQL[sw.res], {
-      first: sw.first,
-      last: sw.last,
-      region,
-      ...rollupCut(ctx, sw.res),
-    });
+    const [series] = await pivotQuery(
+      ctx.conn,
+      SERIES_SQL[sw.res],
+      { first: sw.first, last: sw.last, region, ...rollupCut(ctx, sw.res) },
+      sw,
+      [{ value: 'value', order: FUELS, digits: DIGITS.regionMw }],
+    );
     const price = await priceColumn(ctx, sw, region);
     const ex = exactWindow(sw);
     const t = await rows<{ fuel: Fuel; mwh: number; gen_mwh: number; revenue: number }>(ctx.conn, TABLE_SQL, {
@@ -110,7 +110,7 @@ export const generation = {
     }));
     return {
       time: sw.times,
-      series: pivot(sw, c, FUELS, DIGITS.regionMw),
+      series,
       unit: 'MW',
       resolution: sw.res,
       price,
@@ -177,13 +177,13 @@ export const generation = {
     });
     const capacityMw: Partial<Record<Fuel, number>> = {};
     for (const x of cap.sort(byFuel)) capacityMw[x.fuel] = round(x.cap) as number;
-    const c = await columns<Long>(ctx.conn, UTILISATION_SQL[sw.res], {
-      first: sw.first,
-      last: sw.last,
-      region: p.region,
-      ...rollupCut(ctx, sw.res),
-    });
-    const mw = pivot(sw, c, FUELS, 6);
+    const [mw] = await pivotQuery(
+      ctx.conn,
+      UTILISATION_SQL[sw.res],
+      { first: sw.first, last: sw.last, region: p.region, ...rollupCut(ctx, sw.res) },
+      sw,
+      [{ value: 'value', order: FUELS, digits: 6 }],
+    );
     const series: Partial<Record<Fuel, Column>> = {};
     for (const [fuel, col] of Object.entries(mw) as [Fuel, Column][]) {
       const capMw = capacityMw[fuel];

@@ -4,7 +4,7 @@ import type { Resolution } from '../../shared/kinds.ts';
 import { REGIONS, type Region, type RegionChoice } from '../../shared/nem.ts';
 import { PRICE_BANDS, type PriceKind, type PriceNow, type PriceStatsRow } from '../../shared/kinds/prices.ts';
 import type { Column } from '../../shared/kinds/series.ts';
-import { column, HOURS, hourColumns, hourSql, pivot } from './columns.ts';
+import { column, HOURS, hourColumns, hourSql, pivotQuery } from './columns.ts';
 import type { Handler, QueryContext } from './handler.ts';
 import { avgSql, sumSql } from '../store/fixed-sum.ts';
 import { demandWeightedSql } from './measures.ts';
@@ -84,12 +84,14 @@ export const prices = {
 
   async 'prices.history'(ctx, p) {
     const sw = seriesWindow(ctx, p);
-    const c = await columns<{ ts: number[]; name: string[]; value: number[] }>(ctx.conn, HISTORY_SQL[sw.res], {
-      lo: sw.lo,
-      hi: sw.hi,
-      regions: textList(p.regions),
-    });
-    return { time: sw.times, series: pivot(sw, c, p.regions), unit: UNIT, resolution: sw.res };
+    const [series] = await pivotQuery(
+      ctx.conn,
+      HISTORY_SQL[sw.res],
+      { lo: sw.lo, hi: sw.hi, regions: textList(p.regions) },
+      sw,
+      [{ value: 'value', order: p.regions, digits: 2 }],
+    );
+    return { time: sw.times, series, unit: UNIT, resolution: sw.res };
   },
 
   async 'prices.stats'(ctx, p) {

@@ -108,20 +108,48 @@ const READERS: Partial<Record<DuckDBTypeId, () => ColumnReader>> = {
 /** Every column of `result` by (deduplicated) name, as getColumnsObjectJS would give it. */
 export async function readColumns(result: DuckDBMaterializedResult): Promise<Record<string, unknown[]>> {
   const names = result.deduplicatedColumnNames();
-  const readers = names.map((_, c) => READERS[result.columnTypeId(c)]?.() ?? readOther);
+  const readers = readersOf(result);
   const chunks = await result.fetchAllChunks();
   // Arrays of their final length: growing them by push costs ~3× as much per value.
   const total = chunks.reduce((s, chunk) => s + chunk.rowCount, 0);
   const cols = names.map((): Out => new Array(total));
   let at = 0;
   for (const chunk of chunks) {
-    const n = chunk.rowCount;
-    for (let c = 0; c < names.length; c++) {
-      readers[c](duckdb.data_chunk_get_vector(chunk.chunk, c), n, cols[c], at, chunk, c);
-    }
-    at += n;
+    for (let c = 0; c < names.length; c++)
+      readers[c](duckdb.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount, cols[c], at, chunk, c);
+    at += chunk.rowCount;
   }
   return Object.fromEntries(names.map((name, c) => [name, cols[c]]));
+}
+
+/**
+ * The same values a chunk (≤ 2048 rows) at a time, for a caller that folds them into its own arrays: `visit` gets the
+ * named columns' values for rows 0 .. n-1 in arrays reused from one chunk to the next (no copy of the whole result).
+ */
+export async function eachChunk<C extends string>(
+  result: DuckDBMaterializedResult,
+  columns: readonly C[],
+  visit: (cols: Record<C, unknown[]>, n: number) => void,
+): Promise<void> {
+  const names = result.deduplicatedColumnNames();
+  const index = columns.map((name) => {
+    const c = names.indexOf(name);
+    if (c < 0) throw new Error(`eachChunk: no column ${name} in the result (${names.join(', ')})`);
+    return c;
+  });
+  const readers = readersOf(result);
+  const scratch = columns.map((): Out => []);
+  const cols = Object.fromEntries(columns.map((name, k) => [name, scratch[k]])) as Record<C, unknown[]>;
+  for (const chunk of await result.fetchAllChunks()) {
+    index.forEach((c, k) =>
+      readers[c](duckdb.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount, scratch[k], 0, chunk, c),
+    );
+    visit(cols, chunk.rowCount);
+  }
+}
+
+function readersOf(result: DuckDBMaterializedResult): ColumnReader[] {
+  return result.deduplicatedColumnNames().map((_, c) => READERS[result.columnTypeId(c)]?.() ?? readOther);
 }
 
 /** The same result as row objects (keys in column order), as getRowObjectsJS would give them. */

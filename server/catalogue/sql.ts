@@ -7,7 +7,7 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { readColumns, rowsOf } from './read-columns.ts';
+import { eachChunk, readColumns, rowsOf } from './read-columns.ts';
 
 export type Cols = Record<string, unknown[]>;
 /** Named parameters ($name in the SQL); every name must appear in the statement. */
@@ -21,6 +21,20 @@ export async function columns<T extends Cols>(conn: DuckDBConnection, sql: strin
 /** Runs `sql` and returns row objects: for small answers (a few hundred rows) where rows read better. */
 export async function rows<T>(conn: DuckDBConnection, sql: string, values: Params = {}): Promise<T[]> {
   return rowsOf(await readColumns(await run(conn, sql, values))) as T[];
+}
+
+/**
+ * Runs `sql` and hands the named columns to `visit` a chunk at a time (arrays reused between chunks): for long results
+ * folded straight into an answer's own arrays (columns.ts, pivotQuery), with no copy of the whole result.
+ */
+export async function eachRows<C extends string>(
+  conn: DuckDBConnection,
+  sql: string,
+  values: Params,
+  names: readonly C[],
+  visit: (cols: Record<C, unknown[]>, n: number) => void,
+): Promise<void> {
+  await eachChunk(await run(conn, sql, values), names, visit);
 }
 
 /** A guard: the catalogue has a few dozen statements; beyond this many, new ones run unprepared. */
