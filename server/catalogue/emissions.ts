@@ -10,18 +10,19 @@ import { REGION_FILTER } from './generation.ts';
 import type { Handler } from './handler.ts';
 import { intensityOf, mwhSql, rollupMwhSql } from './measures.ts';
 import { unitTotalsSql } from './stations.ts';
-import { sumSql } from '../store/fixed-sum.ts';
+import { fixedSumSql, fromFixedSql, sumSql } from '../store/fixed-sum.ts';
 import { round, rows, textList } from './sql.ts';
 import { rooftopMark } from './rooftop-mark.ts';
 import { dataWindow, exactUnionSql, exactWindow, genSourceSql, perRes, rollupCut, seriesWindow } from './window.ts';
 
-// Per fuel and bucket the tonnes; per bucket (name 'intensity') tonnes ÷ MWh generated.
+// Per fuel and bucket the tonnes; per bucket (name 'intensity') tonnes ÷ MWh generated, adding up the per-fuel exact
+// fixed-point sums (the same bits as summing the rows: fixed-sum.ts), so the rows are grouped once.
 const HISTORY_SQL = perRes(
   (r) => `
-WITH g AS (SELECT ts, fuel, co2, ${r === '5m' ? mwhSql('gen_mw') : rollupMwhSql('gen_mw')} AS mwh FROM ${genSourceSql(r)}
-  WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER})
-SELECT ts, fuel AS name, ${sumSql('co2')} AS value FROM g GROUP BY ALL
-UNION ALL SELECT ts, 'intensity' AS name, ${sumSql('co2')} / nullif(${sumSql('mwh')}, 0) AS value FROM g GROUP BY ts`,
+WITH f AS (SELECT ts, fuel, ${fixedSumSql('co2')} AS co2, ${fixedSumSql(r === '5m' ? mwhSql('gen_mw') : rollupMwhSql('gen_mw'))} AS mwh
+  FROM ${genSourceSql(r)} WHERE ts BETWEEN $first AND $last AND ${REGION_FILTER} GROUP BY ALL)
+SELECT ts, fuel AS name, ${fromFixedSql('co2')} AS value FROM f
+UNION ALL SELECT ts, 'intensity' AS name, ${fromFixedSql('sum(co2)')} / nullif(${fromFixedSql('sum(mwh)')}, 0) AS value FROM f GROUP BY ts`,
 );
 
 const TOTALS_SQL = `

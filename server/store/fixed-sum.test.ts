@@ -1,7 +1,7 @@
 // The fixed-point aggregates: exact where a float sum is not, whatever the order, with SQL's NULL rules.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { avgSql, sumSql } from './fixed-sum.ts';
+import { avgSql, fixedSumSql, fromFixedSql, sumSql } from './fixed-sum.ts';
 
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -48,5 +48,18 @@ describe('sumSql / avgSql', () => {
     const sql = `SELECT g, ${sumSql('x')} AS s, ${avgSql('x')} AS a FROM t GROUP BY g ORDER BY g`;
     const first = JSON.stringify((await conn.runAndReadAll(sql)).getRowsJS());
     for (let i = 0; i < 5; i++) expect(JSON.stringify((await conn.runAndReadAll(sql)).getRowsJS())).toBe(first);
+  });
+
+  it("gives sumSql's bits in two steps: per-group fixed sums, then their sum (NULL groups and all-NULL too)", async () => {
+    const rows = `(SELECT (i % 13)::INTEGER AS g, CASE WHEN i % 11 = 0 OR i % 13 = 5 THEN NULL
+      ELSE (hash(i) % 2000000) / 997.0 - 900 END AS x FROM range(50000) r(i)) v`;
+    const once = await one(
+      `SELECT ${sumSql('x')} AS s, ${sumSql('x', 'g > 6')} AS f, ${sumSql('x', 'g = 5')} AS n FROM ${rows}`,
+    );
+    const twice = await one(`SELECT ${fromFixedSql('sum(p)')} AS s, ${fromFixedSql('sum(p) FILTER (WHERE g > 6)')} AS f,
+      ${fromFixedSql('sum(p) FILTER (WHERE g = 5)')} AS n FROM (SELECT g, ${fixedSumSql('x')} AS p FROM ${rows} GROUP BY g)`);
+    expect(twice).toEqual(once);
+    expect(once.n).toBeNull();
+    expect(typeof once.s).toBe('number');
   });
 });

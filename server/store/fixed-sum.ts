@@ -15,7 +15,19 @@ const filtered = (agg: string, filter?: string) => (filter ? `${agg} FILTER (WHE
 
 /** SQL aggregate: Σ x as DOUBLE, the same whatever the order of the rows; NULL when no row counts. */
 export function sumSql(x: string, filter?: string): string {
-  return `((${filtered(`sum(((${x}) * ${SCALE})::BIGINT)`, filter)})::DOUBLE / ${SCALE})`;
+  return fromFixedSql(fixedSumSql(x, filter));
+}
+
+/**
+ * The two halves of sumSql, for a sum taken in two steps: fixedSumSql is Σ x in whole millionths (an exact HUGEINT),
+ * so summing those partial sums again (`sum(p)`) gives exactly the integer one pass over the rows would, and
+ * fromFixedSql of it the same DOUBLE as sumSql. One grouping can then feed both a per-group and a total answer.
+ */
+export function fixedSumSql(x: string, filter?: string): string {
+  return filtered(`sum(((${x}) * ${SCALE})::BIGINT)`, filter);
+}
+export function fromFixedSql(fixed: string): string {
+  return `((${fixed})::DOUBLE / ${SCALE})`;
 }
 
 /** SQL aggregate: the mean of the non-NULL x, order-independent like sumSql; NULL when there are none. */
