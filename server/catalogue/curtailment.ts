@@ -13,7 +13,7 @@ import {
 } from '../../shared/kinds/curtailment.ts';
 import { column, DIGITS, HOURS, hourSql } from './columns.ts';
 import type { Handler, QueryContext } from './handler.ts';
-import { avgSql, sumSql } from '../store/fixed-sum.ts';
+import { avgSql, fixedSumSql, fromFixedSql, sumSql } from '../store/fixed-sum.ts';
 import { columns, round, rows, textList, IN_REGION } from './sql.ts';
 import { mwhSql, percentOf } from './measures.ts';
 import { bucketSql, dataWindow, exactUnionSql, exactWindow, perRes, seriesWindow } from './window.ts';
@@ -66,17 +66,21 @@ async function form(
 }
 
 // The series' buckets (means of the per-interval sums over the regions) and, in a row with a NULL ts, the totals
-// over the exact window ($from, $to]: one pass over the rows for both.
+// over the exact window ($from, $to]: one grouping by interval feeds both, the totals adding its exact fixed-point
+// sums (the same bits as summing the rows: fixed-sum.ts).
 const HISTORY_SQL = bothForms((regionRows) =>
   perRes(
     (res) => `
 WITH ${regionRows},
-t AS (SELECT ts, ${sumSql('wu')} AS wu, ${sumSql('wc')} AS wc, ${sumSql('su')} AS su, ${sumSql('sc')} AS sc FROM per GROUP BY ts)
+f AS (SELECT ts, ${fixedSumSql('wu')} AS wu, ${fixedSumSql('wc')} AS wc, ${fixedSumSql('su')} AS su, ${fixedSumSql('sc')} AS sc,
+  ${fixedSumSql(WIND)} AS wcurt, ${fixedSumSql(SOLAR)} AS scurt FROM per GROUP BY ts),
+t AS (SELECT ts, ${fromFixedSql('wu')} AS wu, ${fromFixedSql('wc')} AS wc, ${fromFixedSql('su')} AS su, ${fromFixedSql('sc')} AS sc FROM f)
 SELECT ${bucketSql(res)} AS ts, ${avgSql('wu')} AS wu, ${avgSql('wc')} AS wc, ${avgSql('su')} AS su, ${avgSql('sc')} AS sc,
   NULL::DOUBLE AS wcurt, NULL::DOUBLE AS scurt FROM t GROUP BY ALL
 UNION ALL
-SELECT NULL, ${sumSql('wu')} / 12.0, NULL, ${sumSql('su')} / 12.0, NULL, ${sumSql(WIND)} / 12.0, ${sumSql(SOLAR)} / 12.0
-FROM per WHERE ts > $from AND ts <= $to`,
+SELECT NULL, ${fromFixedSql('sum(wu)')} / 12.0, NULL, ${fromFixedSql('sum(su)')} / 12.0, NULL, ${fromFixedSql('sum(wcurt)')} / 12.0,
+  ${fromFixedSql('sum(scurt)')} / 12.0
+FROM f WHERE ts > $from AND ts <= $to`,
   ),
 );
 
@@ -94,7 +98,7 @@ WITH ${regionRows}
 SELECT p.rrp < 0 AS negative, count(*)::INTEGER AS intervals,
   coalesce(${sumSql('coalesce(wu, 0) + coalesce(su, 0)')}, 0) / 12.0 AS available,
   coalesce(${sumSql(WIND)}, 0) / 12.0 AS wind, coalesce(${sumSql(SOLAR)}, 0) / 12.0 AS solar
-FROM per JOIN (SELECT ts, region, rrp FROM price WHERE ts > $lo AND ts <= $hi) p USING (ts, region) GROUP BY ALL`,
+FROM per JOIN (SELECT ts, region, rrp FROM price WHERE ts > $lo AND ts <= $hi AND ${IN_REGION}) p USING (ts, region) GROUP BY ALL`,
 );
 
 // Whole NEM days from the unit_curtailment_1d rollup, the partial days at either edge from unit_dispatch.
