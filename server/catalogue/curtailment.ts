@@ -98,7 +98,7 @@ WITH ${regionRows}
 SELECT p.rrp < 0 AS negative, count(*)::INTEGER AS intervals,
   coalesce(${sumSql('coalesce(wu, 0) + coalesce(su, 0)')}, 0) / 12.0 AS available,
   coalesce(${sumSql(WIND)}, 0) / 12.0 AS wind, coalesce(${sumSql(SOLAR)}, 0) / 12.0 AS solar
-FROM per JOIN (SELECT ts, region, rrp FROM price WHERE ts > $lo AND ts <= $hi AND ${IN_REGION}) p USING (ts, region) GROUP BY ALL`,
+FROM per JOIN (SELECT ts, region, rrp FROM price WHERE ts > $lo AND ts <= $hi) p USING (ts, region) GROUP BY ALL`,
 );
 
 // Whole NEM days from the unit_curtailment_1d rollup, the partial days at either edge from unit_dispatch.
