@@ -3,8 +3,9 @@
 // The CSV is spooled to a scratch file (it usually comes out of a zip; DuckDB cannot read zip members), its header
 // read by the same MmsParser, its columns found by the same names (mms-tables.ts sourceFields), and its rows handed to
 // the same Stage as the row parser's (as a query over the table DuckDB read them into: a file of one CSV is then never
-// copied into the staging table), so everything after staging (latest revision, apply, rollups) is shared. The bulk path takes only the plain case: one table, rows of its I row's width, a footer, every value
-// well formed. Anything else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
+// copied into the staging table), so everything after staging (latest revision, apply, rollups) is shared. The bulk
+// path takes only the plain case: one table, rows of its I row's width, a footer, every value well formed. Anything
+// else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
 // the spooled file with the row parser, whose answer (rows, notes, error and its line) is then the file's.
 import { open, truncate } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -145,7 +146,8 @@ export async function bulkStage(
     FROM ${rowsTable}`)
     ).getRowObjectsJS()[0];
     // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
-    if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines) return { staged: null, footer };
+    if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines)
+      return { staged: null, footer };
     const n = Number(check.n);
     if (n > 0) {
       // Keys are trimmed as the row parser trims them, once per distinct name rather than once per row; a blank one
@@ -182,7 +184,8 @@ export async function bulkStage(
     stats.blank += Number(check.blank);
     return { staged: { target, table: tableName(table), rows: n }, footer };
   } finally {
-    if (!kept) await conn.run(`DROP TABLE IF EXISTS temp.main.${rowsTable}; DROP TABLE IF EXISTS temp.main.${codesTable}`);
+    if (!kept)
+      await conn.run(`DROP TABLE IF EXISTS temp.main.${rowsTable}; DROP TABLE IF EXISTS temp.main.${codesTable}`);
   }
 }
 

@@ -79,6 +79,12 @@ export interface ImportOptions {
   bulkMinBytes?: number;
   /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
   forecastDays?: number;
+  /**
+   * Leaves the rollups of what a file writes noted pending (rollups.ts markRollupsPending) for the caller to compute
+   * once after many files (a backfill: refreshPendingRollups at its end) instead of after each; a crash before then
+   * leaves them for openStore.
+   */
+  deferRollups?: boolean;
 }
 
 /**
@@ -288,7 +294,8 @@ export class FileImport {
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
     let to = -Infinity;
-    const rollLater = (report.bulk ?? 0) > 0;
+    const defer = this.opts.deferRollups === true;
+    const rollLater = defer || (report.bulk ?? 0) > 0;
     await inTransaction(conn, async () => {
       // Changed CDEII factors change past emissions too: every stored answer may change.
       if (this.factors.size > 0) {
@@ -312,7 +319,7 @@ export class FileImport {
       const forecasts = live.filter(hasRun) as ForecastTable[];
       if (forecasts.length > 0) await pruneForecasts(conn, this.opts.forecastDays ?? DEFAULT_FORECAST_DAYS, forecasts);
     });
-    if (rollLater) await inTransaction(conn, () => refreshPendingRollups(conn));
+    if (rollLater && !defer) await inTransaction(conn, () => refreshPendingRollups(conn));
     return report;
   }
 
@@ -339,10 +346,7 @@ export class FileImport {
         // an appender that failed mid-chunk cannot flush; the table is dropped below anyway
       }
     }
-    const tables = [
-      ...TARGET_NAMES.flatMap((t) => [...this.stages[t].tables, `ingest_fin_${t}`]),
-      'ingest_dict',
-    ];
+    const tables = [...TARGET_NAMES.flatMap((t) => [...this.stages[t].tables, `ingest_fin_${t}`]), 'ingest_dict'];
     await this.conn.run(tables.map((t) => `DROP TABLE IF EXISTS temp.main.${t};`).join('\n'));
   }
 }
