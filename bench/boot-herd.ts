@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { isTabKind } from '../shared/kinds.ts';
-import { decode, encode } from '../shared/protocol.ts';
+import { encode } from '../shared/protocol.ts';
+import { msgpackHead } from './frame-head.ts';
 import { metricSum, parseMetrics } from '../soak/server-probe.ts';
 import { spawnServer } from '../soak/spawn-server.ts';
 import { warmList } from '../server/warmup/list.ts';
@@ -18,6 +19,8 @@ interface Herd {
   p50: number;
   p99: number;
   errors: number;
+  /** Answers by where they came from (meta.cache: lru, lmdb, db, …). */
+  from: Record<string, number>;
 }
 
 /** The tabs as a dashboard opens them: the warmup list's first 42, every tab kind × region at the default range. */
@@ -30,6 +33,7 @@ const tabQuestions = () =>
 async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
   const tabs = tabQuestions();
   const times: number[] = [];
+  const from: Record<string, number> = {};
   let errors = 0;
   await Promise.all(
     Array.from(
@@ -51,9 +55,12 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
               const timer = setTimeout(() => done(false), 60_000);
               ws.on('open', () => ws.send(encode({ t: 'query', id: 1, kind: q.kind, params: q.params })));
               ws.on('message', (data: Buffer) => {
-                const f = decode(data) as { t: string };
+                // The head only: 1,000 tab answers decoded whole in this one process would time the client's decoding.
+                const f = msgpackHead(data);
                 if (f.t === 'hello') return;
                 clearTimeout(timer);
+                const source = f.meta?.cache ?? f.t;
+                from[source] = (from[source] ?? 0) + 1;
                 done(f.t === 'result');
               });
               ws.on('error', () => {
@@ -67,8 +74,11 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
     ),
   );
   times.sort((a, b) => a - b);
-  return { p50: r2(pct(times, 50)), p99: r2(pct(times, 99)), errors };
+  return { p50: r2(pct(times, 50)), p99: r2(pct(times, 99)), errors, from };
 }
+
+const summary = (h: Herd) =>
+  `p50 ${h.p50} ms, p99 ${h.p99} ms, ${h.errors} errors; answers from ${JSON.stringify(h.from)}`;
 
 /** Waits (at most a minute) until the hot refresh has recomputed `n` answers since start, then a second more. */
 async function refreshed(base: string, n: number): Promise<void> {
@@ -101,7 +111,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     let empty: Herd;
     try {
       empty = await herd(server.url, n, 1000);
-      ctx.log(`boot-herd: ${name}: empty cache p99 ${empty.p99} ms, ${empty.errors} errors`);
+      ctx.log(`boot-herd: ${name}: empty cache ${summary(empty)}`);
       // An interval passes and the hot refresh recomputes the tabs at it, so the restart finds them in LMDB.
       await refreshed(server.base, tabQuestions().length);
     } finally {
@@ -110,7 +120,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     server = await spawnServer(opts);
     try {
       const restarted = await herd(server.url, n, 1000);
-      ctx.log(`boot-herd: ${name}: restarted on LMDB p99 ${restarted.p99} ms, ${restarted.errors} errors`);
+      ctx.log(`boot-herd: ${name}: restarted on LMDB ${summary(restarted)}`);
       out[name] = { empty, restarted };
     } finally {
       await server.stop();

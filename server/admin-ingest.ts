@@ -75,12 +75,8 @@ export function adminIngest(o: AdminIngestOptions): AdminIngest {
       return refuse('403 Forbidden', 'the admin ingest answers loopback callers only (set ADMIN_TOKEN for others)');
     if (!tokenMatches(token, bearerToken(req.getHeader('authorization')) ?? null))
       return refuse('401 Unauthorized', `Authorization: Bearer <token> wanted (DATA_DIR/${ADMIN_FILE})`);
-    let name = '';
-    try {
-      name = decodeURIComponent(req.getQuery('name') ?? '');
-    } catch {
-      // a malformed %-escape: refused below as a bad name
-    }
+    // uWS decodes the value (%23 → #): decoding it again would read a name's own % as an escape.
+    const name = req.getQuery('name') ?? '';
     if (!NAME.test(name)) return refuse('400 Bad Request', 'name= must be a .zip or .csv file name, no path');
     const declared = Number(req.getHeader('content-length') || NaN);
     if (!(declared >= 0)) return refuse('411 Length Required', 'Content-Length wanted');

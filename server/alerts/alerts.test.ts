@@ -10,6 +10,7 @@ import { openTestStore, type TestStore } from '../../test/util/synthetic-data.ts
 import { ask } from '../../test/util/catalogue.ts';
 import { ingestFiles } from '../store/ingest.ts';
 import { readWatermark } from '../store/db.ts';
+import { REGIONS } from '../../shared/nem.ts';
 import { AlertLog } from './alert-log.ts';
 import { derive, deriveIntervalEvents, seedCarried } from './derive.ts';
 import { storeEvents } from './event-store.ts';
@@ -109,6 +110,47 @@ describe('deriving events', () => {
     expect(new Set(once.map((e) => e.type))).toEqual(
       new Set(['price.above', 'price.negative', 'price.record', 'demand.record']),
     );
+  });
+
+  it('on random walks in every region, commits of random sizes fire what one pass fires, and the walk its crossings', async () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const n = 80;
+    // Prices that visit every band: negative, near $300, spikes to $1,000–$17,000, and calm; demand sometimes blank.
+    const walks = REGIONS.map(() =>
+      Array.from({ length: n }, () => {
+        const x = rnd();
+        return x < 0.1 ? -40 + rnd() * 55 : x < 0.3 ? 240 + rnd() * 120 : x < 0.4 ? 900 + rnd() * 16000 : rnd() * 300;
+      }),
+    );
+    const values = walks.flatMap((w, r) =>
+      w.map((p, i) => `(${T0 + 300 * (i + 1)}, '${REGIONS[r]}', ${p}, ${rnd() < 0.1 ? 'NULL' : 1000 + rnd() * 900})`),
+    );
+    await store.conn.run(`INSERT INTO price VALUES ${values.join(', ')}`);
+    const hi = T0 + 300 * n;
+    // From the third interval: two before it, so there is a maximum to beat (none: no record fires).
+    const once = await deriveIntervalEvents(store.conn, T0 + 600, hi);
+    let carried = await seedCarried(store.conn, T0 + 600);
+    const stepwise = [];
+    for (let lo = T0 + 600; lo < hi;) {
+      const next = Math.min(hi, lo + 300 * Math.ceil(rnd() * 5));
+      const r = await derive(store.conn, lo, next, carried);
+      stepwise.push(...r.events);
+      carried = r.after;
+      lo = next;
+    }
+    expect(stepwise).toEqual(once);
+    REGIONS.forEach((region, r) => {
+      // The crossings of the third interval on, with the hysteresis of the two before (the walk's from the first).
+      const crossed = once.filter(
+        (e) => e.region === region && (e.type === 'price.above' || e.type === 'price.negative'),
+      );
+      const expected = walk(walks[r])
+        .filter((x) => x.i >= 2)
+        .map((x) => [T0 + 300 * (x.i + 1), x.level]);
+      expect(crossed.map((e) => [e.time, e.level])).toEqual(expect.arrayContaining(expected));
+      expect(crossed).toHaveLength(expected.length);
+    });
   });
 
   it("fires administered pricing and suspension when AEMO's flag turns on, not while it stays on", async () => {
