@@ -133,7 +133,7 @@ export async function bulkStage(
     }
     const keys = fields.keys.map((_, k) => `k${k}`);
     const values = fields.values.map((_, v) => `v${v}`);
-    // `distinct` counts the (interval, key as written) pairs by their 64-bit hash: fewer than the rows kept when a
+    // `pairs` counts the (interval, key as written) pairs by their 64-bit hash: fewer than the rows kept when a
     // pair repeats (or, rarely, two hashes collide: then the latest-revision pass only runs needlessly).
     const check = (
       await conn.runAndReadAll(`SELECT count(*) FILTER (alien)::INTEGER AS alien,
@@ -142,7 +142,7 @@ export async function bulkStage(
       count(*) FILTER (keep AND (ts IS NULL
         OR ${values.map((v) => `NOT coalesce(isfinite(${v}), TRUE)`).join(' OR ')}))::INTEGER AS bad,
       count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total,
-      count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS distinct
+      count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS pairs
     FROM ${rowsTable}`)
     ).getRowObjectsJS()[0];
     // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
@@ -170,7 +170,7 @@ export async function bulkStage(
       // A repeated (interval, key) needs the latest-revision pass: a pair counted twice, or two names written
       // differently that trim to one. Time order is not checked: AEMO's files are in it, and a file that is not is
       // stored right, only less compactly.
-      const repeats = Number(check.distinct) < n || new Set(trimmed).size < trimmed.length;
+      const repeats = Number(check.pairs) < n || new Set(trimmed).size < trimmed.length;
       const base = stage.count;
       const cols = stage.columnNames;
       const joins = keys.map((k, i) => `JOIN ${codesTable} c${i} ON c${i}.s = b.${k}`).join(' ');
