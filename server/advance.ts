@@ -19,6 +19,11 @@ interface Spliceable {
   columns?: readonly string[];
   /** Fields about the latest interval whatever the window (taken from the slice). */
   latest?: readonly string[];
+  /**
+   * Top-level objects keyed like `series` whose entries hold these columns aligned with `time` (spliced) besides
+   * fields that are the same for any window (taken from the slice).
+   */
+  perSeries?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -30,6 +35,7 @@ export const SPLICEABLE: Partial<Record<Kind, Spliceable>> = {
   'demand.history': {},
   'renewables.share': {},
   'batteries.fleet': { columns: ['socMwh', 'storageMwh'], latest: ['now'] },
+  'interconnectors.flows': { perSeries: { links: ['exportLimit', 'importLimit'] } },
 };
 
 /** Intervals back a cached answer is looked for (a feed catching up after an outage hands over a dozen at once). */
@@ -120,11 +126,41 @@ export async function advanceAnswer(
       const col = splice(old[k], tail[k]);
       if (!col) return undefined;
       out[k] = col;
+    } else if (spec.perSeries?.[k]) {
+      const entries = splicePerSeries(old[k], tail[k], spec.perSeries[k], splice);
+      if (!entries) return undefined;
+      out[k] = entries;
     } else if (spec.latest?.includes(k)) out[k] = tail[k];
     else if (k === 'unit' || k === 'resolution') {
       if (old[k] !== tail[k]) return undefined;
       out[k] = old[k];
     } else return undefined;
+  }
+  return out;
+}
+
+type Entries = Record<string, Record<string, unknown>>;
+
+/** `old` and `tail`'s entries (the same names) with `fields` spliced and the rest taken from the tail's. */
+function splicePerSeries(
+  old: unknown,
+  tail: unknown,
+  fields: readonly string[],
+  splice: (a: unknown, b: unknown) => unknown[] | undefined,
+): Entries | undefined {
+  const a = old as Entries;
+  const b = tail as Entries;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return undefined;
+  if (!sameKeys(Object.keys(a), Object.keys(b))) return undefined;
+  const out: Entries = {};
+  for (const [name, entry] of Object.entries(b)) {
+    const spliced = { ...entry };
+    for (const f of fields) {
+      const col = splice(a[name][f], entry[f]);
+      if (!col) return undefined;
+      spliced[f] = col;
+    }
+    out[name] = spliced;
   }
   return out;
 }

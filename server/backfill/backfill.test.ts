@@ -80,6 +80,15 @@ const opts = (conn: DuckDBConnection, dir: string): BackfillOptions => ({
   now: () => NOW,
   http: { retryBaseMs: 5, retries: 1 },
 });
+/** Every row of every table the ingest writes, rollups included, sorted: two stores compare row for row. */
+async function contents(conn: DuckDBConnection): Promise<Record<string, unknown[][]>> {
+  const tables = (
+    await conn.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND table_name <> 'meta'")
+  ).getRowsJS();
+  const out: Record<string, unknown[][]> = {};
+  for (const [t] of tables) out[String(t)] = (await conn.runAndReadAll(`SELECT * FROM ${t} ORDER BY ALL`)).getRowsJS();
+  return out;
+}
 const one = async (conn: DuckDBConnection, sql: string) => (await conn.runAndReadAll(sql)).getRowsJS()[0];
 const snapshot = (conn: DuckDBConnection, where = 'TRUE') =>
   Promise.all(
@@ -151,6 +160,47 @@ describe('backfill', () => {
     const fetched = site.requests.slice(before).filter((r) => /\.zip$/.test(r));
     expect(fetched).toEqual([expect.stringContaining('DISPATCHPRICE')]);
     expect((await one(conn, 'SELECT count(*)::INT FROM price'))[0]).toBeGreaterThan(0);
+  });
+
+  it('rolls up once at its end what file-by-file ingest rolls up after each file, in any order, run twice or stopped', async () => {
+    const files = mmsdmFiles().filter((f) => !f.name.includes('TRADINGPRICE'));
+    const ref = await store('rollups-ref');
+    expect(
+      (
+        await ingestFiles(
+          ref,
+          files.map((f) => f.path),
+        )
+      ).rejected,
+    ).toBe(0);
+    const expected = await contents(ref);
+    expect(expected.gen_5m.length).toBeGreaterThan(0);
+    expect(expected.unit_1d.length).toBeGreaterThan(0);
+
+    const backfilled = await store('rollups-backfill');
+    const s = await backfill({ ...opts(backfilled, 'dl-rollups'), months: [APRIL] });
+    expect(s).toMatchObject({ ingested: files.length, failed: [] });
+    expect(await contents(backfilled)).toEqual(expected);
+
+    // The files the other way round, twice over: the same store.
+    const twice = await store('rollups-twice');
+    const into = intoStore(twice, tmp);
+    for (const f of [...files].reverse().concat(files)) await into(f.path, f.name);
+    await into.finish!();
+    expect(await contents(twice)).toEqual(expected);
+
+    // Stopped before its end: the rollups are noted pending, and the next openStore computes them.
+    const stopped = await store('rollups-stopped');
+    const cut = intoStore(stopped, tmp);
+    for (const f of files) await cut(f.path, f.name);
+    expect(await one(stopped, "SELECT count(*)::INT FROM meta WHERE key = 'rollups_pending'")).toEqual([1]);
+    const s0 = stores.pop()!;
+    s0.conn.closeSync();
+    s0.instance.closeSync();
+    const { instance } = await openStore({ dataDir: join(tmp, 'rollups-stopped'), threads: 2 });
+    const reopened = await instance.connect();
+    stores.push({ instance, conn: reopened });
+    expect(await contents(reopened)).toEqual(expected);
   });
 
   it('says what is wrong with a damaged done.json and starts over instead of stopping', async () => {

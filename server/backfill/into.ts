@@ -5,7 +5,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ADMIN_FILE } from '../admin-ingest.ts';
+import { inTransaction } from '../store/db.ts';
 import { ingestFiles } from '../store/ingest.ts';
+import { refreshPendingRollups } from '../store/rollups.ts';
 
 /** Why a file was not stored; `bad` when the file is to blame (a re-run downloads it again), else it is kept. */
 export class IngestRefused extends Error {
@@ -18,16 +20,29 @@ export class IngestRefused extends Error {
 }
 
 /** Stores one downloaded file; resolves with rows per table, or throws IngestRefused having stored nothing. */
-export type Ingester = (path: string, name: string) => Promise<Record<string, number>>;
+export interface Ingester {
+  (path: string, name: string): Promise<Record<string, number>>;
+  /** Called once after the last file: work left for the end of the backfill. */
+  finish?: () => Promise<void>;
+}
 
+/**
+ * Into the store itself. The rollups are computed once at the end for every interval the files wrote, not after each
+ * file (a month's price file and its SCADA file would each roll the month up); until then the window is noted pending
+ * in the store, so a backfill killed before its end leaves it for the next openStore.
+ */
 export function intoStore(conn: DuckDBConnection, scratchDir: string): Ingester {
-  return async (path) => {
-    const report = await ingestFiles(conn, [path], undefined, { scratchDir });
+  const ingest: Ingester = async (path) => {
+    const report = await ingestFiles(conn, [path], undefined, { scratchDir, deferRollups: true });
     const bad = report.files.find((f) => f.error);
     // Not what was asked for (an error page served as 200, a cut-off zip): a re-run downloads it again.
     if (bad) throw new IngestRefused(bad.error!, true);
     return report.rows;
   };
+  ingest.finish = async () => {
+    await inTransaction(conn, () => refreshPendingRollups(conn));
+  };
+  return ingest;
 }
 
 export interface ServerAddress {

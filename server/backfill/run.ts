@@ -1,7 +1,8 @@
 // Runs a backfill: lists what the plan names (plan.ts), downloads each file it has not ingested before (streamed to
 // disk as NAME.part, renamed when whole), ingests it into the store, and records it in DIR/done.json, so a re-run —
 // after a kill, a failed download or a rejected file — fetches and ingests only what is missing. Files are deleted
-// once ingested unless `keep`. One request at a time, each with a timeout and retries (server/live/http-get.ts).
+// once ingested unless `keep`. One request at a time, each with a timeout and retries (server/live/http-get.ts); the
+// next file downloads while one is ingested.
 import {
   createWriteStream,
   existsSync,
@@ -108,10 +109,29 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     seconds: 0,
   };
   let rows = 0;
+  // The next file downloads while one is ingested (DuckDB's work): still one request at a time. Resolves true when
+  // it was downloaded now rather than found on disk.
+  const fetchFile = (t: Target): Promise<boolean> => {
+    const path = join(o.dir, localName(t.name));
+    const fetched = existsSync(path) ? Promise.resolve(false) : download(t.url, path, http).then(() => true);
+    fetched.catch(() => {}); // awaited in its turn, where a failure is that file's
+    return fetched;
+  };
+  let fetching = todo.length > 0 ? fetchFile(todo[0]) : undefined;
   for (const [i, t] of todo.entries()) {
     const path = join(o.dir, localName(t.name));
     try {
-      if (!existsSync(path)) await download(t.url, path, http);
+      let fresh: boolean | undefined;
+      try {
+        fresh = await fetching;
+      } finally {
+        fetching = i + 1 < todo.length ? fetchFile(todo[i + 1]) : undefined;
+      }
+      if (http.signal.aborted) {
+        // Stopped (a kill): nothing more is ingested, and a file fetched ahead counts as not fetched.
+        if (fresh) rmSync(path, { force: true });
+        throw http.signal.reason instanceof Error ? http.signal.reason : new Error('stopped');
+      }
       summary.bytes += statSync(path).size;
       let stored: Record<string, number>;
       try {
@@ -144,6 +164,10 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
       rows,
       etaS: (elapsed / (i + 1)) * (todo.length - i - 1),
     });
+  }
+  if (o.ingest.finish) {
+    log('rolling up what was ingested');
+    await o.ingest.finish();
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;

@@ -106,6 +106,47 @@ describe('bulk CSV path', () => {
     expect(bulk[0].rows).toEqual({ regionsum: 5 });
   });
 
+  it('takes a zip of several CSVs of one table, bulk and not, and keys written two ways, as the row parser', async () => {
+    const at = (m: number) => `2026/04/01 00:${String(m).padStart(2, '0')}:00`;
+    // Plain: one interval's NSW1 twice, written with and without spaces (the later row wins).
+    const first = csv(SUM_I, [
+      sum(at(5), 'NSW1', '0', '50'),
+      sum(at(5), ' NSW1', '0', '51'),
+      sum(at(10), 'QLD1', '0', '7'),
+    ]);
+    // Plain, after it: revises QLD1 at 00:10 and adds 00:15.
+    const second = csv(SUM_I, [sum(at(10), 'QLD1', '0', '8'), sum(at(15), 'QLD1', '0', '9')]);
+    // Not plain (a second table): the row parser's rows land beside the bulk ones and revise NSW1 at 00:05 again.
+    const mixed =
+      csv(SUM_I, [sum(at(5), 'NSW1', '0', '52')]).replace(/C,"END OF REPORT".*\r\n$/, '') +
+      `${SUM_I.replace(',9,', ',8,')}\r\n${sum(at(20), 'SA1', '0', '3').replace(',9,', ',8,')}\r\nC,"END OF REPORT",7\r\n`;
+    const zip = (name: string, members: Record<string, string>) => {
+      const path = join(tmp, name);
+      writeFileSync(path, zipSync(Object.fromEntries(Object.entries(members).map(([m, t]) => [m, strToU8(t)]))));
+      return path;
+    };
+    const { bulk } = await both([
+      zip('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE01#202604010000.zip', { 'A.CSV': first, 'B.CSV': second }),
+      zip('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE02#202604010000.zip', { 'A.CSV': first, 'C.CSV': mixed }),
+      zip('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE03#202604010000.zip', { 'C.CSV': mixed, 'B.CSV': second }),
+      zip('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE04#202604010000.zip', { 'A.CSV': first }),
+    ]);
+    expect(bulk.map((r) => r.bulk)).toEqual([2, 1, 1, 1]);
+    expect(bulk.map((r) => r.rows)).toEqual([{ regionsum: 3 }, { regionsum: 3 }, { regionsum: 4 }, { regionsum: 2 }]);
+
+    // A bad CSV after a bulk one: the file is refused whole, and the bulk CSV's tables are dropped with it.
+    const bad = csv(SUM_I, [sum(at(25), 'NSW1', '0', 'abc')]);
+    const refused = await both([
+      zip('PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE05#202604010000.zip', { 'A.CSV': first, 'D.CSV': bad }),
+    ]);
+    expect(refused.bulk[0].error).toMatch(/line \d+/);
+    const conn = opened[opened.length - 1].conn;
+    expect((await conn.runAndReadAll('SELECT count(*)::INT FROM regionsum')).getRowsJS()).toEqual([[0]]);
+    expect((await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() WHERE temporary')).getRowsJS()).toEqual(
+      [],
+    );
+  });
+
   it('gives a bad or cut-off file the row parser’s error, storing nothing', async () => {
     const ok = sum('2026/04/01 00:05:00', 'NSW1', '0', '50');
     const texts = {

@@ -1,16 +1,17 @@
 // The bulk path for large CSVs (a month of MMSDM: 4.9 M SCADA rows): DuckDB's own CSV reader parses the rows, in
 // parallel and natively, instead of the row parser (mms.ts) looping over them in JavaScript, which is ~10x slower.
 // The CSV is spooled to a scratch file (it usually comes out of a zip; DuckDB cannot read zip members), its header
-// read by the same MmsParser, its columns found by the same names (mms-tables.ts sourceFields), and its rows staged
-// into the same staging table as the row parser's, so everything after staging (latest revision, apply, rollups)
-// is shared. The bulk path takes only the plain case: one table, rows of its I row's width, a footer, every value
-// well formed. Anything else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
+// read by the same MmsParser, its columns found by the same names (mms-tables.ts sourceFields), and its rows handed to
+// the same Stage as the row parser's (as a query over the table DuckDB read them into: a file of one CSV is then never
+// copied into the staging table), so everything after staging (latest revision, apply, rollups) is shared. The bulk
+// path takes only the plain case: one table, rows of its I row's width, a footer, every value well formed. Anything
+// else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
 // the spooled file with the row parser, whose answer (rows, notes, error and its line) is then the file's.
 import { open, truncate } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NEM_OFFSET_S } from '../../shared/nem.ts';
 import { type MmsTable, MmsParser, tableName } from './mms.ts';
-import { type SinkStats, type SourceFields, TARGETS, type Target, sourceFields } from './mms-tables.ts';
+import { type SinkStats, type SourceFields, type Target, sourceFields } from './mms-tables.ts';
 import type { Dict, Stage } from './staging.ts';
 import type { LineGuard } from './ingest-limits.ts';
 
@@ -118,62 +119,74 @@ export async function bulkStage(
     await fh.close();
   }
   await truncate(s.path, s.footerAt);
-  const cut = { staged: null, footer };
+  const target = fields.src.target;
+  const stage = stages[target];
+  // The rows stay in these tables until the file is applied (Stage.addBulk): dropped here unless handed over.
+  const rowsTable = `${stage.table}_bulk${stage.bulkCount}`;
+  const codesTable = `${stage.table}_codes${stage.bulkCount}`;
+  let kept = false;
   try {
-    await conn.run(readSql(s.path, table, fields));
-  } catch {
-    return cut; // DuckDB's reader refused a row: the row parser says which and why
-  }
-  const keys = fields.keys.map((_, k) => `k${k}`);
-  const values = fields.values.map((_, v) => `v${v}`);
-  const check = (
-    await conn.runAndReadAll(`SELECT count(*) FILTER (alien)::INTEGER AS alien,
+    try {
+      await conn.run(readSql(rowsTable, s.path, table, fields));
+    } catch {
+      return { staged: null, footer }; // DuckDB's reader refused a row: the row parser says which and why
+    }
+    const keys = fields.keys.map((_, k) => `k${k}`);
+    const values = fields.values.map((_, v) => `v${v}`);
+    // `pairs` counts the (interval, key as written) pairs by their 64-bit hash: fewer than the rows kept when a
+    // pair repeats (or, rarely, two hashes collide: then the latest-revision pass only runs needlessly).
+    const check = (
+      await conn.runAndReadAll(`SELECT count(*) FILTER (alien)::INTEGER AS alien,
       count(*) FILTER (NOT alien AND NOT iv_ok)::INTEGER AS intervention,
       count(*) FILTER (NOT alien AND iv_ok AND v0 IS NULL)::INTEGER AS blank,
       count(*) FILTER (keep AND (ts IS NULL
         OR ${values.map((v) => `NOT coalesce(isfinite(${v}), TRUE)`).join(' OR ')}))::INTEGER AS bad,
-      count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total
-    FROM ingest_bulk`)
-  ).getRowObjectsJS()[0];
-  // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
-  if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines) return cut;
-  const n = Number(check.n);
-  const target = fields.src.target;
-  const stage = stages[target];
-  if (n > 0) {
-    // Keys are trimmed as the row parser trims them, once per distinct name rather than once per row; a blank one is
-    // not the plain case.
-    const names = (
-      await conn.runAndReadAll(
-        `SELECT DISTINCT k FROM (${keys.map((k) => `SELECT ${k} AS k FROM ingest_bulk WHERE keep`).join(' UNION ALL ')})`,
-      )
-    ).getRowsJS();
-    if (names.some(([k]) => k === null || String(k).trim() === '')) return cut;
-    await conn.run('CREATE OR REPLACE TEMP TABLE ingest_bulk_codes (code INTEGER, s VARCHAR)');
-    const app = await conn.createAppender('ingest_bulk_codes', 'main', 'temp');
-    for (const [k] of names) {
-      app.appendInteger(dict.code(String(k).trim()));
-      app.appendVarchar(String(k));
-      app.endRow();
+      count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total,
+      count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS pairs
+    FROM ${rowsTable}`)
+    ).getRowObjectsJS()[0];
+    // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
+    if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines)
+      return { staged: null, footer };
+    const n = Number(check.n);
+    if (n > 0) {
+      // Keys are trimmed as the row parser trims them, once per distinct name rather than once per row; a blank one
+      // is not the plain case.
+      const names = (
+        await conn.runAndReadAll(
+          `SELECT DISTINCT k FROM (${keys.map((k) => `SELECT ${k} AS k FROM ${rowsTable} WHERE keep`).join(' UNION ALL ')})`,
+        )
+      ).getRowsJS();
+      const trimmed = names.map(([k]) => (k === null ? '' : String(k).trim()));
+      if (trimmed.some((k) => k === '')) return { staged: null, footer };
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${codesTable} (code INTEGER, s VARCHAR)`);
+      const app = await conn.createAppender(codesTable, 'main', 'temp');
+      names.forEach(([k], i) => {
+        app.appendInteger(dict.code(trimmed[i]));
+        app.appendVarchar(String(k));
+        app.endRow();
+      });
+      app.closeSync();
+      // A repeated (interval, key) needs the latest-revision pass: a pair counted twice, or two names written
+      // differently that trim to one. Time order is not checked: AEMO's files are in it, and a file that is not is
+      // stored right, only less compactly.
+      const repeats = Number(check.pairs) < n || new Set(trimmed).size < trimmed.length;
+      const base = stage.count;
+      const cols = stage.columnNames;
+      const joins = keys.map((k, i) => `JOIN ${codesTable} c${i} ON c${i}.s = b.${k}`).join(' ');
+      const select = `SELECT b.ts AS ${cols[0]}, ${keys.map((_, i) => `c${i}.code AS ${cols[1 + i]}`).join(', ')},
+      ${values.map((v, i) => `b.${v} AS ${cols[1 + keys.length + i]}`).join(', ')}, b.lc AS lc, ${base} + 1 + b.rowid AS seq
+      FROM ${rowsTable} b ${joins} WHERE b.keep`;
+      stage.addBulk({ select, tables: [rowsTable, codesTable] }, Number(check.total), repeats);
+      kept = true;
     }
-    app.closeSync();
-    const base = stage.count;
-    const joins = keys.map((k, i) => `JOIN ingest_bulk_codes c${i} ON c${i}.s = b.${k}`).join(' ');
-    await conn.run(`INSERT INTO ${stage.table} SELECT b.ts, ${keys.map((_, i) => `c${i}.code`).join(', ')},
-      ${values.map((v) => `b.${v}`).join(', ')}, b.lc, ${base} + 1 + b.rowid
-      FROM ingest_bulk b ${joins} WHERE b.keep`);
-    // A repeated (interval, key) needs the latest-revision pass; found on the staged codes (integers group fast).
-    // Time order is not checked: AEMO's files are in it, and a file that is not is stored right, only less compactly.
-    const keyCols = TARGETS[target].keys.join(', ');
-    const repeats = (
-      await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (SELECT ts, ${keyCols} FROM ${stage.table}
-        WHERE seq > ${base} GROUP BY ALL HAVING count(*) > 1)`)
-    ).getRowObjectsJS()[0].n;
-    stage.addStaged(Number(check.total), Number(repeats) > 0);
+    stats.intervention += Number(check.intervention);
+    stats.blank += Number(check.blank);
+    return { staged: { target, table: tableName(table), rows: n }, footer };
+  } finally {
+    if (!kept)
+      await conn.run(`DROP TABLE IF EXISTS temp.main.${rowsTable}; DROP TABLE IF EXISTS temp.main.${codesTable}`);
   }
-  stats.intervention += Number(check.intervention);
-  stats.blank += Number(check.blank);
-  return { staged: { target, table: tableName(table), rows: n }, footer };
 }
 
 /** The I row of a header of C rows and exactly one I row (the row parser reads it); null for anything else. */
@@ -193,11 +206,11 @@ function headerTable(name: string, head: Buffer): MmsTable | null {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
- * ingest_bulk: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
- * columns typed (keys as written: ingest_bulk_codes maps them to their trimmed codes) and the flags the check reads:
+ * `into`: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
+ * columns typed (keys as written: the codes table maps them to their trimmed codes) and the flags the check reads:
  * `alien` (not a D row of this table), `iv_ok` (the market run), `keep` (staged).
  */
-function readSql(path: string, table: MmsTable, f: SourceFields): string {
+function readSql(into: string, path: string, table: MmsTable, f: SourceFields): string {
   const width = 4 + table.columns.length;
   const time = new Set([f.time, f.lastChanged].filter((i) => i >= 0));
   const num = new Set([...f.values, f.intervention].filter((i) => i >= 0));
@@ -209,7 +222,7 @@ function readSql(path: string, table: MmsTable, f: SourceFields): string {
   const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention} = 0, FALSE)` : 'TRUE';
   // Leading fields compared as they are, trimmed only when they differ (trimming every row cost a tenth of the read).
   const is = (c: string, v: string) => `(${c} <> ${sqlString(v)} AND trim(${c}) <> ${sqlString(v)})`;
-  return `CREATE OR REPLACE TEMP TABLE ingest_bulk AS
+  return `CREATE OR REPLACE TEMP TABLE ${into} AS
 SELECT *, iv_ok AND NOT alien AND v0 IS NOT NULL AS keep FROM (
   SELECT c0 <> 'D' OR ${is('c1', table.category)} OR ${is('c2', table.report)} OR ${is('c3', table.version)} AS alien,
     ${ivOk} AS iv_ok,

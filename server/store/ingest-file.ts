@@ -79,6 +79,12 @@ export interface ImportOptions {
   bulkMinBytes?: number;
   /** Days of forecast runs kept (FORECAST_DAYS; server/store/forecasts.ts): older runs are pruned at each write. */
   forecastDays?: number;
+  /**
+   * Leaves the rollups of what a file writes noted pending (rollups.ts markRollupsPending) for the caller to compute
+   * once after many files (a backfill: refreshPendingRollups at its end) instead of after each; a crash before then
+   * leaves them for openStore.
+   */
+  deferRollups?: boolean;
 }
 
 /**
@@ -221,9 +227,6 @@ export class FileImport {
         })(),
       );
     } finally {
-      await this.conn.run(
-        'DROP TABLE IF EXISTS temp.main.ingest_bulk; DROP TABLE IF EXISTS temp.main.ingest_bulk_codes',
-      );
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -274,7 +277,7 @@ export class FileImport {
     if (live.length > 0) await this.dict.write(conn, 'ingest_dict');
     const windows: Partial<Record<Target, Window>> = {};
     for (const t of live) {
-      await conn.run(finalSql(t, this.stages[t]));
+      await conn.run(finalSql(t, this.stages[t], await this.stages[t].source(conn)));
       // A forecast's rows matter from the watermark its run is shown at, not from their intervals' ends.
       const shown = hasRun(t) ? `run_ts + ${SHOWN_AFTER_S[t as ForecastTable]}` : 'ts';
       const r = (
@@ -291,7 +294,8 @@ export class FileImport {
     if (live.includes('scada')) await this.noteUnknownDuids();
     let from = Infinity;
     let to = -Infinity;
-    const rollLater = (report.bulk ?? 0) > 0;
+    const defer = this.opts.deferRollups === true;
+    const rollLater = defer || (report.bulk ?? 0) > 0;
     await inTransaction(conn, async () => {
       // Changed CDEII factors change past emissions too: every stored answer may change.
       if (this.factors.size > 0) {
@@ -315,7 +319,7 @@ export class FileImport {
       const forecasts = live.filter(hasRun) as ForecastTable[];
       if (forecasts.length > 0) await pruneForecasts(conn, this.opts.forecastDays ?? DEFAULT_FORECAST_DAYS, forecasts);
     });
-    if (rollLater) await inTransaction(conn, () => refreshPendingRollups(conn));
+    if (rollLater && !defer) await inTransaction(conn, () => refreshPendingRollups(conn));
     return report;
   }
 
@@ -342,19 +346,22 @@ export class FileImport {
         // an appender that failed mid-chunk cannot flush; the table is dropped below anyway
       }
     }
-    const tables = [...TARGET_NAMES.flatMap((t) => [`ingest_stage_${t}`, `ingest_fin_${t}`]), 'ingest_dict'];
+    const tables = [...TARGET_NAMES.flatMap((t) => [...this.stages[t].tables, `ingest_fin_${t}`]), 'ingest_dict'];
     await this.conn.run(tables.map((t) => `DROP TABLE IF EXISTS temp.main.${t};`).join('\n'));
   }
 }
 
-/** The latest revision of each (interval, key): greatest LASTCHANGED, then the row furthest down the file. */
-function finalSql(t: Target, stage: Stage): string {
+/**
+ * The latest revision of each (interval, key): greatest LASTCHANGED, then the row furthest down the file. `source` the
+ * staged rows (Stage.source).
+ */
+function finalSql(t: Target, stage: Stage, source: string): string {
   const { keys, values } = TARGETS[t];
   const ids = identity(t);
   const joins = keys.map((k, i) => `JOIN ingest_dict d${i} ON d${i}.code = s.${k}`).join(' ');
   const latest = stage.maybeDuplicates
-    ? `(SELECT * FROM ingest_stage_${t} QUALIFY row_number() OVER (PARTITION BY ${ids.join(', ')} ORDER BY lc DESC, seq DESC) = 1)`
-    : `ingest_stage_${t}`;
+    ? `(SELECT * FROM ${source} QUALIFY row_number() OVER (PARTITION BY ${ids.join(', ')} ORDER BY lc DESC, seq DESC) = 1)`
+    : source;
   const times = hasRun(t) ? 's.ts, s.run_ts' : 's.ts';
   // Rows go in in interval order (zone maps on ts then prune well); AEMO's files already are.
   return `CREATE OR REPLACE TEMP TABLE ingest_fin_${t} AS

@@ -18,6 +18,12 @@ export interface StageColumn {
   type: 'INTEGER' | 'DOUBLE';
 }
 
+/** A bulk CSV's rows (bulk-csv.ts): a SELECT giving them in the stage's columns, and the temp tables it reads. */
+export interface BulkRows {
+  select: string;
+  tables: string[];
+}
+
 export class Stage {
   /** Column buffers; a DOUBLE column's NaN means NULL (parsers never produce NaN). */
   readonly cols: (Int32Array | Float64Array)[];
@@ -31,6 +37,9 @@ export class Stage {
   private lastTs = -Infinity;
   private generation = 0;
   private readonly seen = new Int32Array(4096);
+  private readonly bulk: (BulkRows & { seqs: number })[] = [];
+  /** The bulk CSVs' tables, copied in or not: dropped with the stage. */
+  private readonly owned: string[][] = [];
 
   private constructor(
     readonly table: string,
@@ -67,16 +76,43 @@ export class Stage {
     else this.seen[slot] = this.generation;
   }
 
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.name);
+  }
+
+  /** Bulk CSVs handed over so far (bulk-csv.ts names their tables by it). */
+  get bulkCount(): number {
+    return this.owned.length;
+  }
+
   /**
-   * Counts rows a query wrote into the table (bulk-csv.ts), numbered count + 1 .. count + `seqs` in file order (some
-   * numbers unused), in time order; `repeats` when the query found an (interval, key) twice among them. Rows staged
-   * either way before or after are taken as unordered.
+   * Takes a bulk CSV's rows (bulk-csv.ts): `rows.select` gives them in this table's columns, numbered count + 1 ..
+   * count + `seqs` in file order (some numbers unused), in time order, from `rows.tables`, which the stage now owns;
+   * `repeats` when an (interval, key) may occur twice among them. Rows staged either way before or after are taken as
+   * unordered.
    */
-  addStaged(seqs: number, repeats: boolean): void {
+  addBulk(rows: BulkRows, seqs: number, repeats: boolean): void {
     if (this.count > 0) this.unsorted = this.maybeDuplicates = true;
     if (repeats) this.maybeDuplicates = true;
     this.count += seqs;
     this.lastTs = Infinity;
+    this.bulk.push({ ...rows, seqs });
+    this.owned.push(rows.tables);
+  }
+
+  /**
+   * What the latest-revision pass reads, once the stage is closed: a lone bulk CSV's rows where DuckDB read them (a
+   * month of SCADA is not copied once more), else the staging table with the bulk CSVs' rows copied in.
+   */
+  async source(conn: DuckDBConnection): Promise<string> {
+    if (this.bulk.length === 1 && this.count === this.bulk[0].seqs) return `(${this.bulk[0].select})`;
+    for (const b of this.bulk.splice(0)) await conn.run(`INSERT INTO ${this.table} ${b.select}`);
+    return this.table;
+  }
+
+  /** Every temp table the stage holds, to drop. */
+  get tables(): string[] {
+    return [this.table, ...this.owned.flat()];
   }
 
   /** Appends what is buffered and closes the appender; the table is then ready to query. */

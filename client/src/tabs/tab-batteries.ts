@@ -77,28 +77,6 @@ export class TabBatteries extends TabBase<Panels> {
   static override styles = [
     ...TabBase.styles,
     css`
-      .kpis {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
-        gap: 10px;
-      }
-      .kpi {
-        border: 1px solid var(--border);
-        border-radius: 8px;
-        padding: 8px 10px;
-      }
-      .kpi b {
-        display: block;
-        font-size: 20px;
-        font-weight: 650;
-        font-variant-numeric: tabular-nums;
-      }
-      .title {
-        display: flex;
-        gap: 10px;
-        align-items: baseline;
-        flex-wrap: wrap;
-      }
     `,
   ];
 
@@ -183,10 +161,6 @@ export class TabBatteries extends TabBase<Panels> {
         ${this.kpi('State of charge', n.socPct === null ? '–' : fmtPct(n.socPct), n.socTs === null ? 'no AEMO state of charge' : `${fmtInt(n.socMwh)} of ${fmtInt(n.storageMwh)} MWh · AEMO, ${fmtNemDateTime(n.socTs)}`)}
       </div>
     </section>`;
-  }
-
-  private kpi(label: string, value: string, note = '') {
-    return html`<div class="kpi"><span class="note">${label}</span><b>${value}</b>${note ? html`<span class="note">${note}</span>` : nothing}</div>`;
   }
 
   private drill() {

@@ -84,27 +84,7 @@ export class TabStations extends TabBase<Panels> {
         color: var(--muted);
         font-size: 12px;
       }
-      .kpis {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(140px, 1fr));
-        gap: 10px;
-      }
-      .kpi {
-        border: 1px solid var(--border);
-        border-radius: 8px;
-        padding: 8px 10px;
-      }
-      .kpi b {
-        display: block;
-        font-size: 20px;
-        font-weight: 650;
-        font-variant-numeric: tabular-nums;
-      }
       .title {
-        display: flex;
-        gap: 10px;
-        align-items: baseline;
-        flex-wrap: wrap;
         margin-bottom: 10px;
       }
       .title strong {
@@ -201,10 +181,6 @@ export class TabStations extends TabBase<Panels> {
         .data=${{ x: o.timeOfDay.hours, series: [{ label: 'Output', color: FUEL_COLOURS[o.fuel], values: o.timeOfDay.series.mw, fill: true }] }}
         ?loading=${this.loading}
       ></nem-chart>`;
-  }
-
-  private kpi(label: string, value: string) {
-    return html`<div class="kpi"><span class="note">${label}</span><b>${value}</b></div>`;
   }
 
   private onInput(e: Event): void {
