@@ -21,6 +21,8 @@ interface Herd {
   errors: number;
   /** Answers by where they came from (meta.cache: lru, lmdb, db, …). */
   from: Record<string, number>;
+  /** The server's own time for the answer (meta.ms), p99: the rest of the latency is the socket and the queue. */
+  serverP99: number;
 }
 
 /** The tabs as a dashboard opens them: the warmup list's first 42, every tab kind × region at the default range. */
@@ -34,6 +36,7 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
   const tabs = tabQuestions();
   const times: number[] = [];
   const from: Record<string, number> = {};
+  const serverMs: number[] = [];
   let errors = 0;
   await Promise.all(
     Array.from(
@@ -61,6 +64,7 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
                 clearTimeout(timer);
                 const source = f.meta?.cache ?? f.t;
                 from[source] = (from[source] ?? 0) + 1;
+                if (typeof f.meta?.ms === 'number') serverMs.push(f.meta.ms);
                 done(f.t === 'result');
               });
               ws.on('error', () => {
@@ -74,11 +78,13 @@ async function herd(url: string, n: number, spreadMs: number): Promise<Herd> {
     ),
   );
   times.sort((a, b) => a - b);
-  return { p50: r2(pct(times, 50)), p99: r2(pct(times, 99)), errors, from };
+  serverMs.sort((a, b) => a - b);
+  return { p50: r2(pct(times, 50)), p99: r2(pct(times, 99)), errors, from, serverP99: r2(pct(serverMs, 99)) };
 }
 
 const summary = (h: Herd) =>
-  `p50 ${h.p50} ms, p99 ${h.p99} ms, ${h.errors} errors; answers from ${JSON.stringify(h.from)}`;
+  `p50 ${h.p50} ms, p99 ${h.p99} ms (the server's own part: p99 ${h.serverP99} ms), ${h.errors} errors; answers from ` +
+  JSON.stringify(h.from);
 
 /** Waits (at most a minute) until the hot refresh has recomputed `n` answers since start, then a second more. */
 async function refreshed(base: string, n: number): Promise<void> {

@@ -7,7 +7,7 @@ export interface FrameHead {
   t: string;
   id?: number | string;
   code?: string;
-  meta?: { cache?: string };
+  meta?: { cache?: string; ms?: number };
 }
 
 const DATA_KEY = encode('data'); // fixstr "data": 0xa4 d a t a
