@@ -201,6 +201,36 @@ describe('the alert log', () => {
     expect(n).toBe(3);
   });
 
+  it('stores a catch-up of hundreds of events once each, fires a key given twice once, and stores none of a failed batch', async () => {
+    const cand = (i: number, text: string | null = `event ${i}`) => ({
+      key: `price.above:SA1:300:${T0 + 300 * i}`,
+      type: 'price.above' as const,
+      region: 'SA1',
+      time: T0 + 300 * i,
+      value: 400,
+      level: 300,
+      text: text as string,
+      notice: null,
+    });
+    const count = async () =>
+      (await store.conn.runAndReadAll('SELECT count(*)::INTEGER FROM alert_event')).getRows()[0][0];
+    // 300 events, the store refuses the 200th (text is NOT NULL): the transaction stores none of them.
+    const many = Array.from({ length: 300 }, (_, i) => cand(i + 1));
+    await expect(
+      storeEvents(
+        store.conn,
+        many.map((c, i) => (i === 199 ? cand(200, null) : c)),
+      ),
+    ).rejects.toThrow();
+    expect(await count()).toBe(0);
+    // Retried: all stored, in order; the same key twice in a batch (in one INSERT, and 16 rows apart) fires once.
+    const stored = await storeEvents(store.conn, [...many.slice(0, 3), many[1], ...many.slice(3), many[20]]);
+    expect(stored.map((e) => e.key)).toEqual(many.map((c) => c.key));
+    expect(await count()).toBe(300);
+    expect(await storeEvents(store.conn, [cand(301), cand(301)])).toHaveLength(1);
+    expect(await storeEvents(store.conn, many)).toEqual([]);
+  });
+
   it('replays from a cursor and says when the cursor is older than what it holds', async () => {
     const w = await prices([400, 100, 400, 100, 400]);
     const log = await AlertLog.open(store.conn, T0, false);

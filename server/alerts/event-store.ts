@@ -101,7 +101,8 @@ export async function storeEvents(conn: DuckDBConnection, cands: readonly Candid
       throw err;
     }
   }
-  return cands.filter((c) => stored.has(c.key)).map(withCursor);
+  // A key given twice (duplicate rows of an interval) is stored once: fired once, as its first candidate.
+  return cands.filter((c) => stored.delete(c.key)).map(withCursor);
 }
 
 /** The SQL for each n, made once. */
