@@ -94,6 +94,7 @@ describe('bulk CSV path', () => {
     const rows = [
       sum('2026/04/01 00:05:00', 'NSW1', '0', '50'),
       sum('2026/04/01 00:05:00', 'NSW1', '1', '999'), // intervention run
+      sum('2026/04/01 00:05:00', 'NSW1', '1e300', '1e300'), // not the market run: its value is never read
       sum('2026/04/01 00:05:00', ' QLD1 ', '0', '40'), // key with spaces
       sum('2026/04/01 00:05:00', 'VIC1', '0', ''), // blank TOTALDEMAND
       sum('2026/04/01 00:10:00', 'NSW1', '0', '55', '2026/04/01 00:06:00'),
@@ -152,6 +153,9 @@ describe('bulk CSV path', () => {
     const texts = {
       'NOTNUM.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', 'abc')]),
       'INF.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', 'inf')]),
+      // Finite but no AEMO quantity: stored, its fixed-point sums (value × 1e6 as BIGINT) would fail every query.
+      'HUGE.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', '1e300')]),
+      'HUGENEG.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', '-2e9')]),
       'BADTIME.CSV': csv(SUM_I, [ok, sum('2026/13/01 00:10:00', 'NSW1', '0', '5')]),
       'BLANKKEY.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', '', '0', '5')]),
       'SHORT.CSV': csv(SUM_I, [ok, 'D,DISPATCH,REGIONSUM,9,"2026/04/01 00:10:00",1,NSW1']),
@@ -164,6 +168,7 @@ describe('bulk CSV path', () => {
       expect(r.error, r.file).toMatch(/line \d+/);
       expect(r.bulk).toBeUndefined();
     }
+    for (const r of bulk.filter((f) => /HUGE/.test(f.file))) expect(r.error).toMatch(/TOTALDEMAND: out of range/);
   });
 });
 

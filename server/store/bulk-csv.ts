@@ -10,7 +10,7 @@
 import { open, truncate } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NEM_OFFSET_S } from '../../shared/nem.ts';
-import { type MmsTable, MmsParser, tableName } from './mms.ts';
+import { MAX_MAGNITUDE, type MmsTable, MmsParser, tableName } from './mms.ts';
 import { type SinkStats, type SourceFields, type Target, sourceFields } from './mms-tables.ts';
 import type { Dict, Stage } from './staging.ts';
 import type { LineGuard } from './ingest-limits.ts';
@@ -140,7 +140,7 @@ export async function bulkStage(
       count(*) FILTER (NOT alien AND NOT iv_ok)::INTEGER AS intervention,
       count(*) FILTER (NOT alien AND iv_ok AND v0 IS NULL)::INTEGER AS blank,
       count(*) FILTER (keep AND (ts IS NULL
-        OR ${values.map((v) => `NOT coalesce(isfinite(${v}), TRUE)`).join(' OR ')}))::INTEGER AS bad,
+        OR ${values.map((v) => `NOT coalesce(abs(${v}) <= ${MAX_MAGNITUDE}, TRUE)`).join(' OR ')}))::INTEGER AS bad,
       count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total,
       count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS pairs
     FROM ${rowsTable}`)

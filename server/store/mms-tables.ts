@@ -1,6 +1,6 @@
 // Which AEMO MMS tables the store imports, and where each column goes. Columns are found by the I row's
 // names, so column order and table versions may vary; a required column missing from the I row rejects the file.
-import { type Fields, type MmsTable, type RowSink, TimeColumn, parseNumber, tableName } from './mms.ts';
+import { type Fields, type MmsTable, type RowSink, TimeColumn, parseNumber, parseValue, tableName } from './mms.ts';
 import { parseSeqNo } from './forecasts.ts';
 import type { Dict, Stage, StageColumn } from './staging.ts';
 
@@ -297,7 +297,7 @@ function sourceSink(
         return;
       }
     }
-    const first = parseNumber(f.get(valueFields[0]), valueNames[0]);
+    const first = parseValue(f.get(valueFields[0]), valueNames[0]);
     if (first === null) {
       stats.blank++;
       return;
@@ -322,7 +322,7 @@ function sourceSink(
       const i = valueFields[v];
       const words = valueWords[v];
       const x =
-        i < 0 ? null : words ? (words[f.get(i).trim().toUpperCase()] ?? null) : parseNumber(f.get(i), valueNames[v]);
+        i < 0 ? null : words ? (words[f.get(i).trim().toUpperCase()] ?? null) : parseValue(f.get(i), valueNames[v]);
       cols[k0 + nk + v][r] = x === null ? NaN : x;
     }
     const lc = lcField < 0 || f.equals(lcField, '') ? 0 : lastChanged.parse(f, lcField);

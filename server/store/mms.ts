@@ -315,6 +315,13 @@ export class TimeColumn {
   }
 }
 
+/**
+ * Largest magnitude a stored value may have. No AEMO quantity comes near (MW, $/MWh and MWh are below 1e6; a week's
+ * cumulative price below 1e8), and the store's fixed-point sums need each term times 1e6 to fit a BIGINT
+ * (fixed-sum.ts): one 1e300 stored would make every query over its interval fail.
+ */
+export const MAX_MAGNITUDE = 1e9;
+
 /** A number column: blank is null (MMS's empty value); anything else that is not a finite number throws. */
 export function parseNumber(s: string, name: string): number | null {
   if (s.length === 0) return null;
@@ -322,4 +329,12 @@ export function parseNumber(s: string, name: string): number | null {
   // v - v is 0 only for finite numbers; +"" and +" " are 0, hence the trim for zeros alone.
   if (v - v !== 0) throw new Error(`${name}: not a number: ${JSON.stringify(s.slice(0, 40))}`);
   return v === 0 && s.trim().length === 0 ? null : v;
+}
+
+/** A value to store: parseNumber, and beyond MAX_MAGNITUDE throws. */
+export function parseValue(s: string, name: string): number | null {
+  const v = parseNumber(s, name);
+  if (v !== null && Math.abs(v) > MAX_MAGNITUDE)
+    throw new Error(`${name}: out of range: ${JSON.stringify(s.slice(0, 40))}`);
+  return v;
 }

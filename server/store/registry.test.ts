@@ -264,6 +264,10 @@ describe('helpers', () => {
     expect(parseNumber('-')).toBeNull();
     expect(parseNumber('')).toBeNull();
     expect(parseNumber('n/a')).toBeNull();
+    // No unit's MW: a capacity of 1e300 stored would make every fixed-point sum over the fleet fail.
+    expect(parseNumber('1e300')).toBeNull();
+    expect(parseNumber('-2,000,000,000')).toBeNull();
+    expect(parseNumber('1,000,000')).toBe(1e6);
   });
 
   it('mapFuel covers every fuel and technology combination in the list', () => {

@@ -8,6 +8,7 @@ import { REGIONS, type Fuel } from '../../shared/nem.ts';
 import { inTransaction } from './db.ts';
 import { refreshAllRollups } from './rollups.ts';
 import { bumpDataVersion } from './version.ts';
+import { MAX_MAGNITUDE } from './mms.ts';
 
 export interface UnitRow {
   duid: string;
@@ -79,12 +80,12 @@ function cell(v: string | undefined): string | null {
   return s === '' || s === '-' ? null : s;
 }
 
-/** "1,234.5" → 1234.5; missing or non-numeric → null. */
+/** "1,234.5" → 1234.5; missing, non-numeric or beyond any AEMO quantity (MAX_MAGNITUDE) → null. */
 export function parseNumber(v: string | undefined): number | null {
   const s = cell(v);
   if (s === null) return null;
   const n = Number(s.replace(/,/g, ''));
-  return Number.isFinite(n) ? n : null;
+  return Math.abs(n) <= MAX_MAGNITUDE ? n : null;
 }
 
 /**
