@@ -13,7 +13,7 @@ import { readWatermark } from '../store/db.ts';
 import { REGIONS } from '../../shared/nem.ts';
 import { AlertLog } from './alert-log.ts';
 import { derive, deriveIntervalEvents, seedCarried } from './derive.ts';
-import { storeEvents } from './event-store.ts';
+import { storeEvents, type Candidate } from './event-store.ts';
 import { isNoticeName, parseNotice } from './notices.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures');
@@ -202,9 +202,9 @@ describe('the alert log', () => {
   });
 
   it('stores a catch-up of hundreds of events once each, fires a key given twice once, and stores none of a failed batch', async () => {
-    const cand = (i: number, text: string | null = `event ${i}`) => ({
+    const cand = (i: number, text: string | null = `event ${i}`): Candidate => ({
       key: `price.above:SA1:300:${T0 + 300 * i}`,
-      type: 'price.above' as const,
+      type: 'price.above',
       region: 'SA1',
       time: T0 + 300 * i,
       value: 400,
