@@ -19,6 +19,8 @@ type NoticeRow = Pick<Notice, 'id' | 'created' | 'reference' | 'region' | 'lor' 
 
 export class AlertLog implements AlertSource {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Rows were written at or before derivedTo since `carried` was read: it is read again before the next derive. */
+  private stale = false;
 
   private constructor(
     /** The newest events, in memory, for replay. */
@@ -66,15 +68,25 @@ export class AlertLog implements AlertSource {
    * Derives what intervals up to `watermark` and the notices stored since the last call fire, stores it, and hands the
    * new events to the listeners. One commit at a time.
    */
-  commit(conn: DuckDBConnection, watermark: number): Promise<AlertEvent[]> {
-    const run = this.chain.then(() => this.commitNow(conn, watermark));
+  commit(conn: DuckDBConnection, watermark: number, wroteFrom?: number): Promise<AlertEvent[]> {
+    const run = this.chain.then(() => this.commitNow(conn, watermark, wroteFrom));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async commitNow(conn: DuckDBConnection, watermark: number): Promise<AlertEvent[]> {
+  /**
+   * `wroteFrom`: the earliest interval the batch wrote. Rows at or before the intervals derived already (a backfill, a
+   * revision) change the maxima and states carried from them, so those are read again from the store, as a log opened
+   * now would read them (records are judged against everything stored, whenever it came).
+   */
+  private async commitNow(conn: DuckDBConnection, watermark: number, wroteFrom?: number): Promise<AlertEvent[]> {
     keepStatements(conn); // the same few statements every interval: planned once
     const lo = this.derivedTo;
+    if (wroteFrom !== undefined && wroteFrom <= lo) this.stale = true;
+    if (this.stale && lo > 0) {
+      this.carried = await seedCarried(conn, lo);
+      this.stale = false;
+    }
     // A first interval in an empty store: nothing before it to compare with.
     const derived = lo > 0 && watermark > lo ? await derive(conn, lo, watermark, this.carried) : undefined;
     const cands = derived?.events ?? [];

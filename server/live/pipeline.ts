@@ -109,7 +109,7 @@ export class Pipeline {
     // these writes must not land inside that file's transaction.
     const alerts = this.d.alerts;
     const alerting = (
-      alerts ? serialized(this.conn, () => alerts.commit(this.conn, marks.watermark)) : undefined
+      alerts ? serialized(this.conn, () => alerts.commit(this.conn, marks.watermark, alertRowsFrom(batch))) : undefined
     )?.catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
     try {
       return await this.advanceMarket(batch, marks, deadline);
@@ -322,6 +322,11 @@ export async function startLive(
         if (own) conn.closeSync();
       })()),
   };
+}
+
+/** The earliest interval a batch wrote when it wrote what alerts are derived from (prices, market status). */
+function alertRowsFrom(batch: Batch): number | undefined {
+  return batch.window && (batch.rows.price ?? 0) + (batch.rows.market_status ?? 0) > 0 ? batch.window.minTs : undefined;
 }
 
 /**
