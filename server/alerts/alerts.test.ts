@@ -246,6 +246,20 @@ describe('the alert log', () => {
     expect((await deriveIntervalEvents(store.conn, w2, w3)).filter((e) => e.type.endsWith('.record'))).toEqual([]);
   });
 
+  it('fires no demand record before any demand is stored to beat (prices stored without demand)', async () => {
+    const h = await prices([50, 60, 55], T0, () => null as unknown as number);
+    const w = await prices([40, 45], h, (i) => 1000 - i);
+    const log = await AlertLog.open(store.conn, h, false);
+    expect((await log.commit(store.conn, w)).map((e) => [e.type, e.time])).toEqual([]);
+    // Interval by interval, from before the first demand: the same.
+    let carried = await seedCarried(store.conn, h);
+    for (let t = h + 300; t <= w; t += 300) {
+      const r = await derive(store.conn, t - 300, t, carried);
+      expect(r.events).toEqual([]);
+      carried = r.after;
+    }
+  });
+
   it('replays from a cursor and says when the cursor is older than what it holds', async () => {
     const w = await prices([400, 100, 400, 100, 400]);
     const log = await AlertLog.open(store.conn, T0, false);

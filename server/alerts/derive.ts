@@ -213,7 +213,8 @@ function records(
   for (const p of prices) {
     const demand = p.b;
     const recR = judged && p.a > maxR;
-    const recD = judged && demand !== null && demand > maxD;
+    // Likewise demand: prices stored without it (a backfill of price files alone) leave no demand to beat.
+    const recD = judged && demand !== null && maxD > -Infinity && demand > maxD;
     if (p.ts > lo && recR && !prevR)
       out.push(
         candidate(
