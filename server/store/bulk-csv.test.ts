@@ -10,6 +10,8 @@ import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
 import { type FileReport, ingestFiles } from './ingest.ts';
+import { spool } from './bulk-csv.ts';
+import { LineGuard } from './ingest-limits.ts';
 
 const FIXTURE_DIRS = ['aemo', 'aemo-regionsum', 'aemo-depth'].map((d) =>
   join(import.meta.dirname, '../../test/fixtures', d),
@@ -156,6 +158,8 @@ describe('bulk CSV path', () => {
       // Finite but no AEMO quantity: stored, its fixed-point sums (value × 1e6 as BIGINT) would fail every query.
       'HUGE.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', '1e300')]),
       'HUGENEG.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', '-2e9')]),
+      // DuckDB reads digits grouped by underscores as a number; the row parser does not.
+      'GROUPED.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', 'NSW1', '0', '1_000')]),
       'BADTIME.CSV': csv(SUM_I, [ok, sum('2026/13/01 00:10:00', 'NSW1', '0', '5')]),
       'BLANKKEY.CSV': csv(SUM_I, [ok, sum('2026/04/01 00:10:00', '', '0', '5')]),
       'SHORT.CSV': csv(SUM_I, [ok, 'D,DISPATCH,REGIONSUM,9,"2026/04/01 00:10:00",1,NSW1']),
@@ -169,6 +173,21 @@ describe('bulk CSV path', () => {
       expect(r.bulk).toBeUndefined();
     }
     for (const r of bulk.filter((f) => /HUGE/.test(f.file))) expect(r.error).toMatch(/TOTALDEMAND: out of range/);
+  });
+});
+
+describe('spool', () => {
+  it('finds digits grouped by an underscore in the rows, wherever the chunks split them, and nothing else', async () => {
+    const grouped = async (text: string, at: number) => {
+      const bytes = Buffer.from(`C,header\nI,x\n${text}`);
+      const cut = 12 + at;
+      const chunks = [bytes.subarray(0, cut), bytes.subarray(cut, cut), bytes.subarray(cut)];
+      return (await spool(chunks, join(tmp, 'spool.csv'), new LineGuard('x', 1 << 20))).grouped;
+    };
+    const row = 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",A_1B,1_000\n';
+    for (let at = 0; at <= row.length; at++) expect(await grouped(row, at), `cut at ${at}`).toBe(true);
+    const plain = 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",AB_1,10_\nD,X,1,_5\n';
+    for (let at = 0; at <= plain.length; at++) expect(await grouped(plain, at), `cut at ${at}`).toBe(false);
   });
 });
 

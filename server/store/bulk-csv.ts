@@ -33,7 +33,14 @@ export interface Spool {
   lines: number;
   /** Byte offset in the file of the last non-empty line when it is the END OF REPORT footer, else -1. */
   footerAt: number;
+  /**
+   * A digit, `_`, digit in the rows: DuckDB's reader takes `1_000` for 1000 where the row parser refuses the file, so
+   * such a file is not the plain case.
+   */
+  grouped: boolean;
 }
+
+const isDigit = (b: number | undefined) => b !== undefined && b >= 48 && b <= 57;
 
 /** Copies `chunks` to `path`, checking line lengths as the row parser does, and noting the header and footer. */
 export async function spool(
@@ -47,10 +54,22 @@ export async function spool(
   let bytes = 0;
   let breaks = 0;
   let tail = Buffer.alloc(0);
+  let grouped = false;
+  let before: number | undefined; // the byte before buf
+  let pending = false; // buf's first byte follows a `_` after a digit
   const write = async (buf: Buffer) => {
     await fh.write(buf);
     bytes += buf.length;
     for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) breaks++;
+    if (buf.length === 0) return;
+    if (pending && isDigit(buf[0])) grouped = true;
+    pending = false;
+    for (let p = buf.indexOf(95); p >= 0 && !grouped; p = buf.indexOf(95, p + 1)) {
+      if (!isDigit(p > 0 ? buf[p - 1] : before)) continue;
+      if (p + 1 === buf.length) pending = true;
+      else if (isDigit(buf[p + 1])) grouped = true;
+    }
+    before = buf[buf.length - 1];
     tail = Buffer.concat([tail, buf]);
     if (tail.length > MAX_TAIL) tail = tail.subarray(tail.length - MAX_TAIL);
   };
@@ -84,7 +103,7 @@ export async function spool(
   const footer = /^C,"?END OF REPORT"?(,|$)/.test(text.slice(last, last + 40));
   const footerAt = footer ? bytes - tail.length + last : -1;
   const afterFooter = footer ? tail.subarray(last).reduce((n, b) => n + (b === 10 ? 1 : 0), 0) : 0;
-  return { path, head, rows, bytes, lines: breaks - afterFooter, footerAt };
+  return { path, head, rows, bytes, lines: breaks - afterFooter, footerAt, grouped };
 }
 
 export interface BulkResult {
@@ -107,7 +126,7 @@ export async function bulkStage(
   stats: SinkStats,
 ): Promise<{ staged: BulkResult | null; footer: Buffer | null }> {
   const none = { staged: null, footer: null };
-  if (!s.rows || s.footerAt < 0) return none;
+  if (!s.rows || s.footerAt < 0 || s.grouped) return none;
   const table = headerTable(name, s.head);
   const fields = table && sourceFields(table);
   if (!table || !fields) return none;
