@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventCursor, type AlertEvent, type AlertType, type NoticeCategory } from '../../shared/kinds/alerts.ts';
 import type { Region } from '../../shared/nem.ts';
 import { rows, textList, type Params } from '../catalogue/sql.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 /** An event before its cursor is worked out. */
 export type Candidate = Omit<AlertEvent, 'seq'>;
@@ -90,17 +91,11 @@ export async function storeEvents(conn: DuckDBConnection, cands: readonly Candid
     for (const r of await rows<{ key: string }>(conn, insertSql(chunk.length), values)) stored.add(r.key);
   };
   if (chunks.length === 1) await write(chunks[0]);
-  else {
-    // One transaction: one commit (a write to the WAL) for the batch.
-    await conn.run('BEGIN TRANSACTION');
-    try {
+  // Several statements in one transaction: one commit (a write to the WAL) for the batch, and none half-stored.
+  else
+    await inTransaction(conn, async () => {
       for (const chunk of chunks) await write(chunk);
-      await conn.run('COMMIT');
-    } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
+    });
   // A key given twice (duplicate rows of an interval) is stored once: fired once, as its first candidate.
   return cands.filter((c) => stored.delete(c.key)).map(withCursor);
 }
