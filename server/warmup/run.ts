@@ -98,10 +98,10 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
 }
 
 /**
- * Hot questions refreshed per new interval: the distinct questions of ~1,000 analysts' open tabs fit; the pipeline's
- * time budget bounds the work.
+ * Hot questions refreshed per new interval: the ~330 distinct questions of the soak's 1,000 analysts (tabs × regions
+ * × ranges, station searches and pages, peeks) fit; the pipeline's time budget bounds the work.
  */
-const HOT_LIMIT = 256;
+const HOT_LIMIT = 512;
 const refreshed = new WeakMap<TieredCache, string>();
 
 /**

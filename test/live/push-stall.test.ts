@@ -5,7 +5,7 @@
 // newest answer); the logged and measured latency runs from the commit to the last socket written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNemIso } from '../../shared/nem.ts';
-import { Pipeline, type Advanced } from '../../server/live/pipeline.ts';
+import { Pipeline, stageBudgetMs, type Advanced } from '../../server/live/pipeline.ts';
 import { captureLog } from '../util/capture-log.ts';
 import { PUSH_SLOTS } from '../../server/pusher.ts';
 import { appendDemo } from '../../server/store/demo.ts';
@@ -155,6 +155,42 @@ describe('distinct subscriptions and the live feed', () => {
       expect(o2.latencyMs).toBeGreaterThanOrEqual(o2.cycle!.totalMs);
       const logged = lines.filter((l) => l.msg === 'live: new data pushed' && l.watermark === toNemIso(ts2));
       expect(logged).toMatchObject([{ groups, pushed: groups, latencyMs: Math.round(o2.latencyMs * 10) / 10 }]);
+    } finally {
+      stop();
+      for (const c of clients) c.ws.terminate();
+      await server.pusher.idle();
+      conn.closeSync();
+    }
+  });
+
+  it('waits for the push run before the advance when half the feed’s cadence allows it (stageBudgetMs)', async () => {
+    expect([1_000, 10_000, 60_000, 300_000].map(stageBudgetMs)).toEqual([5_000, 5_000, 30_000, 30_000]);
+    const clients = await privateSubscribers();
+    const groups = SOCKETS * PER_SOCKET;
+    const conn = await server.instance.connect();
+    const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log: captureLog().log });
+    pipeline.cadenceMs = 300_000; // AEMO's: 30 s to stage
+    let heldAtAdvance = -1;
+    const held = (ts: number) =>
+      [...server.sessions.values()].reduce(
+        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
+        0,
+      );
+    const stop = server.market.onAdvance((e) => (heldAtAdvance = held(e.watermark)));
+    try {
+      const ts = await appendDemo(conn);
+      const t0 = performance.now();
+      const advanced = (await pipeline.advance({
+        source: 'test',
+        files: [],
+        rows: {},
+        window: { minTs: ts, maxTs: ts },
+        ingestedAt: t0,
+      }))!;
+      const runMs = (await advanced.pushed).cycle!.totalMs;
+      // Every subscription had the interval when the market showed it (unless the run outlasted the budget).
+      if (runMs < 25_000) expect(heldAtAdvance).toBe(groups);
+      expect(server.market.watermark).toBe(ts);
     } finally {
       stop();
       for (const c of clients) c.ws.terminate();
