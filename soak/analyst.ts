@@ -2,6 +2,7 @@
 // open like the browser does, and records every round trip, push and error into the process's shared Stats.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { applyDelta, type Delta } from '../shared/delta.ts';
 import { decode, encode, type ClientFrame, type ServerFrame } from '../shared/protocol.ts';
 import { Histogram } from './histogram.ts';
 import { tabParams, type Action, type View } from './script.ts';
@@ -67,11 +68,15 @@ export class Analyst {
   private closingOnPurpose = false;
   private connecting: Promise<void> | null = null;
   private late = new Set<number>();
+  /** The tab answer held, as the dashboard holds it, to apply push deltas to (absent with fullPushes). */
+  private held: { id: number; watermark: string; data: unknown } | null = null;
 
   constructor(
     private readonly url: string,
     private readonly script: Iterator<Action>,
     private readonly stats: Stats,
+    /** Subscribe without deltas (every push the whole answer): the soak's baseline before the dashboard's deltas. */
+    private readonly fullPushes = false,
   ) {}
 
   /** Runs the script until stop(); resolves once the socket is closed. */
@@ -145,7 +150,12 @@ export class Analyst {
     this.view = view;
     if (this.subId) this.send({ t: 'unsub', id: this.subId });
     this.subId = this.nextId++;
-    await this.request({ t: 'sub', id: this.subId, kind: view.tab, params: tabParams(view) });
+    this.held = null;
+    const frame = { t: 'sub', id: this.subId, kind: view.tab, params: tabParams(view) } as const;
+    // As the dashboard subscribes (client/sdk/subscription.ts): with deltas, holding the answer to apply them to.
+    const answer = await this.request(this.fullPushes ? frame : { ...frame, delta: true });
+    if (!this.fullPushes && answer.id === this.subId)
+      this.held = { id: this.subId, watermark: answer.meta.watermark, data: answer.data };
   }
 
   /** One reconnect at a time, whether the script or an unexpected close asked for it. */
@@ -225,6 +235,11 @@ export class Analyst {
   private onFrame(frame: ServerFrame): void {
     if (frame.t === 'push') {
       this.stats.pushes++;
+      if (!('delta' in frame)) {
+        if (this.held?.id === frame.id) this.held = { id: frame.id, watermark: frame.meta.watermark, data: frame.data };
+        return;
+      }
+      this.applyPush(frame.id as number, frame.base, frame.delta, frame.meta.watermark);
       return;
     }
     if (frame.t === 'result' || frame.t === 'error') {
@@ -251,6 +266,23 @@ export class Analyst {
       return;
     }
     recordError(this.stats, 'unexpected_frame', `unexpected frame type ${String((frame as { t?: unknown }).t)}`);
+  }
+
+  /**
+   * A delta push, applied to the answer held. The server tracks what each delta subscription holds, so one that does
+   * not fit is its bug: counted as an error, and the whole answer asked for again as the SDK would.
+   */
+  private applyPush(id: number, base: string, delta: Delta, watermark: string): void {
+    const held = this.held;
+    if (!held || held.id !== id) return; // a push for a subscription already moved on from, or not yet answered
+    try {
+      if (held.watermark !== base) throw new Error(`base ${base}, held ${held.watermark}`);
+      this.held = { id, watermark, data: applyDelta(held.data, delta) };
+    } catch (err) {
+      recordError(this.stats, 'delta_mismatch', `${this.view?.tab ?? ''}: ${(err as Error).message}`);
+      this.held = null;
+      if (this.view) void this.show(this.view).catch(() => undefined);
+    }
   }
 
   private request(frame: ClientFrame & { t: 'query' | 'sub' }): Promise<ServerFrame & { t: 'result' }> {

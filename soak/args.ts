@@ -9,6 +9,8 @@ export interface SoakOptions {
   seed: number;
   procs: number;
   thinkMs: number;
+  /** Subscribe without push deltas (the soak's behaviour before it subscribed as the dashboard does). */
+  fullPushes: boolean;
   url: string;
   json: string | undefined;
   /** Seconds to wait after the run for the server to report zero sessions. */
@@ -28,6 +30,7 @@ export const USAGE = `usage: npm run soak -- --sockets N --duration S [options]
   --seed K             seeds every analyst's script; same seed, same actions (default 1)
   --procs P            client processes sharing the sockets (default: 1 up to 200 sockets, else the core count)
   --think MS           mean pause between an analyst's actions (default 2000: a query every ~2 s)
+  --full-pushes        subscribe without push deltas (every push the whole answer), unlike the dashboard
   --url URL            server socket (default ws://127.0.0.1:$PORT/ws, PORT defaulting to 5006: start it with npm start)
   --json FILE          also write the report as JSON
   --settle S           seconds to wait after the run for sessions to close (default 15)
@@ -39,7 +42,7 @@ export const USAGE = `usage: npm run soak -- --sockets N --duration S [options]
 
 export class UsageError extends Error {}
 
-const BOOLEAN = new Set(['spawn', 'help']);
+const BOOLEAN = new Set(['spawn', 'help', 'full-pushes']);
 const KNOWN = new Set([
   'sockets',
   'duration',
@@ -123,6 +126,7 @@ export function parseSoakArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
     seed: num(f, 'seed', 1, 0, 2 ** 32 - 1),
     procs: Math.min(procs, sockets),
     thinkMs: num(f, 'think', 2000, 10, 600_000),
+    fullPushes: f.has('full-pushes'),
     url,
     json: f.get('json'),
     settleS: num(f, 'settle', 15, 0, 600, false),

@@ -81,6 +81,8 @@ export interface SoakJson {
   seed: number;
   rampS: number;
   thinkMs: number;
+  /** Pushes were whole answers (--full-pushes), not deltas as the dashboard asks. */
+  fullPushes: boolean;
   /** Seconds the run really lasted (shorter than durationS when interrupted). */
   wallS: number;
   interrupted: boolean;
@@ -100,6 +102,7 @@ export interface SoakInputs {
   url: string;
   seed: number;
   thinkMs: number;
+  fullPushes?: boolean;
   interrupted: boolean;
   sockets: number;
   durationS: number;
@@ -155,6 +158,7 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     seed: i.seed,
     rampS: i.rampS,
     thinkMs: i.thinkMs,
+    fullPushes: i.fullPushes ?? false,
     wallS: round(i.wallS, 1),
     interrupted: i.interrupted,
     requestsPerSecond: round(m.requests / Math.max(0.001, i.wallS), 1),
@@ -212,7 +216,7 @@ export function formatSoak(j: SoakJson): string {
           .map(([c, n]) => `${c} ${n}`)
           .join(', ')})`;
   return [
-    `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}, think ${j.thinkMs} ms) against ${j.url}` +
+    `soak: ${j.sockets} sockets for ${j.durationS} s (ramp ${j.rampS} s, seed ${j.seed}, think ${j.thinkMs} ms${j.fullPushes ? ', full pushes' : ''}) against ${j.url}` +
       (j.interrupted ? ` — INTERRUPTED after ${j.wallS} s` : ''),
     `  requests   ${j.requests} (${j.requestsPerSecond}/s), errors ${errs}, pushes ${j.pushes}, reconnects ${j.reconnects}`,
     `  latency    p50 ${j.latencyMs.p50} ms · p95 ${j.latencyMs.p95} ms · p99 ${j.latencyMs.p99} ms · max ${j.latencyMs.max} ms`,

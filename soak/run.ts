@@ -12,6 +12,8 @@ export interface RunOptions extends Pick<
   SoakOptions,
   'url' | 'sockets' | 'durationS' | 'rampS' | 'seed' | 'procs' | 'thinkMs' | 'settleS'
 > {
+  /** Subscribe without push deltas (default false: deltas, as the dashboard). */
+  fullPushes?: boolean;
   /** Called about once a second with a one-line status. */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
@@ -68,6 +70,7 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
       total: o.sockets,
       seed: o.seed,
       thinkMs: o.thinkMs,
+      fullPushes: o.fullPushes ?? false,
       rampMs: o.rampS * 1000,
       durationMs: o.durationS * 1000,
       startAt,
@@ -114,6 +117,7 @@ export async function runSoak(o: RunOptions): Promise<SoakJson> {
     url: o.url,
     seed: o.seed,
     thinkMs: o.thinkMs,
+    fullPushes: o.fullPushes ?? false,
     interrupted: o.signal?.aborted ?? false,
     sockets: o.sockets,
     durationS: o.durationS,

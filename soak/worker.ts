@@ -16,6 +16,7 @@ export interface ShareOptions {
   total: number;
   seed: number;
   thinkMs: number;
+  fullPushes: boolean;
   rampMs: number;
   durationMs: number;
   /** Date.now() at which analyst 0 connects; shared by every process so the ramp is global. */
@@ -89,7 +90,7 @@ async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): 
       setTimeout(
         () => {
           if (stopped) return;
-          const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats);
+          const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats, opts.fullPushes);
           analysts.push(a);
           runs.push(a.run());
         },

@@ -58,7 +58,7 @@ export interface PipelineDeps {
  * Time a new interval may wait, from its batch's arrival, for pushes ahead of the market and then for its hot answers
  * to be precomputed; what is left is pushed, or computed on demand, after the advance. Half the feed's cadence, so the
  * next interval never waits for this one, within [STAGE_MIN_MS, STAGE_MAX_MS]: on the one-year demo 1,000 analysts'
- * ~250 questions take ~15 s of one cold-query slot, and a 5 s budget left most of them to miss just after the
+ * ~290 questions take ~20 s of one cold-query slot, and a 5 s budget left most of them to miss just after the
  * advance, where they queued behind each other (soak p99 4–5 s). Subscribers do not wait for it (their pushes go out
  * as each is computed); a one-off question is answered at the previous interval meanwhile.
  */
@@ -92,6 +92,8 @@ export class Pipeline {
   private hot: Promise<unknown> = Promise.resolve();
   /** How often the feed brings an interval (Feed.cadenceMs); AEMO's 5 minutes until a feed says. */
   cadenceMs = INTERVAL_S * 1000;
+  /** Aborted on shutdown: a stage in progress then advances at once instead of waiting out its budget. */
+  private readonly halting = new AbortController();
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -149,7 +151,7 @@ export class Pipeline {
       };
       const ahead = pusher.pushAhead(at);
       aheadWritten = ahead.then(written);
-      await within(ahead, deadline);
+      await within(ahead, deadline, this.halting.signal);
       await this.stage(at, deadline);
     }
     const span = revised ? revisedSpan(batch) : undefined;
@@ -199,11 +201,11 @@ export class Pipeline {
     const path = this.d.answerPath;
     if (!path) return;
     // A hot refresh still running for the previous interval would compete for the same slots.
-    await within(this.hot, deadline);
+    await within(this.hot, deadline, this.halting.signal);
     const left = Math.ceil(deadline - performance.now());
-    if (left <= 0) return;
+    if (left <= 0 || this.halting.signal.aborted) return;
     const t0 = performance.now();
-    const budget = AbortSignal.timeout(left);
+    const budget = AbortSignal.any([AbortSignal.timeout(left), this.halting.signal]);
     try {
       const s = await refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY });
       this.d.log.debug(
@@ -213,6 +215,11 @@ export class Pipeline {
     } catch (err) {
       this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand');
     }
+  }
+
+  /** Shutdown: a stage in progress stops waiting (its batch advances the market at once); later ones do not wait. */
+  halt(): void {
+    this.halting.abort();
   }
 
   /** Waits for a hot refresh in progress (shutdown, tests). */
@@ -225,7 +232,7 @@ export class Pipeline {
     if (!path) return;
     // Whatever the stage's budget left out; hot entries serve the next requests.
     this.hot = this.hot
-      .then(() => refreshHot(path, watermark))
+      .then(() => refreshHot(path, watermark, { signal: this.halting.signal }))
       .then(
         (s) => s.queries > 0 && this.d.log.debug({ ...s }, 'live: hot cache entries refreshed'),
         (err: unknown) => this.d.log.warn({ err }, 'live: hot refresh failed'),
@@ -233,14 +240,24 @@ export class Pipeline {
   }
 }
 
-/** Waits for `work` until `deadline` (performance.now() time) at the latest; what it does after is not waited for. */
-async function within(work: Promise<unknown>, deadline: number): Promise<void> {
+/**
+ * Waits for `work` until `deadline` (performance.now() time) at the latest, or until `halt` aborts; what it does after
+ * is not waited for.
+ */
+async function within(work: Promise<unknown>, deadline: number, halt?: AbortSignal): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
+  let onHalt: (() => void) | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+    onHalt = resolve;
+    halt?.addEventListener('abort', onHalt, { once: true });
+    if (halt?.aborted) resolve();
+  });
   try {
     await Promise.race([work.catch(() => undefined), late]);
   } finally {
     clearTimeout(timer);
+    if (onHalt) halt?.removeEventListener('abort', onHalt);
   }
 }
 
@@ -328,6 +345,7 @@ export async function startLive(
     sources: () => sources!,
     stop: () =>
       (stopped ??= (async () => {
+        pipeline.halt();
         await f.stop();
         await pipeline.settled();
         if (own) conn.closeSync();

@@ -198,4 +198,41 @@ describe('distinct subscriptions and the live feed', () => {
       conn.closeSync();
     }
   });
+
+  it('stops waiting for the push run when halted (shutdown): the market advances at once', async () => {
+    const clients = await privateSubscribers();
+    const groups = SOCKETS * PER_SOCKET;
+    const conn = await server.instance.connect();
+    const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log: captureLog().log });
+    pipeline.cadenceMs = 300_000;
+    let heldAtAdvance = -1;
+    const held = (ts: number) =>
+      [...server.sessions.values()].reduce(
+        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
+        0,
+      );
+    const stop = server.market.onAdvance((e) => (heldAtAdvance = held(e.watermark)));
+    try {
+      const ts = await appendDemo(conn);
+      const advancing = pipeline.advance({
+        source: 'test',
+        files: [],
+        rows: {},
+        window: { minTs: ts, maxTs: ts },
+        ingestedAt: performance.now(),
+      });
+      await until(() => held(ts) > 0, 'the first push of the run');
+      pipeline.halt();
+      const advanced = (await advancing)!;
+      expect(server.market.watermark).toBe(ts);
+      expect(heldAtAdvance).toBeLessThan(groups);
+      await advanced.pushed; // the run itself goes on to the end
+      expect(held(ts)).toBe(groups);
+    } finally {
+      stop();
+      for (const c of clients) c.ws.terminate();
+      await server.pusher.idle();
+      conn.closeSync();
+    }
+  });
 });
