@@ -90,7 +90,12 @@ async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): 
       setTimeout(
         () => {
           if (stopped) return;
-          const a = new Analyst(opts.url, analystScript(opts.seed, i, { thinkMs: opts.thinkMs }), stats, opts.fullPushes);
+          const a = new Analyst(
+            opts.url,
+            analystScript(opts.seed, i, { thinkMs: opts.thinkMs }),
+            stats,
+            opts.fullPushes,
+          );
           analysts.push(a);
           runs.push(a.run());
         },
