@@ -153,9 +153,7 @@ export class Analyst {
     this.held = null;
     const frame = { t: 'sub', id: this.subId, kind: view.tab, params: tabParams(view) } as const;
     // As the dashboard subscribes (client/sdk/subscription.ts): with deltas, holding the answer to apply them to.
-    const answer = await this.request(this.fullPushes ? frame : { ...frame, delta: true });
-    if (!this.fullPushes && answer.id === this.subId)
-      this.held = { id: this.subId, watermark: answer.meta.watermark, data: answer.data };
+    await this.request(this.fullPushes ? frame : { ...frame, delta: true });
   }
 
   /** One reconnect at a time, whether the script or an unexpected close asked for it. */
@@ -242,6 +240,9 @@ export class Analyst {
       this.applyPush(frame.id as number, frame.base, frame.delta, frame.meta.watermark);
       return;
     }
+    // Held as the frame arrives, not when the request's promise resumes: a push can follow in the same socket read.
+    if (frame.t === 'result' && !this.fullPushes && frame.id === this.subId)
+      this.held = { id: this.subId, watermark: frame.meta.watermark, data: frame.data };
     if (frame.t === 'result' || frame.t === 'error') {
       const p = frame.id === undefined ? undefined : this.pending.get(frame.id as number);
       if (frame.t === 'error') recordError(this.stats, frame.code, frame.message);
