@@ -21,7 +21,6 @@ export type DemoPace = { clock: true } | { clock: false; periodMs: number };
 
 export class DemoFeed implements Feed {
   readonly name = 'demo';
-  readonly cadenceMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private active = false;
@@ -36,9 +35,7 @@ export class DemoFeed implements Feed {
     private readonly onBatch: OnBatch,
     /** Wall clock, ms (tests move it). */
     private readonly now: () => number = Date.now,
-  ) {
-    this.cadenceMs = pace.clock ? INTERVAL_S * 1000 : pace.periodMs;
-  }
+  ) {}
 
   start(): void {
     if (this.active) return;

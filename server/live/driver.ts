@@ -6,8 +6,6 @@ import type { Batch } from './intake.ts';
 export interface Feed {
   /** For logs and metrics: demo, watch:/path, or the URLs polled. */
   readonly name: string;
-  /** How often a new interval is expected, ms: the pipeline may spend part of it precomputing before showing one. */
-  readonly cadenceMs: number;
   /** Begins feeding; calling it twice is harmless. */
   start(): void;
   /** Stops feeding and waits for a step in progress to finish. Safe to call twice. */

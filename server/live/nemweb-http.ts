@@ -7,7 +7,6 @@
 // conditional GETs, a bounded look-back, a longer interval while a source is down; every request has a timeout and a
 // few retries with backoff; one clear line says when a source goes down and when it is back.
 import type { Logger } from 'pino';
-import { INTERVAL_S } from '../../shared/nem.ts';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
 import { getWithRetries, HttpError, MAX_LISTING_BYTES, readBody } from './http-get.ts';
@@ -56,8 +55,6 @@ interface SourceState {
 
 export class HttpFeed implements Feed {
   readonly name: string;
-  /** AEMO dispatches every 5 minutes, whatever the poll. */
-  readonly cadenceMs = INTERVAL_S * 1000;
   private readonly o: Required<HttpOptions>;
   private readonly sources = new Map<string, SourceState>();
   private timer: ReturnType<typeof setTimeout> | undefined;

@@ -11,7 +11,6 @@ import type { AnswerPath, Marks } from '../answer-path.ts';
 import { refreshHot } from '../warmup/run.ts';
 import type { RevisedSpan } from '../cache/generation.ts';
 import { TARGETS } from '../store/mms-tables.ts';
-import { INTERVAL_S } from '../../shared/nem.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
 import type { CycleReport } from '../pusher.ts';
@@ -48,25 +47,22 @@ export interface PipelineDeps {
   /** For hot refresh; absent when the server runs without a cache. */
   answerPath?: AnswerPath;
   log: Logger;
-  /** Longest a batch waits for pushes and precomputing before the market advances (default: stageBudgetMs). */
+  /** Longest a batch waits for pushes and precomputing before the market advances (default STAGE_BUDGET_MS). */
   budgetMs?: number;
   /** Alert events, derived and stored as each batch commits, before its pushes (server/alerts/alert-log.ts). */
   alerts?: AlertLog;
 }
 
 /**
- * Time a new interval may wait, from its batch's arrival, for pushes ahead of the market and then for its hot answers
- * to be precomputed; what is left is pushed, or computed on demand, after the advance. Half the feed's cadence, so the
- * next interval never waits for this one, within [STAGE_MIN_MS, STAGE_MAX_MS]: on the one-year demo 1,000 analysts'
- * ~290 questions take ~20 s of one cold-query slot, and a 5 s budget left most of them to miss just after the
- * advance, where they queued behind each other (soak p99 4–5 s). Subscribers do not wait for it (their pushes go out
- * as each is computed); a one-off question is answered at the previous interval meanwhile.
+ * Longest a new interval waits, from its batch's arrival, for pushes ahead of the market and then for its hot answers
+ * to be precomputed; what is left is pushed, or computed on demand, after the advance. On the one-year demo 1,000
+ * analysts' ~290 questions take ~20 s of the one cold-query slot: a 5 s budget left most of them to miss just after
+ * the advance, where they queued behind each other (soak p99 4–5 s). Subscribers do not wait for it (each push goes
+ * out as it is computed); a one-off question is answered at the previous interval meanwhile. The feed takes its next
+ * step once this one has advanced, so a replay faster than the server can compute slows to its pace rather than
+ * showing intervals nobody's answers are ready for; AEMO's 5 minutes leave room.
  */
-export function stageBudgetMs(cadenceMs: number): number {
-  return Math.min(STAGE_MAX_MS, Math.max(STAGE_MIN_MS, cadenceMs / 2));
-}
-const STAGE_MIN_MS = 5000;
-const STAGE_MAX_MS = 30_000;
+export const STAGE_BUDGET_MS = 30_000;
 /** Queries precomputed at once: the gate's default slots, so requests at the old watermark wait behind at most that. */
 const STAGE_CONCURRENCY = 2;
 
@@ -90,8 +86,6 @@ export interface Advanced {
 
 export class Pipeline {
   private hot: Promise<unknown> = Promise.resolve();
-  /** How often the feed brings an interval (Feed.cadenceMs); AEMO's 5 minutes until a feed says. */
-  cadenceMs = INTERVAL_S * 1000;
   /** Aborted on shutdown: a stage in progress then advances at once instead of waiting out its budget. */
   private readonly halting = new AbortController();
 
@@ -111,7 +105,7 @@ export class Pipeline {
    * watermark); returns null when the answer could not have changed. What the feed waits for.
    */
   async advance(batch: Batch): Promise<Advanced | null> {
-    const deadline = performance.now() + (this.d.budgetMs ?? stageBudgetMs(this.cadenceMs));
+    const deadline = performance.now() + (this.d.budgetMs ?? STAGE_BUDGET_MS);
     const marks = await readWatermark(this.conn);
     if (!marks) return null;
     // Alert events are derived and stored on this connection while the pushes are computed on the pool's (an alert
@@ -335,7 +329,6 @@ export async function startLive(
     if (!feed && own) conn.closeSync();
   }
   if (!feed) return undefined;
-  pipeline.cadenceMs = feed.cadenceMs;
   feed.start();
   let stopped: Promise<void> | undefined;
   const f = feed;

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { formatBytes } from '../store/ingest-limits.ts';
 import { isNoticeName } from '../alerts/notices.ts';
 import { csvHasEndMarker, isReportName, zipLooksComplete } from './complete.ts';
-import { INTERVAL_S } from '../../shared/nem.ts';
 import type { Feed } from './driver.ts';
 import type { IncomingFile, Intake } from './intake.ts';
 
@@ -34,8 +33,6 @@ interface Seen {
 
 export class WatchFeed implements Feed {
   readonly name: string;
-  /** AEMO dispatches every 5 minutes, whatever the poll. */
-  readonly cadenceMs = INTERVAL_S * 1000;
   private readonly seen = new Map<string, Seen>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
