@@ -65,8 +65,42 @@ const stationQueries = async () =>
     'nemlive_query_duration_seconds_count',
     'kind="station.output"',
   );
+/** Subscriptions the server has written interval `ts` into (it tracks what every delta subscription holds). */
+const held = (ts: number) =>
+  [...server.sessions.values()].reduce(
+    (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
+    0,
+  );
+/** A stored batch holding interval `ts`, as a feed hands it to the pipeline. */
+const batch = (ts: number) => ({
+  source: 'test',
+  files: [],
+  rows: {},
+  window: { minTs: ts, maxTs: ts },
+  ingestedAt: performance.now(),
+});
 const pushes = (cs: TestClient[], ts: number) =>
   cs.reduce((n, c) => n + c.frames.filter((f) => f.t === 'push' && f.meta.watermark === toNemIso(ts)).length, 0);
+
+/**
+ * Private subscribers, a new interval stored, and a pipeline with the default stage budget: `body` advances it;
+ * `heldAtAdvance()` is how many subscriptions held the interval when the market showed it.
+ */
+async function staged(body: (p: Pipeline, ts: number, heldAtAdvance: () => number) => Promise<void>): Promise<void> {
+  const clients = await privateSubscribers();
+  const conn = await server.instance.connect();
+  const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log: captureLog().log });
+  let atAdvance = -1;
+  const stop = server.market.onAdvance((e) => (atAdvance = held(e.watermark)));
+  try {
+    await body(pipeline, await appendDemo(conn), () => atAdvance);
+  } finally {
+    stop();
+    for (const c of clients) c.ws.terminate();
+    await server.pusher.idle();
+    conn.closeSync();
+  }
+}
 
 describe('distinct subscriptions and the live feed', () => {
   it('does not compute the groups of subscribers who left while the push run was going', async () => {
@@ -97,23 +131,10 @@ describe('distinct subscriptions and the live feed', () => {
     // The same pipeline the feed runs, with no time for pushes before the advance.
     const { log, lines } = captureLog();
     const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log, budgetMs: 0 });
-    // At each advance, how many subscriptions the server had written the new interval into (it tracks what every
-    // delta subscription holds).
+    // At each advance, how many subscriptions the server had written the new interval into.
     const heldAtAdvance: number[] = [];
-    const held = (ts: number) =>
-      [...server.sessions.values()].reduce(
-        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
-        0,
-      );
     const stop = server.market.onAdvance((e) => heldAtAdvance.push(held(e.watermark)));
     try {
-      const batch = (ts: number) => ({
-        source: 'test',
-        files: [],
-        rows: {},
-        window: { minTs: ts, maxTs: ts },
-        ingestedAt: performance.now(),
-      });
       const ts1 = await appendDemo(conn);
       const first = (await pipeline.advance(batch(ts1)))!;
       expect(server.market.watermark).toBe(ts1);
@@ -163,73 +184,24 @@ describe('distinct subscriptions and the live feed', () => {
     }
   });
 
-  it('waits for the push run before the advance, within the stage budget (STAGE_BUDGET_MS)', async () => {
-    const clients = await privateSubscribers();
-    const groups = SOCKETS * PER_SOCKET;
-    const conn = await server.instance.connect();
-    const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log: captureLog().log });
-    let heldAtAdvance = -1;
-    const held = (ts: number) =>
-      [...server.sessions.values()].reduce(
-        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
-        0,
-      );
-    const stop = server.market.onAdvance((e) => (heldAtAdvance = held(e.watermark)));
-    try {
-      const ts = await appendDemo(conn);
-      const t0 = performance.now();
-      const advanced = (await pipeline.advance({
-        source: 'test',
-        files: [],
-        rows: {},
-        window: { minTs: ts, maxTs: ts },
-        ingestedAt: t0,
-      }))!;
+  it('waits for the push run before the advance, within the stage budget (STAGE_BUDGET_MS)', () =>
+    staged(async (pipeline, ts, heldAtAdvance) => {
+      const advanced = (await pipeline.advance(batch(ts)))!;
       const runMs = (await advanced.pushed).cycle!.totalMs;
       // Every subscription had the interval when the market showed it (unless the run outlasted the budget).
-      if (runMs < 25_000) expect(heldAtAdvance).toBe(groups);
+      if (runMs < 25_000) expect(heldAtAdvance()).toBe(SOCKETS * PER_SOCKET);
       expect(server.market.watermark).toBe(ts);
-    } finally {
-      stop();
-      for (const c of clients) c.ws.terminate();
-      await server.pusher.idle();
-      conn.closeSync();
-    }
-  });
+    }));
 
-  it('stops waiting for the push run when halted (shutdown): the market advances at once', async () => {
-    const clients = await privateSubscribers();
-    const groups = SOCKETS * PER_SOCKET;
-    const conn = await server.instance.connect();
-    const pipeline = new Pipeline(conn, { market: server.market, pusher: server.pusher, log: captureLog().log });
-    let heldAtAdvance = -1;
-    const held = (ts: number) =>
-      [...server.sessions.values()].reduce(
-        (n, s) => n + [...server.pusher.subscriptionsOf(s).values()].filter((sub) => sub.held?.watermark === ts).length,
-        0,
-      );
-    const stop = server.market.onAdvance((e) => (heldAtAdvance = held(e.watermark)));
-    try {
-      const ts = await appendDemo(conn);
-      const advancing = pipeline.advance({
-        source: 'test',
-        files: [],
-        rows: {},
-        window: { minTs: ts, maxTs: ts },
-        ingestedAt: performance.now(),
-      });
+  it('stops waiting for the push run when halted (shutdown): the market advances at once', () =>
+    staged(async (pipeline, ts, heldAtAdvance) => {
+      const advancing = pipeline.advance(batch(ts));
       await until(() => held(ts) > 0, 'the first push of the run');
       pipeline.halt();
       const advanced = (await advancing)!;
       expect(server.market.watermark).toBe(ts);
-      expect(heldAtAdvance).toBeLessThan(groups);
+      expect(heldAtAdvance()).toBeLessThan(SOCKETS * PER_SOCKET);
       await advanced.pushed; // the run itself goes on to the end
-      expect(held(ts)).toBe(groups);
-    } finally {
-      stop();
-      for (const c of clients) c.ws.terminate();
-      await server.pusher.idle();
-      conn.closeSync();
-    }
-  });
+      expect(held(ts)).toBe(SOCKETS * PER_SOCKET);
+    }));
 });
