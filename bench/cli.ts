@@ -23,6 +23,8 @@ const MODULES = [
   // Each builds its own 30-day demo (tmp/bench-data-30d) and copies it per server.
   { name: 'fast-cadence', store: false },
   { name: 'boot-herd', store: false },
+  // 1,000 analysts × 300 s on copies of the bench store and of a cache its boot warmup filled.
+  { name: 'analysts', store: true },
   { name: 'alerts', store: false },
   { name: 'freshness', store: false },
   { name: 'backfill', store: true },
