@@ -11,6 +11,7 @@ import { runSoak } from '../soak/run.ts';
 import { spawnServer, waitForWarmup } from '../soak/spawn-server.ts';
 import { sampleServer } from '../soak/server-probe.ts';
 import { HOT_HORIZON_S } from '../server/cache/hot.ts';
+import { INTERVAL_S } from '../shared/nem.ts';
 import { cpuSecondsOf } from './proc.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
@@ -137,7 +138,7 @@ async function once(
       thinkMs: 2000,
       settleS: 5,
     });
-    const intervals = Math.round(((await watermarkOf(server.base)) - mark0) / 300);
+    const intervals = Math.round(((await watermarkOf(server.base)) - mark0) / INTERVAL_S);
     const soakCpu = (cpuOf(server.pid) - cpu0) / Math.max(1, intervals);
     ctx.log(
       `fast-cadence: ${name}: p99 ${soak.latencyMs.p99} ms, hit rate ${(100 * soak.cacheHitRate).toFixed(1)}%, ${soak.errors} errors, ${intervals} intervals shown, ${soakCpu.toFixed(2)} s CPU per interval`,

@@ -45,6 +45,7 @@ function inputs(reports: ShareReport[], after = sample(0, 110, 12)): SoakInputs 
     url: 'ws://127.0.0.1:1/ws',
     seed: 1,
     thinkMs: 2000,
+    fullPushes: false,
     interrupted: false,
     sockets: 10,
     durationS: 5,

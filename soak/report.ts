@@ -102,7 +102,7 @@ export interface SoakInputs {
   url: string;
   seed: number;
   thinkMs: number;
-  fullPushes?: boolean;
+  fullPushes: boolean;
   interrupted: boolean;
   sockets: number;
   durationS: number;
@@ -158,7 +158,7 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     seed: i.seed,
     rampS: i.rampS,
     thinkMs: i.thinkMs,
-    fullPushes: i.fullPushes ?? false,
+    fullPushes: i.fullPushes,
     wallS: round(i.wallS, 1),
     interrupted: i.interrupted,
     requestsPerSecond: round(m.requests / Math.max(0.001, i.wallS), 1),

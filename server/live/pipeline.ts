@@ -105,7 +105,8 @@ export class Pipeline {
    * watermark); returns null when the answer could not have changed. What the feed waits for.
    */
   async advance(batch: Batch): Promise<Advanced | null> {
-    const deadline = performance.now() + (this.d.budgetMs ?? STAGE_BUDGET_MS);
+    // Ends the stage: its budget spent, or shutdown.
+    const budget = AbortSignal.any([AbortSignal.timeout(this.d.budgetMs ?? STAGE_BUDGET_MS), this.halting.signal]);
     const marks = await readWatermark(this.conn);
     if (!marks) return null;
     // Alert events are derived and stored on this connection while the pushes are computed on the pool's (an alert
@@ -118,7 +119,7 @@ export class Pipeline {
       alerts ? serialized(this.conn, () => alerts.commit(this.conn, marks.watermark, alertRowsFrom(batch))) : undefined
     )?.catch((err: unknown) => this.d.log.error({ err }, 'alerts: deriving events failed; the next batch retries'));
     try {
-      return await this.advanceMarket(batch, marks, deadline);
+      return await this.advanceMarket(batch, marks, budget);
     } finally {
       await alerting;
     }
@@ -127,7 +128,7 @@ export class Pipeline {
   private async advanceMarket(
     batch: Batch,
     marks: { watermark: number; firstTs: number },
-    deadline: number,
+    budget: AbortSignal,
   ): Promise<Advanced | null> {
     const { market, pusher } = this.d;
     // Data at or before the current watermark rewrote past intervals (a late file, a revision, SCADA after its
@@ -145,8 +146,8 @@ export class Pipeline {
       };
       const ahead = pusher.pushAhead(at);
       aheadWritten = ahead.then(written);
-      await within(ahead, deadline, this.halting.signal);
-      await this.stage(at, deadline);
+      await within(ahead, budget);
+      await this.stage(at, budget);
     }
     const span = revised ? revisedSpan(batch) : undefined;
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised, span })) return null;
@@ -187,19 +188,17 @@ export class Pipeline {
   }
 
   /**
-   * Computes the hot questions at `at` (the marks the market is about to move to) into the cache, stopping at the
-   * deadline. Meanwhile requests are answered at the market's (old) marks: every handler bounds its window by the
-   * context's watermark, so the rows just stored are left out.
+   * Computes the hot questions at `at` (the marks the market is about to move to) into the cache, stopping when the
+   * budget ends. Meanwhile requests are answered at the market's (old) marks: every handler bounds its window by
+   * the context's watermark, so the rows just stored are left out.
    */
-  private async stage(at: Marks, deadline: number): Promise<void> {
+  private async stage(at: Marks, budget: AbortSignal): Promise<void> {
     const path = this.d.answerPath;
     if (!path) return;
     // A hot refresh still running for the previous interval would compete for the same slots.
-    await within(this.hot, deadline, this.halting.signal);
-    const left = Math.ceil(deadline - performance.now());
-    if (left <= 0 || this.halting.signal.aborted) return;
+    await within(this.hot, budget);
+    if (budget.aborted) return;
     const t0 = performance.now();
-    const budget = AbortSignal.any([AbortSignal.timeout(left), this.halting.signal]);
     try {
       const s = await refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY });
       this.d.log.debug(
@@ -234,24 +233,17 @@ export class Pipeline {
   }
 }
 
-/**
- * Waits for `work` until `deadline` (performance.now() time) at the latest, or until `halt` aborts; what it does after
- * is not waited for.
- */
-async function within(work: Promise<unknown>, deadline: number, halt?: AbortSignal): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onHalt: (() => void) | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
-    onHalt = resolve;
-    halt?.addEventListener('abort', onHalt, { once: true });
-    if (halt?.aborted) resolve();
-  });
+/** Waits for `work` until `budget` aborts at the latest; what it does after is not waited for. */
+async function within(work: Promise<unknown>, budget: AbortSignal): Promise<void> {
+  if (budget.aborted) return;
+  let onEnd!: () => void;
+  const ended = new Promise<void>((resolve) =>
+    budget.addEventListener('abort', (onEnd = () => resolve()), { once: true }),
+  );
   try {
-    await Promise.race([work.catch(() => undefined), late]);
+    await Promise.race([work.catch(() => undefined), ended]);
   } finally {
-    clearTimeout(timer);
-    if (onHalt) halt?.removeEventListener('abort', onHalt);
+    budget.removeEventListener('abort', onEnd);
   }
 }
 

@@ -98,8 +98,8 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
 }
 
 /**
- * Hot questions refreshed per new interval: the ~330 distinct questions of the soak's 1,000 analysts (tabs × regions
- * × ranges, station searches and pages, peeks) fit; the pipeline's time budget bounds the work.
+ * Hot questions refreshed per new interval: the ~290 distinct questions the soak's 1,000 analysts ask per interval
+ * (tabs × regions × ranges, station searches and pages, peeks; measured) fit; the pipeline's budget bounds the work.
  */
 const HOT_LIMIT = 512;
 const refreshed = new WeakMap<TieredCache, string>();
