@@ -63,6 +63,8 @@ export interface PipelineDeps {
  * showing intervals nobody's answers are ready for; AEMO's 5 minutes leave room.
  */
 export const STAGE_BUDGET_MS = 30_000;
+/** Longest shutdown waits for a halted hot refresh's last query. */
+const SETTLE_MS = 2000;
 /** Queries precomputed at once: the gate's default slots, so requests at the old watermark wait behind at most that. */
 const STAGE_CONCURRENCY = 2;
 
@@ -199,15 +201,19 @@ export class Pipeline {
     await within(this.hot, budget);
     if (budget.aborted) return;
     const t0 = performance.now();
-    try {
-      const s = await refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY });
-      this.d.log.debug(
-        { ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) },
-        'live: next interval precomputed',
-      );
-    } catch (err) {
-      this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand');
-    }
+    // Bounded by the budget itself, not only by the refresh noticing it between queries: a query the refresh waits for
+    // is idle work at the gate, which a flood of clients' cold questions can hold back for as long as it lasts (the
+    // feed then froze: no new interval, and a shutdown past its 15 s limit). Cut short, it finishes later on its own.
+    const refresh = refreshHot(path, at.watermark, { at, signal: budget, concurrency: STAGE_CONCURRENCY }).then(
+      (s) =>
+        this.d.log.debug(
+          { ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) },
+          'live: next interval precomputed',
+        ),
+      (err: unknown) =>
+        this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand'),
+    );
+    await within(refresh, budget);
   }
 
   /** Shutdown: a stage in progress stops waiting (its batch advances the market at once); later ones do not wait. */
@@ -332,7 +338,8 @@ export async function startLive(
       (stopped ??= (async () => {
         pipeline.halt();
         await f.stop();
-        await pipeline.settled();
+        // A hot refresh halted mid-query may wait at the gate behind clients' questions: not worth waiting for.
+        await within(pipeline.settled(), AbortSignal.timeout(SETTLE_MS));
         if (own) conn.closeSync();
       })()),
   };
