@@ -33,14 +33,7 @@ export interface Spool {
   lines: number;
   /** Byte offset in the file of the last non-empty line when it is the END OF REPORT footer, else -1. */
   footerAt: number;
-  /**
-   * A digit, `_`, digit in the rows: DuckDB's reader takes `1_000` for 1000 where the row parser refuses the file, so
-   * such a file is not the plain case.
-   */
-  grouped: boolean;
 }
-
-const isDigit = (b: number | undefined) => b !== undefined && b >= 48 && b <= 57;
 
 /** Copies `chunks` to `path`, checking line lengths as the row parser does, and noting the header and footer. */
 export async function spool(
@@ -54,22 +47,10 @@ export async function spool(
   let bytes = 0;
   let breaks = 0;
   let tail = Buffer.alloc(0);
-  let grouped = false;
-  let before: number | undefined; // the byte before buf
-  let pending = false; // buf's first byte follows a `_` after a digit
   const write = async (buf: Buffer) => {
     await fh.write(buf);
     bytes += buf.length;
     for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) breaks++;
-    if (buf.length === 0) return;
-    if (pending && isDigit(buf[0])) grouped = true;
-    pending = false;
-    for (let p = buf.indexOf(95); p >= 0 && !grouped; p = buf.indexOf(95, p + 1)) {
-      if (!isDigit(p > 0 ? buf[p - 1] : before)) continue;
-      if (p + 1 === buf.length) pending = true;
-      else if (isDigit(buf[p + 1])) grouped = true;
-    }
-    before = buf[buf.length - 1];
     tail = Buffer.concat([tail, buf]);
     if (tail.length > MAX_TAIL) tail = tail.subarray(tail.length - MAX_TAIL);
   };
@@ -103,7 +84,7 @@ export async function spool(
   const footer = /^C,"?END OF REPORT"?(,|$)/.test(text.slice(last, last + 40));
   const footerAt = footer ? bytes - tail.length + last : -1;
   const afterFooter = footer ? tail.subarray(last).reduce((n, b) => n + (b === 10 ? 1 : 0), 0) : 0;
-  return { path, head, rows, bytes, lines: breaks - afterFooter, footerAt, grouped };
+  return { path, head, rows, bytes, lines: breaks - afterFooter, footerAt };
 }
 
 export interface BulkResult {
@@ -126,7 +107,7 @@ export async function bulkStage(
   stats: SinkStats,
 ): Promise<{ staged: BulkResult | null; footer: Buffer | null }> {
   const none = { staged: null, footer: null };
-  if (!s.rows || s.footerAt < 0 || s.grouped) return none;
+  if (!s.rows || s.footerAt < 0) return none;
   const table = headerTable(name, s.head);
   const fields = table && sourceFields(table);
   if (!table || !fields) return none;
@@ -160,13 +141,14 @@ export async function bulkStage(
       count(*) FILTER (NOT alien AND iv_ok AND v0 IS NULL)::INTEGER AS blank,
       count(*) FILTER (keep AND (ts IS NULL
         OR ${values.map((v) => `NOT coalesce(abs(${v}) <= ${MAX_MAGNITUDE}, TRUE)`).join(' OR ')}))::INTEGER AS bad,
+      count(*) FILTER (grouped)::INTEGER AS grouped,
       count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total,
       count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS pairs
     FROM ${rowsTable}`)
     ).getRowObjectsJS()[0];
     // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
-    if (Number(check.alien) > 0 || Number(check.bad) > 0 || Number(check.total) !== s.lines)
-      return { staged: null, footer };
+    const odd = Number(check.alien) + Number(check.bad) + Number(check.grouped);
+    if (odd > 0 || Number(check.total) !== s.lines) return { staged: null, footer };
     const n = Number(check.n);
     if (n > 0) {
       // Keys are trimmed as the row parser trims them, once per distinct name rather than once per row; a blank one
@@ -227,27 +209,30 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /**
  * `into`: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
  * columns typed (keys as written: the codes table maps them to their trimmed codes) and the flags the check reads:
- * `alien` (not a D row of this table), `iv_ok` (the market run), `keep` (staged).
+ * `alien` (not a D row of this table), `iv_ok` (the market run), `keep` (staged), `grouped` (a number written with
+ * an underscore, `1_000`: DuckDB's cast reads it, the row parser refuses the file, so such a file is not the plain
+ * case). Numbers are read as text and cast here so that only number columns are looked at: DUIDs such as `WINGF1_1`
+ * are names, not grouped digits.
  */
 function readSql(into: string, path: string, table: MmsTable, f: SourceFields): string {
   const width = 4 + table.columns.length;
   const time = new Set([f.time, f.lastChanged].filter((i) => i >= 0));
   const num = new Set([...f.values, f.intervention].filter((i) => i >= 0));
-  const columns = Array.from(
-    { length: width },
-    (_, i) => `'c${i}': '${time.has(i) ? 'TIMESTAMP' : num.has(i) ? 'DOUBLE' : 'VARCHAR'}'`,
-  ).join(', ');
+  const columns = Array.from({ length: width }, (_, i) => `'c${i}': '${time.has(i) ? 'TIMESTAMP' : 'VARCHAR'}'`).join(
+    ', ',
+  );
   const epoch = (i: number) => `CAST(epoch(c${i}) AS INTEGER) - ${NEM_OFFSET_S}`;
-  const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention} = 0, FALSE)` : 'TRUE';
+  const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention}::DOUBLE = 0, FALSE)` : 'TRUE';
+  const grouped = [...num].map((i) => `coalesce(strpos(c${i}, '_') > 0, FALSE)`).join(' OR ') || 'FALSE';
   // Leading fields compared as they are, trimmed only when they differ (trimming every row cost a tenth of the read).
   const is = (c: string, v: string) => `(${c} <> ${sqlString(v)} AND trim(${c}) <> ${sqlString(v)})`;
   return `CREATE OR REPLACE TEMP TABLE ${into} AS
 SELECT *, iv_ok AND NOT alien AND v0 IS NOT NULL AS keep FROM (
   SELECT c0 <> 'D' OR ${is('c1', table.category)} OR ${is('c2', table.report)} OR ${is('c3', table.version)} AS alien,
-    ${ivOk} AS iv_ok,
+    ${ivOk} AS iv_ok, ${grouped} AS grouped,
     ${epoch(f.time)} AS ts,
     ${f.keys.map((k, i) => `c${k} AS k${i}`).join(', ')},
-    ${f.values.map((v, i) => `${v < 0 ? 'NULL::DOUBLE' : `c${v}`} AS v${i}`).join(', ')},
+    ${f.values.map((v, i) => `${v < 0 ? 'NULL' : `c${v}`}::DOUBLE AS v${i}`).join(', ')},
     ${f.lastChanged >= 0 ? `coalesce(${epoch(f.lastChanged)}, 0)` : '0'} AS lc
   FROM read_csv(${sqlString(path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
     timestampformat = '%Y/%m/%d %H:%M:%S', columns = {${columns}}))`;
