@@ -19,6 +19,7 @@ import { feedInfo, wantsDemo, type FeedOptions } from './live/feed.ts';
 import { sourceLags, type SourceLag } from './live/sources.ts';
 import type { FeedInfo } from '../shared/protocol.ts';
 import { Coalescer } from './live/coalesce.ts';
+import { ADMIN_SOURCE } from './live/intake.ts';
 import { Pipeline, startLive, type LiveHandle, type PushCycle } from './live/pipeline.ts';
 import { Market } from './market.ts';
 import { bindSources, DuckMemoryProbe } from './metrics.ts';
@@ -142,7 +143,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
       const report = await ingestPath(w.conn, path, { scratchDir: join(config.dataDir, 'uploads') });
       if (report.window)
         w.batches.add({
-          source: 'admin',
+          source: ADMIN_SOURCE,
           files: [name],
           rows: report.rows,
           window: report.window,

@@ -21,6 +21,9 @@ export type IngestFn = (
   bytes: Uint8Array,
 ) => Promise<{ rows: Record<string, number>; window: { minTs: number; maxTs: number } | null }>;
 
+/** The source of the batches the admin ingest (a backfill through a running server) stores. */
+export const ADMIN_SOURCE = 'admin';
+
 export interface Batch {
   source: string;
   /** Files stored, in the order they were ingested. */

@@ -4,12 +4,12 @@
 // cache, then advance the market. Pushing and precomputing share one budget from the batch's arrival: the advance
 // never waits longer than that, whatever the subscriptions cost; a push run not finished by then goes on at the
 // marks the market now has (a newer interval supersedes it). Latency is measured from the commit to the last socket
-// written for the interval, and logged then, so the feed and the watermark never wait for it. After a revision (not
-// staged) the market advances first and the pushes follow.
+// written for the interval, and logged then, so the feed and the watermark never wait for it. After a revision the
+// market advances first and the pushes follow; a backfill's revision has its hot answers computed first.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath, Marks } from '../answer-path.ts';
 import { refreshHot } from '../warmup/run.ts';
-import type { RevisedSpan } from '../cache/generation.ts';
+import { type RevisedSpan, withRevision } from '../cache/generation.ts';
 import { TARGETS } from '../store/mms-tables.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
@@ -21,7 +21,7 @@ import type { Feed } from './driver.ts';
 import { noteStoreError } from '../store-health.ts';
 import { createFeed, type FeedOptions } from './feed.ts';
 import { readSourceMarks, type SourceMarks } from './sources.ts';
-import type { Batch } from './intake.ts';
+import { ADMIN_SOURCE, type Batch } from './intake.ts';
 import type { AlertLog } from '../alerts/alert-log.ts';
 
 /** The slice of the server's Pusher the pipeline needs. */
@@ -152,6 +152,19 @@ export class Pipeline {
       await this.stage(at, budget);
     }
     const span = revised ? revisedSpan(batch) : undefined;
+    // A backfill's revision retires the answers whose window it meets (those reaching back to all data, the records):
+    // computed before the market names its generation, analysts keep their cached answers meanwhile instead of all
+    // asking them cold at once (soak p99 1.1 s after a month's backfill). The feed's own revisions (SCADA after its
+    // prices) are not held back: their pushes follow the advance as soon as it is made.
+    if (revised && batch.source === ADMIN_SOURCE && market.hasData) {
+      const next = Math.max(marks.watermark, market.watermark);
+      const at = {
+        watermark: next,
+        firstTs: Math.min(market.firstTs, marks.firstTs),
+        generation: withRevision(market.generation, span),
+      };
+      await this.stage(at, budget);
+    }
     if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised, span })) return null;
     // Taken now: the run the advance joined or started (a later interval's run is not this one's).
     const advanced = pusher.inProgress ? pusher.inProgress() : pusher.idle();
