@@ -9,6 +9,8 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './db.ts';
+import { spool } from './bulk-csv.ts';
+import { LineGuard } from './ingest-limits.ts';
 import { type FileReport, ingestFiles } from './ingest.ts';
 
 const FIXTURE_DIRS = ['aemo', 'aemo-regionsum', 'aemo-depth'].map((d) =>
@@ -174,6 +176,34 @@ describe('bulk CSV path', () => {
   });
 });
 
+describe('spool', () => {
+  it('finds the first line whose leading fields differ from the first row’s, wherever the chunks split it', async () => {
+    const rowA = 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",A,1\r\n';
+    const rowB = 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",B,2\r\n';
+    const other = 'D,DISPATCH,UNIT_SCADX,1,"2026/04/01 00:05:00",C,3\r\n';
+    const footer = 'C,"END OF REPORT",6\r\n';
+    const spooled = async (rows: string, at: number) => {
+      const bytes = Buffer.from(`C,header\nI,x\n${rows}${footer}`);
+      const cut = 12 + at;
+      const chunks = [bytes.subarray(0, cut), bytes.subarray(cut, cut), bytes.subarray(cut)];
+      const s = await spool(chunks, join(tmp, 'spool.csv'), new LineGuard('x', 1 << 20));
+      return { odd: s.odd, footerAt: s.footerAt, prefix: s.prefix?.toString() };
+    };
+    const plain = rowA + rowB + rowA;
+    for (let at = 0; at <= plain.length + footer.length; at++)
+      expect(await spooled(plain, at), `cut at ${at}`).toEqual({
+        odd: plain.length,
+        footerAt: plain.length,
+        prefix: 'D,DISPATCH,UNIT_SCADA,1,',
+      });
+    const mixed = rowA + rowB + other + rowA;
+    const at = (rowA + rowB).length;
+    for (let cut = 0; cut <= mixed.length; cut++) expect((await spooled(mixed, cut)).odd, `cut at ${cut}`).toBe(at);
+    // A line too short to hold the leading fields is odd too.
+    expect((await spooled(rowA + 'D,\r\n' + rowB, 0)).odd).toBe(rowA.length);
+  });
+});
+
 describe('names with digits and underscores', () => {
   it('reads DUIDs such as WINGF1_1 itself (a grouped number only in a number column sends a file to the row parser)', async () => {
     // AEMO names many units so; a check that looked for digit, `_`, digit anywhere sent every real month of SCADA to
@@ -189,7 +219,14 @@ describe('names with digits and underscores', () => {
       'PUBLIC_ARCHIVE#DISPATCH_UNIT_SCADA#FILE02#202604010000.zip',
       csv(SCADA_I, [unit('WINGF1_1', '12.5'), unit('WINGF2_1', '1_0')]),
     );
-    const { bulk } = await both([named, grouped]);
+    // Leading fields written otherwise on one row (spaces the row parser trims): the row parser reads that file.
+    const spaced = file(
+      'PUBLIC_ARCHIVE#DISPATCH_UNIT_SCADA#FILE03#202604010000.zip',
+      csv(SCADA_I, [unit('WINGF1_1', '3'), unit('WINGF2_1', '4').replace('D,DISPATCH,', 'D, DISPATCH ,')]),
+    );
+    const { bulk } = await both([named, grouped, spaced]);
+    expect(bulk[2].bulk).toBeUndefined();
+    expect(bulk[2].rows).toEqual({ scada: 2 });
     expect(bulk[0].bulk).toBe(1);
     expect(bulk[0].rows).toEqual({ scada: 3 });
     expect(bulk[1].bulk).toBeUndefined();
