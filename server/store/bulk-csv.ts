@@ -11,7 +11,7 @@ import { open, truncate } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NEM_OFFSET_S } from '../../shared/nem.ts';
 import { MAX_MAGNITUDE, type MmsTable, MmsParser, tableName } from './mms.ts';
-import { type SinkStats, type SourceFields, type Target, sourceFields } from './mms-tables.ts';
+import { type SinkStats, type SourceFields, type Target, TARGETS, sourceFields } from './mms-tables.ts';
 import type { Dict, Stage } from './staging.ts';
 import type { LineGuard } from './ingest-limits.ts';
 
@@ -20,6 +20,11 @@ export const BULK_MIN_BYTES = 8 << 20;
 /** Lines before the first D row are read into memory to find the header; a header longer than this is not plain. */
 const MAX_HEAD = 256 << 10;
 const MAX_TAIL = 64 << 10;
+/**
+ * DuckDB's CSV buffer: a month of SCADA (390 MB) read a quarter faster with 32 MiB buffers than with the default, on
+ * 2 threads (8 and 64 MiB measured between the two).
+ */
+const READ_BUFFER = 32 << 20;
 
 /** A CSV copied to a scratch file from its first D row on; the lines before (its header) are kept in memory. */
 export interface Spool {
@@ -255,7 +260,12 @@ export async function bulkStage(
       const select = `SELECT b.ts AS ${cols[0]}, ${keys.map((_, i) => `c${i}.code AS ${cols[1 + i]}`).join(', ')},
       ${values.map((v, i) => `b.${v} AS ${cols[1 + keys.length + i]}`).join(', ')}, b.lc AS lc, ${base} + 1 + b.rowid AS seq
       FROM ${rowsTable} b ${joins} WHERE b.keep`;
-      stage.addBulk({ select, tables: [rowsTable, codesTable] }, Number(check.total), repeats);
+      const { keys: keyNames, values: valueNames } = TARGETS[target];
+      const stored = names.every(([k], i) => String(k) === trimmed[i])
+        ? `SELECT ts, ${keys.map((k, i) => `${k} AS ${keyNames[i]}`).join(', ')},
+          ${values.map((v, i) => `${v} AS ${valueNames[i]}`).join(', ')} FROM ${rowsTable} WHERE keep`
+        : undefined;
+      stage.addBulk({ select, tables: [rowsTable, codesTable], stored }, Number(check.total), repeats);
       kept = true;
     }
     stats.intervention += Number(check.intervention);
@@ -321,5 +331,5 @@ SELECT *, iv_ok AND v0 IS NOT NULL AS keep FROM (
     ${f.values.map((v, i) => `${v < 0 ? 'NULL' : `c${v}`}::DOUBLE AS v${i}`).join(', ')},
     ${f.lastChanged >= 0 ? `coalesce(${epoch(f.lastChanged)}, 0)` : '0'} AS lc
   FROM read_csv(${sqlString(path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
-    timestampformat = '%Y/%m/%d %H:%M:%S', columns = {${columns}}))`;
+    buffer_size = ${READ_BUFFER}, timestampformat = '%Y/%m/%d %H:%M:%S', columns = {${columns}}))`;
 }

@@ -277,7 +277,12 @@ export class FileImport {
     if (live.length > 0) await this.dict.write(conn, 'ingest_dict');
     const windows: Partial<Record<Target, Window>> = {};
     for (const t of live) {
-      await conn.run(finalSql(t, this.stages[t], await this.stages[t].source(conn)));
+      const stored = this.stages[t].stored;
+      await conn.run(
+        stored
+          ? `CREATE OR REPLACE TEMP TABLE ingest_fin_${t} AS ${stored}`
+          : finalSql(t, this.stages[t], await this.stages[t].source(conn)),
+      );
       // A forecast's rows matter from the watermark its run is shown at, not from their intervals' ends.
       const shown = hasRun(t) ? `run_ts + ${SHOWN_AFTER_S[t as ForecastTable]}` : 'ts';
       const r = (

@@ -22,6 +22,11 @@ export interface StageColumn {
 export interface BulkRows {
   select: string;
   tables: string[];
+  /**
+   * When no key needed trimming: a SELECT giving them as they are stored (interval, keys as text, values), which a lone
+   * bulk CSV with no repeated key is then stored from directly, without coding its keys and decoding them again.
+   */
+  stored?: string;
 }
 
 export class Stage {
@@ -108,6 +113,12 @@ export class Stage {
     if (this.bulk.length === 1 && this.count === this.bulk[0].seqs) return `(${this.bulk[0].select})`;
     for (const b of this.bulk.splice(0)) await conn.run(`INSERT INTO ${this.table} ${b.select}`);
     return this.table;
+  }
+
+  /** The rows as stored, when a lone bulk CSV holds them all and none needs the latest-revision pass. */
+  get stored(): string | undefined {
+    const lone = this.bulk.length === 1 && this.count === this.bulk[0].seqs;
+    return lone && !this.maybeDuplicates && !this.unsorted ? this.bulk[0].stored : undefined;
   }
 
   /** Every temp table the stage holds, to drop. */
