@@ -176,6 +176,22 @@ describe('bulk CSV path', () => {
   });
 });
 
+describe('bytes beyond ASCII', () => {
+  it('are read as the row parser reads them, and one that is not UTF-8 leaves the store working', async () => {
+    // The row parser reads bytes as Latin-1; DuckDB's reader takes UTF-8 and, on a byte that is not, failed internally
+    // (a column the query skips), invalidating the whole database: every later query failed.
+    const rows = [sum('2026/04/01 00:05:00', 'NSW1', '0', '50'), sum('2026/04/01 00:05:00', 'NSWÉ', '0', '5')];
+    const utf8 = join(tmp, 'PUBLIC_ARCHIVE#DISPATCHREGIONSUM#UTF8#202604010000.CSV');
+    writeFileSync(utf8, csv(SUM_I, rows));
+    const latin1 = join(tmp, 'PUBLIC_ARCHIVE#DISPATCHREGIONSUM#LATIN1#202604010000.CSV');
+    writeFileSync(latin1, Buffer.from(csv(SUM_I, rows), 'latin1'));
+    const { bulk } = await both([utf8, latin1]);
+    expect(bulk.map((r) => r.rows)).toEqual([{ regionsum: 2 }, { regionsum: 2 }]);
+    const conn = opened[opened.length - 1].conn;
+    expect((await conn.runAndReadAll('SELECT count(*)::INT FROM regionsum')).getRowsJS()).toEqual([[3]]);
+  });
+});
+
 describe('spool', () => {
   it('finds the first line whose leading fields differ from the first row’s, wherever the chunks split it', async () => {
     const rowA = 'D,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",A,1\r\n';

@@ -7,6 +7,7 @@
 // path takes only the plain case: one table, rows of its I row's width, a footer, every value well formed. Anything
 // else (a second table, a bad row, a DuckDB parse error) returns false and the caller parses
 // the spooled file with the row parser, whose answer (rows, notes, error and its line) is then the file's.
+import { isAscii } from 'node:buffer';
 import { open, truncate } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NEM_OFFSET_S } from '../../shared/nem.ts';
@@ -45,6 +46,12 @@ export interface Spool {
    * lines before the footer all do holds rows of one table only, which DuckDB need not read the leading fields of.
    */
   odd: number;
+  /**
+   * Whether every byte is ASCII. DuckDB's reader takes a CSV as UTF-8, where the row parser reads bytes as Latin-1,
+   * so a name with other bytes would be stored otherwise; and an invalid UTF-8 byte in a column the query does not
+   * read fails DuckDB internally (1.5), which invalidates the whole database.
+   */
+  ascii: boolean;
 }
 
 /** Line starts checked against the first row's leading fields, across chunk boundaries. */
@@ -112,8 +119,10 @@ export async function spool(
   const tail: Buffer[] = [];
   let tailBytes = 0;
   let lead: PrefixCheck | null = null;
+  let ascii = true;
   const write = async (buf: Buffer) => {
     await fh.write(buf);
+    ascii &&= isAscii(buf);
     lead?.scan(buf, bytes);
     bytes += buf.length;
     for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) breaks++;
@@ -166,6 +175,7 @@ export async function spool(
     footerAt,
     prefix: lead?.prefix ?? null,
     odd: lead?.odd ?? 0,
+    ascii: ascii && isAscii(head),
   };
 }
 
@@ -190,7 +200,7 @@ export async function bulkStage(
 ): Promise<{ staged: BulkResult | null; footer: Buffer | null }> {
   const none = { staged: null, footer: null };
   // Every line before the footer a D row with the first one's leading fields (the rest read by DuckDB, each checked).
-  if (!s.rows || s.footerAt < 0 || !s.prefix || s.odd < s.footerAt) return none;
+  if (!s.rows || !s.ascii || s.footerAt < 0 || !s.prefix || s.odd < s.footerAt) return none;
   const table = headerTable(name, s.head);
   const fields = table && sourceFields(table);
   if (!table || !fields || !rowsOf(table, s.prefix)) return none;
