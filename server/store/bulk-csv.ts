@@ -233,13 +233,13 @@ export async function bulkStage(
       count(*) FILTER (iv_ok AND v0 IS NULL)::INTEGER AS blank,
       count(*) FILTER (keep AND (ts IS NULL
         OR ${values.map((v) => `NOT coalesce(abs(${v}) <= ${MAX_MAGNITUDE}, TRUE)`).join(' OR ')}))::INTEGER AS bad,
-      count(*) FILTER (grouped)::INTEGER AS grouped,
+      count(*) FILTER (refused)::INTEGER AS refused,
       count(*) FILTER (keep)::INTEGER AS n, count(*)::INTEGER AS total,
       count(DISTINCT hash(ts, ${keys.join(', ')})) FILTER (keep)::INTEGER AS pairs
     FROM ${rowsTable}`)
     ).getRowObjectsJS()[0];
     // Every line a row (DuckDB's reader can skip lines it takes for blank or broken: then it is not the plain case).
-    const odd = Number(check.bad) + Number(check.grouped);
+    const odd = Number(check.bad) + Number(check.refused);
     if (odd > 0 || Number(check.total) !== s.lines) return { staged: null, footer };
     const n = Number(check.n);
     if (n > 0) {
@@ -317,10 +317,11 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /**
  * `into`: one row per line of the spool (the D rows, footer cut off), in file order (rowid), with the target's
  * columns typed (keys as written: the codes table maps them to their trimmed codes) and the flags the check reads:
- * `iv_ok` (the market run), `keep` (staged), `grouped` (a number written with
- * an underscore, `1_000`: DuckDB's cast reads it, the row parser refuses the file, so such a file is not the plain
- * case). Numbers are read as text and cast here so that only number columns are looked at: DUIDs such as `WINGF1_1`
- * are names, not grouped digits.
+ * `iv_ok` (the market run), `keep` (staged), `refused` (a number DuckDB's cast reads and the row parser refuses the
+ * file for, so such a file is not the plain case: one written with an underscore, `1_000`, or an INTERVENTION that is
+ * NaN or infinite, which the cast reads as a run other than 0 and the row parser as no number). Numbers are read as
+ * text and cast here so that only number columns are looked at: DUIDs such as `WINGF1_1` are names, not grouped
+ * digits.
  */
 function readSql(into: string, path: string, table: MmsTable, f: SourceFields): string {
   const width = 4 + table.columns.length;
@@ -331,11 +332,15 @@ function readSql(into: string, path: string, table: MmsTable, f: SourceFields): 
   );
   const epoch = (i: number) => `CAST(epoch(c${i}) AS INTEGER) - ${NEM_OFFSET_S}`;
   const ivOk = f.intervention >= 0 ? `coalesce(c${f.intervention}::DOUBLE = 0, FALSE)` : 'TRUE';
-  const grouped = [...num].map((i) => `coalesce(strpos(c${i}, '_') > 0, FALSE)`).join(' OR ') || 'FALSE';
+  const refused = [
+    ...[...num].map((i) => `coalesce(strpos(c${i}, '_') > 0, FALSE)`),
+    // Values beyond finite are counted as bad where the row parser reads them (kept rows only).
+    ...(f.intervention >= 0 ? [`NOT coalesce(isfinite(c${f.intervention}::DOUBLE), TRUE)`] : []),
+  ];
   // The leading fields are not read: the spool found them on every line (reading them cost a quarter of the read).
   return `CREATE OR REPLACE TEMP TABLE ${into} AS
 SELECT *, iv_ok AND v0 IS NOT NULL AS keep FROM (
-  SELECT ${ivOk} AS iv_ok, ${grouped} AS grouped,
+  SELECT ${ivOk} AS iv_ok, ${refused.join(' OR ') || 'FALSE'} AS refused,
     ${epoch(f.time)} AS ts,
     ${f.keys.map((k, i) => `c${k} AS k${i}`).join(', ')},
     ${f.values.map((v, i) => `${v < 0 ? 'NULL' : `c${v}`}::DOUBLE AS v${i}`).join(', ')},
