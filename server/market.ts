@@ -3,7 +3,7 @@
 // listeners (pushes, hot refresh) run then. A store with no prices yet has no watermark (0): never the wall clock,
 // which older data arriving later could not move back.
 import { toNemIso } from '../shared/nem.ts';
-import { type RevisedSpan, withRevision } from './cache/generation.ts';
+import { type RevisedSpan, revisionId, withRevision } from './cache/generation.ts';
 
 export interface AdvanceEvent {
   watermark: number;
@@ -28,6 +28,8 @@ export class Market {
    */
   private gen: string;
   private changes = 0;
+  /** The last revision id reserveRevision handed out: no revision named after it takes it (or one below). */
+  private reserved = 0;
   private readonly listeners = new Set<AdvanceListener>();
 
   /** `watermark` 0 (the default): the store holds no prices yet, and the first advance sets both marks. */
@@ -81,13 +83,25 @@ export class Market {
     const previous = this.wm;
     if (moved) this.wm = watermark;
     if (regenerated) this.gen = opts.generation!;
-    else if (revised) this.gen = withRevision(this.gen, opts.span);
+    else if (revised) this.gen = withRevision(this.gen, opts.span, this.reserved);
     this.changes++;
     if (moved && previous <= 0) this.first = opts.firstTs ?? watermark;
     else if (opts.firstTs !== undefined && opts.firstTs < this.first) this.first = opts.firstTs;
     const event: AdvanceEvent = { watermark: this.wm, previous, revised };
     for (const fn of [...this.listeners]) fn(event);
     return true;
+  }
+
+  /**
+   * The generation a revision of `span` is to be named, for answers computed at it before it is (the pipeline's
+   * stage), passed to advance() as `generation` if the market is still at this one then. Its id is taken: a key part
+   * is only the id of the latest revision a key meets, so another revision named meanwhile with the same id would
+   * serve the staged answers, computed without its rows, as its own.
+   */
+  reserveRevision(span?: RevisedSpan): string {
+    const next = withRevision(this.gen, span, this.reserved);
+    this.reserved = revisionId(next);
+    return next;
   }
 
   /** Returns the function that removes the listener. */

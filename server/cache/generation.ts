@@ -52,10 +52,16 @@ function lastId(p: Parsed): number {
   return Math.max(global ? Number(global[1]) : 0, ...p.spans.map((e) => e.id));
 }
 
-/** The generation after one more revision: of `span`, or of unknown reach (every key moves on) without one. */
-export function withRevision(generation: string, span?: RevisedSpan): string {
+/** The revision count a generation holds (its last id). */
+export const revisionId = (generation: string): number => lastId(parse(generation));
+
+/**
+ * The generation after one more revision: of `span`, or of unknown reach (every key moves on) without one. Its id is
+ * above `after` too (ids a stage took: Market.reserveRevision).
+ */
+export function withRevision(generation: string, span?: RevisedSpan, after = 0): string {
   const p = parse(generation);
-  const id = lastId(p) + 1;
+  const id = Math.max(lastId(p), after) + 1;
   // Of unknown reach: it is the latest revision every key sees, so the spans before it name nothing any more.
   if (!span || !Number.isFinite(span.minTs) || !Number.isFinite(span.maxTs))
     return `${p.head.replace(/r\d+$/, '')}r${id}`;

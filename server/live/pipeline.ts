@@ -9,7 +9,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath, Marks } from '../answer-path.ts';
 import { refreshHot } from '../warmup/run.ts';
-import { type RevisedSpan, withRevision } from '../cache/generation.ts';
+import type { RevisedSpan } from '../cache/generation.ts';
 import { TARGETS } from '../store/mms-tables.ts';
 import type { Logger } from '../log.ts';
 import { wireWatermark, type Market } from '../market.ts';
@@ -156,16 +156,22 @@ export class Pipeline {
     // computed before the market names its generation, analysts keep their cached answers meanwhile instead of all
     // asking them cold at once (soak p99 1.1 s after a month's backfill). The feed's own revisions (SCADA after its
     // prices) are not held back: their pushes follow the advance as soon as it is made.
+    let staged: string | undefined;
     if (revised && batch.source === ADMIN_SOURCE && market.hasData) {
       const next = Math.max(marks.watermark, market.watermark);
+      const base = market.generation;
       const at = {
         watermark: next,
         firstTs: Math.min(market.firstTs, marks.firstTs),
-        generation: withRevision(market.generation, span),
+        generation: market.reserveRevision(span),
       };
       await this.stage(at, budget);
+      // The feed's own revision (SCADA after its prices) may have been named meanwhile: the staged generation then
+      // lacks it, and this revision is named after it (the staged answers go unused).
+      if (market.generation === base) staged = at.generation;
     }
-    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, revised, span })) return null;
+    const naming = staged ? { generation: staged } : { revised, span };
+    if (!market.advance(marks.watermark, { firstTs: marks.firstTs, ...naming })) return null;
     // Taken now: the run the advance joined or started (a later interval's run is not this one's).
     const advanced = pusher.inProgress ? pusher.inProgress() : pusher.idle();
     const advancedWritten = advanced?.then(written);
