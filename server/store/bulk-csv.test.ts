@@ -168,6 +168,8 @@ describe('bulk CSV path', () => {
       'SHORT.CSV': csv(SUM_I, [ok, 'D,DISPATCH,REGIONSUM,9,"2026/04/01 00:10:00",1,NSW1']),
       'OTHER.CSV': csv(SUM_I, [ok, 'D,DISPATCH,OTHER,9,"2026/04/01 00:10:00",1,NSW1,1,0,5,x']),
       'CUT.CSV': csv(SUM_I, [ok, ok]).replace(/C,"END OF REPORT".*\r\n$/, ''),
+      // A line of a lone \r after the footer: data after it, to the row parser.
+      'AFTERFOOTER.CSV': csv(SUM_I, [ok]) + '\r\r\n',
     };
     const paths = Object.entries(texts).map(([n, t]) => file(n, t, false));
     const { bulk } = await both(paths);
@@ -220,6 +222,18 @@ describe('spool', () => {
     for (let cut = 0; cut <= mixed.length; cut++) expect((await spooled(mixed, cut)).odd, `cut at ${cut}`).toBe(at);
     // A line too short to hold the leading fields is odd too.
     expect((await spooled(rowA + 'D,\r\n' + rowB, 0)).odd).toBe(rowA.length);
+  });
+
+  it('reads a tail of many line breaks in one pass', async () => {
+    // A quarter of a million blank lines and then no footer (a hostile upload): looking for the footer behind them
+    // backtracked over the breaks from each start (45 s here; hours for a few MB), the event loop held all the while.
+    const rows = 'C,header\nI,x\nD,DISPATCH,UNIT_SCADA,1,"2026/04/01 00:05:00",A,1\n';
+    const s = await spool(
+      [Buffer.from(rows), Buffer.from('\n'.repeat(1 << 18) + 'X')],
+      join(tmp, 'spool.csv'),
+      new LineGuard('x', 1 << 20),
+    );
+    expect(s.footerAt).toBe(-1);
   });
 });
 

@@ -161,7 +161,7 @@ export async function spool(
   }
   lead?.end();
   const end = Buffer.concat(tail);
-  const text = end.toString('latin1').replace(/[\r\n]+$/, '');
+  const text = withoutBreaks(end.toString('latin1'));
   const last = text.lastIndexOf('\n') + 1;
   const footer = /^C,"?END OF REPORT"?(,|$)/.test(text.slice(last, last + 40));
   const footerAt = footer ? bytes - end.length + last : -1;
@@ -177,6 +177,19 @@ export async function spool(
     odd: lead?.odd ?? 0,
     ascii: ascii && isAscii(head),
   };
+}
+
+/**
+ * `text` without the line breaks that end it, as the row parser reads them: `\r\r\n` is a line holding `\r`, not an
+ * empty one, so only `\n`, `\r\n` and a last lone `\r` go. A loop, not a regex: `[\r\n]+$` backtracks over every run
+ * of breaks from each of its starts, quadratic in it (a tail of 128 K newlines then a letter held the event loop
+ * 14 s; the tail holds chunks whole, so a few MB of them held it for hours).
+ */
+function withoutBreaks(text: string): string {
+  let e = text.length;
+  if (e > 0 && text.charCodeAt(e - 1) === 13) e--;
+  while (e > 0 && text.charCodeAt(e - 1) === 10) e -= e > 1 && text.charCodeAt(e - 2) === 13 ? 2 : 1;
+  return text.slice(0, e);
 }
 
 export interface BulkResult {
