@@ -197,11 +197,32 @@ export async function markRollupsPending(conn: DuckDBConnection, from: number, t
   );
 }
 
+/**
+ * A long window (a year's backfill) is rolled up this many NEM days at a time: the same rows (each chunk holds whole
+ * days, so no bucket straddles two), a tenth faster for a year (9.9 s against 11.1 s) and with hash tables a twelfth
+ * the size (gen_5m's aggregate over a year's SCADA is 5 M groups at once otherwise).
+ */
+export const ROLLUP_CHUNK_DAYS = 30;
+
+/** refreshRollups over (from, to], `days` whole NEM days at a time (the first chunk from `from` to its day's end). */
+export async function refreshRollupsInChunks(
+  conn: DuckDBConnection,
+  from: number,
+  to: number,
+  days = ROLLUP_CHUNK_DAYS,
+): Promise<void> {
+  for (let lo = from; lo < to;) {
+    const hi = Math.min(to, dayOf(lo + 300) + days * 86400);
+    await refreshRollups(conn, lo, hi);
+    lo = hi;
+  }
+}
+
 /** Recomputes the rollups of the window noted pending, if any, and clears the note; in the caller's transaction. */
 export async function refreshPendingRollups(conn: DuckDBConnection): Promise<boolean> {
   const w = await pendingWindow(conn);
   if (!w) return false;
-  await refreshRollups(conn, w.from, w.to);
+  await refreshRollupsInChunks(conn, w.from, w.to);
   await conn.run(`DELETE FROM meta WHERE key = '${PENDING}'`);
   return true;
 }
