@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AnswerPath } from './answer-path.ts';
 import { bootWarmup } from './warmup/boot.ts';
-import type { WarmupSummary } from './warmup/run.ts';
+import { loadHotList, saveHotList } from './warmup/hot-list.ts';
+import { HOT_LIMIT, type WarmupSummary } from './warmup/run.ts';
 import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
@@ -186,7 +187,9 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
     async start(pusher) {
       // After listening, so sockets are answered meanwhile (each warmup query yields to them).
       if (config.warm && answerPath && market.hasData)
-        warmed = bootWarmup(answerPath, stopWarmup.signal, log).then((summary) => (warmup = summary));
+        warmed = bootWarmup(answerPath, stopWarmup.signal, log, loadHotList(config.cacheDir)).then(
+          (summary) => (warmup = summary),
+        );
       const conn = await instance.connect();
       const deps = { market, pusher, answerPath, log };
       try {
@@ -219,12 +222,22 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         await writer?.pipeline.settled();
         writer?.conn.closeSync();
         await Promise.all([pool.close(), probeLane.close()]);
+        if (cache && ownCache) keepHotList(cache, market.watermark, config.cacheDir, log);
         if (ownCache) await cache?.close();
         else await cache?.flush();
         instance.closeSync();
         unbind();
       })()),
   };
+}
+
+/** What clients asked lately, for the next start's warmup (warmup/hot-list.ts); failing to write it costs only that. */
+function keepHotList(cache: TieredCache, watermark: number, dir: string, log: Logger): void {
+  try {
+    saveHotList(dir, cache.hot.top(watermark, HOT_LIMIT));
+  } catch (err) {
+    log.warn({ err, dir }, 'could not keep the asked questions for the next warmup');
+  }
 }
 
 /** Longest an admin ingest waits for interactive queries to go first: past it, it goes anyway (no starvation). */

@@ -3,10 +3,23 @@
 import type { Logger } from '../log.ts';
 import type { AnswerPath } from '../answer-path.ts';
 import { runWarmup, type WarmupSummary } from './run.ts';
+import { type WarmQuery, warmList } from './list.ts';
+import { queryOf } from '../cache/key.ts';
 
-/** Resolves with the summary; undefined when the warmup failed or `signal` stopped it (a shutdown). */
-export function bootWarmup(path: AnswerPath, signal: AbortSignal, log: Logger): Promise<WarmupSummary | undefined> {
-  return runWarmup(path, { signal }).then(
+/**
+ * Resolves with the summary; undefined when the warmup failed or `signal` stopped it (a shutdown). `asked`: the
+ * questions clients asked before the restart (hot-list.ts), computed after the fixed list.
+ */
+export function bootWarmup(
+  path: AnswerPath,
+  signal: AbortSignal,
+  log: Logger,
+  asked: readonly WarmQuery[] = [],
+): Promise<WarmupSummary | undefined> {
+  const fixed = warmList();
+  const known = new Set(fixed.map((q) => queryOf(q.kind, q.params)));
+  const list = [...fixed, ...asked.filter((q) => !known.has(queryOf(q.kind, q.params)))];
+  return runWarmup(path, { signal, list }).then(
     (summary) => {
       if (signal.aborted) return undefined;
       log.info({ ...summary }, 'cache warmed');

@@ -101,7 +101,7 @@ export async function runWarmup(path: AnswerPath, opts: WarmupOptions = {}): Pro
  * Hot questions refreshed per new interval: the ~290 distinct questions the soak's 1,000 analysts ask per interval
  * (tabs × regions × ranges, station searches and pages, peeks; measured) fit; the pipeline's budget bounds the work.
  */
-const HOT_LIMIT = 512;
+export const HOT_LIMIT = 512;
 const refreshed = new WeakMap<TieredCache, string>();
 
 /**
