@@ -2,12 +2,13 @@
 // and new keys when the watermark moves. Real store, real uWS app, real LMDB, `ws` clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../server/app.ts';
-import { makeKey } from '../../server/cache/key.ts';
+import { makeKey, queryOf } from '../../server/cache/key.ts';
 import { createLogger } from '../../server/log.ts';
 import { registry } from '../../server/metrics.ts';
 import { validateParams } from '../../shared/kinds.ts';
 import { encode } from '../../shared/protocol.ts';
 import { warmList } from '../../server/warmup/list.ts';
+import { loadHotList } from '../../server/warmup/hot-list.ts';
 import { makeStoreDir, metric, TestClient, testConfig } from './harness.ts';
 
 let store: Awaited<ReturnType<typeof makeStoreDir>>;
@@ -73,7 +74,12 @@ describe('cache through the server', () => {
     const app = await start({ WARM: '1' });
     const c = await TestClient.open(app.wsUrl);
     try {
-      const n = warmList().length;
+      // The fixed list, then what the earlier tests' clients asked that it lacks (kept at their servers' shutdown).
+      const fixed = warmList();
+      const listed = new Set(fixed.map((q) => queryOf(q.kind, q.params)));
+      const asked = loadHotList(store.cacheDir).filter((q) => !listed.has(queryOf(q.kind, q.params)));
+      expect(asked.length).toBeGreaterThan(0);
+      const n = fixed.length + asked.length;
       // Warmup runs after listening; the summary arrives when it is done.
       expect(await app.warmed).toMatchObject({ queries: n, failed: 0, hitRateAfter: 1 });
       expect(app.warmup).toMatchObject({ queries: n });
