@@ -4,7 +4,7 @@
 // the answers the LMDB cache kept are at an older watermark, so their keys are gone. Written at shutdown; a crash
 // leaves the previous one. Read as untrusted: each entry validated like a client's question, the file size and the
 // count bounded, anything unreadable ignored (the warmup is an optimisation, never a reason not to start).
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKind, UNCACHED, validateParams } from '../../shared/kinds.ts';
 import { queryOf } from '../cache/key.ts';
@@ -19,8 +19,14 @@ const MAX_BYTES = 1 << 20;
 export function saveHotList(dir: string, queries: readonly WarmQuery[]): void {
   const file = join(dir, HOT_FILE);
   const list = queries.slice(0, HOT_LIMIT).map(({ kind, params }) => ({ kind, params }));
-  writeFileSync(`${file}.tmp`, JSON.stringify({ v: 1, queries: list }));
-  renameSync(`${file}.tmp`, file);
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ v: 1, queries: list }));
+    renameSync(`${file}.tmp`, file);
+  } catch (err) {
+    // A full disk leaves a partial file behind: the previous list stays, and nothing else does.
+    rmSync(`${file}.tmp`, { force: true });
+    throw err;
+  }
 }
 
 /** The questions `dir`/hot.json holds that are still valid questions; [] when it is missing or not ours. */
