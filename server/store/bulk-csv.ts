@@ -54,26 +54,33 @@ export interface Spool {
   ascii: boolean;
 }
 
-/** Line starts checked against the first row's leading fields, across chunk boundaries. */
-class PrefixCheck {
-  odd = Infinity;
+/**
+ * A spool's line breaks counted and, when the first row's leading fields were found, the line starts after them
+ * checked against those, across chunk boundaries: one pass over each chunk's breaks.
+ */
+class Lines {
+  breaks = 0;
+  /** See Spool.odd; 0 with no prefix, as no line is then known to hold one table's rows. */
+  odd: number;
   private carry: Buffer | null = null;
   private carryAt = 0;
 
-  constructor(readonly prefix: Buffer) {}
+  constructor(readonly prefix: Buffer | null) {
+    this.odd = prefix ? Infinity : 0;
+  }
 
   /** `buf` is the file's bytes from offset `at`. */
   scan(buf: Buffer, at: number): void {
-    const n = this.prefix.length;
-    let from = 0;
     if (this.carry) {
-      const joined = Buffer.concat([this.carry, buf.subarray(0, n - this.carry.length)]);
-      from = joined.length - this.carry.length;
+      // A break among the bytes joined here makes the carried line odd, so the loop below need not skip them.
+      const joined = Buffer.concat([this.carry, buf.subarray(0, this.prefix!.length - this.carry.length)]);
       this.carry = null;
       this.check(joined, 0, this.carryAt);
     }
-    for (let p = buf.indexOf(10, from); p >= 0 && this.odd === Infinity; p = buf.indexOf(10, p + 1))
-      this.check(buf, p + 1, at);
+    for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) {
+      this.breaks++;
+      if (this.odd === Infinity) this.check(buf, p + 1, at);
+    }
   }
 
   /** At the end: a line too short for the prefix (not the empty one after a last line break) is odd. */
@@ -83,7 +90,7 @@ class PrefixCheck {
 
   /** A line ending before the prefix does differ (no prefix holds a line break); one cut off is carried. */
   private check(buf: Buffer, s: number, at: number): void {
-    const prefix = this.prefix;
+    const prefix = this.prefix!;
     const m = Math.min(prefix.length, buf.length - s);
     for (let i = 0; i < m; i++) if (buf[s + i] !== prefix[i]) return void (this.odd = at + s);
     if (m < prefix.length) {
@@ -114,18 +121,17 @@ export async function spool(
   let head = Buffer.alloc(0);
   let rows = false;
   let bytes = 0;
-  let breaks = 0;
   // The last MAX_TAIL bytes at least, as the chunks that hold them (copied once, at the end).
   const tail: Buffer[] = [];
   let tailBytes = 0;
-  let lead: PrefixCheck | null = null;
+  // Replaced once the first D row is found, before anything is written.
+  let lines = new Lines(null);
   let ascii = true;
   const write = async (buf: Buffer) => {
     await fh.write(buf);
     ascii &&= isAscii(buf);
-    lead?.scan(buf, bytes);
+    lines.scan(buf, bytes);
     bytes += buf.length;
-    for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) breaks++;
     tail.push(buf);
     tailBytes += buf.length;
     while (tail.length > 1 && tailBytes - tail[0].length >= MAX_TAIL) tailBytes -= tail.shift()!.length;
@@ -146,7 +152,7 @@ export async function spool(
       const fields = first && leadingFields(first);
       if (first && d < MAX_HEAD && (fields !== null || first.includes(10) || first.includes(34))) {
         headDone = rows = true;
-        if (fields) lead = new PrefixCheck(fields);
+        lines = new Lines(fields ?? null);
         await write(first);
         head = head.subarray(0, d + 1);
       } else if (head.length > MAX_HEAD) {
@@ -159,7 +165,7 @@ export async function spool(
   } finally {
     await fh.close();
   }
-  lead?.end();
+  lines.end();
   const end = Buffer.concat(tail);
   const text = withoutBreaks(end.toString('latin1'));
   const last = text.lastIndexOf('\n') + 1;
@@ -171,10 +177,10 @@ export async function spool(
     head,
     rows,
     bytes,
-    lines: breaks - afterFooter,
+    lines: lines.breaks - afterFooter,
     footerAt,
-    prefix: lead?.prefix ?? null,
-    odd: lead?.odd ?? 0,
+    prefix: lines.prefix,
+    odd: lines.odd,
     ascii: ascii && isAscii(head),
   };
 }
