@@ -141,11 +141,7 @@ export class Pipeline {
     let aheadWritten: Promise<number> | undefined;
     // A new interval (not a revision, whose next generation only the market names) is computed before it is shown.
     if (!revised && market.hasData && marks.watermark > market.watermark) {
-      const at = {
-        watermark: marks.watermark,
-        firstTs: Math.min(market.firstTs, marks.firstTs),
-        generation: market.generation,
-      };
+      const at = nextMarks(market, marks, market.generation);
       const ahead = pusher.pushAhead(at);
       aheadWritten = ahead.then(written);
       await within(ahead, budget);
@@ -158,13 +154,8 @@ export class Pipeline {
     // prices) are not held back: their pushes follow the advance as soon as it is made.
     let staged: string | undefined;
     if (revised && batch.source === ADMIN_SOURCE && market.hasData) {
-      const next = Math.max(marks.watermark, market.watermark);
       const base = market.generation;
-      const at = {
-        watermark: next,
-        firstTs: Math.min(market.firstTs, marks.firstTs),
-        generation: market.reserveRevision(span),
-      };
+      const at = nextMarks(market, marks, market.reserveRevision(span));
       await this.stage(at, budget);
       // The feed's own revision (SCADA after its prices) may have been named meanwhile: the staged generation then
       // lacks it, and this revision is named after it (the staged answers go unused).
@@ -361,6 +352,15 @@ export async function startLive(
         await within(pipeline.settled(), AbortSignal.timeout(SETTLE_MS));
         if (own) conn.closeSync();
       })()),
+  };
+}
+
+/** The marks answers are staged at before the market moves to the store's `marks`: its watermark never goes back. */
+function nextMarks(market: Market, marks: { watermark: number; firstTs: number }, generation: string): Marks {
+  return {
+    watermark: Math.max(marks.watermark, market.watermark),
+    firstTs: Math.min(market.firstTs, marks.firstTs),
+    generation,
   };
 }
 
