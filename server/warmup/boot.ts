@@ -3,8 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { AnswerPath } from '../answer-path.ts';
 import { runWarmup, type WarmupSummary } from './run.ts';
-import { type WarmQuery, warmList } from './list.ts';
-import { queryOf } from '../cache/key.ts';
+import { type WarmQuery, uniqueQueries, warmList } from './list.ts';
 
 /**
  * Resolves with the summary; undefined when the warmup failed or `signal` stopped it (a shutdown). `asked`: the
@@ -16,9 +15,7 @@ export function bootWarmup(
   log: Logger,
   asked: readonly WarmQuery[] = [],
 ): Promise<WarmupSummary | undefined> {
-  const fixed = warmList();
-  const known = new Set(fixed.map((q) => queryOf(q.kind, q.params)));
-  const list = [...fixed, ...asked.filter((q) => !known.has(queryOf(q.kind, q.params)))];
+  const list = uniqueQueries([...warmList(), ...asked]);
   return runWarmup(path, { signal, list }).then(
     (summary) => {
       if (signal.aborted) return undefined;

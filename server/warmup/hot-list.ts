@@ -7,8 +7,7 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKind, UNCACHED, validateParams } from '../../shared/kinds.ts';
-import { queryOf } from '../cache/key.ts';
-import type { WarmQuery } from './list.ts';
+import { uniqueQueries, type WarmQuery } from './list.ts';
 import { HOT_LIMIT } from './run.ts';
 
 export const HOT_FILE = 'hot.json';
@@ -42,16 +41,11 @@ export function loadHotList(dir: string): WarmQuery[] {
   const queries = (raw as { v?: unknown; queries?: unknown })?.queries;
   if ((raw as { v?: unknown })?.v !== 1 || !Array.isArray(queries)) return [];
   const out: WarmQuery[] = [];
-  const seen = new Set<string>();
   for (const q of queries.slice(0, HOT_LIMIT)) {
     const kind = (q as { kind?: unknown })?.kind;
     if (!isKind(kind) || UNCACHED.has(kind)) continue;
     const v = validateParams(kind, (q as { params?: unknown }).params ?? {});
-    if (!v.ok) continue;
-    const id = queryOf(kind, v.params);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({ kind, params: v.params });
+    if (v.ok) out.push({ kind, params: v.params });
   }
-  return out;
+  return uniqueQueries(out);
 }

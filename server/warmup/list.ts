@@ -24,14 +24,9 @@ export interface WarmQuery {
 /** Every tab kind × region × range preset, then the common kinds; the likeliest first (default range, tabs). */
 export function warmList(): WarmQuery[] {
   const out: WarmQuery[] = [];
-  const seen = new Set<string>();
   const add = (kind: Kind, raw: Record<string, unknown>) => {
     const v = validateParams(kind, raw);
-    if (!v.ok) return;
-    const id = queryOf(kind, v.params);
-    if (seen.has(id)) return;
-    seen.add(id);
-    out.push({ kind, params: v.params as ParamsOf<Kind> });
+    if (v.ok) out.push({ kind, params: v.params as ParamsOf<Kind> });
   };
   // An uncached kind (alerts) would be computed and thrown away.
   const commonKinds = KIND_NAMES.filter((k) => !isTabKind(k) && !UNCACHED.has(k));
@@ -41,7 +36,18 @@ export function warmList(): WarmQuery[] {
     for (const kind of TAB_KINDS) for (const raw of regionChoices(kind)) add(kind, withRange(kind, raw, range));
     if (range === defaultRange) for (const kind of commonKinds) for (const raw of regionChoices(kind)) add(kind, raw);
   }
-  return out;
+  return uniqueQueries(out);
+}
+
+/** Each question once (by its `queryOf` id, the cache key without the watermark), in order, the first kept. */
+export function uniqueQueries(queries: readonly WarmQuery[]): WarmQuery[] {
+  const seen = new Set<string>();
+  return queries.filter((q) => {
+    const id = queryOf(q.kind, q.params);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** The region dimension of a kind: each choice of `region`, or for a `regions` list all of them and each alone. */
