@@ -48,12 +48,18 @@ for (const [b, n] of [
 
 /** Throws a PlainMsgpackError unless `bytes` is one plain msgpack value within `limits`, with nothing after it. */
 export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
+  const at = plainValueEnd(bytes, 0, limits);
+  if (at !== bytes.length) throw fail(`${bytes.length - at} bytes after the value`);
+}
+
+/** Where the plain msgpack value that starts at `start` ends; throws a PlainMsgpackError as checkPlain does. */
+export function plainValueEnd(bytes: Uint8Array, start: number, limits: PlainLimits): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   const { maxDepth, maxValues } = limits;
   const outer: number[] = []; // values still to read in each enclosing container
   let left = 1; // values still to read in the current container (at first: the top value)
-  let at = 0;
+  let at = start;
   let values = 0;
   const need = (n: number) => {
     if (at + n > end) throw fail(`the value ends early, at byte ${end}`);
@@ -141,5 +147,5 @@ export function checkPlain(bytes: Uint8Array, limits: PlainLimits): void {
       left = children;
     }
   }
-  if (at !== end) throw fail(`${end - at} bytes after the value`);
+  return at;
 }

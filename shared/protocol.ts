@@ -2,7 +2,7 @@
 import { Packr } from 'msgpackr';
 import type { Delta } from './delta.ts';
 import type { Kind } from './kinds.ts';
-import { checkPlain, type PlainLimits } from './msgpack-plain.ts';
+import { checkPlain, plainValueEnd, type PlainLimits } from './msgpack-plain.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const WS_PATH = '/ws';
@@ -180,6 +180,35 @@ export function encodeFrameWithData(head: Record<string, unknown>, data: Uint8Ar
   out.set(data, at + DATA_KEY.length);
   return out;
 }
+
+/**
+ * The inverse of encodeFrameWithData: a frame's head decoded, and its trailing `data` payload as the msgpack bytes it
+ * is, not decoded (`decode(data)` reads it when wanted). Lets a load client measure the server rather than its own
+ * decoding of 100 KB answers, and read a head from a frame's first bytes alone. A frame whose last entry is not
+ * `data` is decoded whole (and has no `data` bytes).
+ */
+export function splitFrame(bytes: Uint8Array): { head: Record<string, unknown>; data?: Uint8Array } {
+  const b0 = bytes[0];
+  const [count, skip] =
+    (b0 & 0xf0) === 0x80
+      ? [b0 & 0x0f, 1]
+      : b0 === 0xde
+        ? [(bytes[1] << 8) | bytes[2], 3]
+        : b0 === 0xdf
+          ? [((bytes[1] << 24) >>> 0) + ((bytes[2] << 16) | (bytes[3] << 8) | bytes[4]), 5]
+          : [0, 0];
+  // A head is a handful of scalars and a small meta map (at most 15 entries before data): walk its keys and values.
+  if (count < 1 || count > 16) return { head: decode(bytes) as Record<string, unknown> };
+  let at = skip;
+  for (let i = 0; i < count - 1; i++) at = plainValueEnd(bytes, plainValueEnd(bytes, at, HEAD), HEAD);
+  if (!DATA_KEY.every((b, j) => bytes[at + j] === b)) return { head: decode(bytes) as Record<string, unknown> };
+  const head = new Uint8Array(1 + at - skip);
+  head[0] = 0x80 | (count - 1);
+  head.set(bytes.subarray(skip, at), 1);
+  return { head: decode(head, HEAD) as Record<string, unknown>, data: bytes.subarray(at + DATA_KEY.length) };
+}
+
+const HEAD: PlainLimits = { maxDepth: 4, maxValues: 256 };
 
 function u32(n: number): number[] {
   return [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];

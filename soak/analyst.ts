@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { applyDelta, type Delta } from '../shared/delta.ts';
-import { decode, encode, type ClientFrame, type ServerFrame } from '../shared/protocol.ts';
+import { decode, encode, splitFrame, type ClientFrame, type ServerFrame } from '../shared/protocol.ts';
 import { Histogram } from './histogram.ts';
 import { tabParams, type Action, type View } from './script.ts';
 
@@ -50,9 +50,25 @@ const HELLO_TIMEOUT_MS = 10_000;
 
 class RequestFailed extends Error {}
 
+/** A result as it arrived: its head decoded, its data only when asked for (most answers are only timed). */
+interface Arrived {
+  frame: ServerFrame;
+  data: () => unknown;
+}
+
+/** Decodes `bytes` on the first call only: a process of 500 analysts decoding every 100 KB answer measures itself. */
+function lazy(bytes: Uint8Array | undefined, decoded?: unknown): () => unknown {
+  let value = decoded;
+  let done = bytes === undefined;
+  return () => {
+    if (!done) [value, done] = [decode(bytes!), true];
+    return value;
+  };
+}
+
 interface Pending {
   t0: number;
-  resolve: (frame: ServerFrame & { t: 'result' }) => void;
+  resolve: (arrived: Arrived) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -69,7 +85,7 @@ export class Analyst {
   private connecting: Promise<void> | null = null;
   private late = new Set<number>();
   /** The tab answer held, as the dashboard holds it, to apply push deltas to (absent with fullPushes). */
-  private held: { id: number; watermark: string; data: unknown } | null = null;
+  private held: { id: number; watermark: string; data: () => unknown } | null = null;
 
   constructor(
     private readonly url: string,
@@ -114,7 +130,7 @@ export class Analyst {
           kind: 'stations.search',
           params: { q: action.q },
         });
-        const rows = (found.data as { rows?: { duid: string }[] }).rows ?? [];
+        const rows = (found.data() as { rows?: { duid: string }[] }).rows ?? [];
         if (rows.length === 0 || this.stopped) return;
         const duid = rows[action.pick % rows.length].duid;
         await this.request({
@@ -195,20 +211,21 @@ export class Analyst {
       });
       ws.on('message', (buf: Buffer) => {
         this.stats.bytesIn += buf.length;
-        let frame: ServerFrame;
+        let arrived: Arrived;
         try {
-          frame = decode(buf) as ServerFrame;
+          const { head, data } = splitFrame(buf);
+          arrived = { frame: head as unknown as ServerFrame, data: lazy(data, (head as { data?: unknown }).data) };
         } catch (err) {
           recordError(this.stats, 'client_decode', (err as Error).message);
           return;
         }
-        if (frame.t === 'hello' && !hello) {
+        if (arrived.frame.t === 'hello' && !hello) {
           hello = true;
           clearTimeout(timer);
           resolve();
           return;
         }
-        this.onFrame(frame);
+        this.onFrame(arrived);
       });
       ws.on('error', (err) => {
         if (!hello) {
@@ -230,11 +247,12 @@ export class Analyst {
     });
   }
 
-  private onFrame(frame: ServerFrame): void {
+  private onFrame(arrived: Arrived): void {
+    const { frame, data } = arrived;
     if (frame.t === 'push') {
       this.stats.pushes++;
       if (!('delta' in frame)) {
-        if (this.held?.id === frame.id) this.held = { id: frame.id, watermark: frame.meta.watermark, data: frame.data };
+        if (this.held?.id === frame.id) this.held = { id: frame.id, watermark: frame.meta.watermark, data };
         return;
       }
       this.applyPush(frame.id as number, frame.base, frame.delta, frame.meta.watermark);
@@ -242,7 +260,7 @@ export class Analyst {
     }
     // Held as the frame arrives, not when the request's promise resumes: a push can follow in the same socket read.
     if (frame.t === 'result' && !this.fullPushes && frame.id === this.subId)
-      this.held = { id: this.subId, watermark: frame.meta.watermark, data: frame.data };
+      this.held = { id: this.subId, watermark: frame.meta.watermark, data };
     if (frame.t === 'result' || frame.t === 'error') {
       const p = frame.id === undefined ? undefined : this.pending.get(frame.id as number);
       if (frame.t === 'error') recordError(this.stats, frame.code, frame.message);
@@ -263,7 +281,7 @@ export class Analyst {
         this.stats.cache[tier]++;
         this.stats.latencyByTier[tier].recordMs(ms);
       }
-      p.resolve(frame as ServerFrame & { t: 'result' });
+      p.resolve(arrived);
       return;
     }
     recordError(this.stats, 'unexpected_frame', `unexpected frame type ${String((frame as { t?: unknown }).t)}`);
@@ -278,7 +296,7 @@ export class Analyst {
     if (!held || held.id !== id) return; // a push for a subscription already moved on from, or not yet answered
     try {
       if (held.watermark !== base) throw new Error(`base ${base}, held ${held.watermark}`);
-      this.held = { id, watermark, data: applyDelta(held.data, delta) };
+      this.held = { id, watermark, data: lazy(undefined, applyDelta(held.data(), delta)) };
     } catch (err) {
       recordError(this.stats, 'delta_mismatch', `${this.view?.tab ?? ''}: ${(err as Error).message}`);
       this.held = null;
@@ -286,7 +304,7 @@ export class Analyst {
     }
   }
 
-  private request(frame: ClientFrame & { t: 'query' | 'sub' }): Promise<ServerFrame & { t: 'result' }> {
+  private request(frame: ClientFrame & { t: 'query' | 'sub' }): Promise<Arrived> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new RequestFailed('not connected'));
     const id = frame.id as number;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_NAMES, TAB_KINDS, type Kind } from '../../shared/kinds.ts';
 import { toNemIso } from '../../shared/nem.ts';
-import { decode, encode, encodeFrameWithData, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { decode, encode, encodeFrameWithData, PROTOCOL_VERSION, splitFrame } from '../../shared/protocol.ts';
 import { ask } from '../util/catalogue.ts';
 import { addInterval, metric, startTestServer, TestClient, type TestServer } from './harness.ts';
 
@@ -20,6 +20,44 @@ const PARAMS: Partial<Record<Kind, Record<string, unknown>>> = {
   'battery.soc': { duid: 'BATTA1' },
   'stations.search': { q: 'coal' },
 };
+
+describe('splitFrame', () => {
+  const meta = { cache: 'lru', ms: 0.5, watermark: toNemIso(1775000000) };
+  const data = { time: [1, 2, 3], series: { data: [1.5, null, -2] }, note: 'data' };
+
+  it('returns the head decoded and the data as the bytes it was encoded to, for heads of up to 15 fields', () => {
+    for (const n of [0, 3, 13]) {
+      const head = {
+        t: 'result',
+        kind: 'data',
+        ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])),
+      };
+      const parts = splitFrame(encodeFrameWithData(head, encode(data)));
+      expect(parts.head).toEqual(head);
+      expect(Buffer.from(parts.data!).equals(Buffer.from(encode(data)))).toBe(true);
+    }
+  });
+
+  it('reads the head from the first bytes of a frame alone', () => {
+    const big = { rows: Array.from({ length: 5000 }, (_, i) => i * 0.25) };
+    const bytes = encodeFrameWithData({ t: 'push', id: 'tab-1', kind: 'tab.nem', meta }, encode(big));
+    expect(splitFrame(bytes.subarray(0, 200)).head).toEqual({ t: 'push', id: 'tab-1', kind: 'tab.nem', meta });
+  });
+
+  it('decodes whole a frame whose last entry is not data, or with more fields than a head has', () => {
+    const first = { t: 'result', data: [1, 2], meta };
+    expect(splitFrame(encode(first))).toEqual({ head: first });
+    const wide = { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])), data: [3] };
+    expect(splitFrame(encode(wide))).toEqual({ head: wide });
+    const err = { t: 'error', id: 9, code: 'bad_params', message: 'data' };
+    expect(splitFrame(encode(err))).toEqual({ head: err });
+  });
+
+  it('refuses a malformed head as decode does', () => {
+    const bytes = encodeFrameWithData({ t: 'result', id: 1, meta }, encode(data));
+    expect(() => splitFrame(bytes.subarray(0, 12))).toThrow(/ends early/);
+  });
+});
 
 describe('encodeFrameWithData', () => {
   it('gives exactly the bytes of encoding the whole frame, and decode reads it', () => {
