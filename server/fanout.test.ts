@@ -105,4 +105,38 @@ describe('Fanout', () => {
     expect(sentWhenLoopTurned).toBeGreaterThan(0);
     expect(sentWhenLoopTurned).toBeLessThan(slow.length);
   });
+
+  it("makes a job's frame when its turn comes, once, and lets the loop turn between many such jobs", async () => {
+    const f = new Fanout(1000, 0);
+    const sinks = Array.from({ length: 3 }, () => new Sink());
+    const made: number[] = [];
+    const first = f.send(frame(1), sinks);
+    const jobs = Array.from({ length: 50 }, (_, i) =>
+      f.send(() => {
+        made.push(sinks[0].got.length); // what the first recipient had when this frame was made
+        const until = performance.now() + 0.05; // encoding a frame takes time
+        while (performance.now() < until);
+        return frame(10 + i);
+      }, sinks),
+    );
+    let madeWhenLoopTurned = -1;
+    setImmediate(() => (madeWhenLoopTurned = made.length));
+    await Promise.all([first, ...jobs]);
+    expect(made).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(sinks[2].got.map((x) => x[0])).toEqual([1, ...Array.from({ length: 50 }, (_, i) => 10 + i)]);
+    expect(madeWhenLoopTurned).toBeGreaterThanOrEqual(0);
+    expect(madeWhenLoopTurned).toBeLessThan(50);
+  });
+
+  it('fails only the push whose frame could not be made; the ones behind it still go out', async () => {
+    const f = new Fanout(1000);
+    const sink = new Sink();
+    const bad = f.send(() => {
+      throw new Error('no frame');
+    }, [sink]);
+    const good = f.send(frame(7), [sink]);
+    await expect(bad).rejects.toThrow('no frame');
+    await expect(good).resolves.toMatchObject({ sent: 1 });
+    expect(sink.got.map((x) => x[0])).toEqual([7]);
+  });
 });

@@ -392,7 +392,11 @@ export class Pusher {
     report.groups.push(r);
   }
 
-  /** One frame per topic (plus one delta frame where some of its sockets take deltas), into each of its sockets. */
+  /**
+   * One frame per topic (plus one delta frame where some of its sockets take deltas), into each of its sockets. The
+   * frames are made when the topic's turn in the fan-out comes, and the full one only if a socket takes it: with
+   * deltas, a thousand one-socket topics would otherwise encode a thousand full answers at once (65 MB, in one task).
+   */
   private async pushTopic(
     g: Group,
     t: Topic,
@@ -401,16 +405,17 @@ export class Pusher {
     delta: Delta | undefined,
     r: CycleReport['groups'][number],
   ): Promise<void> {
-    const full = answerFrame('push', t.id, g.kind, answer);
     let plan: ReturnType<typeof deltaPlan> | undefined;
-    if (t.deltas > 0) {
+    const frames = () => {
+      const full = once(() => answerFrame('push', t.id, g.kind, answer));
+      if (t.deltas === 0) return full();
       let frame = prev && delta && deltaFrame(t.id, g.kind, prev, answer, delta);
       r.deltaBytes = frame?.length ?? 0;
       // A delta that saves little is not worth a second frame (nor the client's work).
-      if (frame && frame.length > full.length / 2) frame = undefined;
-      plan = deltaPlan(t, prev, answer, full, frame);
-    }
-    const d = await this.fanout.send(plan ?? full, t.live.keys());
+      if (frame && frame.length > answer.dataBytes.length / 2) frame = undefined;
+      return (plan = deltaPlan(t, prev, answer, full, frame));
+    };
+    const d = await this.fanout.send(frames, t.live.keys());
     r.sockets += d.sent;
     r.deltas += plan?.deltas ?? 0;
     metrics.pushWrites.inc({ form: 'full' }, d.sent - (plan?.deltas ?? 0));
@@ -513,7 +518,7 @@ function deltaPlan(
   t: Topic,
   prev: Answer | undefined,
   next: Answer,
-  full: Uint8Array,
+  full: () => Uint8Array,
   delta: Uint8Array | undefined,
 ): Plan<Session> & { deltas: number } {
   // The subscription looked up in frameFor, for sent (the fan-out calls them back to back for one socket).
@@ -522,7 +527,7 @@ function deltaPlan(
     deltas: 0,
     frameFor(s) {
       sub = t.live.get(s);
-      return delta && prev && sub?.delta && sub.live && holds(sub, prev) ? delta : full;
+      return delta && prev && sub?.delta && sub.live && holds(sub, prev) ? delta : full();
     },
     sent(_s, frame) {
       if (!sub?.delta) return;
@@ -541,4 +546,10 @@ function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta
   return new Uint8Array(
     encode({ t: 'push', id, kind, meta: answerMeta(next), base: wireWatermark(prev.watermark), delta }),
   );
+}
+
+/** `make`'s value, made on the first call. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
