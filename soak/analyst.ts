@@ -85,7 +85,7 @@ export class Analyst {
   private connecting: Promise<void> | null = null;
   private late = new Set<number>();
   /** The tab answer held, as the dashboard holds it, to apply push deltas to (absent with fullPushes). */
-  private held: { id: number; watermark: string; data: () => unknown } | null = null;
+  private held: { id: number; watermark: string; data?: () => unknown } | null = null;
 
   constructor(
     private readonly url: string,
@@ -93,6 +93,12 @@ export class Analyst {
     private readonly stats: Stats,
     /** Subscribe without deltas (every push the whole answer): the soak's baseline before the dashboard's deltas. */
     private readonly fullPushes = false,
+    /**
+     * Apply each delta to the answer held, as the dashboard does; otherwise only check that it applies to the
+     * watermark held. Every push reaches all analysts at once, and 500 of them decoding and patching a 60 KB answer
+     * in one process hold its event loop for a quarter of a second: the soak then measures itself.
+     */
+    private readonly appliesDeltas = true,
   ) {}
 
   /** Runs the script until stop(); resolves once the socket is closed. */
@@ -296,7 +302,8 @@ export class Analyst {
     if (!held || held.id !== id) return; // a push for a subscription already moved on from, or not yet answered
     try {
       if (held.watermark !== base) throw new Error(`base ${base}, held ${held.watermark}`);
-      this.held = { id, watermark, data: lazy(undefined, applyDelta(held.data(), delta)) };
+      const data = this.appliesDeltas && held.data ? held.data() : undefined;
+      this.held = { id, watermark, data: data === undefined ? undefined : lazy(undefined, applyDelta(data, delta)) };
     } catch (err) {
       recordError(this.stats, 'delta_mismatch', `${this.view?.tab ?? ''}: ${(err as Error).message}`);
       this.held = null;

@@ -6,6 +6,9 @@ import type { HistogramSnapshot } from './histogram.ts';
 import { analystScript } from './script.ts';
 import { watchLoopDelay } from './loop-delay.ts';
 
+/** One analyst in this many applies the deltas it is pushed (the others check their base): see Analyst. */
+const APPLY_DELTAS_EVERY = 10;
+
 export interface ShareOptions {
   url: string;
   /** Global analyst indices from, from + step, … below `to` that this process runs; the index seeds its script. */
@@ -95,6 +98,7 @@ async function runShare(opts: ShareOptions, stats: Stats, abort?: AbortSignal): 
             analystScript(opts.seed, i, { thinkMs: opts.thinkMs }),
             stats,
             opts.fullPushes,
+            i % APPLY_DELTAS_EVERY === 0,
           );
           analysts.push(a);
           runs.push(a.run());
