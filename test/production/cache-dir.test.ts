@@ -82,7 +82,11 @@ describe.skipIf(!mounted)('a full cache disk (20 MB tmpfs, root only)', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metric(metrics, 'nemlive_cache_disk_ok')).toBe(0);
     expect(metric(metrics, 'nemlive_cache_disk_write_errors_total')).toBeGreaterThanOrEqual(1);
-    expect(child.out().match(/LMDB cache writes failing/g)).toHaveLength(1);
+    // One warning per outage: a retry 5 s on whose commit fits (a slow machine gets there) ends one and says so.
+    const failing = child.out().match(/LMDB cache writes failing/g)?.length ?? 0;
+    const resumed = child.out().match(/LMDB cache writes resumed/g)?.length ?? 0;
+    expect(failing).toBeGreaterThanOrEqual(1);
+    expect(failing).toBe(resumed + 1);
     await stop(child);
   });
 });
