@@ -88,36 +88,36 @@ export class Fanout {
           await new Promise((resolve) => setImmediate(resolve));
           sliceStart = t = performance.now();
         }
-        let what: Uint8Array | Plan;
         try {
-          what = typeof job.what === 'function' ? job.what() : job.what;
-        } catch (err) {
-          job.reject(err); // this push only: the jobs behind it still go out
-          continue;
-        }
-        const plan = what instanceof Uint8Array ? undefined : what;
-        for (const r of job.to) {
-          if (r.closed) continue;
-          if (r.stale || this.isBehind(r)) d.skipped++;
-          else {
-            const frame = plan ? plan.frameFor(r) : (what as Uint8Array);
-            writes++;
-            if (r.sendUncorked(frame)) {
-              d.sent++;
-              d.bytes += frame.length;
-              plan?.sent(r, frame);
+          const what = typeof job.what === 'function' ? job.what() : job.what;
+          const plan = what instanceof Uint8Array ? undefined : what;
+          for (const r of job.to) {
+            if (r.closed) continue;
+            if (r.stale || this.isBehind(r)) d.skipped++;
+            else {
+              const frame = plan ? plan.frameFor(r) : (what as Uint8Array);
+              writes++;
+              if (r.sendUncorked(frame)) {
+                d.sent++;
+                d.bytes += frame.length;
+                plan?.sent(r, frame);
+              }
+            }
+            if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
+              d.ms += performance.now() - t;
+              await new Promise((resolve) => setImmediate(resolve));
+              sliceStart = t = performance.now();
             }
           }
-          if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
-            d.ms += performance.now() - t;
-            await new Promise((resolve) => setImmediate(resolve));
-            sliceStart = t = performance.now();
-          }
+          d.ms += performance.now() - t;
+          job.resolve(d);
+        } catch (err) {
+          // This push only (its frame, or the one a plan makes for a socket, could not be made): the rest still go out.
+          job.reject(err);
+        } finally {
+          if (writes) framesOut.inc(writes); // once per push: an inc costs ~0.5 µs, 5 ms per 10,000 sockets
+          if (d.skipped) metrics.pushSkipped.inc(d.skipped);
         }
-        d.ms += performance.now() - t;
-        if (writes) framesOut.inc(writes); // once per push: an inc costs ~0.5 µs, 5 ms per 10,000 sockets
-        if (d.skipped) metrics.pushSkipped.inc(d.skipped);
-        job.resolve(d);
       }
     } finally {
       this.draining = false;
