@@ -100,6 +100,41 @@ describe('alerts hub', () => {
     expect(a.pushed()).toEqual([event(6).seq, event(3).seq]);
   });
 
+  it('sends a socket that subscribed again, then drained between two fan-outs, the late notice of the second', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], undefined);
+    ring.add([event(5)]); // publish 1, to be written
+    hub.subscribe(b.session, 1, 'n1', [], String(event(0).seq)); // its replay holds event 5
+    ring.add([event(7), event(3)]); // publish 2: a new event and a late notice, queued behind publish 1
+    // Writing publish 1 takes its slice, so the loop turns before publish 2 is written: b drains then.
+    a.onSend = () => {
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+      setImmediate(() => hub.drained(b.session));
+    };
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(5).seq, event(7).seq, event(3).seq]);
+    expect(b.pushed()).toEqual([event(7).seq, event(3).seq]); // its catch-up, then the late notice
+  });
+
+  it('sends a socket that subscribed again and drained while a fan-out is under way the late notice of the next', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], undefined);
+    a.onSend = () => {
+      hub.subscribe(b.session, 1, 'n1', [], String(event(0).seq)); // its replay holds event 5
+      ring.add([event(7), event(3)]); // publish 2, queued behind the one being written
+      hub.drained(b.session); // its catch-up: event 7
+    };
+    ring.add([event(5)]);
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(5).seq, event(7).seq, event(3).seq]);
+    expect(b.pushed()).toEqual([event(7).seq, event(3).seq]); // its catch-up, then the late notice
+  });
+
   it('does not send a socket that subscribes again while a fan-out is under way what its replay held', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

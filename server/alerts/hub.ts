@@ -35,6 +35,8 @@ const AHEAD_S = 3600;
  * cannot hold the event loop for other sockets (a reconnecting client pays it once, out of its burst).
  */
 const CHECKS_PER_TOKEN = 10_000;
+/** Replay and catch-ups a subscription remembers for publishes not yet written (see AlertSub.caught). */
+const MAX_CAUGHT = 8;
 
 interface AlertSub {
   id: RequestId;
@@ -47,10 +49,12 @@ interface AlertSub {
   /** Events up to this cursor were sent by another replica, one ahead of this (0: none). */
   sentElsewhere: number;
   /**
-   * Its replay or a catch-up sent the events after cursor `from` of every publish up to number `through`: a fan-out
-   * of those still under way sends it only the ones at or before `from` (late notices), not the same events twice.
+   * Its replay and catch-ups, oldest first: each sent the events after cursor `from` of every publish up to number
+   * `through`. A fan-out of such a publish still to be written sends it only the ones at or before the `from` of the
+   * first that covers it (late notices), not the same events twice. One per catch-up, as a later one does not stand
+   * for what an earlier one left out (the late notices of a publish queued behind the one being written).
    */
-  caught: { through: number; from: number };
+  caught: { through: number; from: number }[];
 }
 
 interface Topic {
@@ -144,7 +148,7 @@ export class AlertHub {
     const topic = `${canonicalJson(rules)}#${idKey}`;
     const sentElsewhere = after !== undefined && after > cursor && !this.foreign(after) ? after : 0;
     // Its replay stands for every publish so far, one still being written too: the client has the events it holds.
-    const caught = { through: this.published, from: -1 };
+    const caught = [{ through: this.published, from: -1 }];
     const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere, caught };
     let subs = this.bySession.get(session);
     if (!subs) this.bySession.set(session, (subs = new Map()));
@@ -192,8 +196,11 @@ export class AlertHub {
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
         // Late notices (at or before its cursor) of a publish still to be written reach it there; an earlier
         // replay or catch-up still stands for the publishes it covered that are not written yet.
-        const prior = sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
-        sub.caught = { through: this.published, from: Math.min(prior, sub.cursor) };
+        const caught = sub.caught.filter((c) => c.through >= this.writing);
+        caught.push({ through: this.published, from: sub.cursor });
+        // Bounded (no publish may be written for a while): two merged send fewer late notices, never one twice.
+        if (caught.length > MAX_CAUGHT) caught.splice(0, 2, { through: caught[1].through, from: caught[0].from });
+        sub.caught = caught;
         sub.cursor = cursor;
       }
     }
@@ -219,8 +226,10 @@ export class AlertHub {
         }
       // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
       // catch-up (it subscribed again, or drained) held these events gets only those it left out.
-      const unsent = (sub: AlertSub) =>
-        sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught.from) : matched;
+      const unsent = (sub: AlertSub) => {
+        const caught = sub.caught.find((c) => c.through >= n);
+        return caught ? matched.filter((e) => e.seq <= caught.from) : matched;
+      };
       const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
