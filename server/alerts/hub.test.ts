@@ -135,6 +135,21 @@ describe('alerts hub', () => {
     expect(b.pushed()).toEqual([event(7).seq, event(3).seq]); // its catch-up, then the late notice
   });
 
+  it('sends a subscription from a replica ahead the events of two publishes in order, each once', async () => {
+    const { ring, hub } = setup();
+    const b = new Sink();
+    // The replica it came from sent it events up to event 10; this one has event 0 only so far.
+    hub.subscribe(b.session, 1, 'n1', [], String(event(10).seq));
+    // Two publishes before the first is written (two batches handed over at once, or a fan-out still under way):
+    // event 11 is new to it; event 12 too, with a late notice the other replica sent it.
+    ring.add([event(11)]);
+    ring.add([event(12), event(9)]);
+    await hub.idle();
+    expect(b.pushed()).toEqual([event(11).seq, event(12).seq]);
+    const cursors = b.got.filter((f) => f.t === 'push').map((f) => f.data.cursor);
+    expect(cursors).toEqual([...cursors].sort((x, y) => x - y)); // the last cursor it holds is the newest
+  });
+
   it('does not send a socket that subscribes again while a fan-out is under way what its replay held', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

@@ -37,6 +37,7 @@ const AHEAD_S = 3600;
 const CHECKS_PER_TOKEN = 10_000;
 /** Replay and catch-ups a subscription remembers for publishes not yet written (see AlertSub.caught). */
 const MAX_CAUGHT = 8;
+const NOTHING = new Uint8Array(0);
 
 interface AlertSub {
   id: RequestId;
@@ -213,17 +214,26 @@ export class AlertHub {
     const cursor = this.source.cursor;
     const first = Math.min(...events.map((e) => e.seq));
     const sends: Promise<{ sent: number; skipped: number }>[] = [];
+    const written: Promise<unknown>[] = []; // and the frames of subscriptions from a replica ahead
     for (const t of this.topics.values()) {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
-      // One that came from a replica ahead of this one gets only the events it was not sent there, now.
+      // One that came from a replica ahead of this one gets only the events it was not sent there, in a frame of its
+      // own when this publish's turn comes (the publishes before it, still queued, may move its cursor past there).
       const ahead = new Set<AlertSub>();
-      for (const [s, sub] of t.subs)
-        if (sub.sentElsewhere >= first) {
-          ahead.add(sub);
-          this.sendAfter(s, sub, matched, cursor);
-        }
+      const findAhead = () => {
+        ahead.clear();
+        for (const sub of t.subs.values()) if (sub.sentElsewhere >= first) ahead.add(sub);
+        return ahead.size > 0;
+      };
+      if (findAhead()) {
+        const sendAfter = () => {
+          if (findAhead()) for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, matched, cursor);
+          return NOTHING; // to no socket: its frames are its own
+        };
+        written.push(this.fanout.send(sendAfter, []));
+      }
       // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
       // catch-up (it subscribed again, or drained) held these events gets only those it left out.
       const unsent = (sub: AlertSub) => {
@@ -244,7 +254,7 @@ export class AlertHub {
       sends.push(this.fanout.send(plan, to));
     }
     metrics.pushes.inc(sends.length);
-    this.lastPublish = Promise.all(sends).then((ds) => ({
+    this.lastPublish = Promise.all([Promise.all(sends), ...written]).then(([ds]) => ({
       sent: ds.reduce((n, d) => n + d.sent, 0),
       skipped: ds.reduce((n, d) => n + d.skipped, 0),
     }));
