@@ -150,6 +150,20 @@ describe('alerts hub', () => {
     expect(cursors).toEqual([...cursors].sort((x, y) => x - y)); // the last cursor it holds is the newest
   });
 
+  it('does not send a subscription from a replica ahead again what its catch-up sent before its turn came', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], String(event(10).seq)); // from a replica that sent it up to event 10
+    // b drains while a is being written the first of two publishes: its catch-up holds events 11 and 12.
+    a.onSend = () => hub.drained(b.session);
+    ring.add([event(11)]);
+    ring.add([event(12), event(9)]);
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(11).seq, event(12).seq, event(9).seq]);
+    expect(b.pushed()).toEqual([event(11).seq, event(12).seq]);
+  });
+
   it('does not send a socket that subscribes again while a fan-out is under way what its replay held', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

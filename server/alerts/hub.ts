@@ -219,6 +219,12 @@ export class AlertHub {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
+      // Each as its turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or catch-up (it
+      // subscribed again, or drained) held these events gets only those it left out.
+      const unsent = (sub: AlertSub) => {
+        const caught = sub.caught.find((c) => c.through >= n);
+        return caught ? matched.filter((e) => e.seq <= caught.from) : matched;
+      };
       // One that came from a replica ahead of this one gets only the events it was not sent there, in a frame of its
       // own when this publish's turn comes (the publishes before it, still queued, may move its cursor past there).
       const ahead = new Set<AlertSub>();
@@ -229,17 +235,12 @@ export class AlertHub {
       };
       if (findAhead()) {
         const sendAfter = () => {
-          if (findAhead()) for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, matched, cursor);
+          if (findAhead())
+            for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, unsent(sub), cursor);
           return NOTHING; // to no socket: its frames are its own
         };
         written.push(this.fanout.send(sendAfter, []));
       }
-      // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
-      // catch-up (it subscribed again, or drained) held these events gets only those it left out.
-      const unsent = (sub: AlertSub) => {
-        const caught = sub.caught.find((c) => c.through >= n);
-        return caught ? matched.filter((e) => e.seq <= caught.from) : matched;
-      };
       const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
