@@ -139,4 +139,42 @@ describe('Fanout', () => {
     await expect(good).resolves.toMatchObject({ sent: 1 });
     expect(sink.got.map((x) => x[0])).toEqual([7]);
   });
+
+  it("fails only the push whose frame for a recipient could not be made (a plan's frame made lazily); the rest go out", async () => {
+    const f = new Fanout(1000);
+    const sinks = [new Sink(), new Sink()];
+    let calls = 0;
+    const plan = {
+      frameFor: () => {
+        if (++calls === 2) throw new Error('no frame');
+        return frame(5);
+      },
+      sent: () => undefined,
+    };
+    const bad = f.send(plan, sinks);
+    const good = f.send(frame(7), sinks);
+    await expect(bad).rejects.toThrow('no frame');
+    await expect(good).resolves.toMatchObject({ sent: 2 });
+    expect(sinks.map((s) => s.got.map((x) => x[0]))).toEqual([[5, 7], [7]]);
+  });
+
+  it('lets the loop turn between jobs whose sockets all closed meanwhile (their frames are still made)', async () => {
+    const f = new Fanout(1000, 0);
+    const gone = Object.assign(new Sink(), { closed: true });
+    let made = 0;
+    const jobs = Array.from({ length: 50 }, (_, i) =>
+      f.send(() => {
+        made++;
+        const until = performance.now() + 0.05; // encoding a frame takes time
+        while (performance.now() < until);
+        return frame(i);
+      }, [gone]),
+    );
+    let madeWhenLoopTurned = -1;
+    setImmediate(() => (madeWhenLoopTurned = made));
+    await Promise.all(jobs);
+    expect(made).toBe(50);
+    expect(madeWhenLoopTurned).toBeGreaterThanOrEqual(0);
+    expect(madeWhenLoopTurned).toBeLessThan(50);
+  });
 });

@@ -80,44 +80,46 @@ export class Fanout {
     try {
       let sliceStart = performance.now();
       let n = 0;
+      // Jobs started: one whose sockets all closed meanwhile still made its frame (time the slice counts).
+      let jobs = 0;
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         const d: Delivery = { sent: 0, bytes: 0, skipped: 0, ms: 0 };
         let writes = 0;
         let t = performance.now();
-        if (n > 0 && t - sliceStart > this.sliceMs) {
+        if (jobs++ > 0 && t - sliceStart > this.sliceMs) {
           await new Promise((resolve) => setImmediate(resolve));
           sliceStart = t = performance.now();
         }
-        let what: Uint8Array | Plan;
         try {
-          what = typeof job.what === 'function' ? job.what() : job.what;
-        } catch (err) {
-          job.reject(err); // this push only: the jobs behind it still go out
-          continue;
-        }
-        const plan = what instanceof Uint8Array ? undefined : what;
-        for (const r of job.to) {
-          if (r.closed) continue;
-          if (r.stale || this.isBehind(r)) d.skipped++;
-          else {
-            const frame = plan ? plan.frameFor(r) : (what as Uint8Array);
-            writes++;
-            if (r.sendUncorked(frame)) {
-              d.sent++;
-              d.bytes += frame.length;
-              plan?.sent(r, frame);
+          const what = typeof job.what === 'function' ? job.what() : job.what;
+          const plan = what instanceof Uint8Array ? undefined : what;
+          for (const r of job.to) {
+            if (r.closed) continue;
+            if (r.stale || this.isBehind(r)) d.skipped++;
+            else {
+              const frame = plan ? plan.frameFor(r) : (what as Uint8Array);
+              writes++;
+              if (r.sendUncorked(frame)) {
+                d.sent++;
+                d.bytes += frame.length;
+                plan?.sent(r, frame);
+              }
+            }
+            if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
+              d.ms += performance.now() - t;
+              await new Promise((resolve) => setImmediate(resolve));
+              sliceStart = t = performance.now();
             }
           }
-          if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
-            d.ms += performance.now() - t;
-            await new Promise((resolve) => setImmediate(resolve));
-            sliceStart = t = performance.now();
-          }
+          d.ms += performance.now() - t;
+          job.resolve(d);
+        } catch (err) {
+          // This push only (its frame, or the one a plan makes for a socket, could not be made): the rest still go out.
+          job.reject(err);
+        } finally {
+          if (writes) framesOut.inc(writes); // once per push: an inc costs ~0.5 µs, 5 ms per 10,000 sockets
+          if (d.skipped) metrics.pushSkipped.inc(d.skipped);
         }
-        d.ms += performance.now() - t;
-        if (writes) framesOut.inc(writes); // once per push: an inc costs ~0.5 µs, 5 ms per 10,000 sockets
-        if (d.skipped) metrics.pushSkipped.inc(d.skipped);
-        job.resolve(d);
       }
     } finally {
       this.draining = false;

@@ -197,15 +197,23 @@ export function splitFrame(bytes: Uint8Array): { head: Record<string, unknown>; 
         : b0 === 0xdf
           ? [((bytes[1] << 24) >>> 0) + ((bytes[2] << 16) | (bytes[3] << 8) | bytes[4]), 5]
           : [0, 0];
+  const whole = () => ({ head: decode(bytes) as Record<string, unknown> });
   // A head is a handful of scalars and a small meta map (at most 15 entries before data): walk its keys and values.
-  if (count < 1 || count > 16) return { head: decode(bytes) as Record<string, unknown> };
+  // One that is more (an alerts push carries its data before meta) is not a head: decode reads it whole, or refuses.
+  if (count < 1 || count > 16) return whole();
   let at = skip;
-  for (let i = 0; i < count - 1; i++) at = plainValueEnd(bytes, plainValueEnd(bytes, at, HEAD), HEAD);
-  if (!DATA_KEY.every((b, j) => bytes[at + j] === b)) return { head: decode(bytes) as Record<string, unknown> };
-  const head = new Uint8Array(1 + at - skip);
-  head[0] = 0x80 | (count - 1);
-  head.set(bytes.subarray(skip, at), 1);
-  return { head: decode(head, HEAD) as Record<string, unknown>, data: bytes.subarray(at + DATA_KEY.length) };
+  try {
+    for (let i = 0; i < count - 1; i++) at = plainValueEnd(bytes, plainValueEnd(bytes, at, HEAD), HEAD);
+  } catch {
+    return whole();
+  }
+  if (!DATA_KEY.every((b, j) => bytes[at + j] === b)) return whole();
+  const bytesOfHead = new Uint8Array(1 + at - skip);
+  bytesOfHead[0] = 0x80 | (count - 1);
+  bytesOfHead.set(bytes.subarray(skip, at), 1);
+  const head = decode(bytesOfHead) as Record<string, unknown>;
+  // A hostile frame naming data twice: decode keeps the last one, and a head never holds data.
+  return Object.hasOwn(head, 'data') ? whole() : { head, data: bytes.subarray(at + DATA_KEY.length) };
 }
 
 const HEAD: PlainLimits = { maxDepth: 4, maxValues: 256 };

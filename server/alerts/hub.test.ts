@@ -100,6 +100,70 @@ describe('alerts hub', () => {
     expect(a.pushed()).toEqual([event(6).seq, event(3).seq]);
   });
 
+  it('sends a socket that subscribed again, then drained between two fan-outs, the late notice of the second', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], undefined);
+    ring.add([event(5)]); // publish 1, to be written
+    hub.subscribe(b.session, 1, 'n1', [], String(event(0).seq)); // its replay holds event 5
+    ring.add([event(7), event(3)]); // publish 2: a new event and a late notice, queued behind publish 1
+    // Writing publish 1 takes its slice, so the loop turns before publish 2 is written: b drains then.
+    a.onSend = () => {
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+      setImmediate(() => hub.drained(b.session));
+    };
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(5).seq, event(7).seq, event(3).seq]);
+    expect(b.pushed()).toEqual([event(7).seq, event(3).seq]); // its catch-up, then the late notice
+  });
+
+  it('sends a socket that subscribed again and drained while a fan-out is under way the late notice of the next', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], undefined);
+    a.onSend = () => {
+      hub.subscribe(b.session, 1, 'n1', [], String(event(0).seq)); // its replay holds event 5
+      ring.add([event(7), event(3)]); // publish 2, queued behind the one being written
+      hub.drained(b.session); // its catch-up: event 7
+    };
+    ring.add([event(5)]);
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(5).seq, event(7).seq, event(3).seq]);
+    expect(b.pushed()).toEqual([event(7).seq, event(3).seq]); // its catch-up, then the late notice
+  });
+
+  it('sends a subscription from a replica ahead the events of two publishes in order, each once', async () => {
+    const { ring, hub } = setup();
+    const b = new Sink();
+    // The replica it came from sent it events up to event 10; this one has event 0 only so far.
+    hub.subscribe(b.session, 1, 'n1', [], String(event(10).seq));
+    // Two publishes before the first is written (two batches handed over at once, or a fan-out still under way):
+    // event 11 is new to it; event 12 too, with a late notice the other replica sent it.
+    ring.add([event(11)]);
+    ring.add([event(12), event(9)]);
+    await hub.idle();
+    expect(b.pushed()).toEqual([event(11).seq, event(12).seq]);
+    const cursors = b.got.filter((f) => f.t === 'push').map((f) => f.data.cursor);
+    expect(cursors).toEqual([...cursors].sort((x, y) => x - y)); // the last cursor it holds is the newest
+  });
+
+  it('does not send a subscription from a replica ahead again what its catch-up sent before its turn came', async () => {
+    const { ring, hub } = setup();
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 1, 'n1', [], String(event(10).seq)); // from a replica that sent it up to event 10
+    // b drains while a is being written the first of two publishes: its catch-up holds events 11 and 12.
+    a.onSend = () => hub.drained(b.session);
+    ring.add([event(11)]);
+    ring.add([event(12), event(9)]);
+    await hub.idle();
+    expect(a.pushed()).toEqual([event(11).seq, event(12).seq, event(9).seq]);
+    expect(b.pushed()).toEqual([event(11).seq, event(12).seq]);
+  });
+
   it('does not send a socket that subscribes again while a fan-out is under way what its replay held', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

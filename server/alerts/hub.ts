@@ -35,6 +35,9 @@ const AHEAD_S = 3600;
  * cannot hold the event loop for other sockets (a reconnecting client pays it once, out of its burst).
  */
 const CHECKS_PER_TOKEN = 10_000;
+/** Replay and catch-ups a subscription remembers for publishes not yet written (see AlertSub.caught). */
+const MAX_CAUGHT = 8;
+const NOTHING = new Uint8Array(0);
 
 interface AlertSub {
   id: RequestId;
@@ -47,10 +50,12 @@ interface AlertSub {
   /** Events up to this cursor were sent by another replica, one ahead of this (0: none). */
   sentElsewhere: number;
   /**
-   * Its replay or a catch-up sent the events after cursor `from` of every publish up to number `through`: a fan-out
-   * of those still under way sends it only the ones at or before `from` (late notices), not the same events twice.
+   * Its replay and catch-ups, oldest first: each sent the events after cursor `from` of every publish up to number
+   * `through`. A fan-out of such a publish still to be written sends it only the ones at or before the `from` of the
+   * first that covers it (late notices), not the same events twice. One per catch-up, as a later one does not stand
+   * for what an earlier one left out (the late notices of a publish queued behind the one being written).
    */
-  caught: { through: number; from: number };
+  caught: { through: number; from: number }[];
 }
 
 interface Topic {
@@ -144,7 +149,7 @@ export class AlertHub {
     const topic = `${canonicalJson(rules)}#${idKey}`;
     const sentElsewhere = after !== undefined && after > cursor && !this.foreign(after) ? after : 0;
     // Its replay stands for every publish so far, one still being written too: the client has the events it holds.
-    const caught = { through: this.published, from: -1 };
+    const caught = [{ through: this.published, from: -1 }];
     const sub: AlertSub = { id, idKey, rules, topic, cursor: answer.cursor, sentElsewhere, caught };
     let subs = this.bySession.get(session);
     if (!subs) this.bySession.set(session, (subs = new Map()));
@@ -192,8 +197,11 @@ export class AlertHub {
       if (events.length === 0 || session.send(this.frame('push', sub.id, { events, cursor, complete }))) {
         // Late notices (at or before its cursor) of a publish still to be written reach it there; an earlier
         // replay or catch-up still stands for the publishes it covered that are not written yet.
-        const prior = sub.caught.through >= this.writing ? sub.caught.from : sub.cursor;
-        sub.caught = { through: this.published, from: Math.min(prior, sub.cursor) };
+        const caught = sub.caught.filter((c) => c.through >= this.writing);
+        caught.push({ through: this.published, from: sub.cursor });
+        // Bounded (no publish may be written for a while): two merged send fewer late notices, never one twice.
+        if (caught.length > MAX_CAUGHT) caught.splice(0, 2, { through: caught[1].through, from: caught[0].from });
+        sub.caught = caught;
         sub.cursor = cursor;
       }
     }
@@ -206,21 +214,33 @@ export class AlertHub {
     const cursor = this.source.cursor;
     const first = Math.min(...events.map((e) => e.seq));
     const sends: Promise<{ sent: number; skipped: number }>[] = [];
+    const written: Promise<unknown>[] = []; // and the frames of subscriptions from a replica ahead
     for (const t of this.topics.values()) {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
       if (matched.length === 0) continue;
       const frame = this.frame('push', t.id, { events: matched, cursor, complete: true });
-      // One that came from a replica ahead of this one gets only the events it was not sent there, now.
+      // Each as its turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or catch-up (it
+      // subscribed again, or drained) held these events gets only those it left out.
+      const unsent = (sub: AlertSub) => {
+        const caught = sub.caught.find((c) => c.through >= n);
+        return caught ? matched.filter((e) => e.seq <= caught.from) : matched;
+      };
+      // One that came from a replica ahead of this one gets only the events it was not sent there, in a frame of its
+      // own when this publish's turn comes (the publishes before it, still queued, may move its cursor past there).
       const ahead = new Set<AlertSub>();
-      for (const [s, sub] of t.subs)
-        if (sub.sentElsewhere >= first) {
-          ahead.add(sub);
-          this.sendAfter(s, sub, matched, cursor);
-        }
-      // The others as their turn comes: one that unsubscribed meanwhile gets nothing, and one whose replay or
-      // catch-up (it subscribed again, or drained) held these events gets only those it left out.
-      const unsent = (sub: AlertSub) =>
-        sub.caught.through >= n ? matched.filter((e) => e.seq <= sub.caught.from) : matched;
+      const findAhead = () => {
+        ahead.clear();
+        for (const sub of t.subs.values()) if (sub.sentElsewhere >= first) ahead.add(sub);
+        return ahead.size > 0;
+      };
+      if (findAhead()) {
+        const sendAfter = () => {
+          if (findAhead())
+            for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, unsent(sub), cursor);
+          return NOTHING; // to no socket: its frames are its own
+        };
+        written.push(this.fanout.send(sendAfter, []));
+      }
       const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
@@ -235,7 +255,7 @@ export class AlertHub {
       sends.push(this.fanout.send(plan, to));
     }
     metrics.pushes.inc(sends.length);
-    this.lastPublish = Promise.all(sends).then((ds) => ({
+    this.lastPublish = Promise.all([Promise.all(sends), ...written]).then(([ds]) => ({
       sent: ds.reduce((n, d) => n + d.sent, 0),
       skipped: ds.reduce((n, d) => n + d.skipped, 0),
     }));

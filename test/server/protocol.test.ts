@@ -53,6 +53,22 @@ describe('splitFrame', () => {
     expect(splitFrame(encode(err))).toEqual({ head: err });
   });
 
+  it('decodes whole a frame whose data is not last however big that data is (an alerts push: data, then meta)', () => {
+    // The hub's layout (server/alerts/hub.ts frame): encode({t, id, kind, data, meta}), a replay up to 1,000 events.
+    const events = Array.from({ length: 100 }, (_, i) => ({ seq: i, ts: 1775000000 + i * 300, region: 'NSW1' }));
+    const frame = { t: 'push', id: 3, kind: 'alerts', data: { events, cursor: 99, complete: true }, meta };
+    expect(splitFrame(encode(frame))).toEqual({ head: frame });
+    const deep = { t: 'result', id: 4, kind: 'x', data: { a: { b: { c: { d: { e: [1] } } } } }, meta };
+    expect(splitFrame(encode(deep))).toEqual({ head: deep });
+  });
+
+  it('never returns a head that holds data itself (a hostile frame naming data twice is decoded whole)', () => {
+    const key = [...encode('data')];
+    const twice = new Uint8Array([0x82, ...key, 0x01, ...key, 0x02]);
+    const parts = splitFrame(twice);
+    expect(parts).toEqual({ head: decode(twice) });
+  });
+
   it('refuses a malformed head as decode does', () => {
     const bytes = encodeFrameWithData({ t: 'result', id: 1, meta }, encode(data));
     expect(() => splitFrame(bytes.subarray(0, 12))).toThrow(/ends early/);
