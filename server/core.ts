@@ -12,7 +12,7 @@ import { Answerer } from './answer.ts';
 import { serverCache, type TieredCache } from './cache/tiered.ts';
 import type { Config } from './config.ts';
 import type { ConnHolder } from './conn-holder.ts';
-import { ConnLane, LanePool } from './lane.ts';
+import { closeIdleConnections, ConnLane, LanePool } from './lane.ts';
 import { Gate } from './fair-gate.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -225,6 +225,7 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         if (cache && ownCache) keepHotList(cache, market.watermark, config.cacheDir, log);
         if (ownCache) await cache?.close();
         else await cache?.flush();
+        closeIdleConnections(instance);
         instance.closeSync();
         unbind();
       })()),

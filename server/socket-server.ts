@@ -200,6 +200,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
     const lane = new ConnLane(o.instance, {
       opened: () => sessions.connectionOpened(),
       released: () => sessions.connectionReleased(),
+      recycle: true,
     });
     const session = new Session(id, ws, log.child({ session: id }), lane, rate);
     sessions.add(session);
