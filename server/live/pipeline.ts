@@ -220,8 +220,7 @@ export class Pipeline {
           { ...s, cutShort: budget.aborted, ms: Math.round(performance.now() - t0) },
           'live: next interval precomputed',
         ),
-      (err: unknown) =>
-        this.d.log.warn({ err }, 'live: precomputing the next interval failed; answers are computed on demand'),
+      (err: unknown) => this.failed(err, 'live: precomputing the next interval failed; answers are computed on demand'),
     );
     await within(refresh, budget);
   }
@@ -244,8 +243,14 @@ export class Pipeline {
       .then(() => refreshHot(path, watermark, { signal: this.halting.signal }))
       .then(
         (s) => s.queries > 0 && this.d.log.debug({ ...s }, 'live: hot cache entries refreshed'),
-        (err: unknown) => this.d.log.warn({ err }, 'live: hot refresh failed'),
+        (err: unknown) => this.failed(err, 'live: hot refresh failed'),
       );
+  }
+
+  /** A refresh that failed; at shutdown one cut short meets the cache already closed: no failure to warn of. */
+  private failed(err: unknown, msg: string): void {
+    if (this.halting.signal.aborted) this.d.log.debug({ err }, `${msg} (shutting down)`);
+    else this.d.log.warn({ err }, msg);
   }
 }
 
