@@ -79,17 +79,18 @@ export class Fanout {
   private async drain(): Promise<void> {
     try {
       let sliceStart = performance.now();
+      const sliceOver = () => performance.now() - sliceStart > this.sliceMs;
+      const nextSlice = async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return (sliceStart = performance.now());
+      };
       let n = 0;
       // Jobs started: one whose sockets all closed meanwhile still made its frame (time the slice counts).
       let jobs = 0;
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         const d: Delivery = { sent: 0, bytes: 0, skipped: 0, ms: 0 };
         let writes = 0;
-        let t = performance.now();
-        if (jobs++ > 0 && t - sliceStart > this.sliceMs) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = t = performance.now();
-        }
+        let t = jobs++ > 0 && sliceOver() ? await nextSlice() : performance.now();
         try {
           const what = typeof job.what === 'function' ? job.what() : job.what;
           const plan = what instanceof Uint8Array ? undefined : what;
@@ -105,10 +106,9 @@ export class Fanout {
                 plan?.sent(r, frame);
               }
             }
-            if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart > this.sliceMs) {
+            if (++n % CHECK_EVERY === 0 && sliceOver()) {
               d.ms += performance.now() - t;
-              await new Promise((resolve) => setImmediate(resolve));
-              sliceStart = t = performance.now();
+              t = await nextSlice();
             }
           }
           d.ms += performance.now() - t;
