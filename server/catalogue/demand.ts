@@ -10,10 +10,13 @@ import { CARRIED_SQL, rooftopMark } from './rooftop-mark.ts';
 import { columns, round, rows, IN_REGION } from './sql.ts';
 import { bucketSql, dataWindow, dayOf, hourOf, perRes, seriesWindow } from './window.ts';
 
+/** Operational demand per interval in ($lo, $hi] of $region. */
+const OPERATIONAL = `op AS (SELECT ts, ${sumSql('demand_mw')} AS mw FROM price
+  WHERE ts > $lo AND ts <= $hi AND ${IN_REGION} AND demand_mw IS NOT NULL GROUP BY ts)`;
+
 /** Operational and underlying demand per interval in ($lo, $hi] of $region: the one definition both kinds read. */
 const PER_INTERVAL = `
-op AS (SELECT ts, ${sumSql('demand_mw')} AS mw FROM price
-  WHERE ts > $lo AND ts <= $hi AND ${IN_REGION} AND demand_mw IS NOT NULL GROUP BY ts),
+${OPERATIONAL},
 roof AS (SELECT ts, ${sumSql('mw')} AS mw FROM gen_5m
   WHERE ts > $lo AND ts <= $hi AND fuel = 'Rooftop Solar' AND ${IN_REGION} GROUP BY ts),
 carried AS (${CARRIED_SQL}),
@@ -26,25 +29,28 @@ SELECT ${bucketSql(res)} AS ts, ${avgSql('operational')} AS operational, ${avgSq
 FROM per GROUP BY ALL`,
 );
 
-// Per hour of day: the window's mean, today's mean, and the record high and low with the interval that set each
-// (the earliest on a tie, so the answer never depends on scan order); the hour -1 row holds the window's extremes,
-// the hour -2 row the latest interval. An underlying demand holding a carried-forward rooftop value (the live edge)
-// counts in the means but sets no record: a stale rooftop figure must not make a false high or low.
+// Per hour of day: the window's mean, today's mean, the record high and low with the interval that set each (the
+// earliest on a tie, so the answer never depends on scan order), and the latest interval's value in its hour's row.
+// The window's extremes are the hours' (one scan of the window). An underlying demand holding a carried-forward
+// rooftop value (the live edge) counts in the means but sets no record: a stale rooftop figure must not make a false
+// high or low.
 const RECORDS_SQL = Object.fromEntries(
   DEMAND_SERIES.map((s) => {
     const real = 'FILTER (WHERE NOT est)';
-    const hourly = (
-      hour: string,
-    ) => `SELECT ${hour} AS hour, ${avgSql('mw')} AS mean, ${avgSql('mw', 'ts > $day')} AS today,
-  max(mw) ${real} AS max, first(ts ORDER BY mw DESC, ts) ${real} AS max_time,
-  min(mw) ${real} AS min, first(ts ORDER BY mw, ts) ${real} AS min_time, NULL AS est
-FROM v GROUP BY ALL`;
     return [
       s,
-      `WITH ${PER_INTERVAL}, v AS (SELECT ts, ${s} AS mw, ${s === 'underlying' ? 'carried' : 'false'} AS est FROM per)
-${hourly(hourSql('ts'))}
-UNION ALL ${hourly('-1')}
-UNION ALL SELECT -2, NULL, NULL, max(mw) FILTER (WHERE ts = $hi), NULL, NULL, NULL, bool_or(est) FILTER (WHERE ts = $hi) FROM v`,
+      // Operational records read the price rows alone: DuckDB computes a joined CTE's rooftop sums even when no
+      // column of them is used (a year's scan of gen_5m, half the query).
+      `WITH ${
+        s === 'underlying'
+          ? `${PER_INTERVAL}, v AS (SELECT ts, underlying AS mw, carried AS est FROM per)`
+          : `${OPERATIONAL}, v AS (SELECT ts, mw, false AS est FROM op)`
+      }
+SELECT ${hourSql('ts')} AS hour, ${avgSql('mw')} AS mean, ${avgSql('mw', 'ts > $day')} AS today,
+  max(mw) ${real} AS max, first(ts ORDER BY mw DESC, ts) ${real} AS max_time,
+  min(mw) ${real} AS min, first(ts ORDER BY mw, ts) ${real} AS min_time,
+  max(mw) FILTER (WHERE ts = $hi) AS latest, bool_or(est) FILTER (WHERE ts = $hi) AS est
+FROM v GROUP BY ALL`,
     ];
   }),
 ) as Record<DemandSeries, string>;
@@ -57,7 +63,26 @@ interface RecordRow {
   max_time: number | null;
   min: number | null;
   min_time: number | null;
+  latest: number | null;
   est: boolean | null;
+}
+
+/** The window's record among the hours' (the earliest interval on a tie, as within an hour). */
+function extreme(got: RecordRow[], f: 'max' | 'min'): DemandPoint | null {
+  let best: RecordRow | undefined;
+  for (const r of got) {
+    const v = r[f];
+    if (v === null) continue;
+    const b = best?.[f];
+    if (
+      b === undefined ||
+      b === null ||
+      (f === 'max' ? v > b : v < b) ||
+      (v === b && r[`${f}_time`]! < best![`${f}_time`]!)
+    )
+      best = r;
+  }
+  return best ? point(best[f], best[`${f}_time`]) : null;
 }
 
 const point = (mw: number | null, time: number | null): DemandPoint | null =>
@@ -88,11 +113,10 @@ export const demand = {
       day: dayOf(win.to),
       region: p.region,
     });
-    const byHour = new Map(got.filter((r) => r.hour >= 0).map((r) => [r.hour, r]));
-    const all = got.find((r) => r.hour === -1);
-    const last = got.find((r) => r.hour === -2);
-    const latestMw = last?.max ?? null;
-    const hourly = <F extends Exclude<keyof RecordRow, 'est'>>(f: F, digits?: number) =>
+    const byHour = new Map(got.map((r) => [r.hour, r]));
+    const last = got.find((r) => r.latest !== null);
+    const latestMw = last?.latest ?? null;
+    const hourly = <F extends 'mean' | 'today' | 'max' | 'min' | 'max_time' | 'min_time'>(f: F, digits?: number) =>
       HOURS.map((h) => {
         const v = byHour.get(h)?.[f] ?? null;
         return digits === undefined || v === null ? v : round(v, digits);
@@ -119,8 +143,8 @@ export const demand = {
       },
       maxTime: hourly('max_time'),
       minTime: hourly('min_time'),
-      max: point(all?.max ?? null, all?.max_time ?? null),
-      min: point(all?.min ?? null, all?.min_time ?? null),
+      max: extreme(got, 'max'),
+      min: extreme(got, 'min'),
     };
   },
 } satisfies { [K in DemandKind]: Handler<K> };
