@@ -8,7 +8,7 @@ import { startApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
 import { REGIONS } from '../shared/nem.ts';
-import { latencyRows, openSubscribers, pct, r2 } from './push.ts';
+import { floorRow, latencyRows, openSubscribers, pct, r2 } from './push.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const RULES = ['SA1:price.above:1000'];
@@ -56,6 +56,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       const latencies: number[] = [];
       const serverMs: number[] = [];
       let missing = 0;
+      let floor: BenchResult | undefined;
+      let frameBytes = 0;
       try {
         ctx.log(
           `alerts: ${n.toLocaleString('en')} subscribers in ${subscribers.children.length} process(es); ${rounds} events`,
@@ -65,6 +67,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
           await subscribers.arm();
           const committedAt = await commit(1500);
           const written = await app.alerts.idle();
+          frameBytes = Math.round(written.bytes / Math.max(1, written.sent));
           serverMs.push(performance.now() - committedAt);
           const got = await subscribers.collect(30_000);
           const committedNs = committedAt * 1e6 + offsetNs;
@@ -76,6 +79,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
           ctx.log(`alerts: round ${r + 1}: ${written.sent} sockets written, ${written.skipped} behind`);
           await pipeline.settled();
         }
+        floor = await floorRow(app, subscribers, frameBytes, rounds, `${n.toLocaleString('en')} alert subscribers`);
       } finally {
         await subscribers.close();
       }
@@ -91,6 +95,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
           unit: 'ms',
         },
       );
+      if (floor) out.push(floor);
       if (missing > 0)
         out.push({ name: `alerts missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
     }

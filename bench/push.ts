@@ -9,6 +9,7 @@ import { startApp, type AppHandle } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/log.ts';
 import { appendDemo } from '../server/store/demo.ts';
+import { encode } from '../shared/protocol.ts';
 import { ROOT } from '../soak/spawn-server.ts';
 import { POLICIES } from './fast-cadence.ts';
 import { ask, forkReady } from './proc.ts';
@@ -106,6 +107,39 @@ export function latencyRows(label: string, sorted: number[], n: number, note: st
   ];
 }
 
+/**
+ * The machine's floor for a push to these sockets, measured on them: a frame of `bytes` written to every session in
+ * one synchronous loop, no question computed and no fan-out bookkeeping (uWS send and the kernel's loopback write,
+ * with the subscriber processes on the same cores). Latency = arrival − the loop's start; p95 over `rounds`.
+ */
+export async function floorRow(
+  app: AppHandle,
+  subscribers: Subscribers,
+  bytes: number,
+  rounds: number,
+  label: string,
+): Promise<BenchResult> {
+  const offsetNs = Number(process.hrtime.bigint()) - performance.now() * 1e6;
+  // A push frame by its head (all the subscribers read), padded to the measured size.
+  const frame = new Uint8Array(encode({ t: 'push', id: 1, pad: 'x'.repeat(Math.max(0, bytes - 24)) }));
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await subscribers.arm();
+    const start = performance.now();
+    for (const s of app.sessions.values()) s.sendUncorked(frame);
+    const startNs = start * 1e6 + offsetNs;
+    for (const g of await subscribers.collect(30_000)) for (const t of g.times) times.push((t - startNs) / 1e6);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  times.sort((a, b) => a - b);
+  return {
+    name: `floor: bare write of one ${bytes.toLocaleString('en')} B frame to every socket, p95 (${label})`,
+    value: r2(pct(times, 95)),
+    unit: 'ms',
+    note: `${rounds} rounds; one loop of uWS sends, nothing computed: what this machine's loopback allows, for comparison`,
+  };
+}
+
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sizes = ctx.quick ? [1000] : [1000, 10_000];
   const mixes = {
@@ -188,6 +222,8 @@ async function measure(
   const perPushBytes: number[] = [];
   const deltaShare: number[] = [];
   let missing = 0;
+  const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
+  let floor: BenchResult | undefined;
   try {
     ctx.log(`push: ${n.toLocaleString('en')} idle subscribers (${mix}) in ${procs} process(es); ${rounds} intervals`);
     for (let r = 0; r < rounds; r++) {
@@ -234,11 +270,13 @@ async function measure(
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the hot refresh that follows a push finish
       await pipeline.settled();
     }
+    perPushBytes.sort((a, b) => a - b);
+    if (perPushBytes.length > 0)
+      floor = await floorRow(app, subscribers, Math.round(pct(perPushBytes, 50)), rounds, label);
   } finally {
     await subscribers.close();
   }
   for (const xs of [latencies, cycles, computes, perSocketUs, perPushBytes, deltaShare]) xs.sort((a, b) => a - b);
-  const label = `${n.toLocaleString('en')} idle subscribers, ${mix}`;
   const note = `${rounds} intervals × ${n} sockets in ${procs} client process(es); ${subs.length} distinct question(s) recomputed per interval: ${[...new Set(subs.map((q) => q.kind))].join(', ')}`;
   const results: BenchResult[] = [
     ...latencyRows(label, latencies, n, note),
@@ -273,6 +311,7 @@ async function measure(
       note: `frame bytes written ÷ sockets; sockets that got a delta: ${deltaShare.map((x) => `${Math.round(100 * x)}%`).join(', ')} (rounds, sorted)`,
     });
   }
+  if (floor) results.push(floor);
   if (missing > 0)
     results.push({ name: `pushes missing after 30 s (${label})`, value: missing, unit: 'sockets', goal: '0' });
   return results;

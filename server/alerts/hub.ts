@@ -15,7 +15,7 @@ import {
 import { encode, type RequestId } from '../../shared/protocol.ts';
 import { canonicalJson } from '../cache/key.ts';
 import { badRequest, rateLimited } from '../errors.ts';
-import { Fanout, type Plan } from '../fanout.ts';
+import { Fanout, type Delivery, type Plan } from '../fanout.ts';
 import type { Market } from '../market.ts';
 import { takeToken, type RateLimit } from '../limiter.ts';
 import { metrics } from '../metrics.ts';
@@ -69,13 +69,15 @@ export interface PublishReport {
   sent: number;
   /** Sockets skipped because they are behind (caught up when they drain). */
   skipped: number;
+  /** Bytes of the frames written. */
+  bytes: number;
 }
 
 export class AlertHub {
   private readonly bySession = new Map<Session, Map<string, AlertSub>>();
   private readonly topics = new Map<string, Topic>();
   private readonly fanout: Fanout;
-  private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0 });
+  private lastPublish: Promise<PublishReport> = Promise.resolve({ sent: 0, skipped: 0, bytes: 0 });
   /** Publishes so far: each is numbered, so a fan-out under way knows which sockets were caught up meanwhile. */
   private published = 0;
   /** The publish being written (fan-outs go in order: every one before it is written). */
@@ -213,7 +215,7 @@ export class AlertHub {
     const n = ++this.published;
     const cursor = this.source.cursor;
     const first = Math.min(...events.map((e) => e.seq));
-    const sends: Promise<{ sent: number; skipped: number }>[] = [];
+    const sends: Promise<Delivery>[] = [];
     const written: Promise<unknown>[] = []; // and the frames of subscriptions from a replica ahead
     for (const t of this.topics.values()) {
       const matched = events.filter((e) => rulesMatch(t.rules, e));
@@ -258,6 +260,7 @@ export class AlertHub {
     this.lastPublish = Promise.all([Promise.all(sends), ...written]).then(([ds]) => ({
       sent: ds.reduce((n, d) => n + d.sent, 0),
       skipped: ds.reduce((n, d) => n + d.skipped, 0),
+      bytes: ds.reduce((n, d) => n + d.bytes, 0),
     }));
     return this.lastPublish;
   }
