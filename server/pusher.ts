@@ -100,6 +100,11 @@ interface Group {
   topics: Map<string, Topic>;
   /** The answer last sent to the group: a recomputed one that equals it is not pushed, an older one is dropped. */
   last: Answer | undefined;
+  /**
+   * The newest answer a push run fanned out: every socket live when that run started gets it, so a catch-up computed
+   * before it (older) must not follow it.
+   */
+  pushed?: Answer;
 }
 
 export interface PusherOptions {
@@ -313,10 +318,12 @@ export class Pusher {
     };
     run.done = new Promise<CycleReport>((resolve) => (run.finish = () => resolve(report)));
     this.run = run;
-    void this.execute(run).finally(() => {
-      if (!run.superseded) this.close(run);
-      if (this.run === run) this.run = undefined;
-    });
+    void this.execute(run)
+      .catch((err: unknown) => this.o.log.error({ err }, 'push: a run failed; the next interval pushes again'))
+      .finally(() => {
+        if (!run.superseded) this.close(run);
+        if (this.run === run) this.run = undefined;
+      });
     return run.done;
   }
 
@@ -374,6 +381,7 @@ export class Pusher {
     const readyMs = performance.now() - t0;
     const prev = g.last;
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
+    g.pushed = answer;
     const topics = [...g.topics.values()];
     const delta = prev && topics.some((t) => t.deltas > 0) ? this.deltaOf(g, prev, answer) : undefined;
     const r = {
@@ -387,7 +395,16 @@ export class Pusher {
       sockets: 0,
       deltas: 0,
     };
-    await Promise.all(topics.map((t) => this.pushTopic(g, t, prev, answer, delta, r)));
+    try {
+      await Promise.all(topics.map((t) => this.pushTopic(g, t, prev, answer, delta, r)));
+    } catch (err) {
+      // A frame that could not be made (memory): the topics it reached have it, the rest catch up at the next push.
+      report.failed++;
+      logFailure(this.o.log, err, 'push: writing a subscription failed; its subscribers keep the last state', {
+        kind: g.kind,
+        params: g.params,
+      });
+    }
     r.sentMs = performance.now() - t0;
     report.groups.push(r);
   }
@@ -441,12 +458,7 @@ export class Pusher {
     const g = this.groups.get(query);
     if (!g) return false;
     const last = g.last;
-    // An answer pushed ahead carries the market's version with a later watermark: order by both.
-    if (
-      last &&
-      (answer.version < last.version || (answer.version === last.version && answer.watermark < last.watermark))
-    )
-      return false;
+    if (last && olderThan(answer, last)) return false;
     const changed =
       !last || (last.dataBytes !== answer.dataBytes && Buffer.compare(last.dataBytes, answer.dataBytes) !== 0);
     // Unchanged: keep the bytes subscribers were sent, so `holds` still recognises them as the delta base.
@@ -458,11 +470,20 @@ export class Pusher {
     try {
       const answer = await this.o.answerer.answer(sub.kind, sub.params, [session, this.o.pool], this.marks());
       if (session.closed || this.subscription(session, sub.idKey) !== sub || session.stale) return;
+      // A push run that started after this catch-up (its answer is newer) sends this live socket its own: an older
+      // answer after it would take the client back.
+      const pushed = this.groups.get(sub.query)?.pushed;
+      if (pushed && olderThan(answer, pushed)) return;
       if (session.send(sentNowFrame('push', sub.id, sub.kind, answer)) && sub.delta) sub.held = answer;
     } catch (err) {
       if (!session.closed) session.log.warn({ err, kind: sub.kind }, 'push: catching a socket up failed');
     }
   }
+}
+
+/** Whether `a` is older than `b`: an answer pushed ahead carries the market's version with a later watermark. */
+function olderThan(a: Answer, b: Answer): boolean {
+  return a.version < b.version || (a.version === b.version && a.watermark < b.watermark);
 }
 
 /** Whether two sets of marks name the same answers (the same cache keys, the same windows). */
