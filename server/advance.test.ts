@@ -16,9 +16,10 @@ import {
   type Kind,
   type ParamsOf,
 } from '../shared/kinds.ts';
-import { INTERVAL_S } from '../shared/nem.ts';
+import { dayOf, INTERVAL_S } from '../shared/nem.ts';
 import { encode } from '../shared/protocol.ts';
 import { SPLICEABLE } from './advance.ts';
+import { mergeRecords, recordsAnswer, recordsState } from './catalogue/demand.ts';
 import { Answerer } from './answer.ts';
 import { TieredCache } from './cache/tiered.ts';
 import { runQuery } from './catalogue/index.ts';
@@ -91,6 +92,9 @@ function questions(rnd: () => number, watermark: number): Question[] {
     const to = watermark - Math.floor(rnd() * 6) * INTERVAL_S;
     out.push(question(kind, { from: to - 86400, to, resolution: '30m' }));
   }
+  // Accumulated: records over all the data, per region and series (a state beside the cached answer).
+  for (const region of ['NEM', 'SA1', 'QLD1'])
+    for (const series of ['operational', 'underlying']) out.push(question('demand.records', { region, series }));
   out.push(question('tab.nem', { region: 'SA1' }));
   for (const kind of ['tab.batteries', 'tab.prices'] as const) out.push(question(kind, { range: pick(rnd, RANGES) }));
   return out;
@@ -160,4 +164,35 @@ describe('incremental advance', () => {
     // The property is not vacuous: most answers of the advanced kinds were spliced, not recomputed.
     expect(cache.stats.advanced).toBeGreaterThan(steps.length * Object.keys(SPLICEABLE).length);
   }, 600_000);
+
+  it("merges records states of adjoining spans into the whole window's, across midnight too", async () => {
+    const marks = (await readWatermark(reference))!;
+    const ctx = { conn: reference, watermark: marks.watermark, firstTs: marks.firstTs };
+    const lo = marks.firstTs - INTERVAL_S;
+    const hi = marks.watermark;
+    // Splits: just after midnight, just before it, mid-afternoon, and the last interval alone.
+    const midnight = dayOf(hi);
+    const cuts = [midnight + INTERVAL_S, midnight, midnight - INTERVAL_S, midnight - 9 * 3600, hi - INTERVAL_S];
+    expect(cuts.every((c) => c > lo && c < hi)).toBe(true);
+    for (const region of ['NEM', 'SA1', 'TAS1'] as const)
+      for (const series of ['operational', 'underlying'] as const) {
+        const p = question('demand.records', { region, series }).params as ParamsOf<'demand.records'>;
+        const whole = encode(recordsAnswer(p, await recordsState(ctx, p, lo, hi)));
+        for (const cut of cuts) {
+          const a = await recordsState(ctx, p, lo, cut);
+          const merged = mergeRecords(a, await recordsState(ctx, p, cut, hi));
+          expect(
+            Buffer.from(encode(recordsAnswer(p, merged))).equals(Buffer.from(whole)),
+            `${region} ${series} ${cut}`,
+          ).toBe(true);
+          expect(merged.hi).toBe(hi);
+        }
+        // Three spans, one a single interval (a state of one row per hour).
+        const three = mergeRecords(
+          mergeRecords(await recordsState(ctx, p, lo, cuts[3]), await recordsState(ctx, p, cuts[3], hi - INTERVAL_S)),
+          await recordsState(ctx, p, hi - INTERVAL_S, hi),
+        );
+        expect(Buffer.from(encode(recordsAnswer(p, three))).equals(Buffer.from(whole))).toBe(true);
+      }
+  });
 });

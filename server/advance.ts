@@ -8,11 +8,12 @@
 // totals, quantiles, tables) is recomputed. The result is the same object a full recomputation builds, so its encoding
 // is the same bytes (server/advance.test.ts checks every kind over random windows and interval sequences).
 import { RESOLUTION_SECONDS, validateParams, type Kind, type ParamsOf, type Resolution } from '../shared/kinds.ts';
-import { dayOf } from '../shared/nem.ts';
+import { dayOf, INTERVAL_S } from '../shared/nem.ts';
 import { decode } from '../shared/protocol.ts';
+import { mergeRecords, recordsAnswer, recordsState, type RecordsState } from './catalogue/demand.ts';
 import { runQuery } from './catalogue/index.ts';
 import type { QueryContext } from './catalogue/handler.ts';
-import { seriesWindow } from './catalogue/window.ts';
+import { dataWindow, seriesWindow } from './catalogue/window.ts';
 
 interface Spliceable {
   /** Top-level arrays aligned with `time`, besides `time` and each of `series` (spliced the same way). */
@@ -167,4 +168,77 @@ function splicePerSeries(
 
 function sameKeys(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+/**
+ * A kind whose answer is made from a state that two adjoining spans' states merge into exactly (sums of whole
+ * millionths, extremes with the earliest interval on a tie): over a window that only grows at its end (all the data),
+ * the state at a new watermark is the state at an older one merged with the new intervals'. The state is kept beside
+ * the cached answer, which holds only rounded figures.
+ */
+interface Accumulating<P, S extends { lo: number; hi: number }> {
+  /** The window (lo, hi] when it starts where the data does whatever the watermark; undefined otherwise. */
+  grows(ctx: QueryContext, params: P): { lo: number; hi: number } | undefined;
+  state(ctx: QueryContext, params: P, lo: number, hi: number): Promise<S>;
+  merge(older: S, newer: S): S;
+  answer(params: P, state: S): unknown;
+}
+
+const RECORDS: Accumulating<ParamsOf<'demand.records'>, RecordsState> = {
+  grows: (ctx, p) => {
+    if (p.range !== 'all' || p.from !== undefined || p.to !== undefined) return undefined;
+    const w = dataWindow(ctx, p);
+    return { lo: w.from, hi: w.to };
+  },
+  state: recordsState,
+  merge: mergeRecords,
+  answer: recordsAnswer,
+};
+
+const ACCUMULATING: Partial<Record<Kind, Accumulating<never, { lo: number; hi: number }>>> = {
+  'demand.records': RECORDS as unknown as Accumulating<never, RecordsState>,
+};
+
+/** Whether (kind, params) is answered through accumulate. */
+export function accumulates(kind: Kind): boolean {
+  return ACCUMULATING[kind] !== undefined;
+}
+
+/** States of accumulated answers by cache key text, the most recently stored kept (a few KB each). */
+export class States {
+  private readonly byKey = new Map<string, { lo: number; hi: number }>();
+  constructor(private readonly max = 512) {}
+  get(key: string): { lo: number; hi: number } | undefined {
+    return this.byKey.get(key);
+  }
+  set(key: string, state: { lo: number; hi: number }): void {
+    this.byKey.delete(key);
+    this.byKey.set(key, state);
+    if (this.byKey.size > this.max) this.byKey.delete(this.byKey.keys().next().value!);
+  }
+}
+
+/**
+ * The answer of an accumulating kind at `ctx.watermark`, from the state kept under its key at one of the MAX_BACK
+ * watermarks before (same key generation: a revision names a new one) merged with the new intervals' state, or from a
+ * state over the whole window; the state is kept under `keyOf(ctx.watermark)`. undefined: not a growing window.
+ */
+export async function accumulate(
+  ctx: QueryContext,
+  kind: Kind,
+  params: ParamsOf<Kind>,
+  states: States,
+  keyOf: (watermark: number) => string,
+): Promise<{ data: unknown; advanced: boolean } | undefined> {
+  const acc = ACCUMULATING[kind] as Accumulating<ParamsOf<Kind>, { lo: number; hi: number }> | undefined;
+  const w = acc?.grows(ctx, params);
+  if (!acc || !w) return undefined;
+  let prior: { lo: number; hi: number } | undefined;
+  for (let back = 1; back <= MAX_BACK && !prior; back++) prior = states.get(keyOf(ctx.watermark - back * INTERVAL_S));
+  const advanced = prior !== undefined && prior.lo === w.lo && prior.hi < w.hi;
+  const state = advanced
+    ? acc.merge(prior!, await acc.state(ctx, params, prior!.hi, w.hi))
+    : await acc.state(ctx, params, w.lo, w.hi);
+  states.set(keyOf(ctx.watermark), state);
+  return { data: acc.answer(params, state), advanced };
 }

@@ -8,7 +8,7 @@ import { encode, encodeFrameWithData, type CacheTier, type RequestId } from '../
 import type { AnswerPath, Marks } from './answer-path.ts';
 import { makeKey, type CacheKey } from './cache/key.ts';
 import type { TieredCache } from './cache/tiered.ts';
-import { advanceable, advanceAnswer, MAX_BACK } from './advance.ts';
+import { accumulate, accumulates, advanceable, advanceAnswer, MAX_BACK, States } from './advance.ts';
 import { runQuery } from './catalogue/index.ts';
 import type { QueryContext } from './catalogue/handler.ts';
 import { tabPanels, type Panel } from './catalogue/tabs.ts';
@@ -51,6 +51,8 @@ export class Answerer {
   protected readonly queueFull = overloaded('too many queries are waiting; try again shortly');
   /** Tabs being composed (no connection of their own: their panels borrow one each). */
   private readonly composing = new Map<string, Promise<{ bytes: Uint8Array; tier: CacheTier }>>();
+  /** The states accumulating kinds' answers are made from (server/advance.ts accumulate). */
+  private readonly states = new States();
 
   constructor(
     private readonly market: Market,
@@ -161,7 +163,14 @@ export class Answerer {
    */
   private async advanced<K extends Kind>(ctx: QueryContext, s: State, kind: K, params: ParamsOf<K>): Promise<unknown> {
     const cache = this.cache;
-    if (!cache || this.opts.advance === false || !advanceable(kind, params)) return undefined;
+    if (!cache || this.opts.advance === false) return undefined;
+    if (accumulates(kind)) {
+      const keyOf = (watermark: number) => keyAt(kind, params, { ...s, watermark }).text;
+      const got = await accumulate(ctx, kind, params, this.states, keyOf);
+      if (got?.advanced) cache.stats.advanced++;
+      return got?.data;
+    }
+    if (!advanceable(kind, params)) return undefined;
     for (let back = 1; back <= MAX_BACK; back++) {
       const watermark = s.watermark - back * INTERVAL_S;
       if (watermark < s.firstTs) return undefined;

@@ -10,6 +10,8 @@
 /** Units per 1 in a term (a DOUBLE literal, so integer terms cannot overflow before the cast); a term must stay
  * below ~9.2e12 in magnitude (MW, $ and MWh here are far below). */
 const SCALE = '1e6';
+/** SCALE as a number, for a fixed sum finished in TypeScript: Number(sum) / FIXED_SCALE is fromFixedSql's DOUBLE. */
+export const FIXED_SCALE = 1e6;
 
 const filtered = (agg: string, filter?: string) => (filter ? `${agg} FILTER (WHERE ${filter})` : agg);
 
