@@ -36,6 +36,26 @@ describe('Fanout', () => {
     expect(sinks[299].got.map((x) => x[0])).toEqual([1]);
   });
 
+  it('runs a turn after the jobs handed in before it are written and before the ones after it', async () => {
+    const f = new Fanout(1000);
+    const sinks = Array.from({ length: 500 }, () => new Sink());
+    const seen: number[] = [];
+    const first = f.send(frame(1), sinks);
+    const turn = f.atTurn(() => {
+      seen.push(sinks[499].got.length);
+      sinks[0].sendUncorked(frame(9)); // a frame of its own, between the two
+    });
+    const failing = f.atTurn(() => {
+      throw new Error('bad turn');
+    });
+    const last = f.send(frame(2), sinks);
+    await expect(failing).rejects.toThrow('bad turn');
+    await Promise.all([first, turn, last]);
+    expect(seen).toEqual([1]);
+    expect(sinks[0].got.map((x) => x[0])).toEqual([1, 9, 2]);
+    expect(sinks[499].got.map((x) => x[0])).toEqual([1, 2]);
+  });
+
   it('skips a recipient that is behind (marking it stale once) or closed', async () => {
     const f = new Fanout(1000);
     const [ok, behind, stale, closed] = [new Sink(), new Sink(), new Sink(), new Sink()];

@@ -47,6 +47,8 @@ interface Job {
 
 /** Sockets sent to between clock checks. */
 const CHECK_EVERY = 64;
+/** What an atTurn job hands the loop: a frame for no socket. */
+const NO_FRAME = new Uint8Array(0);
 
 export class Fanout {
   private readonly queue: Job[] = [];
@@ -60,6 +62,17 @@ export class Fanout {
     private readonly behindBytes: number,
     private readonly sliceMs = 1,
   ) {}
+
+  /**
+   * Runs `turn` when the jobs handed in before it have been written (it writes its own frames, in order with theirs);
+   * resolves once it has run, rejects with what it threw.
+   */
+  atTurn(turn: () => void): Promise<void> {
+    return this.send(() => {
+      turn();
+      return NO_FRAME;
+    }, []).then(() => undefined);
+  }
 
   /**
    * Sends `frame` (or what `plan` picks for each) to each recipient, iterated when its turn comes, so ones that left

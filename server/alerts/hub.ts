@@ -37,7 +37,6 @@ const AHEAD_S = 3600;
 const CHECKS_PER_TOKEN = 10_000;
 /** Replay and catch-ups a subscription remembers for publishes not yet written (see AlertSub.caught). */
 const MAX_CAUGHT = 8;
-const NOTHING = new Uint8Array(0);
 
 interface AlertSub {
   id: RequestId;
@@ -235,14 +234,13 @@ export class AlertHub {
         for (const sub of t.subs.values()) if (sub.sentElsewhere >= first) ahead.add(sub);
         return ahead.size > 0;
       };
-      if (findAhead()) {
-        const sendAfter = () => {
-          if (findAhead())
-            for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, unsent(sub), cursor);
-          return NOTHING; // to no socket: its frames are its own
-        };
-        written.push(this.fanout.send(sendAfter, []));
-      }
+      if (findAhead())
+        written.push(
+          this.fanout.atTurn(() => {
+            if (findAhead())
+              for (const [s, sub] of t.subs) if (ahead.has(sub)) this.sendAfter(s, sub, unsent(sub), cursor);
+          }),
+        );
       const to = this.recipients(t, n, (sub) => !ahead.has(sub) && unsent(sub).length > 0);
       const plan: Plan<Session> = {
         frameFor: (s) => {
