@@ -12,6 +12,7 @@
 import { diff, type Delta } from '../shared/delta.ts';
 import type { Kind, ParamsOf } from '../shared/kinds.ts';
 import { INTERVAL_S } from '../shared/nem.ts';
+import { once } from '../shared/once.ts';
 import { decode, encode, type RequestId } from '../shared/protocol.ts';
 import { answerFrame, answerMeta, sentNowFrame, type Answer, type Answerer, type Marks } from './answer.ts';
 import { logFailure } from './errors.ts';
@@ -567,10 +568,4 @@ function deltaFrame(id: RequestId, kind: Kind, prev: Answer, next: Answer, delta
   return new Uint8Array(
     encode({ t: 'push', id, kind, meta: answerMeta(next), base: wireWatermark(prev.watermark), delta }),
   );
-}
-
-/** `make`'s value, made on the first call. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
 }

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { applyDelta, type Delta } from '../shared/delta.ts';
+import { once } from '../shared/once.ts';
 import { decode, encode, splitFrame, type ClientFrame, type ServerFrame } from '../shared/protocol.ts';
 import { Histogram } from './histogram.ts';
 import { tabParams, type Action, type View } from './script.ts';
@@ -57,14 +58,8 @@ interface Arrived {
 }
 
 /** Decodes `bytes` on the first call only: a process of 500 analysts decoding every 100 KB answer measures itself. */
-function lazy(bytes: Uint8Array | undefined, decoded?: unknown): () => unknown {
-  let value = decoded;
-  let done = bytes === undefined;
-  return () => {
-    if (!done) [value, done] = [decode(bytes!), true];
-    return value;
-  };
-}
+const lazy = (bytes: Uint8Array | undefined, decoded?: unknown): (() => unknown) =>
+  once(() => (bytes === undefined ? decoded : decode(bytes)));
 
 interface Pending {
   t0: number;
