@@ -108,7 +108,7 @@ export async function startSocketServer(o: SocketServerOptions): Promise<SocketS
   const pusher = new Pusher({ market, answerer, pool: o.pool, behindBytes: limits.behindBytes, log });
   const maxFrameBytes = config.maxPayloadBytes;
   const rate = { perSecond: limits.ratePerSecond, burst: limits.rateBurst };
-  const alerts = new AlertHub(o.alerts, market, limits.behindBytes, rate);
+  const alerts = new AlertHub(o.alerts, market, limits.behindBytes, rate, log);
   const router = new Router({
     answerer,
     pusher,

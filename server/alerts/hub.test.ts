@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventCursor, MAX_RULES, parseRules, type AlertEvent, type AlertsAnswer } from '../../shared/kinds/alerts.ts';
 import { decode } from '../../shared/protocol.ts';
 import { WireError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 import { newBucket, type RateLimit } from '../limiter.ts';
 import { Market } from '../market.ts';
 import type { Session } from '../session.ts';
@@ -64,6 +65,27 @@ const setup = (behindBytes = 1 << 20) => {
 };
 
 describe('alerts hub', () => {
+  it("writes the other subscriptions and settles when one topic's fan-out throws, logging it", async () => {
+    const ring = new EventRing([event(0)], 0);
+    const errors: string[] = [];
+    const log = { error: (_: object, msg: string) => void errors.push(msg) } as unknown as Logger;
+    const hub = new AlertHub(ring, new Market(T0 + 2000 * 300, T0), 1 << 20, undefined, log);
+    const [a, b] = [new Sink(), new Sink()];
+    hub.subscribe(a.session, 1, 'n1', [], undefined);
+    hub.subscribe(b.session, 2, 'n2', [], undefined);
+    a.onSend = () => {
+      throw new Error('no memory for this frame');
+    };
+    ring.add([event(1)]);
+    expect(await hub.idle()).toMatchObject({ sent: 1, skipped: 0 });
+    expect(b.pushed()).toEqual([event(1).seq]);
+    expect(errors).toEqual(['alerts: a publish could not be written to some subscriptions']);
+    ring.add([event(2)]); // the next publish still reaches the socket whose write threw
+    await hub.idle();
+    expect(a.pushed().at(-1)).toBe(event(2).seq);
+    expect(b.pushed()).toEqual([event(1).seq, event(2).seq]);
+  });
+
   it('does not send a socket that drains while a fan-out is under way the events of its catch-up again', async () => {
     const { ring, hub } = setup();
     const [a, b] = [new Sink(), new Sink()];

@@ -18,6 +18,7 @@ import { badRequest, rateLimited } from '../errors.ts';
 import { Fanout, type Delivery, type Plan } from '../fanout.ts';
 import type { Market } from '../market.ts';
 import { takeToken, type RateLimit } from '../limiter.ts';
+import type { Logger } from '../log.ts';
 import { metrics } from '../metrics.ts';
 import type { Session } from '../session.ts';
 import { NEWEST_SCAN, newestMatching, type AlertSource } from './event-ring.ts';
@@ -88,6 +89,7 @@ export class AlertHub {
     private readonly behindBytes: number,
     /** The sockets' frame rate limit, which replays are charged against (none: free). */
     private readonly rate?: RateLimit,
+    private readonly log?: Logger,
   ) {
     this.fanout = new Fanout(behindBytes);
     source.onEvents((events) => void this.publish(events));
@@ -255,11 +257,22 @@ export class AlertHub {
       sends.push(this.fanout.send(plan, to));
     }
     metrics.pushes.inc(sends.length);
-    this.lastPublish = Promise.all([Promise.all(sends), ...written]).then(([ds]) => ({
-      sent: ds.reduce((n, d) => n + d.sent, 0),
-      skipped: ds.reduce((n, d) => n + d.skipped, 0),
-      bytes: ds.reduce((n, d) => n + d.bytes, 0),
-    }));
+    // Settled, never rejected: publish is called and forgotten (onEvents), and one topic's frame that could not be
+    // made (memory) must not stop the others' nor end the process as an unhandled rejection.
+    this.lastPublish = Promise.allSettled([...sends, ...written]).then((all) => {
+      const report: PublishReport = { sent: 0, skipped: 0, bytes: 0 };
+      for (const [i, r] of all.entries()) {
+        if (r.status === 'rejected')
+          this.log?.error({ err: r.reason }, 'alerts: a publish could not be written to some subscriptions');
+        else if (i < sends.length) {
+          const d = r.value as Delivery;
+          report.sent += d.sent;
+          report.skipped += d.skipped;
+          report.bytes += d.bytes;
+        }
+      }
+      return report;
+    });
     return this.lastPublish;
   }
 
