@@ -381,6 +381,7 @@ export class Pusher {
     if (run.superseded) return;
     const readyMs = performance.now() - t0;
     const prev = g.last;
+    const pushedBefore = g.pushed;
     if (this.groups.get(query) !== g || !this.remember(query, answer)) return;
     g.pushed = answer;
     const topics = [...g.topics.values()];
@@ -399,7 +400,10 @@ export class Pusher {
     try {
       await Promise.all(topics.map((t) => this.pushTopic(g, t, prev, answer, delta, r)));
     } catch (err) {
-      // A frame that could not be made (memory): the topics it reached have it, the rest catch up at the next push.
+      // A frame that could not be made (memory): the group forgets this answer, so the next push (the advance's
+      // retry, or the next interval) sends it again rather than finding it unchanged; sockets that had it get it twice.
+      if (g.last === answer) [g.last, g.pushed] = [prev, pushedBefore];
+      report.computed--;
       report.failed++;
       logFailure(this.o.log, err, 'push: writing a subscription failed; its subscribers keep the last state', {
         kind: g.kind,
