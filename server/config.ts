@@ -34,6 +34,8 @@ export interface Config {
   hotRefresh: HotPolicy;
   /** Wall-clock seconds a question stays worth refreshing after a client last asked it. */
   hotHorizonS: number;
+  /** Seconds between writes of the asked questions to CACHE_DIR/hot.json besides the one at shutdown (0: only then). */
+  hotSaveS: number;
   /** Advance cached answers by splicing in the new interval where that is exact (server/advance.ts); 0: recompute. */
   advance: boolean;
   logLevel: string;
@@ -211,6 +213,7 @@ const OPTIONS: { [K in keyof Config]: Option<Config[K]> } = {
     },
   },
   hotHorizonS: { env: 'HOT_HORIZON_S', flag: 'hot-horizon', default: HOT_HORIZON_S, parse: int(0, 86400) },
+  hotSaveS: { env: 'HOT_SAVE_S', flag: 'hot-save', default: 60, parse: int(0, 86400) },
   advance: { env: 'ADVANCE', flag: 'advance', default: true, parse: bool },
   logLevel: {
     env: 'LOG_LEVEL',

@@ -124,6 +124,8 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   let writer: { conn: DuckDBConnection; pipeline: Pipeline; batches: Coalescer } | undefined;
   /** The admin ingest in progress, waited for before the writer closes. */
   let uploading: Promise<unknown> = Promise.resolve();
+  const hotList = hotListKeeper(config.cacheDir, log);
+  let hotSaver: NodeJS.Timeout | undefined;
   let warmup: WarmupSummary | undefined;
   const stopWarmup = new AbortController();
   let warmed: Promise<WarmupSummary | undefined> = Promise.resolve(undefined);
@@ -185,6 +187,9 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         .catch((err: unknown) => log.warn({ err }, 'allocator flush failed'));
     },
     async start(pusher) {
+      // Kept on disk as it goes too, not only at shutdown: a killed process restarts as warm as a stopped one.
+      if (cache && ownCache && config.hotSaveS > 0)
+        hotSaver = setInterval(() => hotList.keep(cache, market.watermark), config.hotSaveS * 1000).unref();
       // After listening, so sockets are answered meanwhile (each warmup query yields to them).
       if (config.warm && answerPath && market.hasData)
         warmed = bootWarmup(answerPath, stopWarmup.signal, log, loadHotList(config.cacheDir)).then(
@@ -222,7 +227,8 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
         await writer?.pipeline.settled();
         writer?.conn.closeSync();
         await Promise.all([pool.close(), probeLane.close()]);
-        if (cache && ownCache) keepHotList(cache, market.watermark, config.cacheDir, log);
+        clearInterval(hotSaver);
+        if (cache && ownCache) hotList.keep(cache, market.watermark);
         if (ownCache) await cache?.close();
         else await cache?.flush();
         closeIdleConnections(instance);
@@ -232,13 +238,23 @@ export async function openCore(config: Readonly<Config>, o: CoreOptions): Promis
   };
 }
 
-/** What clients asked lately, for the next start's warmup (warmup/hot-list.ts); failing to write it costs only that. */
-function keepHotList(cache: TieredCache, watermark: number, dir: string, log: Logger): void {
-  try {
-    saveHotList(dir, cache.hot.top(watermark, HOT_LIMIT));
-  } catch (err) {
-    log.warn({ err, dir }, 'could not keep the asked questions for the next warmup');
-  }
+/**
+ * Keeps what clients asked lately for the next start's warmup (warmup/hot-list.ts); failing to write it costs only
+ * that, and is warned of once until a write succeeds again (a full disk would otherwise warn every HOT_SAVE_S).
+ */
+function hotListKeeper(dir: string, log: Logger): { keep(cache: TieredCache, watermark: number): void } {
+  let failing = false;
+  return {
+    keep(cache, watermark) {
+      try {
+        saveHotList(dir, cache.hot.top(watermark, HOT_LIMIT));
+        failing = false;
+      } catch (err) {
+        if (!failing) log.warn({ err, dir }, 'could not keep the asked questions for the next warmup');
+        failing = true;
+      }
+    },
+  };
 }
 
 /** Longest an admin ingest waits for interactive queries to go first: past it, it goes anyway (no starvation). */

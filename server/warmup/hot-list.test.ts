@@ -10,6 +10,7 @@ import { validateParams } from '../../shared/kinds.ts';
 import { TestClient } from '../../test/server/harness.ts';
 import { startLiveServer, storeDir, type StoreDir } from '../../test/live/harness.ts';
 import { HOT_FILE, loadHotList, saveHotList } from './hot-list.ts';
+import { waitFor } from '../../test/util/wait.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nem-hot-list-'));
 let store: StoreDir | undefined;
@@ -49,6 +50,27 @@ describe('the asked questions across a restart', () => {
       await second.close();
     }
   }, 120_000);
+
+  it('are written while the server runs, not only at shutdown (a killed process restarts as warm)', async () => {
+    store ??= await storeDir(1);
+    rmSync(join(store.cacheDir, HOT_FILE), { force: true });
+    const server = await startLiveServer(store, { WARM: '0', HOT_SAVE_S: '1' });
+    try {
+      const station = validateParams('station.output', { duid: 'ERB01', range: '24h' });
+      if (!station.ok) throw new Error(station.message);
+      const client = await TestClient.open(server.wsUrl);
+      expect(await client.query('station.output', { duid: 'ERB01', range: '24h' })).toMatchObject({ t: 'result' });
+      await client.close();
+      const kept = await waitFor(
+        () => loadHotList(store!.cacheDir),
+        (list) => list.length > 0,
+        10_000,
+      );
+      expect(kept).toContainEqual({ kind: 'station.output', params: station.params });
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 
   it('are read as untrusted: what is not a valid question is left out, a file not ours is ignored', () => {
     const dir = join(tmp, 'file');
