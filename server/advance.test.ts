@@ -101,6 +101,24 @@ function questions(rnd: () => number, watermark: number): Question[] {
   return out;
 }
 
+/** Notes in `out` each question whose answer through the answer path is not the bytes of a full computation. */
+async function compare(
+  answerer: Answerer,
+  pool: LanePool,
+  market: Market,
+  list: Question[],
+  label: string,
+  out: string[],
+): Promise<void> {
+  const ctx = { conn: reference, watermark: market.watermark, firstTs: market.firstTs };
+  for (const q of list) {
+    const got = await answerer.answer(q.kind, q.params, pool);
+    const whole = encode(await runQuery(ctx, q.kind, q.params));
+    if (!Buffer.from(got.dataBytes).equals(Buffer.from(whole)))
+      out.push(`${label}: ${q.kind} ${JSON.stringify(q.params)}`);
+  }
+}
+
 type Step = 'one' | 'several' | 'revised' | 'late';
 
 describe('incremental advance', () => {
@@ -119,15 +137,7 @@ describe('incremental advance', () => {
     for (let i = 0; i < 2; i++) steps.push(pick(rnd, ['one', 'one', 'several', 'revised', 'late'] as const));
 
     const mismatches: string[] = [];
-    const check = async (label: string) => {
-      const ctx = { conn: reference, watermark: market.watermark, firstTs: market.firstTs };
-      for (const q of list) {
-        const got = await answerer.answer(q.kind, q.params, pool);
-        const whole = encode(await runQuery(ctx, q.kind, q.params));
-        if (!Buffer.from(got.dataBytes).equals(Buffer.from(whole)))
-          mismatches.push(`${label}: ${q.kind} ${JSON.stringify(q.params)}`);
-      }
-    };
+    const check = (label: string) => compare(answerer, pool, market, list, label, mismatches);
     try {
       await check('start');
       let revisions = 0;
@@ -207,7 +217,7 @@ describe('incremental advance', () => {
     const cache = new TieredCache({ lruBytes: 64 << 20 });
     const answerer = new Answerer(market, cache, new Gate(2, 1000));
     const pool = new LanePool(instance, 2);
-    const questions: { kind: Kind; params: ParamsOf<Kind> }[] = [];
+    const questions: Question[] = [];
     for (const region of ['NEM', 'SA1', 'VIC1'])
       for (const series of ['operational', 'underlying']) {
         const v = validateParams('demand.records', { region, series });
@@ -215,15 +225,7 @@ describe('incremental advance', () => {
         questions.push({ kind: 'demand.records', params: v.params as ParamsOf<Kind> });
       }
     const mismatches: string[] = [];
-    const check = async (label: string) => {
-      const ctx = { conn: reference, watermark: market.watermark, firstTs: market.firstTs };
-      for (const q of questions) {
-        const got = await answerer.answer(q.kind, q.params, pool);
-        const whole = encode(await runQuery(ctx, q.kind, q.params));
-        if (!Buffer.from(got.dataBytes).equals(Buffer.from(whole)))
-          mismatches.push(`${label}: ${JSON.stringify(q.params)}`);
-      }
-    };
+    const check = (label: string) => compare(answerer, pool, market, questions, label, mismatches);
     const advanceTo = async (to: number) => {
       await appendDemo(writer, undefined, to);
       market.advance(to);
