@@ -73,6 +73,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       unit: '%',
       baseline: was.hitRate,
       goal: '≥ 99%',
+      note: `misses: ${now.db} DuckDB answers, ${now.coldFirstAsks} of them the first ask of one of ${now.distinct} distinct questions (no cache holds those unless a warmup computed them first); baseline ${was.db}, ${was.coldFirstAsks} of ${was.distinct}`,
     },
     { name: `errors (${label})`, value: now.errors, unit: 'errors', baseline: was.errors, goal: '0' },
     {
@@ -114,7 +115,17 @@ async function once(
   dataDir: string,
   cacheDir: string,
   o: { sockets: number; durationS: number; horizonS: number; days: number },
-): Promise<{ p99: number; hitRate: number; errors: number; intervals: number; soakCpu: number; idleCpu: number[] }> {
+): Promise<{
+  p99: number;
+  hitRate: number;
+  errors: number;
+  intervals: number;
+  soakCpu: number;
+  idleCpu: number[];
+  db: number;
+  distinct: number;
+  coldFirstAsks: number;
+}> {
   ctx.log(`fast-cadence: ${name}: starting a server on a ${o.days}-day demo, REPLAY_SECONDS=${CADENCE_S}`);
   // warm: false only skips waiting for the warmup; WARM=1 runs it, so the soak starts as /healthz answers.
   const server = await spawnServer({
@@ -141,7 +152,7 @@ async function once(
     const intervals = Math.round(((await watermarkOf(server.base)) - mark0) / INTERVAL_S);
     const soakCpu = (cpuOf(server.pid) - cpu0) / Math.max(1, intervals);
     ctx.log(
-      `fast-cadence: ${name}: p99 ${soak.latencyMs.p99} ms, hit rate ${(100 * soak.cacheHitRate).toFixed(1)}%, ${soak.errors} errors, ${intervals} intervals shown, ${soakCpu.toFixed(2)} s CPU per interval`,
+      `fast-cadence: ${name}: p99 ${soak.latencyMs.p99} ms, hit rate ${(100 * soak.cacheHitRate).toFixed(1)}% (${soak.cache.db} DuckDB answers, ${soak.questions.coldFirstAsks} the first ask of one of ${soak.questions.distinct} questions), ${soak.errors} errors, ${intervals} intervals shown, ${soakCpu.toFixed(2)} s CPU per interval`,
     );
     await waitForWarmup(server.base, 600_000, () => true); // so idle CPU is the intervals' own
     const idleCpu: number[] = [];
@@ -159,6 +170,8 @@ async function once(
       intervals,
       soakCpu: Math.round(soakCpu * 1000) / 1000,
       idleCpu,
+      db: soak.cache.db,
+      ...soak.questions,
     };
   } finally {
     await server.stop();

@@ -16,6 +16,11 @@ export interface Stats {
   open: number;
   bytesIn: number;
   cache: { lru: number; lmdb: number; db: number };
+  /**
+   * Each question this process had answered, by kind and params: when it first asked it (epoch ms) and whether that
+   * answer came from DuckDB. Merged over processes, it tells cold first asks (a cache cannot have them) from misses.
+   */
+  firstAsks: Map<string, { at: number; db: boolean }>;
   errors: Record<string, number>;
   /** The first few distinct error messages, to say what went wrong without flooding the report. */
   errorSamples: string[];
@@ -33,6 +38,7 @@ export function newStats(): Stats {
     open: 0,
     bytesIn: 0,
     cache: { lru: 0, lmdb: 0, db: 0 },
+    firstAsks: new Map(),
     errors: {},
     errorSamples: [],
     latency: new Histogram(),
@@ -63,6 +69,9 @@ const lazy = (bytes: Uint8Array | undefined, decoded?: unknown): (() => unknown)
 
 interface Pending {
   t0: number;
+  /** The question (kind and params) and when it was sent, epoch ms. */
+  question: string;
+  sentAt: number;
   resolve: (arrived: Arrived) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -281,6 +290,8 @@ export class Analyst {
       if (tier === 'lru' || tier === 'lmdb' || tier === 'db') {
         this.stats.cache[tier]++;
         this.stats.latencyByTier[tier].recordMs(ms);
+        if (!this.stats.firstAsks.has(p.question))
+          this.stats.firstAsks.set(p.question, { at: p.sentAt, db: tier === 'db' });
       }
       p.resolve(arrived);
       return;
@@ -317,7 +328,8 @@ export class Analyst {
         recordError(this.stats, 'timeout', `${frame.kind} had no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
         reject(new RequestFailed('timeout'));
       }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { t0: performance.now(), resolve, reject, timer });
+      const question = `${frame.kind} ${JSON.stringify(frame.params ?? {})}`;
+      this.pending.set(id, { t0: performance.now(), question, sentAt: Date.now(), resolve, reject, timer });
       this.send(frame);
     });
   }

@@ -96,6 +96,25 @@ describe('soak report', () => {
     expect(j.latencyByTierMs.db).toEqual({ p50: 0, p99: 0, max: 0 });
   });
 
+  it("takes each question's first ask over every process: the earliest says whether it was cold", () => {
+    const a = share([1, 1], {
+      firstAsks: [
+        ['tab.nem {"region":"SA1"}', 1000, true],
+        ['prices.current {}', 2000, false],
+      ],
+    });
+    const b = share([1, 1], {
+      firstAsks: [
+        ['tab.nem {"region":"SA1"}', 1500, false], // asked later here: the cache had it by then
+        ['prices.current {}', 1200, true], // asked earlier here, from DuckDB
+        ['station.output {"duid":"ERB01"}', 3000, true],
+      ],
+    });
+    expect(buildSoakJson(inputs([a, b])).questions).toEqual({ distinct: 3, coldFirstAsks: 3 });
+    expect(buildSoakJson(inputs([a])).questions).toEqual({ distinct: 2, coldFirstAsks: 1 });
+    expect(buildSoakJson(inputs([share([1])])).questions).toEqual({ distinct: 0, coldFirstAsks: 0 });
+  });
+
   it('reports the server before, at the peak and after, in the shape of CONTRACT §1', () => {
     const j = buildSoakJson(inputs([share([2])]));
     for (const key of ['sockets', 'durationS', 'requests', 'errors', 'latencyMs', 'pushes', 'cacheHitRate', 'server'])

@@ -4,9 +4,11 @@ import { Histogram } from './histogram.ts';
 import type { ServerSample } from './server-probe.ts';
 import type { ShareReport } from './worker.ts';
 
-export interface Merged extends Omit<ShareReport, 'latency' | 'latencyByTier'> {
+export interface Merged extends Omit<ShareReport, 'latency' | 'latencyByTier' | 'firstAsks'> {
   latency: Histogram;
   latencyByTier: Record<Tier, Histogram>;
+  /** Each question's first ask over every process (the earliest): when, and whether DuckDB answered it. */
+  firstAsks: Map<string, { at: number; db: boolean }>;
 }
 type Tier = 'lru' | 'lmdb' | 'db';
 const TIERS: readonly Tier[] = ['lru', 'lmdb', 'db'];
@@ -26,8 +28,13 @@ export function mergeReports(reports: readonly ShareReport[]): Merged {
     cpuUserMs: 0,
     cpuSystemMs: 0,
     latencyByTier: { lru: new Histogram(), lmdb: new Histogram(), db: new Histogram() },
+    firstAsks: new Map(),
   };
   for (const r of reports) {
+    for (const [q, at, db] of r.firstAsks ?? []) {
+      const seen = out.firstAsks.get(q);
+      if (!seen || at < seen.at) out.firstAsks.set(q, { at, db });
+    }
     out.requests += r.requests;
     out.pushes += r.pushes;
     out.reconnects += r.reconnects;
@@ -90,6 +97,11 @@ export interface SoakJson {
   errorsByCode: Record<string, number>;
   errorSamples: string[];
   cache: { lru: number; lmdb: number; db: number };
+  /**
+   * Distinct questions answered (kind and params), and how many were answered from DuckDB the first time anyone asked
+   * them: misses no cache could have saved unless something computed the question first (a warmup).
+   */
+  questions: { distinct: number; coldFirstAsks: number };
   latencyByTierMs: Record<Tier, { p50: number; p99: number; max: number }>;
   /** Mean bytes received per answer or push (payload size, roughly). */
   bytesPerMessage: number;
@@ -165,6 +177,7 @@ export function buildSoakJson(i: SoakInputs): SoakJson {
     errorsByCode: { ...m.errors },
     errorSamples: [...m.errorSamples],
     cache: { ...m.cache },
+    questions: { distinct: m.firstAsks.size, coldFirstAsks: [...m.firstAsks.values()].filter((f) => f.db).length },
     latencyByTierMs: Object.fromEntries(
       TIERS.map((t) => {
         const h = m.latencyByTier[t];
@@ -220,7 +233,8 @@ export function formatSoak(j: SoakJson): string {
       (j.interrupted ? ` — INTERRUPTED after ${j.wallS} s` : ''),
     `  requests   ${j.requests} (${j.requestsPerSecond}/s), errors ${errs}, pushes ${j.pushes}, reconnects ${j.reconnects}`,
     `  latency    p50 ${j.latencyMs.p50} ms · p95 ${j.latencyMs.p95} ms · p99 ${j.latencyMs.p99} ms · max ${j.latencyMs.max} ms`,
-    `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db}); ` +
+    `  cache      hit rate ${(j.cacheHitRate * 100).toFixed(1)}% (lru ${j.cache.lru}, lmdb ${j.cache.lmdb}, db ${j.cache.db}, ` +
+      `${j.questions.coldFirstAsks} of them the first ask of one of ${j.questions.distinct} distinct questions); ` +
       TIERS.filter((t) => j.cache[t] > 0)
         .map((t) => `${t} p50 ${j.latencyByTierMs[t].p50} / p99 ${j.latencyByTierMs[t].p99} ms`)
         .join(' · ') +

@@ -49,6 +49,8 @@ describe('soak against a real server', () => {
     expect(verdict(j)).toEqual([]);
     expect(j.requests).toBeGreaterThan(100);
     expect(j.cache.lru + j.cache.lmdb + j.cache.db).toBe(j.requests);
+    expect(j.questions.distinct).toBeGreaterThan(10);
+    expect(j.questions.coldFirstAsks).toBeLessThanOrEqual(Math.min(j.cache.db, j.questions.distinct));
     expect(j.pushes).toBeGreaterThan(0);
     expect(j.server.sessionsPeak).toBeGreaterThan(50);
     expect(j.server.duckdbConnectionsPeak).toBeGreaterThan(50);

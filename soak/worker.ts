@@ -35,6 +35,8 @@ export interface ShareReport {
   open: number;
   bytesIn: number;
   cache: Stats['cache'];
+  /** Stats.firstAsks as [question, epoch ms, from DuckDB], in the final report only (it grows with the questions). */
+  firstAsks?: [string, number, boolean][];
   errors: Record<string, number>;
   errorSamples: string[];
   latency: HistogramSnapshot;
@@ -48,9 +50,9 @@ export interface ShareReport {
 export type WorkerMessage =
   { type: 'ready' } | { type: 'progress'; report: ShareReport } | { type: 'done'; report: ShareReport };
 
-function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
+function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage, final = false): ShareReport {
   const cpu = process.cpuUsage(cpuStart);
-  const { latency, latencyByTier: t, ...rest } = stats;
+  const { latency, latencyByTier: t, firstAsks, ...rest } = stats;
   const latencyByTier = { lru: t.lru.snapshot(), lmdb: t.lmdb.snapshot(), db: t.db.snapshot() };
   return {
     ...rest,
@@ -61,6 +63,7 @@ function toReport(stats: Stats, cpuStart: NodeJS.CpuUsage): ShareReport {
     latencyByTier,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
+    ...(final ? { firstAsks: [...firstAsks].map(([q, f]): [string, number, boolean] => [q, f.at, f.db]) } : {}),
   };
 }
 
@@ -123,12 +126,15 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => abort.abort()); // the parent died: never leave sockets open
   const loop = watchLoopDelay();
-  const report = (): ShareReport => ({ ...toReport(stats, cpuStart), loopDelayP99Ms: loop.p99Ms() });
+  const report = (final = false): ShareReport => ({
+    ...toReport(stats, cpuStart, final),
+    loopDelayP99Ms: loop.p99Ms(),
+  });
   const progress = setInterval(() => send({ type: 'progress', report: report() }), 1000);
   await runShare(await opts, stats, abort.signal);
   clearInterval(progress);
   if (process.connected) {
-    send({ type: 'done', report: report() });
+    send({ type: 'done', report: report(true) });
     process.disconnect();
   }
 }
