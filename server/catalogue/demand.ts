@@ -104,27 +104,34 @@ export async function recordsState(
  * stays a's on a tie (its intervals are the earlier), and today is b's day's.
  */
 export function mergeRecords(a: RecordsState, b: RecordsState): RecordsState {
-  const hours = new Map(a.hours);
+  const sameDay = a.day === b.day;
+  const hours = new Map(
+    [...a.hours].map(([hour, x]) => [hour, sameDay ? x : { ...x, today_sum: null, today_n: 0n }] as const),
+  );
   for (const [hour, y] of b.hours) {
     const x = hours.get(hour);
-    if (!x) {
-      hours.set(hour, y);
-      continue;
-    }
-    const sameDay = a.day === b.day;
-    const newer = (f: 'max' | 'min') => y[f] !== null && (x[f] === null || (f === 'max' ? y[f] > x[f] : y[f] < x[f]));
-    hours.set(hour, {
-      sum: x.sum + y.sum,
-      n: x.n + y.n,
-      today_sum: sameDay && x.today_sum !== null ? x.today_sum + (y.today_sum ?? 0n) : y.today_sum,
-      today_n: (sameDay ? x.today_n : 0n) + y.today_n,
-      ...(newer('max') ? { max: y.max, max_time: y.max_time } : { max: x.max, max_time: x.max_time }),
-      ...(newer('min') ? { min: y.min, min_time: y.min_time } : { min: x.min, min_time: x.min_time }),
-    });
+    hours.set(
+      hour,
+      !x
+        ? y
+        : {
+            sum: x.sum + y.sum,
+            n: x.n + y.n,
+            today_sum: x.today_sum === null ? y.today_sum : x.today_sum + (y.today_sum ?? 0n),
+            today_n: x.today_n + y.today_n,
+            ...(beats(y, x, 'max') ? { max: y.max, max_time: y.max_time } : { max: x.max, max_time: x.max_time }),
+            ...(beats(y, x, 'min') ? { min: y.min, min_time: y.min_time } : { min: x.min, min_time: x.min_time }),
+          },
+    );
   }
-  if (a.day !== b.day)
-    for (const [hour, x] of hours) if (!b.hours.has(hour)) hours.set(hour, { ...x, today_sum: null, today_n: 0n });
   return { lo: a.lo, hi: b.hi, day: b.day, hours, latest: b.latest, est: b.est };
+}
+
+/** Whether `y`'s record high (or low) replaces `x`'s: higher (lower), or the same set earlier. */
+function beats(y: HourRecords, x: HourRecords | undefined, f: 'max' | 'min'): boolean {
+  const [v, w] = [y[f], x?.[f] ?? null];
+  if (v === null) return false;
+  return w === null || (f === 'max' ? v > w : v < w) || (v === w && y[`${f}_time`]! < x![`${f}_time`]!);
 }
 
 /** A mean from its exact sum and count, as avgSql computes it (the sum as a DOUBLE, ÷ 10⁶, ÷ count). */
@@ -134,18 +141,7 @@ const mean = (sum: bigint | null, n: bigint): number | null =>
 /** The window's record among the hours' (the earliest interval on a tie, as within an hour). */
 function extreme(hours: Iterable<HourRecords>, f: 'max' | 'min'): DemandPoint | null {
   let best: HourRecords | undefined;
-  for (const r of hours) {
-    const v = r[f];
-    if (v === null) continue;
-    const b = best?.[f];
-    if (
-      b === undefined ||
-      b === null ||
-      (f === 'max' ? v > b : v < b) ||
-      (v === b && r[`${f}_time`]! < best![`${f}_time`]!)
-    )
-      best = r;
-  }
+  for (const r of hours) if (beats(r, best, f)) best = r;
   return best ? point(best[f], best[`${f}_time`]) : null;
 }
 
