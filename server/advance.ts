@@ -195,8 +195,8 @@ const RECORDS: Accumulating<ParamsOf<'demand.records'>, RecordsState> = {
   answer: recordsAnswer,
 };
 
-const ACCUMULATING: Partial<Record<Kind, Accumulating<never, { lo: number; hi: number }>>> = {
-  'demand.records': RECORDS as unknown as Accumulating<never, RecordsState>,
+const ACCUMULATING: { [K in Kind]?: Accumulating<ParamsOf<K>, { lo: number; hi: number }> } = {
+  'demand.records': RECORDS,
 };
 
 /** Whether (kind, params) is answered through accumulate. */
